@@ -1,0 +1,95 @@
+"""The `kubewhy` command line. Machine-readable output on stdout, progress and logs on stderr.
+
+Exit status (contracts section 4): 0 success, 2 bad input (one clear line on stderr), 3 a data source
+failed so badly that nothing could be produced.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+
+from app import __version__
+
+app = typer.Typer(
+    name="kubewhy",
+    help="Ask why something is wrong in a Kubernetes cluster; get a diagnosis with the evidence. Read-only.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+snapshot_app = typer.Typer(help="Check, serve and capture cluster snapshots.", no_args_is_help=True)
+app.add_typer(snapshot_app, name="snapshot")
+
+EXIT_BAD_INPUT = 2
+EXIT_SOURCE_FAILED = 3
+
+
+class OutputFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
+    """One clear line on stderr, then the contract's exit status."""
+    typer.echo(f"kubewhy: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def progress(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+@app.command()
+def version() -> None:
+    """Print the kubewhy version."""
+    typer.echo(f"kubewhy {__version__}")
+
+
+@snapshot_app.command("check")
+def snapshot_check(
+    path: Annotated[Path, typer.Argument(help="Snapshot directory or .tar.gz")],
+    output: Annotated[OutputFormat, typer.Option("--output", "-o")] = OutputFormat.text,
+) -> None:
+    """Validate a snapshot: every problem with its file and line; exit 1 if there is any."""
+    from tools.snapshot.loader import SnapshotError, load_snapshot, validate_snapshot
+
+    try:
+        snapshot = load_snapshot(path)
+    except SnapshotError as exc:
+        if output is OutputFormat.json:
+            doc = {"ok": False, "problems": [{"file": str(path), "line": None, "message": str(exc)}]}
+            typer.echo(json.dumps(doc, indent=2))
+            raise typer.Exit(EXIT_BAD_INPUT) from None
+        fail(str(exc))
+    problems = validate_snapshot(snapshot)
+    if output is OutputFormat.json:
+        doc = {
+            "ok": not problems,
+            "problems": [{"file": p.file, "line": p.line, "message": p.message} for p in problems],
+        }
+        typer.echo(json.dumps(doc, indent=2))
+    else:
+        for problem in problems:
+            typer.echo(str(problem))
+        counts = f"{len(snapshot.resource_files)} resource file(s), {len(snapshot.logs)} log(s), "
+        counts += f"{len(snapshot.metrics_files)} metrics file(s), {len(snapshot.flow_files)} flow file(s)"
+        verdict = "ok" if not problems else f"{len(problems)} problem(s)"
+        typer.echo(f"{snapshot.meta.name}: {verdict} ({counts})", err=bool(problems))
+    raise typer.Exit(1 if problems else 0)
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

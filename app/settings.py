@@ -1,0 +1,114 @@
+"""The one settings object: `KUBEWHY_*` environment variables, then an optional `kubewhy.yaml`, then defaults.
+
+Read it once (``Settings.load()``) at the edge of the program and pass it down; nothing else reads the
+environment.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    YamlConfigSettingsSource,
+)
+
+
+def _config_file() -> Path | None:
+    explicit = os.environ.get("KUBEWHY_CONFIG")
+    if explicit:
+        return Path(explicit)
+    default = Path("kubewhy.yaml")
+    return default if default.is_file() else None
+
+
+def _default_database_url() -> str:
+    data_home = Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share"))
+    return f"sqlite:///{data_home / 'kubewhy' / 'kubewhy.db'}"
+
+
+class Settings(BaseSettings):
+    """Everything a deployment can set. Fixed names are in docs contracts section 5."""
+
+    model_config = SettingsConfigDict(env_prefix="KUBEWHY_", extra="ignore", populate_by_name=True)
+
+    # --- model -----------------------------------------------------------------------------------
+    llm: Literal["auto", "none", "openai", "azure"] = "auto"
+    model: str = "gpt-4o-mini"
+    openai_api_key: SecretStr | None = Field(None, validation_alias=AliasChoices("OPENAI_API_KEY"))
+    openai_base_url: str | None = Field(None, validation_alias=AliasChoices("OPENAI_BASE_URL"))
+    azure_openai_endpoint: str | None = Field(None, validation_alias=AliasChoices("AZURE_OPENAI_ENDPOINT"))
+    azure_openai_api_key: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("AZURE_OPENAI_API_KEY")
+    )
+    openai_api_version: str | None = Field(None, validation_alias=AliasChoices("OPENAI_API_VERSION"))
+    temperature: float = 0.0
+    request_timeout_s: float = 60.0
+    max_retries: int = 2
+    context_window: int = 128_000
+
+    # --- budgets ---------------------------------------------------------------------------------
+    tool_output_tokens: int = 2000
+    max_tool_calls: int = 12
+    max_input_tokens: int = 60_000
+    question_timeout_s: float = 120.0
+    max_question_chars: int = 4000
+
+    # --- data sources ----------------------------------------------------------------------------
+    kubeconfig: str | None = None
+    context: str | None = None
+    snapshot: str | None = None
+    prometheus_url: str | None = None
+    hubble_address: str | None = None
+    hubble_tls: bool = False
+
+    # --- surfaces --------------------------------------------------------------------------------
+    slack_bot_token: SecretStr | None = Field(None, validation_alias=AliasChoices("SLACK_BOT_TOKEN"))
+    slack_app_token: SecretStr | None = Field(None, validation_alias=AliasChoices("SLACK_APP_TOKEN"))
+    slack_signing_secret: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("SLACK_SIGNING_SECRET")
+    )
+    slack_api_url: str = "https://slack.com/api/"
+    slack_allowed_channels: list[str] = []
+    slack_allowed_users: list[str] = []
+    slack_channel_clusters: dict[str, str] = {}
+    slack_rate_limit_per_minute: int = 6
+
+    database_url: str = Field(default_factory=_default_database_url)
+    runbooks_dir: str | None = None
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        config = _config_file()
+        if config is not None:
+            sources.append(YamlConfigSettingsSource(settings_cls, yaml_file=config))
+        return tuple(sources)
+
+    @classmethod
+    def load(cls, **overrides: object) -> Settings:
+        """Read the environment and config file once; explicit overrides (CLI flags) win."""
+        return cls(**{k: v for k, v in overrides.items() if v is not None})
+
+    @property
+    def model_configured(self) -> bool:
+        """True when an LLM should answer (contracts section 5: `KUBEWHY_LLM`)."""
+        if self.llm == "none":
+            return False
+        if self.llm == "azure":
+            return bool(self.azure_openai_endpoint)
+        if self.llm == "openai":
+            return True
+        return bool(self.openai_api_key or self.azure_openai_endpoint or self.openai_base_url)

@@ -1,0 +1,111 @@
+"""The one tool registry. The agent, the diagnostician, runbooks, the page and the CLI take tools here."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from tools.base import Source, ToolContext, ToolError, ToolOutput, ToolParams, ToolResult
+
+ToolFunction = Callable[[ToolContext, Any], ToolOutput]
+
+
+@dataclass(frozen=True)
+class ToolSpec:
+    name: str
+    source: Source
+    description: str
+    params: type[ToolParams]
+    function: ToolFunction
+
+    def json_schema(self) -> dict[str, Any]:
+        schema = self.params.model_json_schema()
+        schema.pop("title", None)
+        return schema
+
+
+_TOOLS: dict[str, ToolSpec] = {}
+
+
+def tool(name: str, source: Source, params: type[ToolParams]) -> Callable[[ToolFunction], ToolFunction]:
+    """Register a tool. The function's docstring is the description a model reads."""
+
+    def register(function: ToolFunction) -> ToolFunction:
+        if name in _TOOLS:
+            raise ValueError(f"tool {name!r} registered twice")
+        description = " ".join((function.__doc__ or "").split())
+        _TOOLS[name] = ToolSpec(name, source, description, params, function)
+        return function
+
+    return register
+
+
+def _load_builtin_tools() -> None:
+    """Import the tool modules so their @tool decorators run (once)."""
+    import importlib
+
+    for module in ("tools.kubernetes.tools", "tools.prometheus.tools", "tools.flows.tools"):
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+
+
+def all_tools() -> list[ToolSpec]:
+    _load_builtin_tools()
+    return sorted(_TOOLS.values(), key=lambda spec: spec.name)
+
+
+def get_tool(name: str) -> ToolSpec:
+    _load_builtin_tools()
+    try:
+        return _TOOLS[name]
+    except KeyError:
+        known = ", ".join(sorted(_TOOLS))
+        raise ToolError(f"unknown tool {name!r}; known tools: {known}") from None
+
+
+def call_tool(ctx: ToolContext, name: str, args: dict[str, Any] | None = None) -> ToolResult:
+    """Validate arguments, run the tool, and always return a ToolResult (errors included, never raised)."""
+    args = dict(args or {})
+    started = time.perf_counter()
+    try:
+        spec = get_tool(name)
+    except ToolError as exc:
+        return ToolResult(tool=name, args=args, source="kubernetes", text=f"error: {exc}", error=str(exc))
+    if spec.source in ctx.unavailable:
+        reason = f"{spec.source} is unavailable: {ctx.unavailable[spec.source]}"
+        return ToolResult(tool=name, args=args, source=spec.source, text=f"error: {reason}", error=reason)
+    try:
+        params = spec.params.model_validate(args)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'arguments'}: {err['msg']}" for err in exc.errors()
+        )
+        message = f"invalid arguments for {name}: {problems}"
+        return ToolResult(tool=name, args=args, source=spec.source, text=f"error: {message}", error=message)
+    try:
+        output = spec.function(ctx, params)
+    except ToolError as exc:
+        return ToolResult(
+            tool=name,
+            args=args,
+            source=spec.source,
+            text=f"error: {exc}",
+            error=str(exc),
+            duration_s=time.perf_counter() - started,
+        )
+    return ToolResult(
+        tool=name,
+        args=params.model_dump(exclude_defaults=True, mode="json"),
+        source=output.source or spec.source,
+        text=output.text,
+        data=output.data,
+        truncated=output.truncated,
+        duration_s=time.perf_counter() - started,
+    )

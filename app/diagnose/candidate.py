@@ -1,0 +1,30 @@
+"""What an analyzer returns: a candidate finding that cites facts, before ranking and evidence ids."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from app.diagnose.facts import FactRef
+from app.diagnosis import Category, NextStep, ResourceRef
+
+
+@dataclass(frozen=True)
+class Cite:
+    """Cite the line of a fact's tool output that contains ``needle`` (verbatim text the tool returned)."""
+
+    ref: FactRef
+    needle: str
+
+
+@dataclass
+class Candidate:
+    title: str
+    category: Category
+    resource: ResourceRef  # the culprit: the object to fix
+    confidence: float
+    explanation: str
+    cites: list[Cite] = field(default_factory=list)
+    affected: list[ResourceRef] = field(default_factory=list)  # objects that show the symptom
+    severity: int = 2  # 3 outage, 2 degraded, 1 warning, 0 informational
+    next_steps: list[NextStep] = field(default_factory=list)
+    caused: list[Candidate] = field(default_factory=list)  # symptoms folded into this cause by correlation

@@ -1,0 +1,102 @@
+"""The diagnosis document (contracts section 2): what every engine and surface produces and prints."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+
+class Category(StrEnum):
+    """Finding categories (contracts section 3). Extend only by adding names."""
+
+    AppCrash = "AppCrash"
+    OOMKilled = "OOMKilled"
+    ImagePull = "ImagePull"
+    MissingConfig = "MissingConfig"
+    ProbeFailure = "ProbeFailure"
+    InsufficientResources = "InsufficientResources"
+    SchedulingConstraint = "SchedulingConstraint"
+    StorageProvisioning = "StorageProvisioning"
+    VolumeAttach = "VolumeAttach"
+    VolumeFull = "VolumeFull"
+    QuotaExceeded = "QuotaExceeded"
+    ServiceNoEndpoints = "ServiceNoEndpoints"
+    ServicePortMismatch = "ServicePortMismatch"
+    NetworkPolicyBlocked = "NetworkPolicyBlocked"
+    DNSFailure = "DNSFailure"
+    IngressMisconfig = "IngressMisconfig"
+    CPUThrottling = "CPUThrottling"
+    AutoscalingLimit = "AutoscalingLimit"
+    DisruptionBudget = "DisruptionBudget"
+    NodeNotReady = "NodeNotReady"
+    NodePressure = "NodePressure"
+    NetworkCapacity = "NetworkCapacity"
+    CertificateExpired = "CertificateExpired"
+    RBACForbidden = "RBACForbidden"
+    PerformanceRegression = "PerformanceRegression"
+    Other = "Other"
+
+
+EvidenceSource = Literal["kubernetes", "prometheus", "flows", "logs"]
+
+
+class ResourceRef(BaseModel):
+    kind: str
+    namespace: str | None = None
+    name: str
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.namespace}/{self.name}" if self.namespace else f"{self.kind} {self.name}"
+
+
+class Finding(BaseModel):
+    title: str
+    category: Category
+    resource: ResourceRef
+    confidence: float = Field(ge=0.0, le=1.0)
+    explanation: str
+    evidence: list[str] = []
+
+
+class Evidence(BaseModel):
+    id: str
+    source: EvidenceSource
+    tool: str
+    args: dict[str, Any] = {}
+    excerpt: str
+
+
+class NextStep(BaseModel):
+    description: str
+    command: str | None = None
+
+
+class Stats(BaseModel):
+    tool_calls: int = 0
+    duration_s: float = 0.0
+    input_tokens: int = 0
+    output_tokens: int = 0
+
+
+class Diagnosis(BaseModel):
+    question: str
+    cluster: str
+    answered_at: str
+    engine: str
+    summary: str
+    findings: list[Finding] = []
+    evidence: list[Evidence] = []
+    next_steps: list[NextStep] = []
+    stats: Stats = Stats()
+
+    def contract_problems(self) -> list[str]:
+        """Violations of the contract's cross-references (every cited id must exist)."""
+        ids = {item.id for item in self.evidence}
+        problems = []
+        for finding in self.findings:
+            for ref in finding.evidence:
+                if ref not in ids:
+                    problems.append(f"finding {finding.title!r} cites unknown evidence {ref!r}")
+        return problems

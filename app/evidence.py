@@ -1,0 +1,79 @@
+"""The evidence ledger: every tool result an engine reads gets an id; findings may cite only these ids,
+and an excerpt is accepted only if it is text the tool really returned."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.diagnosis import Evidence
+from tools.base import ToolResult
+
+MAX_EXCERPT_CHARS = 600
+
+
+@dataclass
+class LedgerEntry:
+    id: str
+    result: ToolResult
+
+
+@dataclass
+class Ledger:
+    entries: dict[str, LedgerEntry] = field(default_factory=dict)
+    _by_call: dict[str, str] = field(default_factory=dict)
+
+    def record(self, result: ToolResult) -> str:
+        """Record a tool result (once per distinct tool+args) and return its evidence id."""
+        key = call_key(result.tool, result.args)
+        if key in self._by_call:
+            return self._by_call[key]
+        evidence_id = f"e{len(self.entries) + 1}"
+        self.entries[evidence_id] = LedgerEntry(evidence_id, result)
+        self._by_call[key] = evidence_id
+        return evidence_id
+
+    def lookup(self, tool: str, args: dict[str, Any]) -> str | None:
+        return self._by_call.get(call_key(tool, args))
+
+    def get(self, evidence_id: str) -> ToolResult | None:
+        entry = self.entries.get(evidence_id)
+        return entry.result if entry else None
+
+    def verify_excerpt(self, evidence_id: str, excerpt: str) -> bool:
+        """True when every non-empty line of ``excerpt`` occurs verbatim in the recorded tool text."""
+        result = self.get(evidence_id)
+        if result is None:
+            return False
+        lines = [line.strip() for line in excerpt.splitlines() if line.strip()]
+        return bool(lines) and all(line in result.text for line in lines)
+
+    def cite(self, evidence_id: str, needles: list[str]) -> str:
+        """The lines of the recorded text that contain any of ``needles`` (verbatim), else its first line."""
+        result = self.get(evidence_id)
+        if result is None:
+            return ""
+        lines = result.text.splitlines()
+        picked = [line for line in lines if any(n and n in line for n in needles)]
+        if not picked:
+            picked = lines[:1]
+        excerpt = "\n".join(dict.fromkeys(picked))
+        if len(excerpt) > MAX_EXCERPT_CHARS:
+            cut = excerpt[:MAX_EXCERPT_CHARS]
+            excerpt = cut[: cut.rfind("\n")] if "\n" in cut else cut
+        return excerpt
+
+    def evidence(self, evidence_id: str, excerpt: str) -> Evidence:
+        result = self.entries[evidence_id].result
+        return Evidence(
+            id=evidence_id, source=result.source, tool=result.tool, args=result.args, excerpt=excerpt
+        )
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+
+def call_key(tool: str, args: dict[str, Any]) -> str:
+    import json
+
+    return f"{tool}:{json.dumps(args, sort_keys=True, default=str)}"

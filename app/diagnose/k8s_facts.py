@@ -1,0 +1,184 @@
+"""Small shared readings of Kubernetes objects for analyzers: owners, readiness, selectors, times.
+
+Pure functions over objects as the API server returns them; the only clock is the ``now`` passed in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from app.diagnose.facts import Facts
+from app.diagnosis import ResourceRef
+
+RECENT = timedelta(minutes=45)  # evidence older than this, on an object now healthy, is history
+
+WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob")
+
+
+def meta(obj: dict[str, Any]) -> dict[str, Any]:
+    return obj.get("metadata") or {}
+
+
+def name_of(obj: dict[str, Any]) -> str:
+    return meta(obj).get("name", "")
+
+
+def namespace_of(obj: dict[str, Any]) -> str | None:
+    return meta(obj).get("namespace")
+
+
+def labels_of(obj: dict[str, Any]) -> dict[str, str]:
+    return meta(obj).get("labels") or {}
+
+
+def ref_of(obj: dict[str, Any], kind: str | None = None) -> ResourceRef:
+    return ResourceRef(kind=kind or obj.get("kind", ""), namespace=namespace_of(obj), name=name_of(obj))
+
+
+# ---- times -------------------------------------------------------------------------------------------
+
+
+def parse_time(value: Any) -> datetime | None:
+    """An RFC 3339 timestamp (``Z`` or offset, optional fraction) as an aware datetime; None if absent/bad."""
+    if not value or not isinstance(value, str):
+        return None
+    text = value.strip().replace("Z", "+00:00")
+    if "." in text:  # Python < 3.11 quirks aside, trim nanoseconds to microseconds
+        head, _, rest = text.partition(".")
+        digits = "".join(ch for ch in rest if ch.isdigit())
+        tail = rest[len(digits) :]
+        text = f"{head}.{digits[:6].ljust(6, '0')}{tail}"
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def age(value: Any, now: datetime) -> timedelta | None:
+    """How long before ``now`` the timestamp ``value`` was; None when it cannot be read."""
+    moment = parse_time(value)
+    return None if moment is None else now - moment
+
+
+def is_recent(value: Any, now: datetime, window: timedelta = RECENT) -> bool:
+    """True when the timestamp is within ``window`` before ``now`` (or slightly after, clock skew)."""
+    delta = age(value, now)
+    return delta is not None and delta <= window
+
+
+def event_time(event: dict[str, Any]) -> datetime | None:
+    """When an event last happened: lastTimestamp, else eventTime/series, else firstTimestamp."""
+    for key in ("lastTimestamp", "eventTime", "firstTimestamp"):
+        moment = parse_time(event.get(key))
+        if moment:
+            return moment
+    series = event.get("series") or {}
+    moment = parse_time(series.get("lastObservedTime"))
+    if moment:
+        return moment
+    return parse_time(meta(event).get("creationTimestamp"))
+
+
+def event_is_recent(event: dict[str, Any], now: datetime, window: timedelta = RECENT) -> bool:
+    moment = event_time(event)
+    return moment is not None and now - moment <= window
+
+
+# ---- label selectors ---------------------------------------------------------------------------------
+
+
+def selector_matches(selector: dict[str, Any] | None, labels: dict[str, str]) -> bool:
+    """A metav1.LabelSelector (matchLabels + matchExpressions) against labels. Empty selector matches all."""
+    if selector is None:
+        return True
+    for key, value in (selector.get("matchLabels") or {}).items():
+        if labels.get(key) != value:
+            return False
+    for expr in selector.get("matchExpressions") or []:
+        key, op, values = expr.get("key"), expr.get("operator"), expr.get("values") or []
+        if op == "In" and labels.get(key) not in values:
+            return False
+        if op == "NotIn" and key in labels and labels[key] in values:
+            return False
+        if op == "Exists" and key not in labels:
+            return False
+        if op == "DoesNotExist" and key in labels:
+            return False
+    return True
+
+
+def map_selector_matches(selector: dict[str, str] | None, labels: dict[str, str]) -> bool:
+    """A plain map selector (Service spec.selector): every pair must match. Empty/None selects nothing."""
+    if not selector:
+        return False
+    return all(labels.get(key) == value for key, value in selector.items())
+
+
+def format_selector(selector: dict[str, str]) -> str:
+    return ",".join(f"{key}={value}" for key, value in sorted(selector.items()))
+
+
+# ---- pods and owners ---------------------------------------------------------------------------------
+
+
+def pod_is_ready(pod: dict[str, Any]) -> bool:
+    """Running with condition Ready=True (what makes an endpoint ready)."""
+    status = pod.get("status") or {}
+    if status.get("phase") != "Running" or meta(pod).get("deletionTimestamp"):
+        return False
+    return any(
+        cond.get("type") == "Ready" and cond.get("status") == "True"
+        for cond in status.get("conditions") or []
+    )
+
+
+def pods_in(facts: Facts, namespace: str | None) -> list[dict[str, Any]]:
+    return list(facts.of_kind("Pod", namespace))
+
+
+def controller_of(obj: dict[str, Any]) -> dict[str, Any] | None:
+    """The ownerReference with controller=true (or the first one)."""
+    owners = meta(obj).get("ownerReferences") or []
+    for owner in owners:
+        if owner.get("controller"):
+            return owner
+    return owners[0] if owners else None
+
+
+def workload_of(facts: Facts, pod: dict[str, Any]) -> ResourceRef:
+    """The object that owns a pod's spec: Pod → ReplicaSet → Deployment, Job → CronJob, or the bare Pod."""
+    namespace = namespace_of(pod)
+    kind, name = "Pod", name_of(pod)
+    current: dict[str, Any] | None = pod
+    for _ in range(3):
+        owner = controller_of(current) if current is not None else None
+        if not owner:
+            break
+        kind, name = owner.get("kind", ""), owner.get("name", "")
+        if kind not in ("ReplicaSet", "Job"):
+            break
+        current = facts.find(kind, namespace, name)
+        if current is None:
+            # No ReplicaSet object read: a Deployment's ReplicaSet is named <deploy>-<pod-template-hash>.
+            template_hash = labels_of(pod).get("pod-template-hash")
+            if kind == "ReplicaSet" and template_hash and name.endswith(f"-{template_hash}"):
+                kind, name = "Deployment", name[: -len(template_hash) - 1]
+            break
+    return ResourceRef(kind=kind, namespace=namespace, name=name)
+
+
+def containers_of(pod: dict[str, Any]) -> Iterable[dict[str, Any]]:
+    spec = pod.get("spec") or {}
+    yield from spec.get("initContainers") or []
+    yield from spec.get("containers") or []
+
+
+def condition(obj: dict[str, Any], kind: str) -> dict[str, Any] | None:
+    """The status condition of the given type, if present."""
+    for cond in (obj.get("status") or {}).get("conditions") or []:
+        if cond.get("type") == kind:
+            return cond
+    return None

@@ -1,0 +1,62 @@
+from datetime import UTC, datetime
+
+import pytest
+
+from app.diagnose.router import NamedObject, route
+from app.diagnosis import Category
+
+INVENTORY = [
+    NamedObject("Namespace", None, "shop"),
+    NamedObject("Namespace", None, "data"),
+    NamedObject("Deployment", "shop", "checkout"),
+    NamedObject("Deployment", "shop", "payments"),
+    NamedObject("Deployment", "shop", "frontend"),
+    NamedObject("Service", "shop", "cart"),
+    NamedObject("StatefulSet", "data", "postgres"),
+]
+NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("question", "namespaces", "targets", "hint"),
+    [
+        ("why is checkout failing?", [], {"checkout"}, Category.AppCrash),
+        ("why does the Payments pod keep restarting", [], {"payments"}, Category.AppCrash),
+        ("is the chekout service slow?", [], {"checkout"}, Category.CPUThrottling),  # near-miss spelling
+        ("what's wrong in the shop ns", ["shop"], set(), None),
+        ("Why can't Checkout reach Postgres", [], {"checkout", "postgres"}, Category.NetworkPolicyBlocked),
+        ("carts are down", [], {"cart"}, Category.ServiceNoEndpoints),  # plural
+    ],
+)
+def test_route_ties_words_to_cluster_names(question, namespaces, targets, hint):
+    scope = route(question, INVENTORY, NOW)
+    assert scope.namespaces == namespaces
+    assert scope.target_names == targets
+    if hint is not None:
+        assert hint in scope.hinted
+    assert not scope.whole_cluster
+
+
+def test_unknown_name_is_reported_with_close_names():
+    scope = route("why is the checkouts-api service down?", INVENTORY, NOW)
+    assert scope.target_names == {"checkout"}  # 'checkouts' matches via the plural rule
+    scope = route("why is the orders service down?", INVENTORY, NOW)
+    assert scope.unknown and scope.unknown[0][0] == "orders"
+    assert scope.whole_cluster
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("slow since 9:00", datetime(2026, 11, 20, 9, 0, tzinfo=UTC)),
+        ("errors since 10pm", datetime(2026, 11, 19, 22, 0, tzinfo=UTC)),
+        ("restarts in the last 30 minutes", datetime(2026, 11, 20, 9, 0, tzinfo=UTC)),
+        ("why is it slow", None),
+    ],
+)
+def test_time_expressions(question, expected):
+    assert route(question, INVENTORY, NOW).since == expected
+
+
+def test_whole_cluster_question():
+    assert route("anything wrong with the cluster?", INVENTORY, NOW).whole_cluster

@@ -1,0 +1,101 @@
+"""Link candidates into cause chains and rank them for the question asked.
+
+A candidate whose culprit shows up as another candidate's *affected* object is that other candidate's
+cause (checkout times out -> drops at postgres -> policy X): the symptom is folded into the cause, and the
+cause inherits the symptom's relevance to the question. Ranking then puts first what the question is
+about, by severity and by causal depth.
+"""
+
+from __future__ import annotations
+
+from app.diagnose.candidate import Candidate
+from app.diagnose.router import Scope
+from app.diagnosis import ResourceRef
+
+
+def _key(ref: ResourceRef) -> tuple[str, str | None, str]:
+    return (ref.kind, ref.namespace, ref.name)
+
+
+def merge_duplicates(candidates: list[Candidate]) -> list[Candidate]:
+    """Same category and culprit from two analyzers (or two sources) is one finding with both proofs."""
+    merged: dict[tuple[str, tuple[str, str | None, str]], Candidate] = {}
+    for candidate in candidates:
+        key = (candidate.category.value, _key(candidate.resource))
+        existing = merged.get(key)
+        if existing is None:
+            merged[key] = candidate
+            continue
+        # A second independent source raises confidence, as a senior SRE's second look would.
+        existing.confidence = min(0.99, max(existing.confidence, candidate.confidence) + 0.05)
+        existing.severity = max(existing.severity, candidate.severity)
+        existing.cites.extend(c for c in candidate.cites if c not in existing.cites)
+        existing.affected.extend(a for a in candidate.affected if a not in existing.affected)
+        existing.next_steps.extend(s for s in candidate.next_steps if s not in existing.next_steps)
+        if len(candidate.explanation) > len(existing.explanation):
+            existing.explanation = candidate.explanation
+    return list(merged.values())
+
+
+def fold_chains(candidates: list[Candidate]) -> list[Candidate]:
+    """Fold symptom candidates into the candidate that causes them (one level per pass, until stable)."""
+    remaining = list(candidates)
+    changed = True
+    while changed:
+        changed = False
+        for cause in remaining:
+            affected = {_key(ref) for ref in cause.affected}
+            for symptom in remaining:
+                if symptom is cause or _key(symptom.resource) not in affected:
+                    continue
+                if _key(cause.resource) in {_key(ref) for ref in symptom.affected}:
+                    continue  # a cycle: keep both, let ranking decide
+                if symptom.severity > cause.severity + 1:
+                    continue
+                cause.caused.append(symptom)
+                cause.affected.extend(a for a in symptom.affected if a not in cause.affected)
+                cause.cites.extend(c for c in symptom.cites if c not in cause.cites)
+                cause.severity = max(cause.severity, symptom.severity)
+                remaining.remove(symptom)
+                changed = True
+                break
+            if changed:
+                break
+    return remaining
+
+
+def relevance(candidate: Candidate, scope: Scope) -> float:
+    """How much a candidate is about what was asked: 0 (unrelated) .. 3 (names the asked-about object)."""
+    targets = {(t.name, t.namespace) for t in scope.targets}
+    target_names = {t.name for t in scope.targets}
+    refs = [candidate.resource, *candidate.affected]
+    score = 0.0
+    for ref in refs:
+        if (ref.name, ref.namespace) in targets or ref.name in target_names:
+            score = max(score, 3.0)
+        elif any(ref.name.startswith(f"{name}-") for name in target_names):
+            score = max(score, 2.5)  # a pod or ReplicaSet of the asked-about workload
+        elif ref.namespace and ref.namespace in scope.namespaces:
+            score = max(score, 1.5)
+    if candidate.category in scope.hinted:
+        score += 0.75 if scope.targets else 0.5
+    return score
+
+
+def rank(candidates: list[Candidate], scope: Scope) -> list[Candidate]:
+    """Most likely root cause of what the question asks about first; deterministic order for ties."""
+
+    def score(candidate: Candidate) -> tuple[float, str]:
+        value = relevance(candidate, scope) * 2.0
+        value += candidate.severity * 1.0
+        value += candidate.confidence * 2.0
+        value += min(len(candidate.caused), 3) * 0.5  # a cause that explains symptoms outranks them
+        if candidate.severity == 0:
+            value -= 10.0
+        return (-value, f"{candidate.category.value}/{_key(candidate.resource)}")
+
+    return sorted(candidates, key=score)
+
+
+def correlate(candidates: list[Candidate], scope: Scope) -> list[Candidate]:
+    return rank(fold_chains(merge_duplicates(candidates)), scope)

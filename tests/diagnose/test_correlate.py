@@ -1,0 +1,65 @@
+from datetime import UTC, datetime
+
+from app.diagnose.candidate import Candidate
+from app.diagnose.correlate import correlate
+from app.diagnose.router import NamedObject, route
+from app.diagnosis import Category, ResourceRef
+
+NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
+INVENTORY = [
+    NamedObject("Namespace", None, "shop"),
+    NamedObject("Deployment", "shop", "checkout"),
+    NamedObject("Deployment", "shop", "frontend"),
+    NamedObject("Deployment", "shop", "catalog"),
+]
+
+
+def ref(kind, ns, name):
+    return ResourceRef(kind=kind, namespace=ns, name=name)
+
+
+def cand(category, culprit, affected=(), severity=2, confidence=0.8):
+    return Candidate(
+        title=f"{category} {culprit.name}",
+        category=category,
+        resource=culprit,
+        confidence=confidence,
+        explanation="",
+        affected=list(affected),
+        severity=severity,
+    )
+
+
+def test_symptom_folds_into_its_cause_and_cause_ranks_first():
+    policy = ref("NetworkPolicy", "data", "db-allow-web")
+    checkout = ref("Deployment", "shop", "checkout")
+    symptom = cand(Category.PerformanceRegression, checkout, severity=2)
+    cause = cand(Category.NetworkPolicyBlocked, policy, affected=[checkout], severity=3)
+    other = cand(Category.CPUThrottling, ref("Deployment", "shop", "catalog"), severity=2, confidence=0.9)
+    ranked = correlate([other, symptom, cause], route("why is checkout failing?", INVENTORY, NOW))
+    assert ranked[0].resource == policy
+    assert ranked[0].caused == [symptom]
+    assert symptom not in ranked
+
+
+def test_duplicates_from_two_sources_merge_and_gain_confidence():
+    catalog = ref("Deployment", "shop", "catalog")
+    a = cand(Category.CPUThrottling, catalog, confidence=0.7)
+    b = cand(Category.CPUThrottling, catalog, confidence=0.6)
+    ranked = correlate([a, b], route("is catalog slow?", INVENTORY, NOW))
+    assert len(ranked) == 1
+    assert ranked[0].confidence > 0.7
+
+
+def test_question_relevance_beats_unrelated_severity():
+    frontend = cand(Category.AppCrash, ref("Deployment", "shop", "frontend"), severity=3)
+    catalog = cand(Category.CPUThrottling, ref("Deployment", "shop", "catalog"), severity=2)
+    ranked = correlate([frontend, catalog], route("why is catalog slow?", INVENTORY, NOW))
+    assert ranked[0].resource.name == "catalog"
+
+
+def test_informational_candidates_rank_last():
+    old = cand(Category.OOMKilled, ref("Deployment", "shop", "checkout"), severity=0, confidence=0.9)
+    live = cand(Category.AppCrash, ref("Deployment", "shop", "frontend"), severity=2, confidence=0.5)
+    ranked = correlate([old, live], route("why is checkout restarting?", INVENTORY, NOW))
+    assert ranked[-1] is old

@@ -38,9 +38,8 @@ def render_text(diagnosis: Diagnosis) -> str:
                 out.append(f"      {step.command}")
         out.append("")
     stats = diagnosis.stats
-    out.append(
-        f"({diagnosis.engine} · {diagnosis.cluster} · {stats.tool_calls} tool calls · {stats.duration_s:.2f}s)"
-    )
+    calls = f"{stats.tool_calls} tool calls"
+    out.append(f"({diagnosis.engine} · {diagnosis.cluster} · {calls} · {stats.duration_s:.2f}s)")
     return "\n".join(out)
 
 

@@ -1,0 +1,269 @@
+"""Pod, container, event and citation readings shared by the workload analyzers (crash, OOM, probes, ...).
+
+Builds on ``k8s_facts`` (owners, times, selectors). One place decides what "this pod is healthy now" and
+"this evidence is history" mean, so every analyzer applies the same stale-evidence rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import timedelta
+from typing import Any
+
+from app.diagnose.candidate import Cite
+from app.diagnose.facts import FactRef, Facts
+from app.diagnose.k8s_facts import (
+    RECENT,
+    condition,
+    event_is_recent,
+    event_time,
+    is_recent,
+    name_of,
+    namespace_of,
+    pod_is_ready,
+    workload_of,
+)
+from app.diagnosis import NextStep, ResourceRef
+
+NEEDLE_LIMIT = 100  # long messages are cited by their opening, which any rendering keeps verbatim
+
+RefKey = tuple[str, str, str]
+
+
+# --- citations ----------------------------------------------------------------------------------------
+
+
+def needle(text: str, limit: int = NEEDLE_LIMIT) -> str:
+    """A verbatim, citeable piece of ``text``: its first non-empty line, trimmed, cut to ``limit`` chars."""
+    for line in (text or "").splitlines():
+        if line.strip():
+            return line.strip()[:limit].rstrip()
+    return ""
+
+
+def object_fact(kind: str, namespace: str | None, name: str) -> FactRef:
+    return FactRef("object", (kind, namespace or "", name))
+
+
+def cite_object(obj: dict[str, Any], text: str | None = None, kind: str | None = None) -> Cite:
+    """Cite an object's tool output by ``text`` (default: the object's name)."""
+    kind = kind or obj.get("kind", "")
+    return Cite(object_fact(kind, namespace_of(obj), name_of(obj)), needle(text or name_of(obj)))
+
+
+def cite_ref(ref: ResourceRef, text: str | None = None) -> Cite:
+    return Cite(object_fact(ref.kind, ref.namespace, ref.name), needle(text or ref.name))
+
+
+def cite_event(event: dict[str, Any]) -> Cite:
+    involved = event.get("involvedObject") or {}
+    key = (involved.get("namespace") or "", involved.get("name", ""))
+    return Cite(FactRef("events", key), needle(event_message(event)))
+
+
+def cite_log(namespace: str, pod: str, container: str, previous: bool, line: str) -> Cite:
+    key = (namespace, pod, container, "previous" if previous else "current")
+    return Cite(FactRef("log", key), needle(line, 160))
+
+
+def cite_metric(name: str, text: str) -> Cite:
+    return Cite(FactRef("metric", (name,)), needle(text))
+
+
+def key_of(ref: ResourceRef) -> RefKey:
+    return (ref.kind, ref.namespace or "", ref.name)
+
+
+# --- events -------------------------------------------------------------------------------------------
+
+
+def event_message(event: dict[str, Any]) -> str:
+    return event.get("message") or event.get("note") or ""
+
+
+def events_about(
+    facts: Facts,
+    kind: str,
+    namespace: str | None,
+    name: str,
+    reasons: Iterable[str] | None = None,
+    recent_only: bool = True,
+    window: timedelta = RECENT,
+) -> list[dict[str, Any]]:
+    """Events about one object (optionally only some reasons, only recent ones), newest first."""
+    wanted = set(reasons) if reasons is not None else None
+    found = [
+        event
+        for event in facts.events_for(kind, namespace, name)
+        if (wanted is None or event.get("reason") in wanted)
+        and (not recent_only or event_is_recent(event, facts.now, window))
+    ]
+    return sorted(found, key=lambda event: event_time(event) or facts.now, reverse=True)
+
+
+def recent_events(
+    facts: Facts, reasons: Iterable[str], kind: str | None = None, window: timedelta = RECENT
+) -> list[dict[str, Any]]:
+    """Every recent event with one of ``reasons`` (optionally about objects of ``kind``), newest first."""
+    wanted = set(reasons)
+    found = [
+        event
+        for event in facts.events
+        if event.get("reason") in wanted
+        and (kind is None or (event.get("involvedObject") or {}).get("kind") == kind)
+        and event_is_recent(event, facts.now, window)
+    ]
+    return sorted(found, key=lambda event: event_time(event) or facts.now, reverse=True)
+
+
+# --- pods and containers ------------------------------------------------------------------------------
+
+
+def container_statuses(pod: dict[str, Any], init: bool | None = None) -> list[dict[str, Any]]:
+    """Container statuses: regular (init=False), init (init=True) or both, init first (None)."""
+    status = pod.get("status") or {}
+    inits = list(status.get("initContainerStatuses") or [])
+    regular = list(status.get("containerStatuses") or [])
+    if init is True:
+        return inits
+    if init is False:
+        return regular
+    return inits + regular
+
+
+def container_spec(pod: dict[str, Any], name: str) -> dict[str, Any] | None:
+    spec = pod.get("spec") or {}
+    for container in (spec.get("initContainers") or []) + (spec.get("containers") or []):
+        if container.get("name") == name:
+            return container
+    return None
+
+
+def is_init_container(pod: dict[str, Any], name: str) -> bool:
+    return any(c.get("name") == name for c in (pod.get("spec") or {}).get("initContainers") or [])
+
+
+def waiting(status: dict[str, Any]) -> dict[str, Any]:
+    return (status.get("state") or {}).get("waiting") or {}
+
+
+def last_terminated(status: dict[str, Any]) -> dict[str, Any]:
+    return (status.get("lastState") or {}).get("terminated") or {}
+
+
+def current_terminated(status: dict[str, Any]) -> dict[str, Any]:
+    return (status.get("state") or {}).get("terminated") or {}
+
+
+def restarted_recently(facts: Facts, status: dict[str, Any], window: timedelta = RECENT) -> bool:
+    """The container's previous instance ended within ``window`` (a restart that is not history)."""
+    terminated = last_terminated(status)
+    if not terminated:
+        return False
+    when = terminated.get("finishedAt") or terminated.get("startedAt")
+    return when is None or is_recent(when, facts.now, window)
+
+
+def pod_healthy(facts: Facts, pod: dict[str, Any], window: timedelta = RECENT) -> bool:
+    """Running and Ready (or Succeeded), nothing waiting, no restart within ``window``."""
+    phase = (pod.get("status") or {}).get("phase")
+    if phase == "Succeeded":
+        return True
+    if phase != "Running" or not pod_is_ready(pod):
+        return False
+    for status in container_statuses(pod, init=False):
+        if waiting(status) or restarted_recently(facts, status, window):
+            return False
+    return True
+
+
+def pods_of(facts: Facts, workload: ResourceRef) -> list[dict[str, Any]]:
+    """The pods whose owner chain ends at ``workload``."""
+    if workload.kind == "Pod":
+        pod = facts.find("Pod", workload.namespace, workload.name)
+        return [pod] if pod is not None else []
+    return [
+        pod
+        for pod in facts.of_kind("Pod", workload.namespace)
+        if key_of(workload_of(facts, pod)) == key_of(workload)
+    ]
+
+
+def ready_count(facts: Facts, workload: ResourceRef) -> tuple[int, int]:
+    """(ready pods, pods) of a workload; a Deployment's status is used when its pods were not gathered."""
+    pods = pods_of(facts, workload)
+    if pods:
+        return sum(1 for pod in pods if pod_is_ready(pod)), len(pods)
+    obj = facts.find(workload.kind, workload.namespace, workload.name)
+    if obj is not None:
+        status = obj.get("status") or {}
+        wanted = int((obj.get("spec") or {}).get("replicas", 1) or 0)
+        return int(status.get("readyReplicas") or 0), wanted
+    return 0, 0
+
+
+def outage_severity(facts: Facts, workload: ResourceRef) -> int:
+    """3 when no pod of the workload is ready (outage), else 2 (degraded)."""
+    ready, _ = ready_count(facts, workload)
+    return 3 if ready == 0 else 2
+
+
+def group_by_workload(facts: Facts, pods: Iterable[dict[str, Any]]) -> dict[RefKey, list[dict[str, Any]]]:
+    """Pods grouped by their workload, in a stable order (one finding per workload, not per pod)."""
+    groups: dict[RefKey, list[dict[str, Any]]] = {}
+    for pod in sorted(pods, key=lambda p: (namespace_of(p) or "", name_of(p))):
+        groups.setdefault(key_of(workload_of(facts, pod)), []).append(pod)
+    return groups
+
+
+def ref_from_key(key: RefKey) -> ResourceRef:
+    return ResourceRef(kind=key[0], namespace=key[1] or None, name=key[2])
+
+
+def pod_ref(pod: dict[str, Any]) -> ResourceRef:
+    return ResourceRef(kind="Pod", namespace=namespace_of(pod), name=name_of(pod))
+
+
+def rollout_stuck_cite(facts: Facts, workload: ResourceRef) -> Cite | None:
+    """When ``workload`` is a Deployment whose rollout exceeded its deadline, a citation of that condition."""
+    if workload.kind != "Deployment":
+        return None
+    deployment = facts.find("Deployment", workload.namespace, workload.name)
+    progressing = condition(deployment, "Progressing") if deployment else None
+    if deployment and progressing and progressing.get("reason") == "ProgressDeadlineExceeded":
+        return cite_object(deployment, progressing.get("message") or "ProgressDeadlineExceeded", "Deployment")
+    return None
+
+
+def pod_volume_claims(pod: dict[str, Any]) -> dict[str, str]:
+    """Volume name -> PVC name for the pod's persistentVolumeClaim volumes."""
+    claims = {}
+    for volume in (pod.get("spec") or {}).get("volumes") or []:
+        claim = (volume.get("persistentVolumeClaim") or {}).get("claimName")
+        if claim:
+            claims[volume.get("name", "")] = claim
+    return claims
+
+
+# --- next steps ---------------------------------------------------------------------------------------
+
+
+def kubectl(ref: ResourceRef, verb: str) -> str:
+    scope = f"-n {ref.namespace} " if ref.namespace else ""
+    return f"kubectl {scope}{verb} {ref.kind.lower()} {ref.name}"
+
+
+def describe_step(ref: ResourceRef, description: str | None = None) -> NextStep:
+    return NextStep(description=description or f"Look at {ref}", command=kubectl(ref, "describe"))
+
+
+def edit_step(ref: ResourceRef, description: str) -> NextStep:
+    return NextStep(description=description, command=kubectl(ref, "edit"))
+
+
+def logs_step(namespace: str, pod: str, container: str, previous: bool = True) -> NextStep:
+    flag = " --previous" if previous else ""
+    return NextStep(
+        description=f"Read the {'previous' if previous else 'current'} log of container {container}",
+        command=f"kubectl -n {namespace} logs {pod} -c {container}{flag} --tail=50",
+    )

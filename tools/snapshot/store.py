@@ -1,0 +1,493 @@
+"""In-memory index of a snapshot's objects, built for 100,000-pod snapshots.
+
+Each object is normalised once at load time (apiVersion, uid, resourceVersion, creationTimestamp filled
+in; Secret values redacted; `events.k8s.io` events turned into core events) and kept ONCE as compact
+JSON bytes. A small record per object holds what selectors need (namespace, name, labels, a few field
+values). Records of a resource are sorted by (namespace, name): a namespace is a contiguous slice, a
+`continue` token is just the last key, and an inverted index of `key=value` labels answers equality
+selectors without scanning.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import sys
+import uuid
+from array import array
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from tools.snapshot.kinds import (
+    BUILTIN_BY_GROUP_KIND,
+    BUILTIN_KINDS,
+    KindInfo,
+    builtin_for,
+    crd_names,
+    custom_kind,
+    split_api_version,
+)
+from tools.snapshot.loader import Problem, Snapshot
+from tools.snapshot.selectors import FieldSelector, LabelSelector, SelectorError
+
+REDACTED = "REDACTED"
+REDACTED_B64 = base64.b64encode(REDACTED.encode()).decode()
+_UID_NAMESPACE = uuid.UUID("6b1d5b8e-3f0c-4f57-9a55-2f4c8c1f7a11")
+_LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+
+_COMMON_FIELDS = ("metadata.name", "metadata.namespace")
+# Field selectors the real API server supports per kind (beyond metadata.name/namespace).
+FIELD_PATHS: dict[tuple[str, str], dict[str, tuple[str, ...]]] = {
+    ("", "Pod"): {
+        "spec.nodeName": ("spec", "nodeName"),
+        "spec.restartPolicy": ("spec", "restartPolicy"),
+        "spec.schedulerName": ("spec", "schedulerName"),
+        "spec.serviceAccountName": ("spec", "serviceAccountName"),
+        "spec.hostNetwork": ("spec", "hostNetwork"),
+        "status.phase": ("status", "phase"),
+        "status.podIP": ("status", "podIP"),
+        "status.nominatedNodeName": ("status", "nominatedNodeName"),
+    },
+    ("", "Event"): {
+        "involvedObject.kind": ("involvedObject", "kind"),
+        "involvedObject.namespace": ("involvedObject", "namespace"),
+        "involvedObject.name": ("involvedObject", "name"),
+        "involvedObject.uid": ("involvedObject", "uid"),
+        "involvedObject.apiVersion": ("involvedObject", "apiVersion"),
+        "involvedObject.resourceVersion": ("involvedObject", "resourceVersion"),
+        "involvedObject.fieldPath": ("involvedObject", "fieldPath"),
+        "reason": ("reason",),
+        "reportingComponent": ("reportingComponent",),
+        "source": ("source", "component"),
+        "type": ("type",),
+    },
+    ("", "Node"): {"spec.unschedulable": ("spec", "unschedulable")},
+    ("", "Secret"): {"type": ("type",)},
+    ("", "Namespace"): {"status.phase": ("status", "phase")},
+    ("", "ReplicationController"): {"status.replicas": ("status", "replicas")},
+    ("apps", "ReplicaSet"): {"status.replicas": ("status", "replicas")},
+    ("batch", "Job"): {"status.successful": ("status", "successful")},
+}
+# events.k8s.io/v1 field names, mapped onto the core event fields they are stored under.
+EVENTS_V1_FIELD_ALIASES = {
+    **{f"regarding.{n}": f"involvedObject.{n}" for n in ("kind", "namespace", "name", "uid", "apiVersion")},
+    "regarding.resourceVersion": "involvedObject.resourceVersion",
+    "regarding.fieldPath": "involvedObject.fieldPath",
+    "reportingController": "reportingComponent",
+    "reason": "reason",
+    "type": "type",
+}
+
+
+class StoredObject:
+    """One object: its serialized JSON and the few values selectors look at."""
+
+    __slots__ = ("fields", "labels", "name", "namespace", "raw")
+
+    def __init__(
+        self, namespace: str, name: str, labels: dict[str, str], fields: dict[str, str] | None, raw: bytes
+    ) -> None:
+        self.namespace = namespace
+        self.name = name
+        self.labels = labels
+        self.fields = fields
+        self.raw = raw
+
+    def field(self, name: str) -> str:
+        if name == "metadata.name":
+            return self.name
+        if name == "metadata.namespace":
+            return self.namespace
+        return (self.fields or {}).get(name, "")
+
+    def parsed(self) -> dict[str, Any]:
+        return json.loads(self.raw)
+
+
+@dataclass
+class ListPage:
+    items: list[StoredObject]
+    continue_key: tuple[str, str] | None  # key of the last returned item when more remain
+    remaining: int | None  # exact count of items after this page, when cheap to know
+
+
+@dataclass
+class ResourceIndex:
+    """All objects of one resource, sorted by (namespace, name)."""
+
+    info: KindInfo
+    keys: list[tuple[str, str]] = field(default_factory=list)
+    records: list[StoredObject] = field(default_factory=list)
+    postings: dict[tuple[str, str], array] = field(default_factory=dict)
+    _pending: dict[tuple[str, str], StoredObject] = field(default_factory=dict)
+
+    def add(self, record: StoredObject) -> bool:
+        """Stage a record; returns False when it replaced an object with the same key."""
+        key = (record.namespace, record.name)
+        replaced = key in self._pending
+        self._pending[key] = record
+        return not replaced
+
+    def finalize(self) -> None:
+        self.keys = sorted(self._pending)
+        self.records = [self._pending[key] for key in self.keys]
+        self._pending = {}
+        postings: dict[tuple[str, str], list[int]] = {}
+        for position, record in enumerate(self.records):
+            for pair in record.labels.items():
+                postings.setdefault(pair, []).append(position)
+        self.postings = {pair: array("l", positions) for pair, positions in postings.items()}
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def get(self, namespace: str, name: str) -> StoredObject | None:
+        key = (namespace, name)
+        position = bisect_left(self.keys, key)
+        if position < len(self.keys) and self.keys[position] == key:
+            return self.records[position]
+        return None
+
+    def _bounds(self, namespace: str | None) -> tuple[int, int]:
+        if namespace is None:
+            return 0, len(self.keys)
+        return bisect_left(self.keys, (namespace, "")), bisect_left(self.keys, (namespace + "\x00", ""))
+
+    def list(
+        self,
+        namespace: str | None,
+        labels: LabelSelector,
+        fields: FieldSelector,
+        limit: int | None = None,
+        after: tuple[str, str] | None = None,
+    ) -> ListPage:
+        """Matching records in (namespace, name) order, starting after `after`, at most `limit`."""
+        low, high = self._bounds(namespace)
+        if after is not None:
+            low = max(low, bisect_right(self.keys, after))
+        filtered = not (labels.empty and fields.empty)
+        candidates: Any = range(low, high)
+        for pair in labels.equality_terms():
+            posting = self.postings.get(pair)
+            if posting is None:
+                return ListPage([], None, 0)
+            start, stop = bisect_left(posting, low), bisect_left(posting, high)
+            if stop - start < len(candidates):
+                candidates = posting[start:stop]
+        items: list[StoredObject] = []
+        records = self.records
+        for position in candidates:
+            record = records[position]
+            if filtered and not (labels.matches(record.labels) and fields.matches(record.field)):
+                continue
+            if limit and len(items) == limit:
+                last = items[-1]
+                remaining = None if filtered else high - position
+                return ListPage(items, (last.namespace, last.name), remaining)
+            items.append(record)
+        return ListPage(items, None, None)
+
+
+class SnapshotStore:
+    """Every resource of a snapshot, plus the discovery view built from the kinds present."""
+
+    def __init__(self, snapshot: Snapshot) -> None:
+        self.snapshot = snapshot
+        self.now = snapshot.meta.captured_at
+        self.resources: dict[tuple[str, str], ResourceIndex] = {}  # (group, kind) -> index
+        self.object_count = 0
+        self.resource_version = "1"
+        for info in BUILTIN_KINDS:
+            self.resources[(info.group, info.kind)] = ResourceIndex(info)
+        self._load()
+
+    # --- lookups --------------------------------------------------------------------------------------
+
+    def kinds(self) -> list[KindInfo]:
+        return [index.info for index in self.resources.values()]
+
+    def resource(self, group: str, version: str, plural: str) -> ResourceIndex | None:
+        for index in self.resources.values():
+            info = index.info
+            if info.group == group and info.version == version and info.plural == plural:
+                return index
+        return None
+
+    def events(self) -> ResourceIndex:
+        return self.resources[("", "Event")]
+
+    def supported_fields(self, info: KindInfo) -> set[str]:
+        if info.group == "events.k8s.io" and info.kind == "Event":
+            return set(_COMMON_FIELDS) | set(EVENTS_V1_FIELD_ALIASES)
+        return set(_COMMON_FIELDS) | set(FIELD_PATHS.get((info.group, info.kind), {}))
+
+    def check_fields(self, info: KindInfo, selector: FieldSelector) -> None:
+        supported = self.supported_fields(info)
+        for requirement in selector.requirements:
+            if requirement.field not in supported:
+                raise SelectorError(
+                    f"field label not supported: {requirement.field} for {info.plural} "
+                    f"(supported: {', '.join(sorted(supported))})"
+                )
+
+    # --- loading ----------------------------------------------------------------------------------
+
+    def _load(self) -> None:
+        loader = _Normaliser(self.now)
+        custom: list[dict[str, Any]] = []
+        deferred_events: list[dict[str, Any]] = []
+        uids: dict[tuple[str, str, str, str], str] = {}
+        crds: list[dict[str, Any]] = []
+        for sourced in self.snapshot.iter_objects():
+            obj = sourced.obj
+            info = builtin_for(obj.get("apiVersion"), obj["kind"])
+            if info is None:
+                if not isinstance(obj.get("apiVersion"), str) or not obj["apiVersion"]:
+                    self._problem(
+                        sourced.file, sourced.line, f"{obj['kind']} without apiVersion (not a built-in kind)"
+                    )
+                    continue
+                custom.append(obj)
+                continue
+            if info.kind == "Event":
+                info = BUILTIN_BY_GROUP_KIND[("", "Event")]
+                deferred_events.append(loader.core_event(obj))
+                continue
+            if info.kind == "CustomResourceDefinition":
+                crds.append(obj)
+            loader.normalise(obj, info)
+            meta = obj["metadata"]
+            uids[(info.group, info.kind, meta.get("namespace", ""), meta["name"])] = meta["uid"]
+            self._add(info, obj, sourced.file)
+        crd_index = crd_names(crds)
+        namespaced_kinds = {
+            (split_api_version(o["apiVersion"])[0], o["kind"])
+            for o in custom
+            if o["metadata"].get("namespace")
+        }
+        custom_infos: dict[tuple[str, str], KindInfo] = {}
+        for obj in custom:
+            key = (split_api_version(obj["apiVersion"])[0], obj["kind"])
+            if key not in custom_infos:
+                namespaced = key in namespaced_kinds
+                custom_infos[key] = custom_kind(
+                    obj["apiVersion"], obj["kind"], namespaced, crd_index.get(key)
+                )
+                self.resources[key] = ResourceIndex(custom_infos[key])
+            loader.normalise(obj, custom_infos[key])
+            self._add(custom_infos[key], obj, None)
+        for (group, kind), crd in crd_index.items():  # kinds defined by a CRD but with no objects
+            if (group, kind) not in self.resources:
+                version = _crd_storage_version(crd)
+                if version:
+                    info = custom_kind(f"{group}/{version}", kind, True, crd)
+                    self.resources[(group, kind)] = ResourceIndex(info)
+        event_info = BUILTIN_BY_GROUP_KIND[("", "Event")]
+        for event in deferred_events:
+            loader.normalise(event, event_info)
+            involved = event.get("involvedObject")
+            if isinstance(involved, dict) and not involved.get("uid") and involved.get("kind"):
+                target = builtin_for(involved.get("apiVersion"), involved["kind"])
+                group = target.group if target else split_api_version(involved.get("apiVersion") or "")[0]
+                uid = uids.get(
+                    (group, involved["kind"], involved.get("namespace", ""), involved.get("name", ""))
+                )
+                if uid:
+                    involved["uid"] = uid
+            self._add(event_info, event, None)
+        self._add_missing_namespaces(loader)
+        for index in self.resources.values():
+            index.finalize()
+        self.object_count = sum(len(index) for index in self.resources.values())
+        self.resource_version = str(loader.max_resource_version)
+
+    def _add_missing_namespaces(self, loader: _Normaliser) -> None:
+        """Real clusters always have a Namespace object for every namespace in use."""
+        info = BUILTIN_BY_GROUP_KIND[("", "Namespace")]
+        existing = set(self.resources[("", "Namespace")]._pending)
+        for name, created in sorted(loader.namespaces_seen.items()):
+            if ("", name) in existing:
+                continue
+            obj = {
+                "apiVersion": "v1",
+                "kind": "Namespace",
+                "metadata": {
+                    "name": name,
+                    "creationTimestamp": created,
+                    "labels": {"kubernetes.io/metadata.name": name},
+                },
+                "spec": {"finalizers": ["kubernetes"]},
+                "status": {"phase": "Active"},
+            }
+            loader.normalise(obj, info)
+            self._add(info, obj, None)
+
+    def _add(self, info: KindInfo, obj: dict[str, Any], file: str | None) -> None:
+        meta = obj["metadata"]
+        namespace = meta.get("namespace", "") if info.namespaced else ""
+        labels = meta.get("labels")
+        labels = {sys.intern(str(k)): sys.intern(str(v)) for k, v in labels.items()} if labels else {}
+        paths = FIELD_PATHS.get((info.group, info.kind))
+        fields = _field_values(obj, paths) if paths else None
+        raw = json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode()
+        record = StoredObject(sys.intern(namespace), meta["name"], labels, fields, raw)
+        if not self.resources[(info.group, info.kind)].add(record) and file:
+            where = f"{namespace}/{meta['name']}" if namespace else meta["name"]
+            self._problem(file, None, f"duplicate {info.kind} {where}: the last one read wins")
+
+    def _problem(self, file: str, line: int | None, message: str) -> None:
+        self.snapshot.problems.append(Problem(file, line, message))
+
+
+def _crd_storage_version(crd: dict[str, Any]) -> str | None:
+    versions = [v for v in (crd.get("spec") or {}).get("versions") or [] if isinstance(v, dict)]
+    for version in versions:
+        if version.get("storage") and version.get("name"):
+            return str(version["name"])
+    return str(versions[0]["name"]) if versions and versions[0].get("name") else None
+
+
+def _field_values(obj: dict[str, Any], paths: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for name, path in paths.items():
+        value: Any = obj
+        for step in path:
+            value = value.get(step) if isinstance(value, dict) else None
+        if value is None or value == "":
+            continue
+        text = ("true" if value else "false") if isinstance(value, bool) else str(value)
+        values[name] = sys.intern(text)
+    return values
+
+
+def format_time(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class _Normaliser:
+    """Fills in what the API server always sets, and strips what must never leave it."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now_text = format_time(now)
+        self.max_resource_version = 1
+        self._next_rv = 1
+        self.namespaces_seen: dict[str, str] = {}
+
+    def normalise(self, obj: dict[str, Any], info: KindInfo) -> None:
+        if not obj.get("apiVersion") or split_api_version(obj["apiVersion"])[0] != info.group:
+            obj["apiVersion"] = info.api_version
+        metadata = obj["metadata"]
+        if info.namespaced:
+            namespace = metadata.get("namespace") or "default"
+            metadata["namespace"] = namespace
+        else:
+            metadata.pop("namespace", None)
+            namespace = ""
+        if not metadata.get("uid"):
+            seed = f"{info.group}/{info.kind}/{namespace}/{metadata['name']}"
+            metadata["uid"] = str(uuid.uuid5(_UID_NAMESPACE, seed))
+        created = metadata.get("creationTimestamp") or self.now_text
+        metadata["creationTimestamp"] = created
+        if namespace:
+            earliest = self.namespaces_seen.get(namespace)
+            if earliest is None or created < earliest:
+                self.namespaces_seen[namespace] = created
+        version = metadata.get("resourceVersion")
+        if version and str(version).isdigit():
+            metadata["resourceVersion"] = str(version)
+            self.max_resource_version = max(self.max_resource_version, int(version))
+        else:
+            self._next_rv += 1
+            metadata["resourceVersion"] = str(self._next_rv)
+            self.max_resource_version = max(self.max_resource_version, self._next_rv)
+        if info.group == "" and info.kind == "Secret":
+            redact_secret(obj)
+
+    def core_event(self, obj: dict[str, Any]) -> dict[str, Any]:
+        """events.k8s.io/v1 events become core v1 events (what `kubectl describe` lists)."""
+        if split_api_version(obj.get("apiVersion") or "v1")[0] != "events.k8s.io":
+            return obj
+        return events_v1_to_core(obj)
+
+
+def redact_secret(obj: dict[str, Any]) -> None:
+    """Keys stay visible; values never leave the server. `data` stays valid base64 for clients."""
+    for key, placeholder in (("data", REDACTED_B64), ("stringData", REDACTED)):
+        values = obj.get(key)
+        if isinstance(values, dict):
+            obj[key] = dict.fromkeys(values, placeholder)
+        elif values is not None:
+            obj[key] = {}
+    annotations = (obj.get("metadata") or {}).get("annotations")
+    if isinstance(annotations, dict) and _LAST_APPLIED in annotations:
+        annotations[_LAST_APPLIED] = REDACTED
+
+
+def events_v1_to_core(obj: dict[str, Any]) -> dict[str, Any]:
+    series = obj.get("series") or {}
+    event: dict[str, Any] = {
+        "apiVersion": "v1",
+        "kind": "Event",
+        "metadata": obj.get("metadata", {}),
+        "involvedObject": obj.get("regarding") or {},
+        "reason": obj.get("reason", ""),
+        "message": obj.get("note", ""),
+        "type": obj.get("type", ""),
+        "source": {"component": obj.get("reportingController", "")},
+        "reportingComponent": obj.get("reportingController", ""),
+        "reportingInstance": obj.get("reportingInstance", ""),
+        "action": obj.get("action", ""),
+    }
+    first = obj.get("deprecatedFirstTimestamp") or obj.get("eventTime")
+    last = obj.get("deprecatedLastTimestamp") or series.get("lastObservedTime") or obj.get("eventTime")
+    count = obj.get("deprecatedCount") or series.get("count") or 1
+    if first:
+        event["firstTimestamp"] = first
+    if last:
+        event["lastTimestamp"] = last
+    event["count"] = count
+    if obj.get("eventTime"):
+        event["eventTime"] = obj["eventTime"]
+    if obj.get("related"):
+        event["related"] = obj["related"]
+    return event
+
+
+def core_event_to_v1(event: dict[str, Any]) -> dict[str, Any]:
+    """The events.k8s.io/v1 view of a stored core event."""
+    source = event.get("source") or {}
+    metadata = event.get("metadata") or {}
+    result: dict[str, Any] = {
+        "apiVersion": "events.k8s.io/v1",
+        "kind": "Event",
+        "metadata": metadata,
+        "eventTime": event.get("eventTime")
+        or event.get("firstTimestamp")
+        or metadata.get("creationTimestamp"),
+        "regarding": event.get("involvedObject") or {},
+        "reason": event.get("reason", ""),
+        "note": event.get("message", ""),
+        "type": event.get("type", ""),
+        "reportingController": event.get("reportingComponent") or source.get("component", ""),
+        "reportingInstance": event.get("reportingInstance") or source.get("host", ""),
+        "action": event.get("action", ""),
+    }
+    for src, dst in (
+        ("firstTimestamp", "deprecatedFirstTimestamp"),
+        ("lastTimestamp", "deprecatedLastTimestamp"),
+        ("count", "deprecatedCount"),
+    ):
+        if event.get(src):
+            result[dst] = event[src]
+    if source:
+        result["deprecatedSource"] = source
+    return result
+
+
+def iter_kind_records(store: SnapshotStore, group: str, kind: str) -> Iterator[StoredObject]:
+    index = store.resources.get((group, kind))
+    if index is not None:
+        yield from index.records

@@ -182,3 +182,21 @@ def condition(obj: dict[str, Any], kind: str) -> dict[str, Any] | None:
         if cond.get("type") == kind:
             return cond
     return None
+
+
+_CONTROLLER_LABELS = (
+    "pod-template-hash",
+    "controller-revision-hash",
+    "statefulset.kubernetes.io/pod-name",
+    "apps.kubernetes.io/pod-index",
+    "pod-template-generation",
+    "batch.kubernetes.io/controller-uid",
+    "batch.kubernetes.io/job-name",
+    "controller-uid",
+    "job-name",
+)
+
+
+def identity_labels(labels: dict[str, str]) -> dict[str, str]:
+    """Labels without the ones controllers add per revision or per pod (what people select on)."""
+    return {key: value for key, value in labels.items() if key not in _CONTROLLER_LABELS}

@@ -362,3 +362,27 @@ def dns_flow(
             },
         },
     }
+
+
+def network_policy(
+    name: str,
+    ns: str,
+    pod_selector: dict[str, Any] | None = None,
+    ingress: list[dict[str, Any]] | None = None,
+    egress: list[dict[str, Any]] | None = None,
+    policy_types: list[str] | None = None,
+) -> dict[str, Any]:
+    """A networking.k8s.io/v1 NetworkPolicy; ``pod_selector`` is a LabelSelector ({} selects all)."""
+    spec: dict[str, Any] = {"podSelector": pod_selector or {}}
+    if ingress is not None:
+        spec["ingress"] = ingress
+    if egress is not None:
+        spec["egress"] = egress
+    if policy_types is not None:
+        spec["policyTypes"] = policy_types
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": name, "namespace": ns, "creationTimestamp": ts(60 * 24)},
+        "spec": spec,
+    }

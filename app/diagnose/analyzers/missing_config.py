@@ -1,0 +1,219 @@
+"""MissingConfig: a workload references a ConfigMap, Secret, key or ServiceAccount that does not exist.
+
+Evidence: waiting reason CreateContainerConfigError with the kubelet's message (``secret "db-creds" not
+found``, ``couldn't find key DB_PASSWORD in Secret shop/db-creds``), FailedMount events for configmap or
+secret volumes, and ReplicaSet FailedCreate for a missing ServiceAccount (then no pod exists at all).
+The culprit is the workload that holds the reference: fixing it means creating the object or the reference.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from app.diagnose.candidate import Candidate, Cite
+from app.diagnose.facts import Facts
+from app.diagnose.k8s_facts import name_of, namespace_of, workload_of
+from app.diagnose.workload_facts import (
+    cite_event,
+    cite_object,
+    container_statuses,
+    event_message,
+    events_about,
+    group_by_workload,
+    kubectl,
+    outage_severity,
+    pod_healthy,
+    pod_ref,
+    recent_events,
+    ref_from_key,
+    rollout_stuck_cite,
+    waiting,
+)
+from app.diagnosis import Category, NextStep, ResourceRef
+
+NOT_FOUND = re.compile(r'\b(secret|configmap|serviceaccount)s? "(?P<name>[^"]+)" not found', re.I)
+MISSING_KEY = re.compile(
+    r"couldn't find key (?P<key>\S+) in (?P<kind>Secret|ConfigMap) (?P<ns>[^/\s]+)/(?P<name>\S+)"
+)
+KIND_NAMES = {"secret": "Secret", "configmap": "ConfigMap", "serviceaccount": "ServiceAccount"}
+
+
+@dataclass
+class Missing:
+    kind: str  # Secret, ConfigMap, ServiceAccount
+    name: str
+    key: str | None
+    message: str
+
+
+def parse(message: str) -> Missing | None:
+    """What a kubelet/controller message says is missing; None for other messages."""
+    match = MISSING_KEY.search(message)
+    if match:
+        return Missing(match["kind"], match["name"], match["key"], message)
+    match = NOT_FOUND.search(message)
+    if match:
+        return Missing(KIND_NAMES[match.group(1).lower()], match["name"], None, message)
+    return None
+
+
+def analyze(facts: Facts) -> list[Candidate]:
+    found: dict[str, tuple[dict[str, Any], Missing, list[Cite]]] = {}
+    other: dict[str, tuple[dict[str, Any], str, list[Cite]]] = {}
+    for pod in facts.of_kind("Pod"):
+        if pod_healthy(facts, pod):
+            continue
+        namespace = namespace_of(pod)
+        for status in container_statuses(pod):
+            wait = waiting(status)
+            if wait.get("reason") != "CreateContainerConfigError":
+                continue
+            cites = [cite_object(pod, "CreateContainerConfigError", "Pod")]
+            events = events_about(facts, "Pod", namespace, name_of(pod), {"Failed"})
+            missing = parse(wait.get("message", ""))
+            for event in events:
+                missing = missing or parse(event_message(event))
+                if parse(event_message(event)):
+                    cites.append(cite_event(event))
+                    break
+            if missing:
+                found.setdefault(name_of(pod), (pod, missing, cites))
+            else:
+                message = wait.get("message") or (event_message(events[0]) if events else "")
+                other.setdefault(name_of(pod), (pod, message, cites))
+        if name_of(pod) not in found and (pod.get("status") or {}).get("phase") == "Pending":
+            for event in events_about(facts, "Pod", namespace, name_of(pod), {"FailedMount"}):
+                missing = parse(event_message(event))
+                if missing and missing.kind in ("Secret", "ConfigMap"):
+                    found[name_of(pod)] = (pod, missing, [cite_event(event)])
+                    break
+    candidates = []
+    pods = [pod for pod in facts.of_kind("Pod") if name_of(pod) in found]
+    for key, group in group_by_workload(facts, pods).items():
+        pod, missing, cites = found[name_of(group[0])]
+        candidates.append(_candidate(facts, ref_from_key(key), missing, cites, group))
+    other_pods = [pod for pod in facts.of_kind("Pod") if name_of(pod) in other]
+    for key, group in group_by_workload(facts, other_pods).items():
+        pod, message, cites = other[name_of(group[0])]
+        candidates.append(_other_candidate(facts, ref_from_key(key), message, cites, group))
+    candidates.extend(_missing_service_accounts(facts))
+    return candidates
+
+
+def _exists(facts: Facts, kind: str, namespace: str | None, name: str) -> dict[str, Any] | None:
+    return facts.find(kind, namespace, name)
+
+
+def _close_names(facts: Facts, kind: str, namespace: str | None, name: str) -> list[str]:
+    names = [name_of(obj) for obj in facts.of_kind(kind, namespace)]
+    return difflib.get_close_matches(name, names, n=2, cutoff=0.6)
+
+
+def _candidate(
+    facts: Facts, workload: ResourceRef, missing: Missing, cites: list[Cite], pods: list[dict[str, Any]]
+) -> Candidate:
+    namespace = workload.namespace
+    what = (
+        f"key {missing.key} in {missing.kind} {missing.name}"
+        if missing.key
+        else f"{missing.kind} {missing.name}"
+    )
+    existing = _exists(facts, missing.kind, namespace, missing.name)
+    explanation = f"Pods of {workload} cannot start: they reference {what}, which does not exist"
+    if missing.key and existing is not None:
+        keys = sorted((existing.get("data") or {}).keys() | (existing.get("binaryData") or {}).keys())
+        explanation += f" ({missing.kind} {missing.name} has keys {keys})"
+        cites.append(cite_object(existing))
+    close = [] if missing.key else _close_names(facts, missing.kind, namespace, missing.name)
+    if close:
+        explanation += f"; similar names in the namespace: {', '.join(close)}"
+    explanation += ". Create it, or fix the reference in the workload."
+    stuck = rollout_stuck_cite(facts, workload)
+    if stuck:
+        cites.append(stuck)
+    return Candidate(
+        title=f"{workload.name} cannot start: {what} not found",
+        category=Category.MissingConfig,
+        resource=workload,
+        confidence=0.9,
+        explanation=explanation,
+        cites=cites,
+        affected=[pod_ref(pod) for pod in pods],
+        severity=outage_severity(facts, workload),
+        next_steps=[
+            NextStep(
+                description=f"Check what exists in namespace {namespace}",
+                command=f"kubectl -n {namespace} get {missing.kind.lower()}s",
+            ),
+            NextStep(description=f"Fix the reference to {what}", command=kubectl(workload, "edit")),
+        ],
+    )
+
+
+def _other_candidate(
+    facts: Facts, workload: ResourceRef, message: str, cites: list[Cite], pods: list[dict[str, Any]]
+) -> Candidate:
+    """CreateContainerConfigError that is not a missing reference (e.g. runAsNonRoot with a root image)."""
+    return Candidate(
+        title=f"{workload.name} cannot create its container: {message or 'CreateContainerConfigError'}",
+        category=Category.Other,
+        resource=workload,
+        confidence=0.75,
+        explanation=f"The kubelet refuses to create the container of {workload}: {message}.",
+        cites=cites,
+        affected=[pod_ref(pod) for pod in pods],
+        severity=outage_severity(facts, workload),
+        next_steps=[NextStep(description="Fix the pod template", command=kubectl(workload, "edit"))],
+    )
+
+
+def _missing_service_accounts(facts: Facts) -> list[Candidate]:
+    """ReplicaSet/StatefulSet/DaemonSet/Job FailedCreate: ``serviceaccount "x" not found`` (no pods exist)."""
+    candidates, seen = [], set()
+    for event in recent_events(facts, {"FailedCreate"}):
+        missing = parse(event_message(event))
+        if not missing or missing.kind != "ServiceAccount":
+            continue
+        involved = event.get("involvedObject") or {}
+        namespace, owner_name = involved.get("namespace"), involved.get("name", "")
+        owner = facts.find(involved.get("kind", ""), namespace, owner_name)
+        workload = (
+            workload_of(facts, owner)
+            if owner is not None
+            else ResourceRef(kind=involved.get("kind", ""), namespace=namespace, name=owner_name)
+        )
+        if (workload.kind, workload.name) in seen or _exists(
+            facts, "ServiceAccount", namespace, missing.name
+        ):
+            continue
+        seen.add((workload.kind, workload.name))
+        cites = [cite_event(event)]
+        stuck = rollout_stuck_cite(facts, workload)
+        if stuck:
+            cites.append(stuck)
+        candidates.append(
+            Candidate(
+                title=f"{workload.name} creates no pods: ServiceAccount {missing.name} not found",
+                category=Category.MissingConfig,
+                resource=workload,
+                confidence=0.9,
+                explanation=(
+                    f"{involved.get('kind')} {owner_name} fails to create pods because the ServiceAccount "
+                    f"{missing.name} it names does not exist in {namespace}; no pod exists at all."
+                ),
+                cites=cites,
+                affected=[ResourceRef(kind=involved.get("kind", ""), namespace=namespace, name=owner_name)],
+                severity=3,
+                next_steps=[
+                    NextStep(
+                        description="List ServiceAccounts",
+                        command=f"kubectl -n {namespace} get serviceaccounts",
+                    ),
+                    NextStep(description="Fix serviceAccountName", command=kubectl(workload, "edit")),
+                ],
+            )
+        )
+    return candidates

@@ -1,0 +1,159 @@
+"""ProbeFailure: liveness/readiness/startup probes failing, or pointed at a port the container lacks.
+
+Evidence: recent Unhealthy events ("Liveness probe failed: ... connection refused"), Killing events
+("Container api failed liveness probe, will be restarted"), the probe spec against the container's
+declared ports. An old Unhealthy event on a pod that is Ready now is history.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.diagnose.candidate import Candidate, Cite
+from app.diagnose.facts import Facts
+from app.diagnose.k8s_facts import name_of, namespace_of, pod_is_ready
+from app.diagnose.workload_facts import (
+    cite_event,
+    container_statuses,
+    event_message,
+    events_about,
+    group_by_workload,
+    kubectl,
+    outage_severity,
+    pod_healthy,
+    pod_ref,
+    ref_from_key,
+    rollout_stuck_cite,
+)
+from app.diagnosis import Category, NextStep, ResourceRef
+
+PROBE_FAILED = re.compile(r"^(Liveness|Readiness|Startup) probe failed")
+KILLED = re.compile(
+    r"Container (?P<container>\S+) failed (?P<probe>liveness|startup) probe, will be restarted"
+)
+PROBE_FIELDS = {"Liveness": "livenessProbe", "Readiness": "readinessProbe", "Startup": "startupProbe"}
+
+
+@dataclass
+class ProbeTrouble:
+    pod: dict[str, Any]
+    probes: set[str] = field(default_factory=set)  # Liveness, Readiness, Startup
+    events: list[dict[str, Any]] = field(default_factory=list)
+    killed: bool = False
+    misconfig: str = ""
+
+
+def analyze(facts: Facts) -> list[Candidate]:
+    troubles: dict[str, ProbeTrouble] = {}
+    for pod in facts.of_kind("Pod"):
+        trouble = _trouble(facts, pod)
+        if trouble:
+            troubles[name_of(pod)] = trouble
+    pods = [pod for pod in facts.of_kind("Pod") if name_of(pod) in troubles]
+    return [
+        _candidate(facts, ref_from_key(key), [troubles[name_of(pod)] for pod in group])
+        for key, group in group_by_workload(facts, pods).items()
+    ]
+
+
+def _trouble(facts: Facts, pod: dict[str, Any]) -> ProbeTrouble | None:
+    events = events_about(facts, "Pod", namespace_of(pod), name_of(pod), {"Unhealthy", "Killing"})
+    trouble = ProbeTrouble(pod)
+    for event in events:
+        message = event_message(event)
+        probe = PROBE_FAILED.match(message)
+        killed = KILLED.search(message)
+        if probe:
+            trouble.probes.add(probe.group(1))
+            trouble.events.append(event)
+        elif killed:
+            trouble.killed = True
+            trouble.probes.add(killed["probe"].capitalize())
+            trouble.events.append(event)
+    if not trouble.events:
+        return None
+    if pod_healthy(facts, pod):
+        # Ready now and no recent restart: a few failed checks are noise unless they keep coming.
+        total = sum(int(event.get("count") or 1) for event in trouble.events)
+        if total < 5:
+            return None
+    trouble.misconfig = _port_mismatch(pod, trouble.probes)
+    return trouble
+
+
+def _port_mismatch(pod: dict[str, Any], probes: set[str]) -> str:
+    """A probe pointed at a port the container does not declare (number or name), described; else ""."""
+    for container in (pod.get("spec") or {}).get("containers") or []:
+        declared = container.get("ports") or []
+        numbers = {port.get("containerPort") for port in declared}
+        names = {port.get("name") for port in declared if port.get("name")}
+        for probe_name in sorted(probes):
+            probe = container.get(PROBE_FIELDS[probe_name]) or {}
+            action = probe.get("httpGet") or probe.get("tcpSocket") or probe.get("grpc") or {}
+            port = action.get("port")
+            if port is None or not declared:
+                continue
+            if isinstance(port, str) and not port.isdigit() and port not in names:
+                return (
+                    f"the {probe_name.lower()} probe uses port name {port!r}, "
+                    f"which container {container['name']} does not declare"
+                )
+            if (isinstance(port, int) or str(port).isdigit()) and int(port) not in numbers:
+                listening = ", ".join(str(n) for n in sorted(n for n in numbers if n))
+                return (
+                    f"the {probe_name.lower()} probe checks port {port}, but container {container['name']} "
+                    f"listens on {listening}"
+                )
+    return ""
+
+
+def _candidate(facts: Facts, workload: ResourceRef, troubles: list[ProbeTrouble]) -> Candidate:
+    primary = next((t for t in troubles if t.misconfig), next((t for t in troubles if t.killed), troubles[0]))
+    probes = sorted({probe for t in troubles for probe in t.probes})
+    killed = any(t.killed for t in troubles)
+    restarts = max(
+        (int(s.get("restartCount") or 0) for t in troubles for s in container_statuses(t.pod, init=False)),
+        default=0,
+    )
+    not_ready = sum(1 for t in troubles if not pod_is_ready(t.pod))
+    cites: list[Cite] = []
+    seen = set()
+    for event in primary.events:
+        text = event_message(event)
+        kind = "killed" if KILLED.search(text) else text.split(" ")[0]
+        if kind not in seen:
+            seen.add(kind)
+            cites.append(cite_event(event))
+    failure = next((event_message(e) for e in primary.events if PROBE_FAILED.match(event_message(e))), "")
+    explanation = (
+        f"The {' and '.join(p.lower() for p in probes)} probe(s) of {workload} fail"
+        + (f" ({failure})" if failure else "")
+        + (f"; the kubelet restarts the container (restarts: {restarts})" if killed else "")
+        + (f"; {not_ready} pod(s) are not ready" if not_ready else "")
+        + "."
+    )
+    if primary.misconfig:
+        explanation += f" The probe is misconfigured: {primary.misconfig}."
+    stuck = rollout_stuck_cite(facts, workload)
+    if stuck:
+        cites.append(stuck)
+    title_what = primary.misconfig or f"{' and '.join(p.lower() for p in probes)} probe failing"
+    return Candidate(
+        title=f"{workload.name}: {title_what}",
+        category=Category.ProbeFailure,
+        resource=workload,
+        confidence=0.9 if primary.misconfig else (0.8 if killed else 0.7),
+        explanation=explanation,
+        cites=cites,
+        affected=[pod_ref(t.pod) for t in troubles],
+        severity=outage_severity(facts, workload) if (killed or not_ready) else 1,
+        next_steps=[
+            NextStep(
+                description="See the probe definition and its recent failures",
+                command=f"kubectl -n {workload.namespace} describe pod {name_of(primary.pod)}",
+            ),
+            NextStep(description="Fix the probe (port, path, timeouts)", command=kubectl(workload, "edit")),
+        ],
+    )

@@ -386,3 +386,53 @@ def network_policy(
         "metadata": {"name": name, "namespace": ns, "creationTimestamp": ts(60 * 24)},
         "spec": spec,
     }
+
+
+def ingress(
+    name: str,
+    ns: str = "shop",
+    class_name: str | None = "nginx",
+    backend_service: str = "web",
+    backend_port: int | str = 80,
+    host: str = "shop.example.com",
+    tls_secret: str | None = None,
+) -> dict[str, Any]:
+    """A networking.k8s.io/v1 Ingress with one rule path to ``backend_service`` (port number or name)."""
+    port = {"number": backend_port} if isinstance(backend_port, int) else {"name": backend_port}
+    spec: dict[str, Any] = {
+        "rules": [
+            {
+                "host": host,
+                "http": {
+                    "paths": [
+                        {
+                            "path": "/",
+                            "pathType": "Prefix",
+                            "backend": {"service": {"name": backend_service, "port": port}},
+                        }
+                    ]
+                },
+            }
+        ]
+    }
+    if class_name:
+        spec["ingressClassName"] = class_name
+    if tls_secret:
+        spec["tls"] = [{"hosts": [host], "secretName": tls_secret}]
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": {"name": name, "namespace": ns, "creationTimestamp": ts(60 * 24)},
+        "spec": spec,
+        "status": {"loadBalancer": {"ingress": [{"ip": "203.0.113.10"}]}},
+    }
+
+
+def ingress_class(name: str = "nginx", default: bool = False) -> dict[str, Any]:
+    annotations = {"ingressclass.kubernetes.io/is-default-class": "true"} if default else {}
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "IngressClass",
+        "metadata": {"name": name, "annotations": annotations},
+        "spec": {"controller": "k8s.io/ingress-nginx"},
+    }

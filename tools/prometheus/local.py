@@ -58,7 +58,8 @@ class LocalPrometheus:
     captured_at: datetime
     process: subprocess.Popen[bytes]
     workdir: Path
-    startup_s: float = 0.0
+    startup_s: float = 0.0  # backfill + start + ready
+    backfill_s: float = 0.0
     _finalizer: weakref.finalize = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -109,6 +110,7 @@ def start_local_prometheus(
         data_dir = workdir / "data"
         data_dir.mkdir()
         _backfill(promtool, files, data_dir)
+        backfilled = time.perf_counter()
         config = workdir / "prometheus.yml"
         config.write_text(_MINIMAL_CONFIG)
         process, url = _serve(prometheus, config, data_dir, workdir, ready_timeout_s)
@@ -121,6 +123,7 @@ def start_local_prometheus(
         process=process,
         workdir=workdir,
         startup_s=time.perf_counter() - started,
+        backfill_s=backfilled - started,
     )
 
 

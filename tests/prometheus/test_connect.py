@@ -54,3 +54,12 @@ def test_live_mode_uses_the_configured_url_and_evaluates_now(local_prom):
     with open_prometheus(Settings(prometheus_url=local_prom.url), None) as (access, reason):
         assert reason is None and access.fixed_time is None
         assert abs(float(access.query("time()")[0]["value"][1]) - time.time()) < 60
+
+
+def test_a_malformed_url_is_a_reason_not_a_crash():
+    with open_prometheus(Settings(prometheus_url="prometheus:9090"), None) as (access, reason):
+        assert access is None
+        assert reason == (
+            "KUBEWHY_PROMETHEUS_URL: Prometheus URL must be http(s)://host[:port][/prefix], "
+            "got 'prometheus:9090'"
+        )

@@ -40,7 +40,11 @@ def open_prometheus(
             finally:
                 access.close()
         return
-    access = PrometheusAccess.from_settings(settings)
+    try:
+        access = PrometheusAccess.from_settings(settings)
+    except ValueError as exc:
+        yield None, f"KUBEWHY_PROMETHEUS_URL: {exc}"
+        return
     if access is None:
         yield None, "KUBEWHY_PROMETHEUS_URL is not set"
         return

@@ -436,3 +436,70 @@ def ingress_class(name: str = "nginx", default: bool = False) -> dict[str, Any]:
         "metadata": {"name": name, "annotations": annotations},
         "spec": {"controller": "k8s.io/ingress-nginx"},
     }
+
+
+def node(
+    name: str,
+    ready: str = "True",
+    ready_reason: str = "KubeletReady",
+    ready_message: str = "kubelet is posting ready status",
+    pressure: dict[str, str] | None = None,
+    taints: list[dict[str, str]] | None = None,
+    transition_minutes_ago: float = 60 * 24,
+) -> dict[str, Any]:
+    """A v1 Node; ``pressure`` maps MemoryPressure/DiskPressure/PIDPressure to a reason to set it True."""
+    pressure = pressure or {}
+    healthy_reasons = {
+        "MemoryPressure": "KubeletHasSufficientMemory",
+        "DiskPressure": "KubeletHasNoDiskPressure",
+        "PIDPressure": "KubeletHasSufficientPID",
+    }
+    conditions = [
+        {
+            "type": kind,
+            "status": "True" if kind in pressure else "False",
+            "reason": pressure.get(kind, reason),
+            "message": f"kubelet has {kind}" if kind in pressure else "kubelet is healthy",
+            "lastHeartbeatTime": ts(0.5),
+            "lastTransitionTime": ts(transition_minutes_ago),
+        }
+        for kind, reason in healthy_reasons.items()
+    ]
+    conditions.append(
+        {
+            "type": "Ready",
+            "status": ready,
+            "reason": ready_reason,
+            "message": ready_message,
+            "lastHeartbeatTime": ts(0.5 if ready == "True" else transition_minutes_ago),
+            "lastTransitionTime": ts(transition_minutes_ago),
+        }
+    )
+    return {
+        "apiVersion": "v1",
+        "kind": "Node",
+        "metadata": {"name": name, "labels": {"kubernetes.io/hostname": name}},
+        "spec": {"podCIDR": "10.244.1.0/24", "taints": taints or []},
+        "status": {
+            "conditions": conditions,
+            "allocatable": {"cpu": "3920m", "memory": "15Gi", "pods": "110", "ephemeral-storage": "95Gi"},
+            "capacity": {"cpu": "4", "memory": "16Gi", "pods": "110", "ephemeral-storage": "100Gi"},
+        },
+    }
+
+
+def evicted_pod(
+    name: str, node_name: str, message: str, ns: str = "shop", minutes_ago: float = 5
+) -> dict[str, Any]:
+    """A pod the kubelet evicted (phase Failed, reason Evicted) with its DisruptionTarget condition."""
+    result = pod(name, ns=ns, node=node_name, phase="Failed", ready=False, container_statuses=[])
+    result["status"].update({"reason": "Evicted", "message": message})
+    result["status"]["conditions"].append(
+        {
+            "type": "DisruptionTarget",
+            "status": "True",
+            "reason": "TerminationByKubelet",
+            "lastTransitionTime": ts(minutes_ago),
+        }
+    )
+    return result

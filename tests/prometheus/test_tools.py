@@ -34,6 +34,7 @@ def test_the_tools_are_registered_with_source_prometheus():
     expected = {"prom_query", "prom_query_range", "prom_metrics", "prom_alerts", "prom_targets", "prom_check"}
     assert expected <= set(specs)
     assert set(specs["prom_check"].json_schema()["properties"]["check"]["enum"]) == set(CHECKS)
+    assert all(name in specs["prom_check"].description for name in CHECKS)
 
 
 def test_instant_query_is_evaluated_at_captured_at_and_shows_its_promql(ctx):

@@ -1,0 +1,53 @@
+"""The built-in diagnostician's checks as one tool, so the model starts from strong evidence."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from tools.base import ToolContext, ToolError, ToolOutput, ToolParams
+from tools.budget import fit_lines
+from tools.registry import tool
+
+
+class HealthChecksParams(ToolParams):
+    namespace: str | None = Field(None, description="namespace to check; all namespaces when left out")
+    workload: str | None = Field(None, description="a workload, service or pod name the question is about")
+    question: str | None = Field(
+        None, description="the question in the operator's words, to focus the checks"
+    )
+
+
+@tool("health_checks", "kubernetes", HealthChecksParams)
+def health_checks(ctx: ToolContext, params: HealthChecksParams) -> ToolOutput:
+    """Run kubewhy's built-in health checks (pods, events, logs, services, policies, metrics, flows) for a
+    namespace or workload. Returns the problems found, most likely cause first, each with the lines that
+    show it. A good first call."""
+    try:
+        from app.diagnose.engine import diagnose
+    except ImportError as exc:
+        raise ToolError(f"the built-in health checks are not available: {exc}") from None
+    question = params.question or (
+        f"what is wrong with {params.workload}?" if params.workload else "what is wrong?"
+    )
+    if params.workload and params.workload not in question:
+        question = f"{question} (about {params.workload})"
+    diagnosis = diagnose(ctx, question, namespace=params.namespace)
+    lines = [f"summary: {diagnosis.summary}"]
+    quotes = {item.id: item for item in diagnosis.evidence}
+    if not diagnosis.findings:
+        lines.append("no problems found by the built-in checks")
+    for rank, finding in enumerate(diagnosis.findings, 1):
+        lines.append(
+            f"{rank}. [{finding.category}] {finding.title} | fix: {finding.resource} "
+            f"| confidence {finding.confidence:.2f}"
+        )
+        lines.append(f"   why: {' '.join(finding.explanation.split())}")
+        for evidence_id in finding.evidence:
+            item = quotes.get(evidence_id)
+            if item is None:
+                continue
+            args = " ".join(f"{k}={v}" for k, v in item.args.items())
+            lines.append(f"   seen in {item.tool} {args}:".rstrip())
+            lines.extend(f"     {line}" for line in item.excerpt.splitlines())
+    text, truncated = fit_lines(lines, ctx.token_budget, "Pass namespace= or workload= to narrow the checks.")
+    return ToolOutput(text=text, data=diagnosis.model_dump(mode="json"), truncated=truncated)

@@ -1,0 +1,148 @@
+"""`kubectl describe`, for a model: the object, its owner chain, its pods and their containers, events."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import yaml
+
+from tools.kubernetes.access import KubeAccess, KubeError
+from tools.kubernetes.events import add_events, event_dict, newest_first, related_events
+from tools.kubernetes.pods import add_pods, condition_text, container_lines, pod_summary, volume_lines
+from tools.kubernetes.render import BoundedText, age, labels_text, pod_status, ref
+from tools.kubernetes.workloads import WORKLOAD_KINDS, pods_of, status_lines
+
+MAX_OWNER_DEPTH = 6
+
+
+def owner_chain(kube: KubeAccess, obj: dict[str, Any]) -> list[dict[str, Any]]:
+    """Controllers above an object, nearest first (Pod -> ReplicaSet -> Deployment)."""
+    chain: list[dict[str, Any]] = []
+    current = obj
+    for _ in range(MAX_OWNER_DEPTH):
+        meta = current.get("metadata") or {}
+        refs = meta.get("ownerReferences") or []
+        owner_ref = next((r for r in refs if r.get("controller")), refs[0] if refs else None)
+        if owner_ref is None:
+            break
+        group = (
+            owner_ref.get("apiVersion", "").split("/")[0] if "/" in owner_ref.get("apiVersion", "") else ""
+        )
+        kind = f"{owner_ref.get('kind')}.{group}" if group else str(owner_ref.get("kind"))
+        try:
+            owner = kube.find_object(kind, owner_ref.get("name", ""), meta.get("namespace"))
+        except KubeError:
+            owner = None
+        if owner is None:
+            chain.append(
+                {"kind": owner_ref.get("kind"), "metadata": {"name": owner_ref.get("name"), "missing": True}}
+            )
+            break
+        chain.append(owner)
+        current = owner
+    return chain
+
+
+def chain_text(chain: list[dict[str, Any]]) -> str:
+    parts = []
+    for owner in chain:
+        meta = owner.get("metadata") or {}
+        missing = " (not found)" if meta.get("missing") else ""
+        parts.append(f"{owner.get('kind')}/{meta.get('name')}{missing}")
+    return " <- ".join(parts) or "<none>"
+
+
+def describe(
+    kube: KubeAccess, kind: str, name: str, namespace: str | None, now: datetime, budget: int
+) -> tuple[BoundedText, dict[str, Any]]:
+    obj = kube.get_object(kind, name, namespace)
+    info = kube.resolve_kind(kind)
+    namespace = (obj.get("metadata") or {}).get("namespace") if info.namespaced else None
+    chain = owner_chain(kube, obj)
+    out = BoundedText(budget)
+    meta = obj.get("metadata") or {}
+    data: dict[str, Any] = {"object": ref(obj), "owners": [ref(o) for o in chain]}
+    pods: list[dict[str, Any]] = []
+    if obj.get("kind") == "Pod":
+        _describe_pod(out, obj, chain, now)
+        pods = [obj]
+        data["pod"] = pod_summary(obj)
+    elif obj.get("kind") in WORKLOAD_KINDS:
+        for line in status_lines(obj, now):
+            out.add(line)
+        out.add(f"  controlled by: {chain_text(chain)}")
+        pods = pods_of(kube, obj)
+        add_pods(out, pods, now, f"k8s_workload name={name} namespace={namespace} shows pods by revision")
+        data["pods"] = [pod_summary(p) for p in pods[:200]]
+    else:
+        _describe_generic(out, obj, chain, now)
+    involved = {(obj.get("kind"), meta.get("name"))}
+    involved |= {(o.get("kind"), (o.get("metadata") or {}).get("name")) for o in chain}
+    involved |= {("Pod", (p.get("metadata") or {}).get("name")) for p in pods}
+    # events about cluster-scoped objects (nodes) live in "default" or elsewhere: search all namespaces
+    events = related_events(kube, namespace if info.namespaced else None, involved)
+    add_events(
+        out, events, now, "k8s_events with name=... or reason=... narrows", with_object=len(involved) > 1
+    )
+    data["events"] = [event_dict(e, now) for e in newest_first(events)[:50]]
+    return out, data
+
+
+def _describe_pod(out: BoundedText, pod: dict[str, Any], chain: list[dict[str, Any]], now: datetime) -> None:
+    meta = pod.get("metadata") or {}
+    spec = pod.get("spec") or {}
+    status = pod.get("status") or {}
+    out.add(f"Pod {meta.get('namespace')}/{meta.get('name')}")
+    out.add(
+        f"  status: {pod_status(pod)}  phase: {status.get('phase')}"
+        f"  node: {spec.get('nodeName') or '<unscheduled>'}"
+        f"  ip: {status.get('podIP') or '<none>'}  age: {age(meta.get('creationTimestamp'), now)}"
+    )
+    if status.get("reason") or status.get("message"):
+        out.add(f"  reason: {status.get('reason', '')} {status.get('message', '')}".rstrip())
+    out.add(f"  labels: {labels_text(meta.get('labels'))}")
+    out.add(f"  controlled by: {chain_text(chain)}")
+    out.add(f"  conditions: {condition_text(status.get('conditions'), now)}")
+    extras = []
+    if spec.get("serviceAccountName"):
+        extras.append(f"serviceAccount={spec['serviceAccountName']}")
+    if spec.get("nodeSelector"):
+        extras.append(f"nodeSelector={labels_text(spec['nodeSelector'])}")
+    if spec.get("affinity"):
+        extras.append("affinity=" + ",".join(sorted(spec["affinity"])))
+    if spec.get("tolerations"):
+        extras.append(f"tolerations={len(spec['tolerations'])}")
+    if spec.get("priorityClassName"):
+        extras.append(f"priorityClass={spec['priorityClassName']}")
+    if extras:
+        out.add("  " + "  ".join(extras))
+    for line in container_lines(pod, now):
+        if not out.add(f"  {line}"):
+            out.omit(1, "container detail line(s)", "k8s_get kind=pod shows the full object")
+            break
+    volumes = volume_lines(pod)
+    if volumes:
+        out.add(f"  volumes: {', '.join(volumes)}")
+
+
+def _describe_generic(
+    out: BoundedText, obj: dict[str, Any], chain: list[dict[str, Any]], now: datetime
+) -> None:
+    meta = obj.get("metadata") or {}
+    where = f"{meta['namespace']}/" if meta.get("namespace") else ""
+    out.add(f"{obj.get('kind')} {where}{meta.get('name')}  age={age(meta.get('creationTimestamp'), now)}")
+    out.add(f"  labels: {labels_text(meta.get('labels'))}")
+    if chain:
+        out.add(f"  controlled by: {chain_text(chain)}")
+    body = {k: v for k, v in obj.items() if k not in ("metadata", "apiVersion", "kind")}
+    if obj.get("kind") == "ConfigMap":
+        body = {
+            "data": {
+                k: (v if len(str(v)) <= 200 else f"<{len(str(v))} chars>")
+                for k, v in (obj.get("data") or {}).items()
+            }
+        }
+    text = yaml.safe_dump(body, sort_keys=False, default_flow_style=False, width=200) if body else ""
+    lines = text.splitlines()
+    out.add_all((f"  {line}" for line in lines), "line(s) of spec/status", "k8s_get shows the whole object")

@@ -1,0 +1,152 @@
+"""Events: fetch with server-side field selectors, order newest first, render one line each."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from typing import Any
+
+from tools.kubernetes.access import KubeAccess
+from tools.kubernetes.render import BoundedText, age, counted, short
+from tools.snapshot.loader import parse_time
+
+
+def event_time(event: dict[str, Any]) -> datetime | None:
+    """When an event last happened, whichever of the v1 / events.k8s.io fields carries it."""
+    series = event.get("series") or {}
+    for value in (
+        event.get("lastTimestamp"),
+        series.get("lastObservedTime"),
+        event.get("eventTime"),
+        event.get("deprecatedLastTimestamp"),
+        event.get("firstTimestamp"),
+        (event.get("metadata") or {}).get("creationTimestamp"),
+    ):
+        when = parse_time(value)
+        if when is not None:
+            return when
+    return None
+
+
+def involved(event: dict[str, Any]) -> dict[str, Any]:
+    return event.get("involvedObject") or event.get("regarding") or {}
+
+
+def event_count(event: dict[str, Any]) -> int:
+    series = event.get("series") or {}
+    return int(event.get("count") or series.get("count") or event.get("deprecatedCount") or 1)
+
+
+def event_message(event: dict[str, Any]) -> str:
+    return short(event.get("message") or event.get("note") or "", 300)
+
+
+def event_line(event: dict[str, Any], now: datetime, with_object: bool = True) -> str:
+    obj = involved(event)
+    count = event_count(event)
+    when = event_time(event)
+    parts = [
+        age(when.isoformat() if when else None, now),
+        event.get("type") or "Normal",
+        event.get("reason") or "?",
+    ]
+    if with_object:
+        parts.append(f"{obj.get('kind', '?')}/{obj.get('name', '?')}")
+    head = "  ".join(parts) + (f" (x{count})" if count > 1 else "")
+    return f"{head}: {event_message(event)}"
+
+
+def fetch_events(
+    kube: KubeAccess,
+    namespace: str | None,
+    kind: str | None = None,
+    name: str | None = None,
+    event_type: str | None = None,
+    reason: str | None = None,
+    since: datetime | None = None,
+) -> Iterator[dict[str, Any]]:
+    """Events matching every given filter; the server filters what it can, we re-check the rest."""
+    fields = []
+    if name:
+        fields.append(f"involvedObject.name={name}")
+    if kind:
+        fields.append(f"involvedObject.kind={kind}")
+    if event_type:
+        fields.append(f"type={event_type}")
+    if reason:
+        fields.append(f"reason={reason}")
+    for event in kube.iter_objects("events", namespace, field_selector=",".join(fields) or None):
+        obj = involved(event)
+        if name and obj.get("name") != name:
+            continue
+        if kind and str(obj.get("kind", "")).lower() != kind.lower():
+            continue
+        if event_type and str(event.get("type", "")).lower() != event_type.lower():
+            continue
+        if reason and str(event.get("reason", "")).lower() != reason.lower():
+            continue
+        if since is not None:
+            when = event_time(event)
+            if when is not None and when < since:
+                continue
+        yield event
+
+
+def related_events(
+    kube: KubeAccess, namespace: str | None, objects: Iterable[tuple[str, str]]
+) -> list[dict[str, Any]]:
+    """Events about any of (kind, name): one selector query each for a few objects, one namespace scan
+    for many."""
+    wanted = set(objects)
+    if not wanted:
+        return []
+    if len(wanted) <= 4:
+        found: list[dict[str, Any]] = []
+        for kind, name in sorted(wanted):
+            found += fetch_events(kube, namespace, kind=kind, name=name)
+        return found
+    return [
+        e
+        for e in kube.iter_objects("events", namespace)
+        if (involved(e).get("kind"), involved(e).get("name")) in wanted
+    ]
+
+
+def newest_first(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def key(event: dict[str, Any]) -> tuple[float, str]:
+        when = event_time(event)
+        return (when.timestamp() if when else 0.0, str(event.get("reason")))
+
+    return sorted(events, key=key, reverse=True)
+
+
+def add_events(
+    out: BoundedText, events: list[dict[str, Any]], now: datetime, hint: str, with_object: bool = True
+) -> None:
+    """Events, newest first, as many as fit; the rest are counted by type and reason."""
+    if not events:
+        out.add("Events: <none>")
+        return
+    ordered = newest_first(events)
+    out.add(f"Events ({len(ordered)}, newest first):")
+    shown = out.add_all((f"  {event_line(e, now, with_object)}" for e in ordered), "event(s)", hint)
+    if shown < len(ordered):
+        rest = Counter(f"{e.get('type', 'Normal')} {e.get('reason', '?')}" for e in ordered[shown:])
+        out.note(f"    not shown, by type and reason: {counted(rest)}")
+
+
+def event_dict(event: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """An event as structured data for the diagnostician and the page."""
+    obj = involved(event)
+    when = event_time(event)
+    return {
+        "namespace": (event.get("metadata") or {}).get("namespace"),
+        "type": event.get("type"),
+        "reason": event.get("reason"),
+        "object": {"kind": obj.get("kind"), "name": obj.get("name"), "namespace": obj.get("namespace")},
+        "message": event.get("message") or event.get("note"),
+        "count": event_count(event),
+        "last_seen": when.isoformat() if when else None,
+        "age": age(when.isoformat() if when else None, now),
+    }

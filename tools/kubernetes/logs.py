@@ -1,0 +1,155 @@
+"""Pod logs that fit a budget: filter first (grep), then keep what matters, the errors and the end.
+
+The end of a log is where a crash explains itself; error lines earlier on are where trouble started.
+When a log is too long both are kept, with a marker saying how many lines were skipped in between.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from tools.base import ToolError
+from tools.budget import count_tokens
+from tools.kubernetes.access import KubeAccess, KubeError
+from tools.kubernetes.render import BoundedText
+
+FETCH_LINES = 5000  # how far back a log is read when no tail is given
+FETCH_BYTES = 4 * 1024 * 1024
+ERROR_LINE = re.compile(
+    r"(?i)\b(error|err|exception|fatal|panic|traceback|failed|failure|refused|timeout|timed out|denied|"
+    r"forbidden|unauthorized|oom|killed|no such host|cannot|can't|unable|critical|crit|severe)\b"
+)
+
+
+@dataclass
+class LogSelection:
+    lines: list[str]  # kept lines, with "... N lines skipped ..." markers
+    total: int  # lines after the grep filter
+    shown: int  # real log lines among `lines`
+
+
+def choose_container(pod: dict[str, Any], container: str | None) -> tuple[str, list[str]]:
+    """The container to read: the one asked for, the only one, or the one in trouble. Plus the others."""
+    spec = pod.get("spec") or {}
+    names = [c.get("name") for c in spec.get("containers") or []]
+    init = [c.get("name") for c in spec.get("initContainers") or []]
+    pod_name = (pod.get("metadata") or {}).get("name")
+    if container:
+        if container not in names + init:
+            raise ToolError(
+                f"pod {pod_name} has no container {container!r}; containers: {', '.join(names + init)}"
+            )
+        return container, [n for n in names + init if n != container]
+    statuses = (pod.get("status") or {}).get("initContainerStatuses") or []
+    statuses += (pod.get("status") or {}).get("containerStatuses") or []
+    troubled = [s.get("name") for s in statuses if not s.get("ready") and not _completed(s)]
+    restarted = [s.get("name") for s in statuses if s.get("restartCount")]
+    chosen = (troubled or restarted or names or init)[0]
+    return chosen, [n for n in names + init if n != chosen]
+
+
+def _completed(status: dict[str, Any]) -> bool:
+    terminated = (status.get("state") or {}).get("terminated") or {}
+    return terminated.get("exitCode") == 0
+
+
+def grep_filter(lines: list[str], pattern: str) -> list[str]:
+    """Case-insensitive regex; a pattern that is not a valid regex is matched literally."""
+    try:
+        regex = re.compile(pattern, re.IGNORECASE)
+    except re.error:
+        regex = re.compile(re.escape(pattern), re.IGNORECASE)
+    return [line for line in lines if regex.search(line)]
+
+
+def select_lines(lines: list[str], budget_tokens: int) -> LogSelection:
+    """All lines if they fit; otherwise the error lines from the start and as many last lines as fit."""
+    costs = [count_tokens(line) + 1 for line in lines]
+    if sum(costs) <= budget_tokens:
+        return LogSelection(list(lines), len(lines), len(lines))
+    tail_budget = budget_tokens * 3 // 5
+    tail_start = len(lines)
+    used = 0
+    while tail_start > 0 and used + costs[tail_start - 1] <= tail_budget:
+        tail_start -= 1
+        used += costs[tail_start]
+    head_budget = budget_tokens - used - 30
+    errors: list[int] = []
+    for index in range(tail_start):
+        if ERROR_LINE.search(lines[index]):
+            if head_budget - costs[index] < 0:
+                break
+            errors.append(index)
+            head_budget -= costs[index]
+    kept: list[str] = []
+    previous = -1
+    for index in errors:
+        if index > previous + 1:
+            kept.append(f"... {index - previous - 1} line(s) skipped ...")
+        kept.append(lines[index])
+        previous = index
+    if tail_start > previous + 1:
+        kept.append(f"... {tail_start - previous - 1} line(s) skipped ...")
+    kept += lines[tail_start:]
+    return LogSelection(kept, len(lines), len(errors) + len(lines) - tail_start)
+
+
+def read_log_lines(
+    kube: KubeAccess,
+    namespace: str,
+    pod: str,
+    container: str,
+    previous: bool,
+    tail: int | None,
+    since_seconds: int | None,
+) -> list[str]:
+    try:
+        text = kube.read_log(
+            namespace,
+            pod,
+            container=container,
+            previous=previous,
+            tail_lines=tail or FETCH_LINES,
+            since_seconds=since_seconds,
+            limit_bytes=FETCH_BYTES,
+        )
+    except KubeError as exc:
+        if previous and exc.status == 400:
+            raise ToolError(
+                f"container {container} of pod {pod} has no previous instance (it has not restarted); "
+                "read it with previous=false"
+            ) from None
+        raise
+    return text.splitlines()
+
+
+def restart_note(pod: dict[str, Any], container: str) -> str | None:
+    """Say when the crash that matters is in the previous instance's log."""
+    for status in ((pod.get("status") or {}).get("containerStatuses") or []) + (
+        (pod.get("status") or {}).get("initContainerStatuses") or []
+    ):
+        if status.get("name") != container or not status.get("restartCount"):
+            continue
+        last = (status.get("lastState") or {}).get("terminated") or {}
+        detail = f"; last exit: {last.get('reason', '?')} (exit code {last.get('exitCode')})" if last else ""
+        return (
+            f"note: container {container} restarted {status['restartCount']} time(s){detail}; "
+            "previous=true shows the log of the instance that crashed"
+        )
+    return None
+
+
+def render_log_text(
+    out: BoundedText, header: str, selection: LogSelection, grep: str | None, hint: str
+) -> None:
+    out.add(header)
+    if not selection.lines:
+        out.add("(no log lines" + (f" match grep={grep!r})" if grep else ")"))
+        return
+    for line in selection.lines:
+        if not out.add(line):
+            break
+    if selection.shown < selection.total:
+        out.omit(selection.total - selection.shown, "log line(s)", hint)

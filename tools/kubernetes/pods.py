@@ -1,0 +1,219 @@
+"""Pods as a model needs them: grouped lists, container states, env (masked), probes, volumes."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+from typing import Any
+
+from tools.kubernetes.redact import env_value
+from tools.kubernetes.render import (
+    BoundedText,
+    age,
+    counted,
+    pod_is_healthy,
+    pod_line,
+    pod_ready,
+    pod_restarts,
+    pod_status,
+    short,
+)
+
+
+def add_pods(
+    out: BoundedText, pods: list[dict[str, Any]], now: datetime, hint: str, with_namespace: bool = False
+) -> None:
+    """'Pods (412): 409 Running, 3 CrashLoopBackOff' and one line per pod, unhealthy ones first."""
+    if not pods:
+        out.add("Pods: none")
+        return
+    out.add(f"Pods ({len(pods)}): {counted(Counter(pod_status(p) for p in pods))}")
+    ordered = sorted(pods, key=lambda p: (pod_is_healthy(p), (p.get("metadata") or {}).get("name", "")))
+    out.add_all((f"  {pod_line(p, now, with_namespace)}" for p in ordered), "pod(s)", hint)
+
+
+def pod_summary(pod: dict[str, Any]) -> dict[str, Any]:
+    """A pod as structured data: status, readiness, restarts, container states."""
+    meta = pod.get("metadata") or {}
+    return {
+        "namespace": meta.get("namespace"),
+        "name": meta.get("name"),
+        "status": pod_status(pod),
+        "ready": pod_ready(pod),
+        "restarts": pod_restarts(pod),
+        "node": (pod.get("spec") or {}).get("nodeName"),
+        "healthy": pod_is_healthy(pod),
+        "containers": [
+            {
+                "name": s.get("name"),
+                "ready": bool(s.get("ready")),
+                "restarts": int(s.get("restartCount") or 0),
+                "state": s.get("state") or {},
+                "last_state": s.get("lastState") or {},
+                "image": s.get("image"),
+            }
+            for s in (pod.get("status") or {}).get("containerStatuses") or []
+        ],
+    }
+
+
+def state_text(state: dict[str, Any] | None, now: datetime) -> str:
+    """running since 3h / waiting CrashLoopBackOff: back-off ... / terminated OOMKilled exit=137."""
+    state = state or {}
+    if "running" in state:
+        return f"running (started {age((state['running'] or {}).get('startedAt'), now)} ago)"
+    if "waiting" in state:
+        waiting = state["waiting"] or {}
+        message = f": {short(waiting['message'], 200)}" if waiting.get("message") else ""
+        return f"waiting {waiting.get('reason', '')}{message}"
+    if "terminated" in state:
+        t = state["terminated"] or {}
+        message = f": {short(t['message'], 200)}" if t.get("message") else ""
+        finished = f", finished {age(t.get('finishedAt'), now)} ago" if t.get("finishedAt") else ""
+        return f"terminated {t.get('reason', '')} exit={t.get('exitCode')}{finished}{message}"
+    return "unknown"
+
+
+def container_lines(pod: dict[str, Any], now: datetime) -> list[str]:
+    """Per container: image, state, last state, ports, resources, env (masked), probes, mounts."""
+    spec = pod.get("spec") or {}
+    status = pod.get("status") or {}
+    states = {s.get("name"): s for s in status.get("containerStatuses") or []}
+    states.update({s.get("name"): s for s in status.get("initContainerStatuses") or []})
+    lines: list[str] = []
+    for label, containers in (
+        ("Init containers", spec.get("initContainers")),
+        ("Containers", spec.get("containers")),
+    ):
+        if not containers:
+            continue
+        lines.append(f"{label}:")
+        for container in containers:
+            lines += _one_container(container, states.get(container.get("name")) or {}, now)
+    return lines
+
+
+def _one_container(container: dict[str, Any], state: dict[str, Any], now: datetime) -> list[str]:
+    name = container.get("name")
+    head = f"  {name}  image={container.get('image')}"
+    if state:
+        head += f"  ready={str(bool(state.get('ready'))).lower()}  restarts={state.get('restartCount', 0)}"
+    lines = [head]
+    if state:
+        lines.append(f"    state: {state_text(state.get('state'), now)}")
+        if state.get("lastState"):
+            lines.append(f"    last state: {state_text(state.get('lastState'), now)}")
+    ports = [
+        f"{p.get('containerPort')}/{p.get('protocol', 'TCP')}" + (f"({p['name']})" if p.get("name") else "")
+        for p in container.get("ports") or []
+    ]
+    if ports:
+        lines.append(f"    ports: {', '.join(ports)}")
+    if container.get("command") or container.get("args"):
+        command = " ".join(str(c) for c in (container.get("command") or []) + (container.get("args") or []))
+        lines.append(f"    command: {short(command, 200)}")
+    resources = container.get("resources") or {}
+    if resources.get("requests") or resources.get("limits"):
+        lines.append(
+            f"    requests: {_quantities(resources.get('requests'))}"
+            f"  limits: {_quantities(resources.get('limits'))}"
+        )
+    env = env_lines(container)
+    if env:
+        lines.append(f"    env: {'; '.join(env)}")
+    for kind in ("liveness", "readiness", "startup"):
+        probe = container.get(f"{kind}Probe")
+        if probe:
+            lines.append(f"    {kind} probe: {probe_text(probe)}")
+    mounts = [f"{m.get('name')}->{m.get('mountPath')}" for m in container.get("volumeMounts") or []]
+    if mounts:
+        lines.append(f"    mounts: {', '.join(mounts)}")
+    return lines
+
+
+def env_lines(container: dict[str, Any]) -> list[str]:
+    """Env vars with credential-looking values masked; references shown by name only."""
+    result = []
+    for var in container.get("env") or []:
+        name = var.get("name", "?")
+        source = var.get("valueFrom") or {}
+        if "value" in var:
+            result.append(f"{name}={env_value(name, var.get('value'))}")
+        elif source.get("secretKeyRef"):
+            ref = source["secretKeyRef"]
+            result.append(f"{name} from secret {ref.get('name')} key {ref.get('key')}")
+        elif source.get("configMapKeyRef"):
+            ref = source["configMapKeyRef"]
+            result.append(f"{name} from configmap {ref.get('name')} key {ref.get('key')}")
+        elif source.get("fieldRef"):
+            result.append(f"{name} from field {source['fieldRef'].get('fieldPath')}")
+        elif source.get("resourceFieldRef"):
+            result.append(f"{name} from resource {source['resourceFieldRef'].get('resource')}")
+        else:
+            result.append(name)
+    for source in container.get("envFrom") or []:
+        if source.get("configMapRef"):
+            result.append(f"all keys of configmap {source['configMapRef'].get('name')}")
+        if source.get("secretRef"):
+            result.append(f"all keys of secret {source['secretRef'].get('name')}")
+    return result
+
+
+def probe_text(probe: dict[str, Any]) -> str:
+    if probe.get("httpGet"):
+        http = probe["httpGet"]
+        target = f"http-get {http.get('scheme', 'HTTP').lower()}://:{http.get('port')}{http.get('path', '/')}"
+    elif probe.get("tcpSocket"):
+        target = f"tcp-socket :{probe['tcpSocket'].get('port')}"
+    elif probe.get("exec"):
+        target = "exec " + short(" ".join(probe["exec"].get("command") or []), 80)
+    elif probe.get("grpc"):
+        target = f"grpc :{probe['grpc'].get('port')}"
+    else:
+        target = "?"
+    timing = (
+        f"delay={probe.get('initialDelaySeconds', 0)}s timeout={probe.get('timeoutSeconds', 1)}s "
+        f"period={probe.get('periodSeconds', 10)}s failure={probe.get('failureThreshold', 3)}"
+    )
+    return f"{target} {timing}"
+
+
+def volume_lines(pod: dict[str, Any]) -> list[str]:
+    result = []
+    for volume in (pod.get("spec") or {}).get("volumes") or []:
+        name = volume.get("name")
+        if volume.get("configMap"):
+            result.append(f"{name} (configmap {volume['configMap'].get('name')})")
+        elif volume.get("secret"):
+            result.append(f"{name} (secret {volume['secret'].get('secretName')})")
+        elif volume.get("persistentVolumeClaim"):
+            result.append(f"{name} (pvc {volume['persistentVolumeClaim'].get('claimName')})")
+        elif volume.get("emptyDir") is not None:
+            limit = (volume.get("emptyDir") or {}).get("sizeLimit")
+            result.append(f"{name} (emptyDir{' ' + str(limit) if limit else ''})")
+        elif volume.get("projected") is not None:
+            continue  # the service account token every pod has; noise
+        elif volume.get("hostPath"):
+            result.append(f"{name} (hostPath {volume['hostPath'].get('path')})")
+        else:
+            kinds = [k for k in volume if k != "name"]
+            result.append(f"{name} ({kinds[0] if kinds else '?'})")
+    return result
+
+
+def condition_text(conditions: list[dict[str, Any]] | None, now: datetime) -> str:
+    parts = []
+    for cond in conditions or []:
+        text = f"{cond.get('type')}={cond.get('status')}"
+        details = [d for d in (cond.get("reason"), short(cond.get("message"), 160)) if d]
+        explain = cond.get("status") != "True" or cond.get("type") in ("Progressing", "Failed", "Complete")
+        if details and explain:
+            text += f" ({': '.join(details)})"
+        if cond.get("lastTransitionTime"):
+            text += f" since {age(cond['lastTransitionTime'], now)}"
+        parts.append(text)
+    return "; ".join(parts) or "<none>"
+
+
+def _quantities(values: dict[str, Any] | None) -> str:
+    return ",".join(f"{k}={v}" for k, v in sorted((values or {}).items())) or "<none>"

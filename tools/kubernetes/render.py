@@ -1,0 +1,229 @@
+"""Compact text for a model: ages, pod status the way kubectl prints it, grouped counts, bounded text.
+
+Every tool writes through :class:`BoundedText`, which keeps whole lines while the token budget lasts and
+always ends with what was left out and which argument narrows it; nothing is cut silently.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from tools.budget import count_tokens
+from tools.snapshot.loader import parse_time
+
+_NOTE_RESERVE = 80  # tokens kept free for the "left out / narrow with" notes
+
+
+class BoundedText:
+    """Lines under a token budget, with notes that say what did not fit."""
+
+    def __init__(self, budget: int) -> None:
+        self.budget = max(budget, 120)
+        self.lines: list[str] = []
+        self.notes: list[str] = []
+        self.used = 0
+        self.dropped = 0
+        self.truncated = False
+
+    @property
+    def room(self) -> int:
+        notes = sum(count_tokens(n) + 1 for n in self.notes)
+        return self.budget - _NOTE_RESERVE - notes - self.used
+
+    def fits(self, line: str) -> bool:
+        return count_tokens(line) + 1 <= self.room
+
+    def add(self, line: str) -> bool:
+        """Add one line if it fits; returns False (and marks the text truncated) when it does not."""
+        cost = count_tokens(line) + 1
+        if cost > self.room:
+            self.truncated = True
+            return False
+        self.lines.append(line)
+        self.used += cost
+        return True
+
+    def add_all(self, lines: Iterable[str], what: str, hint: str) -> int:
+        """Add lines while they fit; note how many of `what` were left out and how to narrow. Returns
+        how many were added."""
+        pending = list(lines)
+        for index, line in enumerate(pending):
+            if not self.add(line):
+                self.omit(len(pending) - index, what, hint)
+                return index
+        return len(pending)
+
+    def omit(self, count: int, what: str, hint: str) -> None:
+        if count <= 0:
+            return
+        self.truncated = True
+        self.note(f"... {count} more {what} not shown; {hint}")
+
+    def note(self, text: str) -> None:
+        """A line that must be shown (what was left out); makes room by dropping body lines if needed."""
+        self.notes.append(text)
+        while self.lines and self.room < 0:
+            dropped = self.lines.pop()
+            self.used -= count_tokens(dropped) + 1
+            self.dropped += 1
+            self.truncated = True
+
+    def text(self) -> str:
+        tail = (
+            [f"... {self.dropped} more line(s) dropped to stay within the output budget"]
+            if self.dropped
+            else []
+        )
+        return "\n".join(self.lines + self.notes + tail)
+
+
+# --- time ------------------------------------------------------------------------------------------
+
+
+def age(timestamp: Any, now: datetime) -> str:
+    """'45s', '12m', '3h', '5d' the way kubectl prints ages; '?' when unknown."""
+    when = parse_time(timestamp)
+    if when is None:
+        return "?"
+    seconds = int((now - when).total_seconds())
+    if seconds < 0:
+        return "0s"
+    if seconds < 120:
+        return f"{seconds}s"
+    minutes = seconds // 60
+    if minutes < 120:
+        return f"{minutes}m"
+    hours = minutes // 60
+    if hours < 48:
+        return f"{hours}h"
+    return f"{hours // 24}d"
+
+
+def parse_duration(text: str) -> int:
+    """'90s', '15m', '2h', '1d' or a plain number of seconds -> seconds. ValueError when unreadable."""
+    value = text.strip().lower()
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    if value and value[-1] in units:
+        return int(float(value[:-1]) * units[value[-1]])
+    return int(float(value))
+
+
+# --- pods ------------------------------------------------------------------------------------------
+
+
+def pod_status(pod: dict[str, Any]) -> str:
+    """The STATUS column of `kubectl get pods`: CrashLoopBackOff, Init:0/1, Completed, Terminating..."""
+    status = pod.get("status") or {}
+    reason = status.get("reason") or status.get("phase") or "Unknown"
+    init_specs = (pod.get("spec") or {}).get("initContainers") or []
+    for index, state in enumerate(status.get("initContainerStatuses") or []):
+        terminated = (state.get("state") or {}).get("terminated")
+        waiting = (state.get("state") or {}).get("waiting")
+        if terminated and terminated.get("exitCode") == 0:
+            continue
+        if terminated:
+            reason = "Init:" + (terminated.get("reason") or f"ExitCode:{terminated.get('exitCode')}")
+        elif waiting and waiting.get("reason") and waiting["reason"] != "PodInitializing":
+            reason = "Init:" + waiting["reason"]
+        else:
+            reason = f"Init:{index}/{len(init_specs) or len(status.get('initContainerStatuses') or [])}"
+        break
+    else:
+        running = False
+        for state in reversed(status.get("containerStatuses") or []):
+            current = state.get("state") or {}
+            if current.get("waiting", {}).get("reason"):
+                reason = current["waiting"]["reason"]
+            elif current.get("terminated"):
+                terminated = current["terminated"]
+                reason = terminated.get("reason") or f"ExitCode:{terminated.get('exitCode')}"
+            elif current.get("running") is not None and state.get("ready"):
+                running = True
+        if reason == "Completed" and running:
+            reason = "Running"
+    if (pod.get("metadata") or {}).get("deletionTimestamp"):
+        reason = "Terminating"
+    return reason
+
+
+def pod_ready(pod: dict[str, Any]) -> str:
+    statuses = (pod.get("status") or {}).get("containerStatuses") or []
+    total = len((pod.get("spec") or {}).get("containers") or []) or len(statuses)
+    return f"{sum(1 for s in statuses if s.get('ready'))}/{total}"
+
+
+def pod_restarts(pod: dict[str, Any]) -> int:
+    statuses = (pod.get("status") or {}).get("containerStatuses") or []
+    return sum(int(s.get("restartCount") or 0) for s in statuses)
+
+
+HEALTHY_POD_STATES = {"Running", "Completed", "Succeeded"}
+
+
+def pod_is_healthy(pod: dict[str, Any], status: str | None = None) -> bool:
+    """Running with every container ready, or finished successfully."""
+    status = status or pod_status(pod)
+    if status in ("Completed", "Succeeded"):
+        return True
+    if status != "Running":
+        return False
+    ready, total = pod_ready(pod).split("/")
+    return ready == total
+
+
+def pod_line(pod: dict[str, Any], now: datetime, with_namespace: bool = False) -> str:
+    meta = pod.get("metadata") or {}
+    name = f"{meta.get('namespace')}/{meta.get('name')}" if with_namespace else meta.get("name")
+    restarts = pod_restarts(pod)
+    node = (pod.get("spec") or {}).get("nodeName") or "<unscheduled>"
+    parts = [str(name), pod_ready(pod), pod_status(pod), f"restarts={restarts}"]
+    parts += [f"age={age(meta.get('creationTimestamp'), now)}", f"node={node}"]
+    return "  ".join(parts)
+
+
+# --- grouping --------------------------------------------------------------------------------------
+
+
+def counted(counter: Counter[str] | dict[str, int], noun: str = "") -> str:
+    """'412 Running, 3 CrashLoopBackOff' (largest first; ties by name)."""
+    items = sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))
+    text = ", ".join(f"{count} {key}" for key, count in items)
+    return f"{text} {noun}".strip() if noun else text
+
+
+def labels_text(labels: dict[str, str] | None) -> str:
+    return ",".join(f"{k}={v}" for k, v in sorted((labels or {}).items())) or "<none>"
+
+
+def selector_text(selector: dict[str, Any] | None) -> str:
+    """A LabelSelector as `kubectl` writes it: app=web,tier in (a,b)."""
+    if not selector:
+        return "<none>"
+    parts = [f"{k}={v}" for k, v in sorted((selector.get("matchLabels") or {}).items())]
+    for expr in selector.get("matchExpressions") or []:
+        op = expr.get("operator", "")
+        values = ",".join(expr.get("values") or [])
+        if op == "In":
+            parts.append(f"{expr.get('key')} in ({values})")
+        elif op == "NotIn":
+            parts.append(f"{expr.get('key')} notin ({values})")
+        elif op == "Exists":
+            parts.append(str(expr.get("key")))
+        elif op == "DoesNotExist":
+            parts.append(f"!{expr.get('key')}")
+    return ",".join(parts) or "<all>"
+
+
+def ref(obj: dict[str, Any]) -> str:
+    """Kind/namespace/name, the way findings and evidence name an object."""
+    meta = obj.get("metadata") or {}
+    namespace = f"{meta['namespace']}/" if meta.get("namespace") else ""
+    return f"{obj.get('kind', '?')}/{namespace}{meta.get('name', '?')}"
+
+
+def short(text: Any, limit: int = 240) -> str:
+    value = " ".join(str(text or "").split())
+    return value if len(value) <= limit else value[: limit - 3] + "..."

@@ -1,0 +1,275 @@
+"""The registered read-only Kubernetes tools. Docstrings are what a model reads: say when to use each."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from pydantic import Field
+
+from tools.base import ToolContext, ToolError, ToolOutput, ToolParams
+from tools.kubernetes.common import k8s_tool, kube_of
+from tools.kubernetes.describe import describe
+from tools.kubernetes.events import add_events, event_dict, fetch_events, newest_first
+from tools.kubernetes.listing import get_report, list_report
+from tools.kubernetes.logs import (
+    choose_container,
+    grep_filter,
+    read_log_lines,
+    render_log_text,
+    restart_note,
+    select_lines,
+)
+from tools.kubernetes.network import netpol_report, service_report
+from tools.kubernetes.nodes import node_report, nodes_report
+from tools.kubernetes.overview import overview_report
+from tools.kubernetes.render import BoundedText, parse_duration
+from tools.kubernetes.workloads import find_workload, workload_report
+
+_NAMESPACE = Field(None, description="Namespace; omit for all namespaces (or a cluster-scoped kind).")
+_SINCE = Field(None, description="Only the last period, e.g. '30m', '2h', '1d' (relative to now).")
+
+
+def _since_seconds(value: str | None) -> int | None:
+    if value is None:
+        return None
+    try:
+        seconds = parse_duration(value)
+    except ValueError:
+        raise ToolError(f"since={value!r} is not a duration; use e.g. '30m', '2h' or '1d'") from None
+    if seconds <= 0:
+        raise ToolError(f"since={value!r} must be a positive duration")
+    return seconds
+
+
+class ListParams(ToolParams):
+    kind: str = Field(
+        description="Kind, plural or short name: pods, deploy, Service, netpol, nodes, events ..."
+    )
+    namespace: str | None = _NAMESPACE
+    label_selector: str | None = Field(None, description="Server-side label selector, e.g. 'app=checkout'.")
+    field_selector: str | None = Field(
+        None,
+        description="Server-side field selector, e.g. 'status.phase!=Running' or 'spec.nodeName=worker-2'.",
+    )
+    limit: int | None = Field(None, ge=1, le=100_000, description="Stop after this many objects.")
+
+
+@k8s_tool("k8s_list", ListParams)
+def k8s_list(ctx: ToolContext, p: ListParams) -> ToolOutput:
+    """List objects of any kind (pods, deployments, services, nodes, custom resources ...) with a one-line
+    status each; troubled objects first, big lists grouped and counted by state. Use selectors to narrow."""
+    out, data = list_report(
+        kube_of(ctx),
+        p.kind,
+        p.namespace,
+        p.label_selector,
+        p.field_selector,
+        p.limit,
+        ctx.now(),
+        ctx.token_budget,
+    )
+    return ToolOutput(out.text(), data, out.truncated)
+
+
+class GetParams(ToolParams):
+    kind: str = Field(description="Kind, plural or short name, e.g. deployment, svc, configmap.")
+    name: str = Field(description="Object name.")
+    namespace: str | None = Field(None, description="Namespace (required for namespaced kinds).")
+
+
+@k8s_tool("k8s_get", GetParams)
+def k8s_get(ctx: ToolContext, p: GetParams) -> ToolOutput:
+    """The full object as YAML (spec and status, without managedFields). Use when you need an exact field;
+    Secret values are never shown."""
+    out, data = get_report(kube_of(ctx), p.kind, p.name, p.namespace, ctx.token_budget)
+    return ToolOutput(out.text(), data, out.truncated)
+
+
+@k8s_tool("k8s_describe", GetParams)
+def k8s_describe(ctx: ToolContext, p: GetParams) -> ToolOutput:
+    """Describe an object like `kubectl describe`: its status, owner chain up to its controller, its pods
+    and their container states (waiting/terminated reasons, exit codes, restarts), and related events."""
+    kube = kube_of(ctx)
+    info = kube.resolve_kind(p.kind)
+    if info.kind == "Service" and info.group == "" and p.namespace:
+        out, data = service_report(kube, p.name, p.namespace, ctx.now(), ctx.token_budget)
+    elif info.kind == "Node" and info.group == "":
+        out, data = node_report(kube, p.name, ctx.now(), ctx.token_budget)
+    else:
+        out, data = describe(kube, p.kind, p.name, p.namespace, ctx.now(), ctx.token_budget)
+    return ToolOutput(out.text(), data, out.truncated)
+
+
+class EventsParams(ToolParams):
+    namespace: str | None = _NAMESPACE
+    kind: str | None = Field(None, description="Kind of the involved object, e.g. Pod, Deployment, Node.")
+    name: str | None = Field(None, description="Name of the involved object.")
+    type: str | None = Field(None, description="Normal or Warning.")
+    reason: str | None = Field(None, description="Event reason, e.g. BackOff, FailedScheduling, Unhealthy.")
+    since: str | None = _SINCE
+
+
+@k8s_tool("k8s_events", EventsParams)
+def k8s_events(ctx: ToolContext, p: EventsParams) -> ToolOutput:
+    """Events, newest first, filtered by involved object, namespace, type, reason and age. Warning events
+    say why pods fail to schedule, pull images, start, or pass probes."""
+    kube = kube_of(ctx)
+    now = ctx.now()
+    seconds = _since_seconds(p.since)
+    since = now - timedelta(seconds=seconds) if seconds else None
+    kind = kube.resolve_kind(p.kind).kind if p.kind else None
+    events = newest_first(list(fetch_events(kube, p.namespace, kind, p.name, p.type, p.reason, since)))
+    out = BoundedText(ctx.token_budget)
+    filters = ", ".join(
+        f"{k}={v}"
+        for k, v in (
+            ("namespace", p.namespace),
+            ("kind", kind),
+            ("name", p.name),
+            ("type", p.type),
+            ("reason", p.reason),
+            ("since", p.since),
+        )
+        if v
+    )
+    out.add(f"Events matching {filters or 'nothing (all events)'}:")
+    hints = [
+        f"{k}="
+        for k, v in (("name", p.name), ("reason", p.reason), ("type", p.type), ("since", p.since))
+        if not v
+    ]
+    add_events(out, events, now, "narrow with " + (", ".join(hints) or "a shorter since="))
+    data = [event_dict(e, now) for e in events[:200]]
+    return ToolOutput(out.text(), data, out.truncated)
+
+
+class LogsParams(ToolParams):
+    namespace: str = Field(description="Namespace of the pod.")
+    pod: str = Field(description="Pod name.")
+    container: str | None = Field(
+        None, description="Container; default: the one that is failing, or the only one."
+    )
+    previous: bool = Field(False, description="Log of the previous (crashed) instance of the container.")
+    tail: int | None = Field(None, ge=1, le=100_000, description="Only the last N lines.")
+    since: str | None = _SINCE
+    grep: str | None = Field(
+        None, description="Keep only lines matching this regex (case-insensitive), applied first."
+    )
+
+
+@k8s_tool("k8s_logs", LogsParams, source="logs")
+def k8s_logs(ctx: ToolContext, p: LogsParams) -> ToolOutput:
+    """A container's log. Long logs keep the error lines and the last lines (where a crash explains itself)
+    and say how many lines were skipped; grep filters before anything is cut. Credentials are masked."""
+    kube = kube_of(ctx)
+    pod = kube.get_object("Pod", p.pod, p.namespace)
+    container, others = choose_container(pod, p.container)
+    lines = read_log_lines(kube, p.namespace, p.pod, container, p.previous, p.tail, _since_seconds(p.since))
+    fetched = len(lines)
+    if p.grep:
+        lines = grep_filter(lines, p.grep)
+    out = BoundedText(ctx.token_budget)
+    which = "previous instance" if p.previous else "current instance"
+    header = f"Log of {p.namespace}/{p.pod} container {container} ({which}): {fetched} line(s) read"
+    if p.grep:
+        header += f", {len(lines)} match grep={p.grep!r}"
+    if others and not p.container:
+        header += f"; other containers: {', '.join(str(o) for o in others)}"
+    note = None if p.previous else restart_note(pod, container)
+    reserve = 60 + (len(note) // 3 if note else 0)
+    selection = select_lines(lines, max(out.room - reserve - len(header) // 3, 50))
+    hint = "narrow with " + ", ".join(
+        h for h, v in (("grep=", p.grep), ("since=", p.since), ("tail=", p.tail)) if not v
+    )
+    render_log_text(
+        out, header, selection, p.grep, hint if hint != "narrow with " else "use a stricter grep="
+    )
+    if note:
+        out.note(note)
+    data = {
+        "namespace": p.namespace,
+        "pod": p.pod,
+        "container": container,
+        "previous": p.previous,
+        "lines_read": fetched,
+        "lines_matching": len(lines),
+        "lines": selection.lines,
+    }
+    return ToolOutput(out.text(), data, out.truncated or selection.shown < selection.total, source="logs")
+
+
+class WorkloadParams(ToolParams):
+    name: str = Field(description="Workload name.")
+    namespace: str = Field(description="Namespace.")
+    kind: str | None = Field(
+        None,
+        description="Deployment, StatefulSet, DaemonSet, Job or CronJob; default: whichever has this name.",
+    )
+
+
+@k8s_tool("k8s_workload", WorkloadParams)
+def k8s_workload(ctx: ToolContext, p: WorkloadParams) -> ToolOutput:
+    """Rollout status of a Deployment/StatefulSet/DaemonSet/Job/CronJob: replicas desired vs ready,
+    conditions, rollout history (revisions with images and change-cause) and its pods grouped by status."""
+    kube = kube_of(ctx)
+    obj = find_workload(kube, p.name, p.namespace, p.kind)
+    out, data = workload_report(kube, obj, ctx.now(), ctx.token_budget)
+    return ToolOutput(out.text(), data, out.truncated)
+
+
+class ServiceParams(ToolParams):
+    name: str = Field(description="Service name.")
+    namespace: str = Field(description="Namespace.")
+
+
+@k8s_tool("k8s_service", ServiceParams)
+def k8s_service(ctx: ToolContext, p: ServiceParams) -> ToolOutput:
+    """Connectivity facts of a Service: selector, the pods it selects and their readiness, EndpointSlices,
+    and each port's targetPort resolved against the pods' container ports (mismatches are called out)."""
+    out, data = service_report(kube_of(ctx), p.name, p.namespace, ctx.now(), ctx.token_budget)
+    return ToolOutput(out.text(), data, out.truncated)
+
+
+class NodeParams(ToolParams):
+    name: str | None = Field(None, description="Node name; omit to list all nodes with their state.")
+
+
+@k8s_tool("k8s_node", NodeParams)
+def k8s_node(ctx: ToolContext, p: NodeParams) -> ToolOutput:
+    """Node status: conditions (Ready, Memory/Disk/PID pressure), taints, cordon, allocatable vs requested
+    cpu/memory/pods, and the pods on it that are not running. Without a name: every node, troubled first."""
+    kube = kube_of(ctx)
+    if p.name:
+        out, data = node_report(kube, p.name, ctx.now(), ctx.token_budget)
+    else:
+        out, data = nodes_report(kube, ctx.now(), ctx.token_budget)
+    return ToolOutput(out.text(), data, out.truncated)
+
+
+class NetpolParams(ToolParams):
+    namespace: str = Field(description="Namespace of the pod.")
+    pod: str = Field(description="Pod name.")
+
+
+@k8s_tool("k8s_netpol", NetpolParams)
+def k8s_netpol(ctx: ToolContext, p: NetpolParams) -> ToolOutput:
+    """The NetworkPolicies that select a pod, with the ingress and egress they allow (peers and ports), and
+    whether the pod is isolated; says when egress isolation blocks DNS."""
+    out, data = netpol_report(kube_of(ctx), p.namespace, p.pod, ctx.token_budget)
+    return ToolOutput(out.text(), data, out.truncated)
+
+
+class OverviewParams(ToolParams):
+    namespace: str | None = Field(
+        None, description="Limit the overview to one namespace; omit for the cluster."
+    )
+
+
+@k8s_tool("k8s_overview", OverviewParams)
+def k8s_overview(ctx: ToolContext, p: OverviewParams) -> ToolOutput:
+    """Cluster overview: namespaces, nodes and their state, workloads not at desired replicas, pods not
+    running grouped by reason, warning events by reason. Start here when the question names no object."""
+    out, data = overview_report(
+        kube_of(ctx), p.namespace, ctx.now(), ctx.token_budget, ctx.cluster_name, ctx.progress
+    )
+    return ToolOutput(out.text(), data, out.truncated)

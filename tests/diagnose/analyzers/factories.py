@@ -23,11 +23,16 @@ def unix(minutes_ago: float = 0, now: datetime = NOW) -> float:
 
 
 def facts(*objects: dict[str, Any], **kwargs: Any) -> Facts:
-    """Facts at NOW holding ``objects`` grouped by kind; other Facts fields as keyword arguments."""
+    """Facts at NOW holding ``objects`` grouped by kind (Events go to ``events``); other Facts fields as
+    keyword arguments."""
     grouped: dict[str, list[dict[str, Any]]] = {}
+    events = list(kwargs.pop("events", []))
     for obj in objects:
-        grouped.setdefault(obj["kind"], []).append(obj)
-    return Facts(now=kwargs.pop("now", NOW), cluster="test", objects=grouped, **kwargs)
+        if obj["kind"] == "Event":
+            events.append(obj)
+        else:
+            grouped.setdefault(obj["kind"], []).append(obj)
+    return Facts(now=kwargs.pop("now", NOW), cluster="test", objects=grouped, events=events, **kwargs)
 
 
 def namespace(name: str, labels: dict[str, str] | None = None) -> dict[str, Any]:

@@ -62,6 +62,11 @@ class PolicyCheck:
         return any(rule.admits_peer and rule.admits_port for rule in self.rules)
 
     @property
+    def maybe_admits(self) -> bool:
+        """A rule admits the peer on a named port: cannot be settled from a flow."""
+        return any(rule.admits_peer and rule.admits_port is None for rule in self.rules)
+
+    @property
     def summary(self) -> str:
         if not self.rules:
             return f"allows no {self.direction} (default deny)"
@@ -198,6 +203,15 @@ def _attribute(
             f"the other side's policy, or a policy not yet applied).{named}"
         )
         return result
+    unresolved = [check for check in result.policies if check.maybe_admits]
+    if unresolved:
+        refs = ", ".join(check.ref for check in unresolved)
+        result.explanation = (
+            f"NetworkPolicy {refs} admits {result.peer} on a named port; whether that is "
+            f"{_port_text(protocol, port)} depends on the pod's container port names, which flows "
+            f"do not carry.{named}"
+        )
+        return result
     result.outcome = "denied"
     details = [
         f"{check.ref}, which {check.summary}{_near_miss(check, result.peer)}" for check in result.policies
@@ -208,6 +222,9 @@ def _attribute(
         result.explanation = (
             f"No NetworkPolicy selecting {result.subject} allows {traffic}: " + "; ".join(details) + "."
         )
+    labels = ",".join(f"{key}={value}" for key, value in sorted(pod_labels(peer).items())[:4])
+    if labels:
+        result.explanation += f" The peer {result.peer} has labels {labels}."
     result.explanation += named
     return result
 
@@ -216,8 +233,6 @@ def _near_miss(check: PolicyCheck, peer: str) -> str:
     """Say so when a rule admits the peer but not this port: the classic port mismatch."""
     if any(rule.admits_peer and rule.admits_port is False for rule in check.rules):
         return f" (it admits {peer}, but not on this port)"
-    if any(rule.admits_peer and rule.admits_port is None for rule in check.rules):
-        return f" (it admits {peer} on a named port that flows cannot resolve)"
     return ""
 
 

@@ -11,6 +11,7 @@ recorded in `requests` so tests can prove what was (and was not) asked.
 from __future__ import annotations
 
 import shutil
+import socket
 import sys
 import tempfile
 import threading
@@ -50,6 +51,11 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "kubewhy-snapshot"
     sys_version = ""
 
+    def setup(self) -> None:
+        super().setup()
+        # headers and body go out in one write; no Nagle delay on small keep-alive answers
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
     def do_GET(self) -> None:
         self._serve()
 
@@ -87,11 +93,14 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", response.content_type)
         self.send_header("Content-Length", str(response.length))
         self.send_header("Cache-Control", "no-cache, private")
-        self.end_headers()
+        self._headers_buffer.append(b"\r\n")  # end of headers, sent with the first body bytes
+        head = b"".join(self._headers_buffer)
+        self._headers_buffer = []
         if self.command == "HEAD":
+            self.wfile.write(head)
             return
-        batch: list[bytes] = []
-        size = 0
+        batch: list[bytes] = [head]
+        size = len(head)
         for chunk in response.chunks:
             batch.append(chunk)
             size += len(chunk)
@@ -128,7 +137,12 @@ class SnapshotServer:
         self._lock = threading.Lock()
         self._httpd = httpd
         self._owned_dir = owned_dir
-        self._thread = threading.Thread(target=httpd.serve_forever, name="kubewhy-snapshot-api", daemon=True)
+        self._thread = threading.Thread(
+            target=httpd.serve_forever,
+            kwargs={"poll_interval": 0.1},
+            name="kubewhy-snapshot-api",
+            daemon=True,
+        )
         self._stopped = False
 
     def record(self, entry: RequestRecord) -> None:

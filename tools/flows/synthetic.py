@@ -75,9 +75,11 @@ WORLD = "world"
 
 
 def timestamp(moment: datetime) -> str:
-    """RFC 3339 with nanoseconds and Z, as Hubble writes."""
+    """RFC 3339 in UTC as protobuf JSON writes a Timestamp: 0, 3 or 6 fractional digits, then Z."""
     moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond:06d}000Z"
+    micros = moment.microsecond
+    fraction = "" if not micros else f".{micros // 1000:03d}" if micros % 1000 == 0 else f".{micros:06d}"
+    return moment.strftime("%Y-%m-%dT%H:%M:%S") + fraction + "Z"
 
 
 def make_flow(

@@ -508,3 +508,63 @@ def evicted_pod(
         }
     )
     return result
+
+
+def hpa(
+    name: str,
+    ns: str = "shop",
+    target: str | None = None,
+    min_replicas: int = 2,
+    max_replicas: int = 10,
+    current: int = 4,
+    desired: int | None = None,
+    cpu_now: int | None = 55,
+    cpu_target: int = 70,
+    conditions: list[tuple[str, str, str, str]] | None = None,
+) -> dict[str, Any]:
+    """An autoscaling/v2 HPA on a Deployment's cpu; ``conditions`` as (type, status, reason, message)."""
+    default_conditions = [
+        ("AbleToScale", "True", "ReadyForNewScale", "recommended size matches current size"),
+        (
+            "ScalingActive",
+            "True",
+            "ValidMetricFound",
+            "the HPA was able to successfully calculate a replica count",
+        ),
+        ("ScalingLimited", "False", "DesiredWithinRange", "the desired count is within the acceptable range"),
+    ]
+    wanted = {c[0]: c for c in default_conditions}
+    wanted.update({c[0]: c for c in conditions or []})
+    current_metrics = []
+    if cpu_now is not None:
+        current_metrics = [
+            {"type": "Resource", "resource": {"name": "cpu", "current": {"averageUtilization": cpu_now}}}
+        ]
+    return {
+        "apiVersion": "autoscaling/v2",
+        "kind": "HorizontalPodAutoscaler",
+        "metadata": {"name": name, "namespace": ns},
+        "spec": {
+            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": target or name},
+            "minReplicas": min_replicas,
+            "maxReplicas": max_replicas,
+            "metrics": [
+                {
+                    "type": "Resource",
+                    "resource": {
+                        "name": "cpu",
+                        "target": {"type": "Utilization", "averageUtilization": cpu_target},
+                    },
+                }
+            ],
+        },
+        "status": {
+            "currentReplicas": current,
+            "desiredReplicas": current if desired is None else desired,
+            "currentMetrics": current_metrics,
+            "conditions": [
+                {"type": t, "status": s, "reason": r, "message": m, "lastTransitionTime": ts(30)}
+                for t, s, r, m in wanted.values()
+            ],
+        },
+    }

@@ -69,22 +69,53 @@ class Final:
 
 AgentEvent = Status | ToolStarted | ToolFinished | TextDelta | BudgetHit | Fallback | Final
 
-_READS = {"get": "reading", "list": "listing", "describe": "describing", "query": "querying"}
+_PHRASES = {
+    "health_checks": "running the health checks",
+    "k8s_overview": "reading the cluster overview",
+    "k8s_events": "reading events",
+    "k8s_logs": "reading logs",
+    "k8s_list": "listing {kind}",
+    "k8s_get": "reading {kind}",
+    "k8s_describe": "describing {kind}",
+    "k8s_netpol": "reading network policies",
+    "k8s_node": "reading node",
+    "k8s_service": "reading service",
+    "k8s_workload": "reading the rollout",
+    "prom_check": "checking {check} in Prometheus",
+    "flows_dns": "reading DNS flows",
+    "flows_drops": "reading dropped flows",
+    "flows_http": "reading HTTP flows",
+    "flows_policy": "reading policy drops",
+    "flows_pair": "reading traffic from {source} to {destination}",
+}
+_PREFIXES = {"k8s": "reading", "get": "reading", "list": "listing"}
+_SOURCES = {"prom": "querying Prometheus", "flows": "reading network flows"}
 
 
 def describe_call(tool: str, args: dict[str, Any]) -> str:
-    """A human line for a tool call: ``get_events {"namespace": "shop"}`` -> "reading events in shop"."""
-    if tool == "health_checks":
-        text = "running the health checks"
-    else:
-        verb, _, rest = tool.partition("_")
-        if verb in _READS and rest:
-            text = f"{_READS[verb]} {rest.replace('_', ' ')}"
-        else:
-            text = f"running {tool.replace('_', ' ')}"
+    """A human line for a tool call: ``k8s_events {"namespace": "shop"}`` -> "reading events in shop"."""
+    phrase = _PHRASES.get(tool)
+    if phrase is None:
+        prefix, _, rest = tool.partition("_")
+        verb = _PREFIXES.get(prefix)
+        phrase = f"{verb} {rest.replace('_', ' ')}" if verb and rest else f"running {tool.replace('_', ' ')}"
+        phrase = _SOURCES.get(prefix, phrase)
+    words = [word.format(**args) if _fillable(word, args) else "" for word in phrase.split(" ")]
+    text = " ".join(word for word in words if word)
     target = args.get("workload") or args.get("name") or args.get("pod")
     if target:
-        text += f" for {target}"
+        text += (
+            f" {target}"
+            if tool in ("k8s_get", "k8s_describe", "k8s_node", "k8s_service")
+            else f" for {target}"
+        )
     if args.get("namespace"):
         text += f" in {args['namespace']}"
     return text
+
+
+def _fillable(word: str, args: dict[str, Any]) -> bool:
+    if "{" not in word:
+        return True
+    key = word[word.index("{") + 1 : word.index("}")]
+    return args.get(key) not in (None, "")

@@ -49,7 +49,7 @@ Script = Callable[[dict[str, Any]], Step]
 @dataclass
 class Request:
     path: str
-    headers: dict[str, str]
+    headers: dict[str, str]  # lower-case names
     body: dict[str, Any]
 
     @property
@@ -133,7 +133,9 @@ class ScriptedModel:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = json.loads(self.rfile.read(length) or b"{}")
                 with owner._lock:
-                    owner.requests.append(Request(self.path, dict(self.headers), body))
+                    owner.requests.append(
+                        Request(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
+                    )
                 if not self.path.split("?")[0].endswith("/chat/completions"):
                     self._send_json(404, {"error": {"message": f"no route {self.path}"}})
                     return

@@ -31,6 +31,15 @@ def _listening(url: str) -> bool:
         return sock.connect_ex((host, int(port))) == 0
 
 
+@pytest.fixture
+def private_tmp(tmp_path, monkeypatch) -> Path:
+    """This test's own temporary directory root, so parallel workers' servers do not show up."""
+    root = tmp_path / "tmp"
+    root.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(root))
+    return root
+
+
 def _our_tempdirs() -> set[str]:
     return {name for name in os.listdir(tempfile.gettempdir()) if name.startswith("kubewhy-prometheus-")}
 
@@ -55,7 +64,7 @@ def test_one_promtool_call_per_file_all_files_are_queryable(tmp_path):
     assert names == ["container_memory_working_set_bytes", "kube_deployment_spec_replicas"]
 
 
-def test_stop_ends_the_server_and_removes_its_data(tmp_path):
+def test_stop_ends_the_server_and_removes_its_data(tmp_path, private_tmp):
     metrics = write_openmetrics(tmp_path / "m.om", only={"up"})
     server = start_local_prometheus([metrics], CAPTURED_AT)
     assert server.workdir.name in _our_tempdirs()
@@ -67,15 +76,14 @@ def test_stop_ends_the_server_and_removes_its_data(tmp_path):
     server.stop()  # idempotent
 
 
-def test_missing_binaries_raise_unavailable_with_the_install_hint(tmp_path, monkeypatch):
+def test_missing_binaries_raise_unavailable_with_the_install_hint(tmp_path, monkeypatch, private_tmp):
     metrics = write_openmetrics(tmp_path / "m.om", only={"up"})
-    before = _our_tempdirs()
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
     with pytest.raises(PrometheusUnavailable) as caught:
         start_local_prometheus([metrics], CAPTURED_AT)
     assert "prometheus and promtool not found on PATH" in str(caught.value)
     assert "apt-get install prometheus" in caught.value.hint
-    assert _our_tempdirs() == before
+    assert _our_tempdirs() == set()
 
 
 def test_a_missing_promtool_alone_is_named(tmp_path, monkeypatch):
@@ -87,15 +95,14 @@ def test_a_missing_promtool_alone_is_named(tmp_path, monkeypatch):
         find_binaries()
 
 
-def test_a_bad_metrics_file_is_named_and_nothing_is_left_behind(tmp_path):
+def test_a_bad_metrics_file_is_named_and_nothing_is_left_behind(tmp_path, private_tmp):
     good = write_openmetrics(tmp_path / "good.om", only={"up"})
     bad = tmp_path / "broken.om"
     bad.write_text('up{job="x"} 1 1700000000\nthis is not openmetrics\n')
-    before = _our_tempdirs()
     with pytest.raises(BackfillFailed, match=r"^broken\.om: promtool could not import") as caught:
         start_local_prometheus([good, bad], CAPTURED_AT)
     assert "timestamps in seconds" in caught.value.hint
-    assert _our_tempdirs() == before
+    assert _our_tempdirs() == set()
 
 
 def test_no_metrics_files_is_unavailable_not_a_crash():

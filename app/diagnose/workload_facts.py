@@ -15,13 +15,13 @@ from app.diagnose.facts import FactRef, Facts
 from app.diagnose.k8s_facts import (
     RECENT,
     condition,
+    controller_of,
     event_is_recent,
     event_time,
     is_recent,
     name_of,
     namespace_of,
     pod_is_ready,
-    workload_of,
 )
 from app.diagnosis import NextStep, ResourceRef
 
@@ -177,29 +177,68 @@ def pod_healthy(facts: Facts, pod: dict[str, Any], window: timedelta = RECENT) -
     return True
 
 
+_INDEX: list[tuple[Facts, dict[tuple[str, str, str], dict[str, Any]]]] = []  # the facts being analysed
+
+
+def find(facts: Facts, kind: str, namespace: str | None, name: str) -> dict[str, Any] | None:
+    """``facts.find`` through an index built once per Facts (analyzers look up owners for many pods).
+
+    One (facts, index) pair is cached and replaced as a whole, so concurrent analyses never mix indexes."""
+    cached = _INDEX[0] if _INDEX else None
+    if cached is None or cached[0] is not facts:
+        index: dict[tuple[str, str, str], dict[str, Any]] = {}
+        for obj_kind, objects in facts.objects.items():
+            for obj in objects:
+                index.setdefault((obj_kind, namespace_of(obj) or "", name_of(obj)), obj)
+        cached = (facts, index)
+        _INDEX[:] = [cached]
+    return cached[1].get((kind, namespace or "", name))
+
+
+def owner_workload(facts: Facts, pod: dict[str, Any]) -> ResourceRef:
+    """Like ``k8s_facts.workload_of`` (Pod → ReplicaSet → Deployment, Job → CronJob), with indexed lookups."""
+    namespace = namespace_of(pod)
+    kind, name = "Pod", name_of(pod)
+    current: dict[str, Any] | None = pod
+    for _ in range(3):
+        owner = controller_of(current) if current is not None else None
+        if not owner:
+            break
+        kind, name = owner.get("kind", ""), owner.get("name", "")
+        if kind not in ("ReplicaSet", "Job"):
+            break
+        current = find(facts, kind, namespace, name)
+        if current is None:
+            template_hash = ((pod.get("metadata") or {}).get("labels") or {}).get("pod-template-hash")
+            if kind == "ReplicaSet" and template_hash and name.endswith(f"-{template_hash}"):
+                kind, name = "Deployment", name[: -len(template_hash) - 1]
+            break
+    return ResourceRef(kind=kind, namespace=namespace, name=name)
+
+
 def pods_of(facts: Facts, workload: ResourceRef) -> list[dict[str, Any]]:
     """The pods whose owner chain ends at ``workload``."""
     if workload.kind == "Pod":
-        pod = facts.find("Pod", workload.namespace, workload.name)
+        pod = find(facts, "Pod", workload.namespace, workload.name)
         return [pod] if pod is not None else []
     return [
         pod
         for pod in facts.of_kind("Pod", workload.namespace)
-        if key_of(workload_of(facts, pod)) == key_of(workload)
+        if key_of(owner_workload(facts, pod)) == key_of(workload)
     ]
 
 
 def ready_count(facts: Facts, workload: ResourceRef) -> tuple[int, int]:
-    """(ready pods, pods) of a workload; a Deployment's status is used when its pods were not gathered."""
-    pods = pods_of(facts, workload)
-    if pods:
-        return sum(1 for pod in pods if pod_is_ready(pod)), len(pods)
-    obj = facts.find(workload.kind, workload.namespace, workload.name)
-    if obj is not None:
-        status = obj.get("status") or {}
+    """(ready pods, wanted pods) of a workload: from its status when it has one, else from its pods."""
+    obj = find(facts, workload.kind, workload.namespace, workload.name) if workload.kind != "Pod" else None
+    status = (obj or {}).get("status") or {}
+    if workload.kind == "DaemonSet" and obj is not None:
+        return int(status.get("numberReady") or 0), int(status.get("desiredNumberScheduled") or 0)
+    if obj is not None and ("readyReplicas" in status or "availableReplicas" in status):
         wanted = int((obj.get("spec") or {}).get("replicas", 1) or 0)
-        return int(status.get("readyReplicas") or 0), wanted
-    return 0, 0
+        return int(status.get("readyReplicas", status.get("availableReplicas")) or 0), wanted
+    pods = pods_of(facts, workload)
+    return sum(1 for pod in pods if pod_is_ready(pod)), len(pods)
 
 
 def outage_severity(facts: Facts, workload: ResourceRef) -> int:
@@ -212,7 +251,7 @@ def group_by_workload(facts: Facts, pods: Iterable[dict[str, Any]]) -> dict[RefK
     """Pods grouped by their workload, in a stable order (one finding per workload, not per pod)."""
     groups: dict[RefKey, list[dict[str, Any]]] = {}
     for pod in sorted(pods, key=lambda p: (namespace_of(p) or "", name_of(p))):
-        groups.setdefault(key_of(workload_of(facts, pod)), []).append(pod)
+        groups.setdefault(key_of(owner_workload(facts, pod)), []).append(pod)
     return groups
 
 
@@ -228,7 +267,7 @@ def rollout_stuck_cite(facts: Facts, workload: ResourceRef) -> Cite | None:
     """When ``workload`` is a Deployment whose rollout exceeded its deadline, a citation of that condition."""
     if workload.kind != "Deployment":
         return None
-    deployment = facts.find("Deployment", workload.namespace, workload.name)
+    deployment = find(facts, "Deployment", workload.namespace, workload.name)
     progressing = condition(deployment, "Progressing") if deployment else None
     if deployment and progressing and progressing.get("reason") == "ProgressDeadlineExceeded":
         return cite_object(deployment, progressing.get("message") or "ProgressDeadlineExceeded", "Deployment")
@@ -267,3 +306,16 @@ def logs_step(namespace: str, pod: str, container: str, previous: bool = True) -
         description=f"Read the {'previous' if previous else 'current'} log of container {container}",
         command=f"kubectl -n {namespace} logs {pod} -c {container}{flag} --tail=50",
     )
+
+
+def recent_events_by_object(
+    facts: Facts, reasons: Iterable[str], kind: str = "Pod", window: timedelta = RECENT
+) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    """Recent events with ``reasons`` about objects of ``kind``, indexed by (namespace, name), newest first.
+
+    One pass over the events, so analyzers that look at every pod stay linear on large clusters."""
+    index: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for event in recent_events(facts, reasons, kind, window):
+        involved = event.get("involvedObject") or {}
+        index.setdefault((involved.get("namespace") or "", involved.get("name", "")), []).append(event)
+    return index

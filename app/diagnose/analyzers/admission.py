@@ -11,13 +11,14 @@ import re
 
 from app.diagnose.candidate import Candidate
 from app.diagnose.facts import Facts
-from app.diagnose.k8s_facts import workload_of
 from app.diagnose.workload_facts import (
     cite_event,
     event_message,
+    find,
     key_of,
     kubectl,
     outage_severity,
+    owner_workload,
     recent_events,
     rollout_stuck_cite,
 )
@@ -36,9 +37,9 @@ def analyze(facts: Facts) -> list[Candidate]:
             continue
         involved = event.get("involvedObject") or {}
         namespace = involved.get("namespace")
-        owner = facts.find(involved.get("kind", ""), namespace, involved.get("name", ""))
+        owner = find(facts, involved.get("kind", ""), namespace, involved.get("name", ""))
         workload = (
-            workload_of(facts, owner)
+            owner_workload(facts, owner)
             if owner is not None
             else ResourceRef(
                 kind=involved.get("kind", ""), namespace=namespace, name=involved.get("name", "")

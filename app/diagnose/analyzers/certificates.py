@@ -15,9 +15,9 @@ from typing import Any
 
 from app.diagnose.candidate import Candidate, Cite
 from app.diagnose.facts import Facts
-from app.diagnose.k8s_facts import RECENT, condition, name_of, namespace_of, parse_time, workload_of
+from app.diagnose.k8s_facts import RECENT, condition, name_of, namespace_of, parse_time
 from app.diagnose.log_shapes import find_shapes, shape_is_recent
-from app.diagnose.workload_facts import cite_log, cite_object, key_of, kubectl, pod_ref
+from app.diagnose.workload_facts import cite_log, cite_object, find, key_of, kubectl, owner_workload, pod_ref
 from app.diagnosis import Category, NextStep, ResourceRef
 
 RENEWAL_WARNING = timedelta(days=7)
@@ -31,7 +31,7 @@ def analyze(facts: Facts) -> list[Candidate]:
         if candidate:
             candidates[key_of(candidate.resource)] = candidate
     for (namespace, pod_name, container, previous), text in sorted(facts.logs.items()):
-        pod = facts.find("Pod", namespace, pod_name)
+        pod = find(facts, "Pod", namespace, pod_name)
         shapes = [s for s in find_shapes(text, ("x509_expired",)) if shape_is_recent(s, facts.now, RECENT)]
         if pod is None or not shapes:
             continue
@@ -116,7 +116,7 @@ def _users_of_secret(facts: Facts, namespace: str | None, secret: str) -> list[R
     seen = set()
     for pod in facts.of_kind("Pod", namespace):
         if secret in _tls_volumes(pod):
-            workload = workload_of(facts, pod)
+            workload = owner_workload(facts, pod)
             if key_of(workload) not in seen:
                 seen.add(key_of(workload))
                 users.append(workload)
@@ -142,12 +142,12 @@ def _secret_for_line(facts: Facts, pod: dict[str, Any], line: str) -> dict[str, 
         for ingress in facts.of_kind("Ingress"):
             for tls in (ingress.get("spec") or {}).get("tls") or []:
                 if host in (tls.get("hosts") or []) and tls.get("secretName"):
-                    found = facts.find("Secret", namespace_of(ingress), tls["secretName"])
+                    found = find(facts, "Secret", namespace_of(ingress), tls["secretName"])
                     if found is not None:
                         return found
         parts = host.split(".")
         service_ns = parts[1] if len(parts) > 1 else namespace_of(pod)
-        service = facts.find("Service", service_ns, parts[0])
+        service = find(facts, "Service", service_ns, parts[0])
         if service is not None:
             selector = (service.get("spec") or {}).get("selector") or {}
             for backend in facts.of_kind("Pod", service_ns):
@@ -161,7 +161,7 @@ def _secret_for_line(facts: Facts, pod: dict[str, Any], line: str) -> dict[str, 
 
 def _mounted_tls_secret(facts: Facts, pod: dict[str, Any]) -> dict[str, Any] | None:
     for name in _tls_volumes(pod):
-        secret = facts.find("Secret", namespace_of(pod), name)
+        secret = find(facts, "Secret", namespace_of(pod), name)
         if secret is not None and secret.get("type") == "kubernetes.io/tls":
             return secret
     return None
@@ -180,7 +180,7 @@ def _certificate_for(facts: Facts, secret: dict[str, Any]) -> dict[str, Any] | N
 def _log_candidate(
     facts: Facts, pod: dict[str, Any], line: str, cite: Cite, culprit: ResourceRef | None
 ) -> Candidate:
-    workload = workload_of(facts, pod)
+    workload = owner_workload(facts, pod)
     resource = culprit or workload
     explanation = f"Pod {name_of(pod)} of {workload} fails TLS: {line!r}."
     if culprit is not None:

@@ -15,16 +15,18 @@ from typing import Any
 
 from app.diagnose.candidate import Candidate, Cite
 from app.diagnose.facts import Facts
-from app.diagnose.k8s_facts import name_of, namespace_of, workload_of
+from app.diagnose.k8s_facts import name_of, namespace_of
 from app.diagnose.workload_facts import (
     cite_event,
     cite_object,
     container_statuses,
     event_message,
     events_about,
+    find,
     group_by_workload,
     kubectl,
     outage_severity,
+    owner_workload,
     pod_healthy,
     pod_ref,
     recent_events,
@@ -104,7 +106,7 @@ def analyze(facts: Facts) -> list[Candidate]:
 
 
 def _exists(facts: Facts, kind: str, namespace: str | None, name: str) -> dict[str, Any] | None:
-    return facts.find(kind, namespace, name)
+    return find(facts, kind, namespace, name)
 
 
 def _close_names(facts: Facts, kind: str, namespace: str | None, name: str) -> list[str]:
@@ -179,9 +181,9 @@ def _missing_service_accounts(facts: Facts) -> list[Candidate]:
             continue
         involved = event.get("involvedObject") or {}
         namespace, owner_name = involved.get("namespace"), involved.get("name", "")
-        owner = facts.find(involved.get("kind", ""), namespace, owner_name)
+        owner = find(facts, involved.get("kind", ""), namespace, owner_name)
         workload = (
-            workload_of(facts, owner)
+            owner_workload(facts, owner)
             if owner is not None
             else ResourceRef(kind=involved.get("kind", ""), namespace=namespace, name=owner_name)
         )

@@ -11,18 +11,20 @@ from typing import Any
 
 from app.diagnose.candidate import Candidate, Cite
 from app.diagnose.facts import Facts
-from app.diagnose.k8s_facts import is_recent, name_of, namespace_of, workload_of
+from app.diagnose.k8s_facts import is_recent, name_of, namespace_of
 from app.diagnose.workload_facts import (
     cite_metric,
     cite_object,
     container_spec,
     container_statuses,
     current_terminated,
+    find,
     group_by_workload,
     key_of,
     kubectl,
     last_terminated,
     outage_severity,
+    owner_workload,
     pod_ref,
     ref_from_key,
     rollout_stuck_cite,
@@ -125,9 +127,9 @@ def _near_limit_candidates(facts: Facts, seen: set[tuple[str, str, str]]) -> lis
         if not values or values[-1] < NEAR_LIMIT:
             continue
         namespace, pod_name = labels.get("namespace", ""), labels.get("pod", "")
-        pod = facts.find("Pod", namespace, pod_name)
+        pod = find(facts, "Pod", namespace, pod_name)
         workload = (
-            workload_of(facts, pod) if pod else ResourceRef(kind="Pod", namespace=namespace, name=pod_name)
+            owner_workload(facts, pod) if pod else ResourceRef(kind="Pod", namespace=namespace, name=pod_name)
         )
         if key_of(workload) in seen:
             continue

@@ -18,12 +18,12 @@ from app.diagnose.workload_facts import (
     cite_event,
     container_statuses,
     event_message,
-    events_about,
     group_by_workload,
     kubectl,
     outage_severity,
     pod_healthy,
     pod_ref,
+    recent_events_by_object,
     ref_from_key,
     rollout_stuck_cite,
 )
@@ -47,8 +47,10 @@ class ProbeTrouble:
 
 def analyze(facts: Facts) -> list[Candidate]:
     troubles: dict[str, ProbeTrouble] = {}
+    index = recent_events_by_object(facts, {"Unhealthy", "Killing"})
     for pod in facts.of_kind("Pod"):
-        trouble = _trouble(facts, pod)
+        events = index.get((namespace_of(pod) or "", name_of(pod)))
+        trouble = _trouble(facts, pod, events) if events else None
         if trouble:
             troubles[name_of(pod)] = trouble
     pods = [pod for pod in facts.of_kind("Pod") if name_of(pod) in troubles]
@@ -58,8 +60,7 @@ def analyze(facts: Facts) -> list[Candidate]:
     ]
 
 
-def _trouble(facts: Facts, pod: dict[str, Any]) -> ProbeTrouble | None:
-    events = events_about(facts, "Pod", namespace_of(pod), name_of(pod), {"Unhealthy", "Killing"})
+def _trouble(facts: Facts, pod: dict[str, Any], events: list[dict[str, Any]]) -> ProbeTrouble | None:
     trouble = ProbeTrouble(pod)
     for event in events:
         message = event_message(event)

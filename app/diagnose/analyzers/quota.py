@@ -13,14 +13,16 @@ from typing import Any
 
 from app.diagnose.candidate import Candidate, Cite
 from app.diagnose.facts import Facts
-from app.diagnose.k8s_facts import name_of, workload_of
+from app.diagnose.k8s_facts import name_of
 from app.diagnose.workload_facts import (
     cite_event,
     cite_object,
     event_message,
+    find,
     key_of,
     kubectl,
     outage_severity,
+    owner_workload,
     recent_events,
     rollout_stuck_cite,
 )
@@ -44,11 +46,11 @@ def analyze(facts: Facts) -> list[Candidate]:
         message = event_message(event)
         involved = event.get("involvedObject") or {}
         namespace = involved.get("namespace")
-        owner = facts.find(involved.get("kind", ""), namespace, involved.get("name", ""))
+        owner = find(facts, involved.get("kind", ""), namespace, involved.get("name", ""))
         if owner is not None and _all_created(owner):
             continue  # the controller caught up since: history
         workload = (
-            workload_of(facts, owner)
+            owner_workload(facts, owner)
             if owner is not None
             else ResourceRef(
                 kind=involved.get("kind", ""), namespace=namespace, name=involved.get("name", "")
@@ -79,7 +81,7 @@ def _quota(facts: Facts, event: dict[str, Any], message: str, namespace, workloa
     name = match["quota"]
     quota = ResourceRef(kind="ResourceQuota", namespace=namespace, name=name)
     cites: list[Cite] = [cite_event(event)]
-    obj = facts.find("ResourceQuota", namespace, name)
+    obj = find(facts, "ResourceQuota", namespace, name)
     if obj is not None:
         cites.append(cite_object(obj, name, "ResourceQuota"))
     stuck = rollout_stuck_cite(facts, workload)

@@ -14,9 +14,18 @@ from typing import Any
 
 from app.diagnose.candidate import Candidate, Cite
 from app.diagnose.facts import Facts
-from app.diagnose.k8s_facts import RECENT, name_of, namespace_of, workload_of
+from app.diagnose.k8s_facts import RECENT, name_of, namespace_of
 from app.diagnose.log_shapes import LogShape, find_shapes, shape_is_recent
-from app.diagnose.workload_facts import cite_log, cite_object, key_of, kubectl, pod_healthy, pod_ref
+from app.diagnose.workload_facts import (
+    cite_log,
+    cite_object,
+    find,
+    key_of,
+    kubectl,
+    owner_workload,
+    pod_healthy,
+    pod_ref,
+)
 from app.diagnosis import Category, NextStep, ResourceRef
 
 RBAC_KINDS = ("Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding")
@@ -73,7 +82,7 @@ def grants(rules: list[dict[str, Any]], verb: str, resource: str, group: str) ->
 def analyze(facts: Facts) -> list[Candidate]:
     candidates: dict[tuple[str, str, str], Candidate] = {}
     for (namespace, pod_name, container, previous), text in sorted(facts.logs.items()):
-        pod = facts.find("Pod", namespace, pod_name)
+        pod = find(facts, "Pod", namespace, pod_name)
         if pod is None or (previous and pod_healthy(facts, pod)):
             continue
         shapes = [s for s in find_shapes(text, ("forbidden",)) if shape_is_recent(s, facts.now, RECENT)]
@@ -111,7 +120,7 @@ def _role_of(facts: Facts, binding: dict[str, Any]) -> tuple[ResourceRef, dict[s
     ref = binding.get("roleRef") or {}
     kind, name = ref.get("kind", "Role"), ref.get("name", "")
     namespace = namespace_of(binding) if kind == "Role" else None
-    return ResourceRef(kind=kind, namespace=namespace, name=name), facts.find(kind, namespace, name)
+    return ResourceRef(kind=kind, namespace=namespace, name=name), find(facts, kind, namespace, name)
 
 
 def _bindings(facts: Facts, denial: Denial) -> list[dict[str, Any]]:
@@ -124,7 +133,7 @@ def _candidate(
     facts: Facts, pod: dict[str, Any], container: str, previous: bool, shape: LogShape, denial: Denial
 ) -> Candidate | None:
     namespace = namespace_of(pod) or ""
-    workload = workload_of(facts, pod)
+    workload = owner_workload(facts, pod)
     cites: list[Cite] = [cite_log(namespace, name_of(pod), container, previous, shape.line)]
     account = ResourceRef(kind="ServiceAccount", namespace=denial.sa_namespace, name=denial.service_account)
     bindings = _bindings(facts, denial)

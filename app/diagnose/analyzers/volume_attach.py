@@ -14,15 +14,17 @@ from typing import Any
 
 from app.diagnose.candidate import Candidate
 from app.diagnose.facts import Facts
-from app.diagnose.k8s_facts import name_of, namespace_of, workload_of
+from app.diagnose.k8s_facts import name_of, namespace_of
 from app.diagnose.workload_facts import (
     cite_event,
     cite_object,
     event_message,
-    events_about,
+    find,
     kubectl,
+    owner_workload,
     pod_ref,
     pod_volume_claims,
+    recent_events_by_object,
 )
 from app.diagnosis import Category, NextStep, ResourceRef
 
@@ -34,12 +36,14 @@ NOT_OURS = re.compile(r'(?:configmap|secret)s? "[^"]+" not found', re.I)
 
 def analyze(facts: Facts) -> list[Candidate]:
     candidates: dict[tuple[str, str, str], Candidate] = {}
+    index = recent_events_by_object(facts, {"FailedAttachVolume", "FailedMount"})
     for pod in facts.of_kind("Pod"):
         if (pod.get("status") or {}).get("phase") == "Running":
             continue
         namespace = namespace_of(pod)
-        events = events_about(facts, "Pod", namespace, name_of(pod), {"FailedAttachVolume", "FailedMount"})
-        events = [e for e in events if not NOT_OURS.search(event_message(e))]
+        events = [
+            e for e in index.get((namespace or "", name_of(pod)), []) if not NOT_OURS.search(event_message(e))
+        ]
         if not events:
             continue
         event = next((e for e in events if MULTI_ATTACH in event_message(e)), events[0])
@@ -47,7 +51,7 @@ def analyze(facts: Facts) -> list[Candidate]:
         culprit = (
             ResourceRef(kind="PersistentVolumeClaim", namespace=namespace, name=claim)
             if claim
-            else workload_of(facts, pod)
+            else owner_workload(facts, pod)
         )
         key = (culprit.kind, culprit.namespace or "", culprit.name)
         if key in candidates:
@@ -69,7 +73,7 @@ def _claim_of(facts: Facts, pod: dict[str, Any], message: str) -> str | None:
         volume = named["volume"]
         if volume in claims:
             return claims[volume]
-        pv = facts.find("PersistentVolume", None, volume)
+        pv = find(facts, "PersistentVolume", None, volume)
         claim_ref = ((pv or {}).get("spec") or {}).get("claimRef") or {}
         if claim_ref.get("name"):
             return claim_ref["name"]
@@ -100,10 +104,10 @@ def _candidate(
     else:
         explanation += " The node cannot attach or mount the volume in time (storage backend or CSI driver)."
     if claim:
-        claim_obj = facts.find("PersistentVolumeClaim", namespace, claim)
+        claim_obj = find(facts, "PersistentVolumeClaim", namespace, claim)
         if claim_obj is not None:
             cites.append(cite_object(claim_obj, claim, "PersistentVolumeClaim"))
-    workload = workload_of(facts, pod)
+    workload = owner_workload(facts, pod)
     return Candidate(
         title=f"volume of {workload.name} cannot be attached: "
         + ("Multi-Attach (already attached to another node)" if multi else "attach/mount timed out"),

@@ -14,7 +14,7 @@ from typing import Any
 
 from app.diagnose.candidate import Candidate
 from app.diagnose.facts import Facts
-from app.diagnose.k8s_facts import RECENT, is_recent, name_of, namespace_of, workload_of
+from app.diagnose.k8s_facts import RECENT, is_recent, name_of, namespace_of
 from app.diagnose.log_shapes import find_shapes, shape_is_recent
 from app.diagnose.workload_facts import (
     cite_event,
@@ -23,11 +23,13 @@ from app.diagnose.workload_facts import (
     container_spec,
     container_statuses,
     event_message,
-    events_about,
+    find,
     key_of,
     kubectl,
     outage_severity,
+    owner_workload,
     pod_ref,
+    recent_events_by_object,
     restarted_recently,
 )
 from app.diagnosis import Category, NextStep, ResourceRef
@@ -41,7 +43,7 @@ LOCAL_LIMIT = re.compile(
 def analyze(facts: Facts) -> list[Candidate]:
     candidates: dict[tuple[str, str, str], Candidate] = {}
     for (namespace, pod_name, container, previous), text in sorted(facts.logs.items()):
-        pod = facts.find("Pod", namespace, pod_name)
+        pod = find(facts, "Pod", namespace, pod_name)
         if pod is None:
             continue
         shapes = [s for s in find_shapes(text, ("no_space",)) if shape_is_recent(s, facts.now, RECENT)]
@@ -50,13 +52,17 @@ def analyze(facts: Facts) -> list[Candidate]:
         ):
             continue
         line = shapes[-1].line
-        culprit = _claim_written(pod, container, line) or workload_of(facts, pod)
+        culprit = _claim_written(pod, container, line) or owner_workload(facts, pod)
         if key_of(culprit) in candidates:
             candidates[key_of(culprit)].affected.append(pod_ref(pod))
             continue
         candidates[key_of(culprit)] = _log_candidate(facts, pod, container, previous, line, culprit)
+    evictions = recent_events_by_object(facts, {"Evicted"})
     for pod in facts.of_kind("Pod"):
-        candidate = _eviction_candidate(facts, pod)
+        events = evictions.get((namespace_of(pod) or "", name_of(pod)), [])
+        if not events and (pod.get("status") or {}).get("reason") != "Evicted":
+            continue
+        candidate = _eviction_candidate(facts, pod, events)
         if candidate and key_of(candidate.resource) not in candidates:
             candidates[key_of(candidate.resource)] = candidate
         elif candidate:
@@ -97,11 +103,11 @@ def _log_candidate(
     facts: Facts, pod: dict[str, Any], container: str, previous: bool, line: str, culprit: ResourceRef
 ) -> Candidate:
     namespace = namespace_of(pod) or ""
-    workload = workload_of(facts, pod)
+    workload = owner_workload(facts, pod)
     on_claim = culprit.kind == "PersistentVolumeClaim"
     where = f"PersistentVolumeClaim {culprit.name}" if on_claim else "its container or emptyDir storage"
     cites = [cite_log(namespace, name_of(pod), container, previous, line)]
-    claim = facts.find("PersistentVolumeClaim", namespace, culprit.name) if on_claim else None
+    claim = find(facts, "PersistentVolumeClaim", namespace, culprit.name) if on_claim else None
     if claim is not None:
         size = ((claim.get("status") or {}).get("capacity") or {}).get("storage")
         cites.append(cite_object(claim, culprit.name, "PersistentVolumeClaim"))
@@ -133,21 +139,17 @@ def _log_candidate(
     )
 
 
-def _eviction_candidate(facts: Facts, pod: dict[str, Any]) -> Candidate | None:
+def _eviction_candidate(facts: Facts, pod: dict[str, Any], events: list[dict[str, Any]]) -> Candidate | None:
     status = pod.get("status") or {}
     message = status.get("message") or ""
-    events = [
-        e
-        for e in events_about(facts, "Pod", namespace_of(pod), name_of(pod), {"Evicted"})
-        if LOCAL_LIMIT.search(event_message(e))
-    ]
+    events = [e for e in events if LOCAL_LIMIT.search(event_message(e))]
     if status.get("reason") != "Evicted" and not events:
         return None
     if not LOCAL_LIMIT.search(message) and not events:
         return None
     if not events and not is_recent(_eviction_time(pod), facts.now):
         return None
-    workload = workload_of(facts, pod)
+    workload = owner_workload(facts, pod)
     cites = [cite_event(events[0])] if events else [cite_object(pod, message, "Pod")]
     text = event_message(events[0]) if events else message
     return Candidate(

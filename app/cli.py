@@ -15,6 +15,7 @@ from typing import Annotated, NoReturn
 import typer
 
 from app import __version__
+from app.commands.models_cmd import models_app
 from app.commands.snapshot_serve import snapshot_serve
 
 app = typer.Typer(
@@ -27,6 +28,7 @@ app = typer.Typer(
 snapshot_app = typer.Typer(help="Check, serve and capture cluster snapshots.", no_args_is_help=True)
 app.add_typer(snapshot_app, name="snapshot")
 snapshot_app.command("serve")(snapshot_serve)
+app.add_typer(models_app, name="models")
 
 EXIT_BAD_INPUT = 2
 EXIT_SOURCE_FAILED = 3

@@ -44,7 +44,7 @@ from app.agent.events import (
     describe_call,
 )
 from app.agent.memory import Conversation
-from app.agent.models import choose_model, make_chat_model
+from app.agent.models import choose_model, describe_model_error, make_chat_model
 from app.agent.schemas import tool_schema
 from app.diagnosis import Category, Diagnosis, Stats
 from app.evidence import Ledger
@@ -449,26 +449,3 @@ class AgentRun:
             input_tokens=self.input_tokens,
             output_tokens=self.output_tokens,
         )
-
-
-def describe_model_error(exc: BaseException) -> str:
-    """One line naming what went wrong with the model endpoint (status, timeout, connection)."""
-    import openai
-
-    cause: BaseException | None = exc
-    while cause is not None and not isinstance(cause, openai.OpenAIError):
-        cause = cause.__cause__
-    found = cause or exc
-    name = type(found).__name__
-    if isinstance(found, openai.APITimeoutError):
-        return f"{name}: the request timed out"
-    if isinstance(found, openai.APIStatusError):
-        message = found.body.get("message") if isinstance(found.body, dict) else None
-        return f"{name}: HTTP {found.status_code}: {_short(message or found.message)}"
-    if isinstance(found, openai.APIConnectionError):
-        return f"{name}: cannot connect to the model endpoint"
-    return f"{name}: {_short(str(found))}"
-
-
-def _short(text: str) -> str:
-    return " ".join(str(text).split())[:200]

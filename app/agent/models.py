@@ -101,3 +101,97 @@ def _entra_token_provider():
             "azure-identity package: pip install 'kubewhy[azure]' (or set AZURE_OPENAI_API_KEY)"
         ) from None
     return get_bearer_token_provider(DefaultAzureCredential(), AZURE_TOKEN_SCOPE)
+
+
+def describe_model_error(exc: BaseException) -> str:
+    """One line naming what went wrong with the model endpoint (status, timeout, connection)."""
+    import openai
+
+    cause: BaseException | None = exc
+    while cause is not None and not isinstance(cause, openai.OpenAIError):
+        cause = cause.__cause__
+    found = cause or exc
+    name = type(found).__name__
+    if isinstance(found, openai.APITimeoutError):
+        return f"{name}: the request timed out"
+    if isinstance(found, openai.APIStatusError):
+        message = found.body.get("message") if isinstance(found.body, dict) else None
+        return f"{name}: HTTP {found.status_code}: {_short(message or found.message)}"
+    if isinstance(found, openai.APIConnectionError):
+        return f"{name}: cannot connect to the model endpoint"
+    return f"{name}: {_short(str(found))}"
+
+
+def _short(text: str) -> str:
+    return " ".join(str(text).split())[:200]
+
+
+@dataclass
+class ModelCheck:
+    """What ``kubewhy models check`` reports."""
+
+    provider: str
+    model: str
+    endpoint: str
+    answers: bool = False
+    tool_calling: bool = False
+    seconds: float = 0.0
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.answers and self.tool_calling
+
+
+CHECK_TOOL = {
+    "type": "function",
+    "function": {
+        "name": "report_status",
+        "description": "Report a status word.",
+        "parameters": {
+            "type": "object",
+            "properties": {"status": {"type": "string"}},
+            "required": ["status"],
+        },
+    },
+}
+
+
+def check_model(settings: Settings) -> ModelCheck:
+    """Ask the configured model one small question that needs a tool call. Raises ModelConfigError."""
+    import time
+
+    from langchain_core.messages import HumanMessage
+
+    from prompts import load_prompt
+
+    choice = choose_model(settings)
+    report = ModelCheck(choice.provider, choice.model, choice.endpoint)
+    model = make_chat_model(settings)
+    question = [HumanMessage(load_prompt("models_check"))]
+    started = time.perf_counter()
+    try:
+        reply = model.bind_tools([CHECK_TOOL]).invoke(question)
+    except Exception as exc:
+        report.error = describe_model_error(exc)
+        try:  # some endpoints refuse tool definitions but still answer
+            model.invoke(question)
+        except Exception:
+            return _timed(report, started)
+        report.answers = True
+        report.error = f"the endpoint answers but refuses tool definitions ({report.error})"
+        return _timed(report, started)
+    report.answers = True
+    report.tool_calling = any(call["name"] == "report_status" for call in reply.tool_calls)
+    if not report.tool_calling:
+        report.error = (
+            "the model answered in text instead of calling the tool: it may not support tool calling"
+        )
+    return _timed(report, started)
+
+
+def _timed(report: ModelCheck, started: float) -> ModelCheck:
+    import time
+
+    report.seconds = round(time.perf_counter() - started, 3)
+    return report

@@ -361,26 +361,26 @@ _register(
 _register(
     Check(
         name="http_request_rate",
-        title="HTTP requests per second by namespace and job",
+        title="HTTP requests per second by namespace, service and job",
         metrics=("http_requests_total",),
         exporter=APP,
         unit="per_second",
         empty_means="no HTTP requests were served",
-        build=lambda s: f"sum by (namespace, job) (rate(http_requests_total{s()}[5m]))",
+        build=lambda s: f"sum by (namespace, service, job) (rate(http_requests_total{s()}[5m]))",
         filters={"namespace": equals("namespace"), "workload": workload_pods(), "pod": equals("pod")},
     )
 )
 _register(
     Check(
         name="http_error_ratio",
-        title="fraction of HTTP requests answered with a 5xx code, by namespace and job",
+        title="fraction of HTTP requests answered with a 5xx code, by namespace, service and job",
         metrics=("http_requests_total",),
         exporter=APP,
         unit="ratio",
         empty_means="no HTTP requests were served",
         build=lambda s: (
-            f"sum by (namespace, job) (rate(http_requests_total{s('code=~`5..`')}[5m])) / "
-            f"sum by (namespace, job) (rate(http_requests_total{s()}[5m]))"
+            f"sum by (namespace, service, job) (rate(http_requests_total{s('code=~`5..`')}[5m])) / "
+            f"sum by (namespace, service, job) (rate(http_requests_total{s()}[5m]))"
         ),
         filters={"namespace": equals("namespace"), "workload": workload_pods(), "pod": equals("pod")},
     )
@@ -388,7 +388,7 @@ _register(
 _register(
     Check(
         name="http_latency_quantiles",
-        title="HTTP request latency quantiles (p50, p90, p99) by namespace and job",
+        title="HTTP request latency quantiles (p50, p90, p99) by namespace, service and job",
         metrics=("http_request_duration_seconds_bucket",),
         exporter=APP,
         unit="seconds",
@@ -396,7 +396,7 @@ _register(
         build=lambda s: _tagged(
             "quantile",
             {
-                q: f"histogram_quantile({q}, sum by (namespace, job, le) "
+                q: f"histogram_quantile({q}, sum by (namespace, service, job, le) "
                 f"(rate(http_request_duration_seconds_bucket{s()}[5m])))"
                 for q in ("0.5", "0.9", "0.99")
             },

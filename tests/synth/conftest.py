@@ -1,0 +1,15 @@
+"""Shared fixtures for the synthetic snapshot builder tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from app.demo.build_shop import build
+
+
+@pytest.fixture(scope="session")
+def fresh_shop(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo snapshot built from scratch into a temporary directory."""
+    return build().write(tmp_path_factory.mktemp("shop"))

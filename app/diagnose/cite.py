@@ -1,0 +1,142 @@
+"""Turn a candidate's fact citations into evidence: call the registered tool that shows the fact, record
+its result in the ledger, and excerpt the lines that contain the cited text (verbatim tool output)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from app.diagnose.candidate import Candidate, Cite
+from app.diagnose.facts import FactRef
+from app.evidence import Ledger
+from tools.base import ToolContext
+from tools.registry import call_tool
+
+# metric fact name -> curated prom_check name that shows it
+METRIC_CHECKS = {
+    "cpu_throttling": "cpu_throttling",
+    "memory_working_set_ratio": "memory_vs_limit",
+    "container_restarts": "restarts",
+    "http_error_ratio": "http_error_ratio",
+    "http_latency_p95": "http_latency_quantiles",
+    "http_request_rate": "http_request_rate",
+    "node_filesystem_avail_ratio": "node_pressure",
+    "node_memory_available_ratio": "node_pressure",
+    "conntrack_ratio": "node_pressure",
+    "coredns_rcode_rate": "coredns_rcodes",
+    "hubble_drop_rate": "hubble_drops",
+}
+FLOW_TOOLS = {"drops": "flows_policy", "dns": "flows_dns", "http": "flows_http", "rst": "flows_query"}
+WORKLOAD_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"}
+
+
+def tool_call_for(ref: FactRef, candidate: Candidate) -> tuple[str, dict[str, Any]] | None:
+    """Which tool call shows this fact to a person (and to a model)."""
+    key = ref.key
+    if ref.kind == "object" and len(key) == 3:
+        kind, namespace, name = key
+        args: dict[str, Any] = {"kind": kind, "name": name}
+        if namespace:
+            args["namespace"] = namespace
+        return "k8s_describe", args
+    if ref.kind == "events" and len(key) == 2:
+        namespace, name = key
+        args = {"name": name}
+        if namespace:
+            args["namespace"] = namespace
+        return "k8s_events", args
+    if ref.kind == "log" and len(key) == 4:
+        namespace, pod, container, which = key
+        return "k8s_logs", {
+            "namespace": namespace,
+            "pod": pod,
+            "container": container,
+            "previous": which == "previous",
+        }
+    if ref.kind == "metric" and key:
+        check = METRIC_CHECKS.get(key[0])
+        if check is None:
+            return None
+        args = {"check": check}
+        scope = _metric_scope(candidate)
+        args.update(scope)
+        return "prom_check", args
+    if ref.kind == "flows" and key:
+        tool = FLOW_TOOLS.get(key[0], "flows_query")
+        namespace = _flow_namespace(candidate)
+        args = {"namespace": namespace} if namespace else {}
+        if tool == "flows_query":
+            args["verdict"] = "DROPPED" if key[0] == "drops" else None
+            args = {k: v for k, v in args.items() if v}
+        return tool, args
+    return None
+
+
+def _metric_scope(candidate: Candidate) -> dict[str, str]:
+    for ref in (candidate.resource, *candidate.affected):
+        if ref.kind in WORKLOAD_KINDS and ref.namespace:
+            return {"namespace": ref.namespace, "workload": ref.name}
+        if ref.kind == "Node":
+            return {"node": ref.name}
+        if ref.kind == "Pod" and ref.namespace:
+            return {"namespace": ref.namespace, "pod": ref.name}
+    return {"namespace": candidate.resource.namespace} if candidate.resource.namespace else {}
+
+
+def _flow_namespace(candidate: Candidate) -> str | None:
+    # Drops and errors are seen best from the side that suffers them: the affected workload.
+    for ref in (*candidate.affected, candidate.resource):
+        if ref.namespace:
+            return ref.namespace
+    return None
+
+
+def cite_candidate(ctx: ToolContext, ledger: Ledger, candidate: Candidate) -> list[tuple[str, str]]:
+    """Evidence (id, excerpt) for every citation of a candidate that a tool could show."""
+    by_call: dict[str, list[str]] = {}
+    order: list[str] = []
+    for cite in candidate.cites:
+        evidence_id = _record(ctx, ledger, cite, candidate)
+        if evidence_id is None:
+            continue
+        if evidence_id not in by_call:
+            by_call[evidence_id] = []
+            order.append(evidence_id)
+        by_call[evidence_id].append(cite.needle)
+    cited = []
+    for evidence_id in order:
+        excerpt = ledger.cite(evidence_id, _needles(by_call[evidence_id]))
+        if excerpt:
+            cited.append((evidence_id, excerpt))
+    return cited
+
+
+def _needles(needles: list[str]) -> list[str]:
+    """Needles as they can appear in a tool's one-line rendering (long messages may be shortened)."""
+    out = []
+    for needle in needles:
+        needle = needle.strip()
+        out.append(needle)
+        if len(needle) > 60:
+            out.append(needle[:60])
+    return out
+
+
+def _record(ctx: ToolContext, ledger: Ledger, cite: Cite, candidate: Candidate) -> str | None:
+    call = tool_call_for(cite.ref, candidate)
+    if call is None:
+        return None
+    name, args = call
+    existing = ledger.lookup(name, args)
+    if existing is None:
+        result = call_tool(ctx, name, args)
+        if result.error:
+            return None
+        existing = ledger.record(result)
+        if name == "k8s_logs" and cite.needle and cite.needle[:60] not in result.text:
+            # The line may have been summarized away; ask again for exactly that line.
+            grep = re.escape(cite.needle.strip()[:80])
+            again = call_tool(ctx, name, {**args, "grep": grep})
+            if not again.error and cite.needle[:60] in again.text:
+                existing = ledger.record(again)
+    return existing

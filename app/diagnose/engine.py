@@ -1,0 +1,154 @@
+"""The built-in diagnostician: question -> scope -> facts -> analyzers -> cause chains -> cited diagnosis.
+
+Deterministic and model-free: the same question on the same snapshot gives the same answer.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC
+
+from app.diagnose.analyzers import run_analyzers_with_errors
+from app.diagnose.candidate import Candidate
+from app.diagnose.cite import cite_candidate
+from app.diagnose.correlate import correlate, relevance
+from app.diagnose.gather import gather
+from app.diagnose.router import Scope, route
+from app.diagnosis import Diagnosis, Finding, NextStep, Stats
+from app.evidence import Ledger
+from tools.base import ToolContext
+
+ENGINE = "offline"
+MAX_FINDINGS = 5
+
+
+def diagnose(
+    ctx: ToolContext,
+    question: str,
+    namespace: str | None = None,
+    ledger: Ledger | None = None,
+) -> Diagnosis:
+    """Answer ``question`` about the cluster behind ``ctx`` with the analyzers; cite tool output."""
+    started = time.perf_counter()
+    ledger = ledger if ledger is not None else Ledger()
+    now = ctx.now()
+
+    def scope_of(inventory: list) -> Scope:
+        scope = route(question, inventory, now)
+        if namespace and namespace not in scope.namespaces:
+            scope.namespaces.insert(0, namespace)
+            scope.whole_cluster = False
+        return scope
+
+    gathered, scope = gather(ctx, scope_of, namespace)
+    facts = gathered.facts
+    run = run_analyzers_with_errors(facts)
+    ranked = correlate(run.candidates, scope)
+    ranked = _in_scope(ranked, scope)
+    live = [c for c in ranked if c.severity > 0][:MAX_FINDINGS]
+
+    ctx.progress("confirming the findings with the tools")
+    findings, evidence, steps = [], [], []
+    seen_evidence: set[str] = set()
+    for candidate in live:
+        cited = cite_candidate(ctx, ledger, candidate)
+        ids = []
+        for evidence_id, excerpt in cited:
+            ids.append(evidence_id)
+            if evidence_id not in seen_evidence:
+                seen_evidence.add(evidence_id)
+                evidence.append(ledger.evidence(evidence_id, excerpt))
+        confidence = candidate.confidence if ids else min(candidate.confidence, 0.5)
+        findings.append(
+            Finding(
+                title=candidate.title,
+                category=candidate.category,
+                resource=candidate.resource,
+                confidence=round(confidence, 2),
+                explanation=_explanation(candidate),
+                evidence=ids,
+            )
+        )
+        for step in candidate.next_steps:
+            if step not in steps:
+                steps.append(step)
+    summary = summarize(question, facts.cluster, scope, live, facts.unavailable, gathered.notes, run.errors)
+    return Diagnosis(
+        question=question,
+        cluster=facts.cluster,
+        answered_at=now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        engine=ENGINE,
+        summary=summary,
+        findings=findings,
+        evidence=evidence,
+        next_steps=steps[:8],
+        stats=Stats(tool_calls=len(ledger), duration_s=round(time.perf_counter() - started, 3)),
+    )
+
+
+def _in_scope(ranked: list[Candidate], scope: Scope) -> list[Candidate]:
+    """A question about something specific gets findings about it (or its causes) first; unrelated trouble
+    elsewhere is kept after them only when it is severe, so the answer stays on topic."""
+    if scope.whole_cluster:
+        return ranked
+    related = [c for c in ranked if relevance(c, scope) >= 1.5]
+    others = [c for c in ranked if c not in related and c.severity >= 3]
+    return related + others[:2] if related else ranked
+
+
+def _explanation(candidate: Candidate) -> str:
+    text = candidate.explanation
+    if candidate.caused:
+        symptoms = "; ".join(f"{c.title}" for c in candidate.caused[:3])
+        text += f" This also explains: {symptoms}."
+    return text
+
+
+def summarize(
+    question: str,
+    cluster: str,
+    scope: Scope,
+    findings: list[Candidate],
+    unavailable: dict[str, str],
+    notes: list[str],
+    errors: list[tuple[str, str]],
+) -> str:
+    parts: list[str] = []
+    for word, close in scope.unknown:
+        hint = f" Did you mean {', '.join(close)}?" if close else ""
+        parts.append(f"There is no namespace, workload or service called '{word}' in {cluster}.{hint}")
+    if findings:
+        top = findings[0]
+        parts.append(f"Most likely cause: {top.title} (fix {top.resource}).")
+        if top.caused:
+            parts.append(f"It also explains {len(top.caused)} related symptom(s).")
+        if len(findings) > 1:
+            others = "; ".join(f.title for f in findings[1:3])
+            parts.append(f"Also found: {others}.")
+    elif not scope.unknown:
+        what = _scope_words(scope)
+        parts.append(
+            f"Nothing wrong found with {what} in {cluster}: pods, workloads, services, events"
+            + ("" if "prometheus" in unavailable else ", metrics")
+            + ("" if "flows" in unavailable else " and network flows")
+            + " look healthy."
+        )
+    if unavailable:
+        missing = "; ".join(f"{source}: {reason}" for source, reason in sorted(unavailable.items()))
+        parts.append(f"Not checked — {missing}.")
+    if errors:
+        parts.append(f"{len(errors)} check(s) failed to run: {', '.join(name for name, _ in errors)}.")
+    if notes:
+        parts.append(" ".join(sorted(set(notes))[:3]))
+    return " ".join(parts)
+
+
+def _scope_words(scope: Scope) -> str:
+    if scope.targets:
+        return ", ".join(sorted({t.name for t in scope.targets}))
+    if scope.namespaces:
+        return "namespace " + ", ".join(scope.namespaces)
+    return "the cluster"
+
+
+__all__ = ["ENGINE", "NextStep", "diagnose", "summarize"]

@@ -1,0 +1,292 @@
+"""Gather cluster facts for a question's scope through the read-only clients of a ToolContext.
+
+Bulk reads go through the same guarded clients the tools use (ctx.kube, ctx.prometheus, ctx.flows); the
+evidence a finding cites is then confirmed through the registered tools (see ``cite.py``), so every
+excerpt is text a tool really returned. On a big cluster only the namespaces in scope are read.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from app.diagnose.facts import Facts
+from app.diagnose.router import NamedObject, Scope
+from tools.base import ToolContext, ToolError
+
+log = logging.getLogger(__name__)
+
+NAMESPACED_KINDS = (
+    "Pod", "Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "CronJob", "Service",
+    "EndpointSlice", "Ingress", "NetworkPolicy", "HorizontalPodAutoscaler", "PodDisruptionBudget",
+    "PersistentVolumeClaim", "ResourceQuota", "LimitRange", "ConfigMap", "Secret", "ServiceAccount",
+    "Role", "RoleBinding",
+)  # fmt: skip
+CLUSTER_KINDS = (
+    "Namespace", "Node", "PersistentVolume", "StorageClass", "IngressClass", "ClusterRole",
+    "ClusterRoleBinding",
+)  # fmt: skip
+INVENTORY_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Service", "Ingress", "CronJob", "Job")
+SMALL_CLUSTER_PODS = 3000  # below this, read everything: cause chains cross namespaces
+MAX_LOG_PODS = 40
+LOG_TAIL = 300
+METRIC_WINDOW = timedelta(hours=2)
+MAX_FLOWS = 20_000
+
+
+@dataclass
+class Gathered:
+    facts: Facts
+    inventory: list[NamedObject]
+    reads: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+def _meta(obj: dict[str, Any]) -> dict[str, Any]:
+    return obj.get("metadata") or {}
+
+
+def _list(
+    ctx: ToolContext, gathered: Gathered, kind: str, namespace: str | None = None
+) -> list[dict[str, Any]]:
+    gathered.reads += 1
+    try:
+        return ctx.kube.list_objects(kind, namespace=namespace)
+    except ToolError as exc:
+        message = str(exc)
+        if (
+            "unknown kind" in message.lower()
+            or "not found" in message.lower()
+            or "no kind" in message.lower()
+        ):
+            return []
+        gathered.notes.append(f"could not read {kind}{' in ' + namespace if namespace else ''}: {message}")
+        return []
+
+
+def inventory_of(objects: dict[str, list[dict[str, Any]]]) -> list[NamedObject]:
+    names = [NamedObject("Namespace", None, _meta(ns).get("name", "")) for ns in objects.get("Namespace", [])]
+    for kind in (*INVENTORY_KINDS, "Node", "PersistentVolumeClaim"):
+        for obj in objects.get(kind, []):
+            names.append(NamedObject(kind, _meta(obj).get("namespace"), _meta(obj).get("name", "")))
+    return names
+
+
+def is_small_cluster(ctx: ToolContext) -> bool:
+    """One bounded page tells whether reading everything is cheap."""
+    try:
+        pages = ctx.kube.iter_pages("Pod", page_size=SMALL_CLUSTER_PODS)
+        first = next(pages, [])
+        pages.close()
+    except ToolError:
+        return True
+    return len(first) < SMALL_CLUSTER_PODS
+
+
+def gather(ctx: ToolContext, scope_of: Any, namespace: str | None = None) -> tuple[Gathered, Scope]:
+    """Read what the question needs. ``scope_of(inventory) -> Scope`` routes the question once names are
+    known; on a big cluster the inventory is read first and only the namespaces in scope are read fully."""
+    facts = Facts(now=ctx.now(), cluster=ctx.cluster_name, unavailable=dict(ctx.unavailable))
+    gathered = Gathered(facts=facts, inventory=[])
+    if ctx.kube is None:
+        facts.unavailable.setdefault("kubernetes", "no Kubernetes connection")
+        return gathered, scope_of([])
+    for kind in CLUSTER_KINDS:
+        facts.objects[kind] = _list(ctx, gathered, kind)
+    small = is_small_cluster(ctx)
+    if small and namespace is None:
+        ctx.progress("reading the cluster's objects and events")
+        for kind in NAMESPACED_KINDS:
+            facts.objects[kind] = _list(ctx, gathered, kind)
+        facts.events = _list(ctx, gathered, "Event")
+        gathered.inventory = inventory_of(facts.objects)
+        scope = scope_of(gathered.inventory)
+    else:
+        for kind in INVENTORY_KINDS:
+            facts.objects[kind] = _list(ctx, gathered, kind)
+        gathered.inventory = inventory_of(facts.objects)
+        scope = scope_of(gathered.inventory)
+        namespaces = _scope_namespaces(scope, namespace, facts)
+        for ns in namespaces:
+            ctx.progress(f"reading objects and events in {ns}")
+            for kind in NAMESPACED_KINDS:
+                if kind in INVENTORY_KINDS:
+                    continue
+                facts.objects.setdefault(kind, []).extend(_list(ctx, gathered, kind, ns))
+            facts.events.extend(_list(ctx, gathered, "Event", ns))
+        if namespaces:
+            keep = set(namespaces)
+            for kind in INVENTORY_KINDS:
+                facts.objects[kind] = [o for o in facts.objects[kind] if _meta(o).get("namespace") in keep]
+    _read_logs(ctx, gathered, scope)
+    _read_metrics(ctx, gathered)
+    _read_flows(ctx, gathered)
+    return gathered, scope
+
+
+def _scope_namespaces(scope: Scope, namespace: str | None, facts: Facts) -> list[str]:
+    if namespace:
+        return [namespace]
+    found = list(scope.namespaces)
+    for target in scope.targets:
+        if target.namespace and target.namespace not in found:
+            found.append(target.namespace)
+    if not found:  # a whole-cluster review on a big cluster: the namespaces with unhealthy workloads
+        found = _unhealthy_namespaces(facts)
+    if "kube-system" not in found:
+        found.append("kube-system")
+    return found
+
+
+def _unhealthy_namespaces(facts: Facts) -> list[str]:
+    found: list[str] = []
+    for kind in ("Deployment", "StatefulSet"):
+        for obj in facts.objects.get(kind, []):
+            want = (obj.get("spec") or {}).get("replicas", 1)
+            ready = (obj.get("status") or {}).get("readyReplicas", 0) or 0
+            ns = _meta(obj).get("namespace")
+            if ns and ready < want and ns not in found:
+                found.append(ns)
+    return found[:20]
+
+
+# ---- logs -------------------------------------------------------------------------------------------
+
+
+def _pods_worth_reading(facts: Facts, scope: Scope) -> Iterable[tuple[dict[str, Any], str, bool]]:
+    """Containers whose logs may explain trouble: restarted or not ready, and the asked-about workloads."""
+    target_names = scope.target_names
+    for pod in facts.of_kind("Pod"):
+        name = _meta(pod).get("name", "")
+        status = pod.get("status") or {}
+        statuses = (status.get("initContainerStatuses") or []) + (status.get("containerStatuses") or [])
+        targeted = any(name == t or name.startswith(f"{t}-") for t in target_names)
+        for cs in statuses:
+            unhealthy = not cs.get("ready", False) or cs.get("restartCount", 0) > 0
+            if cs.get("restartCount", 0) > 0 or (cs.get("lastState") or {}).get("terminated"):
+                yield pod, cs.get("name", ""), True
+            if unhealthy or targeted:
+                yield pod, cs.get("name", ""), False
+
+
+def _read_logs(ctx: ToolContext, gathered: Gathered, scope: Scope) -> None:
+    facts = gathered.facts
+    read = 0
+    for pod, container, previous in _pods_worth_reading(facts, scope):
+        if read >= MAX_LOG_PODS:
+            gathered.notes.append(f"read logs of the first {MAX_LOG_PODS} troubled containers only")
+            return
+        ns, name = _meta(pod).get("namespace", ""), _meta(pod).get("name", "")
+        key = (ns, name, container, previous)
+        if key in facts.logs:
+            continue
+        gathered.reads += 1
+        read += 1
+        try:
+            text = ctx.kube.read_log(ns, name, container=container, previous=previous, tail_lines=LOG_TAIL)
+        except ToolError:
+            continue
+        if text:
+            from tools.kubernetes.redact import redact_text
+
+            facts.logs[key] = redact_text(text)
+
+
+# ---- metrics ----------------------------------------------------------------------------------------
+
+_POD = 'container!="", container!="POD"'
+METRIC_QUERIES: dict[str, str] = {
+    "cpu_throttling": (
+        "sum by (namespace, pod, container) (increase(container_cpu_cfs_throttled_periods_total"
+        f"{{{_POD}}}[5m])) / sum by (namespace, pod, container) (increase(container_cpu_cfs_periods_total"
+        f"{{{_POD}}}[5m]))"
+    ),
+    "memory_working_set_ratio": (
+        f"max by (namespace, pod, container) (container_memory_working_set_bytes{{{_POD}}}) / "
+        f"max by (namespace, pod, container) (container_spec_memory_limit_bytes{{{_POD}}} > 0)"
+    ),
+    "container_restarts": "max by (namespace, pod, container) (kube_pod_container_status_restarts_total)",
+    "http_error_ratio": (
+        'sum by (namespace, service) (rate(http_requests_total{code=~"5.."}[5m])) / '
+        "sum by (namespace, service) (rate(http_requests_total[5m]))"
+    ),
+    "http_latency_p95": (
+        "histogram_quantile(0.95, sum by (namespace, service, le) "
+        "(rate(http_request_duration_seconds_bucket[5m])))"
+    ),
+    "http_request_rate": "sum by (namespace, service) (rate(http_requests_total[5m]))",
+    "node_filesystem_avail_ratio": (
+        'min by (node) (label_replace(node_filesystem_avail_bytes{mountpoint="/"} / '
+        'node_filesystem_size_bytes{mountpoint="/"}, "node", "$1", "instance", "([^:]+).*"))'
+    ),
+    "node_memory_available_ratio": (
+        "min by (node) (label_replace(node_memory_MemAvailable_bytes / node_memory_MemTotal_bytes, "
+        '"node", "$1", "instance", "([^:]+).*"))'
+    ),
+    "conntrack_ratio": (
+        "max by (node) (label_replace(node_nf_conntrack_entries / node_nf_conntrack_entries_limit, "
+        '"node", "$1", "instance", "([^:]+).*"))'
+    ),
+    "coredns_rcode_rate": "sum by (rcode) (rate(coredns_dns_responses_total[5m]))",
+    "hubble_drop_rate": "sum by (reason) (rate(hubble_drop_total[5m]))",
+}
+
+
+def _read_metrics(ctx: ToolContext, gathered: Gathered) -> None:
+    facts = gathered.facts
+    if ctx.prometheus is None:
+        facts.unavailable.setdefault(
+            "prometheus", ctx.unavailable.get("prometheus", "no Prometheus configured")
+        )
+        return
+    ctx.progress("querying Prometheus: throttling, memory, restarts, latency, errors, nodes, DNS")
+    end = ctx.now()
+    start = end - METRIC_WINDOW
+    for name, promql in METRIC_QUERIES.items():
+        gathered.reads += 1
+        try:
+            series = ctx.prometheus.query_range(promql, start, end, 60.0)
+        except ToolError as exc:
+            facts.unavailable["prometheus"] = str(exc)
+            return
+        if series:
+            facts.metrics[name] = series
+
+
+# ---- flows ------------------------------------------------------------------------------------------
+
+
+def _notable(flow: dict[str, Any]) -> bool:
+    if flow.get("verdict") == "DROPPED":
+        return True
+    l7 = flow.get("l7") or {}
+    dns = l7.get("dns")
+    if dns and dns.get("rcode") not in (None, 0, "0"):
+        return True
+    http = l7.get("http")
+    if http and int(http.get("code") or 0) >= 500:
+        return True
+    flags = ((flow.get("l4") or {}).get("TCP") or {}).get("flags") or {}
+    return bool(flags.get("RST"))
+
+
+def _read_flows(ctx: ToolContext, gathered: Gathered) -> None:
+    facts = gathered.facts
+    if ctx.flows is None:
+        facts.unavailable.setdefault("flows", ctx.unavailable.get("flows", "no flow source configured"))
+        return
+    ctx.progress("reading Hubble flows: drops, DNS failures, resets, HTTP errors")
+    gathered.reads += 1
+    try:
+        for record in ctx.flows.iter_flows(since=ctx.now() - timedelta(hours=1), until=ctx.now()):
+            flow = record.get("flow", record)
+            if _notable(flow):
+                facts.flows.append(flow)
+                if len(facts.flows) >= MAX_FLOWS:
+                    gathered.notes.append(f"kept the first {MAX_FLOWS} notable flows")
+                    break
+    except ToolError as exc:
+        facts.unavailable["flows"] = str(exc)

@@ -1,0 +1,165 @@
+"""The one entry point every surface uses (CLI, page, Slack, runbooks): open a session on a cluster, then
+ask questions. A session owns what it started (snapshot API server, local Prometheus) and stops it."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from app.diagnosis import Diagnosis
+from app.settings import Settings
+from tools.base import ToolContext
+
+ProgressFn = Callable[[str], None]
+
+
+class BadQuestion(ValueError):
+    """The question cannot be asked as it is (empty, too long)."""
+
+
+@dataclass
+class SourceStatus:
+    name: str
+    ok: bool
+    detail: str
+
+
+@dataclass
+class Session:
+    settings: Settings
+    ctx: ToolContext
+    sources: list[SourceStatus]
+    snapshot_dir: Path | None = None
+    _stack: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
+
+    @property
+    def cluster(self) -> str:
+        return self.ctx.cluster_name
+
+    @property
+    def engine_label(self) -> str:
+        if self.settings.model_configured:
+            return f"llm:{self.settings.model}"
+        return "built-in diagnostician — no model configured"
+
+    def close(self) -> None:
+        self._stack.close()
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_session(
+    settings: Settings,
+    *,
+    snapshot: str | Path | None = None,
+    context: str | None = None,
+    kubeconfig: str | None = None,
+    progress: ProgressFn | None = None,
+) -> Session:
+    """Connect to a snapshot (served in-process, with its own Prometheus) or a live cluster.
+
+    Raises SnapshotError for a bad snapshot and ToolError for an unusable kubeconfig; a Prometheus or flow
+    source that cannot be reached is not an error: the session records why, and answers without it.
+    """
+    from tools.flows.source import open_flow_source
+    from tools.kubernetes.connect import open_kube
+    from tools.prometheus.connect import open_prometheus
+
+    say = progress or (lambda _message: None)
+    stack = contextlib.ExitStack()
+    try:
+        snapshot = snapshot or settings.snapshot
+        say("serving the snapshot" if snapshot else "connecting to the cluster")
+        connection = open_kube(settings, snapshot=snapshot, context=context, kubeconfig=kubeconfig)
+        stack.callback(connection.close)
+        loaded = getattr(connection.snapshot_server, "snapshot", None)
+        ctx = ToolContext(
+            settings=settings,
+            kube=connection.kube,
+            cluster_name=connection.cluster_name,
+            fixed_now=connection.fixed_now,
+            on_progress=progress,
+        )
+        sources = [SourceStatus("kubernetes", True, _kube_detail(connection, snapshot))]
+
+        if loaded is not None and loaded.metrics_files:
+            say("starting Prometheus over the snapshot's metrics")
+        prometheus, why = stack.enter_context(open_prometheus(settings, loaded))
+        ctx.prometheus = prometheus
+        if prometheus is None:
+            ctx.unavailable["prometheus"] = why or "not configured"
+        sources.append(SourceStatus("prometheus", prometheus is not None, why or _prom_detail(prometheus)))
+
+        flow_files = list(loaded.flow_files) if loaded is not None else None
+        if loaded is not None and not flow_files:
+            ctx.flows, flows_why = None, "the snapshot has no flows/*.jsonl files"
+        else:
+            ctx.flows = open_flow_source(settings, flow_files)
+            flows_why = None if ctx.flows is not None else "KUBEWHY_HUBBLE_ADDRESS is not set"
+        if ctx.flows is None:
+            ctx.unavailable["flows"] = flows_why or "not configured"
+        flows_detail = getattr(ctx.flows, "description", "") if ctx.flows else (flows_why or "")
+        sources.append(SourceStatus("flows", ctx.flows is not None, flows_detail))
+    except BaseException:
+        stack.close()
+        raise
+    return Session(
+        settings=settings,
+        ctx=ctx,
+        sources=sources,
+        snapshot_dir=Path(loaded.root) if loaded is not None else None,
+        _stack=stack,
+    )
+
+
+def _kube_detail(connection: Any, snapshot: Any) -> str:
+    server = connection.snapshot_server
+    if server is not None:
+        return f"snapshot {connection.cluster_name} served at {server.url}"
+    return f"context {connection.cluster_name}"
+
+
+def _prom_detail(prometheus: Any) -> str:
+    return f"Prometheus at {getattr(prometheus, 'url', '')}".strip()
+
+
+def check_question(question: str, settings: Settings) -> str:
+    text = (question or "").strip()
+    if not text:
+        raise BadQuestion("the question is empty: ask something like 'why is checkout failing?'")
+    if len(text) > settings.max_question_chars:
+        raise BadQuestion(
+            f"the question is {len(text):,} characters long; the limit is {settings.max_question_chars:,} "
+            "(KUBEWHY_MAX_QUESTION_CHARS). Ask about one thing at a time."
+        )
+    return text
+
+
+def ask(
+    session: Session,
+    question: str,
+    *,
+    namespace: str | None = None,
+    use_llm: bool | None = None,
+    conversation: Any = None,
+    on_event: Callable[[Any], None] | None = None,
+) -> Diagnosis:
+    """Answer one question: the LLM agent when a model is configured, else the built-in diagnostician."""
+    text = check_question(question, session.settings)
+    llm = session.settings.model_configured if use_llm is None else use_llm
+    if llm:
+        from app.agent.loop import run_agent
+
+        return run_agent(
+            session.ctx, text, memory=conversation, on_event=on_event, stream=on_event is not None
+        )
+    from app.diagnose.engine import diagnose
+
+    return diagnose(session.ctx, text, namespace=namespace)

@@ -15,6 +15,7 @@ from typing import Annotated, NoReturn
 import typer
 
 from app import __version__
+from app.commands.ask import ask_command
 from app.commands.models_cmd import models_app
 from app.commands.snapshot_serve import snapshot_serve
 
@@ -29,6 +30,7 @@ snapshot_app = typer.Typer(help="Check, serve and capture cluster snapshots.", n
 app.add_typer(snapshot_app, name="snapshot")
 snapshot_app.command("serve")(snapshot_serve)
 app.add_typer(models_app, name="models")
+app.command("ask")(ask_command)
 
 EXIT_BAD_INPUT = 2
 EXIT_SOURCE_FAILED = 3

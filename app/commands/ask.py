@@ -1,0 +1,60 @@
+"""`kubewhy ask QUESTION`: diagnose, print the answer (text, Markdown, or the contracts-section-2 JSON)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+from app.commands.common import (
+    EXIT_SOURCE_FAILED,
+    ContextOption,
+    KubeconfigOption,
+    LlmChoice,
+    SnapshotOption,
+    cli_session,
+    fail,
+)
+from app.engine import BadQuestion, ask, check_question
+from app.settings import Settings
+
+
+class AskOutput(StrEnum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+
+
+def ask_command(
+    question: Annotated[str, typer.Argument(help='The question, e.g. "why is checkout failing?"')],
+    snapshot: SnapshotOption = None,
+    context: ContextOption = None,
+    kubeconfig: KubeconfigOption = None,
+    namespace: Annotated[str | None, typer.Option("--namespace", "-n", help="Limit to one namespace")] = None,
+    output: Annotated[AskOutput, typer.Option("--output", "-o")] = AskOutput.text,
+    llm: Annotated[
+        LlmChoice | None, typer.Option("--llm", help="auto, none (built-in), openai, azure")
+    ] = None,
+) -> None:
+    """Diagnose a question about the cluster and print the answer with its evidence."""
+    from app.render import render_markdown, render_text
+
+    settings = Settings.load(llm=llm.value if llm else None)
+    try:
+        check_question(question, settings)
+    except BadQuestion as exc:
+        fail(str(exc))
+    with cli_session(settings, snapshot, context, kubeconfig, quiet=output is AskOutput.json) as session:
+        if namespace is not None and session.ctx.kube.find_object("Namespace", namespace) is None:
+            fail(f"--namespace {namespace}: no such namespace in {session.cluster}")
+        if session.ctx.kube is None:
+            fail("the Kubernetes API could not be read", EXIT_SOURCE_FAILED)
+        typer.echo(f"… asking {session.engine_label} about {session.cluster}", err=True)
+        diagnosis = ask(session, question, namespace=namespace)
+    if output is AskOutput.json:
+        typer.echo(diagnosis.model_dump_json(indent=2))
+    elif output is AskOutput.markdown:
+        typer.echo(render_markdown(diagnosis))
+    else:
+        typer.echo(render_text(diagnosis))

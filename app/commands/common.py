@@ -1,0 +1,72 @@
+"""What every cluster-reading command shares: the --snapshot/--context options and opening a session with
+errors turned into the contract's exit codes (2 bad input, 3 a source failed)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+
+from app.engine import Session, open_session
+from app.settings import Settings
+
+EXIT_BAD_INPUT = 2
+EXIT_SOURCE_FAILED = 3
+
+SnapshotOption = Annotated[
+    Path | None, typer.Option("--snapshot", "-s", help="Snapshot directory or .tar.gz to diagnose")
+]
+ContextOption = Annotated[str | None, typer.Option("--context", help="kubeconfig context (default: current)")]
+KubeconfigOption = Annotated[str | None, typer.Option("--kubeconfig", help="kubeconfig file")]
+
+
+class LlmChoice(StrEnum):
+    auto = "auto"
+    none = "none"
+    openai = "openai"
+    azure = "azure"
+
+
+def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
+    typer.echo(f"kubewhy: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def stderr_progress(message: str) -> None:
+    typer.echo(f"… {message}", err=True)
+
+
+@contextmanager
+def cli_session(
+    settings: Settings,
+    snapshot: Path | None,
+    context: str | None,
+    kubeconfig: str | None,
+    quiet: bool = False,
+) -> Iterator[Session]:
+    """Open a session for a command; bad input exits 2 with one line, an unreachable cluster exits 3."""
+    from tools.base import ToolError
+    from tools.snapshot.loader import SnapshotError
+
+    if snapshot is not None and not snapshot.exists():
+        fail(f"--snapshot {snapshot}: no such file or directory")
+    if kubeconfig is not None and not Path(kubeconfig).is_file():
+        fail(f"--kubeconfig {kubeconfig}: no such file")
+    try:
+        session = open_session(
+            settings,
+            snapshot=snapshot,
+            context=context,
+            kubeconfig=kubeconfig,
+            progress=None if quiet else stderr_progress,
+        )
+    except SnapshotError as exc:
+        fail(f"bad snapshot: {exc}")
+    except ToolError as exc:
+        fail(str(exc), EXIT_BAD_INPUT if "kubeconfig" in str(exc).lower() else EXIT_SOURCE_FAILED)
+    with session:
+        yield session

@@ -10,7 +10,8 @@ import yaml
 from tools.kubernetes.access import KubeAccess, KubeError
 from tools.kubernetes.events import add_events, event_dict, newest_first, related_events
 from tools.kubernetes.pods import add_pods, condition_text, container_lines, pod_summary, volume_lines
-from tools.kubernetes.render import BoundedText, age, labels_text, pod_status, ref
+from tools.kubernetes.redact import redact_data
+from tools.kubernetes.render import BoundedText, age, labels_text, pod_is_healthy, pod_status, ref
 from tools.kubernetes.workloads import WORKLOAD_KINDS, pods_of, status_lines
 
 MAX_OWNER_DEPTH = 6
@@ -73,7 +74,18 @@ def describe(
             out.add(line)
         out.add(f"  controlled by: {chain_text(chain)}")
         pods = pods_of(kube, obj)
-        add_pods(out, pods, now, f"k8s_workload name={name} namespace={namespace} shows pods by revision")
+        hint = f"k8s_workload name={name} namespace={namespace} shows pods by revision"
+        add_pods(out, pods, now, hint, share=0.5)
+        troubled = [p for p in pods if not pod_is_healthy(p)]
+        if troubled:
+            first = troubled[0]
+            out.add(f"Containers of {(first.get('metadata') or {}).get('name')} (first troubled pod):")
+            state_lines = [
+                line for line in container_lines(first, now) if "state:" in line or "image=" in line
+            ]
+            out.add_all(
+                (f"  {line}" for line in state_lines), "container line(s)", "k8s_describe the pod", 0.3
+            )
         data["pods"] = [pod_summary(p) for p in pods[:200]]
     else:
         _describe_generic(out, obj, chain, now)
@@ -135,7 +147,7 @@ def _describe_generic(
     out.add(f"  labels: {labels_text(meta.get('labels'))}")
     if chain:
         out.add(f"  controlled by: {chain_text(chain)}")
-    body = {k: v for k, v in obj.items() if k not in ("metadata", "apiVersion", "kind")}
+    body = redact_data({k: v for k, v in obj.items() if k not in ("metadata", "apiVersion", "kind")})
     if obj.get("kind") == "ConfigMap":
         body = {
             "data": {
@@ -145,4 +157,6 @@ def _describe_generic(
         }
     text = yaml.safe_dump(body, sort_keys=False, default_flow_style=False, width=200) if body else ""
     lines = text.splitlines()
-    out.add_all((f"  {line}" for line in lines), "line(s) of spec/status", "k8s_get shows the whole object")
+    out.add_all(
+        (f"  {line}" for line in lines), "line(s) of spec/status", "k8s_get shows the whole object", 0.7
+    )

@@ -124,16 +124,14 @@ def newest_first(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def add_events(
     out: BoundedText, events: list[dict[str, Any]], now: datetime, hint: str, with_object: bool = True
 ) -> None:
-    """Events, newest first, as many as fit; the rest are counted by type and reason."""
+    """Events, newest first, as many as fit; when some do not, all are counted by type and reason."""
     if not events:
         out.add("Events: <none>")
         return
     ordered = newest_first(events)
-    out.add(f"Events ({len(ordered)}, newest first):")
-    shown = out.add_all((f"  {event_line(e, now, with_object)}" for e in ordered), "event(s)", hint)
-    if shown < len(ordered):
-        rest = Counter(f"{e.get('type', 'Normal')} {e.get('reason', '?')}" for e in ordered[shown:])
-        out.note(f"    not shown, by type and reason: {counted(rest)}")
+    by_reason = Counter(f"{e.get('type', 'Normal')} {e.get('reason', '?')}" for e in ordered)
+    out.add(f"Events ({len(ordered)}, newest first; by type and reason: {counted(by_reason)}):")
+    out.add_all((f"  {event_line(e, now, with_object)}" for e in ordered), "event(s)", hint)
 
 
 def event_dict(event: dict[str, Any], now: datetime) -> dict[str, Any]:

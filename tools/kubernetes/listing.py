@@ -16,6 +16,7 @@ import yaml
 from tools.kubernetes.access import KindInfo, KubeAccess
 from tools.kubernetes.events import event_line
 from tools.kubernetes.nodes import node_problems, node_ready, roles
+from tools.kubernetes.redact import redact_data
 from tools.kubernetes.render import (
     BoundedText,
     age,
@@ -188,15 +189,10 @@ def list_report(
     hint = "narrow with " + ", ".join(hints) if hints else "use a stricter selector"
     if info.kind == "Pod":
         hint += " (e.g. field_selector=status.phase!=Running), or k8s_describe one pod"
+    if result.troubled:
+        hint = f"troubled ones come first; {hint}"
     rows = result.troubled + result.fine
-    shown = 0
-    for row in rows:
-        if not out.add(f"  {row.line}"):
-            break
-        shown += 1
-    out.omit(result.total - shown, info.plural, hint)
-    if shown < result.total and result.troubled:
-        out.note("    (troubled ones are listed first)")
+    shown = out.add_all((f"  {row.line}" for row in rows), info.plural, hint, total=result.total)
     data = {
         "kind": info.kind,
         "namespace": scope,
@@ -226,7 +222,7 @@ def clean_object(obj: dict[str, Any]) -> dict[str, Any]:
 def get_report(
     kube: KubeAccess, kind: str, name: str, namespace: str | None, budget: int
 ) -> tuple[BoundedText, dict[str, Any]]:
-    obj = clean_object(kube.get_object(kind, name, namespace))
+    obj = redact_data(clean_object(kube.get_object(kind, name, namespace)))
     text = yaml.safe_dump(obj, sort_keys=False, default_flow_style=False, width=200)
     out = BoundedText(budget)
     out.add_all(

@@ -51,7 +51,9 @@ def overview_report(
         total_nodes = sum(node_states.values())
         out.add(f"Nodes ({total_nodes}): {counted(node_states) or 'none'}")
         if troubled_nodes:
-            out.add_all((f"  {t}" for t in troubled_nodes), "troubled node(s)", "k8s_node shows each node")
+            out.add_all(
+                (f"  {t}" for t in troubled_nodes), "troubled node(s)", "k8s_node shows each node", 0.2
+            )
         data["nodes"] = {
             "count": total_nodes,
             "states": dict(node_states),
@@ -75,7 +77,9 @@ def overview_report(
             if exc.status != 404:
                 raise
     out.add(f"Workloads not at desired replicas: {len(short_of)} of {workload_total}")
-    out.add_all((f"  {w}" for w in short_of), "workload(s)", "k8s_workload name=... namespace=... shows one")
+    out.add_all(
+        (f"  {w}" for w in short_of), "workload(s)", "k8s_workload name=... namespace=... shows one", 0.3
+    )
     data["workloads"] = {"total": workload_total, "not_at_desired": short_of[:MAX_LISTED]}
 
     # pods, grouped by status
@@ -107,7 +111,7 @@ def overview_report(
             + (" ..." if states[reason] > len(names) else "")
             for reason, names in sorted(examples.items(), key=lambda kv: -states[kv[0]])
         ]
-        out.add_all(lines, "reason(s)", "k8s_list kind=pods namespace=... shows each pod")
+        out.add_all(lines, "reason(s)", "k8s_list kind=pods namespace=... shows each pod", 0.5)
     data["pods"] = {
         "total": total_pods,
         "by_status": dict(+states),

@@ -21,7 +21,12 @@ from tools.kubernetes.render import (
 
 
 def add_pods(
-    out: BoundedText, pods: list[dict[str, Any]], now: datetime, hint: str, with_namespace: bool = False
+    out: BoundedText,
+    pods: list[dict[str, Any]],
+    now: datetime,
+    hint: str,
+    with_namespace: bool = False,
+    share: float = 1.0,
 ) -> None:
     """'Pods (412): 409 Running, 3 CrashLoopBackOff' and one line per pod, unhealthy ones first."""
     if not pods:
@@ -29,7 +34,7 @@ def add_pods(
         return
     out.add(f"Pods ({len(pods)}): {counted(Counter(pod_status(p) for p in pods))}")
     ordered = sorted(pods, key=lambda p: (pod_is_healthy(p), (p.get("metadata") or {}).get("name", "")))
-    out.add_all((f"  {pod_line(p, now, with_namespace)}" for p in ordered), "pod(s)", hint)
+    out.add_all((f"  {pod_line(p, now, with_namespace)}" for p in ordered), "pod(s)", hint, share)
 
 
 def pod_summary(pod: dict[str, Any]) -> dict[str, Any]:

@@ -30,7 +30,7 @@ _TEXT_RULES: list[tuple[re.Pattern[str], str]] = [
     # JSON Web Tokens wherever they appear
     (re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*"), MASK),
     # scheme://user:password@host
-    (re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^\s:/@]+:)[^\s@/]+@"), r"\1" + MASK + "@"),
+    (re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^\s:/@]*:)[^\s@/]+@"), r"\1" + MASK + "@"),
     # AWS access key ids, GitHub and Slack tokens
     (re.compile(r"\b(AKIA|ASIA)[0-9A-Z]{16}\b"), MASK),
     (re.compile(r"\b(ghp|gho|ghs|ghu|github_pat)_[A-Za-z0-9_]{20,}\b"), MASK),
@@ -39,8 +39,8 @@ _TEXT_RULES: list[tuple[re.Pattern[str], str]] = [
     (
         re.compile(
             r"(?i)(?P<key>\b[A-Za-z0-9_.-]*(passw(or)?d|passwd|pwd|secret|token|credential|api[_-]?key|apikey|"
-            r"access[_-]?key|private[_-]?key|auth[_-]?key)[A-Za-z0-9_.-]*)(?P<sep>\s*=\s*)(?P<quote>[\"']?)"
-            r"(?P<value>(?!\*\*\*)[^\s\"',;&}]+)"
+            r"access[_-]?key|private[_-]?key|auth[_-]?key)[A-Za-z0-9_.-]*)(?P<sep>[ \t]*=[ \t]*)"
+            r"(?P<quote>[\"']?)(?P<value>(?!\*\*\*)[^\s\"',;&}]+)"
         ),
         r"\g<key>\g<sep>\g<quote>" + MASK,
     ),
@@ -50,7 +50,7 @@ _TEXT_RULES: list[tuple[re.Pattern[str], str]] = [
             r"(?i)(?P<key>[\"'][A-Za-z0-9_.-]*(passw(or)?d|passwd|pwd|secret|token|credential|api[_-]?key|"
             r"apikey|access[_-]?key|private[_-]?key)[A-Za-z0-9_.-]*[\"']|\b[A-Za-z0-9_.-]*(passw(or)?d|passwd|"
             r"pwd|api[_-]?key|apikey|access[_-]?key|private[_-]?key|client[_-]?secret|secret[_-]?key|"
-            r"access[_-]?token|refresh[_-]?token|auth[_-]?token)[A-Za-z0-9_.-]*)(?P<sep>\s*:\s*)"
+            r"access[_-]?token|refresh[_-]?token|auth[_-]?token)[A-Za-z0-9_.-]*)(?P<sep>[ \t]*:[ \t]*)"
             r"(?P<quote>[\"']?)(?P<value>(?!\*\*\*)[^\s\"',;&}]+)"
         ),
         r"\g<key>\g<sep>\g<quote>" + MASK,

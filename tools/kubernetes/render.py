@@ -14,27 +14,23 @@ from typing import Any
 from tools.budget import count_tokens
 from tools.snapshot.loader import parse_time
 
-_NOTE_RESERVE = 80  # tokens kept free for the "left out / narrow with" notes
+_SAFETY = 30  # tokens kept free for the last-resort "dropped" line
 
 
 class BoundedText:
-    """Lines under a token budget, with notes that say what did not fit."""
+    """Lines under a token budget. A section that does not fit says, in place, how many of its items
+    were left out and which argument narrows it; the room for that note is set aside before the items."""
 
     def __init__(self, budget: int) -> None:
         self.budget = max(budget, 120)
-        self.lines: list[str] = []
-        self.notes: list[str] = []
+        self._lines: list[tuple[str, bool]] = []  # (text, is_note): notes are never dropped
         self.used = 0
         self.dropped = 0
         self.truncated = False
 
     @property
     def room(self) -> int:
-        notes = sum(count_tokens(n) + 1 for n in self.notes)
-        return self.budget - _NOTE_RESERVE - notes - self.used
-
-    def fits(self, line: str) -> bool:
-        return count_tokens(line) + 1 <= self.room
+        return self.budget - _SAFETY - self.used
 
     def add(self, line: str) -> bool:
         """Add one line if it fits; returns False (and marks the text truncated) when it does not."""
@@ -42,34 +38,57 @@ class BoundedText:
         if cost > self.room:
             self.truncated = True
             return False
-        self.lines.append(line)
+        self._lines.append((line, False))
         self.used += cost
         return True
 
-    def add_all(self, lines: Iterable[str], what: str, hint: str) -> int:
-        """Add lines while they fit; note how many of `what` were left out and how to narrow. Returns
-        how many were added."""
+    def add_all(
+        self, lines: Iterable[str], what: str, hint: str, share: float = 1.0, total: int | None = None
+    ) -> int:
+        """Add lines while they fit in `share` of the room left (so later sections keep some); when some
+        do not, say how many of `what` were left out (of `total`, default: of `lines`) and how to narrow.
+        Returns how many were added."""
         pending = list(lines)
+        total = len(pending) if total is None else total
+        if not pending:
+            self.omit(total, what, hint)
+            return 0
+        note_cost = count_tokens(_omitted(total, what, hint)) + 1
+        allowance = int(self.room * share)
+        spent = 0
         for index, line in enumerate(pending):
-            if not self.add(line):
-                self.omit(len(pending) - index, what, hint)
+            cost = count_tokens(line) + 1
+            last = index == total - 1
+            if spent + cost + (0 if last else note_cost) > allowance:
+                self.omit(total - index, what, hint)
                 return index
+            self._lines.append((line, False))
+            self.used += cost
+            spent += cost
+        self.omit(total - len(pending), what, hint)
         return len(pending)
 
     def omit(self, count: int, what: str, hint: str) -> None:
-        if count <= 0:
-            return
-        self.truncated = True
-        self.note(f"... {count} more {what} not shown; {hint}")
+        if count > 0:
+            self.note(_omitted(count, what, hint))
 
     def note(self, text: str) -> None:
-        """A line that must be shown (what was left out); makes room by dropping body lines if needed."""
-        self.notes.append(text)
-        while self.lines and self.room < 0:
-            dropped = self.lines.pop()
+        """A line that must be shown; as a last resort it makes room by dropping earlier body lines."""
+        self._lines.append((text, True))
+        self.used += count_tokens(text) + 1
+        self.truncated = self.truncated or text.startswith("...")
+        while self.room < 0:
+            body = [i for i, (_, is_note) in enumerate(self._lines) if not is_note]
+            if not body:
+                break
+            dropped, _ = self._lines.pop(body[-1])
             self.used -= count_tokens(dropped) + 1
             self.dropped += 1
             self.truncated = True
+
+    @property
+    def lines(self) -> list[str]:
+        return [text for text, _ in self._lines]
 
     def text(self) -> str:
         tail = (
@@ -77,7 +96,11 @@ class BoundedText:
             if self.dropped
             else []
         )
-        return "\n".join(self.lines + self.notes + tail)
+        return "\n".join(self.lines + tail)
+
+
+def _omitted(count: int, what: str, hint: str) -> str:
+    return f"... {count} more {what} not shown; {hint}"
 
 
 # --- time ------------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from app import __version__
 from app.commands.ask import ask_command
 from app.commands.models_cmd import models_app
 from app.commands.snapshot_serve import snapshot_serve
+from app.commands.tools_cmd import tools_app
 
 app = typer.Typer(
     name="kubewhy",
@@ -31,6 +32,7 @@ app.add_typer(snapshot_app, name="snapshot")
 snapshot_app.command("serve")(snapshot_serve)
 app.add_typer(models_app, name="models")
 app.command("ask")(ask_command)
+app.add_typer(tools_app, name="tools")
 
 EXIT_BAD_INPUT = 2
 EXIT_SOURCE_FAILED = 3

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import quote
 
 import urllib3
+import yaml
 from kubernetes import client as k8s
 from kubernetes.client.exceptions import ApiException
 from kubernetes.config import ConfigException, load_incluster_config, load_kube_config
@@ -109,7 +110,7 @@ class KubeAccess:
             load_kube_config(
                 config_file=path, context=context, client_configuration=configuration, persist_config=False
             )
-        except (ConfigException, OSError, TypeError, ValueError) as exc:
+        except (ConfigException, OSError, TypeError, ValueError, yaml.YAMLError) as exc:
             where = path or "the default kubeconfig"
             raise KubeError(
                 f"cannot use {where}{f' context {context!r}' if context else ''}: {exc}"
@@ -429,6 +430,6 @@ def _current_context(path: str | None) -> str | None:
 
     try:
         _, current = list_kube_config_contexts(config_file=path)
-    except (ConfigException, OSError, TypeError, ValueError):
+    except (ConfigException, OSError, TypeError, ValueError, yaml.YAMLError):
         return None
     return (current or {}).get("name")

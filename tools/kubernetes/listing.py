@@ -82,7 +82,8 @@ def row_for(obj: dict[str, Any], now: datetime, with_namespace: bool) -> Row:
     if kind == "Node":
         problems = node_problems(obj)
         state = ", ".join(problems) or "Ready"
-        line = f"{shown}  {node_ready(obj)}  roles={roles(obj)}  age={created}"
+        line = f"{shown}  {', '.join([node_ready(obj), *problems[problems[:1] == [node_ready(obj)] :]])}"
+        line += f"  roles={roles(obj)}  age={created}"
         return Row(None, name, state, not problems, line)
     if kind == "Service":
         ports = ",".join(

@@ -35,10 +35,23 @@ def rfc3339(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def rfc3339_nano(moment: datetime, nanos: int | None = None) -> str:
-    """Hubble's and kubectl --timestamps' format: nanosecond fraction, UTC, 'Z'."""
-    nanos = moment.microsecond * 1000 if nanos is None else nanos
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S") + f".{nanos:09d}Z"
+def rfc3339_nano(moment: datetime) -> str:
+    """Go's RFC3339Nano as `kubectl logs --timestamps` prints it: trailing zeros of the fraction dropped."""
+    fraction = f"{moment.microsecond * 1000:09d}".rstrip("0")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S") + (f".{fraction}" if fraction else "") + "Z"
+
+
+def protojson_time(moment: datetime) -> str:
+    """A protobuf Timestamp in JSON: 0, 3, 6 or 9 fraction digits (as Hubble's jsonpb output)."""
+    nanos = moment.microsecond * 1000
+    base = moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    if nanos == 0:
+        return base + "Z"
+    if nanos % 1_000_000 == 0:
+        return f"{base}.{nanos // 1_000_000:03d}Z"
+    if nanos % 1000 == 0:
+        return f"{base}.{nanos // 1000:06d}Z"
+    return f"{base}.{nanos:09d}Z"
 
 
 def epoch(moment: datetime) -> int:

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from tools.snapshot.synth.clock import rfc3339_nano
+from tools.snapshot.synth.clock import protojson_time
 from tools.snapshot.synth.pods import Pod
 
 if TYPE_CHECKING:
@@ -114,7 +114,7 @@ class FlowFactory:
     ) -> dict[str, Any]:
         b = self.b
         f: dict[str, Any] = {
-            "time": rfc3339_nano(moment),
+            "time": protojson_time(moment),
             "uuid": b.ids.uid(f"flow/{key}/{moment.isoformat()}/{src.name}/{dst.name}/{reply}"),
             "verdict": verdict,
         }
@@ -326,5 +326,5 @@ def render_flows(b: ClusterBuilder) -> str:
         records.extend(tcp_flows(b, fac, item))
     for dns_item in b.dns_list:
         records.extend(dns_flows(b, fac, dns_item))
-    records.sort(key=lambda r: r["time"])
+    records.sort(key=lambda r: datetime.fromisoformat(r["time"].replace("Z", "+00:00")))
     return "".join(json.dumps(r, separators=(",", ":")) + "\n" for r in records)

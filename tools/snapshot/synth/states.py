@@ -219,9 +219,9 @@ class PodStates:
         )
         return self
 
-    def unschedulable(self: Pod, since: Ago, message: str) -> Pod:
+    def cannot_schedule(self: Pod, since: Ago, message: str) -> Pod:
         """Pending: the scheduler finds no node (message as the scheduler writes it)."""
-        self.unschedulable_message(message)
+        self._mark_unschedulable(message)
         start, now = self.b.at(since), self.b.now
         count = max(int((now - start).total_seconds() // 300), 1)
         self.b.event(
@@ -236,7 +236,7 @@ class PodStates:
         )
         return self
 
-    def unschedulable_message(self: Pod, message: str) -> None:
+    def _mark_unschedulable(self: Pod, message: str) -> None:
         self.unschedulable = message
         self.b.release_ip(self)
         self.node = None

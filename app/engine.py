@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from app.diagnosis import Diagnosis
+from app.evidence import Ledger
 from app.settings import Settings
 from tools.base import ToolContext
 
@@ -150,16 +151,24 @@ def ask(
     use_llm: bool | None = None,
     conversation: Any = None,
     on_event: Callable[[Any], None] | None = None,
+    ledger: Ledger | None = None,
 ) -> Diagnosis:
-    """Answer one question: the LLM agent when a model is configured, else the built-in diagnostician."""
+    """Answer one question: the LLM agent when a model is configured, else the built-in diagnostician.
+
+    Pass a ``ledger`` to read back every tool result the engine recorded (the page shows them)."""
     text = check_question(question, session.settings)
     llm = session.settings.model_configured if use_llm is None else use_llm
     if llm:
         from app.agent.loop import run_agent
 
         return run_agent(
-            session.ctx, text, memory=conversation, on_event=on_event, stream=on_event is not None
+            session.ctx,
+            text,
+            memory=conversation,
+            on_event=on_event,
+            stream=on_event is not None,
+            ledger=ledger,
         )
     from app.diagnose.engine import diagnose
 
-    return diagnose(session.ctx, text, namespace=namespace)
+    return diagnose(session.ctx, text, namespace=namespace, ledger=ledger)

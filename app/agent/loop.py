@@ -98,11 +98,12 @@ def run_agent(
     on_event: Callable[[AgentEvent], None] | None = None,
     stream: bool = False,
     chat_model: BaseChatModel | None = None,
+    ledger: Ledger | None = None,
 ) -> Diagnosis:
     """Answer ``question`` with the configured model. Raises ModelConfigError when no model is configured;
-    every other failure ends in a valid diagnosis."""
+    every other failure ends in a valid diagnosis. A given ``ledger`` receives every tool result."""
     return AgentRun(
-        ctx, question, memory=memory, on_event=on_event, stream=stream, chat_model=chat_model
+        ctx, question, memory=memory, on_event=on_event, stream=stream, chat_model=chat_model, ledger=ledger
     ).run()
 
 
@@ -118,6 +119,7 @@ class AgentRun:
         on_event: Callable[[AgentEvent], None] | None = None,
         stream: bool = False,
         chat_model: BaseChatModel | None = None,
+        ledger: Ledger | None = None,
     ) -> None:
         self.ctx = ctx
         self.question = question
@@ -132,7 +134,7 @@ class AgentRun:
         schemas = [tool_schema(spec) for spec in self.specs.values()] + [final_answer_tool()]
         self.model = chat.bind_tools(schemas)
         self.schema_tokens = tools_tokens(schemas)
-        self.ledger = Ledger()
+        self.ledger = ledger if ledger is not None else Ledger()
         self.trace = Trace()
         self.messages: list[BaseMessage] = []
         self.message_costs: list[int] = []

@@ -90,19 +90,26 @@ def test_filter_semantics(case: str, fields: dict, flow: dict, expected: bool) -
 @pytest.mark.parametrize(("case", "fields", "flow", "expected"), CASES, ids=[case[0] for case in CASES])
 def test_line_prefilter_never_rejects_a_match(case: str, fields: dict, flow: dict, expected: bool) -> None:
     """The raw-line shortcut is only a necessary condition, whatever JSON spacing the writer used."""
-    may_match = line_prefilter([FlowFilter.from_dict(fields)])
-    if may_match is None or not expected:
+    prefilter = line_prefilter([FlowFilter.from_dict(fields)])
+    if prefilter is None or not expected:
         return
     for separators in ((",", ":"), (", ", ": ")):
         for record in (envelope(flow), flow):
-            assert may_match(json.dumps(record, separators=separators).encode())
+            line = json.dumps(record, separators=separators).encode()
+            assert prefilter.test(line)
+            assert any(token in line for token in prefilter.seek)
 
 
 def test_prefilter_rejects_lines_that_cannot_match() -> None:
-    may_match = line_prefilter([FlowFilter(verdict=["DROPPED"])])
-    assert may_match is not None
-    assert may_match(json.dumps(envelope(DROP)).encode())
-    assert not may_match(json.dumps(envelope(WEB_TO_PG)).encode())
+    prefilter = line_prefilter([FlowFilter(verdict=["DROPPED"])])
+    assert prefilter is not None
+    assert prefilter.seek == (b'"DROPPED"',)
+    assert prefilter.test(json.dumps(envelope(DROP)).encode())
+    assert not prefilter.test(json.dumps(envelope(WEB_TO_PG)).encode())
+    ports = line_prefilter([FlowFilter(destination_port=["53"]), FlowFilter(source_pod=["shop/web"])])
+    assert ports is not None
+    assert {b'"destination_port":53', b'"destination_port": 53'} < set(ports.seek)
+    assert len(ports.seek) == 3
     assert line_prefilter([FlowFilter(verdict=["DROPPED"]), FlowFilter()]) is None
 
 

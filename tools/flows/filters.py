@@ -174,9 +174,12 @@ class FlowFilter:
             if workloads and all(w.name for w in workloads):
                 groups.append(tuple(f'"{w.name}"'.encode() for w in workloads))
             ports = getattr(self, f"{side}_port")
-            if ports:  # the number follows a colon, with or without a space, whatever the writer
+            if ports:  # JSON writers put no space or one space after the colon (Go's protojson: either)
+                key = f'"{side}_port":'.encode()
                 groups.append(
-                    tuple(token for port in ports for token in (b":" + port.encode(), b": " + port.encode()))
+                    tuple(
+                        token for port in ports for token in (key + port.encode(), key + b" " + port.encode())
+                    )
                 )
         if self.protocol:
             tokens: list[bytes] = []
@@ -210,26 +213,44 @@ def selects(flow: Flow, whitelist: Sequence[FlowFilter] | None, blacklist: Seque
     return not any(item.matches(flow) for item in blacklist)
 
 
-def line_prefilter(whitelist: Sequence[FlowFilter] | None) -> Callable[[bytes], bool] | None:
-    """A cheap test on a raw line that rejects only lines no whitelist filter can match; None when
-    some filter has no usable token (every line must then be parsed)."""
+@dataclass(frozen=True)
+class LinePrefilter:
+    """A test on raw lines that rejects only lines no whitelist filter can match.
+
+    ``seek``: every line that may match contains at least one of these byte strings, so a reader can
+    jump from one occurrence to the next instead of looking at every line. ``test``: the full check on
+    one candidate line.
+    """
+
+    seek: tuple[bytes, ...]
+    test: Callable[[bytes], bool]
+
+
+def line_prefilter(whitelist: Sequence[FlowFilter] | None) -> LinePrefilter | None:
+    """The raw-line shortcut for a whitelist; None when some filter has no usable token (every line
+    must then be parsed)."""
     if not whitelist:
         return None
     alternatives = [item.required_tokens() for item in whitelist]
     if any(not groups for groups in alternatives):
         return None
-
+    seek: list[bytes] = []
+    for groups in alternatives:
+        if any(set(group) <= set(seek) for group in groups):
+            continue  # already found by the tokens sought for an earlier filter: no extra pass
+        best = max(groups, key=lambda group: min(len(token) for token in group))  # longest: rarest, usually
+        seek.extend(token for token in best if token not in seek)
     if len(alternatives) == 1 and all(len(group) == 1 for group in alternatives[0]):
         tokens = tuple(group[0] for group in alternatives[0])
         if len(tokens) == 1:
             (token,) = tokens
-            return lambda line: token in line
-        return lambda line: all(token in line for token in tokens)
+            return LinePrefilter(tuple(seek), lambda line: token in line)
+        return LinePrefilter(tuple(seek), lambda line: all(token in line for token in tokens))
 
     def may_match(line: bytes) -> bool:
         return any(all(any(token in line for token in group) for group in groups) for groups in alternatives)
 
-    return may_match
+    return LinePrefilter(tuple(seek), may_match)
 
 
 # --- field checks ----------------------------------------------------------------------------------

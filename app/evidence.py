@@ -9,7 +9,7 @@ from typing import Any
 from app.diagnosis import Evidence
 from tools.base import ToolResult
 
-MAX_EXCERPT_CHARS = 600
+MAX_EXCERPT_CHARS = 800
 
 
 @dataclass
@@ -56,7 +56,7 @@ class Ledger:
         lines = result.text.splitlines()
         picked = [line for line in lines if any(n and n in line for n in needles)]
         if not picked:
-            picked = lines[:1]
+            picked = lines[:12]  # nothing cited verbatim: show the head of the output
         excerpt = "\n".join(dict.fromkeys(picked))
         if len(excerpt) > MAX_EXCERPT_CHARS:
             cut = excerpt[:MAX_EXCERPT_CHARS]

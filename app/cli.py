@@ -16,6 +16,7 @@ import typer
 
 from app import __version__
 from app.commands.ask import ask_command
+from app.commands.capture import snapshot_capture
 from app.commands.models_cmd import models_app
 from app.commands.snapshot_serve import snapshot_serve
 from app.commands.tools_cmd import tools_app
@@ -30,6 +31,7 @@ app = typer.Typer(
 snapshot_app = typer.Typer(help="Check, serve and capture cluster snapshots.", no_args_is_help=True)
 app.add_typer(snapshot_app, name="snapshot")
 snapshot_app.command("serve")(snapshot_serve)
+snapshot_app.command("capture")(snapshot_capture)
 app.add_typer(models_app, name="models")
 app.command("ask")(ask_command)
 app.add_typer(tools_app, name="tools")

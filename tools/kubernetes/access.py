@@ -341,6 +341,7 @@ class KubeAccess:
         tail_lines: int | None = None,
         since_seconds: int | None = None,
         limit_bytes: int | None = None,
+        timestamps: bool = False,
     ) -> str:
         """A container's log (``previous`` = the instance before the last restart)."""
         path = f"/api/v1/namespaces/{quote(namespace, safe='')}/pods/{quote(pod, safe='')}/log"
@@ -350,6 +351,7 @@ class KubeAccess:
             ("tailLines", tail_lines),
             ("sinceSeconds", since_seconds),
             ("limitBytes", limit_bytes),
+            ("timestamps", "true" if timestamps else None),
         ]
         which = "previous log" if previous else "log"
         return self.get_text(path, query, what=f"read the {which} of pod {pod} in {namespace}")

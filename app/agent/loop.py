@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC
+from functools import lru_cache
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
@@ -90,6 +91,13 @@ def agent_tools() -> list[ToolSpec]:
     return all_tools()
 
 
+@lru_cache(maxsize=16)
+def tool_definitions(specs: tuple[ToolSpec, ...]) -> tuple[tuple[dict[str, Any], ...], int]:
+    """The tool definitions sent with every model call, and what they cost in tokens (built once)."""
+    schemas = [tool_schema(spec) for spec in specs] + [final_answer_tool()]
+    return tuple(schemas), tools_tokens(schemas)
+
+
 def run_agent(
     ctx: ToolContext,
     question: str,
@@ -130,10 +138,10 @@ class AgentRun:
         self.engine = choose_model(settings).engine
         self.budget = Budget.from_settings(settings)
         chat = chat_model or make_chat_model(settings, timeout_s=settings.question_timeout_s)
-        self.specs = {spec.name: spec for spec in agent_tools()}
-        schemas = [tool_schema(spec) for spec in self.specs.values()] + [final_answer_tool()]
-        self.model = chat.bind_tools(schemas)
-        self.schema_tokens = tools_tokens(schemas)
+        specs = tuple(agent_tools())
+        self.specs = {spec.name: spec for spec in specs}
+        schemas, self.schema_tokens = tool_definitions(specs)
+        self.model = chat.bind_tools(list(schemas))
         self.ledger = ledger if ledger is not None else Ledger()
         self.trace = Trace()
         self.messages: list[BaseMessage] = []

@@ -20,7 +20,7 @@ from tools.prometheus.local import start_local_prometheus
 from tools.snapshot.server import SnapshotServer
 
 from .conftest import settings_for, start
-from .scripted_server import Reply, Request
+from .scripted_server import Failure, Reply, Request
 
 pytestmark = pytest.mark.prometheus
 
@@ -69,10 +69,11 @@ def investigator(body: dict) -> Reply:
                 ("k8s_overview", {"namespace": "shop"}),
                 ("flows_drops", {"namespace": "shop"}),
                 ("prom_check", {"check": "http_error_ratio", "namespace": "shop"}),
+                ("health_checks", {"question": QUESTION}),
             ]
         )
     drops_id, drops = tool_result(request, "flows_drops")
-    if done == 3:
+    if done == 4:
         assert "flows_policy" in drops  # the hint the model follows
         return Reply(tool_calls=[("flows_policy", {"namespace": "shop"})])
     policy_id, policy = tool_result(request, "flows_policy")
@@ -116,7 +117,7 @@ def test_a_demo_question_is_answered_from_real_tool_output(scripted, demo, strea
     assert finding.confidence == 0.9  # every quote was verbatim tool output
     assert [e.tool for e in diagnosis.evidence] == ["flows_policy", "flows_drops"]
     assert diagnosis.evidence[0].excerpt.startswith("Dropped by NetworkPolicy data/postgres-allow-catalog")
-    assert diagnosis.stats.tool_calls == 4
+    assert diagnosis.stats.tool_calls == 5
 
     # the Kubernetes tool really went to the snapshot API server, read-only
     new_requests = demo.snapshot_server.requests[seen_before:]
@@ -126,3 +127,24 @@ def test_a_demo_question_is_answered_from_real_tool_output(scripted, demo, strea
     assert "PromQL:" in prom and "error:" not in prom
     _, overview = tool_result(server.requests[1], "k8s_overview")
     assert "Overview of namespace shop at 2026-11-20T09:30:00Z" in overview
+    # the diagnostician's checks, run as one tool, point at the same culprit
+    _, checks = tool_result(server.requests[1], "health_checks")
+    assert (
+        "1. [NetworkPolicyBlocked]" in checks and "fix: NetworkPolicy data/postgres-allow-catalog" in checks
+    )
+
+
+def test_when_the_model_fails_the_diagnostician_answers_and_says_so(scripted, demo):
+    server = start(scripted, [Failure(500, "model backend down", headers={})])
+    ctx = dataclasses.replace(demo.ctx, settings=settings_for(server))
+    diagnosis = run_agent(ctx, QUESTION)
+
+    assert diagnosis.contract_problems() == []
+    assert diagnosis.summary.startswith(
+        "[Fallback: the model's answer could not be used (the model call failed: "
+    )
+    assert "HTTP 500: model backend down" in diagnosis.summary
+    assert diagnosis.engine == "llm:scripted-model"
+    top = diagnosis.findings[0]
+    assert (top.category, top.resource.name) == (Category.NetworkPolicyBlocked, "postgres-allow-catalog")
+    assert diagnosis.stats.tool_calls > 0  # the diagnostician's own reads

@@ -45,7 +45,7 @@ def ask_command(
         check_question(question, settings)
     except BadQuestion as exc:
         fail(str(exc))
-    with cli_session(settings, snapshot, context, kubeconfig, quiet=output is AskOutput.json) as session:
+    with cli_session(settings, snapshot, context, kubeconfig) as session:
         if namespace is not None and session.ctx.kube.find_object("Namespace", namespace) is None:
             fail(f"--namespace {namespace}: no such namespace in {session.cluster}")
         if session.ctx.kube is None:

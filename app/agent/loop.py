@@ -107,11 +107,20 @@ def run_agent(
     stream: bool = False,
     chat_model: BaseChatModel | None = None,
     ledger: Ledger | None = None,
+    namespace: str | None = None,
 ) -> Diagnosis:
     """Answer ``question`` with the configured model. Raises ModelConfigError when no model is configured;
-    every other failure ends in a valid diagnosis. A given ``ledger`` receives every tool result."""
+    every other failure ends in a valid diagnosis. A given ``ledger`` receives every tool result;
+    ``namespace`` focuses the question on one namespace; ``chat_model`` replaces the configured model."""
     return AgentRun(
-        ctx, question, memory=memory, on_event=on_event, stream=stream, chat_model=chat_model, ledger=ledger
+        ctx,
+        question,
+        memory=memory,
+        on_event=on_event,
+        stream=stream,
+        chat_model=chat_model,
+        ledger=ledger,
+        namespace=namespace,
     ).run()
 
 
@@ -128,9 +137,11 @@ class AgentRun:
         stream: bool = False,
         chat_model: BaseChatModel | None = None,
         ledger: Ledger | None = None,
+        namespace: str | None = None,
     ) -> None:
         self.ctx = ctx
         self.question = question
+        self.namespace = namespace
         self.memory = memory
         self.emit = on_event or (lambda event: None)
         self.stream = stream
@@ -290,7 +301,7 @@ class AgentRun:
             for entry in self.ledger.entries.values()
             if entry.result.args.get("namespace")
         )
-        namespace = namespaces.most_common(1)[0][0] if namespaces else None
+        namespace = self.namespace or (namespaces.most_common(1)[0][0] if namespaces else None)
         try:
             from app.diagnose.engine import diagnose
 
@@ -446,6 +457,7 @@ class AgentRun:
             cluster=self.ctx.cluster_name,
             now=self._answered_at(),
             unavailable=self.ctx.unavailable,
+            namespace=self.namespace,
             question=self.question,
         )
 

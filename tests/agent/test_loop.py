@@ -236,3 +236,15 @@ def test_a_plain_text_reply_gets_the_final_answer_prompt_and_json_content_is_acc
     assert asked["content"] == load_prompt("final_answer", budget=None)
     assert diagnosis.findings[0].evidence == ["e1"]
     assert diagnosis.evidence[0].excerpt == CRASH_LINE
+
+
+def test_a_given_ledger_receives_the_results_and_a_namespace_focuses_the_question(scripted, pods_tool):
+    from app.evidence import Ledger
+
+    server = start(scripted, [Reply(tool_calls=[(PODS_TOOL, {"namespace": "shop"})]), final()])
+    ledger = Ledger()
+    diagnosis, _ = ask(settings_for(server), ledger=ledger, namespace="shop")
+
+    assert list(ledger.entries) == ["e1"] and ledger.get("e1").tool == PODS_TOOL
+    assert "The question is about namespace shop." in server.requests[0].messages[1]["content"]
+    assert diagnosis.findings[0].evidence == ["e1"]

@@ -131,6 +131,12 @@ def build_snapshot(root: Path) -> Path:
     ]
     (res / "cluster").mkdir(parents=True)
     (res / "cluster" / "mixed.yaml").write_text(yaml.safe_dump_all(documents), encoding="utf-8")
+    (res / "cluster" / "pv.yaml").write_text(  # YAML types: timestamp, int label, bool annotation
+        "apiVersion: v1\nkind: PersistentVolume\nmetadata:\n  name: pv-1\n"
+        "  creationTimestamp: 2026-11-19T09:30:00Z\n  labels: {tier: 1}\n  annotations: {backup: true}\n"
+        "spec: {capacity: {storage: 10Gi}}\n",
+        encoding="utf-8",
+    )
     # an object without apiVersion: the built-in kinds table supplies apps/v1
     write_json(res / "shop" / "deploy-web.json", _deployment())
     write_json(

@@ -81,6 +81,14 @@ def test_list_metadata_and_defaults(http: httpx.Client) -> None:
     assert http.get("/api/v1/namespaces/data").json()["status"]["phase"] == "Active"
 
 
+def test_yaml_typed_values_are_served_as_the_api_would(http: httpx.Client) -> None:
+    volumes = http.get("/api/v1/persistentvolumes", params={"labelSelector": "tier=1"}).json()["items"]
+    assert [v["metadata"]["name"] for v in volumes] == ["pv-1"]
+    meta = volumes[0]["metadata"]
+    assert meta["creationTimestamp"] == "2026-11-19T09:30:00Z"
+    assert (meta["labels"], meta["annotations"]) == ({"tier": "1"}, {"backup": "true"})
+
+
 def test_selector_errors_are_400(http: httpx.Client) -> None:
     _status(http.get("/api/v1/pods", params={"labelSelector": "app in (web"}), 400, "BadRequest")
     _status(http.get("/api/v1/pods", params={"continue": "garbage"}), 400, "BadRequest")

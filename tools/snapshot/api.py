@@ -32,6 +32,7 @@ from tools.snapshot.store import (
     SnapshotStore,
     StoredObject,
     core_event_to_v1,
+    to_json,
 )
 from tools.snapshot.tables import build_table
 
@@ -63,7 +64,7 @@ class Response:
 
 
 def json_response(document: Any, status: int = 200) -> Response:
-    return Response(status, JSON, [json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode()])
+    return Response(status, JSON, [to_json(document)])
 
 
 def status_response(code: int, message: str, details: dict[str, Any] | None = None) -> Response:
@@ -253,7 +254,7 @@ class SnapshotAPI:
 
     def _object_bytes(self, info: KindInfo, record: StoredObject) -> bytes:
         if self._is_events_v1(info):
-            return json.dumps(core_event_to_v1(record.parsed()), separators=(",", ":")).encode()
+            return to_json(core_event_to_v1(record.parsed()))
         return record.raw
 
     def _object_dict(self, info: KindInfo, record: StoredObject) -> dict[str, Any]:
@@ -328,10 +329,7 @@ class SnapshotAPI:
                     "items": [_partial(self._object_dict(info, record)) for record in page.items],
                 }
             )
-        head = json.dumps(
-            {"kind": f"{info.kind}List", "apiVersion": info.api_version, "metadata": metadata},
-            separators=(",", ":"),
-        ).encode()
+        head = to_json({"kind": f"{info.kind}List", "apiVersion": info.api_version, "metadata": metadata})
         chunks = [head[:-1], b',"items":[']
         chunks.extend(_joined(self._object_bytes(info, record) for record in page.items))
         chunks.append(b"]}")

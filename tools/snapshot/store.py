@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
+
 from tools.snapshot.kinds import (
     BUILTIN_BY_GROUP_KIND,
     BUILTIN_KINDS,
@@ -104,7 +106,7 @@ class StoredObject:
         return (self.fields or {}).get(name, "")
 
     def parsed(self) -> dict[str, Any]:
-        return json.loads(self.raw)
+        return orjson.loads(self.raw)
 
 
 @dataclass
@@ -332,7 +334,7 @@ class SnapshotStore:
         labels = {sys.intern(str(k)): sys.intern(str(v)) for k, v in labels.items()} if labels else {}
         paths = FIELD_PATHS.get((info.group, info.kind))
         fields = _field_values(obj, paths) if paths else None
-        raw = json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode()
+        raw = bytes(memoryview(to_json(obj)))  # a tight copy: orjson's own buffer keeps ~3x slack
         record = StoredObject(sys.intern(namespace), meta["name"], labels, fields, raw)
         if not self.resources[(info.group, info.kind)].add(record) and file:
             where = f"{namespace}/{meta['name']}" if namespace else meta["name"]
@@ -363,6 +365,23 @@ def _field_values(obj: dict[str, Any], paths: dict[str, tuple[str, ...]]) -> dic
     return values
 
 
+def _as_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else str(value)
+
+
+_ORJSON_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_NAIVE_UTC | orjson.OPT_UTC_Z
+
+
+def to_json(document: Any) -> bytes:
+    """Compact JSON bytes; YAML-born values (datetimes, int keys) become what the API would send."""
+    try:
+        return orjson.dumps(document, option=_ORJSON_OPTIONS)
+    except TypeError:  # e.g. an integer beyond 64 bits from YAML: slower but total
+        return json.dumps(document, separators=(",", ":"), ensure_ascii=False, default=str).encode()
+
+
 def format_time(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -390,6 +409,12 @@ class _Normaliser:
             seed = f"{info.group}/{info.kind}/{namespace}/{metadata['name']}"
             metadata["uid"] = str(uuid.uuid5(_UID_NAMESPACE, seed))
         created = metadata.get("creationTimestamp") or self.now_text
+        for key in ("labels", "annotations"):  # YAML may have made numbers or booleans of them
+            values = metadata.get(key)
+            if isinstance(values, dict):
+                metadata[key] = {str(k): _as_text(v) for k, v in values.items()}
+        if isinstance(created, datetime):  # an unquoted YAML timestamp
+            created = format_time(created if created.tzinfo else created.replace(tzinfo=UTC))
         metadata["creationTimestamp"] = created
         if namespace:
             earliest = self.namespaces_seen.get(namespace)

@@ -108,7 +108,7 @@ def test_prefilter_rejects_lines_that_cannot_match() -> None:
     assert not prefilter.test(json.dumps(envelope(WEB_TO_PG)).encode())
     ports = line_prefilter([FlowFilter(destination_port=["53"]), FlowFilter(source_pod=["shop/web"])])
     assert ports is not None
-    assert {b'"destination_port":53', b'"destination_port": 53'} < set(ports.seek)
+    assert {b'_port":53', b'_port": 53'} < set(ports.seek)
     assert len(ports.seek) == 3
     assert line_prefilter([FlowFilter(verdict=["DROPPED"]), FlowFilter()]) is None
 

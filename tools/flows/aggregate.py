@@ -285,7 +285,7 @@ class WorkloadRef:
         return f"{self.namespace}/{self.name}" if self.namespace else self.name
 
 
-MAX_TRACKED_CONNECTIONS = 200_000
+MAX_TRACKED_CONNECTIONS = 50_000  # retransmits come within seconds: forgetting the oldest is harmless
 
 
 @dataclass
@@ -306,7 +306,7 @@ class PairHistory:
     rst_replies: int = 0
     reply_verdicts: Counter[str] = field(default_factory=Counter)
     reverse: int = 0
-    _connections: set[tuple[Any, ...]] = field(default_factory=set)
+    _connections: dict[tuple[Any, ...], None] = field(default_factory=dict)  # insertion-ordered
     _recent: deque[Flow] = field(default_factory=lambda: deque(maxlen=5))
 
     def add(self, flow: Flow) -> None:
@@ -335,8 +335,10 @@ class PairHistory:
                 if connection in self._connections:
                     self.syn_retransmits += 1
                     bucket["SYN_RETRANSMIT"] += 1
-                elif len(self._connections) < MAX_TRACKED_CONNECTIONS:
-                    self._connections.add(connection)
+                else:
+                    if len(self._connections) >= MAX_TRACKED_CONNECTIONS:
+                        del self._connections[next(iter(self._connections))]
+                    self._connections[connection] = None
             self._recent.append(flow)
         elif backward and reply:
             self.reply_verdicts[view.verdict] += 1

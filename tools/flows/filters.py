@@ -117,9 +117,13 @@ class FlowFilter:
     # --- matching ----------------------------------------------------------------------------------
 
     def matches(self, flow: Flow) -> bool:
-        if self._compiled is None:
-            self._compiled = self._compile()
-        return all(check(flow) for check in self._compiled)
+        checks = self._compiled
+        if checks is None:
+            checks = self._compiled = self._compile()
+        for check in checks:  # noqa: SIM110 - a plain loop is faster, and this runs per candidate flow
+            if not check(flow):
+                return False
+        return True
 
     def _compile(self) -> list[Predicate]:
         checks: list[Predicate] = []
@@ -175,7 +179,7 @@ class FlowFilter:
                 groups.append(tuple(f'"{w.name}"'.encode() for w in workloads))
             ports = getattr(self, f"{side}_port")
             if ports:  # JSON writers put no space or one space after the colon (Go's protojson: either)
-                key = f'"{side}_port":'.encode()
+                key = b'_port":'  # source or destination: one search serves both sides
                 groups.append(
                     tuple(
                         token for port in ports for token in (key + port.encode(), key + b" " + port.encode())
@@ -208,9 +212,16 @@ _PROTOCOL_TOKENS: dict[str, tuple[bytes, ...]] = {
 
 def selects(flow: Flow, whitelist: Sequence[FlowFilter] | None, blacklist: Sequence[FlowFilter] = ()) -> bool:
     """Hubble's rule: in the whitelist (or no whitelist) and in no blacklist filter."""
-    if whitelist and not any(item.matches(flow) for item in whitelist):
-        return False
-    return not any(item.matches(flow) for item in blacklist)
+    if whitelist:
+        for item in whitelist:
+            if item.matches(flow):
+                break
+        else:
+            return False
+    for item in blacklist:  # noqa: SIM110 - see FlowFilter.matches
+        if item.matches(flow):
+            return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -248,7 +259,16 @@ def line_prefilter(whitelist: Sequence[FlowFilter] | None) -> LinePrefilter | No
         return LinePrefilter(tuple(seek), lambda line: all(token in line for token in tokens))
 
     def may_match(line: bytes) -> bool:
-        return any(all(any(token in line for token in group) for group in groups) for groups in alternatives)
+        for groups in alternatives:
+            for group in groups:
+                for token in group:
+                    if token in line:
+                        break
+                else:
+                    break  # no token of this group: this alternative cannot match
+            else:
+                return True
+        return False
 
     return LinePrefilter(tuple(seek), may_match)
 

@@ -301,18 +301,27 @@ def test_bad_lines_are_reported(tmp_path: Path) -> None:
     )
 
 
-DEMO_FLOWS = Path(__file__).resolve().parents[2] / "app" / "demo" / "shop" / "flows"
+DEMO = Path(__file__).resolve().parents[2] / "app" / "demo"
 
 
-@pytest.mark.skipif(not DEMO_FLOWS.is_dir(), reason="demo snapshot not generated yet")
-def test_demo_snapshot_drop_is_found() -> None:
+@pytest.mark.skipif(not (DEMO / "shop" / "flows").is_dir(), reason="demo snapshot not generated yet")
+def test_demo_snapshot_policy_drop_is_found_and_attributed() -> None:
+    import yaml
+
     from tools.flows.files import FileFlowSource
     from tools.snapshot.loader import load_snapshot
 
-    snapshot = load_snapshot(DEMO_FLOWS.parent)
+    truth = yaml.safe_load((DEMO / "shop_truth.yaml").read_text())
+    (problem,) = [item for item in truth["problems"] if item["category"] == "NetworkPolicyBlocked"]
+    culprit = problem["culprit"]
+    snapshot = load_snapshot(DEMO / "shop")
+    policies = [item.obj for item in snapshot.iter_objects() if item.obj.get("kind") == "NetworkPolicy"]
     ctx = ToolContext(
         settings=Settings(), flows=FileFlowSource(snapshot.flow_files), fixed_now=snapshot.meta.captured_at
     )
-    result = call_tool(ctx, "flows_drops", {"since_minutes": 24 * 60})
-    assert result.ok, result.error
-    assert result.data["total"] > 0
+    drops = call_tool(ctx, "flows_drops", {"since_minutes": 180})
+    assert drops.ok, drops.error
+    assert drops.data["by_reason"].get("POLICY_DENIED", 0) > 0
+    attributed = call_tool(ctx, "flows_policy", {"since_minutes": 180, "policies": policies})
+    assert attributed.ok, attributed.error
+    assert f"Dropped by NetworkPolicy {culprit['namespace']}/{culprit['name']}" in attributed.text

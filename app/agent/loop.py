@@ -232,7 +232,7 @@ class AgentRun:
                 self._ask_for_answer()
             return None
         text = reply.content if isinstance(reply.content, str) else ""
-        if "{" in text:
+        if looks_like_json(text):
             return self._try_answer(text, call_id=None)
         if not self.asked_for_answer:
             self._ask_for_answer()
@@ -354,9 +354,12 @@ class AgentRun:
 
     def _stream(self, timeout: float) -> AIMessage:
         merged = None
+        text = ""
         for chunk in self.model.stream(self.messages, timeout=timeout):
             if isinstance(chunk.content, str) and chunk.content:
-                self.emit(TextDelta(chunk.content))
+                text += chunk.content
+                if not looks_like_json(text):  # an answer written as JSON is not prose to show
+                    self.emit(TextDelta(chunk.content))
             merged = chunk if merged is None else merged + chunk
         if merged is None:
             raise ModelFailure("the model sent an empty stream")
@@ -471,3 +474,8 @@ class AgentRun:
             input_tokens=self.input_tokens,
             output_tokens=self.output_tokens,
         )
+
+
+def looks_like_json(text: str) -> bool:
+    """A reply that is (or starts as) a JSON answer rather than prose."""
+    return text.lstrip().startswith(("{", "```"))

@@ -248,3 +248,21 @@ def test_a_given_ledger_receives_the_results_and_a_namespace_focuses_the_questio
     assert list(ledger.entries) == ["e1"] and ledger.get("e1").tool == PODS_TOOL
     assert "The question is about namespace shop." in server.requests[0].messages[1]["content"]
     assert diagnosis.findings[0].evidence == ["e1"]
+
+
+def test_prose_with_braces_is_not_mistaken_for_an_answer_and_streamed_json_is_not_shown(scripted, pods_tool):
+    answer = json.dumps(final().tool_calls[0][1])
+    steps = [
+        Reply(
+            content="I will look at {namespace} shop next.", tool_calls=[(PODS_TOOL, {"namespace": "shop"})]
+        ),
+        Reply(content="Pods use labels like {app: checkout}; one crashes."),
+        Reply(content=answer),
+    ]
+    server = start(scripted, steps)
+    diagnosis, events = ask(settings_for(server), stream=True)
+
+    assert server.requests[2].messages[-1]["content"] == load_prompt("final_answer", budget=None)
+    shown = "".join(e.text for e in events if isinstance(e, TextDelta))
+    assert shown == "I will look at {namespace} shop next.Pods use labels like {app: checkout}; one crashes."
+    assert diagnosis.findings[0].evidence == ["e1"]

@@ -325,3 +325,34 @@ def test_demo_snapshot_policy_drop_is_found_and_attributed() -> None:
     attributed = call_tool(ctx, "flows_policy", {"since_minutes": 180, "policies": policies})
     assert attributed.ok, attributed.error
     assert f"Dropped by NetworkPolicy {culprit['namespace']}/{culprit['name']}" in attributed.text
+
+
+@pytest.mark.skipif(not (DEMO / "shop" / "flows").is_dir(), reason="demo snapshot not generated yet")
+def test_demo_policy_attribution_reads_policies_through_the_kubernetes_api() -> None:
+    """The real KubeAccess against kubewhy's snapshot API server: the one list_objects contract."""
+    import yaml
+
+    from tools.flows.files import FileFlowSource
+    from tools.kubernetes.access import KubeAccess
+    from tools.snapshot.loader import load_snapshot
+    from tools.snapshot.server import start_snapshot_server
+
+    truth = yaml.safe_load((DEMO / "shop_truth.yaml").read_text())
+    (problem,) = [item for item in truth["problems"] if item["category"] == "NetworkPolicyBlocked"]
+    culprit = problem["culprit"]
+    snapshot = load_snapshot(DEMO / "shop")
+    with start_snapshot_server(DEMO / "shop") as server:
+        kube = KubeAccess.from_kubeconfig(str(server.kubeconfig_path))
+        try:
+            ctx = ToolContext(
+                settings=Settings(),
+                kube=kube,
+                flows=FileFlowSource(snapshot.flow_files),
+                fixed_now=snapshot.meta.captured_at,
+            )
+            result = call_tool(ctx, "flows_policy", {"since_minutes": 180})
+        finally:
+            kube.close()
+    assert result.ok, result.error
+    assert "NetworkPolicy(ies) read from the cluster" in result.text
+    assert f"Dropped by NetworkPolicy {culprit['namespace']}/{culprit['name']}" in result.text

@@ -48,7 +48,12 @@ def _load_builtin_tools() -> None:
     """Import the tool modules so their @tool decorators run (once)."""
     import importlib
 
-    for module in ("tools.kubernetes.tools", "tools.prometheus.tools", "tools.flows.tools"):
+    for module in (
+        "tools.kubernetes.tools",
+        "tools.prometheus.tools",
+        "tools.flows.tools",
+        "app.agent.health_tool",
+    ):
         try:
             importlib.import_module(module)
         except ModuleNotFoundError as exc:

@@ -191,6 +191,14 @@ def test_waiting_reasons(ctx):
 
 
 def test_deployment_replicas_desired_vs_available(ctx):
+    everything = _check(ctx, "deployment_replicas", namespace="shop")
+    pairs = [(s["labels"]["deployment"], s["labels"]["state"]) for s in everything.data["series"]]
+    assert pairs == [
+        ("checkout", "available"),
+        ("checkout", "desired"),
+        ("web", "available"),
+        ("web", "desired"),
+    ]
     result = _check(ctx, "deployment_replicas", namespace="shop", workload="checkout")
     assert _only(result, state="desired")["summary"]["last"] == 3
     available = _only(result, state="available")

@@ -78,6 +78,7 @@ class Check:
     build: Callable[[Selector], str]
     filters: Mapping[str, Matcher] = field(default_factory=lambda: POD_FILTERS)
     note: str = ""
+    order: str = "relevance"  # or "labels": keep tagged pairs (desired/available) next to each other
 
     def promql(self, filters: Mapping[str, str | None]) -> tuple[str, list[str]]:
         """The PromQL for these filters, and the filters this check cannot apply (ignored)."""
@@ -235,6 +236,7 @@ _register(
             },
         ),
         filters={"namespace": equals("namespace"), "workload": equals("deployment")},
+        order="labels",
     )
 )
 _register(
@@ -312,6 +314,7 @@ _register(
             },
         ),
         filters={"namespace": equals("namespace"), "workload": equals("horizontalpodautoscaler")},
+        order="labels",
     )
 )
 _register(

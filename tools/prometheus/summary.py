@@ -182,9 +182,10 @@ def _best_split(segment: np.ndarray, threshold: float) -> int | None:
     if abs(left_mean[best] - right_mean[best]) <= threshold:
         return None
     step_sse = float(((segment - segment.mean()) ** 2).sum() - gain[best])
-    x = np.arange(n, dtype=float)
-    slope, intercept = np.polyfit(x, segment, 1)
-    line_sse = float(((segment - (slope * x + intercept)) ** 2).sum())
+    x = np.arange(n, dtype=float) - (n - 1) / 2.0
+    centered = segment - segment.mean()
+    slope = float((x * centered).sum() / (x * x).sum())
+    line_sse = float(((centered - slope * x) ** 2).sum())  # least-squares line, closed form
     if step_sse > STEP_VS_LINE * line_sse:
         return None
     return index

@@ -183,6 +183,9 @@ def prom_check(ctx: ToolContext, params: PromCheckParams) -> ToolOutput:
     footer = [f"note: {check.note}"] if check.note and summaries else []
     if ignored:
         footer.append(f"ignored filter(s): {', '.join(ignored)} (not labels of this check's series)")
+    if check.order == "labels":
+        summaries.sort(key=lambda s: format_labels({k: v for k, v in s.labels.items() if k != "__name__"}))
+        data["series"] = [s.as_dict() for s in summaries[:MAX_DATA_SERIES]]
     if summaries:
         data["status"] = "ok"
         budget = _body_budget(ctx, header + footer)

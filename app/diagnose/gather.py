@@ -24,6 +24,7 @@ NAMESPACED_KINDS = (
     "EndpointSlice", "Ingress", "NetworkPolicy", "HorizontalPodAutoscaler", "PodDisruptionBudget",
     "PersistentVolumeClaim", "ResourceQuota", "LimitRange", "ConfigMap", "Secret", "ServiceAccount",
     "Role", "RoleBinding",
+    "Certificate",  # cert-manager, when installed (an unknown kind reads as none)
 )  # fmt: skip
 CLUSTER_KINDS = (
     "Namespace", "Node", "PersistentVolume", "StorageClass", "IngressClass", "ClusterRole",

@@ -14,10 +14,12 @@ from app.diagnose.k8s_facts import parse_time
 
 _TIMESTAMP_PREFIX = re.compile(r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})) ")
 
+_Q = r'\\?"'  # a quote; escaped (\") when the message sits inside a JSON or logfmt string value
 FORBIDDEN = re.compile(
-    r'is forbidden: User "system:serviceaccount:(?P<sa_ns>[^:"]+):(?P<sa>[^"]+)" cannot (?P<verb>[\w-]+) '
-    r'resource "(?P<resource>[^"]+)"(?: in API group "(?P<group>[^"]*)")?'
-    r'(?: in the namespace "(?P<ns>[^"]+)"| at the cluster scope)?'
+    rf"is forbidden: User {_Q}system:serviceaccount:(?P<sa_ns>[^:\"\\]+):(?P<sa>[^\"\\]+){_Q} "
+    rf"cannot (?P<verb>[\w-]+) resource {_Q}(?P<resource>[^\"\\]+){_Q}"
+    rf"(?: in API group {_Q}(?P<group>[^\"\\]*){_Q})?"
+    rf"(?: in the namespace {_Q}(?P<ns>[^\"\\]+){_Q}| at the cluster scope)?"
 )
 
 

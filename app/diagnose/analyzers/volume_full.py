@@ -122,7 +122,8 @@ def _log_candidate(
             f"{where}, is full. Free space or expand the claim (if its StorageClass allows expansion)."
         ),
         cites=cites,
-        affected=[pod_ref(pod)],
+        # The workload is a symptom of a full claim: listing it lets its crash fold into this cause.
+        affected=[workload, pod_ref(pod)] if on_claim else [pod_ref(pod)],
         severity=outage_severity(facts, workload),
         next_steps=[
             NextStep(

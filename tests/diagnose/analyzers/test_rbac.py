@@ -77,6 +77,22 @@ CASES = [
         [],
     ),
     (
+        "quotes escaped inside a logfmt/JSON value",
+        facts(
+            *BASE,
+            role("operator", "shop", [rule(["pods"], ["get"])]),
+            role_binding("operator", "shop", "operator", [("shop", "operator")]),
+            logs={
+                ("shop", POD, "app", False): (
+                    '2026-11-20T09:29:40Z level=error msg="sync failed" err="pods is forbidden: User '
+                    '\\"system:serviceaccount:shop:operator\\" cannot list resource \\"pods\\" in API group '
+                    '\\"\\" in the namespace \\"shop\\""\n'
+                )
+            },
+        ),
+        [("RBACForbidden", "Role", "shop", "operator")],
+    ),
+    (
         "old forbidden line: history",
         facts(
             *BASE,

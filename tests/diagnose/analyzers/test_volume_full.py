@@ -106,3 +106,9 @@ def test_cites_the_log_line():
     (log_cite,) = [cite for cite in found.cites if cite.ref.kind == "log"]
     assert log_cite.needle.startswith("OSError: [Errno 28] No space left on device")
     assert log_cite.ref.key == ("shop", POD, "app", "previous")
+
+
+def test_full_claim_names_the_workload_it_breaks():
+    """The crashing workload is listed as affected, so correlation folds its AppCrash into this cause."""
+    (found,) = volume_full.analyze(CASES[0][1])
+    assert [(ref.kind, ref.name) for ref in found.affected][:1] == [("Deployment", "ingest")]

@@ -148,3 +148,14 @@ def test_view_reads_ports_flags_and_turns_replies_around() -> None:
     assert syn.tcp_flags == {"SYN"}
     assert syn.destination_name == "world(93.184.216.34)"
     assert "TCP[SYN] DROPPED POLICY_DENY egress" in syn.summary()
+
+
+def test_open_flow_source_prefers_snapshot_files(tmp_path: Path) -> None:
+    from app.settings import Settings
+    from tools.flows.source import open_flow_source
+
+    path = tmp_path / "f.jsonl"
+    path.write_text(json.dumps(envelope(_flows(1)[0])) + "\n")
+    source = open_flow_source(Settings(hubble_address="127.0.0.1:4245"), [path])
+    assert isinstance(source, FileFlowSource)
+    assert open_flow_source(Settings(hubble_address=None)) is None

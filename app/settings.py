@@ -66,6 +66,7 @@ class Settings(BaseSettings):
     prometheus_url: str | None = None
     hubble_address: str | None = None
     hubble_tls: bool = False
+    hubble_ca_file: str | None = None
 
     # --- surfaces --------------------------------------------------------------------------------
     slack_bot_token: SecretStr | None = Field(None, validation_alias=AliasChoices("SLACK_BOT_TOKEN"))

@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from tools.kubernetes.access import KindInfo, KubeAccess
+from tools.kubernetes.access import KindInfo, KubeAccess, paused_gc
 from tools.kubernetes.events import event_line
 from tools.kubernetes.nodes import node_problems, node_ready, roles
 from tools.kubernetes.redact import redact_data
@@ -135,17 +135,18 @@ def collect(
 ) -> ListResult:
     result = ListResult()
     with_namespace = info.namespaced and not namespace
-    for page in kube.iter_pages(info.describe(), namespace, label_selector, field_selector):
-        for obj in page:
-            row = row_for(obj, now, with_namespace)
-            result.total += 1
-            result.states[row.state] += 1
-            bucket = result.fine if row.healthy else result.troubled
-            if len(bucket) < KEEP_ROWS:
-                bucket.append(row)
-            if limit and result.total >= limit:
-                result.stopped_at_limit = True
-                return result
+    with paused_gc():
+        for page in kube.iter_pages(info.describe(), namespace, label_selector, field_selector):
+            for obj in page:
+                row = row_for(obj, now, with_namespace)
+                result.total += 1
+                result.states[row.state] += 1
+                bucket = result.fine if row.healthy else result.troubled
+                if len(bucket) < KEEP_ROWS:
+                    bucket.append(row)
+                if limit and result.total >= limit:
+                    result.stopped_at_limit = True
+                    return result
     return result
 
 

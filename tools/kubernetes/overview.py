@@ -10,7 +10,7 @@ from collections import Counter, defaultdict
 from datetime import datetime
 from typing import Any
 
-from tools.kubernetes.access import KubeAccess, KubeError
+from tools.kubernetes.access import KubeAccess, KubeError, paused_gc
 from tools.kubernetes.events import event_message, event_time, involved
 from tools.kubernetes.nodes import node_problems
 from tools.kubernetes.render import BoundedText, age, counted, pod_is_healthy, pod_status
@@ -88,17 +88,18 @@ def overview_report(
     states: Counter[str] = Counter()
     examples: dict[str, list[str]] = defaultdict(list)
     by_namespace: Counter[str] = Counter()
-    for page in kube.iter_pages("pods", namespace, page_size=OVERVIEW_PAGE):
-        for pod in page:
-            status = pod_status(pod)
-            healthy = pod_is_healthy(pod, status)
-            key = "Running (not ready)" if status == "Running" and not healthy else status
-            states[key] += 1
-            if not healthy:
-                meta = pod.get("metadata") or {}
-                by_namespace[str(meta.get("namespace"))] += 1
-                if len(examples[key]) < EXAMPLES:
-                    examples[key].append(f"{meta.get('namespace')}/{meta.get('name')}")
+    with paused_gc():
+        for page in kube.iter_pages("pods", namespace, page_size=OVERVIEW_PAGE):
+            for pod in page:
+                status = pod_status(pod)
+                healthy = pod_is_healthy(pod, status)
+                key = "Running (not ready)" if status == "Running" and not healthy else status
+                states[key] += 1
+                if not healthy:
+                    meta = pod.get("metadata") or {}
+                    by_namespace[str(meta.get("namespace"))] += 1
+                    if len(examples[key]) < EXAMPLES:
+                        examples[key].append(f"{meta.get('namespace')}/{meta.get('name')}")
     total_pods = sum(states.values())
     troubled = sum(by_namespace.values())
     out.add(f"Pods ({total_pods}): {counted(+states) or 'none'}")

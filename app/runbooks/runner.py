@@ -1,0 +1,283 @@
+"""Run a runbook on a session: check everything first, run its steps, then let an engine conclude.
+
+Nothing runs until the parameters are valid and every step argument that depends only on parameters
+passes its tool's own validation (a bad runbook is never half-run). Then the steps run in order, each
+result recorded in the evidence ledger. Without a model the built-in diagnostician concludes over the same
+ledger (its evidence ids continue after the steps') and the steps' results are cited where they back a
+finding; with a model, the results and the runbook's guidance seed the agent, which may look further.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import ValidationError
+
+from app.diagnosis import Diagnosis
+from app.evidence import Ledger
+from app.runbooks.cite_steps import cite_steps
+from app.runbooks.loader import LoadedRunbook, Problem, RunbookError
+from app.runbooks.model import BadParam, Runbook, coerce_param
+from app.runbooks.template import TemplateProblem, condition, references, render, template_strings
+from tools.base import ToolContext, ToolResult
+
+
+@dataclass
+class StepOutcome:
+    number: int
+    tool: str
+    id: str | None = None
+    args: dict[str, Any] = field(default_factory=dict)
+    result: ToolResult | None = None
+    evidence_id: str | None = None
+    skipped: str | None = None  # why the step did not run
+
+    def view(self) -> dict[str, Any]:
+        """What later templates see as ``steps.<id>``."""
+        result = self.result
+        return {
+            "tool": self.tool,
+            "args": self.args,
+            "skipped": self.skipped is not None,
+            "ok": bool(result and result.ok),
+            "error": result.error if result else None,
+            "text": result.text if result else "",
+            "data": result.data if result else None,
+            "truncated": bool(result and result.truncated),
+        }
+
+
+@dataclass
+class RunbookRun:
+    runbook: Runbook
+    params: dict[str, Any]
+    question: str
+    steps: list[StepOutcome]
+    diagnosis: Diagnosis
+    ledger: Ledger
+    started_at: datetime
+    run_id: int | None = None  # the history row, when the run was recorded
+
+
+def resolve_params(runbook: Runbook, given: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The parameter values to run with: given ones checked and typed, defaults filled in."""
+    given = dict(given or {})
+    unknown = [key for key in given if runbook.param(key) is None]
+    if unknown:
+        known = ", ".join(p.name for p in runbook.params) or "none"
+        raise BadParam(f"runbook {runbook.name} has no parameter {unknown[0]!r} (parameters: {known})")
+    values: dict[str, Any] = {}
+    for param in runbook.params:
+        if param.name in given and given[param.name] not in (None, ""):
+            values[param.name] = coerce_param(param, given[param.name])
+        elif param.required:
+            raise BadParam(
+                f"runbook {runbook.name} needs {param.name}=..."
+                + (f" ({param.description})" if param.description else "")
+            )
+        else:
+            values[param.name] = param.default
+    return values
+
+
+def question_of(runbook: Runbook, params: Mapping[str, Any]) -> str:
+    if runbook.question:
+        return " ".join(str(render(runbook.question, {"params": dict(params), "steps": {}})).split())
+    shown = ", ".join(f"{k}={v}" for k, v in params.items() if v is not None)
+    return f"{runbook.title}" + (f" ({shown})" if shown else "")
+
+
+def check_ready(runbook: Runbook, params: Mapping[str, Any], file: str = "<runbook>") -> None:
+    """Refuse to start when a step's parameter-only arguments would be rejected by its tool."""
+    from tools.registry import get_tool
+
+    problems = []
+    for index, step in enumerate(runbook.steps):
+        if _uses_steps(step.args):
+            continue
+        try:
+            args = _clean(render(step.args, {"params": dict(params), "steps": {}}))
+            get_tool(step.tool).params.model_validate(args)
+        except TemplateProblem as exc:
+            problems.append(Problem(file, None, f"steps[{index}] ({step.tool}): {exc}"))
+        except ValidationError as exc:
+            reasons = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc']) or 'arguments'}: {e['msg']}" for e in exc.errors()
+            )
+            problems.append(
+                Problem(file, None, f"steps[{index}] ({step.tool}) with these parameters: {reasons}")
+            )
+    if problems:
+        raise RunbookError(problems)
+
+
+def _uses_steps(args: dict[str, Any]) -> bool:
+    return any(ref.root == "steps" for text in template_strings(args) for ref in references(text))
+
+
+def _clean(args: Any) -> dict[str, Any]:
+    """Arguments with empty values left out, so an unset optional parameter means 'not given'."""
+    return {k: v for k, v in (args or {}).items() if v is not None and v != ""}
+
+
+def run_steps(
+    ctx: ToolContext, runbook: Runbook, params: Mapping[str, Any], ledger: Ledger
+) -> list[StepOutcome]:
+    import app.agent.health_tool  # noqa: F401  (registers health_checks)
+    from tools.registry import call_tool
+
+    outcomes: list[StepOutcome] = []
+    views: dict[str, dict[str, Any]] = {}
+    for number, step in enumerate(runbook.steps, 1):
+        outcome = StepOutcome(number=number, tool=step.tool, id=step.id)
+        context = {"params": dict(params), "steps": views}
+        try:
+            if step.when is not None and not condition(step.when, context):
+                outcome.skipped = f"condition not met: {step.when}"
+            else:
+                outcome.args = _clean(render(step.args, context))
+        except TemplateProblem as exc:
+            outcome.skipped = str(exc)
+        if outcome.skipped is None:
+            ctx.progress(f"runbook step {number}/{len(runbook.steps)}: {step.tool}")
+            outcome.result = _call(ctx, call_tool, step.tool, outcome.args)
+            outcome.evidence_id = ledger.record(outcome.result)
+        outcomes.append(outcome)
+        if step.id is not None:
+            views[step.id] = outcome.view()
+    return outcomes
+
+
+def _call(
+    ctx: ToolContext, call_tool: Callable[..., ToolResult], name: str, args: dict[str, Any]
+) -> ToolResult:
+    try:
+        return call_tool(ctx, name, args)
+    except Exception as exc:  # a tool bug must not end the run: the step records the error
+        message = f"{name} failed: {type(exc).__name__}: {exc}"
+        return ToolResult(tool=name, args=args, source="kubernetes", text=f"error: {message}", error=message)
+
+
+def run_runbook(
+    session: Any,
+    runbook: Runbook | LoadedRunbook,
+    params: Mapping[str, Any] | None = None,
+    *,
+    use_llm: bool | None = None,
+    ledger: Ledger | None = None,
+    on_event: Callable[[Any], None] | None = None,
+    chat_model: Any = None,
+    surface: str | None = None,
+    user: str | None = None,
+    warn: Callable[[str], None] | None = None,
+) -> RunbookRun:
+    """Run ``runbook`` on an open session (``app.engine.open_session``) and return the run with its
+    contracts-section-2 diagnosis. Raises BadParam or RunbookError before anything runs.
+
+    With a ``surface`` (cli, page, slack, runbook) the run is recorded in the history as ``user``; a
+    history failure is passed to ``warn`` (stderr by default) and never loses the answer."""
+    file = str(runbook.path) if isinstance(runbook, LoadedRunbook) else f"<runbook {runbook.name}>"
+    book = runbook.runbook if isinstance(runbook, LoadedRunbook) else runbook
+    values = resolve_params(book, params)
+    check_ready(book, values, file)
+    question = question_of(book, values)
+    started_at, started = datetime.now(UTC), time.perf_counter()
+    ledger = ledger if ledger is not None else Ledger()
+    ctx: ToolContext = session.ctx
+    steps = run_steps(ctx, book, values, ledger)
+    llm = session.settings.model_configured if use_llm is None else use_llm
+    if llm:
+        diagnosis = _with_agent(ctx, book, values, question, steps, ledger, on_event, chat_model)
+    else:
+        diagnosis = _with_diagnostician(ctx, values, question, steps, ledger)
+    ran = sum(1 for s in steps if s.skipped is None)
+    lead = f"Runbook {book.name} ran {ran} of {len(steps)} step(s)."
+    stats = diagnosis.stats.model_copy(update={"duration_s": round(time.perf_counter() - started, 3)})
+    diagnosis = diagnosis.model_copy(update={"summary": f"{lead} {diagnosis.summary}", "stats": stats})
+    run = RunbookRun(book, values, question, steps, diagnosis, ledger, started_at)
+    if surface is not None:
+        from app.store import current_user, record_answer_safely
+
+        run.run_id = record_answer_safely(
+            session.settings,
+            warn=warn,
+            user=user or current_user(),
+            surface=surface,
+            cluster=session.cluster,
+            question=question,
+            diagnosis=diagnosis,
+            ledger=ledger,
+            started_at=started_at,
+            runbook=book.name,
+            runbook_params=values,
+        )
+    return run
+
+
+def _with_diagnostician(
+    ctx: ToolContext, params: Mapping[str, Any], question: str, steps: list[StepOutcome], ledger: Ledger
+) -> Diagnosis:
+    from app.diagnose.engine import diagnose
+
+    namespace = params.get("namespace") if isinstance(params.get("namespace"), str) else None
+    diagnosis = diagnose(ctx, question, namespace=namespace, ledger=ledger)
+    step_ids = [s.evidence_id for s in steps if s.evidence_id]
+    diagnosis = cite_steps(diagnosis, ledger, list(dict.fromkeys(step_ids)))
+    stats = diagnosis.stats.model_copy(update={"tool_calls": len(ledger)})
+    return diagnosis.model_copy(update={"stats": stats})
+
+
+def briefing(runbook: Runbook, params: Mapping[str, Any], steps: list[StepOutcome]) -> str:
+    """What the model reads before it starts: the guidance and every step's result with its id."""
+    from prompts import load_prompt
+
+    shown = [
+        {
+            "number": s.number,
+            "tool": s.tool,
+            "skipped": s.skipped,
+            "evidence_id": s.evidence_id,
+            "args_json": json.dumps(s.result.args if s.result else s.args, sort_keys=True),
+            "text": s.result.text if s.result else "",
+        }
+        for s in steps
+    ]
+    given = ", ".join(f"{k}={v}" for k, v in params.items() if v is not None) or "no parameters"
+    return load_prompt(
+        "runbook",
+        title=runbook.title,
+        name=runbook.name,
+        params=given,
+        guidance=runbook.guidance,
+        steps=shown,
+    )
+
+
+def _with_agent(
+    ctx: ToolContext,
+    runbook: Runbook,
+    params: Mapping[str, Any],
+    question: str,
+    steps: list[StepOutcome],
+    ledger: Ledger,
+    on_event: Callable[[Any], None] | None,
+    chat_model: Any,
+) -> Diagnosis:
+    from app.runbooks.seeded_agent import run_seeded_agent
+
+    diagnosis = run_seeded_agent(
+        ctx,
+        question,
+        briefing(runbook, params, steps),
+        ledger=ledger,
+        on_event=on_event,
+        chat_model=chat_model,
+    )
+    ran = sum(1 for s in steps if s.result is not None)
+    stats = diagnosis.stats.model_copy(update={"tool_calls": diagnosis.stats.tool_calls + ran})
+    return diagnosis.model_copy(update={"stats": stats})

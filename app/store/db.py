@@ -1,0 +1,163 @@
+"""Open the history database: one engine per URL per process, migrated to the newest schema on first use.
+
+SQLite (the default) runs in WAL mode with a busy timeout, and every write transaction starts with
+``BEGIN IMMEDIATE``, so page sessions, the Slack bot and the CLI can write at once without losing rows
+or failing on a lock upgrade. Any other SQLAlchemy URL (PostgreSQL for a shared deployment) works the
+same way: the schema uses portable types only. Failures become a StoreError that says what is wrong.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+BUSY_TIMEOUT_S = 15.0
+WRITE = "kubewhy_write"
+
+_engines: dict[str, Engine] = {}
+_lock = threading.Lock()
+
+
+class StoreError(Exception):
+    """The history database cannot be used (locked, damaged, unreachable, bad URL)."""
+
+
+def describe_url(url: str) -> str:
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return "(unparsable URL)"
+    if parsed.get_backend_name() == "sqlite":
+        return parsed.database or ":memory:"
+    return parsed.render_as_string(hide_password=True)
+
+
+def engine_for(url: str) -> Engine:
+    """The migrated engine for ``url`` (created once per process)."""
+    with _lock:
+        engine = _engines.get(url)
+        if engine is None:
+            engine = _create(url)
+            try:
+                with translate_errors(url):
+                    migrate(engine)
+            except BaseException:
+                engine.dispose()
+                raise
+            _engines[url] = engine
+        return engine
+
+
+def _create(url: str) -> Engine:
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise StoreError(f"KUBEWHY_DATABASE_URL {url!r} is not a database URL") from None
+    if parsed.get_backend_name() != "sqlite":
+        try:
+            return create_engine(url, pool_pre_ping=True)
+        except (NoSuchModuleError, ModuleNotFoundError) as exc:
+            raise StoreError(f"cannot use {describe_url(url)}: {exc} (install the database driver)") from None
+    if parsed.database and parsed.database != ":memory:":
+        path = Path(parsed.database).expanduser()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create the folder for the history database {path}: {exc}") from None
+    engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S, "check_same_thread": False})
+    event.listen(engine, "connect", _sqlite_connect)
+    event.listen(engine, "begin", _sqlite_begin)
+    return engine
+
+
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy's "begin" event emit BEGIN itself (pysqlite's implicit transactions are off).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+    finally:
+        cursor.close()
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    write = connection.get_execution_options().get(WRITE, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+@contextmanager
+def writing(engine: Engine) -> Iterator[Connection]:
+    """A write transaction (on SQLite it holds the write lock from its first statement)."""
+    with engine.connect().execution_options(**{WRITE: True}) as connection, connection.begin():
+        yield connection
+
+
+@contextmanager
+def reading(engine: Engine) -> Iterator[Connection]:
+    with engine.connect() as connection, connection.begin():
+        yield connection
+
+
+def migrate(engine: Engine) -> None:
+    """``alembic upgrade head`` on this engine; concurrent starters serialize on the write lock."""
+    from alembic import command
+    from alembic.config import Config
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    head = ScriptDirectory.from_config(config).get_current_head()
+    with reading(engine) as connection:
+        if MigrationContext.configure(connection).get_current_revision() == head:
+            return
+    try:
+        with writing(engine) as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+    except SQLAlchemyError:
+        # Another process may have migrated at the same moment (PostgreSQL has no database-wide lock
+        # here): fine if the schema is now current, else the error stands.
+        with reading(engine) as connection:
+            if MigrationContext.configure(connection).get_current_revision() != head:
+                raise
+
+
+@contextmanager
+def translate_errors(url: str) -> Iterator[None]:
+    """Database errors as one StoreError line that says what is wrong and what to do."""
+    where = describe_url(url)
+    try:
+        yield
+    except StoreError:
+        raise
+    except DBAPIError as exc:
+        text = str(exc.orig) if exc.orig is not None else str(exc)
+        lowered = text.lower()
+        if "locked" in lowered or "busy" in lowered:
+            message = (
+                f"the history database {where} is locked by another program (waited {BUSY_TIMEOUT_S:g}s)"
+            )
+        elif "not a database" in lowered or "malformed" in lowered or "corrupt" in lowered:
+            message = (
+                f"the history database {where} is damaged or not a SQLite database ({text}); "
+                "move it aside or set KUBEWHY_DATABASE_URL to another file"
+            )
+        elif "unable to open" in lowered or "readonly" in lowered or "read-only" in lowered:
+            message = f"the history database {where} cannot be opened for writing ({text})"
+        else:
+            message = f"the history database {where} failed: {text.splitlines()[0] if text else exc}"
+        raise StoreError(message) from None
+    except SQLAlchemyError as exc:
+        raise StoreError(f"the history database {where} failed: {exc}") from None

@@ -58,15 +58,17 @@ def change_point(series: dict[str, Any], min_side: int = 5) -> Step | None:
     if len(data) < 2 * min_side:
         return None
     values = [v for _, v in data]
-    best: Step | None = None
-    best_gap = 0.0
+    splits = []
     for index in range(min_side, len(values) - min_side + 1):
         before, after = median(values[:index]), median(values[index:])
-        gap = after - before
-        if gap > best_gap:
-            best_gap, best = gap, Step(at=data[index][0], before=before, after=after)
-    if best is None:
+        splits.append((after - before, index, before, after))
+    best_gap = max((gap for gap, *_ in splits), default=0.0)
+    if best_gap <= 0:
         return None
+    # Every split inside a plateau gives (nearly) the same gap, and noise decides which is largest: take the
+    # earliest split of that plateau so the step is dated when it began, not somewhere after it.
+    _, index, before, after = next(item for item in splits if item[0] >= 0.9 * best_gap)
+    best = Step(at=data[index][0], before=before, after=after)
     # Refine: the first sample of the new side that really is at the new level.
     threshold = (best.before + best.after) / 2
     for stamp, value in data:

@@ -6,13 +6,16 @@ output stays consistent and reproducible.
 
 from __future__ import annotations
 
+import json
 import shutil
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from tools.snapshot.synth.builder import ClusterBuilder
-from tools.snapshot.synth.clock import Ago, rfc3339
+from tools.snapshot.synth.clock import Ago, duration, rfc3339
+from tools.snapshot.synth.flows import FlowFactory, sample_times
 from tools.snapshot.synth.workloads import Deployment, ReplicaSet
 
 PROVISIONER = "ebs.csi.aws.com"
@@ -213,7 +216,8 @@ def certificate(
     renewal = not_after - timedelta(days=30)
     condition = {
         "lastTransitionTime": rfc3339(min(not_after, b.now) if not ready else b.now - timedelta(days=20)),
-        "message": message or ("Certificate is up to date and has not expired" if ready else "Certificate expired"),
+        "message": message
+        or ("Certificate is up to date and has not expired" if ready else "Certificate expired"),
         "observedGeneration": 1,
         "reason": "Ready" if ready else "Expired",
         "status": "True" if ready else "False",
@@ -270,3 +274,83 @@ def keep_only_metrics(out: str | Path, keep: tuple[str, ...]) -> None:
             path.unlink()
     if not any(metrics.iterdir()):
         shutil.rmtree(metrics)
+
+
+def after_write(b: ClusterBuilder, hook: Callable[[ClusterBuilder, Path], None]) -> None:
+    """Run ``hook(builder, out)`` once the snapshot is written by ``write`` (for records the core builder
+    cannot render yet)."""
+    b.__dict__.setdefault("_after_write", []).append(hook)
+
+
+def write(b: ClusterBuilder, out: str | Path, *, metrics: tuple[str, ...] | None = None) -> Path:
+    """``b.write(out)``, then the after-write hooks, then (when ``metrics`` is given) trim the metrics."""
+    path = b.write(out)
+    for hook in b.__dict__.get("_after_write", []):
+        hook(b, path)
+    if metrics is not None:
+        keep_only_metrics(path, metrics)
+    return path
+
+
+def udp_drops(
+    b: ClusterBuilder,
+    src: str,
+    dst: str,
+    port: int,
+    *,
+    since: Ago,
+    every: Ago = "2m",
+    reason: str = "POLICY_DENIED",
+    direction: str = "EGRESS",
+) -> None:
+    """UDP packets from ``src`` to ``dst``:port dropped since ``since`` (e.g. DNS queries to CoreDNS that an
+    egress policy denies): each query and its resolver retry 5 s later, observed on the source's node."""
+
+    def hook(builder: ClusterBuilder, out: Path) -> None:
+        fac = FlowFactory(builder)
+        src_w, dst_w = builder.workload(src), builder.workload(dst)
+        key = f"udp-drop/{src}/{dst}/{port}"
+        rng = builder.ids.rng(key)
+        records = []
+        for moment in sample_times(builder, key, builder.at(since), builder.now, duration(every)):
+            source = _pick_pod(src_w, rng)
+            target = _pick_pod(dst_w, rng)
+            if source is None or target is None or source.node is None:
+                continue
+            sport = rng.randint(32768, 60999)
+            for delay in (0.0, 5.0):
+                records.append(
+                    fac.flow(
+                        moment + timedelta(seconds=delay),
+                        node=source.node,
+                        src=source,
+                        dst=target,
+                        l4={"UDP": {"source_port": sport, "destination_port": port}},
+                        verdict="DROPPED",
+                        direction=direction,
+                        drop_reason=reason,
+                        summary="UDP",
+                        key=key,
+                    )
+                )
+        append_flows(out, records)
+
+    after_write(b, hook)
+
+
+def _pick_pod(workload: Any, rng: Any) -> Any:
+    pods = sorted((p for p in workload.pods if p.ip and p.node), key=lambda p: p.name)
+    return rng.choice(pods) if pods else None
+
+
+def append_flows(out: Path, records: list[dict[str, Any]]) -> None:
+    """Merge flow records into the snapshot's flows/hubble.jsonl, keeping the file in time order."""
+    path = out / "flows" / "hubble.jsonl"
+    lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+    lines += [json.dumps(r, separators=(",", ":")) for r in records]
+
+    def when(line: str) -> datetime:
+        return datetime.fromisoformat(json.loads(line)["time"].replace("Z", "+00:00"))
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(line + "\n" for line in sorted(lines, key=when)), encoding="utf-8")

@@ -17,7 +17,9 @@ import typer
 from app import __version__
 from app.commands.ask import ask_command
 from app.commands.capture import snapshot_capture
+from app.commands.history_cmd import history_app
 from app.commands.models_cmd import models_app
+from app.commands.runbook_cmd import runbook_app
 from app.commands.snapshot_serve import snapshot_serve
 from app.commands.tools_cmd import tools_app
 
@@ -35,6 +37,8 @@ snapshot_app.command("capture")(snapshot_capture)
 app.add_typer(models_app, name="models")
 app.command("ask")(ask_command)
 app.add_typer(tools_app, name="tools")
+app.add_typer(runbook_app, name="runbook")
+app.add_typer(history_app, name="history")
 
 EXIT_BAD_INPUT = 2
 EXIT_SOURCE_FAILED = 3

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated
 
@@ -17,6 +18,7 @@ from app.commands.common import (
     fail,
 )
 from app.engine import BadQuestion, ask, check_question
+from app.evidence import Ledger
 from app.settings import Settings
 
 
@@ -51,7 +53,20 @@ def ask_command(
         if session.ctx.kube is None:
             fail("the Kubernetes API could not be read", EXIT_SOURCE_FAILED)
         typer.echo(f"… asking {session.engine_label} about {session.cluster}", err=True)
-        diagnosis = ask(session, question, namespace=namespace)
+        from app.store import current_user, record_answer_safely
+
+        started_at, ledger = datetime.now(UTC), Ledger()
+        diagnosis = ask(session, question, namespace=namespace, ledger=ledger)
+        record_answer_safely(  # a history failure is a warning on stderr; the answer is still printed
+            settings,
+            user=current_user(),
+            surface="cli",
+            cluster=session.cluster,
+            question=question,
+            diagnosis=diagnosis,
+            ledger=ledger,
+            started_at=started_at,
+        )
     if output is AskOutput.json:
         typer.echo(diagnosis.model_dump_json(indent=2))
     elif output is AskOutput.markdown:

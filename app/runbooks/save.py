@@ -21,7 +21,14 @@ from app.runbooks.model import NAME_PATTERN, BadParam, Param, Runbook, Step
 from app.settings import Settings
 
 NOT_PARAMETERS = {"kind", "check", "window", "type", "reason", "since", "verdict", "side", "grep", "query"}
-PARAM_NAMES = {"name": "workload", "pod": "workload", "source": "workload", "destination": "workload"}
+PARAM_NAMES = {
+    "name": "workload",
+    "pod": "workload",
+    "container": "workload",
+    "source": "workload",
+    "destination": "workload",
+}
+PREFERRED = ["namespace", "workload", "service", "node", "pvc"]
 Call = tuple[str, dict[str, Any]]
 
 
@@ -43,21 +50,25 @@ def _values(calls: Iterable[Call]) -> list[tuple[str, str]]:
 
 
 def _parameters(question: str, calls: list[Call]) -> dict[str, str]:
-    """value -> parameter name, for values the question names."""
+    """value -> parameter name, for values the question names (named after the most telling argument)."""
+    keys: dict[str, list[str]] = {}
+    for key, value in _values(calls):
+        if _word(value).search(question):
+            keys.setdefault(value, []).append(key)
     chosen: dict[str, str] = {}
     used: set[str] = set()
-    for key, value in _values(calls):
-        if value in chosen or not _word(value).search(question):
-            continue
-        base = PARAM_NAMES.get(key, key)
-        if base == "workload" and key == "name" and value in {v for k, v in _values(calls) if k == "service"}:
-            base = "service"
+    for value, found in keys.items():
+        base = min((PARAM_NAMES.get(k, k) for k in found), key=_rank)
         name, n = base, 2
         while name in used:
             name, n = f"{base}_{n}", n + 1
         chosen[value] = name
         used.add(name)
     return chosen
+
+
+def _rank(name: str) -> int:
+    return PREFERRED.index(name) if name in PREFERRED else len(PREFERRED)
 
 
 def _templated(value: Any, params: dict[str, str]) -> Any:
@@ -70,10 +81,12 @@ def _templated(value: Any, params: dict[str, str]) -> Any:
 
 def _about_a_pod(args: dict[str, Any], params: dict[str, str]) -> bool:
     """A call about one pod of a parameterized workload (``payments-7d9f8c6b5-x2lqp``)."""
-    pod = args.get("pod") or (
-        args.get("name") if str(args.get("kind", "")).lower() in ("pod", "pods") else None
-    )
-    return isinstance(pod, str) and any(pod.startswith(value + "-") for value in params)
+    for value in args.values():
+        if isinstance(value, str):
+            for literal in params:
+                if re.fullmatch(re.escape(literal) + r"-[a-z0-9]{4,10}(-[a-z0-9]{4,6})?", value):
+                    return True
+    return False
 
 
 def runbook_from_calls(

@@ -20,8 +20,10 @@ from app.commands.capture import snapshot_capture
 from app.commands.history_cmd import history_app
 from app.commands.models_cmd import models_app
 from app.commands.runbook_cmd import runbook_app
+from app.commands.slack_cmd import slack_command
 from app.commands.snapshot_serve import snapshot_serve
 from app.commands.tools_cmd import tools_app
+from app.commands.ui_cmd import demo_command, ui_command
 
 app = typer.Typer(
     name="kubewhy",
@@ -36,7 +38,10 @@ snapshot_app.command("serve")(snapshot_serve)
 snapshot_app.command("capture")(snapshot_capture)
 app.add_typer(models_app, name="models")
 app.command("ask")(ask_command)
+app.command("demo")(demo_command)
+app.command("ui")(ui_command)
 app.add_typer(tools_app, name="tools")
+app.command("slack")(slack_command)
 app.add_typer(runbook_app, name="runbook")
 app.add_typer(history_app, name="history")
 

@@ -1,0 +1,120 @@
+"""The diagnosis card: the answer first, then each finding with its category, the object to fix, the
+confidence, the explanation and the evidence it cites; next steps as copyable commands."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app.diagnosis import Category, Diagnosis, Evidence, Finding, NextStep
+from app.ui.charts import has_series, metric_chart
+from app.ui.safe import md, md_line
+from tools.base import ToolResult
+
+SHOWN_STEPS = 4
+_FAMILY_COLORS = {
+    "red": {"AppCrash", "OOMKilled", "ImagePull", "MissingConfig", "ProbeFailure"},
+    "orange": {"InsufficientResources", "SchedulingConstraint", "QuotaExceeded", "AutoscalingLimit"},
+    "blue": {
+        "ServiceNoEndpoints",
+        "ServicePortMismatch",
+        "NetworkPolicyBlocked",
+        "DNSFailure",
+        "IngressMisconfig",
+        "NetworkCapacity",
+    },
+    "violet": {"StorageProvisioning", "VolumeAttach", "VolumeFull", "CertificateExpired", "RBACForbidden"},
+    "green": {"CPUThrottling", "PerformanceRegression"},
+}
+
+
+def category_color(category: Category) -> str:
+    for color, names in _FAMILY_COLORS.items():
+        if category.value in names:
+            return color
+    return "gray"
+
+
+def badge(text: str, color: str) -> str:
+    """A Markdown badge directive whose label is inert."""
+    return f":{color}-badge[{md_line(text, 120)}]"
+
+
+def confidence_color(confidence: float) -> str:
+    return "green" if confidence >= 0.8 else ("orange" if confidence >= 0.5 else "gray")
+
+
+def render_card(diagnosis: Diagnosis, results: dict[str, ToolResult], key: str) -> None:
+    """Summary, findings and next steps. ``results`` lets cited metrics be drawn next to their excerpt."""
+    evidence = {item.id: item for item in diagnosis.evidence}
+    with st.container(border=True, key=f"card-{key}"):
+        st.markdown(md(diagnosis.summary))
+        st.caption(md_line(_footer(diagnosis)))
+    charted: set[str] = set()
+    for number, finding in enumerate(diagnosis.findings, start=1):
+        with st.container(border=True, key=f"finding-{key}-{number}"):
+            _finding(number, finding, evidence, results, charted, key)
+    if diagnosis.next_steps:
+        with st.container(border=True, key=f"steps-{key}"):
+            st.markdown("**Next steps** — suggestions for you to run; kubewhy never changes the cluster")
+            shown, more = diagnosis.next_steps[:SHOWN_STEPS], diagnosis.next_steps[SHOWN_STEPS:]
+            _steps(shown)
+            if more:
+                with st.expander(f"{len(more)} more next steps"):
+                    _steps(more)
+
+
+def _steps(steps: list[NextStep]) -> None:
+    for step in steps:
+        st.caption(md(step.description))
+        if step.command:
+            st.code(step.command, language="bash", wrap_lines=True)
+
+
+def _finding(
+    number: int,
+    finding: Finding,
+    evidence: dict[str, Evidence],
+    results: dict[str, ToolResult],
+    charted: set[str],
+    key: str,
+) -> None:
+    st.markdown(f"**{number}\\. {md(finding.title)}**")
+    st.markdown(
+        " ".join(
+            [
+                badge(finding.category.value, category_color(finding.category)),
+                badge(f"fix: {finding.resource}", "primary"),
+                badge(f"confidence {finding.confidence:.0%}", confidence_color(finding.confidence)),
+            ]
+        )
+    )
+    st.markdown(md(finding.explanation))
+    cited = [evidence[ref] for ref in finding.evidence if ref in evidence]
+    if not cited:
+        st.caption("No tool output backs this finding; treat it as a lead to check.")
+        return
+    label = f"Evidence: {', '.join(item.id for item in cited)}"
+    with st.expander(label, expanded=number == 1, icon=":material/fact_check:"):
+        for item in cited:
+            st.caption(md_line(f"{item.id} · {item.source} · {item.tool} {args_text(item.args)}"))
+            st.code(item.excerpt, language=None, wrap_lines=True)
+            result = results.get(item.id)
+            if result is not None and item.id not in charted and has_series(result.data):
+                chart = metric_chart(result.data, height=140)
+                if chart is not None:
+                    charted.add(item.id)
+                    st.altair_chart(chart, width="stretch", key=f"card-chart-{key}-{item.id}")
+
+
+def args_text(args: dict[str, object]) -> str:
+    return " ".join(f"{name}={value}" for name, value in args.items())
+
+
+def _footer(diagnosis: Diagnosis) -> str:
+    stats = diagnosis.stats
+    engine = "built-in diagnostician" if diagnosis.engine == "offline" else diagnosis.engine
+    parts = [engine, diagnosis.cluster, f"as of {diagnosis.answered_at}", f"{stats.tool_calls} tool calls"]
+    parts.append(f"{stats.duration_s:.2f} s")
+    if stats.input_tokens or stats.output_tokens:
+        parts.append(f"{stats.input_tokens:,} in / {stats.output_tokens:,} out tokens")
+    return " · ".join(parts)

@@ -1,0 +1,121 @@
+"""Ask one question with a live view of the investigation.
+
+A ``st.status`` shows what is being read as it happens: the engine's progress lines and, with a model,
+every tool call ("reading events in shop") and the model's text streaming in. The result is a
+:class:`Turn` holding the diagnosis and every recorded tool result, or the error that stopped it; the
+conversation is never lost to an exception.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+from typing import Any
+
+import streamlit as st
+
+from app.agent.events import BudgetHit, Fallback, Status, TextDelta, ToolFinished, ToolStarted, describe_call
+from app.engine import BadQuestion, Session, ask, check_question
+from app.evidence import Ledger
+from app.ui.safe import md, md_line
+from app.ui.state import Turn
+from tools.base import ToolError
+
+log = logging.getLogger(__name__)
+
+SOURCE_NAMES = {"kubernetes": "Kubernetes", "prometheus": "Prometheus", "flows": "Network flows"}
+
+
+def investigate(session: Session, question: str, namespace: str | None, conversation: Any) -> Turn:
+    """Run ``question`` through the engine (agent or diagnostician) while showing progress; never raises."""
+    turn = Turn(question=question, namespace=namespace)
+    try:
+        turn.question = check_question(question, session.settings)
+    except BadQuestion as exc:
+        turn.error, turn.error_kind = str(exc), "bad question"
+        return turn
+    ledger = Ledger()
+    started = time.perf_counter()
+    with st.status("Investigating…", expanded=True) as status:
+        live = _LiveView(status, turn)
+        per_question = dataclasses.replace(
+            session, ctx=dataclasses.replace(session.ctx, on_progress=live.progress)
+        )
+        try:
+            turn.diagnosis = ask(
+                per_question,
+                turn.question,
+                namespace=namespace,
+                conversation=conversation,
+                on_event=live.event,
+                ledger=ledger,
+            )
+        except BadQuestion as exc:
+            turn.error, turn.error_kind = str(exc), "bad question"
+        except ToolError as exc:
+            turn.error, turn.error_kind = f"A data source failed: {exc}", "source down"
+        except Exception as exc:  # the page must survive anything the engine throws
+            log.exception("question failed: %s", turn.question)
+            turn.error, turn.error_kind = f"The investigation failed: {type(exc).__name__}: {exc}", "failed"
+        turn.duration_s = time.perf_counter() - started
+        turn.results = {evidence_id: entry.result for evidence_id, entry in ledger.entries.items()}
+        if turn.diagnosis is not None and not live.saw_tools:
+            for result in turn.results.values():
+                live.step(describe_call(result.tool, result.args))
+        turn.warnings.extend(unavailable_warnings(session))
+        status.update(label=status_label(turn), state="error" if turn.error else "complete", expanded=False)
+    return turn
+
+
+def status_label(turn: Turn) -> str:
+    if turn.error:
+        return f"Stopped: {md_line(turn.error_kind or 'error')}"
+    return f"Investigated in {turn.duration_s:.1f} s · {len(turn.results)} tool results"
+
+
+def unavailable_warnings(session: Session) -> list[str]:
+    return [
+        f"{SOURCE_NAMES.get(name, name)} could not be read ({reason}); this answer does not use it."
+        for name, reason in sorted(session.ctx.unavailable.items())
+    ]
+
+
+class _LiveView:
+    """Writes progress into the status container as it arrives (the script thread calls it)."""
+
+    def __init__(self, status: Any, turn: Turn) -> None:
+        self.status = status
+        self.turn = turn
+        self.saw_tools = False
+        self.model_text = ""
+        self.model_box: Any = None
+
+    def step(self, text: str) -> None:
+        self.turn.steps.append(text)
+        self.status.markdown(f"- {md_line(text)}")
+
+    def progress(self, message: str) -> None:
+        self.status.update(label=f"{md_line(message)}…")
+        self.step(message)
+
+    def event(self, event: Any) -> None:
+        if isinstance(event, ToolStarted):
+            self.saw_tools = True
+            self.step(event.status)
+        elif isinstance(event, Status):
+            self.status.update(label=f"{md_line(event.text)}…")
+        elif isinstance(event, ToolFinished) and event.result.error:
+            self.status.markdown(f"  - {md_line(event.result.error)}")
+        elif isinstance(event, TextDelta):
+            self.model_text += event.text
+            if self.model_box is None:
+                self.model_box = self.status.empty()
+            self.model_box.markdown(md(self.model_text))
+        elif isinstance(event, BudgetHit):
+            self.turn.errors.append(f"Budget reached ({event.budget}): {event.message}.")
+            self.status.error(md_line(event.message))
+        elif isinstance(event, Fallback):
+            self.turn.warnings.append(
+                f"The model's answer could not be used ({event.reason}); the built-in diagnostician answered."
+            )

@@ -1,0 +1,113 @@
+"""What the page shares across browser sessions: the settings, and one engine session per cluster.
+
+A session owns a snapshot API server and a local Prometheus; starting them per browser tab would be slow
+and wasteful, so ``shared_session`` creates each once per process (``st.cache_resource``) and closes it
+when the process exits. The target comes from the settings (``KUBEWHY_SNAPSHOT``, ``KUBEWHY_CONTEXT``,
+``KUBEWHY_KUBECONFIG``), which `kubewhy demo` / `kubewhy ui` set for the Streamlit process.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import threading
+from dataclasses import dataclass
+
+import streamlit as st
+
+from app.diagnose.engine import diagnose
+from app.engine import Session, open_session
+from app.settings import Settings
+from app.ui.starters import HEALTH_QUESTION, starter_questions
+
+log = logging.getLogger(__name__)
+
+_opened: list[Session] = []
+_opened_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Target:
+    """Which cluster the page reads: a snapshot, or a kubeconfig context (None = the current one)."""
+
+    snapshot: str | None = None
+    context: str | None = None
+    kubeconfig: str | None = None
+
+    @property
+    def key(self) -> str:
+        return f"snapshot:{self.snapshot}" if self.snapshot else f"context:{self.kubeconfig}:{self.context}"
+
+
+@st.cache_resource(show_spinner=False)
+def settings() -> Settings:
+    """The process's settings, read once from the environment and the optional kubewhy.yaml."""
+    return Settings.load()
+
+
+def default_target() -> Target:
+    config = settings()
+    return Target(snapshot=config.snapshot, context=config.context, kubeconfig=config.kubeconfig)
+
+
+@st.cache_resource(
+    show_spinner="Connecting: serving the snapshot, starting Prometheus over its metrics…",
+    max_entries=8,
+)
+def shared_session(target: Target) -> Session:
+    """One engine session per cluster for the whole process (closed at exit). Raises SnapshotError or
+    ToolError when the cluster cannot be opened; nothing is cached then, so a retry tries again."""
+    session = open_session(
+        settings(), snapshot=target.snapshot, context=target.context, kubeconfig=target.kubeconfig
+    )
+    with _opened_lock:
+        _opened.append(session)
+    return session
+
+
+def close_all_sessions() -> None:
+    """Stop every server the page started (process exit; tests)."""
+    shared_session.clear()
+    with _opened_lock:
+        sessions, _opened[:] = list(_opened), []
+    for session in sessions:
+        try:
+            session.close()
+        except Exception:  # closing must go on for the others
+            log.exception("closing a session failed")
+
+
+atexit.register(close_all_sessions)
+
+
+@st.cache_data(ttl=120, show_spinner=False, max_entries=16)
+def namespaces(target_key: str, _session: Session) -> list[str]:
+    """Namespace names for the scope selector (empty when they cannot be listed)."""
+    try:
+        items = _session.ctx.kube.list_objects("Namespace", limit=500)
+    except Exception as exc:
+        log.warning("cannot list namespaces: %s", exc)
+        return []
+    return sorted(item["metadata"]["name"] for item in items)
+
+
+@st.cache_data(ttl=600, show_spinner="Reviewing the cluster's health…", max_entries=16)
+def starters(target_key: str, _session: Session) -> list[str]:
+    """Suggested questions from one health review by the built-in diagnostician (cached per cluster)."""
+    try:
+        review = diagnose(_session.ctx, HEALTH_QUESTION)
+    except Exception as exc:
+        log.warning("health review failed: %s", exc)
+        return [HEALTH_QUESTION]
+    return [HEALTH_QUESTION, *starter_questions(review)]
+
+
+def kube_contexts(kubeconfig: str | None) -> tuple[list[str], str | None]:
+    """The kubeconfig's context names and the current one ([] when there is no readable kubeconfig)."""
+    from kubernetes.config import list_kube_config_contexts
+
+    try:
+        contexts, current = list_kube_config_contexts(config_file=kubeconfig)
+    except Exception:
+        return [], None
+    return sorted(c["name"] for c in contexts), (current or {}).get("name")

@@ -1,0 +1,56 @@
+"""What every page run starts with: the settings, the cluster chosen in the sidebar, and its shared
+session (or the reason it could not be opened), with the sidebar drawn around them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+from app.engine import Session
+from app.settings import Settings
+from app.ui import runtime, sidebar
+
+_KEY = "kubewhy_shell"
+
+
+@dataclass
+class Shell:
+    settings: Settings
+    target: runtime.Target
+    session: Session | None
+    failure: str | None = None
+
+
+def build() -> Shell:
+    """Open (or reuse) the session for the chosen cluster and draw the sidebar. Never raises for a cluster
+    that cannot be opened: the reason is in ``failure`` and shown in the sidebar and on the page."""
+    from tools.base import ToolError
+    from tools.snapshot.loader import SnapshotError
+
+    config = runtime.settings()
+    target = sidebar.choose_target(config)
+    session, failure = None, None
+    try:
+        session = runtime.shared_session(target)
+    except SnapshotError as exc:
+        failure = f"The snapshot cannot be loaded: {exc}"
+    except ToolError as exc:
+        failure = f"The cluster cannot be reached: {exc}"
+    except Exception as exc:  # any other start-up failure is shown, not a traceback
+        failure = f"Connecting failed: {type(exc).__name__}: {exc}"
+    sidebar.render_cluster(session, target, failure)
+    if session is not None:
+        sidebar.render_scope(session, target)
+        sidebar.render_sources(session)
+        sidebar.render_engine(session, config)
+    sidebar.render_new_conversation()
+    shell = Shell(config, target, session, failure)
+    st.session_state[_KEY] = shell
+    return shell
+
+
+def current() -> Shell:
+    """The shell built by this run of main.py (pages call this)."""
+    shell = st.session_state.get(_KEY)
+    return shell if shell is not None else build()

@@ -1,0 +1,86 @@
+"""The chat page: the conversation so far, the question box, a live status while kubewhy investigates,
+then the diagnosis card and the evidence behind it. Suggested questions start an empty conversation."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app.ui import runtime, shell, state
+from app.ui.card import render_card
+from app.ui.evidence import render_evidence
+from app.ui.investigate import investigate, status_label
+from app.ui.safe import md, md_line
+from app.ui.state import Turn
+
+ERROR_TITLES = {"bad question": "Bad question", "source down": "Data source down", "failed": "Failed"}
+
+
+def render() -> None:
+    current = shell.current()
+    st.title("kubewhy")
+    if current.session is None:
+        st.error(md_line(current.failure or "no cluster", 600))
+        st.caption("Fix the cluster settings (snapshot, kubeconfig, context) and reload the page.")
+        return
+    session = current.session
+    st.caption(
+        md_line(f"Ask about {session.cluster} in plain words. Read-only: kubewhy never changes the cluster.")
+    )
+    for index, turn in enumerate(state.turns()):
+        render_turn(turn, f"t{index}")
+    typed = st.chat_input("Ask why something is wrong, e.g. why are orders failing at checkout?")
+    question = typed or state.take_pending()
+    if question:
+        turn_key = f"t{len(state.turns())}"
+        with st.chat_message("user"):
+            _question(question, state.scope())
+        with st.chat_message("assistant"):
+            memory = state.memory(current.settings.context_window)
+            turn = investigate(session, question, state.scope(), memory)
+            render_answer(turn, turn_key, replay=False)
+        state.turns().append(turn)
+    elif not state.turns():
+        render_starters(runtime.starters(current.target.key, session))
+
+
+def render_turn(turn: Turn, key: str) -> None:
+    with st.chat_message("user"):
+        _question(turn.question, turn.namespace)
+    with st.chat_message("assistant"):
+        render_answer(turn, key, replay=True)
+
+
+def render_answer(turn: Turn, key: str, replay: bool) -> None:
+    """A turn's answer; ``replay`` redraws the investigation's steps (a live run has just shown them)."""
+    if replay and turn.steps:
+        with st.status(status_label(turn), state="error" if turn.error else "complete", expanded=False):
+            for step in turn.steps:
+                st.markdown(f"- {md_line(step)}")
+    if turn.error:
+        title = ERROR_TITLES.get(turn.error_kind or "", "Error")
+        st.error(f"**{title}** — {md(turn.error)}")
+    for problem in turn.errors:
+        st.error(md(problem))
+    for warning in turn.warnings:
+        st.warning(md(warning))
+    if turn.diagnosis is not None:
+        render_card(turn.diagnosis, turn.results, key)
+        render_evidence(turn.diagnosis, turn.results, key)
+
+
+def render_starters(questions: list[str]) -> None:
+    st.markdown("**Suggested questions** for this cluster, from a quick health review:")
+    for index, question in enumerate(questions):
+        st.button(
+            md_line(question),
+            key=f"starter-{index}",
+            on_click=state.ask_later,
+            args=(question,),
+            icon=":material/help:",
+        )
+
+
+def _question(question: str, namespace: str | None) -> None:
+    st.markdown(md(question))
+    if namespace:
+        st.caption(md_line(f"scope: namespace {namespace}"))

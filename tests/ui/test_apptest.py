@@ -1,0 +1,150 @@
+"""The chat page driven through Streamlit's AppTest, on the bundled demo cluster (real snapshot API server,
+real Prometheus over its metrics, its flow files): questions, follow-ups, sources down, bad input."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.element_tree import Status
+
+from app.ui.safe import md
+
+from .helpers import contains, plain, texts
+
+pytestmark = pytest.mark.prometheus
+
+CHECKOUT = "Why are customers' orders failing at checkout?"
+PAYMENTS = "Why does the new payments pod keep restarting?"
+
+
+def ask(at: AppTest, question: str) -> AppTest:
+    at.chat_input[0].set_value(question).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_a_question_renders_the_card_then_the_evidence(page):
+    at = page()
+    at.run()
+    assert not at.exception
+    ask(at, CHECKOUT)
+
+    user, answer = at.chat_message
+    assert (user.name, answer.name) == ("user", "assistant")
+    assert plain(user.markdown[0].value) == CHECKOUT
+    [status] = at.status
+    assert status.label.startswith("Investigated in") and status.state == "complete"
+    assert contains(status, "reading Hubble flows: drops, DNS failures, resets, HTTP errors")
+
+    # the card: summary first, then the finding with category, culprit, confidence and its evidence
+    assert isinstance(answer.children[0], Status)  # what was investigated, then the card
+    summary = plain(answer.children[1].markdown[0].value)
+    assert summary.startswith("Most likely cause: shop/checkout cannot reach data/postgres:5432")
+    shown = [plain(m.value) for m in answer.markdown]
+    badges = next(m.value for m in answer.markdown if "badge[NetworkPolicyBlocked]" in m.value)
+    assert f"fix{md(': NetworkPolicy data/postgres-allow-catalog')}" in badges
+    assert "confidence 92" in plain(badges)
+    assert any(text.startswith("**1. shop/checkout cannot reach data/postgres:5432") for text in shown)
+    evidence_code = [c.value for c in answer.code]
+    assert any("Dropped by NetworkPolicy data/postgres-allow-catalog" in code for code in evidence_code)
+    commands = [c.value for c in answer.code if c.language == "bash"]
+    assert commands and all(command.startswith("kubectl") for command in commands)
+
+    # every tool result in an expander, the cited ones marked; charts for metrics, tables for flows
+    labels = [plain(e.label) for e in answer.expander]
+    assert "e1 · flows_policy namespace=shop — cited by finding 1" in labels
+    assert any(label.startswith("e4 · prom_check check=http_latency_quantiles") for label in labels)
+    charts = [json.loads(chart.proto.spec) for chart in at.get("vega_lite_chart")]
+    assert charts, "no metric chart"
+    marks = [layer["mark"]["type"] for chart in charts for layer in chart.get("layer", [])]
+    assert "line" in marks and "rule" in marks  # the series, and the change point marked
+    table = at.dataframe[0].value
+    assert {"source", "destination", "port", "count"} <= set(table.columns)
+    assert "shop/checkout" in set(table["source"])
+
+
+def test_a_follow_up_keeps_the_conversation_and_new_conversation_clears_it(page):
+    at = page()
+    at.run()
+    ask(at, CHECKOUT)
+    ask(at, PAYMENTS)
+
+    names = [m.name for m in at.chat_message]
+    assert names == ["user", "assistant", "user", "assistant"]
+    first, second = at.chat_message[1], at.chat_message[3]
+    assert plain(at.chat_message[0].markdown[0].value) == CHECKOUT
+    assert contains(first, "fix: NetworkPolicy data/postgres-allow-catalog")
+    assert plain(at.chat_message[2].markdown[0].value) == PAYMENTS
+    top = next(m.value for m in second.markdown if "-badge[" in m.value)
+    assert "badge[AppCrash]" in top and "Deployment shop/payments" in plain(top)
+    assert len(at.status) == 2  # the earlier investigation is still there, collapsed
+
+    at.button(key="new-conversation").click().run()
+    assert not at.exception
+    assert len(at.chat_message) == 0
+    assert any(plain(b.label) == "What is wrong in the cluster?" for b in at.button)
+
+
+def test_suggested_questions_come_from_the_health_review_and_can_be_asked(page):
+    at = page()
+    at.run()
+    starters = {plain(b.label): b for b in at.button if (b.key or "").startswith("starter-")}
+    assert "Why does payments keep restarting?" in starters
+    assert "Why is recommendations not starting?" in starters
+
+    starters["Why is recommendations not starting?"].click().run()
+    assert not at.exception
+    assert plain(at.chat_message[0].markdown[0].value) == "Why is recommendations not starting?"
+    assert contains(at.chat_message[1], "fix: Deployment shop/recommendations")
+
+
+def test_a_source_that_is_down_shows_its_reason(page, no_metrics_snapshot):
+    at = page(snapshot=no_metrics_snapshot)
+    at.run()
+    assert not at.exception
+    sidebar = texts(at.sidebar)
+    assert ":red[●] **Prometheus** — unavailable" in sidebar
+    assert "the snapshot has no metrics/*.om files" in sidebar
+    assert ":green[●] **Kubernetes** — connected" in sidebar
+
+    ask(at, CHECKOUT)
+    warnings = [plain(w.value) for w in at.chat_message[1].warning]
+    assert warnings == [
+        "Prometheus could not be read (the snapshot has no metrics/*.om files); this answer does not use it."
+    ]
+    # the flows still show the culprit
+    assert contains(at.chat_message[1], "fix: NetworkPolicy data/postgres-allow-catalog")
+
+
+def test_a_bad_question_is_an_error_and_the_conversation_stays(page):
+    at = page()
+    at.run()
+    ask(at, PAYMENTS)
+    ask(at, "   ")
+    ask(at, "why " * 1001)
+
+    errors = [plain(e.value) for e in at.error]
+    assert errors[0].startswith("**Bad question** — the question is empty")
+    assert errors[1].startswith("**Bad question** — the question is 4,003 characters long; the limit is 4,")
+    assert [m.name for m in at.chat_message] == ["user", "assistant"] * 3
+    assert contains(at.chat_message[1], "fix: Deployment shop/payments")
+
+
+def test_a_snapshot_that_cannot_be_loaded_is_shown_not_raised(page, tmp_path):
+    (tmp_path / "resources").mkdir()
+    at = page(snapshot=tmp_path)
+    at.run()
+    assert not at.exception
+    [error, *_] = [plain(e.value) for e in at.error]
+    assert error.startswith("The snapshot cannot be loaded:") and "snapshot.yaml" in error
+    assert not at.chat_message
+
+
+@pytest.mark.parametrize(("view", "title"), [("runbooks", "Runbooks"), ("history", "History")])
+def test_the_other_pages_render(view, title):
+    at = AppTest.from_string(f"from app.ui.views import {view}\n{view}.render()\n", default_timeout=30)
+    at.run()
+    assert not at.exception
+    assert at.title[0].value == title

@@ -13,6 +13,7 @@ limit=500 (JSON, and as the Tables `kubectl get pods -A` asks for), and real `ku
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import re
 import shutil
@@ -182,9 +183,11 @@ def main() -> None:
     parser.add_argument("--no-kubectl", action="store_true", help="skip the real kubectl traversal")
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
+    print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores", file=sys.stderr)
     rows = [
         bench(int(size), args.workdir, args.requests, not args.no_kubectl) for size in args.sizes.split(",")
     ]
+    print(f"load average after: {os.getloadavg()[0]:.1f}", file=sys.stderr)
     headers = list(rows[0])
     print("| " + " | ".join(headers) + " |")
     print("|" + "---|" * len(headers))

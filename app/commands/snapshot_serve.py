@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import signal
 import tempfile
 from pathlib import Path
@@ -42,8 +41,6 @@ def snapshot_serve(
     except OSError as exc:
         typer.echo(f"kubewhy: cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}", err=True)
         raise typer.Exit(EXIT_BAD_INPUT) from None
-    gc.collect()
-    gc.freeze()  # the loaded index never changes: keep the collector from rescanning it on every request
     if kubeconfig is None:  # keep the kubeconfig after exit so a second shell can keep using it
         kubeconfig = _default_kubeconfig(context_name(server.snapshot.meta.name), server.port)
         write_kubeconfig(kubeconfig, server.url, server.snapshot.meta.name)

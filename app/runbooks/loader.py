@@ -24,6 +24,7 @@ from app.settings import Settings
 BUILTIN_DIR = Path(__file__).parent / "builtin"
 RUNBOOK_SUFFIXES = (".yaml", ".yml")
 _LOC_PREFIX = re.compile(r"^(params|steps)\[(\d+)\]: ")
+_FIELD_PREFIX = re.compile(r"^([a-z_]+): ")
 Path_ = tuple[str | int, ...]
 
 
@@ -174,6 +175,10 @@ def _pydantic_problems(exc: ValidationError, root: yaml.Node, file: str) -> list
         if prefix:  # a model-level check names the list item it is about
             where = (*where, prefix.group(1), int(prefix.group(2)))
             message = message[prefix.end() :]
+        named = _FIELD_PREFIX.match(message)
+        if named and _has_key(root, where, named.group(1)):  # ... or the field it is about
+            where = (*where, named.group(1))
+            message = message[named.end() :]
         label = ".".join(str(part) for part in where if not _is_variant(part))
         if error["type"] == "extra_forbidden":
             message = "unknown field (a typo?)"
@@ -184,6 +189,25 @@ def _pydantic_problems(exc: ValidationError, root: yaml.Node, file: str) -> list
 def _is_variant(part: str | int) -> bool:
     """Pydantic adds union member names (``str``, ``int`` ...) to locations; they are not YAML keys."""
     return isinstance(part, str) and part in ("str", "int", "float", "bool", "list[...]", "none")
+
+
+def _has_key(root: yaml.Node, where: Path_, key: str) -> bool:
+    node = _node(root, where)
+    return isinstance(node, yaml.MappingNode) and any(k.value == key for k, _ in node.value)
+
+
+def _node(root: yaml.Node, where: Path_) -> yaml.Node | None:
+    node: yaml.Node | None = root
+    for part in where:
+        if isinstance(node, yaml.MappingNode) and isinstance(part, str):
+            node = next((v for k, v in node.value if k.value == part), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+        elif _is_variant(part):
+            continue
+        else:
+            return None
+    return node
 
 
 def _line(root: yaml.Node, where: Path_) -> int | None:

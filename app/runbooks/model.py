@@ -46,13 +46,19 @@ class Param(_Strict):
     @model_validator(mode="after")
     def _default_fits(self) -> Param:
         if self.required and self.default is not None:
-            raise ValueError("a required parameter cannot have a default")
+            raise ValueError("default: a required parameter cannot have a default")
         if self.pattern is not None and self.type != "string":
-            raise ValueError("pattern applies to string parameters only")
-        if self.default is not None:
-            self.default = coerce_param(self, self.default)
+            raise ValueError("pattern: applies to string parameters only")
         if self.enum is not None:
-            self.enum = [coerce_param(self, item, check_enum=False) for item in self.enum]
+            try:
+                self.enum = [coerce_param(self, item, check_enum=False) for item in self.enum]
+            except BadParam as exc:
+                raise ValueError(f"enum: {exc}") from None
+        if self.default is not None:
+            try:
+                self.default = coerce_param(self, self.default)
+            except BadParam as exc:
+                raise ValueError(f"default: {exc}") from None
         return self
 
 

@@ -97,11 +97,12 @@ def check_ready(runbook: Runbook, params: Mapping[str, Any], file: str = "<runbo
     from tools.registry import get_tool
 
     problems = []
+    context = {"params": dict(params), "steps": {}}
     for index, step in enumerate(runbook.steps):
-        if _uses_steps(step.args):
+        if _uses_steps(step.args) or (step.when is not None and not _may_run(step.when, context)):
             continue
         try:
-            args = _clean(render(step.args, {"params": dict(params), "steps": {}}))
+            args = _clean(render(step.args, context))
             get_tool(step.tool).params.model_validate(args)
         except TemplateProblem as exc:
             problems.append(Problem(file, None, f"steps[{index}] ({step.tool}): {exc}"))
@@ -114,6 +115,16 @@ def check_ready(runbook: Runbook, params: Mapping[str, Any], file: str = "<runbo
             )
     if problems:
         raise RunbookError(problems)
+
+
+def _may_run(when: str, context: dict[str, Any]) -> bool:
+    """False only when the condition depends on parameters alone and is false for these."""
+    if any(ref.root == "steps" for ref in references(when, expression=True)):
+        return True
+    try:
+        return condition(when, context)
+    except TemplateProblem:
+        return True
 
 
 def _uses_steps(args: dict[str, Any]) -> bool:

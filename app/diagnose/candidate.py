@@ -28,3 +28,6 @@ class Candidate:
     severity: int = 2  # 3 outage, 2 degraded, 1 warning, 0 informational
     next_steps: list[NextStep] = field(default_factory=list)
     caused: list[Candidate] = field(default_factory=list)  # symptoms folded into this cause by correlation
+    # What the symptom's evidence says it needs (a Service it cannot reach, the workloads behind it): a
+    # candidate whose culprit is one of these is this candidate's cause.
+    depends_on: list[ResourceRef] = field(default_factory=list)

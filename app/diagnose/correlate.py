@@ -37,6 +37,14 @@ def merge_duplicates(candidates: list[Candidate]) -> list[Candidate]:
     return list(merged.values())
 
 
+def explains(cause: Candidate, symptom: Candidate) -> bool:
+    """The cause's trouble shows up as the symptom's culprit, or the symptom's evidence names the cause's
+    culprit as a dependency it cannot use (and the cause is more than a warning)."""
+    if _key(symptom.resource) in {_key(ref) for ref in cause.affected}:
+        return True
+    return cause.severity >= 2 and _key(cause.resource) in {_key(ref) for ref in symptom.depends_on}
+
+
 def fold_chains(candidates: list[Candidate]) -> list[Candidate]:
     """Fold symptom candidates into the candidate that causes them (one level per pass, until stable)."""
     remaining = list(candidates)
@@ -44,16 +52,17 @@ def fold_chains(candidates: list[Candidate]) -> list[Candidate]:
     while changed:
         changed = False
         for cause in remaining:
-            affected = {_key(ref) for ref in cause.affected}
             for symptom in remaining:
-                if symptom is cause or _key(symptom.resource) not in affected:
+                if symptom is cause or not explains(cause, symptom):
                     continue
                 if _key(cause.resource) in {_key(ref) for ref in symptom.affected}:
                     continue  # a cycle: keep both, let ranking decide
                 if symptom.severity > cause.severity + 1:
                     continue
                 cause.caused.append(symptom)
-                cause.affected.extend(a for a in symptom.affected if a not in cause.affected)
+                for ref in (symptom.resource, *symptom.affected):
+                    if ref not in cause.affected:
+                        cause.affected.append(ref)
                 cause.cites.extend(c for c in symptom.cites if c not in cause.cites)
                 cause.severity = max(cause.severity, symptom.severity)
                 remaining.remove(symptom)

@@ -63,3 +63,25 @@ def test_informational_candidates_rank_last():
     live = cand(Category.AppCrash, ref("Deployment", "shop", "frontend"), severity=2, confidence=0.5)
     ranked = correlate([old, live], route("why is checkout restarting?", INVENTORY, NOW))
     assert ranked[-1] is old
+
+
+def test_a_crash_on_a_dependency_folds_into_the_dependency_problem():
+    """checkout crashes because postgres refuses connections; postgres is OOMKilled: the OOM is the cause."""
+    checkout = ref("Deployment", "shop", "checkout")
+    postgres = ref("StatefulSet", "data", "postgres")
+    crash = cand(Category.AppCrash, checkout, affected=[ref("Pod", "shop", "checkout-1")], severity=3)
+    crash.depends_on = [ref("Service", "data", "postgres"), postgres]
+    oom = cand(Category.OOMKilled, postgres, affected=[ref("Pod", "data", "postgres-0")], severity=2)
+    ranked = correlate([crash, oom], route("why does checkout keep crashing?", INVENTORY, NOW))
+    assert [(c.category, c.resource) for c in ranked] == [(Category.OOMKilled, postgres)]
+    assert ranked[0].caused == [crash] and checkout in ranked[0].affected
+
+
+def test_a_warning_on_a_dependency_does_not_swallow_the_crash():
+    checkout = ref("Deployment", "shop", "checkout")
+    postgres = ref("StatefulSet", "data", "postgres")
+    crash = cand(Category.AppCrash, checkout, severity=3)
+    crash.depends_on = [postgres]
+    throttled = cand(Category.CPUThrottling, postgres, severity=1)
+    ranked = correlate([crash, throttled], route("why does checkout keep crashing?", INVENTORY, NOW))
+    assert ranked[0].category == Category.AppCrash

@@ -30,6 +30,7 @@ CASE_MODULES = (
     "cases_nodes",
     "cases_metrics",
     "cases_questions",
+    "cases_chains",
     "cases_healthy",
 )
 

@@ -91,10 +91,11 @@ def recovered_node(b: ClusterBuilder, node: str = "worker-3") -> Distractor:
     return Distractor(("Node", None, node), "NotReady for a minute 50m ago, Ready since", "NodeNotReady")
 
 
-def finished_rollout(b: ClusterBuilder, workload: str, image: str, *, at: str = "25m") -> Distractor:
-    """A routine release that went fine: new ReplicaSet, old pods gone, everything Ready."""
+def finished_rollout(
+    b: ClusterBuilder, workload: str, image: str, *, at: str = "25m", blame: str = "PerformanceRegression"
+) -> Distractor:
+    """A routine release that went fine: new ReplicaSet, old pods gone, everything Ready. ``blame`` is how
+    it could be wrongly blamed (a slowdown, or a crash of the new version)."""
     dep = b.workload(workload)
     dep.rollout(at, image=image)
-    return Distractor(
-        (dep.kind, dep.namespace, dep.name), f"rolled out {at} ago, healthy", "PerformanceRegression"
-    )
+    return Distractor((dep.kind, dep.namespace, dep.name), f"rolled out {at} ago, healthy", blame)

@@ -101,7 +101,11 @@ def judge(answer: Answer, truth: dict[str, Any]) -> Verdict:
     if findings:
         top = findings[0]
         for item in truth.get("distractors", []):
-            same = _ref_key(top.resource) == _ref_key(item)
+            # A distractor with a category is blamed when the top finding names it under that category (its
+            # object may also be a symptom of the real cause); one without, whenever it is the top culprit.
+            same = _ref_key(top.resource) == _ref_key(item) and (
+                not item.get("category") or top.category.value == item["category"]
+            )
             if same and (truth.get("healthy") or not is_match(top, truth["culprit"], truth["category"])):
                 verdict.distractor_blamed.append(f"{top.category.value} {top.resource}: {item['why']}")
     return verdict

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.diagnose.candidate import Candidate, Cite
+from app.diagnose.dependencies import dependency_refs
 from app.diagnose.facts import Facts
 from app.diagnose.k8s_facts import is_recent, name_of, namespace_of
 from app.diagnose.log_shapes import SHAPE_WORDS, LogShape, best_shape, last_lines
@@ -187,6 +188,9 @@ def _candidate(facts: Facts, workload, found: list[Crash]) -> Candidate:
             )
         )
     steps.append(NextStep(description=f"Fix the {what} configuration", command=kubectl(workload, "edit")))
+    depends_on = (
+        dependency_refs(facts, shape.detail, namespace) if shape and shape.kind in DEPENDENCY_SHAPES else []
+    )
     return Candidate(
         title=f"{workload.name} keeps crashing: {_short(primary, shape)}",
         category=Category.AppCrash,
@@ -197,6 +201,7 @@ def _candidate(facts: Facts, workload, found: list[Crash]) -> Candidate:
         affected=[pod_ref(crash.pod) for crash in found],
         severity=outage_severity(facts, workload) if primary.restarts >= 2 or primary.waiting_reason else 1,
         next_steps=steps,
+        depends_on=[ref for ref in depends_on if ref != workload],
     )
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from app.diagnose.analyzers import crash
 
-from .factories import deployment, event, facts, replicaset
+from .factories import deployment, event, facts, pod, replicaset, service
 from .workload_factories import (
     crashloop_status,
     culprits,
@@ -186,3 +186,29 @@ def test_dependency_refusal_is_reported_with_lower_confidence():
     )
     (found,) = crash.analyze(given)
     assert found.confidence < 0.7 and "10.96.45.12:5432" in found.title
+
+
+def test_a_crash_on_a_refused_dependency_names_the_service_and_its_workload():
+    """The log line's ClusterIP:port is the postgres Service; its pods belong to StatefulSet postgres, so a
+    problem of that StatefulSet can be folded in as this crash's cause."""
+    postgres = pod("postgres-0", ns="data", labels={"app": "postgres"}, ip="10.244.2.31")
+    postgres["metadata"]["ownerReferences"] = [
+        {"kind": "StatefulSet", "name": "postgres", "controller": True}
+    ]
+    given = facts(
+        deployment("checkout", available=0),
+        replicaset("checkout", "7d9f8c6b5"),
+        crashing(),
+        service("postgres", ns="data", cluster_ip="10.96.45.12", port=5432, target_port=5432),
+        postgres,
+        events=[BACKOFF],
+        logs={
+            ("shop", POD, "app", True): '2026-11-20T09:28:58.310Z level=fatal msg="database unavailable" '
+            'err="dial tcp 10.96.45.12:5432: connect: connection refused"\n'
+        },
+    )
+    (found,) = crash.analyze(given)
+    assert [(r.kind, r.namespace, r.name) for r in found.depends_on] == [
+        ("Service", "data", "postgres"),
+        ("StatefulSet", "data", "postgres"),
+    ]

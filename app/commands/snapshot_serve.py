@@ -34,7 +34,7 @@ def snapshot_serve(
     from tools.snapshot.server import start_snapshot_server
 
     try:
-        server = start_snapshot_server(path, port=port, kubeconfig_path=kubeconfig)
+        server = start_snapshot_server(path, port=port, kubeconfig_path=kubeconfig, record_requests=False)
     except SnapshotError as exc:
         typer.echo(f"kubewhy: {exc}", err=True)
         raise typer.Exit(EXIT_BAD_INPUT) from None

@@ -135,6 +135,7 @@ class SnapshotServer:
         self.context = context_name(snapshot.meta.name)
         self.load_seconds = load_seconds
         self.requests: list[RequestRecord] = []
+        self.record_requests = True
         self._lock = threading.Lock()
         self._httpd = httpd
         self._owned_dir = owned_dir
@@ -147,6 +148,8 @@ class SnapshotServer:
         self._stopped = False
 
     def record(self, entry: RequestRecord) -> None:
+        if not self.record_requests:
+            return
         with self._lock:
             self.requests.append(entry)
 
@@ -181,12 +184,17 @@ class SnapshotServer:
 
 
 def start_snapshot_server(
-    source: str | Path | Snapshot, port: int = 0, kubeconfig_path: Path | None = None
+    source: str | Path | Snapshot,
+    port: int = 0,
+    kubeconfig_path: Path | None = None,
+    *,
+    record_requests: bool = True,
 ) -> SnapshotServer:
     """Load a snapshot, serve it on 127.0.0.1:`port` (0 = any free port), write its kubeconfig.
 
     Raises SnapshotError when `source` is not a snapshot, OSError when the port cannot be bound.
     Without `kubeconfig_path` the kubeconfig goes to a temporary directory removed by stop().
+    `record_requests=False` keeps `requests` empty (long-running servers: it would grow forever).
     """
     started = time.perf_counter()
     snapshot = source if isinstance(source, Snapshot) else load_snapshot(source)
@@ -206,6 +214,7 @@ def start_snapshot_server(
             kubeconfig_path = owned_dir / "kubeconfig"
         path = write_kubeconfig(Path(kubeconfig_path), f"http://127.0.0.1:{actual_port}", snapshot.meta.name)
         server = SnapshotServer(snapshot, store, httpd, path, owned_dir, load_seconds)
+        server.record_requests = record_requests
         httpd.owner = server
     except BaseException:
         httpd.server_close()

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
 import yaml
 
 try:  # the C loader is ~10x faster on big snapshots
@@ -243,10 +244,13 @@ def _objects_in_file(path: Path, rel: str, problems: list[Problem]) -> Iterator[
         return
     if rel.endswith(".json"):
         try:
-            doc = json.loads(text)
-        except json.JSONDecodeError as exc:
-            problems.append(Problem(rel, exc.lineno, f"invalid JSON: {exc.msg} (column {exc.colno})"))
-            return
+            doc = orjson.loads(text)  # several times faster than json on 100,000-pod snapshots
+        except orjson.JSONDecodeError:
+            try:  # the stdlib parser words the error better and gives line and column
+                doc = json.loads(text)
+            except json.JSONDecodeError as exc:
+                problems.append(Problem(rel, exc.lineno, f"invalid JSON: {exc.msg} (column {exc.colno})"))
+                return
         yield from _objects_in_document(doc, rel, 1, problems)
         return
     for start_line, chunk in _yaml_documents(text):

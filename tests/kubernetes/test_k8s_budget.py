@@ -7,6 +7,7 @@ from pathlib import Path
 
 import k8s_builders as b
 import pytest
+from k8s_wait import settled_requests
 
 from app.settings import Settings
 from tools.base import ToolContext, ToolResult
@@ -163,14 +164,14 @@ def test_namespaced_question_reads_only_that_namespace(
 ) -> None:
     before = len(load_server.requests)
     _call(_ctx(load_kube), "k8s_list", {"kind": "pods", "namespace": "quiet"})
-    pod_requests = [r for r in load_server.requests[before:] if r.path.endswith("/pods")]
+    pod_requests = [r for r in settled_requests(load_server, before) if r.path.endswith("/pods")]
     assert [r.path for r in pod_requests] == ["/api/v1/namespaces/quiet/pods"]
 
 
 def test_lists_are_paged(load_kube: KubeAccess, load_server: SnapshotServer) -> None:
     before = len(load_server.requests)
     _call(_ctx(load_kube), "k8s_list", {"kind": "pods", "namespace": "load"})
-    pages = [r for r in load_server.requests[before:] if r.path == "/api/v1/namespaces/load/pods"]
+    pages = [r for r in settled_requests(load_server, before) if r.path == "/api/v1/namespaces/load/pods"]
     assert len(pages) == 6  # 3,000 pods in pages of 500
     assert all("limit=500" in r.query for r in pages)
     assert sum("continue=" in r.query for r in pages) == 5

@@ -7,6 +7,7 @@ import inspect
 
 import pytest
 from k8s_scenario import SECRET_VALUE
+from k8s_wait import settled_requests
 from kubernetes import client as k8s
 from kubernetes.stream import stream
 
@@ -118,7 +119,7 @@ def _arguments(method: object) -> dict[str, object]:
 def test_every_write_method_of_the_generated_client_is_refused(
     kube: KubeAccess, shop_server: SnapshotServer
 ) -> None:
-    before = len(shop_server.requests)
+    before = len(settled_requests(shop_server, 0))
     driven = []
     for api_class in API_CLASSES:
         api = api_class(kube.api_client)
@@ -151,20 +152,20 @@ def test_every_write_method_of_the_generated_client_is_refused(
     ):
         assert required in driven
     assert len(driven) > 150
-    assert shop_server.requests[before:] == [], "a refused request reached the server"
+    assert settled_requests(shop_server, before) == [], "a refused request reached the server"
 
 
 def test_websocket_exec_cannot_replace_the_guarded_transport(
     kube: KubeAccess, shop_server: SnapshotServer
 ) -> None:
-    before = len(shop_server.requests)
+    before = len(settled_requests(shop_server, 0))
     with pytest.raises(ReadOnlyViolation):
         stream(kube.core_v1.connect_get_namespaced_pod_exec, "p", "shop", command=["sh"])
-    assert shop_server.requests[before:] == []
+    assert settled_requests(shop_server, before) == []
 
 
 def test_lower_layers_are_guarded_too(kube: KubeAccess, shop_server: SnapshotServer) -> None:
-    before = len(shop_server.requests)
+    before = len(settled_requests(shop_server, 0))
     url = f"{shop_server.url}/api/v1/namespaces/shop/pods/p"
     with pytest.raises(ReadOnlyViolation):
         kube.api_client.rest_client.request("DELETE", url)
@@ -174,7 +175,7 @@ def test_lower_layers_are_guarded_too(kube: KubeAccess, shop_server: SnapshotSer
         kube.api_client.rest_client.pool_manager.urlopen("POST", url, body=b"{}")
     with pytest.raises(ReadOnlyViolation):
         kube.api_client.rest_client = None
-    assert shop_server.requests[before:] == []
+    assert settled_requests(shop_server, before) == []
 
 
 def test_reads_still_work_through_the_generated_client(kube: KubeAccess) -> None:

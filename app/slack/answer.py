@@ -1,0 +1,126 @@
+"""Answer in a thread: open (or reuse) the cluster's session, check the API answers, run the engine or a
+runbook with progress in the acknowledgement, then deliver the diagnosis. Never raises: whatever goes
+wrong, the thread says so in one sentence."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from app.diagnosis import Diagnosis
+from app.engine import BadQuestion, Session, ask, check_question
+from app.evidence import Ledger
+from app.slack.clusters import ClusterPool
+from app.slack.mrkdwn import inert
+from app.slack.reply import ThreadReply
+from app.slack.threads import ThreadState
+from tools.base import ToolError, ToolResult
+
+log = logging.getLogger(__name__)
+
+AskFn = Callable[..., Diagnosis]
+# What an answer step returns: the diagnosis and every tool result it recorded.
+Produce = Callable[[Session, ThreadReply, Ledger], Diagnosis]
+
+
+def open_cluster(pool: ClusterPool, state: ThreadState, reply: ThreadReply) -> Session | None:
+    """The thread's cluster session with its API answering; None after saying in the thread why not."""
+    from tools.snapshot.loader import SnapshotError
+
+    target = state.target
+    try:
+        session = pool.session(target, progress=reply.progress)
+    except SnapshotError as exc:
+        reply.finish(
+            f":x: I could not open {inert(target.label)}: the snapshot is unusable ({inert(str(exc))})."
+        )
+        return None
+    except ToolError as exc:
+        reply.finish(f":x: I could not connect to {inert(target.label)}: {inert(str(exc))}")
+        return None
+    except Exception as exc:
+        log.exception("opening %s failed", target)
+        reply.finish(
+            f":x: I could not open {inert(target.label)}: {inert(type(exc).__name__)}: {inert(str(exc))}"
+        )
+        return None
+    try:
+        session.ctx.kube.server_version()
+    except ToolError as exc:
+        reply.finish(
+            f":x: The cluster {inert(session.cluster)} is unreachable: {inert(str(exc))}. "
+            "Nothing was diagnosed; ask again once its API answers."
+        )
+        return None
+    return session
+
+
+def answer(
+    pool: ClusterPool, state: ThreadState, reply: ThreadReply, question: str, produce: Produce
+) -> None:
+    """Run ``produce`` on the thread's cluster and post what it found, or why it found nothing."""
+    with state.lock:
+        session = open_cluster(pool, state, reply)
+        if session is None:
+            return
+        per_question = dataclasses.replace(
+            session, ctx=dataclasses.replace(session.ctx, on_progress=reply.progress)
+        )
+        ledger = Ledger()
+        started = time.perf_counter()
+        try:
+            diagnosis = produce(per_question, reply, ledger)
+        except BadQuestion as exc:
+            reply.finish(f":warning: {inert(str(exc))}")
+            return
+        except ToolError as exc:
+            reply.finish(f":x: A data source failed, so there is no diagnosis: {inert(str(exc))}")
+            return
+        except Exception as exc:  # the bot must survive anything the engine throws
+            log.exception("question failed: %s", question)
+            reply.finish(f":x: The investigation failed: {inert(type(exc).__name__)}: {inert(str(exc))}")
+            return
+        state.questions.append(question)
+        results: Mapping[str, ToolResult] = {key: entry.result for key, entry in ledger.entries.items()}
+        reply.deliver(diagnosis, results)
+        took = time.perf_counter() - started
+        reply.finish(
+            f":white_check_mark: Investigated {inert(session.cluster)} in {took:.1f} s "
+            f"({len(results)} tool results, {inert(session.engine_label)}). The diagnosis is below."
+        )
+
+
+def ask_step(question: str, state: ThreadState, ask_fn: AskFn = ask) -> Produce:
+    """The engine on one question: the agent with the thread's conversation, or the built-in
+    diagnostician with the thread's first question as context."""
+
+    def produce(session: Session, reply: ThreadReply, ledger: Ledger) -> Diagnosis:
+        text = check_question(question, session.settings)
+        if session.settings.model_configured:
+            return ask_fn(session, text, conversation=state.conversation, on_event=reply.event, ledger=ledger)
+        return ask_fn(session, state.offline_question(text), ledger=ledger)
+
+    return produce
+
+
+def runbook_step(loaded: Any, params: Mapping[str, Any], state: ThreadState) -> Produce:
+    """A saved runbook (``app.runbooks``) with its parameters; its answer joins the thread's conversation."""
+
+    def produce(session: Session, reply: ThreadReply, ledger: Ledger) -> Diagnosis:
+        from app.runbooks.loader import RunbookError
+        from app.runbooks.model import BadParam
+        from app.runbooks.runner import run_runbook
+
+        llm = session.settings.model_configured
+        try:
+            run = run_runbook(session, loaded, params, ledger=ledger, on_event=reply.event if llm else None)
+        except (BadParam, RunbookError) as exc:
+            raise BadQuestion(f"the runbook cannot run: {exc}") from exc
+        if llm:
+            state.conversation.add(run.question, run.diagnosis)
+        return run.diagnosis
+
+    return produce

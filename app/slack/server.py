@@ -1,0 +1,56 @@
+"""Run the bot: HTTP mode (Slack posts to ``POST /slack/events``) or Socket Mode (no public URL).
+
+HTTP mode serves bolt's WSGI adapter from a small threaded server; bolt verifies each request's
+signature and answers 401 to anything not signed with ``SLACK_SIGNING_SECRET``. Socket Mode opens a
+WebSocket to Slack with ``SLACK_APP_TOKEN``.
+"""
+
+from __future__ import annotations
+
+import logging
+from socketserver import ThreadingMixIn
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+
+from app.slack.bot import SlackBot
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+
+
+class _ThreadedWSGIServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class _LoggedRequests(WSGIRequestHandler):
+    """Request lines go to the logger, not to stderr one per event."""
+
+    def log_message(self, format: str, *args: object) -> None:
+        log.info("%s %s", self.address_string(), format % args)
+
+
+def http_server(bot: SlackBot, host: str, port: int) -> WSGIServer:
+    """A server for ``POST /slack/events`` bound to ``host:port`` (port 0: any free port); call
+    ``serve_forever`` to run it."""
+    return make_server(
+        host,
+        port,
+        SlackRequestHandler(bot.app, path=EVENTS_PATH),
+        server_class=_ThreadedWSGIServer,
+        handler_class=_LoggedRequests,
+    )
+
+
+def run_socket_mode(bot: SlackBot) -> None:
+    """Connect to Slack over a WebSocket and answer until interrupted."""
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    token = bot.settings.slack_app_token
+    assert token is not None  # check_settings refused to start without it
+    handler = SocketModeHandler(bot.app, token.get_secret_value())
+    try:
+        handler.start()
+    finally:
+        handler.close()

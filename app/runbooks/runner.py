@@ -262,7 +262,7 @@ def briefing(runbook: Runbook, params: Mapping[str, Any], steps: list[StepOutcom
     return load_prompt(
         "runbook",
         title=runbook.title,
-        name=runbook.name,
+        runbook=runbook.name,
         params=given,
         guidance=runbook.guidance,
         steps=shown,

@@ -95,6 +95,7 @@ class SlackBot:
     limiter: RateLimiter
     ask_fn: AskFn = ask
     owns_pool: bool = True
+    progress_interval_s: float = 1.0  # at most one progress edit per message per interval
     _seen: deque[str] = field(default_factory=lambda: deque(maxlen=_SEEN))
     _seen_lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -126,7 +127,7 @@ class SlackBot:
         channel_type: str | None,
     ) -> None:
         """A mention or a direct message: refuse politely, or acknowledge and answer in the thread."""
-        reply = ThreadReply(client, channel, thread_ts)
+        reply = ThreadReply(client, channel, thread_ts, self.progress_interval_s)
         refused = self.refusal(user, channel, channel_type)
         if refused:
             reply.say(refused)
@@ -192,7 +193,7 @@ class SlackBot:
         if root is None:
             return
         state = self.threads.start(channel, root, self.pool.target_for(channel))
-        reply = ThreadReply(client, channel, root)
+        reply = ThreadReply(client, channel, root, self.progress_interval_s)
         reply.acknowledge(f":hourglass_flowing_sand: Looking into it on {inert(state.target.label)}…")
         answer(self.pool, state, reply, question, ask_step(question, state, self.ask_fn))
 
@@ -221,7 +222,7 @@ class SlackBot:
         if root is None:
             return
         state = self.threads.start(channel, root, self.pool.target_for(channel))
-        reply = ThreadReply(client, channel, root)
+        reply = ThreadReply(client, channel, root, self.progress_interval_s)
         reply.acknowledge(
             f":hourglass_flowing_sand: Running runbook {inline_code(call.name)} "
             f"on {inert(state.target.label)}…"

@@ -55,6 +55,7 @@ class MockSlack:
     def __init__(self) -> None:
         self.calls: list[Call] = []
         self.failures: dict[str, str] = {}  # method -> error Slack answers with
+        self.socket_url = ""  # what apps.connections.open hands out (Socket Mode)
         self._ts = itertools.count(1)
         self._files = itertools.count(1)
         self._lock = threading.Lock()
@@ -127,6 +128,8 @@ class MockSlack:
                 return {"ok": False, "error": problem}
             ts = params.get("ts") or f"{1700000000 + next(self._ts)}.000100"
             return {"ok": True, "channel": channel, "ts": ts, "message": {"text": params.get("text", "")}}
+        if method == "apps.connections.open":
+            return {"ok": True, "url": self.socket_url}
         if method == "files.getUploadURLExternal":
             file_id = f"F{next(self._files):04d}"
             return {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -38,7 +39,7 @@ def test_locked_database_times_out_with_a_clear_error(tmp_path: Path, monkeypatc
         warnings: list[str] = []
         assert record_answer_safely(settings, warn=warnings.append, user="a", surface="cli", cluster="c",
                                     question="q", diagnosis=diagnosis(), ledger=ledger(),
-                                    started_at=__import__("datetime").datetime.now()) is None  # fmt: skip
+                                    started_at=datetime.now(UTC)) is None  # fmt: skip
         assert warnings == [
             f"kubewhy: warning: the answer was not saved to the history: the history database {path} is "
             "locked by another program (waited 0.3s)"

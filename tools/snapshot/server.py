@@ -70,11 +70,12 @@ class _Handler(BaseHTTPRequestHandler):
         except Exception:  # a bug must answer 500, never kill the connection silently
             traceback.print_exc(file=sys.stderr)
             response = status_response(500, "internal error in the kubewhy snapshot server")
+        # Record before answering, so a client that has its answer can trust the log to contain it.
+        self.server.owner.record(RequestRecord(self.command, path, query, response.status))
         try:
             self._write(response)
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
-        self.server.owner.record(RequestRecord(self.command, path, query, response.status))
 
     def _discard_body(self) -> None:
         """Read a refused request's body so the keep-alive connection stays in step."""

@@ -114,9 +114,6 @@ class SlackBot:
             self._seen.append(key)
             return True
 
-    def refusal(self, user: str, channel: str, channel_type: str | None = None) -> str | None:
-        return self.access.refusal(user, channel, channel_type) or self.limiter.refusal(user)
-
     def question_in_thread(
         self,
         client: WebClient,
@@ -128,12 +125,13 @@ class SlackBot:
     ) -> None:
         """A mention or a direct message: refuse politely, or acknowledge and answer in the thread."""
         reply = ThreadReply(client, channel, thread_ts, self.progress_interval_s)
-        refused = self.refusal(user, channel, channel_type)
+        refused = self.access.refusal(user, channel, channel_type)
+        if refused is None and not question:
+            reply.say(f"Hi {mention(user)}! Ask me about the cluster, for example: why is checkout failing?")
+            return
+        refused = refused or self.limiter.refusal(user)
         if refused:
             reply.say(refused)
-            return
-        if not question:
-            reply.say(f"Hi {mention(user)}! Ask me about the cluster, for example: why is checkout failing?")
             return
         earlier = self.threads.get(channel, thread_ts)
         target = earlier.target if earlier else self.pool.target_for(channel)

@@ -26,6 +26,7 @@ class Call:
     params: dict[str, Any]
     body: bytes = b""
     answer: dict[str, Any] = field(default_factory=dict)
+    at: float = field(default_factory=time.monotonic)  # when it arrived
 
     @property
     def text(self) -> str:

@@ -58,6 +58,7 @@ class Settings(BaseSettings):
     max_input_tokens: int = 60_000
     question_timeout_s: float = 120.0
     max_question_chars: int = 4000
+    anonymize: bool = False  # pseudonyms instead of names and IPs in all the model reads
 
     # --- data sources ----------------------------------------------------------------------------
     kubeconfig: str | None = None

@@ -23,6 +23,7 @@ from typing import Any
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
 
+from app.agent.anonymize import Anonymizer, anonymizer_for
 from app.agent.answer import (
     AnswerError,
     FinalAnswer,
@@ -163,6 +164,7 @@ class AgentRun:
         self.model_text: list[str] = []
         self.answer_retries = ANSWER_RETRIES
         self.asked_for_answer = False
+        self.privacy = Anonymizer.off()  # pseudonyms for the model when settings.anonymize is on
 
     # --- the loop ---------------------------------------------------------------------------------
 
@@ -179,6 +181,7 @@ class AgentRun:
         return diagnosis
 
     def _investigate(self) -> Diagnosis:
+        self.privacy = anonymizer_for(self.ctx, self.question)
         self._append(SystemMessage(load_prompt("system", categories=[c.value for c in Category])))
         for message in self.memory.messages() if self.memory else []:
             self._append(message)
@@ -242,6 +245,7 @@ class AgentRun:
     # --- the final answer -------------------------------------------------------------------------
 
     def _try_answer(self, raw: dict[str, Any] | str, call_id: str | None) -> Diagnosis | None:
+        raw = self.privacy.reveal_data(raw)
         try:
             answer = parse_final_answer(raw)
         except AnswerError as exc:
@@ -290,7 +294,7 @@ class AgentRun:
         self.emit(Fallback(reason))
         self.emit(Status("running the built-in checks"))
         base = self._diagnostician()
-        diagnosis = mark_fallback(base, reason, " ".join(self.model_text))
+        diagnosis = mark_fallback(base, reason, self.privacy.reveal(" ".join(self.model_text)))
         stats = self._stats()
         stats.tool_calls += base.stats.tool_calls
         return diagnosis.model_copy(update={"engine": self.engine, "stats": stats})
@@ -335,7 +339,9 @@ class AgentRun:
         started = time.perf_counter()
         try:
             reply = (
-                self._stream(timeout) if self.stream else self.model.invoke(self.messages, timeout=timeout)
+                self._stream(timeout)
+                if self.stream
+                else self.model.invoke(self.privacy.outgoing(self.messages), timeout=timeout)
             )
         except ModelFailure:
             raise
@@ -355,11 +361,11 @@ class AgentRun:
     def _stream(self, timeout: float) -> AIMessage:
         merged = None
         text = ""
-        for chunk in self.model.stream(self.messages, timeout=timeout):
+        for chunk in self.model.stream(self.privacy.outgoing(self.messages), timeout=timeout):
             if isinstance(chunk.content, str) and chunk.content:
                 text += chunk.content
                 if not looks_like_json(text):  # an answer written as JSON is not prose to show
-                    self.emit(TextDelta(chunk.content))
+                    self.emit(TextDelta(self.privacy.reveal(chunk.content)))
             merged = chunk if merged is None else merged + chunk
         if merged is None:
             raise ModelFailure("the model sent an empty stream")
@@ -377,7 +383,8 @@ class AgentRun:
             reason = stop.message if stop else f"the arguments are not valid JSON ({call.get('error') or ''})"
             self._append(ToolMessage(f"error: {reason}", tool_call_id=call.get("id") or ""))
         for call in calls:
-            name, args, call_id = call["name"], dict(call.get("args") or {}), call.get("id") or ""
+            name, call_id = call["name"], call.get("id") or ""
+            args = self.privacy.reveal_data(dict(call.get("args") or {}))
             stop = self._take_tool_call()
             spec = self.specs.get(name)
             earlier = find_duplicate(self.ledger, spec, args) if spec else self.ledger.lookup(name, args)

@@ -25,7 +25,7 @@ from kubernetes.client.exceptions import ApiException
 from kubernetes.config import ConfigException, load_incluster_config, load_kube_config
 
 from tools.base import ToolError
-from tools.kubernetes.transport import GuardedApiClient, ReadOnlyViolation
+from tools.kubernetes.transport import GuardedApiClient, ReadOnlyViolation, ThrottleRetry
 
 DEFAULT_PAGE_SIZE = 500
 DEFAULT_TIMEOUT = (5.0, 30.0)  # connect, read (seconds)
@@ -94,7 +94,7 @@ class KubeAccess:
     """Read-only access to one cluster. Construct with :meth:`from_kubeconfig` or :meth:`in_cluster`."""
 
     def __init__(self, configuration: k8s.Configuration, name: str = "cluster") -> None:
-        configuration.retries = urllib3.Retry(total=2, connect=2, read=0, redirect=0, backoff_factor=0.1)
+        configuration.retries = ThrottleRetry.for_reads()  # bounded backoff on 429, no read retries
         self.api_client = GuardedApiClient(configuration)
         self.name = name
         self.host = configuration.host

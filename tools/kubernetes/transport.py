@@ -193,6 +193,41 @@ def _stripped_response(response: urllib3.BaseHTTPResponse) -> urllib3.HTTPRespon
     )
 
 
+# --- throttling ------------------------------------------------------------------------------------
+
+
+class ThrottleRetry(urllib3.Retry):
+    """Back off when the API server throttles (429; 503 with Retry-After), within bounds.
+
+    urllib3 alone retries a 429 only when it carries Retry-After, and then sleeps for as long as the
+    server says (an hour, if it says so). This retries every 429 with exponential backoff, honours
+    Retry-After up to ``MAX_RETRY_AFTER_S``, and hands back the last answer when the retries run out, so
+    the caller reports "rate limited" well within the question's time budget.
+    """
+
+    MAX_RETRY_AFTER_S = 4.0
+    DEFAULT_BACKOFF_MAX = 2.0
+
+    @classmethod
+    def for_reads(cls) -> ThrottleRetry:
+        return cls(
+            total=4,
+            connect=2,
+            read=0,
+            redirect=0,
+            status=3,
+            status_forcelist=frozenset({429}),
+            allowed_methods=frozenset({"GET"}),
+            backoff_factor=0.2,
+            raise_on_status=False,
+            respect_retry_after_header=True,
+        )
+
+    def get_retry_after(self, response: urllib3.BaseHTTPResponse) -> float | None:
+        seconds = super().get_retry_after(response)
+        return None if seconds is None else min(seconds, self.MAX_RETRY_AFTER_S)
+
+
 # --- the guarded layers ----------------------------------------------------------------------------
 
 

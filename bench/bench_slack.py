@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -92,9 +93,10 @@ def main() -> None:
     args = parser.parse_args()
     questions = [p["question"] for p in yaml.safe_load(Path(args.truth).read_text())["problems"]]
 
-    with MockSlack() as slack:
+    with MockSlack() as slack, tempfile.TemporaryDirectory() as scratch:
         settings = Settings(
             llm="none",
+            database_url=f"sqlite:///{scratch}/history.db",  # the run history of the bench only
             snapshot=args.snapshot,
             slack_bot_token="xoxb-bench",
             slack_signing_secret=SECRET,

@@ -8,6 +8,7 @@ import dataclasses
 import logging
 import time
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from app.diagnosis import Diagnosis
@@ -24,6 +25,7 @@ log = logging.getLogger(__name__)
 AskFn = Callable[..., Diagnosis]
 # What an answer step returns: the diagnosis and every tool result it recorded.
 Produce = Callable[[Session, ThreadReply, Ledger], Diagnosis]
+OnAnswer = Callable[[Session, Diagnosis, Ledger, datetime], None]
 
 
 def open_cluster(pool: ClusterPool, state: ThreadState, reply: ThreadReply) -> Session | None:
@@ -59,10 +61,17 @@ def open_cluster(pool: ClusterPool, state: ThreadState, reply: ThreadReply) -> S
 
 
 def answer(
-    pool: ClusterPool, state: ThreadState, reply: ThreadReply, question: str, produce: Produce
+    pool: ClusterPool,
+    state: ThreadState,
+    reply: ThreadReply,
+    question: str,
+    produce: Produce,
+    on_answer: OnAnswer | None = None,
 ) -> None:
-    """Run ``produce`` on the thread's cluster and post what it found, or why it found nothing."""
+    """Run ``produce`` on the thread's cluster and post what it found, or why it found nothing;
+    ``on_answer`` then records the answer (run history)."""
     with state.lock:
+        started_at = datetime.now(UTC)
         session = open_cluster(pool, state, reply)
         if session is None:
             return
@@ -87,6 +96,8 @@ def answer(
         results: Mapping[str, ToolResult] = {key: entry.result for key, entry in ledger.entries.items()}
         reply.deliver(diagnosis, results)
         took = time.perf_counter() - started
+        if on_answer is not None:
+            on_answer(session, diagnosis, ledger, started_at)
         reply.finish(
             f":white_check_mark: Investigated {inert(session.cluster)} in {took:.1f} s "
             f"({len(results)} tool results, {inert(session.engine_label)}). The diagnosis is below."

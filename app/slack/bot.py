@@ -15,15 +15,18 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from app.engine import ask
+from app.diagnosis import Diagnosis
+from app.engine import Session, ask
+from app.evidence import Ledger
 from app.settings import Settings
-from app.slack.answer import AskFn, answer, ask_step, runbook_step
+from app.slack.answer import AskFn, OnAnswer, answer, ask_step, runbook_step
 from app.slack.clusters import ClusterPool
 from app.slack.commands import HELP, BadCommand, Help, Question, RunbookCall, parse_command
 from app.slack.guard import AccessPolicy, RateLimiter, is_direct_message
@@ -138,7 +141,32 @@ class SlackBot:
         state = self.threads.start(channel, thread_ts, target)
         follow = " (follow-up)" if earlier and earlier.questions else ""
         reply.acknowledge(f":hourglass_flowing_sand: Looking into it on {inert(target.label)}{follow}…")
-        answer(self.pool, state, reply, question, ask_step(question, state, self.ask_fn))
+        step = ask_step(question, state, self.ask_fn)
+        answer(self.pool, state, reply, question, step, self.recorder(user, question))
+
+    def recorder(
+        self, user: str, question: str, runbook: str | None = None, params: dict[str, str] | None = None
+    ) -> OnAnswer:
+        """Record each answer in the run history (surface ``slack``); a store failure is only logged."""
+
+        def record(session: Session, diagnosis: Diagnosis, ledger: Ledger, started_at: datetime) -> None:
+            from app.store import record_answer_safely
+
+            record_answer_safely(
+                self.settings,
+                warn=log.warning,
+                user=f"slack:{user}",
+                surface="slack",
+                cluster=session.cluster,
+                question=question,
+                diagnosis=diagnosis,
+                ledger=ledger,
+                started_at=started_at,
+                runbook=runbook,
+                runbook_params=params,
+            )
+
+        return record
 
     def root_message(
         self, client: WebClient, channel: str, text: str, respond: Callable[..., Any]
@@ -193,7 +221,8 @@ class SlackBot:
         state = self.threads.start(channel, root, self.pool.target_for(channel))
         reply = ThreadReply(client, channel, root, self.progress_interval_s)
         reply.acknowledge(f":hourglass_flowing_sand: Looking into it on {inert(state.target.label)}…")
-        answer(self.pool, state, reply, question, ask_step(question, state, self.ask_fn))
+        step = ask_step(question, state, self.ask_fn)
+        answer(self.pool, state, reply, question, step, self.recorder(user, question))
 
     def slash_runbook(
         self, client: WebClient, channel: str, user: str, call: RunbookCall, respond: Any
@@ -225,7 +254,8 @@ class SlackBot:
             f":hourglass_flowing_sand: Running runbook {inline_code(call.name)} "
             f"on {inert(state.target.label)}…"
         )
-        answer(self.pool, state, reply, question, runbook_step(loaded, call.params, state))
+        step = runbook_step(loaded, call.params, state)
+        answer(self.pool, state, reply, question, step, self.recorder(user, question, call.name, call.params))
 
     # ----- events ---------------------------------------------------------------------------------
     def on_mention(self, event: dict[str, Any], client: WebClient) -> None:

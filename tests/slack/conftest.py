@@ -51,6 +51,7 @@ def bot_settings(
 ) -> Settings:
     values: dict[str, Any] = {
         "llm": "none",
+        "database_url": f"sqlite:///{kubeconfig.parent / 'history.db'}",
         "kubeconfig": str(kubeconfig),
         "slack_bot_token": "xoxb-test-token",
         "slack_signing_secret": SECRET,
@@ -80,11 +81,12 @@ BotFactory = Callable[..., SlackBot]
 
 @pytest.fixture
 def make_bot(
-    slack: MockSlack, pool: ClusterPool, cluster_dir: Path, dead_kubeconfig: Path
+    slack: MockSlack, pool: ClusterPool, cluster_dir: Path, dead_kubeconfig: Path, tmp_path: Path
 ) -> Iterator[BotFactory]:
     bots: list[SlackBot] = []
 
     def build(ask_fn: Any = None, **extra: Any) -> SlackBot:
+        extra.setdefault("database_url", f"sqlite:///{tmp_path / 'history.db'}")
         settings = bot_settings(cluster_dir, dead_kubeconfig, slack.url, **extra)
         bot = create_bot(settings, pool=pool, **({"ask_fn": ask_fn} if ask_fn else {}))
         bots.append(bot)

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from app.diagnosis import Diagnosis
+from app.store import open_store
 
 from .cluster import BEARER, PASSWORD
 from .conftest import DEAD_CHANNEL, BotFactory, run
@@ -64,6 +65,14 @@ def test_mention_is_answered_in_its_thread(make_bot: BotFactory, slack: MockSlac
     document = uploaded(slack)
     assert document.startswith(f"kubewhy evidence for: {QUESTION}")
     assert "k8s_logs" in document and "FATAL cannot start" in document
+    [run_] = open_store(bot.settings).list_runs()
+    assert (run_.surface, run_.user, run_.question, run_.cluster) == (
+        "slack",
+        f"slack:{USER}",
+        QUESTION,
+        "lab",
+    )
+    assert run_.top_category == "AppCrash" and run_.tool_calls > 0
 
 
 def test_direct_message_is_answered(make_bot: BotFactory, slack: MockSlack) -> None:
@@ -115,6 +124,8 @@ def test_runbook_command_runs_the_runbook_in_a_thread(make_bot: BotFactory, slac
     assert "Runbook pod-restarting ran" in text and "AppCrash" in text
     document = uploaded(slack)
     assert "k8s_workload" in document and "k8s_events" in document  # the runbook's steps
+    [run_] = open_store(bot.settings).list_runs()
+    assert (run_.runbook, run_.runbook_params) == ("pod-restarting", {"namespace": "shop", "workload": "api"})
 
 
 def test_runbook_list_and_bad_runbook_are_answered_privately(make_bot: BotFactory, slack: MockSlack) -> None:

@@ -29,6 +29,7 @@ def http_bot(cluster_dir: Path, slack: MockSlack) -> Iterator[tuple[str, subproc
         "SLACK_SIGNING_SECRET": SECRET,
         "KUBEWHY_SLACK_API_URL": slack.url,
         "KUBEWHY_LLM": "none",
+        "KUBEWHY_DATABASE_URL": f"sqlite:///{cluster_dir.parent / 'cli-history.db'}",
     }
     env.pop("SLACK_APP_TOKEN", None)
     command = [sys.executable, "-m", "app.cli", "slack", "--mode", "http", "--port", "0"]

@@ -65,6 +65,7 @@ def test_socket_mode_acknowledges_and_answers(cluster_dir: Path, slack: MockSlac
             "SLACK_APP_TOKEN": "xapp-test-token",
             "KUBEWHY_SLACK_API_URL": slack.url,
             "KUBEWHY_LLM": "none",
+            "KUBEWHY_DATABASE_URL": f"sqlite:///{cluster_dir.parent / 'cli-history.db'}",
         }
         command = [
             sys.executable,

@@ -122,3 +122,23 @@ def test_save_from_history_then_run_the_saved_runbook(env) -> None:
     assert doc["question"] == question and doc["findings"][0]["resource"]["name"] == "payments"
     audit = json.loads(kubewhy(env, "history", "audit", "--run", "2", "-o", "json").stdout)
     assert audit and all(e["run_id"] == 2 and e["surface"] == "runbook" for e in audit)
+
+
+def test_history_diff_runs_the_runbook_again(env) -> None:
+    args = (
+        "runbook",
+        "run",
+        "pvc-pending",
+        "namespace=shop",
+        "pvc=none",
+        "--snapshot",
+        str(DEMO),
+        "-o",
+        "json",
+    )
+    kubewhy(env, *args)
+    doc = json.loads(kubewhy(env, "history", "diff", "1", "--snapshot", str(DEMO), "-o", "json").stdout)
+    assert doc["before"] == 1 and doc["after"] == 2 and doc["added"] == doc["resolved"] == []
+    assert "pvc-pending" in kubewhy(env, "history").stdout  # no subcommand: the list
+    shown = kubewhy(env, "runbook", "show", "pvc-pending").stdout
+    assert shown.startswith("# ") and "bundled runbook" in shown and "tool: k8s_describe" in shown

@@ -209,10 +209,14 @@ class SlackBot:
             ack(text=scrub(refused))
             return
         ack()
-        if isinstance(parsed, Question):
-            self.slash_question(client, channel, user, parsed.text, respond)
-        else:
-            self.slash_runbook(client, channel, user, parsed, respond)
+        try:
+            if isinstance(parsed, Question):
+                self.slash_question(client, channel, user, parsed.text, respond)
+            else:
+                self.slash_runbook(client, channel, user, parsed, respond)
+        except Exception as exc:  # after the ack, the person must still hear that it failed
+            log.exception("/kubewhy %s failed", command.get("text", ""))
+            self.respond(respond, f":x: That failed: {inert(type(exc).__name__)}: {inert(str(exc))}")
 
     def slash_question(self, client: WebClient, channel: str, user: str, question: str, respond: Any) -> None:
         root = self.root_message(client, channel, f"{mention(user)} asked: {inert(question)}", respond)

@@ -311,3 +311,17 @@ def _diagnosis(summary: str, excerpt: str, findings: int = 1) -> Diagnosis:
             "next_steps": [{"description": "look", "command": "kubectl -n shop logs deploy/api"}],
         }
     )
+
+
+def test_slash_command_in_a_channel_without_the_bot_says_how_to_fix_it(
+    make_bot: BotFactory, slack: MockSlack
+) -> None:
+    bot = make_bot()
+    slack.failures["chat.postMessage"] = "not_in_channel"
+    run(bot, bolt_request(slash(CHANNEL, USER, QUESTION, slack.response_url), form=True))
+    [response] = slack.of("respond")
+    assert response.params["response_type"] == "ephemeral"
+    assert response.params["text"] == (
+        "I could not post here (not_in_channel). Invite me to the channel first (`/invite @kubewhy`)."
+    )
+    assert slack.of("chat.update") == []

@@ -100,3 +100,7 @@ class Diagnosis(BaseModel):
                 if ref not in ids:
                     problems.append(f"finding {finding.title!r} cites unknown evidence {ref!r}")
         return problems
+
+
+class SourceFailed(Exception):
+    """A data source failed so badly that no diagnosis can be made (contracts section 2: exit status 3)."""

@@ -17,9 +17,11 @@ from app.commands.common import (
     cli_session,
     fail,
 )
+from app.diagnosis import SourceFailed
 from app.engine import BadQuestion, ask, check_question
 from app.evidence import Ledger
 from app.settings import Settings
+from tools.base import ToolError
 
 
 class AskOutput(StrEnum):
@@ -48,15 +50,20 @@ def ask_command(
     except BadQuestion as exc:
         fail(str(exc))
     with cli_session(settings, snapshot, context, kubeconfig) as session:
-        if namespace is not None and session.ctx.kube.find_object("Namespace", namespace) is None:
-            fail(f"--namespace {namespace}: no such namespace in {session.cluster}")
-        if session.ctx.kube is None:
-            fail("the Kubernetes API could not be read", EXIT_SOURCE_FAILED)
+        try:
+            session.ctx.kube.server_version()
+            if namespace is not None and session.ctx.kube.find_object("Namespace", namespace) is None:
+                fail(f"--namespace {namespace}: no such namespace in {session.cluster}")
+        except ToolError as exc:
+            fail(f"the Kubernetes API of {session.cluster} cannot be read: {exc}", EXIT_SOURCE_FAILED)
         typer.echo(f"… asking {session.engine_label} about {session.cluster}", err=True)
         from app.store import current_user, record_answer_safely
 
         started_at, ledger = datetime.now(UTC), Ledger()
-        diagnosis = ask(session, question, namespace=namespace, ledger=ledger)
+        try:
+            diagnosis = ask(session, question, namespace=namespace, ledger=ledger)
+        except SourceFailed as exc:
+            fail(str(exc), EXIT_SOURCE_FAILED)
         record_answer_safely(  # a history failure is a warning on stderr; the answer is still printed
             settings,
             user=current_user(),

@@ -15,6 +15,7 @@ from typing import Any
 
 from app.diagnose.facts import Facts
 from app.diagnose.router import NamedObject, Scope
+from app.diagnosis import SourceFailed
 from tools.base import ToolContext, ToolError
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,7 @@ CLUSTER_KINDS = (
 )  # fmt: skip
 INVENTORY_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Service", "Ingress", "CronJob", "Job")
 SMALL_CLUSTER_PODS = 3000  # below this, read everything: cause chains cross namespaces
+MAX_SCOPE_NAMESPACES = 20  # on a big cluster, read at most this many namespaces fully for one question
 MAX_LOG_PODS = 40
 LOG_TAIL = 300
 METRIC_WINDOW = timedelta(hours=2)
@@ -95,6 +97,10 @@ def gather(ctx: ToolContext, scope_of: Any, namespace: str | None = None) -> tup
     if ctx.kube is None:
         facts.unavailable.setdefault("kubernetes", "no Kubernetes connection")
         return gathered, scope_of([])
+    try:
+        ctx.kube.server_version()
+    except ToolError as exc:
+        raise SourceFailed(f"the Kubernetes API of {ctx.cluster_name} cannot be read: {exc}") from exc
     for kind in CLUSTER_KINDS:
         facts.objects[kind] = _list(ctx, gathered, kind)
     small = is_small_cluster(ctx)
@@ -111,6 +117,15 @@ def gather(ctx: ToolContext, scope_of: Any, namespace: str | None = None) -> tup
         gathered.inventory = inventory_of(facts.objects)
         scope = scope_of(gathered.inventory)
         namespaces = _scope_namespaces(scope, namespace, facts)
+        if namespaces == ["kube-system"] and scope.whole_cluster and namespace is None:
+            namespaces = _review_namespaces(ctx, gathered)
+        if len(namespaces) > MAX_SCOPE_NAMESPACES:
+            gathered.notes.append(
+                f"The question matches objects in {len(namespaces)} namespaces; read the first "
+                f"{MAX_SCOPE_NAMESPACES} only: name the namespace to narrow it."
+            )
+            namespaces = [ns for ns in namespaces if ns != "kube-system"][: MAX_SCOPE_NAMESPACES - 1]
+            namespaces.append("kube-system")
         for ns in namespaces:
             ctx.progress(f"reading objects and events in {ns}")
             for kind in NAMESPACED_KINDS:
@@ -142,6 +157,33 @@ def _scope_namespaces(scope: Scope, namespace: str | None, facts: Facts) -> list
     return found
 
 
+def _troubled(pod: dict[str, Any]) -> bool:
+    status = pod.get("status") or {}
+    if status.get("phase") not in ("Running", "Succeeded"):
+        return True
+    statuses = (status.get("initContainerStatuses") or []) + (status.get("containerStatuses") or [])
+    return status.get("phase") == "Running" and any(not cs.get("ready", False) for cs in statuses)
+
+
+def _review_namespaces(ctx: ToolContext, gathered: Gathered) -> list[str]:
+    """A whole-cluster review on a big cluster whose workload statuses show no trouble: one streamed pass
+    over every pod (only counts are kept) finds the namespaces with pods not running or not ready, the
+    most troubled first; kube-system always comes along."""
+    ctx.progress("scanning every pod for trouble")
+    counts: dict[str, int] = {}
+    try:
+        for page in ctx.kube.iter_pages("Pod", page_size=1000):
+            gathered.reads += 1
+            for pod in page:
+                if _troubled(pod):
+                    ns = _meta(pod).get("namespace") or ""
+                    counts[ns] = counts.get(ns, 0) + 1
+    except ToolError as exc:
+        gathered.notes.append(f"could not scan all pods: {exc}")
+    found = sorted((ns for ns in counts if ns and ns != "kube-system"), key=lambda ns: (-counts[ns], ns))
+    return [*found, "kube-system"]
+
+
 def _unhealthy_namespaces(facts: Facts) -> list[str]:
     found: list[str] = []
     for kind in ("Deployment", "StatefulSet"):
@@ -151,7 +193,7 @@ def _unhealthy_namespaces(facts: Facts) -> list[str]:
             ns = _meta(obj).get("namespace")
             if ns and ready < want and ns not in found:
                 found.append(ns)
-    return found[:20]
+    return found
 
 
 # ---- logs -------------------------------------------------------------------------------------------

@@ -101,3 +101,21 @@ def test_text_output_answers_first_then_evidence_then_commands():
     assert out.index("payments") < out.index("[e1]") < out.index("Next steps:")
     assert "STRIPE_API_KEY" in out  # the reason is only in the previous container's log
     assert "kubectl" in out.split("Next steps:")[1]
+
+
+def test_unreachable_cluster_exits_3_with_one_line(tmp_path: Path):
+    import socket
+
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text(
+        "apiVersion: v1\nkind: Config\ncurrent-context: gone\n"
+        f"clusters: [{{name: gone, cluster: {{server: 'http://127.0.0.1:{port}'}}}}]\n"
+        "contexts: [{name: gone, context: {cluster: gone, user: u}}]\nusers: [{name: u, user: {}}]\n"
+    )
+    result = run("ask", "why is checkout failing?", "--kubeconfig", str(kubeconfig))
+    assert result.returncode == 3, result.stderr
+    assert result.stdout == ""
+    assert "cannot be read" in result.stderr.strip().splitlines()[-1]

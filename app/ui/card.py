@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app.diagnosis import Category, Diagnosis, Evidence, Finding, NextStep
-from app.ui.charts import has_series, metric_chart
+from app.ui.charts import draw, has_series
 from app.ui.safe import md, md_line
 from tools.base import ToolResult
 
@@ -83,7 +83,7 @@ def _finding(
         " ".join(
             [
                 badge(finding.category.value, category_color(finding.category)),
-                badge(f"fix: {finding.resource}", "primary"),
+                badge(f"fix: {finding.resource}", "gray"),
                 badge(f"confidence {finding.confidence:.0%}", confidence_color(finding.confidence)),
             ]
         )
@@ -99,11 +99,9 @@ def _finding(
             st.caption(md_line(f"{item.id} · {item.source} · {item.tool} {args_text(item.args)}"))
             st.code(item.excerpt, language=None, wrap_lines=True)
             result = results.get(item.id)
-            if result is not None and item.id not in charted and has_series(result.data):
-                chart = metric_chart(result.data, height=140)
-                if chart is not None:
-                    charted.add(item.id)
-                    st.altair_chart(chart, width="stretch", key=f"card-chart-{key}-{item.id}")
+            drawable = result is not None and item.id not in charted and has_series(result.data)
+            if drawable and draw(result.data, key=f"card-chart-{key}-{item.id}", height=140):
+                charted.add(item.id)
 
 
 def args_text(args: dict[str, object]) -> str:

@@ -12,6 +12,7 @@ from typing import Any
 
 import altair as alt
 import pandas as pd
+import streamlit as st
 
 MAX_SERIES = 6
 LABEL_LIMIT = 40
@@ -105,6 +106,23 @@ def metric_chart(data: dict[str, Any], height: int = 160) -> alt.LayerChart | al
     return chart.properties(
         height=height, title=_title(data), autosize=alt.AutoSizeParams(type="fit-x", contains="padding")
     )
+
+
+@st.cache_data(max_entries=512, show_spinner=False)
+def chart_spec(data: dict[str, Any], height: int = 160) -> dict[str, Any] | None:
+    """The Vega-Lite spec of :func:`metric_chart`, built once per result: every rerun of the page redraws
+    the whole conversation, and building a chart costs ~50 ms."""
+    chart = metric_chart(data, height)
+    return None if chart is None else chart.to_dict()
+
+
+def draw(data: dict[str, Any], key: str, height: int = 160) -> bool:
+    """Draw the chart of a range result; False when it has nothing to draw."""
+    spec = chart_spec(data, height)
+    if spec is None:
+        return False
+    st.vega_lite_chart(spec, width="stretch", key=key)
+    return True
 
 
 def _title(data: dict[str, Any]) -> alt.TitleParams:

@@ -12,7 +12,7 @@ import streamlit as st
 
 from app.diagnosis import Diagnosis
 from app.ui.card import args_text
-from app.ui.charts import has_series, metric_chart
+from app.ui.charts import draw, has_series
 from app.ui.safe import md_line
 from tools.base import ToolResult
 
@@ -53,9 +53,7 @@ def _result(result: ToolResult, excerpt: str | None, key: str) -> None:
         st.markdown(":orange-badge[cited lines]")
         st.code(excerpt, language=None, wrap_lines=True)
     if result.source == "prometheus" and has_series(result.data):
-        chart = metric_chart(result.data)
-        if chart is not None:
-            st.altair_chart(chart, width="stretch", key=f"chart-{key}")
+        draw(result.data, key=f"chart-{key}")
     if result.source == "flows":
         for name, frame in flow_tables(result.data):
             st.caption(md_line(name))

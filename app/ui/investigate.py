@@ -20,11 +20,16 @@ from app.engine import BadQuestion, Session, ask, check_question
 from app.evidence import Ledger
 from app.ui.safe import md, md_line
 from app.ui.state import Turn
-from tools.base import ToolError
+from tools.base import ToolError, ToolResult
 
 log = logging.getLogger(__name__)
 
-SOURCE_NAMES = {"kubernetes": "Kubernetes", "prometheus": "Prometheus", "flows": "Network flows"}
+SOURCE_NAMES = {
+    "kubernetes": "Kubernetes",
+    "prometheus": "Prometheus",
+    "flows": "Network flows",
+    "logs": "Logs",
+}
 
 
 def investigate(session: Session, question: str, namespace: str | None, conversation: Any) -> Turn:
@@ -63,7 +68,7 @@ def investigate(session: Session, question: str, namespace: str | None, conversa
         if turn.diagnosis is not None and not live.saw_tools:
             for result in turn.results.values():
                 live.step(describe_call(result.tool, result.args))
-        turn.warnings.extend(unavailable_warnings(session))
+        turn.warnings.extend(unavailable_warnings(session) + failure_warnings(turn.results))
         status.update(label=status_label(turn), state="error" if turn.error else "complete", expanded=False)
     return turn
 
@@ -76,8 +81,21 @@ def status_label(turn: Turn) -> str:
 
 def unavailable_warnings(session: Session) -> list[str]:
     return [
-        f"{SOURCE_NAMES.get(name, name)} could not be read ({reason}); this answer does not use it."
+        f"Answered without {SOURCE_NAMES.get(name, name)}: {reason}."
         for name, reason in sorted(session.ctx.unavailable.items())
+    ]
+
+
+def failure_warnings(results: dict[str, ToolResult]) -> list[str]:
+    """One line per data source whose tool calls failed during the question (a source that went down)."""
+    failed: dict[str, list[ToolResult]] = {}
+    for result in results.values():
+        if result.error:
+            failed.setdefault(result.source, []).append(result)
+    return [
+        f"{len(items)} {SOURCE_NAMES.get(source, source)} tool call(s) failed; the first: "
+        f"{items[0].tool}: {items[0].error}"
+        for source, items in failed.items()
     ]
 
 

@@ -35,12 +35,16 @@ def stop_sessions() -> Iterator[None]:
 
 @pytest.fixture
 def page(monkeypatch: pytest.MonkeyPatch) -> Callable[..., AppTest]:
-    """``page(snapshot=DIR, **env)`` -> an AppTest of the page, its settings read from that environment."""
+    """``page(snapshot=DIR or None, **env)`` -> an AppTest of the page, its settings read from that
+    environment (``snapshot=None``: a live cluster from the kubeconfig)."""
 
-    def make(snapshot: Path = SHOP_SNAPSHOT, **env: str) -> AppTest:
+    def make(snapshot: Path | None = SHOP_SNAPSHOT, **env: str) -> AppTest:
         for name in MODEL_ENV:
             monkeypatch.delenv(name, raising=False)
-        monkeypatch.setenv("KUBEWHY_SNAPSHOT", str(snapshot))
+        if snapshot is None:
+            monkeypatch.delenv("KUBEWHY_SNAPSHOT", raising=False)
+        else:
+            monkeypatch.setenv("KUBEWHY_SNAPSHOT", str(snapshot))
         monkeypatch.setenv("KUBEWHY_LLM", "none")
         for name, value in env.items():
             monkeypatch.setenv(name, value)

@@ -9,6 +9,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Status
 
+from app.demo import SHOP_SNAPSHOT
+from app.ui import runtime
 from app.ui.safe import md
 
 from .helpers import contains, plain, texts
@@ -111,9 +113,7 @@ def test_a_source_that_is_down_shows_its_reason(page, no_metrics_snapshot):
 
     ask(at, CHECKOUT)
     warnings = [plain(w.value) for w in at.chat_message[1].warning]
-    assert warnings == [
-        "Prometheus could not be read (the snapshot has no metrics/*.om files); this answer does not use it."
-    ]
+    assert warnings == ["Answered without Prometheus: the snapshot has no metrics/*.om files."]
     # the flows still show the culprit
     assert contains(at.chat_message[1], "fix: NetworkPolicy data/postgres-allow-catalog")
 
@@ -148,3 +148,32 @@ def test_the_other_pages_render(view, title):
     at.run()
     assert not at.exception
     assert at.title[0].value == title
+
+
+def test_a_live_cluster_lists_its_contexts_and_says_why_metrics_and_flows_are_missing(page):
+    """Live mode through a kubeconfig: the demo snapshot served as a real API server stands in for a cluster,
+    with no Prometheus URL and no Hubble Relay configured."""
+    from tools.snapshot.server import start_snapshot_server
+
+    server = start_snapshot_server(SHOP_SNAPSHOT)
+    try:
+        at = page(snapshot=None, KUBEWHY_KUBECONFIG=str(server.kubeconfig_path))
+        at.run()
+        assert not at.exception
+        [context] = at.sidebar.selectbox(key="kubewhy_context").options
+        assert at.sidebar.selectbox(key="kubewhy_context").value == context
+        sidebar = texts(at.sidebar)
+        assert "**shop-prod** · live cluster" in sidebar
+        assert "KUBEWHY_PROMETHEUS_URL is not set" in sidebar
+        assert "KUBEWHY_HUBBLE_ADDRESS is not set" in sidebar
+
+        ask(at, PAYMENTS)
+        answer = at.chat_message[1]
+        assert contains(answer, "fix: Deployment shop/payments")  # logs and objects are enough here
+        assert [plain(w.value) for w in answer.warning] == [
+            "Answered without Network flows: KUBEWHY_HUBBLE_ADDRESS is not set.",
+            "Answered without Prometheus: KUBEWHY_PROMETHEUS_URL is not set.",
+        ]
+    finally:
+        runtime.close_all_sessions()
+        server.stop()

@@ -7,6 +7,7 @@ import os
 import shutil
 import socket
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -37,31 +38,49 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def pg_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    root = tmp_path_factory.mktemp("pg")
-    if os.geteuid() == 0:
-        shutil.chown(root, "nobody")
-        os.chmod(root, 0o755)
-        for parent in Path(root).parents:
-            if parent == Path("/tmp") or parent == Path("/"):
-                break
-            os.chmod(parent, os.stat(parent).st_mode | 0o005)
-    data, port = root / "data", _free_port()
-    run = {"check": True, "capture_output": True, "timeout": 60}
-    subprocess.run(
-        _as_postgres_user(["initdb", "-D", str(data), "-A", "trust", "-U", "kubewhy", "--no-sync"]), **run
-    )
-    options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off"
-    subprocess.run(
-        _as_postgres_user(["pg_ctl", "-D", str(data), "-o", options, "-w", "-l", str(root / "log"), "start"]),
-        **run,
-    )
+def pg_url() -> Iterator[str]:
+    # A private folder outside pytest's basetemp (which concurrent pytest runs may prune), readable by the
+    # unprivileged user the server runs as.
+    root = Path(tempfile.mkdtemp(prefix="kubewhy-pg-"))
     try:
-        yield f"postgresql+psycopg://kubewhy@127.0.0.1:{port}/postgres"
-    finally:
-        subprocess.run(
-            _as_postgres_user(["pg_ctl", "-D", str(data), "-m", "immediate", "stop"]), capture_output=True
+        if os.geteuid() == 0:
+            shutil.chown(root, "nobody")
+        data = root / "data"
+        init = subprocess.run(
+            _as_postgres_user(["initdb", "-D", str(data), "-A", "trust", "-U", "kubewhy", "--no-sync"]),
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
+        assert init.returncode == 0, f"initdb failed: {init.stderr}"
+        port = _start(root, data)
+        try:
+            yield f"postgresql+psycopg://kubewhy@127.0.0.1:{port}/postgres"
+        finally:
+            subprocess.run(
+                _as_postgres_user(["pg_ctl", "-D", str(data), "-m", "immediate", "stop"]), capture_output=True
+            )
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _start(root: Path, data: Path) -> int:
+    """Start the server on a free port (again on another one if that port was taken meanwhile)."""
+    log = root / "log"
+    for _attempt in range(3):
+        port = _free_port()
+        options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off"
+        started = subprocess.run(
+            _as_postgres_user(
+                ["pg_ctl", "-D", str(data), "-o", options, "-w", "-t", "60", "-l", str(log), "start"]
+            ),
+            capture_output=True,
+            text=True,
+        )
+        if started.returncode == 0:
+            return port
+    tail = log.read_text()[-2000:] if log.exists() else ""
+    raise RuntimeError(f"PostgreSQL did not start: {started.stderr}\n{tail}")
 
 
 def test_history_on_postgresql(pg_url: str) -> None:

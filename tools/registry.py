@@ -29,6 +29,7 @@ class ToolSpec:
 
 
 _TOOLS: dict[str, ToolSpec] = {}
+MAX_ERROR_CHARS = 2000  # an error may quote a hostile argument: bound what it echoes
 
 
 def tool(name: str, source: Source, params: type[ToolParams]) -> Callable[[ToolFunction], ToolFunction]:
@@ -82,7 +83,10 @@ def call_tool(ctx: ToolContext, name: str, args: dict[str, Any] | None = None) -
     try:
         spec = get_tool(name)
     except ToolError as exc:
-        return ToolResult(tool=name, args=args, source="kubernetes", text=f"error: {exc}", error=str(exc))
+        message = _bounded(str(exc))
+        return ToolResult(
+            tool=name[:200], args=args, source="kubernetes", text=f"error: {message}", error=message
+        )
     if spec.source in ctx.unavailable:
         reason = f"{spec.source} is unavailable: {ctx.unavailable[spec.source]}"
         return ToolResult(tool=name, args=args, source=spec.source, text=f"error: {reason}", error=reason)
@@ -92,17 +96,18 @@ def call_tool(ctx: ToolContext, name: str, args: dict[str, Any] | None = None) -
         problems = "; ".join(
             f"{'.'.join(str(p) for p in err['loc']) or 'arguments'}: {err['msg']}" for err in exc.errors()
         )
-        message = f"invalid arguments for {name}: {problems}"
+        message = _bounded(f"invalid arguments for {name}: {problems}")
         return ToolResult(tool=name, args=args, source=spec.source, text=f"error: {message}", error=message)
     try:
         output = spec.function(ctx, params)
     except ToolError as exc:
+        message = _bounded(str(exc))
         return ToolResult(
             tool=name,
             args=args,
             source=spec.source,
-            text=f"error: {exc}",
-            error=str(exc),
+            text=f"error: {message}",
+            error=message,
             duration_s=time.perf_counter() - started,
         )
     return ToolResult(
@@ -114,3 +119,9 @@ def call_tool(ctx: ToolContext, name: str, args: dict[str, Any] | None = None) -
         truncated=output.truncated,
         duration_s=time.perf_counter() - started,
     )
+
+
+def _bounded(message: str) -> str:
+    if len(message) <= MAX_ERROR_CHARS:
+        return message
+    return message[: MAX_ERROR_CHARS - 40] + f" ... ({len(message) - MAX_ERROR_CHARS + 40:,} characters cut)"

@@ -266,6 +266,8 @@ class KubeAccess:
 
     def get_object(self, kind: str, name: str, namespace: str | None = None) -> dict[str, Any]:
         info = self.resolve_kind(kind)
+        if not name:  # an empty name would read the whole list instead of one object
+            raise KubeError(f"give the name of the {info.kind} to read")
         if info.namespaced and not namespace:
             raise KubeError(f"{info.kind} is namespaced: give a namespace for {name!r}")
         where = f" in {namespace}" if info.namespaced else ""

@@ -104,10 +104,15 @@ def snapshot_check(
 
 
 def main() -> None:
+    from app.settings import ConfigError
+
     try:
         app()
     except KeyboardInterrupt:
         sys.exit(130)
+    except ConfigError as exc:
+        typer.echo(f"kubewhy: {exc}", err=True)
+        sys.exit(EXIT_BAD_INPUT)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
+import yaml
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import (
     BaseSettings,
@@ -19,9 +20,15 @@ from pydantic_settings import (
 )
 
 
+class ConfigError(ValueError):
+    """The configuration cannot be used (a missing config file, a value of the wrong type)."""
+
+
 def _config_file() -> Path | None:
     explicit = os.environ.get("KUBEWHY_CONFIG")
     if explicit:
+        if not Path(explicit).is_file():
+            raise ConfigError(f"KUBEWHY_CONFIG={explicit}: no such file")
         return Path(explicit)
     default = Path("kubewhy.yaml")
     return default if default.is_file() else None
@@ -102,7 +109,17 @@ class Settings(BaseSettings):
     @classmethod
     def load(cls, **overrides: object) -> Settings:
         """Read the environment and config file once; explicit overrides (CLI flags) win."""
-        return cls(**{k: v for k, v in overrides.items() if v is not None})
+        from pydantic import ValidationError
+
+        try:
+            return cls(**{k: v for k, v in overrides.items() if v is not None})
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+            )
+            raise ConfigError(f"invalid configuration: {problems}") from None
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"KUBEWHY_CONFIG: the config file does not parse: {exc}") from None
 
     @property
     def model_configured(self) -> bool:

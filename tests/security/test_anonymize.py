@@ -9,7 +9,7 @@ import re
 from typing import Any
 
 import adversarial
-from conftest import model_settings, start_model
+from sec_support import model_settings, start_model
 
 from app.agent.anonymize import Anonymizer
 from app.agent.loop import run_agent

@@ -17,7 +17,7 @@ import kubernetes.client as k8s
 import pydantic
 import pytest
 import requests
-from conftest import model_settings, start_model
+from sec_support import model_settings, start_model
 
 from app.agent.loop import run_agent
 from app.settings import Settings

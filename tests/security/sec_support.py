@@ -1,0 +1,60 @@
+"""Shared helpers of the adversarial suite (a module of its own: `conftest` names clash across folders)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from app.settings import Settings
+from tests.agent.scripted_server import ScriptedModel
+from tools.base import ToolContext
+from tools.kubernetes.access import KubeAccess
+from tools.snapshot.server import SnapshotServer
+
+
+@dataclass
+class EvilCluster:
+    server: SnapshotServer
+    kube: KubeAccess
+    flows: Any
+    prometheus: Any
+    prometheus_missing: str | None
+
+    def context(self, settings: Settings | None = None) -> ToolContext:
+        ctx = ToolContext(
+            settings=settings or Settings(llm="none"),
+            kube=self.kube,
+            prometheus=self.prometheus,
+            flows=self.flows,
+            cluster_name=self.server.snapshot.meta.name,
+            fixed_now=self.server.snapshot.meta.captured_at,
+        )
+        if self.prometheus is None:
+            ctx.unavailable["prometheus"] = self.prometheus_missing or "not started"
+        return ctx
+
+
+def start_model(servers: list[ScriptedModel], script: Any) -> ScriptedModel:
+    server = ScriptedModel(script)
+    servers.append(server)
+    return server
+
+
+def model_settings(server: ScriptedModel, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "llm": "openai",
+        "model": server.model,
+        "openai_base_url": server.base_url,
+        "openai_api_key": "sk-test",
+        "max_retries": 0,
+        "request_timeout_s": 10.0,
+        "question_timeout_s": 30.0,
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+def transcript(server: ScriptedModel) -> str:
+    """Everything the model was sent, as one string (request bodies in JSON)."""
+    return "\n".join(json.dumps(request.body, ensure_ascii=False) for request in server.requests)

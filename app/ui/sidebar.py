@@ -26,7 +26,13 @@ def choose_target(config: Settings) -> runtime.Target:
             return target
         default = target.context or current
         index = contexts.index(default) if default in contexts else 0
-        chosen = st.selectbox("kubeconfig context", contexts, index=index, key=state.CONTEXT)
+        chosen = st.selectbox(
+            "kubeconfig context",
+            contexts,
+            index=index,
+            key=state.CONTEXT,
+            on_change=state.new_conversation,  # answers about another cluster would only confuse
+        )
         return runtime.Target(context=chosen, kubeconfig=config.kubeconfig)
 
 

@@ -108,3 +108,33 @@ def test_the_status_follows_the_model_and_a_follow_up_carries_the_history(page, 
     last_request = model.requests[-1].body["messages"]
     said = json.dumps(last_request)
     assert FIRST in said and "catalog is CPU-throttled by its 200m limit" in said and FOLLOW_UP in said
+
+
+def test_a_budget_hit_is_shown_as_an_error_with_the_answer(page, model):
+    def greedy(body: dict[str, Any]) -> Reply:
+        request = Request("/v1/chat/completions", {}, body)
+        if not request.tool_messages():
+            return Reply(
+                tool_calls=[("k8s_events", {"namespace": "shop"}), ("k8s_events", {"namespace": "data"})]
+            )
+        return Reply(tool_calls=[("final_answer", {"summary": "Stopped early; nothing conclusive yet."})])
+
+    greedy_model = ScriptedModel(greedy)
+    try:
+        at = page(
+            KUBEWHY_LLM="openai",
+            KUBEWHY_MODEL=greedy_model.model,
+            OPENAI_BASE_URL=greedy_model.base_url,
+            OPENAI_API_KEY="sk-test",
+            KUBEWHY_MAX_RETRIES="0",
+            KUBEWHY_MAX_TOOL_CALLS="1",
+        )
+        at.run()
+        at.chat_input[0].set_value(FIRST).run()
+        assert not at.exception
+        answer = at.chat_message[1]
+        live, kept = [plain(e.value) for e in answer.error]  # in the status as it happens, then the answer's
+        assert kept.startswith("Budget reached (tool_calls): ") and kept.endswith(f"{live}.")
+        assert contains(answer, "Stopped early; nothing conclusive yet.")  # the answer is still given
+    finally:
+        greedy_model.stop()

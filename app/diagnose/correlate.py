@@ -87,7 +87,10 @@ def relevance(candidate: Candidate, scope: Scope) -> float:
         elif ref.namespace and ref.namespace in scope.namespaces:
             score = max(score, 1.5)
     if candidate.category in scope.hinted:
-        score += 0.75 if scope.targets else 0.5
+        # The kind of trouble described ("crashing", "pending") weighs as much as a severity step and
+        # a confidence gap together: a NotReady node hosting one pod of the namespace does not answer
+        # "why are pods crashing in it?" better than the crash loops do.
+        score += 1.0
     return score
 
 

@@ -45,6 +45,8 @@ def diagnose(
     run = run_analyzers_with_errors(facts)
     ranked = correlate(run.candidates, scope)
     ranked = _in_scope(ranked, scope)
+    if not scope.targets and not scope.hinted:  # a health review: show each kind of trouble
+        ranked = _review_mix(ranked)
     live = [c for c in ranked if c.severity > 0][:MAX_FINDINGS]
 
     ctx.progress("confirming the findings with the tools")
@@ -94,6 +96,20 @@ def _in_scope(ranked: list[Candidate], scope: Scope) -> list[Candidate]:
     related = [c for c in ranked if relevance(c, scope) >= 1.5]
     others = [c for c in ranked if c not in related and c.severity >= 3]
     return related + others[:2] if related else ranked
+
+
+def _review_mix(ranked: list[Candidate], per_category: int = 2) -> list[Candidate]:
+    """A health review (no object named) should show the different kinds of trouble, not five NotReady
+    nodes: at most ``per_category`` findings of one category come before every other category had its
+    turn; rank order is kept otherwise."""
+    first: list[Candidate] = []
+    later: list[Candidate] = []
+    seen: dict[str, int] = {}
+    for candidate in ranked:
+        count = seen.get(candidate.category.value, 0)
+        (first if count < per_category else later).append(candidate)
+        seen[candidate.category.value] = count + 1
+    return first + later
 
 
 def _explanation(candidate: Candidate) -> str:

@@ -8,6 +8,7 @@ excerpt is text a tool really returned. On a big cluster only the namespaces in 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -74,8 +75,21 @@ def inventory_of(objects: dict[str, list[dict[str, Any]]]) -> list[NamedObject]:
     names = [NamedObject("Namespace", None, _meta(ns).get("name", "")) for ns in objects.get("Namespace", [])]
     for kind in (*INVENTORY_KINDS, "Node", "PersistentVolumeClaim"):
         for obj in objects.get(kind, []):
-            names.append(NamedObject(kind, _meta(obj).get("namespace"), _meta(obj).get("name", "")))
+            names.append(
+                NamedObject(
+                    kind,
+                    _meta(obj).get("namespace"),
+                    _meta(obj).get("name", ""),
+                    _hosts(obj) if kind == "Ingress" else (),
+                )
+            )
     return names
+
+
+def _hosts(obj: dict[str, Any]) -> tuple[str, ...]:
+    """The host names an Ingress serves: people ask about "shop.example.com", not about Ingress shop."""
+    rules = (obj.get("spec") or {}).get("rules") or []
+    return tuple(sorted({rule["host"] for rule in rules if rule.get("host")}))
 
 
 def is_small_cluster(ctx: ToolContext) -> bool:
@@ -116,31 +130,79 @@ def gather(ctx: ToolContext, scope_of: Any, namespace: str | None = None) -> tup
             facts.objects[kind] = _list(ctx, gathered, kind)
         gathered.inventory = inventory_of(facts.objects)
         scope = scope_of(gathered.inventory)
-        namespaces = _scope_namespaces(scope, namespace, facts)
-        if namespaces == ["kube-system"] and scope.whole_cluster and namespace is None:
-            namespaces = _review_namespaces(ctx, gathered)
+        if scope.whole_cluster and namespace is None:
+            namespaces = _review_namespaces(ctx, gathered, _unhealthy_namespaces(facts))
+        else:
+            namespaces = _scope_namespaces(scope, namespace, facts)
         if len(namespaces) > MAX_SCOPE_NAMESPACES:
+            what = "have pods in trouble" if scope.whole_cluster else "hold objects the question names"
             gathered.notes.append(
-                f"The question matches objects in {len(namespaces)} namespaces; read the first "
-                f"{MAX_SCOPE_NAMESPACES} only: name the namespace to narrow it."
+                f"{len(namespaces)} namespaces {what}; read the first {MAX_SCOPE_NAMESPACES} only: "
+                "name the namespace to narrow the question."
             )
             namespaces = [ns for ns in namespaces if ns != "kube-system"][: MAX_SCOPE_NAMESPACES - 1]
             namespaces.append("kube-system")
-        for ns in namespaces:
-            ctx.progress(f"reading objects and events in {ns}")
-            for kind in NAMESPACED_KINDS:
-                if kind in INVENTORY_KINDS:
-                    continue
-                facts.objects.setdefault(kind, []).extend(_list(ctx, gathered, kind, ns))
-            facts.events.extend(_list(ctx, gathered, "Event", ns))
-        if namespaces:
-            keep = set(namespaces)
-            for kind in INVENTORY_KINDS:
-                facts.objects[kind] = [o for o in facts.objects[kind] if _meta(o).get("namespace") in keep]
+        _read_namespaces(ctx, gathered, namespaces)
+        _read_logs(ctx, gathered, scope)
+        _read_flows(ctx, gathered)
+        linked = linked_namespaces(facts, namespaces)
+        _read_namespaces(ctx, gathered, linked)
+        keep = set(namespaces) | set(linked)
+        for kind in INVENTORY_KINDS:
+            facts.objects[kind] = [o for o in facts.objects[kind] if _meta(o).get("namespace") in keep]
+        _read_metrics(ctx, gathered)
+        return gathered, scope
     _read_logs(ctx, gathered, scope)
     _read_metrics(ctx, gathered)
     _read_flows(ctx, gathered)
     return gathered, scope
+
+
+def _read_namespaces(ctx: ToolContext, gathered: Gathered, namespaces: list[str]) -> None:
+    facts = gathered.facts
+    for ns in namespaces:
+        ctx.progress(f"reading objects and events in {ns}")
+        for kind in NAMESPACED_KINDS:
+            if kind in INVENTORY_KINDS:
+                continue
+            facts.objects.setdefault(kind, []).extend(_list(ctx, gathered, kind, ns))
+        facts.events.extend(_list(ctx, gathered, "Event", ns))
+
+
+MAX_LINKED_NAMESPACES = 5
+_IP_PORT = re.compile(r"\b(\d{1,3}(?:\.\d{1,3}){3}):\d{1,5}\b")
+_FORBIDDEN_IN = re.compile(r'is forbidden: .*? in the namespace \\?"([a-z0-9-]+)\\?"')
+_SERVICE_HOST = re.compile(r"\b([a-z0-9-]+)\.([a-z0-9-]+)\.svc(?:\.cluster\.local)?\b")
+
+
+def linked_namespaces(facts: Facts, namespaces: list[str]) -> list[str]:
+    """Namespaces outside the scope that its trouble points at: the other end of a dropped or failing flow
+    of a scoped pod, and the Services (by ClusterIP or DNS name) its logs fail to reach. A cause chain
+    crosses namespaces (checkout in shop times out -> drops at data/postgres -> a policy in data)."""
+    inside = set(namespaces)
+    found: list[str] = []
+
+    def add(ns: str | None) -> None:
+        if ns and ns not in inside and ns not in found:
+            found.append(ns)
+
+    for flow in facts.flows:
+        ends = [(flow.get(side) or {}).get("namespace") for side in ("source", "destination")]
+        if any(ns in inside for ns in ends):
+            for ns in ends:
+                add(ns)
+    by_ip = {
+        (svc.get("spec") or {}).get("clusterIP"): _meta(svc).get("namespace")
+        for svc in facts.of_kind("Service")
+    }
+    known = {_meta(ns).get("name") for ns in facts.of_kind("Namespace")}
+    for text in facts.logs.values():
+        for ip in _IP_PORT.findall(text):
+            add(by_ip.get(ip))
+        for ns in [ns for _, ns in _SERVICE_HOST.findall(text)] + _FORBIDDEN_IN.findall(text):
+            if ns in known:
+                add(ns)
+    return found[:MAX_LINKED_NAMESPACES]
 
 
 def _scope_namespaces(scope: Scope, namespace: str | None, facts: Facts) -> list[str]:
@@ -150,8 +212,6 @@ def _scope_namespaces(scope: Scope, namespace: str | None, facts: Facts) -> list
     for target in scope.targets:
         if target.namespace and target.namespace not in found:
             found.append(target.namespace)
-    if not found:  # a whole-cluster review on a big cluster: the namespaces with unhealthy workloads
-        found = _unhealthy_namespaces(facts)
     if "kube-system" not in found:
         found.append("kube-system")
     return found
@@ -165,12 +225,13 @@ def _troubled(pod: dict[str, Any]) -> bool:
     return status.get("phase") == "Running" and any(not cs.get("ready", False) for cs in statuses)
 
 
-def _review_namespaces(ctx: ToolContext, gathered: Gathered) -> list[str]:
-    """A whole-cluster review on a big cluster whose workload statuses show no trouble: one streamed pass
-    over every pod (only counts are kept) finds the namespaces with pods not running or not ready, the
-    most troubled first; kube-system always comes along."""
+def _review_namespaces(ctx: ToolContext, gathered: Gathered, unhealthy: list[str]) -> list[str]:
+    """A whole-cluster review on a big cluster: one streamed pass over every pod (only counts are kept)
+    finds the namespaces with pods not running or not ready (bare pods and DaemonSets included), the most
+    troubled first, next to those whose Deployments/StatefulSets report missing replicas; kube-system
+    always comes along."""
     ctx.progress("scanning every pod for trouble")
-    counts: dict[str, int] = {}
+    counts: dict[str, int] = dict.fromkeys(unhealthy, 1)
     try:
         for page in ctx.kube.iter_pages("Pod", page_size=1000):
             gathered.reads += 1

@@ -163,6 +163,7 @@ class NamedObject:
     kind: str  # Namespace, Deployment, StatefulSet, DaemonSet, Service, Ingress, Pod, Node, ...
     namespace: str | None
     name: str
+    aliases: tuple[str, ...] = field(default=(), compare=False)  # other names it answers to (Ingress hosts)
 
 
 @dataclass
@@ -231,6 +232,8 @@ def route(question: str, inventory: list[NamedObject], now: datetime) -> Scope:
     for obj in inventory:
         for stem in _name_stems(obj.name.lower()):
             by_stem.setdefault(stem, []).append(obj)
+        for alias in obj.aliases:
+            by_stem.setdefault(alias.lower(), []).append(obj)
 
     for word in words:
         for stem_word in {word, _singular(word)}:
@@ -272,9 +275,29 @@ def route(question: str, inventory: list[NamedObject], now: datetime) -> Scope:
             elif word in _explicit_names(question):
                 scope.unknown.append((word, difflib.get_close_matches(word, known, n=3, cutoff=0.5)))
 
+    scope.targets = _in_named_namespaces(scope.targets, scope.namespaces)
     if not scope.namespaces and not scope.targets:
         scope.whole_cluster = True
     return scope
+
+
+def _in_named_namespaces(targets: list[NamedObject], namespaces: list[str]) -> list[NamedObject]:
+    """A name found in several namespaces ("svc-13 in ns-042") means the one in the namespace the question
+    names, when there is one there; names found in one namespace only are kept wherever they are."""
+    if not namespaces:
+        return targets
+    by_name: dict[str, list[NamedObject]] = {}
+    for target in targets:
+        by_name.setdefault(target.name, []).append(target)
+    kept = []
+    for target in targets:
+        same_name = by_name[target.name]
+        spread = {t.namespace for t in same_name if t.namespace}
+        named_here = [t for t in same_name if t.namespace in namespaces]
+        if len(spread) > 1 and named_here and target.namespace not in namespaces:
+            continue
+        kept.append(target)
+    return kept
 
 
 def _explicit_names(question: str) -> set[str]:

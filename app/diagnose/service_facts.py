@@ -31,11 +31,33 @@ def routes_to_pods(service: dict[str, Any]) -> bool:
     return bool(spec.get("selector")) and spec.get("type") != "ExternalName"
 
 
+_LABEL_INDEX: list[tuple[Facts, dict[tuple[str, str, str], list[dict[str, Any]]]]] = []
+
+
+def _pods_labelled(facts: Facts, namespace: str | None, key: str, value: str) -> list[dict[str, Any]]:
+    """Pods of a namespace carrying label key=value, through an index built once per Facts (a big
+    namespace has hundreds of Services and thousands of pods). One (facts, index) pair is cached and
+    replaced as a whole, so concurrent analyses never mix indexes."""
+    cached = _LABEL_INDEX[0] if _LABEL_INDEX else None
+    if cached is None or cached[0] is not facts:
+        index: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+        for pod in facts.of_kind("Pod"):
+            pod_namespace = namespace_of(pod) or ""
+            for label_key, label_value in labels_of(pod).items():
+                index.setdefault((pod_namespace, label_key, str(label_value)), []).append(pod)
+        cached = (facts, index)
+        _LABEL_INDEX[:] = [cached]
+    return cached[1].get((namespace or "", key, str(value)), [])
+
+
 def selected_pods(facts: Facts, service: dict[str, Any]) -> list[dict[str, Any]]:
     selector = service_selector(service)
+    if not selector:
+        return []
+    key, value = min(selector.items())
     return [
         pod
-        for pod in facts.of_kind("Pod", namespace_of(service))
+        for pod in _pods_labelled(facts, namespace_of(service), key, value)
         if map_selector_matches(selector, labels_of(pod))
         and (pod.get("status") or {}).get("phase") not in ("Succeeded", "Failed")
     ]

@@ -85,3 +85,18 @@ def test_a_warning_on_a_dependency_does_not_swallow_the_crash():
     throttled = cand(Category.CPUThrottling, postgres, severity=1)
     ranked = correlate([crash, throttled], route("why does checkout keep crashing?", INVENTORY, NOW))
     assert ranked[0].category == Category.AppCrash
+
+
+def test_the_trouble_described_outranks_a_louder_problem_that_only_touches_the_namespace():
+    """'why are pods crashing in shop?': a NotReady node hosting one shop pod is not the answer."""
+    inventory = [*INVENTORY, NamedObject("Node", None, "worker-7")]
+    node = cand(
+        Category.NodeNotReady,
+        ref("Node", None, "worker-7"),
+        affected=[ref("Pod", "shop", "catalog-1")],
+        severity=3,
+        confidence=0.9,
+    )
+    crash = cand(Category.AppCrash, ref("Deployment", "shop", "checkout"), severity=2, confidence=0.6)
+    ranked = correlate([node, crash], route("why are pods crashing in shop?", inventory, NOW))
+    assert ranked[0].category == Category.AppCrash

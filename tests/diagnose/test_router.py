@@ -60,3 +60,23 @@ def test_time_expressions(question, expected):
 
 def test_whole_cluster_question():
     assert route("anything wrong with the cluster?", INVENTORY, NOW).whole_cluster
+
+
+def test_a_name_in_many_namespaces_means_the_one_in_the_namespace_named():
+    inventory = [
+        *INVENTORY,
+        NamedObject("Namespace", None, "staging"),
+        NamedObject("Deployment", "staging", "checkout"),
+    ]
+    scope = route("checkout in staging can't reach postgres", inventory, NOW)
+    assert scope.namespaces == ["staging"]
+    assert {(t.namespace, t.name) for t in scope.targets} == {("staging", "checkout"), ("data", "postgres")}
+    both = route("why is checkout failing?", inventory, NOW)
+    assert {t.namespace for t in both.targets} == {"shop", "staging"}
+
+
+def test_an_ingress_host_names_its_ingress():
+    inventory = [*INVENTORY, NamedObject("Ingress", "shop", "storefront", ("shop.example.com",))]
+    scope = route("browsers say the shop.example.com cert is expired", inventory, NOW)
+    assert [(t.kind, t.namespace, t.name) for t in scope.targets] == [("Ingress", "shop", "storefront")]
+    assert not scope.whole_cluster

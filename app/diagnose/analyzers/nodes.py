@@ -27,8 +27,17 @@ def _node_ref(node: dict[str, Any]) -> ResourceRef:
     return ResourceRef(kind="Node", namespace=None, name=name_of(node))
 
 
-def _pods_on(facts: Facts, node_name: str) -> list[dict[str, Any]]:
-    return [p for p in facts.of_kind("Pod") if (p.get("spec") or {}).get("nodeName") == node_name]
+PodsByNode = dict[str, list[dict[str, Any]]]
+
+
+def pods_by_node(facts: Facts) -> PodsByNode:
+    """Pods grouped by spec.nodeName, built once per analysis (a big cluster has thousands of nodes)."""
+    index: PodsByNode = {}
+    for pod in facts.of_kind("Pod"):
+        node = (pod.get("spec") or {}).get("nodeName")
+        if node:
+            index.setdefault(node, []).append(pod)
+    return index
 
 
 def _steps(node: str) -> list[NextStep]:
@@ -43,7 +52,7 @@ def _steps(node: str) -> list[NextStep]:
     ]
 
 
-def _not_ready(facts: Facts, node: dict[str, Any]) -> Candidate | None:
+def _not_ready(facts: Facts, node: dict[str, Any], by_node: PodsByNode) -> Candidate | None:
     ready = condition(node, "Ready")
     if ready is None or ready.get("status") == "True":
         return None
@@ -55,7 +64,7 @@ def _not_ready(facts: Facts, node: dict[str, Any]) -> Candidate | None:
     ]
     pods = [
         p
-        for p in _pods_on(facts, name)
+        for p in by_node.get(name, [])
         if (p.get("status") or {}).get("phase") not in ("Succeeded", "Failed")
     ]
     cites: list[Cite] = [cite_object(node, message or reason, "Node")]
@@ -97,9 +106,9 @@ def _not_ready(facts: Facts, node: dict[str, Any]) -> Candidate | None:
     )
 
 
-def _evicted(facts: Facts, node_name: str) -> list[dict[str, Any]]:
+def _evicted(facts: Facts, node_pods: list[dict[str, Any]]) -> list[dict[str, Any]]:
     found = []
-    for pod in _pods_on(facts, node_name):
+    for pod in node_pods:
         status = pod.get("status") or {}
         if status.get("reason") != "Evicted":
             continue
@@ -132,14 +141,14 @@ def _low_metric(facts: Facts, node_name: str) -> list[tuple[str, float]]:
     return low
 
 
-def _pressure(facts: Facts, node: dict[str, Any]) -> Candidate | None:
+def _pressure(facts: Facts, node: dict[str, Any], by_node: PodsByNode) -> Candidate | None:
     name = name_of(node)
     active = [
         (kind, condition(node, kind))
         for kind in PRESSURES
         if (condition(node, kind) or {}).get("status") == "True"
     ]
-    evicted = _evicted(facts, name)
+    evicted = _evicted(facts, by_node.get(name, []))
     low = _low_metric(facts, name)
     if not active and not evicted and not low:
         return None
@@ -193,12 +202,13 @@ def _pressure(facts: Facts, node: dict[str, Any]) -> Candidate | None:
 
 def analyze(facts: Facts) -> list[Candidate]:
     candidates: list[Candidate] = []
+    by_node = pods_by_node(facts)
     for node in facts.of_kind("Node"):
-        not_ready = _not_ready(facts, node)
+        not_ready = _not_ready(facts, node, by_node)
         if not_ready is not None:
             candidates.append(not_ready)
             continue  # a NotReady node's pressure conditions are stale by definition
-        pressure = _pressure(facts, node)
+        pressure = _pressure(facts, node, by_node)
         if pressure is not None:
             candidates.append(pressure)
     return candidates

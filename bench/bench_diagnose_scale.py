@@ -1,0 +1,112 @@
+"""The built-in diagnostician on a very large cluster: one namespace question and a whole-cluster review.
+
+    python bench/bench_diagnose_scale.py [--pods 100000] [--workdir DIR]
+
+Generates (once, kept in --workdir) a synthetic snapshot with bench/gen_synthetic.py (2,000 nodes, 100
+namespaces, ~3% of pods crash-looping, ~1% Pending, ~1% of nodes NotReady), opens a session on it exactly as
+`kubewhy ask --snapshot` does (the snapshot API server runs in this process), and times:
+  - a question about one namespace (target < 5 s),
+  - a whole-cluster health review (target < 60 s),
+and the process's peak memory (VmHWM; the in-process snapshot server included; target < 2 GB).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from tests.scenarios.judge import ask_with_ledger, open_snapshot  # noqa: E402
+
+NAMESPACE_QUESTIONS = [
+    "why are pods crashing in ns-042?",
+    "what's wrong in the ns-007 namespace?",
+    "svc-13 in ns-042 keeps restarting, why?",
+]
+CLUSTER_QUESTION = "health check of the whole cluster please"
+
+
+def peak_memory_mb() -> float:
+    """VmHWM of this process (peak resident set), in MiB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def ensure_snapshot(pods: int, workdir: Path) -> Path:
+    target = workdir / f"synthetic-{pods}"
+    if not (target / "snapshot.yaml").exists():
+        print(f"generating {target} ...", flush=True)
+        subprocess.run(
+            [
+                sys.executable,
+                str(ROOT / "bench" / "gen_synthetic.py"),
+                "--pods",
+                str(pods),
+                "--out",
+                str(target),
+            ],
+            check=True,
+        )
+    return target
+
+
+def ask_timed(session, question: str) -> tuple[float, object]:
+    started = time.perf_counter()
+    answer = ask_with_ledger(session, question)
+    return time.perf_counter() - started, answer.diagnosis
+
+
+def report(label: str, seconds: float, diagnosis, target: float) -> None:
+    verdict = "ok" if seconds < target else "OVER TARGET"
+    print(
+        f"{label}: {seconds:.2f} s (target < {target:.0f} s: {verdict}); "
+        f"{len(diagnosis.findings)} finding(s), {diagnosis.stats.tool_calls} tool call(s)"
+    )
+    for finding in diagnosis.findings[:3]:
+        print(f"    {finding.category.value:<22} {finding.resource}  {finding.title[:90]}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pods", type=int, default=100_000)
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/kubewhy-bench"))
+    args = parser.parse_args(argv)
+    snapshot = ensure_snapshot(args.pods, args.workdir)
+
+    started = time.perf_counter()
+    session = open_snapshot(snapshot)
+    opened = time.perf_counter() - started
+    print(
+        f"snapshot {snapshot.name}: session open (load + serve) {opened:.1f} s, "
+        f"peak memory {peak_memory_mb():.0f} MiB"
+    )
+    try:
+        timings = []
+        for question in NAMESPACE_QUESTIONS:
+            seconds, diagnosis = ask_timed(session, question)
+            timings.append(seconds)
+            report(f"namespace question {question!r}", seconds, diagnosis, 5)
+        print(f"namespace questions: median {statistics.median(timings):.2f} s, max {max(timings):.2f} s")
+        seconds, diagnosis = ask_timed(session, CLUSTER_QUESTION)
+        report(f"whole-cluster review {CLUSTER_QUESTION!r}", seconds, diagnosis, 60)
+    finally:
+        session.close()
+    peak = peak_memory_mb()
+    print(f"peak memory of the process (snapshot server included): {peak:.0f} MiB (target < 2048: "
+          f"{'ok' if peak < 2048 else 'OVER TARGET'})")  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -205,17 +205,17 @@ class ThrottleRetry(urllib3.Retry):
     the caller reports "rate limited" well within the question's time budget.
     """
 
-    MAX_RETRY_AFTER_S = 4.0
+    MAX_RETRY_AFTER_S = 2.0
     DEFAULT_BACKOFF_MAX = 2.0
 
     @classmethod
     def for_reads(cls) -> ThrottleRetry:
         return cls(
-            total=4,
+            total=3,
             connect=2,
             read=0,
             redirect=0,
-            status=3,
+            status=2,
             status_forcelist=frozenset({429}),
             allowed_methods=frozenset({"GET"}),
             backoff_factor=0.2,

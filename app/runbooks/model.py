@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from app.diagnosis import Category
 
 NAME_PATTERN = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"
+MAX_STEPS = 100  # each step is a tool call against the cluster: a runbook stays a bounded read
 IDENT_PATTERN = r"^[a-z_][a-z0-9_]{0,40}$"
 ParamType = Literal["string", "integer", "number", "boolean"]
 
@@ -93,7 +94,7 @@ class Runbook(_Strict):
     )
     params: list[Param] = Field(default_factory=list)
     match: Match = Field(default_factory=Match)
-    steps: list[Step] = Field(min_length=1)
+    steps: list[Step] = Field(min_length=1, max_length=MAX_STEPS)
     guidance: str | None = Field(None, description="advice handed to the model when one answers")
 
     @model_validator(mode="after")

@@ -43,7 +43,7 @@ def investigate(session: Session, question: str, namespace: str | None, conversa
     ledger = Ledger()
     started = time.perf_counter()
     with st.status("Investigating…", expanded=True) as status:
-        live = _LiveView(status, turn)
+        live = LiveView(status, turn)
         per_question = dataclasses.replace(
             session, ctx=dataclasses.replace(session.ctx, on_progress=live.progress)
         )
@@ -64,6 +64,7 @@ def investigate(session: Session, question: str, namespace: str | None, conversa
             log.exception("question failed: %s", turn.question)
             turn.error, turn.error_kind = f"The investigation failed: {type(exc).__name__}: {exc}", "failed"
         turn.duration_s = time.perf_counter() - started
+        turn.ledger = ledger
         turn.results = {evidence_id: entry.result for evidence_id, entry in ledger.entries.items()}
         if turn.diagnosis is not None and not live.saw_tools:
             for result in turn.results.values():
@@ -99,7 +100,7 @@ def failure_warnings(results: dict[str, ToolResult]) -> list[str]:
     ]
 
 
-class _LiveView:
+class LiveView:
     """Writes progress into the status container as it arrives (the script thread calls it)."""
 
     def __init__(self, status: Any, turn: Turn) -> None:

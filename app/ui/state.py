@@ -9,6 +9,7 @@ import streamlit as st
 
 from app.agent.memory import Conversation
 from app.diagnosis import Diagnosis
+from app.evidence import Ledger
 from tools.base import ToolResult
 
 TURNS = "kubewhy_turns"
@@ -33,6 +34,8 @@ class Turn:
     error: str | None = None
     error_kind: str | None = None  # "bad question", "source down", "failed"
     duration_s: float = 0.0
+    ledger: Ledger | None = None  # every tool call of the answer ("save as runbook" repeats them)
+    run_id: int | None = None  # the history row, when the answer was recorded
 
 
 def turns() -> list[Turn]:

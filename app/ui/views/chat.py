@@ -5,14 +5,23 @@ from __future__ import annotations
 
 import streamlit as st
 
+from app.runbooks import Runbook, runbook_from_ledger
 from app.ui import runtime, shell, state
 from app.ui.card import render_card
 from app.ui.evidence import render_evidence
 from app.ui.investigate import investigate, status_label
+from app.ui.recording import record_turn
 from app.ui.safe import md, md_line
+from app.ui.save_runbook import save_as_runbook
 from app.ui.state import Turn
 
-ERROR_TITLES = {"bad question": "Bad question", "source down": "Data source down", "failed": "Failed"}
+ERROR_TITLES = {
+    "bad question": "Bad question",
+    "source down": "Data source down",
+    "failed": "Failed",
+    "bad parameter": "Bad parameter",
+    "invalid runbook": "Invalid runbook",
+}
 
 
 def render() -> None:
@@ -37,6 +46,7 @@ def render() -> None:
         with st.chat_message("assistant"):
             memory = state.memory(current.settings.context_window)
             turn = investigate(session, question, state.scope(), memory)
+            record_turn(current.settings, session, turn)
             render_answer(turn, turn_key, replay=False)
         state.turns().append(turn)
     elif not state.turns():
@@ -66,6 +76,20 @@ def render_answer(turn: Turn, key: str, replay: bool) -> None:
     if turn.diagnosis is not None:
         render_card(turn.diagnosis, turn.results, key)
         render_evidence(turn.diagnosis, turn.results, key)
+        if turn.ledger is not None and turn.results:
+            offer_save(turn, key)
+
+
+def offer_save(turn: Turn, key: str) -> None:
+    """ "Save as runbook" under an answer: its tool calls, with the question's names as parameters."""
+    current = shell.current()
+    cluster = current.session.cluster if current.session is not None else None
+    ledger = turn.ledger
+
+    def make(name: str) -> Runbook:
+        return runbook_from_ledger(turn.question, ledger, name, cluster=cluster)
+
+    save_as_runbook(make, current.settings, key)
 
 
 def render_starters(questions: list[str]) -> None:

@@ -1,13 +1,236 @@
-"""History: earlier questions and their diagnoses from the run store (filled in by the history work)."""
+"""History: find and reopen past answers from every surface (page, CLI, Slack, runbook runs), run one
+again on the cluster in the sidebar and see what changed since last time."""
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
+
+from app.runbooks import Runbook, RunbookError, UnknownRunbook, load_library, runbook_from_history
+from app.store import SURFACES, HistoryStore, StoredRun, StoreError, diff_findings, open_store
+from app.ui import shell
+from app.ui.card import render_card
+from app.ui.diff_view import render_diff
+from app.ui.investigate import investigate
+from app.ui.recording import record_turn
+from app.ui.runbook_run import run_in_page
+from app.ui.safe import md, md_line
+from app.ui.save_runbook import save_as_runbook
+from app.ui.state import Turn
+from app.ui.views.chat import render_answer
+
+ALL = "All"
+LISTED = 50
+CHOICES_FROM = 500  # the user and cluster filters offer the values of this many recent runs
+RERUNS = "kubewhy_history_reruns"
+OPENED = "kubewhy_history_opened"
 
 
 def render() -> None:
+    current = shell.current()
     st.title("History")
-    st.info(
-        "Past questions and their diagnoses will be listed here once runs are stored. "
-        "This browser tab's conversation is on the Chat page."
+    st.caption(
+        "Every answered question and runbook run, from the page, the command line and Slack: "
+        "who asked, where, and the full diagnosis. Also: kubewhy history."
     )
+    try:
+        store = open_store(current.settings)
+        recent = store.list_runs(limit=CHOICES_FROM)
+    except StoreError as exc:
+        st.error(md(f"The history cannot be read: {exc}"))
+        return
+    if not recent:
+        st.info("No answers stored yet. Ask a question on the Chat page or run a runbook.")
+        return
+    runs = _filtered(store, recent)
+    if not runs:
+        st.info("No stored answer matches these filters.")
+        return
+    st.dataframe(overview(runs), hide_index=True, width="stretch", key="history-table")
+    labels = {run.id: _label(run) for run in runs}
+    ids = list(labels)
+    wanted = st.session_state.get(OPENED)  # kept by hand: a new run changes the options (and the widget)
+    chosen = st.selectbox(
+        "Open",
+        ids,
+        index=ids.index(wanted) if wanted in ids else 0,
+        format_func=labels.__getitem__,
+        key="history-open",
+    )
+    st.session_state[OPENED] = chosen
+    try:
+        opened = store.get_run(chosen)
+    except StoreError as exc:
+        st.error(md(f"The run cannot be read: {exc}"))
+        return
+    if opened is not None:
+        _opened(store, opened, current)
+
+
+def _filtered(store: HistoryStore, recent: list[StoredRun]) -> list[StoredRun]:
+    text_col, surface_col, user_col, cluster_col = st.columns([3, 2, 2, 2])
+    text = text_col.text_input("Search", key="history-text", placeholder="words of the question or answer")
+    surface = surface_col.selectbox("Surface", [ALL, *SURFACES], key="history-surface")
+    user = user_col.selectbox("User", [ALL, *sorted({r.user for r in recent})], key="history-user")
+    cluster = cluster_col.selectbox(
+        "Cluster", [ALL, *sorted({r.cluster for r in recent})], key="history-cluster"
+    )
+    try:
+        return store.list_runs(
+            limit=LISTED,
+            text=text.strip() or None,
+            surface=None if surface == ALL else surface,
+            user=None if user == ALL else user,
+            cluster=None if cluster == ALL else cluster,
+        )
+    except StoreError as exc:
+        st.error(md(f"The history cannot be read: {exc}"))
+        return []
+
+
+def overview(runs: list[StoredRun]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "run": run.id,
+                "when (UTC)": run.recorded_at.strftime("%Y-%m-%d %H:%M"),
+                "user": run.user,
+                "surface": run.surface,
+                "cluster": run.cluster,
+                "question": _asked(run),
+                "findings": run.findings,
+                "top finding": run.top_category or "",
+            }
+            for run in runs
+        ]
+    )
+
+
+def _asked(run: StoredRun) -> str:
+    if not run.runbook:
+        return run.question
+    params = " ".join(f"{k}={v}" for k, v in (run.runbook_params or {}).items() if v is not None)
+    return f"runbook {run.runbook} {params}".strip()
+
+
+def _label(run: StoredRun) -> str:
+    asked = _asked(run)
+    asked = asked if len(asked) <= 90 else asked[:89] + "…"
+    return f"#{run.id} · {run.recorded_at:%Y-%m-%d %H:%M} · {run.surface} · {asked}"
+
+
+def _opened(store: HistoryStore, run: StoredRun, current: shell.Shell) -> None:
+    st.markdown(f"**{md(run.question)}**")
+    meta = [
+        f"run #{run.id}",
+        f"{run.recorded_at:%Y-%m-%d %H:%M:%S} UTC",
+        f"asked by {run.user}",
+        f"from {run.surface}",
+        f"on {run.cluster}",
+    ]
+    if run.runbook:
+        meta.append(_asked(run))
+    st.caption(md_line(" · ".join(meta), 600))
+    try:
+        diagnosis = run.diagnosis
+    except ValueError as exc:  # a row written by an older or newer kubewhy
+        st.error(md(f"The stored diagnosis cannot be read: {exc}"))
+        return
+    render_card(diagnosis, {}, f"h{run.id}")
+    _calls(run)
+    _run_again(store, run, current)
+    if not run.runbook:
+        _save(run, current)
+
+
+def _calls(run: StoredRun) -> None:
+    """The audit rows of the run: what was read (the text itself is not stored; the card quotes it)."""
+    if not run.calls:
+        return
+    rows = [
+        {
+            "evidence": call.evidence_id,
+            "tool": call.tool,
+            "arguments": " ".join(f"{k}={v}" for k, v in call.args.items()),
+            "source": call.source,
+            "seconds": round(call.duration_s, 3),
+            "output tokens": call.output_tokens,
+            "cut": "yes" if call.truncated else "",
+            "error": call.error or "",
+        }
+        for call in run.calls
+    ]
+    with st.expander(
+        f"Tool calls ({len(rows)}): what was read, for whom, when", icon=":material/fact_check:"
+    ):
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key=f"history-calls-{run.id}")
+
+
+def _run_again(store: HistoryStore, run: StoredRun, current: shell.Shell) -> None:
+    session = current.session
+    if session is None:
+        st.caption(md_line(f"Run again: no cluster is open ({current.failure or 'unknown reason'})."))
+        return
+    if session.cluster != run.cluster:
+        st.caption(
+            md_line(
+                f"Run again: this answer is about {run.cluster}; the sidebar's cluster is {session.cluster}."
+            )
+        )
+        return
+    what = "runbook" if run.runbook else "question"
+    reruns: dict[int, tuple[Turn, int | None]] = st.session_state.setdefault(RERUNS, {})
+    if st.button(f"Run this {what} again", key=f"history-rerun-{run.id}", icon=":material/replay:"):
+        turn = _rerun(run, current)
+        reruns[run.id] = (turn, _previous_id(store, turn, run))
+        _show_rerun(store, turn, reruns[run.id][1], run.id, replay=False)
+    elif run.id in reruns:
+        turn, previous = reruns[run.id]
+        _show_rerun(store, turn, previous, run.id, replay=True)
+
+
+def _rerun(run: StoredRun, current: shell.Shell) -> Turn:
+    session = current.session
+    assert session is not None
+    if run.runbook:
+        try:
+            entry = load_library(current.settings).get(run.runbook)
+        except (UnknownRunbook, RunbookError) as exc:
+            return Turn(question=run.question, error=str(exc), error_kind="invalid runbook")
+        return run_in_page(session, entry, run.runbook_params or {}, current.settings)
+    turn = investigate(session, run.question, None, None)
+    record_turn(current.settings, session, turn)
+    return turn
+
+
+def _previous_id(store: HistoryStore, turn: Turn, opened: StoredRun) -> int | None:
+    """The run to compare the new one with: the last comparable one before it, else the opened one."""
+    if turn.diagnosis is None:
+        return None
+    try:
+        new = store.get_run(turn.run_id) if turn.run_id is not None else None
+        previous = store.previous_run(new) if new is not None else None
+    except StoreError:
+        previous = None
+    return previous.id if previous is not None else opened.id
+
+
+def _show_rerun(store: HistoryStore, turn: Turn, previous_id: int | None, key: int, replay: bool) -> None:
+    if turn.diagnosis is not None and previous_id is not None:
+        try:
+            before = store.get_run(previous_id)
+        except StoreError as exc:
+            st.error(md(f"The earlier run cannot be read: {exc}"))
+            before = None
+        if before is not None:
+            render_diff(diff_findings(before.diagnosis, turn.diagnosis), before, f"h{key}")
+    if turn.run_id is not None:
+        st.caption(f"The new answer is stored as run #{turn.run_id}.")
+    render_answer(turn, f"hr{key}", replay=replay)
+
+
+def _save(run: StoredRun, current: shell.Shell) -> None:
+    def make(name: str) -> Runbook:
+        return runbook_from_history(run, name)
+
+    save_as_runbook(make, current.settings, f"h{run.id}")

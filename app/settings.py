@@ -89,6 +89,7 @@ class Settings(BaseSettings):
     slack_rate_limit_per_minute: int = 6
 
     database_url: str = Field(default_factory=_default_database_url)
+    auth_header: str | None = None  # header with the signed-in user, set by the page's auth proxy
     runbooks_dir: str | None = None
 
     @classmethod

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app.ui import shell
+from app.ui import identity, runtime, shell
 from app.ui.views import chat, history, runbooks
 
 st.set_page_config(page_title="kubewhy", page_icon=":material/troubleshoot:", layout="centered")
+identity.require_sign_in(runtime.settings())  # behind the auth proxy: only signed-in requests
 
 PAGES = [
     st.Page(chat.render, title="Chat", icon=":material/chat:", url_path="chat", default=True),

@@ -21,6 +21,12 @@ IDENTITY_CLAIMS = ("email", "preferred_username", "name", "sub")
 
 def page_user() -> str:
     """The signed-in user's e-mail (or name) when Streamlit authentication is on, else the OS user."""
+    from app.ui import runtime
+    from app.ui.identity import proxy_user
+
+    signed_in = proxy_user(runtime.settings())  # the auth proxy's user (docs/deploy.md), when configured
+    if signed_in:
+        return signed_in
     try:
         user = st.user
         if user.get("is_logged_in"):

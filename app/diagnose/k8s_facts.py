@@ -87,27 +87,7 @@ def event_is_recent(event: dict[str, Any], now: datetime, window: timedelta = RE
     return moment is not None and now - moment <= window
 
 
-# ---- label selectors ---------------------------------------------------------------------------------
-
-
-def selector_matches(selector: dict[str, Any] | None, labels: dict[str, str]) -> bool:
-    """A metav1.LabelSelector (matchLabels + matchExpressions) against labels. Empty selector matches all."""
-    if selector is None:
-        return True
-    for key, value in (selector.get("matchLabels") or {}).items():
-        if labels.get(key) != value:
-            return False
-    for expr in selector.get("matchExpressions") or []:
-        key, op, values = expr.get("key"), expr.get("operator"), expr.get("values") or []
-        if op == "In" and labels.get(key) not in values:
-            return False
-        if op == "NotIn" and key in labels and labels[key] in values:
-            return False
-        if op == "Exists" and key not in labels:
-            return False
-        if op == "DoesNotExist" and key in labels:
-            return False
-    return True
+# ---- map selectors (LabelSelector objects: tools.kubernetes.labels.matches) ---------------------------
 
 
 def map_selector_matches(selector: dict[str, str] | None, labels: dict[str, str]) -> bool:

@@ -13,7 +13,7 @@ import ipaddress
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.diagnose.k8s_facts import selector_matches
+from tools.kubernetes.labels import matches
 
 INGRESS = "Ingress"
 EGRESS = "Egress"
@@ -60,7 +60,7 @@ def policy_types(policy: dict[str, Any]) -> set[str]:
 def selects(policy: dict[str, Any], namespace: str | None, labels: dict[str, str]) -> bool:
     if (policy.get("metadata") or {}).get("namespace") != namespace:
         return False
-    return selector_matches((policy.get("spec") or {}).get("podSelector") or {}, labels)
+    return matches((policy.get("spec") or {}).get("podSelector") or {}, labels)
 
 
 def selecting_policies(
@@ -95,9 +95,9 @@ def peer_matches(rule_peer: dict[str, Any], policy_namespace: str | None, peer: 
             return False
     else:
         ns_labels = peer.namespace_labels or {"kubernetes.io/metadata.name": peer.namespace or ""}
-        if not selector_matches(ns_selector, ns_labels):
+        if not matches(ns_selector, ns_labels):
             return False
-    return pod_selector is None or selector_matches(pod_selector, peer.labels)
+    return pod_selector is None or matches(pod_selector, peer.labels)
 
 
 def port_matches(rule_ports: list[dict[str, Any]] | None, port: Port) -> bool:

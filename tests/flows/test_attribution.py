@@ -6,8 +6,9 @@ from typing import Any
 
 import pytest
 
-from tools.flows.attribution import attribute_flow, fetch_policies, selector_matches
+from tools.flows.attribution import attribute_flow, fetch_policies
 from tools.flows.synthetic import make_flow, pod
+from tools.kubernetes.labels import matches
 
 from .flow_builders import CHECKOUT, COREDNS, NOW, POSTGRES, WEB
 
@@ -279,7 +280,7 @@ def test_world_subject_is_not_a_pod() -> None:
     ],
 )
 def test_selector_matches(selector: dict, labels: dict, expected: bool) -> None:
-    assert selector_matches(selector, labels) is expected
+    assert matches(selector, labels) is expected
 
 
 class FakeKube:

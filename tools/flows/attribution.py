@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 from tools.flows.model import Flow, FlowView, label_map, pod_display
+from tools.kubernetes.labels import matches
 
 Direction = Literal["ingress", "egress"]
 Outcome = Literal["denied", "allowed", "not-isolated", "unknown"]
@@ -252,7 +253,7 @@ def _check_policy(
     if namespace != subject_namespace:
         return None
     spec = policy.get("spec") or {}
-    if not selector_matches(spec.get("podSelector") or {}, subject_labels):
+    if not matches(spec.get("podSelector") or {}, subject_labels):
         return None
     if direction.capitalize() not in policy_types(spec):
         return None
@@ -299,10 +300,10 @@ def _peer_matches(
     if namespace_selector is None:
         if peer_namespace != policy_namespace:
             return False
-    elif not selector_matches(namespace_selector, peer_namespace_labels):
+    elif not matches(namespace_selector, peer_namespace_labels):
         return False
     pod_selector = peer_rule.get("podSelector")
-    return pod_selector is None or selector_matches(pod_selector, pod_labels(peer))
+    return pod_selector is None or matches(pod_selector, pod_labels(peer))
 
 
 def _ip_in_block(ip: str | None, block: dict[str, Any]) -> bool:
@@ -338,27 +339,6 @@ def _ports_admit(ports: list[dict[str, Any]], protocol: str | None, port: int | 
         if port is not None and low <= port <= high:
             return True
     return None if unresolved else False
-
-
-def selector_matches(selector: dict[str, Any], labels: dict[str, str]) -> bool:
-    """A Kubernetes LabelSelector (matchLabels + matchExpressions); ``{}`` selects everything."""
-    for key, value in (selector.get("matchLabels") or {}).items():
-        if labels.get(key) != str(value):
-            return False
-    for expression in selector.get("matchExpressions") or ():
-        key = expression.get("key")
-        operator = expression.get("operator")
-        values = {str(v) for v in expression.get("values") or ()}
-        present = key in labels
-        if operator == "In" and (not present or labels[key] not in values):
-            return False
-        if operator == "NotIn" and present and labels[key] in values:
-            return False
-        if operator == "Exists" and not present:
-            return False
-        if operator == "DoesNotExist" and present:
-            return False
-    return True
 
 
 def pod_labels(endpoint: dict[str, Any] | None) -> dict[str, str]:

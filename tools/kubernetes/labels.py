@@ -11,15 +11,20 @@ from typing import Any
 
 
 def matches(selector: dict[str, Any] | None, labels: dict[str, str] | None) -> bool:
-    """True when ``labels`` satisfy ``selector``. An empty selector ({}) selects everything."""
+    """True when ``labels`` satisfy ``selector``. An empty selector ({}) selects everything, None nothing.
+
+    The one LabelSelector evaluator: NetworkPolicy pod/namespace selectors, PodDisruptionBudget
+    selectors. Values are compared as strings (a YAML ``version: 2`` still matches label "2").
+    """
     if selector is None:
         return False
     labels = labels or {}
     for key, value in (selector.get("matchLabels") or {}).items():
-        if labels.get(key) != value:
+        if labels.get(key) != str(value):
             return False
     for expr in selector.get("matchExpressions") or []:
-        key, op, values = expr.get("key"), expr.get("operator"), set(expr.get("values") or [])
+        key, op = expr.get("key"), expr.get("operator")
+        values = {str(value) for value in expr.get("values") or []}
         if op == "In" and labels.get(key) not in values:
             return False
         if op == "NotIn" and key in labels and labels[key] in values:

@@ -13,7 +13,7 @@ from typing import Any
 
 from app.diagnose.candidate import Candidate, Cite
 from app.diagnose.facts import Facts
-from app.diagnose.k8s_facts import event_is_recent, labels_of, name_of, namespace_of, selector_matches
+from app.diagnose.k8s_facts import event_is_recent, labels_of, name_of, namespace_of
 from app.diagnose.workload_facts import (
     cite_event,
     cite_object,
@@ -22,6 +22,7 @@ from app.diagnose.workload_facts import (
     pod_ref,
 )
 from app.diagnosis import Category, NextStep, ResourceRef
+from tools.kubernetes.labels import matches
 
 EVICTION_BLOCKED = "violate the pod's disruption budget"
 
@@ -62,7 +63,8 @@ def _candidate(
         return None
     namespace = namespace_of(budget)
     selector = (budget.get("spec") or {}).get("selector")
-    pods = [pod for pod in facts.of_kind("Pod", namespace) if selector_matches(selector, labels_of(pod))]
+    # A missing selector counts as {} here (all pods of the namespace), as this analyzer always read it.
+    pods = [pod for pod in facts.of_kind("Pod", namespace) if matches(selector or {}, labels_of(pod))]
     pod_names = {name_of(pod) for pod in pods}
     cordoned = {
         name_of(node) for node in facts.of_kind("Node") if (node.get("spec") or {}).get("unschedulable")

@@ -150,6 +150,15 @@ CASES = [
         Port(8443),
         (True, False),
     ),
+    (
+        "namespaceSelector {} admits cluster pods only, not an outside address",
+        [DENY_EGRESS, ALLOW_DNS],
+        EGRESS,
+        ("shop", {"app": "checkout"}),
+        Peer(None, {"k8s-app": "kube-dns"}, ip="8.8.8.8"),
+        Port(53, "UDP"),
+        (True, False),
+    ),
 ]
 
 
@@ -162,7 +171,7 @@ def test_evaluate(name, policies, direction, subject, peer, port, expected):
 
 
 def test_policy_types_default_and_description():
-    assert policy_types(WEB_IN_DATA) == {INGRESS}
-    assert policy_types(network_policy("x", "a", egress=[{}])) == {INGRESS, EGRESS}
+    assert policy_types(WEB_IN_DATA) == [INGRESS]
+    assert policy_types(network_policy("x", "a", egress=[{}])) == [INGRESS, EGRESS]
     assert describe_allowed(WEB_IN_DATA, INGRESS) == "from pods app=web in namespace data on TCP 5432"
     assert describe_allowed(DENY_EGRESS, EGRESS) == "nothing (deny all)"

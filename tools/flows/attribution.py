@@ -12,12 +12,12 @@ map, so it is testable without a cluster. :func:`fetch_policies` reads them thro
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 from tools.flows.model import Flow, FlowView, label_map, pod_display
-from tools.kubernetes.labels import matches
+from tools.kubernetes import netpol
+from tools.kubernetes.netpol import Peer, Port
 
 Direction = Literal["ingress", "egress"]
 Outcome = Literal["denied", "allowed", "not-isolated", "unknown"]
@@ -172,19 +172,13 @@ def _attribute(
         )
         return result
     subject_labels = pod_labels(subject)
-    peer_namespace_labels = namespace_labels_for(peer, namespace_labels)
+    other = Peer(
+        peer.get("namespace"), pod_labels(peer), namespace_labels_for(peer, namespace_labels), peer_ip
+    )
+    # A flow does not carry the destination pod's container port names: a named port stays unresolved.
+    flow_port = Port(port, protocol or "", names=None)
     for policy in policies:
-        check = _check_policy(
-            policy,
-            direction,
-            subject_namespace,
-            subject_labels,
-            peer,
-            peer_ip,
-            peer_namespace_labels,
-            protocol,
-            port,
-        )
+        check = _check_policy(policy, direction, subject_namespace, subject_labels, other, flow_port)
         if check is not None:
             result.policies.append(check)
     if not result.policies:
@@ -242,103 +236,32 @@ def _check_policy(
     direction: Direction,
     subject_namespace: str,
     subject_labels: dict[str, str],
-    peer: dict[str, Any],
-    peer_ip: str | None,
-    peer_namespace_labels: dict[str, str],
-    protocol: str | None,
-    port: int | None,
+    peer: Peer,
+    port: Port,
 ) -> PolicyCheck | None:
-    metadata = policy.get("metadata") or {}
-    namespace = metadata.get("namespace") or "default"
-    if namespace != subject_namespace:
+    policy_direction = netpol.INGRESS if direction == "ingress" else netpol.EGRESS
+    if policy_direction not in netpol.policy_types(policy):
         return None
-    spec = policy.get("spec") or {}
-    if not matches(spec.get("podSelector") or {}, subject_labels):
+    if not netpol.selects(policy, subject_namespace, subject_labels):
         return None
-    if direction.capitalize() not in policy_types(spec):
-        return None
-    peer_key = "from" if direction == "ingress" else "to"
+    namespace = netpol.policy_namespace(policy)
     rules = []
-    for rule in spec.get(direction) or ():
-        rule = rule or {}
-        peers = rule.get(peer_key) or []
+    for rule in netpol.rules_of(policy, policy_direction):
+        peers = netpol.rule_peers(rule, policy_direction)
         ports = rule.get("ports") or []
-        admits_peer = not peers or any(
-            _peer_matches(item or {}, namespace, peer, peer_ip, peer_namespace_labels) for item in peers
-        )
-        admits_port = _ports_admit(ports, protocol, port)
         description = (
             f"{'from' if direction == 'ingress' else 'to'} {_describe_peers(peers, namespace)}"
             f" on {_describe_ports(ports)}"
         )
-        rules.append(RuleCheck(description, admits_peer, admits_port))
-    return PolicyCheck(namespace=namespace, name=metadata.get("name", "?"), direction=direction, rules=rules)
-
-
-def policy_types(spec: dict[str, Any]) -> list[str]:
-    """``spec.policyTypes``, or the Kubernetes default: Ingress, plus Egress when egress rules exist."""
-    types = spec.get("policyTypes")
-    if types:
-        return list(types)
-    return ["Ingress", "Egress"] if spec.get("egress") else ["Ingress"]
-
-
-def _peer_matches(
-    peer_rule: dict[str, Any],
-    policy_namespace: str,
-    peer: dict[str, Any],
-    peer_ip: str | None,
-    peer_namespace_labels: dict[str, str],
-) -> bool:
-    block = peer_rule.get("ipBlock")
-    if block is not None:
-        return _ip_in_block(peer_ip, block)
-    peer_namespace = peer.get("namespace")
-    if not peer_namespace:
-        return False  # world, host...: only ipBlock can match them
-    namespace_selector = peer_rule.get("namespaceSelector")
-    if namespace_selector is None:
-        if peer_namespace != policy_namespace:
-            return False
-    elif not matches(namespace_selector, peer_namespace_labels):
-        return False
-    pod_selector = peer_rule.get("podSelector")
-    return pod_selector is None or matches(pod_selector, pod_labels(peer))
-
-
-def _ip_in_block(ip: str | None, block: dict[str, Any]) -> bool:
-    if not ip:
-        return False
-    try:
-        address = ipaddress.ip_address(ip)
-        if address not in ipaddress.ip_network(block.get("cidr", ""), strict=False):
-            return False
-        return not any(
-            address in ipaddress.ip_network(item, strict=False) for item in block.get("except") or ()
+        rules.append(
+            RuleCheck(
+                description,
+                netpol.rule_admits_peer(rule, policy_direction, namespace, peer),
+                netpol.ports_admit(ports, port),
+            )
         )
-    except ValueError:
-        return False
-
-
-def _ports_admit(ports: list[dict[str, Any]], protocol: str | None, port: int | None) -> bool | None:
-    if not ports:
-        return True
-    unresolved = False
-    for item in ports:
-        item = item or {}
-        if (item.get("protocol") or "TCP").upper() != (protocol or "").upper():
-            continue
-        wanted = item.get("port")
-        if wanted is None:
-            return True
-        if isinstance(wanted, str) and not wanted.isdigit():
-            unresolved = True
-            continue
-        low = int(wanted)
-        high = int(item.get("endPort") or low)
-        if port is not None and low <= port <= high:
-            return True
-    return None if unresolved else False
+    name = (policy.get("metadata") or {}).get("name", "?")
+    return PolicyCheck(namespace=namespace, name=name, direction=direction, rules=rules)
 
 
 def pod_labels(endpoint: dict[str, Any] | None) -> dict[str, str]:

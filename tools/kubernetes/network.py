@@ -7,6 +7,7 @@ from typing import Any
 
 from tools.kubernetes.access import KubeAccess
 from tools.kubernetes.labels import map_to_query, matches
+from tools.kubernetes.netpol import policy_types
 from tools.kubernetes.pods import add_pods
 from tools.kubernetes.render import BoundedText, labels_text, pod_is_healthy, pod_status, selector_text
 
@@ -233,8 +234,8 @@ def netpol_report(
     )
     out = BoundedText(budget)
     out.add(f"Pod {namespace}/{pod_name}  labels: {labels_text(labels)}")
-    ingress_isolated = any("Ingress" in _types(p) for p in selecting)
-    egress_isolated = any("Egress" in _types(p) for p in selecting)
+    ingress_isolated = any("Ingress" in policy_types(p) for p in selecting)
+    egress_isolated = any("Egress" in policy_types(p) for p in selecting)
     out.add(
         f"NetworkPolicies in {namespace}: {len(policies)}; selecting this pod: {len(selecting)} "
         f"(ingress {'isolated' if ingress_isolated else 'not isolated: all allowed'}, "
@@ -244,7 +245,7 @@ def netpol_report(
     for policy in selecting:
         spec = policy.get("spec") or {}
         name = (policy.get("metadata") or {}).get("name")
-        types = _types(policy)
+        types = policy_types(policy)
         out.add(
             f"  {name}  podSelector: "
             f"{selector_text(spec['podSelector']) if spec.get('podSelector') else '<all pods>'}"
@@ -260,7 +261,7 @@ def netpol_report(
             {"name": name, "types": types, "ingress": spec.get("ingress"), "egress": spec.get("egress")}
         )
     if egress_isolated and not any(
-        _allows_dns((p.get("spec") or {}).get("egress")) for p in selecting if "Egress" in _types(p)
+        _allows_dns((p.get("spec") or {}).get("egress")) for p in selecting if "Egress" in policy_types(p)
     ):
         out.add(
             "  note: egress is isolated and no selecting policy allows port 53: "
@@ -280,14 +281,6 @@ def netpol_report(
         "not_selecting": others,
     }
     return out, data
-
-
-def _types(policy: dict[str, Any]) -> list[str]:
-    spec = policy.get("spec") or {}
-    types = spec.get("policyTypes")
-    if types:
-        return list(types)
-    return ["Ingress", "Egress"] if spec.get("egress") else ["Ingress"]
 
 
 def _uses_namespace_selector(policy: dict[str, Any]) -> bool:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from enum import StrEnum
 from typing import Annotated
 
 import typer
 
 from app.commands.common import (
     EXIT_SOURCE_FAILED,
+    AnswerOutput,
+    AnswerOutputOption,
     ContextOption,
     KubeconfigOption,
     LlmChoice,
@@ -24,19 +25,13 @@ from app.settings import Settings
 from tools.base import ToolError
 
 
-class AskOutput(StrEnum):
-    text = "text"
-    json = "json"
-    markdown = "markdown"
-
-
 def ask_command(
     question: Annotated[str, typer.Argument(help='The question, e.g. "why is checkout failing?"')],
     snapshot: SnapshotOption = None,
     context: ContextOption = None,
     kubeconfig: KubeconfigOption = None,
     namespace: Annotated[str | None, typer.Option("--namespace", "-n", help="Limit to one namespace")] = None,
-    output: Annotated[AskOutput, typer.Option("--output", "-o")] = AskOutput.text,
+    output: AnswerOutputOption = AnswerOutput.text,
     llm: Annotated[
         LlmChoice | None, typer.Option("--llm", help="auto, none (built-in), openai, azure")
     ] = None,
@@ -74,9 +69,9 @@ def ask_command(
             ledger=ledger,
             started_at=started_at,
         )
-    if output is AskOutput.json:
+    if output is AnswerOutput.json:
         typer.echo(diagnosis.model_dump_json(indent=2))
-    elif output is AskOutput.markdown:
+    elif output is AnswerOutput.markdown:
         typer.echo(render_markdown(diagnosis))
     else:
         typer.echo(render_text(diagnosis))

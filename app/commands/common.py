@@ -3,11 +3,11 @@ errors turned into the contract's exit codes (2 bad input, 3 a source failed).""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 
@@ -31,9 +31,48 @@ class LlmChoice(StrEnum):
     azure = "azure"
 
 
+class DataOutput(StrEnum):
+    """--output for listings and records."""
+
+    text = "text"
+    json = "json"
+
+
+class AnswerOutput(StrEnum):
+    """--output for a diagnosis: also Markdown, for pasting into a ticket."""
+
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+
+
+DataOutputOption = Annotated[DataOutput, typer.Option("--output", "-o")]
+AnswerOutputOption = Annotated[AnswerOutput, typer.Option("--output", "-o")]
+
+
 def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
     typer.echo(f"kubewhy: {message}", err=True)
     raise typer.Exit(code)
+
+
+def open_history(settings: Settings) -> Any:
+    """The history store, or exit 3 with its error in one line."""
+    from app.store import StoreError, open_store
+
+    try:
+        return open_store(settings)
+    except StoreError as exc:
+        fail(str(exc), EXIT_SOURCE_FAILED)
+
+
+def history_call(call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """``call(*args, **kwargs)`` on the history store; a StoreError exits 3 with one line."""
+    from app.store import StoreError
+
+    try:
+        return call(*args, **kwargs)
+    except StoreError as exc:
+        fail(str(exc), EXIT_SOURCE_FAILED)
 
 
 def stderr_progress(message: str) -> None:

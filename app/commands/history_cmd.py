@@ -5,57 +5,29 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from enum import StrEnum
 from typing import Annotated, Any
 
 import typer
 
 from app.commands.common import (
-    EXIT_SOURCE_FAILED,
+    AnswerOutput,
+    AnswerOutputOption,
     ContextOption,
+    DataOutput,
+    DataOutputOption,
     KubeconfigOption,
     LlmChoice,
     SnapshotOption,
     cli_session,
     fail,
+    history_call,
+    open_history,
 )
 from app.settings import Settings
 
 history_app = typer.Typer(
     help="Past answers and runbook runs, what changed since, and the audit log.", invoke_without_command=True
 )
-
-
-class Output(StrEnum):
-    text = "text"
-    json = "json"
-
-
-class ShowOutput(StrEnum):
-    text = "text"
-    json = "json"
-    markdown = "markdown"
-
-
-OutputOption = Annotated[Output, typer.Option("--output", "-o")]
-
-
-def _store(settings: Settings) -> Any:
-    from app.store import StoreError, open_store
-
-    try:
-        return open_store(settings)
-    except StoreError as exc:
-        fail(str(exc), EXIT_SOURCE_FAILED)
-
-
-def _guarded(call: Any, *args: Any, **kwargs: Any) -> Any:
-    from app.store import StoreError
-
-    try:
-        return call(*args, **kwargs)
-    except StoreError as exc:
-        fail(str(exc), EXIT_SOURCE_FAILED)
 
 
 @history_app.callback()
@@ -75,11 +47,11 @@ def history_list(
     search: Annotated[
         str | None, typer.Option("--search", "-s", help="Words in the question or summary")
     ] = None,
-    output: OutputOption = Output.text,
+    output: DataOutputOption = DataOutput.text,
 ) -> None:
     """The latest answers, newest first."""
-    store = _store(Settings.load())
-    runs = _guarded(
+    store = open_history(Settings.load())
+    runs = history_call(
         store.list_runs,
         limit=limit,
         user=user,
@@ -88,7 +60,7 @@ def history_list(
         runbook=runbook,
         text=search,
     )
-    if output is Output.json:
+    if output is DataOutput.json:
         typer.echo(json.dumps([run.as_dict() for run in runs], indent=2))
         return
     if not runs:
@@ -103,16 +75,16 @@ def history_list(
 @history_app.command("show")
 def history_show(
     run_id: Annotated[int, typer.Argument(help="Answer id (kubewhy history list)")],
-    output: Annotated[ShowOutput, typer.Option("--output", "-o")] = ShowOutput.text,
+    output: AnswerOutputOption = AnswerOutput.text,
 ) -> None:
     """Reopen a past answer: the diagnosis as it was given, and every tool call behind it."""
     from app.render import render_markdown, render_text
 
     run = _get(Settings.load(), run_id)
-    if output is ShowOutput.json:
+    if output is AnswerOutput.json:
         typer.echo(json.dumps(run.as_dict(full=True), indent=2))
         return
-    if output is ShowOutput.markdown:
+    if output is AnswerOutput.markdown:
         typer.echo(render_markdown(run.diagnosis))
         return
     what = f"runbook {run.runbook} {_params(run.runbook_params)}".rstrip() if run.runbook else "question"
@@ -143,7 +115,7 @@ def history_diff(
     llm: Annotated[
         LlmChoice | None, typer.Option("--llm", help="auto, none (built-in), openai, azure")
     ] = None,
-    output: OutputOption = Output.text,
+    output: DataOutputOption = DataOutput.text,
 ) -> None:
     """Run a past answer's runbook (or question) again and show what changed: findings added, resolved,
     unchanged. With --against, compare two stored answers without running anything."""
@@ -155,10 +127,10 @@ def history_diff(
         after_id, after = against, _get(settings, against).diagnosis
     else:
         after_id, after = _run_again(
-            settings, before, snapshot, context, kubeconfig, quiet=output is Output.json
+            settings, before, snapshot, context, kubeconfig, quiet=output is DataOutput.json
         )
     change = diff_findings(before.diagnosis, after)
-    if output is Output.json:
+    if output is DataOutput.json:
         typer.echo(json.dumps({"before": before.id, "after": after_id, **change.as_dict()}, indent=2))
         return
     typer.echo(_change_text(before.id, after_id, change))
@@ -202,7 +174,7 @@ def print_change_since_last(settings: Settings, run_id: int) -> None:
     from app.store import StoreError, diff_findings
 
     try:
-        store = _store(settings)
+        store = open_history(settings)
         current = store.get_run(run_id)
         previous = store.previous_run(current) if current else None
     except StoreError as exc:
@@ -222,11 +194,11 @@ def history_audit(
     user: Annotated[str | None, typer.Option("--user", help="Only calls made for this user")] = None,
     tool: Annotated[str | None, typer.Option("--tool", help="Only this tool")] = None,
     run: Annotated[int | None, typer.Option("--run", help="Only the calls behind this answer")] = None,
-    output: OutputOption = Output.text,
+    output: DataOutputOption = DataOutput.text,
 ) -> None:
     """The audit log: what the assistant read, for whom, when (newest first)."""
-    entries = _guarded(_store(Settings.load()).audit, limit=limit, user=user, tool=tool, run_id=run)
-    if output is Output.json:
+    entries = history_call(open_history(Settings.load()).audit, limit=limit, user=user, tool=tool, run_id=run)
+    if output is DataOutput.json:
         typer.echo(json.dumps([e.as_dict() for e in entries], indent=2))
         return
     for e in entries:
@@ -235,7 +207,7 @@ def history_audit(
 
 
 def _get(settings: Settings, run_id: int) -> Any:
-    run = _guarded(_store(settings).get_run, run_id)
+    run = history_call(open_history(settings).get_run, run_id)
     if run is None:
         fail(f"no answer with id {run_id} in the history (kubewhy history list)")
     return run

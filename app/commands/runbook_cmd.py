@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -11,32 +10,24 @@ import typer
 
 from app.commands.common import (
     EXIT_SOURCE_FAILED,
+    AnswerOutput,
+    AnswerOutputOption,
     ContextOption,
+    DataOutput,
+    DataOutputOption,
     KubeconfigOption,
     LlmChoice,
     SnapshotOption,
     cli_session,
     fail,
+    history_call,
+    open_history,
 )
 from app.settings import Settings
 
 runbook_app = typer.Typer(
     help="Saved diagnostic runbooks: list, show, run, validate, save.", no_args_is_help=True
 )
-
-
-class ListOutput(StrEnum):
-    text = "text"
-    json = "json"
-
-
-class RunOutput(StrEnum):
-    text = "text"
-    json = "json"
-    markdown = "markdown"
-
-
-OutputOption = Annotated[ListOutput, typer.Option("--output", "-o")]
 
 
 def parse_assignments(items: list[str]) -> dict[str, str]:
@@ -71,11 +62,11 @@ def _entry(settings: Settings, name: str) -> Any:
 
 
 @runbook_app.command("list")
-def runbook_list(output: OutputOption = ListOutput.text) -> None:
+def runbook_list(output: DataOutputOption = DataOutput.text) -> None:
     """The bundled runbooks and the user's (a user runbook with a bundled name overrides it)."""
     library = _library(Settings.load())
     entries = library.sorted()
-    if output is ListOutput.json:
+    if output is DataOutput.json:
         doc = [
             {
                 "name": e.runbook.name,
@@ -102,13 +93,13 @@ def runbook_list(output: OutputOption = ListOutput.text) -> None:
 @runbook_app.command("show")
 def runbook_show(
     name: Annotated[str, typer.Argument(help="Runbook name (kubewhy runbook list)")],
-    output: OutputOption = ListOutput.text,
+    output: DataOutputOption = DataOutput.text,
 ) -> None:
     """Print a runbook: where it comes from, its parameters and steps (as YAML)."""
     from app.runbooks import runbook_yaml
 
     entry = _entry(Settings.load(), name)
-    if output is ListOutput.json:
+    if output is DataOutput.json:
         doc = {**entry.runbook.model_dump(mode="json"), "origin": entry.origin, "path": str(entry.path)}
         doc["overrides_bundled"] = entry.overrides
         typer.echo(json.dumps(doc, indent=2))
@@ -125,7 +116,7 @@ def runbook_run(
     snapshot: SnapshotOption = None,
     context: ContextOption = None,
     kubeconfig: KubeconfigOption = None,
-    output: Annotated[RunOutput, typer.Option("--output", "-o")] = RunOutput.text,
+    output: AnswerOutputOption = AnswerOutput.text,
     llm: Annotated[
         LlmChoice | None, typer.Option("--llm", help="auto, none (built-in), openai, azure")
     ] = None,
@@ -145,14 +136,14 @@ def runbook_run(
         fail(str(exc))
     except RunbookError as exc:
         fail(f"runbook {name} was not run:\n{exc}")
-    with cli_session(settings, snapshot, context, kubeconfig, quiet=output is RunOutput.json) as session:
+    with cli_session(settings, snapshot, context, kubeconfig, quiet=output is AnswerOutput.json) as session:
         if session.ctx.kube is None:
             fail("the Kubernetes API could not be read", EXIT_SOURCE_FAILED)
         typer.echo(f"… running runbook {name} with {session.engine_label} on {session.cluster}", err=True)
         run = run_runbook(session, entry, values, surface="runbook")
-    if output is RunOutput.json:
+    if output is AnswerOutput.json:
         typer.echo(run.diagnosis.model_dump_json(indent=2))
-    elif output is RunOutput.markdown:
+    elif output is AnswerOutput.markdown:
         typer.echo(render_markdown(run.diagnosis))
     else:
         typer.echo(render_text(run.diagnosis))
@@ -165,7 +156,7 @@ def runbook_run(
 @runbook_app.command("validate")
 def runbook_validate(
     files: Annotated[list[Path], typer.Argument(help="Runbook YAML files")],
-    output: OutputOption = ListOutput.text,
+    output: DataOutputOption = DataOutput.text,
 ) -> None:
     """Check runbook files: every problem with its file and line; exit 1 if there is any."""
     from app.runbooks import RunbookError, load_file
@@ -178,7 +169,7 @@ def runbook_validate(
             load_file(path)
         except RunbookError as exc:
             problems.extend(exc.problems)
-    if output is ListOutput.json:
+    if output is DataOutput.json:
         typer.echo(json.dumps({"ok": not problems, "problems": [p.as_dict() for p in problems]}, indent=2))
     else:
         for problem in problems:
@@ -196,17 +187,13 @@ def runbook_save(
     name: Annotated[str, typer.Option("--name", help="Name of the new runbook, e.g. checkout-db")],
     title: Annotated[str | None, typer.Option("--title", help="Title (default: the question)")] = None,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing file")] = False,
-    output: OutputOption = ListOutput.text,
+    output: DataOutputOption = DataOutput.text,
 ) -> None:
     """Turn a past answer into a runbook: its tool calls become steps, names from the question parameters."""
     from app.runbooks import BadParam, RunbookError, runbook_from_history, save_runbook
-    from app.store import StoreError, open_store
 
     settings = Settings.load()
-    try:
-        run = open_store(settings).get_run(from_history)
-    except StoreError as exc:
-        fail(str(exc), EXIT_SOURCE_FAILED)
+    run = history_call(open_history(settings).get_run, from_history)
     if run is None:
         fail(f"--from-history {from_history}: no such answer in the history (kubewhy history list)")
     try:
@@ -216,7 +203,7 @@ def runbook_save(
         fail(str(exc))
     except RunbookError as exc:
         fail(f"the saved runbook would not be valid:\n{exc}")
-    if output is ListOutput.json:
+    if output is DataOutput.json:
         doc = {"name": runbook.name, "path": str(path), "params": [p.name for p in runbook.params]}
         typer.echo(json.dumps({**doc, "steps": len(runbook.steps)}, indent=2))
         return

@@ -4,7 +4,6 @@ for people checking what the agent saw and for scripts (contracts section 4)."""
 from __future__ import annotations
 
 import json
-from enum import StrEnum
 from typing import Annotated, Any
 
 import typer
@@ -13,6 +12,8 @@ from app.commands.common import (
     EXIT_BAD_INPUT,
     EXIT_SOURCE_FAILED,
     ContextOption,
+    DataOutput,
+    DataOutputOption,
     KubeconfigOption,
     SnapshotOption,
     cli_session,
@@ -25,14 +26,9 @@ tools_app = typer.Typer(
 )
 
 
-class Output(StrEnum):
-    text = "text"
-    json = "json"
-
-
 @tools_app.command("list")
 def tools_list(
-    output: Annotated[Output, typer.Option("--output", "-o")] = Output.text,
+    output: DataOutputOption = DataOutput.text,
     snapshot: SnapshotOption = None,
     context: ContextOption = None,
     kubeconfig: KubeconfigOption = None,
@@ -41,7 +37,7 @@ def tools_list(
     from tools.registry import all_tools
 
     specs = all_tools()
-    if output is Output.json:
+    if output is DataOutput.json:
         doc = [
             {"name": s.name, "source": s.source, "description": s.description, "parameters": s.json_schema()}
             for s in specs
@@ -72,7 +68,7 @@ def _parse_args(raw: str) -> dict[str, Any]:
 def tools_call(
     name: Annotated[str, typer.Argument(help="Tool name (see `kubewhy tools list`)")],
     args: Annotated[str, typer.Option("--args", "-a", help="Tool arguments as a JSON object")] = "{}",
-    output: Annotated[Output, typer.Option("--output", "-o")] = Output.text,
+    output: DataOutputOption = DataOutput.text,
     snapshot: SnapshotOption = None,
     context: ContextOption = None,
     kubeconfig: KubeconfigOption = None,
@@ -99,15 +95,15 @@ def tools_call(
         )
         fail(f"invalid arguments for {name}: {problems}")
     settings = Settings.load(tool_output_tokens=budget)
-    with cli_session(settings, snapshot, context, kubeconfig, quiet=output is Output.json) as session:
+    with cli_session(settings, snapshot, context, kubeconfig, quiet=output is DataOutput.json) as session:
         result = call_tool(session.ctx, name, arguments)
-    if output is Output.json:
+    if output is DataOutput.json:
         doc = result.model_dump(include={"tool", "args", "source", "text", "data", "truncated"}, mode="json")
         typer.echo(json.dumps(doc, indent=2, default=str))
     else:
         typer.echo(result.text)
     if result.error is not None:
-        if output is Output.json:
+        if output is DataOutput.json:
             typer.echo(f"kubewhy: {result.error}", err=True)
         raise typer.Exit(EXIT_SOURCE_FAILED)
 

@@ -5,7 +5,7 @@ Pure functions over objects as the API server returns them; the only clock is th
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -15,6 +15,8 @@ from app.diagnosis import ResourceRef
 RECENT = timedelta(minutes=45)  # evidence older than this, on an object now healthy, is history
 
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob")
+
+Lookup = Callable[[str, str | None, str], dict[str, Any] | None]  # (kind, namespace, name) -> object
 
 
 def meta(obj: dict[str, Any]) -> dict[str, Any]:
@@ -128,8 +130,10 @@ def controller_of(obj: dict[str, Any]) -> dict[str, Any] | None:
     return owners[0] if owners else None
 
 
-def workload_of(facts: Facts, pod: dict[str, Any]) -> ResourceRef:
-    """The object that owns a pod's spec: Pod → ReplicaSet → Deployment, Job → CronJob, or the bare Pod."""
+def workload_of(facts: Facts, pod: dict[str, Any], find: Lookup | None = None) -> ResourceRef:
+    """The object that owns a pod's spec: Pod → ReplicaSet → Deployment, Job → CronJob, or the bare Pod.
+    ``find`` looks objects up (default ``facts.find``; analyzers pass an indexed one)."""
+    lookup = find or facts.find
     namespace = namespace_of(pod)
     kind, name = "Pod", name_of(pod)
     current: dict[str, Any] | None = pod
@@ -140,7 +144,7 @@ def workload_of(facts: Facts, pod: dict[str, Any]) -> ResourceRef:
         kind, name = owner.get("kind", ""), owner.get("name", "")
         if kind not in ("ReplicaSet", "Job"):
             break
-        current = facts.find(kind, namespace, name)
+        current = lookup(kind, namespace, name)
         if current is None:
             # No ReplicaSet object read: a Deployment's ReplicaSet is named <deploy>-<pod-template-hash>.
             template_hash = labels_of(pod).get("pod-template-hash")

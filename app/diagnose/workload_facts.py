@@ -15,13 +15,13 @@ from app.diagnose.facts import FactRef, Facts
 from app.diagnose.k8s_facts import (
     RECENT,
     condition,
-    controller_of,
     event_is_recent,
     event_time,
     is_recent,
     name_of,
     namespace_of,
     pod_is_ready,
+    workload_of,
 )
 from app.diagnosis import NextStep, ResourceRef
 
@@ -196,24 +196,8 @@ def find(facts: Facts, kind: str, namespace: str | None, name: str) -> dict[str,
 
 
 def owner_workload(facts: Facts, pod: dict[str, Any]) -> ResourceRef:
-    """Like ``k8s_facts.workload_of`` (Pod → ReplicaSet → Deployment, Job → CronJob), with indexed lookups."""
-    namespace = namespace_of(pod)
-    kind, name = "Pod", name_of(pod)
-    current: dict[str, Any] | None = pod
-    for _ in range(3):
-        owner = controller_of(current) if current is not None else None
-        if not owner:
-            break
-        kind, name = owner.get("kind", ""), owner.get("name", "")
-        if kind not in ("ReplicaSet", "Job"):
-            break
-        current = find(facts, kind, namespace, name)
-        if current is None:
-            template_hash = ((pod.get("metadata") or {}).get("labels") or {}).get("pod-template-hash")
-            if kind == "ReplicaSet" and template_hash and name.endswith(f"-{template_hash}"):
-                kind, name = "Deployment", name[: -len(template_hash) - 1]
-            break
-    return ResourceRef(kind=kind, namespace=namespace, name=name)
+    """``k8s_facts.workload_of`` with indexed lookups (analyzers resolve owners for many pods)."""
+    return workload_of(facts, pod, lambda kind, namespace, name: find(facts, kind, namespace, name))
 
 
 def pods_of(facts: Facts, workload: ResourceRef) -> list[dict[str, Any]]:

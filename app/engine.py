@@ -89,6 +89,12 @@ def open_session(
             on_progress=progress,
         )
         sources = [SourceStatus("kubernetes", True, _kube_detail(connection, snapshot))]
+        if loaded is not None and loaded.problems:
+            first = loaded.problems[0]
+            ctx.unavailable["snapshot"] = (
+                f"{len(loaded.problems)} problem(s) in the snapshot's files, which were skipped "
+                f"(first: {first}); run `kubewhy snapshot check` for all of them"
+            )
 
         if loaded is not None and loaded.metrics_files:
             say("starting Prometheus over the snapshot's metrics")

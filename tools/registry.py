@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,6 +31,15 @@ class ToolSpec:
 
 _TOOLS: dict[str, ToolSpec] = {}
 MAX_ERROR_CHARS = 2000  # an error may quote a hostile argument: bound what it echoes
+
+
+_CONTROL = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def printable(text: str) -> str:
+    """Drop terminal escape sequences and control characters that logs may carry (tab and newline stay):
+    they must not reach a model, a terminal or a page."""
+    return _CONTROL.sub("", text)
 
 
 def tool(name: str, source: Source, params: type[ToolParams]) -> Callable[[ToolFunction], ToolFunction]:
@@ -114,7 +124,7 @@ def call_tool(ctx: ToolContext, name: str, args: dict[str, Any] | None = None) -
         tool=name,
         args=params.model_dump(exclude_defaults=True, mode="json"),
         source=output.source or spec.source,
-        text=output.text,
+        text=printable(output.text),
         data=output.data,
         truncated=output.truncated,
         duration_s=time.perf_counter() - started,

@@ -74,7 +74,11 @@ def diagnose(
         for step in candidate.next_steps:
             if step not in steps:
                 steps.append(step)
-    summary = summarize(question, facts.cluster, scope, live, facts.unavailable, gathered.notes, run.errors)
+    notes = list(gathered.notes)
+    if gathered.log_failures:
+        first = gathered.log_failures[0]
+        notes.append(f"could not read the logs of {len(gathered.log_failures)} container(s) (first: {first})")
+    summary = summarize(question, facts.cluster, scope, live, facts.unavailable, notes, run.errors)
     return Diagnosis(
         question=question,
         cluster=facts.cluster,
@@ -154,9 +158,24 @@ def summarize(
         parts.append(f"Not checked — {missing}.")
     if errors:
         parts.append(f"{len(errors)} check(s) failed to run: {', '.join(name for name, _ in errors)}.")
-    if notes:
-        parts.append(" ".join(sorted(set(notes))[:3]))
+    parts.extend(_describe_notes(notes))
     return " ".join(parts)
+
+
+def _describe_notes(notes: list[str]) -> list[str]:
+    """Every read that failed is named (grouped), so a partial answer says exactly what it could not see."""
+    unique = list(dict.fromkeys(notes))
+    unread = [note for note in unique if note.startswith("could not read ") and ": " in note]
+    others = [note for note in unique if note not in unread]
+    out = []
+    if unread:
+        what = [note[len("could not read ") :].split(": ", 1)[0] for note in unread]
+        reason = unread[0].split(": ", 1)[1]
+        out.append(
+            f"Could not read {len(unread)} kind(s) of data: {', '.join(what)} (first reason: {reason})."
+        )
+    out.extend(note[0].upper() + note[1:] + ("" if note.endswith(".") else ".") for note in others)
+    return out
 
 
 def _scope_words(scope: Scope) -> str:

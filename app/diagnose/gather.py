@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -47,6 +48,17 @@ class Gathered:
     inventory: list[NamedObject]
     reads: int = 0
     notes: list[str] = field(default_factory=list)
+    deadline: float = float("inf")  # time.monotonic() after which nothing more is read
+    log_failures: list[str] = field(default_factory=list)
+
+    def out_of_time(self) -> bool:
+        """True once the question's time budget for reading is spent (noted once in the answer)."""
+        if time.monotonic() <= self.deadline:
+            return False
+        note = "stopped reading early: the question's time budget ran out (KUBEWHY_QUESTION_TIMEOUT_S)"
+        if note not in self.notes:
+            self.notes.append(note)
+        return True
 
 
 def _meta(obj: dict[str, Any]) -> dict[str, Any]:
@@ -56,6 +68,8 @@ def _meta(obj: dict[str, Any]) -> dict[str, Any]:
 def _list(
     ctx: ToolContext, gathered: Gathered, kind: str, namespace: str | None = None
 ) -> list[dict[str, Any]]:
+    if gathered.out_of_time():
+        return []
     gathered.reads += 1
     try:
         return ctx.kube.list_objects(kind, namespace=namespace)
@@ -107,7 +121,9 @@ def gather(ctx: ToolContext, scope_of: Any, namespace: str | None = None) -> tup
     """Read what the question needs. ``scope_of(inventory) -> Scope`` routes the question once names are
     known; on a big cluster the inventory is read first and only the namespaces in scope are read fully."""
     facts = Facts(now=ctx.now(), cluster=ctx.cluster_name, unavailable=dict(ctx.unavailable))
-    gathered = Gathered(facts=facts, inventory=[])
+    # Leave a quarter of the question's budget for analysis and for confirming findings with the tools.
+    deadline = time.monotonic() + ctx.settings.question_timeout_s * 0.75
+    gathered = Gathered(facts=facts, inventory=[], deadline=deadline)
     if ctx.kube is None:
         facts.unavailable.setdefault("kubernetes", "no Kubernetes connection")
         return gathered, scope_of([])
@@ -287,11 +303,15 @@ def _read_logs(ctx: ToolContext, gathered: Gathered, scope: Scope) -> None:
         key = (ns, name, container, previous)
         if key in facts.logs:
             continue
+        if gathered.out_of_time():
+            return
         gathered.reads += 1
         read += 1
         try:
             text = ctx.kube.read_log(ns, name, container=container, previous=previous, tail_lines=LOG_TAIL)
-        except ToolError:
+        except ToolError as exc:
+            if not (previous and "previous terminated container" in str(exc)):
+                gathered.log_failures.append(f"{ns}/{name}/{container}: {exc}")
             continue
         if text:
             from tools.kubernetes.redact import redact_text

@@ -1,0 +1,53 @@
+"""A partial answer names what it could not see: skipped snapshot files, an exhausted time budget."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from app.demo import SHOP_SNAPSHOT
+from app.engine import ask, open_session
+from app.settings import Settings
+from tools.base import ToolContext, ToolOutput, ToolParams
+from tools.registry import call_tool, tool
+
+
+@pytest.fixture(scope="module")
+def shop_without_metrics(tmp_path_factory) -> Path:
+    copy = tmp_path_factory.mktemp("shop") / "shop"
+    shutil.copytree(SHOP_SNAPSHOT, copy, ignore=shutil.ignore_patterns("metrics"))
+    (copy / "resources" / "broken.yaml").write_text("kind: Pod\nmetadata: [unclosed\n")
+    return copy
+
+
+def test_skipped_snapshot_files_are_named_in_the_answer(shop_without_metrics):
+    with open_session(Settings.load(llm="none"), snapshot=shop_without_metrics) as session:
+        diagnosis = ask(session, "why does the payments pod keep restarting?")
+    assert diagnosis.findings[0].resource.name == "payments"  # the rest of the snapshot still answers
+    assert "resources/broken.yaml" in diagnosis.summary
+    assert "kubewhy snapshot check" in diagnosis.summary
+    assert "prometheus: the snapshot has no metrics" in diagnosis.summary
+
+
+def test_an_exhausted_time_budget_is_said_not_hidden(shop_without_metrics):
+    settings = Settings.load(llm="none", question_timeout_s=0.0)
+    with open_session(settings, snapshot=shop_without_metrics) as session:
+        diagnosis = ask(session, "why does the payments pod keep restarting?")
+    assert "time budget ran out" in diagnosis.summary
+    assert "Nothing wrong found" not in diagnosis.summary or "time budget" in diagnosis.summary
+
+
+class _EchoParams(ToolParams):
+    text: str
+
+
+@tool("test_echo_control_chars", "logs", _EchoParams)
+def _echo(ctx: ToolContext, params: _EchoParams) -> ToolOutput:
+    """Echo (test only)."""
+    return ToolOutput(params.text)
+
+
+def test_terminal_control_characters_never_leave_a_tool():
+    ctx = ToolContext(settings=Settings.load(llm="none"))
+    result = call_tool(ctx, "test_echo_control_chars", {"text": "ok\x1b[2J\x1b[31mred\x07\tend\n"})
+    assert result.text == "okred\tend\n"

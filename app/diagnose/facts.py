@@ -32,7 +32,8 @@ class Facts:
     cluster: str = "cluster"
     objects: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # by Kind, e.g. "Pod"
     events: list[dict[str, Any]] = field(default_factory=list)  # v1 Events
-    logs: dict[tuple[str, str, str, bool], str] = field(default_factory=dict)  # (ns, pod, container, previous)
+    # (namespace, pod, container, previous) -> log text
+    logs: dict[tuple[str, str, str, bool], str] = field(default_factory=dict)
     metrics: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # check -> [{"metric", "values"}]
     flows: list[dict[str, Any]] = field(default_factory=list)  # Flow objects (unwrapped), notable ones only
     unavailable: dict[str, str] = field(default_factory=dict)  # source -> reason it could not be read

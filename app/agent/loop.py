@@ -109,9 +109,11 @@ def run_agent(
     chat_model: BaseChatModel | None = None,
     ledger: Ledger | None = None,
     namespace: str | None = None,
+    briefing: str | None = None,
 ) -> Diagnosis:
     """Answer ``question`` with the configured model. Raises ModelConfigError when no model is configured;
-    every other failure ends in a valid diagnosis. A given ``ledger`` receives every tool result;
+    every other failure ends in a valid diagnosis. A given ``ledger`` receives every tool result (a runbook
+    passes one already holding its steps' results, and a ``briefing`` the model reads after the question);
     ``namespace`` focuses the question on one namespace; ``chat_model`` replaces the configured model."""
     return AgentRun(
         ctx,
@@ -122,6 +124,7 @@ def run_agent(
         chat_model=chat_model,
         ledger=ledger,
         namespace=namespace,
+        briefing=briefing,
     ).run()
 
 
@@ -139,10 +142,12 @@ class AgentRun:
         chat_model: BaseChatModel | None = None,
         ledger: Ledger | None = None,
         namespace: str | None = None,
+        briefing: str | None = None,
     ) -> None:
         self.ctx = ctx
         self.question = question
         self.namespace = namespace
+        self.briefing = briefing
         self.memory = memory
         self.emit = on_event or (lambda event: None)
         self.stream = stream
@@ -462,7 +467,7 @@ class AgentRun:
         self.message_costs.append(message_tokens(message))
 
     def _task_prompt(self) -> str:
-        return load_prompt(
+        prompt = load_prompt(
             "task",
             cluster=self.ctx.cluster_name,
             now=self._answered_at(),
@@ -470,6 +475,7 @@ class AgentRun:
             namespace=self.namespace,
             question=self.question,
         )
+        return f"{prompt}\n\n{self.briefing}" if self.briefing else prompt
 
     def _answered_at(self) -> str:
         return self.ctx.now().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -279,14 +279,15 @@ def _with_agent(
     on_event: Callable[[Any], None] | None,
     chat_model: Any,
 ) -> Diagnosis:
-    from app.runbooks.seeded_agent import run_seeded_agent
+    from app.agent.loop import run_agent
 
-    diagnosis = run_seeded_agent(
+    diagnosis = run_agent(
         ctx,
         question,
-        briefing(runbook, params, steps),
+        briefing=briefing(runbook, params, steps),
         ledger=ledger,
         on_event=on_event,
+        stream=on_event is not None,
         chat_model=chat_model,
     )
     ran = sum(1 for s in steps if s.result is not None)

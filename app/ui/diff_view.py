@@ -21,9 +21,7 @@ def render_diff(diff: FindingsDiff, before: StoredRun, key: str) -> None:
     when = before.recorded_at.strftime("%Y-%m-%d %H:%M UTC")
     with st.container(border=True, key=f"diff-{key}"):
         st.markdown(f"**What changed since run \\#{before.id}** ({md(when)})")
-        columns = st.columns(len(GROUPS))
-        for column, (field, title, _color, _note) in zip(columns, GROUPS, strict=True):
-            column.metric(title, len(getattr(diff, field)))
+        st.markdown(counts(diff))
         if not diff.changed:
             st.success("Nothing changed: the same findings as last time.")
         for field, title, color, note in GROUPS:
@@ -32,6 +30,15 @@ def render_diff(diff: FindingsDiff, before: StoredRun, key: str) -> None:
                 st.markdown(f":{color}[**{title}**] — {note}")
                 for finding in findings:
                     st.markdown(_line(finding))
+
+
+def counts(diff: FindingsDiff) -> str:
+    """One line of badges, e.g. ``1 added · 1 resolved · 4 unchanged`` (compact on a phone too)."""
+    shown = []
+    for field, _title, color, _note in GROUPS:
+        count = len(getattr(diff, field))
+        shown.append(f":{color if count else 'gray'}-badge[{count} {field}]")
+    return " ".join(shown)
 
 
 def _line(finding: Finding) -> str:

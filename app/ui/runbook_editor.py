@@ -10,20 +10,25 @@ import streamlit as st
 
 from app.runbooks import LoadedRunbook, Runbook, RunbookError, load_text, user_runbooks_dir
 from app.settings import Settings
-from app.ui.safe import md, md_line
+from app.ui.safe import md
 from app.ui.save_runbook import folder_note
+
+MONOSPACE = (
+    '<style>[class*="st-key-rb-yaml-"] textarea { font-family: "Source Code Pro", monospace; }</style>'
+)
 
 
 def render_editor(entry: LoadedRunbook, settings: Settings) -> None:
     file = entry.path.name
+    st.html(MONOSPACE)  # YAML reads best with aligned columns
     text = st.text_area(
-        md_line(f"YAML of {file}"),
+        "Runbook YAML",
         value=_read(entry.path),
         height=420,
         key=f"rb-yaml-{entry.name}",
         help="Change name: to save a copy as a new runbook. The format: docs/runbooks.md.",
     )
-    st.caption(folder_note(settings))
+    st.caption(md(f"Editing {entry.path} ({entry.origin}). ") + folder_note(settings))
     validate, save, overwrite = _buttons(entry)
     if not (validate or save):
         return
@@ -45,10 +50,10 @@ def render_editor(entry: LoadedRunbook, settings: Settings) -> None:
 
 
 def _buttons(entry: LoadedRunbook) -> tuple[bool, bool, bool]:
-    left, middle, right = st.columns([1, 1, 2], vertical_alignment="center")
-    validate = left.button("Validate", key=f"rb-validate-{entry.name}", icon=":material/rule:")
-    save = middle.button("Save", key=f"rb-save-{entry.name}", icon=":material/save:", type="primary")
-    overwrite = right.checkbox("Replace an existing file", key=f"rb-overwrite-{entry.name}")
+    with st.container(horizontal=True, vertical_alignment="center"):
+        validate = st.button("Validate", key=f"rb-validate-{entry.name}", icon=":material/rule:")
+        save = st.button("Save", key=f"rb-save-{entry.name}", icon=":material/save:", type="primary")
+        overwrite = st.checkbox("Replace an existing file", key=f"rb-overwrite-{entry.name}")
     return validate, save, overwrite
 
 

@@ -33,7 +33,8 @@ def param_form(runbook: Runbook, key: str, hints: dict[str, str] | None = None) 
 
 
 def _label(param: Param) -> str:
-    return md_line(param.name + (" *" if param.required else ""), 80)
+    """The parameter's name (an identifier, so plain text; escaping would show in the aria-label)."""
+    return param.name + (" *" if param.required else "")
 
 
 def _input(param: Param, key: str, hints: dict[str, str]) -> Any:

@@ -14,7 +14,7 @@ import streamlit as st
 
 from app.runbooks import BadParam, Runbook, RunbookError, runbook_yaml, save_runbook, user_runbooks_dir
 from app.settings import Settings
-from app.ui.safe import md, md_line
+from app.ui.safe import md
 
 
 def folder_note(settings: Settings) -> str:
@@ -48,12 +48,12 @@ def save_as_runbook(make: Callable[[str], Runbook], settings: Settings, key: str
         except (BadParam, RunbookError) as exc:
             st.error(md(str(exc)))
             return
-        st.code(runbook_yaml(runbook), language="yaml", wrap_lines=True)
+        st.code(runbook_yaml(runbook), language="yaml", wrap_lines=True, height=320)
         target = user_runbooks_dir(settings) / f"{runbook.name}.yaml"
         st.caption(folder_note(settings))
         overwrite = False
         if target.exists():
-            overwrite = st.checkbox(md_line(f"Replace the existing {target.name}"), key=f"save-over-{key}")
+            overwrite = st.checkbox(f"Replace the existing {target.name}", key=f"save-over-{key}")
         if st.button("Save runbook", key=f"save-{key}", icon=":material/save:"):
             _save(runbook, settings, overwrite)
 

@@ -6,6 +6,7 @@ that everything it started is gone."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -75,7 +76,10 @@ def command_of(pid: int) -> str:
 
 
 def start_demo(port: int, log: Path) -> tuple[subprocess.Popen[str], str]:
-    env = {**os.environ, "KUBEWHY_LLM": "none"}
+    history = (
+        f"sqlite:///{log.parent / 'history.db'}"  # its own history: the History page lists only its runs
+    )
+    env = {**os.environ, "KUBEWHY_LLM": "none", "KUBEWHY_DATABASE_URL": history}
     process = subprocess.Popen(
         [sys.executable, "-m", "app.cli", "demo", "--port", str(port), "--no-browser"],
         stdout=subprocess.PIPE,
@@ -125,6 +129,31 @@ def assert_inert_and_fitting(page, width: int) -> None:
     assert max(overflow) <= width, f"something is wider than the {width}px window: {overflow}"
 
 
+def visit_runbooks_and_history(page, url: str) -> None:
+    """Run a bundled runbook on the Runbooks page, then run it again from the History page."""
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(url.rstrip("/") + "/runbooks")
+    page.get_by_label("Runbook", exact=True).click(timeout=WAIT_MS)
+    page.get_by_role("option", name=re.compile("^pod-restarting")).click()
+    page.get_by_label("namespace *", exact=True).fill("shop")
+    page.get_by_label("workload *", exact=True).fill("payments")
+    page.get_by_role("button", name="Run", exact=True).click()
+    page.get_by_text("Runbook pod-restarting ran in").wait_for(timeout=WAIT_MS)
+    assert "fix: Deployment shop/payments" in page.get_by_test_id("stMain").inner_text()
+    show(page, page.get_by_text("Why do the pods of payments in namespace shop keep restarting?"))
+    page.screenshot(path=ARTIFACTS / "runbooks-1280.png")
+
+    page.goto(url.rstrip("/") + "/history")
+    again = page.get_by_role("button", name="Run this runbook again")
+    again.click(timeout=WAIT_MS)
+    page.get_by_text("What changed since run").wait_for(timeout=WAIT_MS)
+    assert "0 added" in page.get_by_test_id("stMain").inner_text()
+    show(page, page.get_by_text("Why do the pods of payments in namespace shop keep restarting?").first)
+    page.mouse.move(5, 5)  # no tooltip over the page
+    page.wait_for_timeout(500)
+    page.screenshot(path=ARTIFACTS / "history-1280.png")
+
+
 def test_kubewhy_demo_answers_in_the_browser_and_stops_on_ctrl_c(tmp_path):
     from playwright.sync_api import sync_playwright
 
@@ -164,6 +193,7 @@ def test_kubewhy_demo_answers_in_the_browser_and_stops_on_ctrl_c(tmp_path):
                 show(wide, messages.nth(2))
                 wide.screenshot(path=ARTIFACTS / "catalog-answer-1280x1240.png")
                 assert_inert_and_fitting(wide, 1280)
+                visit_runbooks_and_history(wide, url)
 
                 narrow = browser.new_page(viewport={"width": 420, "height": 800})
                 narrow.goto(url)

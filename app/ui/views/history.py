@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from app.diagnosis import Diagnosis
 from app.runbooks import Runbook, RunbookError, UnknownRunbook, load_library, runbook_from_history
 from app.store import SURFACES, HistoryStore, StoredRun, StoreError, diff_findings, open_store
 from app.ui import shell
@@ -35,16 +36,18 @@ def render() -> None:
     )
     try:
         store = open_store(current.settings)
-        recent = store.list_runs(limit=CHOICES_FROM)
+        users, clusters = filter_choices(current.settings.database_url)
     except StoreError as exc:
         st.error(md(f"The history cannot be read: {exc}"))
         return
-    if not recent:
-        st.info("No answers stored yet. Ask a question on the Chat page or run a runbook.")
+    runs, filtered = _filtered(store, users, clusters)
+    if runs is None:
         return
-    runs = _filtered(store, recent)
     if not runs:
-        st.info("No stored answer matches these filters.")
+        if filtered:
+            st.info("No stored answer matches these filters.")
+        else:
+            st.info("No answers stored yet. Ask a question on the Chat page or run a runbook.")
         return
     st.dataframe(overview(runs), hide_index=True, width="stretch", key="history-table")
     labels = {run.id: _label(run) for run in runs}
@@ -67,25 +70,36 @@ def render() -> None:
         _opened(store, opened, current)
 
 
-def _filtered(store: HistoryStore, recent: list[StoredRun]) -> list[StoredRun]:
+@st.cache_data(ttl=60, show_spinner=False, max_entries=8)
+def filter_choices(database_url: str) -> tuple[list[str], list[str]]:
+    """The users and clusters of the latest runs, for the filters (cached: reading them takes a while)."""
+    from app.settings import Settings
+
+    recent = open_store(Settings(database_url=database_url)).list_runs(limit=CHOICES_FROM)
+    return sorted({r.user for r in recent}), sorted({r.cluster for r in recent})
+
+
+def _filtered(
+    store: HistoryStore, users: list[str], clusters: list[str]
+) -> tuple[list[StoredRun] | None, bool]:
+    """The runs that match the filters (None after an error), and whether any filter is set."""
     text_col, surface_col, user_col, cluster_col = st.columns([3, 2, 2, 2])
     text = text_col.text_input("Search", key="history-text", placeholder="words of the question or answer")
     surface = surface_col.selectbox("Surface", [ALL, *SURFACES], key="history-surface")
-    user = user_col.selectbox("User", [ALL, *sorted({r.user for r in recent})], key="history-user")
-    cluster = cluster_col.selectbox(
-        "Cluster", [ALL, *sorted({r.cluster for r in recent})], key="history-cluster"
-    )
+    user = user_col.selectbox("User", [ALL, *users], key="history-user")
+    cluster = cluster_col.selectbox("Cluster", [ALL, *clusters], key="history-cluster")
+    chosen = {
+        "text": text.strip() or None,
+        "surface": None if surface == ALL else surface,
+        "user": None if user == ALL else user,
+        "cluster": None if cluster == ALL else cluster,
+    }
     try:
-        return store.list_runs(
-            limit=LISTED,
-            text=text.strip() or None,
-            surface=None if surface == ALL else surface,
-            user=None if user == ALL else user,
-            cluster=None if cluster == ALL else cluster,
-        )
+        runs = store.list_runs(limit=LISTED, **chosen)
     except StoreError as exc:
         st.error(md(f"The history cannot be read: {exc}"))
-        return []
+        return None, True
+    return runs, any(value is not None for value in chosen.values())
 
 
 def overview(runs: list[StoredRun]) -> pd.DataFrame:
@@ -136,9 +150,29 @@ def _opened(store: HistoryStore, run: StoredRun, current: shell.Shell) -> None:
     except ValueError as exc:  # a row written by an older or newer kubewhy
         st.error(md(f"The stored diagnosis cannot be read: {exc}"))
         return
+    rerun = _run_again(store, run, current)
+    if rerun is None:
+        _stored(run, diagnosis, current)
+        return
+    turn, previous_id, replay = rerun
+    changed, new, stored = st.tabs(
+        [
+            "What changed",
+            f"New answer (run #{turn.run_id})" if turn.run_id else "New answer",
+            f"Stored answer (run #{run.id})",
+        ]
+    )
+    with changed:
+        _changes(store, turn, previous_id, run.id)
+    with new:
+        render_answer(turn, f"hr{run.id}", replay=replay)
+    with stored:
+        _stored(run, diagnosis, current)
+
+
+def _stored(run: StoredRun, diagnosis: Diagnosis, current: shell.Shell) -> None:
     render_card(diagnosis, {}, f"h{run.id}")
     _calls(run)
-    _run_again(store, run, current)
     if not run.runbook:
         _save(run, current)
 
@@ -166,27 +200,36 @@ def _calls(run: StoredRun) -> None:
         st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key=f"history-calls-{run.id}")
 
 
-def _run_again(store: HistoryStore, run: StoredRun, current: shell.Shell) -> None:
+def _run_again(
+    store: HistoryStore, run: StoredRun, current: shell.Shell
+) -> tuple[Turn, int | None, bool] | None:
+    """The Run-again button; returns the new answer, the run to compare it with and whether it is a
+    replay (drawn earlier in this browser session), or None when there is none."""
     session = current.session
     if session is None:
         st.caption(md_line(f"Run again: no cluster is open ({current.failure or 'unknown reason'})."))
-        return
+        return None
     if session.cluster != run.cluster:
         st.caption(
             md_line(
                 f"Run again: this answer is about {run.cluster}; the sidebar's cluster is {session.cluster}."
             )
         )
-        return
+        return None
     what = "runbook" if run.runbook else "question"
     reruns: dict[int, tuple[Turn, int | None]] = st.session_state.setdefault(RERUNS, {})
-    if st.button(f"Run this {what} again", key=f"history-rerun-{run.id}", icon=":material/replay:"):
+    if st.button(
+        f"Run this {what} again",
+        key=f"history-rerun-{run.id}",
+        icon=":material/replay:",
+        help="on the cluster in the sidebar, then compare the findings with the last time",
+    ):
         turn = _rerun(run, current)
         reruns[run.id] = (turn, _previous_id(store, turn, run))
-        _show_rerun(store, turn, reruns[run.id][1], run.id, replay=False)
-    elif run.id in reruns:
-        turn, previous = reruns[run.id]
-        _show_rerun(store, turn, previous, run.id, replay=True)
+        return (*reruns[run.id], False)
+    if run.id in reruns:
+        return (*reruns[run.id], True)
+    return None
 
 
 def _rerun(run: StoredRun, current: shell.Shell) -> Turn:
@@ -215,18 +258,19 @@ def _previous_id(store: HistoryStore, turn: Turn, opened: StoredRun) -> int | No
     return previous.id if previous is not None else opened.id
 
 
-def _show_rerun(store: HistoryStore, turn: Turn, previous_id: int | None, key: int, replay: bool) -> None:
-    if turn.diagnosis is not None and previous_id is not None:
-        try:
-            before = store.get_run(previous_id)
-        except StoreError as exc:
-            st.error(md(f"The earlier run cannot be read: {exc}"))
-            before = None
-        if before is not None:
-            render_diff(diff_findings(before.diagnosis, turn.diagnosis), before, f"h{key}")
+def _changes(store: HistoryStore, turn: Turn, previous_id: int | None, key: int) -> None:
+    if turn.diagnosis is None or previous_id is None:
+        st.info("The new run gave no answer to compare; its error is under New answer.")
+        return
+    try:
+        before = store.get_run(previous_id)
+    except StoreError as exc:
+        st.error(md(f"The earlier run cannot be read: {exc}"))
+        return
+    if before is not None:
+        render_diff(diff_findings(before.diagnosis, turn.diagnosis), before, f"h{key}")
     if turn.run_id is not None:
         st.caption(f"The new answer is stored as run #{turn.run_id}.")
-    render_answer(turn, f"hr{key}", replay=replay)
 
 
 def _save(run: StoredRun, current: shell.Shell) -> None:

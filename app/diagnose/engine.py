@@ -163,19 +163,25 @@ def summarize(
 
 
 def _describe_notes(notes: list[str]) -> list[str]:
-    """Every read that failed is named (grouped), so a partial answer says exactly what it could not see."""
+    """Every read that failed is named (kinds that failed the same way are grouped), so a partial answer
+    says exactly what it could not see."""
     unique = list(dict.fromkeys(notes))
-    unread = [note for note in unique if note.startswith("could not read ") and ": " in note]
-    others = [note for note in unique if note not in unread]
-    out = []
-    if unread:
-        what = [note[len("could not read ") :].split(": ", 1)[0] for note in unread]
-        reason = unread[0].split(": ", 1)[1]
-        out.append(
-            f"Could not read {len(unread)} kind(s) of data: {', '.join(what)} (first reason: {reason})."
-        )
+    by_reason: dict[str, list[str]] = {}
+    others = []
+    for note in unique:
+        if note.startswith("could not read ") and ": " in note:
+            what, reason = note[len("could not read ") :].split(": ", 1)
+            by_reason.setdefault(reason, []).append(what)
+        else:
+            others.append(note)
+    out = [f"could not read {', '.join(whats)}: {_clip(reason)}." for reason, whats in by_reason.items()]
     out.extend(note[0].upper() + note[1:] + ("" if note.endswith(".") else ".") for note in others)
     return out
+
+
+def _clip(text: str, limit: int = 240) -> str:
+    text = text.rstrip(".")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _scope_words(scope: Scope) -> str:

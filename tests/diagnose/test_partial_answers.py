@@ -8,8 +8,7 @@ import pytest
 from app.demo import SHOP_SNAPSHOT
 from app.engine import ask, open_session
 from app.settings import Settings
-from tools.base import ToolContext, ToolOutput, ToolParams
-from tools.registry import call_tool, tool
+from tools.registry import call_tool
 
 
 @pytest.fixture(scope="module")
@@ -37,17 +36,11 @@ def test_an_exhausted_time_budget_is_said_not_hidden(shop_without_metrics):
     assert "Nothing wrong found" not in diagnosis.summary or "time budget" in diagnosis.summary
 
 
-class _EchoParams(ToolParams):
-    text: str
-
-
-@tool("test_echo_control_chars", "logs", _EchoParams)
-def _echo(ctx: ToolContext, params: _EchoParams) -> ToolOutput:
-    """Echo (test only)."""
-    return ToolOutput(params.text)
-
-
-def test_terminal_control_characters_never_leave_a_tool():
-    ctx = ToolContext(settings=Settings.load(llm="none"))
-    result = call_tool(ctx, "test_echo_control_chars", {"text": "ok\x1b[2J\x1b[31mred\x07\tend\n"})
-    assert result.text == "okred\tend\n"
+def test_terminal_control_characters_never_leave_a_tool(shop_without_metrics):
+    log = shop_without_metrics / "logs" / "shop" / "catalog-z5wtmwrj8-5gcll" / "catalog.log"
+    log.write_text("ok\x1b[2J\x1b[31mred\x07\tend\n")
+    with open_session(Settings.load(llm="none"), snapshot=shop_without_metrics) as session:
+        args = {"namespace": "shop", "pod": "catalog-z5wtmwrj8-5gcll"}
+        result = call_tool(session.ctx, "k8s_logs", args)
+    assert "okred\tend" in result.text
+    assert "\x1b" not in result.text and "\x07" not in result.text

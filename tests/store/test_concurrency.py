@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import multiprocessing
 import sqlite3
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 
 from app.store import open_store
@@ -32,9 +32,11 @@ def test_threads_lose_nothing(tmp_path: Path) -> None:
 
 def test_processes_lose_nothing(tmp_path: Path) -> None:
     path = str(tmp_path / "processes.db")
+    # A process pool whose worker dies raises BrokenProcessPool here instead of hanging like Pool does.
     context = multiprocessing.get_context("spawn")
-    with context.Pool(4) as pool:
-        batches = pool.starmap(_write_many, [(path, f"proc-{n}") for n in range(4)])
+    with ProcessPoolExecutor(max_workers=4, mp_context=context) as pool:
+        futures = [pool.submit(_write_many, path, f"proc-{n}") for n in range(4)]
+        batches = [future.result(timeout=120) for future in futures]
     assert sorted(i for batch in batches for i in batch) == list(range(1, 4 * WRITES + 1))
     _check_complete(path, 4)
 

@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import multiprocessing
 import sqlite3
+import sys
+import types
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
+
+import pytest
 
 from app.store import open_store
 
@@ -30,7 +34,10 @@ def test_threads_lose_nothing(tmp_path: Path) -> None:
     _check_complete(path, 8)
 
 
-def test_processes_lose_nothing(tmp_path: Path) -> None:
+def test_processes_lose_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Spawned children re-run the parent's __main__ file; in a full suite an earlier Streamlit AppTest
+    # may have left __main__ pointing at its temporary page script. Children need no __main__ at all.
+    monkeypatch.setitem(sys.modules, "__main__", types.ModuleType("__main__"))
     path = str(tmp_path / "processes.db")
     # A process pool whose worker dies raises BrokenProcessPool here instead of hanging like Pool does.
     context = multiprocessing.get_context("spawn")

@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     azure_openai_api_key: SecretStr | None = Field(
         None, validation_alias=AliasChoices("AZURE_OPENAI_API_KEY")
     )
+    azure_openai_ad_token: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("AZURE_OPENAI_AD_TOKEN", "azure_openai_ad_token")
+    )  # an Entra ID access token, when something else (a sidecar, a pipeline) obtained it
     openai_api_version: str | None = Field(None, validation_alias=AliasChoices("OPENAI_API_VERSION"))
     temperature: float = 0.0
     request_timeout_s: float = 60.0

@@ -80,6 +80,8 @@ def _azure_model(settings: Settings, common: dict) -> BaseChatModel:
     credentials: dict = {}
     if settings.azure_openai_api_key:
         credentials["api_key"] = settings.azure_openai_api_key.get_secret_value()
+    elif settings.azure_openai_ad_token:
+        credentials["azure_ad_token"] = settings.azure_openai_ad_token.get_secret_value()
     else:
         credentials["azure_ad_token_provider"] = _entra_token_provider()
     return AzureChatOpenAI(

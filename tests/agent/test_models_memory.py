@@ -34,6 +34,21 @@ def test_azure_openai_is_reached_by_deployment_with_the_api_key(scripted, pods_t
     assert diagnosis.findings[0].evidence == []  # it cited e1 before any tool ran: dropped
 
 
+def test_azure_openai_with_an_entra_id_token_sends_it_as_a_bearer(scripted, pods_tool):
+    server = start(scripted, [final(evidence="e1", excerpt="x")])
+    settings = Settings(
+        llm="azure",
+        model="kubewhy-gpt4o",
+        azure_openai_endpoint=server.root_url,
+        azure_openai_ad_token="entra-token",
+        max_retries=0,
+    )
+    run_agent(context_for(settings), "why is checkout failing?")
+    [request] = server.requests
+    assert request.headers["authorization"] == "Bearer entra-token"
+    assert "api-key" not in request.headers
+
+
 def test_a_keyless_compatible_endpoint_gets_a_placeholder_key(scripted):
     server = start(scripted, [Reply(content="hi")])
     model = make_chat_model(Settings(openai_base_url=server.base_url, model="llama3.1"))

@@ -41,7 +41,7 @@ from app.diagnosis import Category, NextStep
 
 EXIT_CODES = {
     1: "a general application error",
-    2: "bad arguments or shell misuse",
+    2: "a Go panic, or bad command-line arguments",
     126: "a command that cannot be executed",
     127: "a command that was not found",
     134: "an abort (SIGABRT)",

@@ -6,18 +6,23 @@ environment.
 
 from __future__ import annotations
 
+import json
 import os
+import re
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     YamlConfigSettingsSource,
 )
+
+_NAMESPACE_NAME = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")  # an RFC 1123 label
 
 
 class ConfigError(ValueError):
@@ -78,6 +83,9 @@ class Settings(BaseSettings):
     hubble_address: str | None = None
     hubble_tls: bool = False
     hubble_ca_file: str | None = None
+    # The only namespaces kubewhy may read (the namespace-scoped install): namespaced kinds are listed in
+    # these, never cluster-wide. Empty = the whole cluster. Env: a JSON list or "shop,data".
+    namespaces: Annotated[list[str], NoDecode] = []
 
     # --- surfaces --------------------------------------------------------------------------------
     slack_bot_token: SecretStr | None = Field(None, validation_alias=AliasChoices("SLACK_BOT_TOKEN"))
@@ -94,6 +102,27 @@ class Settings(BaseSettings):
     database_url: str = Field(default_factory=_default_database_url)
     auth_header: str | None = None  # header with the signed-in user, set by the page's auth proxy
     runbooks_dir: str | None = None
+
+    @field_validator("namespaces", mode="before")
+    @classmethod
+    def _namespace_list(cls, value: Any) -> Any:
+        """`KUBEWHY_NAMESPACES` as a JSON list or comma-separated; blanks and repeats dropped."""
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                try:
+                    value = json.loads(text)
+                except ValueError:
+                    raise ValueError(f"not a JSON list of namespace names: {text}") from None
+            else:
+                value = text.split(",")
+        if isinstance(value, list | tuple):
+            names = [str(name).strip() for name in value if str(name).strip()]
+            bad = [name for name in names if not _NAMESPACE_NAME.fullmatch(name)]
+            if bad:
+                raise ValueError(f"not a namespace name: {', '.join(bad)}")
+            return list(dict.fromkeys(names))
+        return value
 
     @classmethod
     def settings_customise_sources(

@@ -134,9 +134,16 @@ def summarize(
     errors: list[tuple[str, str]],
 ) -> str:
     parts: list[str] = []
+    permitted = ", ".join(scope.permitted)
+    for ns in scope.outside:
+        parts.append(
+            f"Namespace {ns} is outside kubewhy's permitted namespaces ({permitted}): kubewhy may not read "
+            "it, so nothing in it was checked."
+        )
+    where = f"kubewhy's permitted namespaces ({permitted})" if scope.permitted else cluster
     for word, close in scope.unknown:
         hint = f" Did you mean {', '.join(close)}?" if close else ""
-        parts.append(f"There is no namespace, workload or service called '{word}' in {cluster}.{hint}")
+        parts.append(f"There is no namespace, workload or service called '{word}' in {where}.{hint}")
     if findings:
         top = findings[0]
         parts.append(f"Most likely cause: {top.title} (fix {top.resource}).")
@@ -145,7 +152,7 @@ def summarize(
         if len(findings) > 1:
             others = "; ".join(f.title for f in findings[1:3])
             parts.append(f"Also found: {others}.")
-    elif not scope.unknown:
+    elif not scope.unknown and not (scope.outside and not scope.namespaces and not scope.targets):
         what = _scope_words(scope)
         parts.append(
             f"Nothing wrong found with {what} in {cluster}: pods, workloads, services, events"
@@ -189,6 +196,8 @@ def _scope_words(scope: Scope) -> str:
         return ", ".join(sorted({t.name for t in scope.targets}))
     if scope.namespaces:
         return "namespace " + ", ".join(scope.namespaces)
+    if scope.permitted:
+        return "namespaces " + ", ".join(scope.permitted)
     return "the cluster"
 
 

@@ -50,6 +50,7 @@ class Gathered:
     notes: list[str] = field(default_factory=list)
     deadline: float = float("inf")  # time.monotonic() after which nothing more is read
     log_failures: list[str] = field(default_factory=list)
+    permitted: tuple[str, ...] = ()  # KUBEWHY_NAMESPACES: the only namespaces read; empty = all
 
     def out_of_time(self) -> bool:
         """True once the question's time budget for reading is spent (noted once in the answer)."""
@@ -81,8 +82,37 @@ def _list(
             or "no kind" in message.lower()
         ):
             return []
+        if gathered.permitted and getattr(exc, "status", None) == 403:
+            message = _forbidden_reason(gathered.permitted, namespace)  # one reason: one grouped note
         gathered.notes.append(f"could not read {kind}{' in ' + namespace if namespace else ''}: {message}")
         return []
+
+
+def _forbidden_reason(permitted: tuple[str, ...], namespace: str | None) -> str:
+    if namespace is None:
+        return (
+            f"forbidden: kubewhy may read only namespaces {', '.join(permitted)} (KUBEWHY_NAMESPACES) and "
+            "no ClusterRole grants cluster-scoped kinds"
+        )
+    return "forbidden: check kubewhy's Role in that namespace (deploy/overlays/namespace-scoped)"
+
+
+def permitted_namespaces(ctx: ToolContext) -> tuple[str, ...]:
+    """KUBEWHY_NAMESPACES, as the settings or the Kubernetes client carry it (empty: the whole cluster)."""
+    return tuple(ctx.settings.namespaces) or tuple(getattr(ctx.kube, "namespaces", ()) or ())
+
+
+def _namespace_stubs(permitted: tuple[str, ...]) -> list[dict[str, Any]]:
+    """Namespaces cannot be listed under Roles alone; the permitted ones exist, and the API server labels
+    every namespace with its name, which is all a namespaceSelector can be checked against here."""
+    return [
+        {
+            "apiVersion": "v1",
+            "kind": "Namespace",
+            "metadata": {"name": ns, "labels": {"kubernetes.io/metadata.name": ns}},
+        }
+        for ns in permitted
+    ]
 
 
 def inventory_of(objects: dict[str, list[dict[str, Any]]]) -> list[NamedObject]:
@@ -123,7 +153,8 @@ def gather(ctx: ToolContext, scope_of: Any, namespace: str | None = None) -> tup
     facts = Facts(now=ctx.now(), cluster=ctx.cluster_name, unavailable=dict(ctx.unavailable))
     # Leave a quarter of the question's budget for analysis and for confirming findings with the tools.
     deadline = time.monotonic() + ctx.settings.question_timeout_s * 0.75
-    gathered = Gathered(facts=facts, inventory=[], deadline=deadline)
+    permitted = permitted_namespaces(ctx)
+    gathered = Gathered(facts=facts, inventory=[], deadline=deadline, permitted=permitted)
     if ctx.kube is None:
         facts.unavailable.setdefault("kubernetes", "no Kubernetes connection")
         return gathered, scope_of([])
@@ -132,8 +163,13 @@ def gather(ctx: ToolContext, scope_of: Any, namespace: str | None = None) -> tup
     except ToolError as exc:
         raise SourceFailed(f"the Kubernetes API of {ctx.cluster_name} cannot be read: {exc}") from exc
     for kind in CLUSTER_KINDS:
-        facts.objects[kind] = _list(ctx, gathered, kind)
-    small = is_small_cluster(ctx)
+        failed_before = len(gathered.notes)
+        objects = _list(ctx, gathered, kind)
+        if objects or len(gathered.notes) == failed_before:  # an unread kind stays absent, not empty
+            facts.objects[kind] = objects
+    if permitted and not facts.objects.get("Namespace"):
+        facts.objects["Namespace"] = _namespace_stubs(permitted)
+    small = not permitted and is_small_cluster(ctx)
     if small and namespace is None:
         ctx.progress("reading the cluster's objects and events")
         for kind in NAMESPACED_KINDS:
@@ -143,13 +179,22 @@ def gather(ctx: ToolContext, scope_of: Any, namespace: str | None = None) -> tup
         scope = scope_of(gathered.inventory)
     else:
         for kind in INVENTORY_KINDS:
-            facts.objects[kind] = _list(ctx, gathered, kind)
+            if permitted:
+                facts.objects[kind] = [o for ns in permitted for o in _list(ctx, gathered, kind, ns)]
+            else:
+                facts.objects[kind] = _list(ctx, gathered, kind)
         gathered.inventory = inventory_of(facts.objects)
         scope = scope_of(gathered.inventory)
-        if scope.whole_cluster and namespace is None:
-            namespaces = _review_namespaces(ctx, gathered, _unhealthy_namespaces(facts))
+        if permitted:
+            _keep_to_permitted(scope, permitted, namespace)
+        if scope.outside and not scope.namespaces and not scope.targets:
+            namespaces = []  # the question is only about namespaces kubewhy may not read
+        elif scope.whole_cluster and namespace is None:
+            namespaces = list(permitted) or _review_namespaces(ctx, gathered, _unhealthy_namespaces(facts))
         else:
             namespaces = _scope_namespaces(scope, namespace, facts)
+        if permitted:
+            namespaces = [ns for ns in namespaces if ns in permitted]
         if len(namespaces) > MAX_SCOPE_NAMESPACES:
             what = "have pods in trouble" if scope.whole_cluster else "hold objects the question names"
             gathered.notes.append(
@@ -158,10 +203,16 @@ def gather(ctx: ToolContext, scope_of: Any, namespace: str | None = None) -> tup
             )
             namespaces = [ns for ns in namespaces if ns != "kube-system"][: MAX_SCOPE_NAMESPACES - 1]
             namespaces.append("kube-system")
+        if not namespaces:
+            for kind in INVENTORY_KINDS:
+                facts.objects[kind] = []
+            return gathered, scope
         _read_namespaces(ctx, gathered, namespaces)
         _read_logs(ctx, gathered, scope)
         _read_flows(ctx, gathered)
         linked = linked_namespaces(facts, namespaces)
+        if permitted:
+            linked = [ns for ns in linked if ns in permitted]
         _read_namespaces(ctx, gathered, linked)
         keep = set(namespaces) | set(linked)
         for kind in INVENTORY_KINDS:
@@ -219,6 +270,29 @@ def linked_namespaces(facts: Facts, namespaces: list[str]) -> list[str]:
             if ns in known:
                 add(ns)
     return found[:MAX_LINKED_NAMESPACES]
+
+
+def _keep_to_permitted(scope: Scope, permitted: tuple[str, ...], namespace: str | None) -> None:
+    """Narrow the question's scope to the permitted namespaces. Namespaces it names outside them (known to
+    the inventory, given with --namespace, or called a namespace in the question) go to ``scope.outside``,
+    so the answer says plainly that kubewhy may not read them instead of reporting 403s or "no such name"."""
+    outside = [ns for ns in scope.namespaces if ns not in permitted]
+    if namespace and namespace not in permitted and namespace not in outside:
+        outside.append(namespace)
+    kept_unknown = []
+    for word, close in scope.unknown:
+        if word in scope.called_namespaces and word not in permitted:
+            if word not in outside:
+                outside.append(word)
+        else:
+            kept_unknown.append((word, close))
+    scope.unknown = kept_unknown
+    scope.namespaces = [ns for ns in scope.namespaces if ns in permitted]
+    scope.targets = [t for t in scope.targets if t.namespace is None or t.namespace in permitted]
+    scope.outside = outside
+    scope.permitted = list(permitted)
+    if outside and not scope.namespaces and not scope.targets:
+        scope.whole_cluster = False
 
 
 def _scope_namespaces(scope: Scope, namespace: str | None, facts: Facts) -> list[str]:

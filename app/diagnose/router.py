@@ -176,6 +176,9 @@ class Scope:
     since: datetime | None = None
     unknown: list[tuple[str, list[str]]] = field(default_factory=list)  # (word, close names)
     whole_cluster: bool = False
+    called_namespaces: list[str] = field(default_factory=list)  # "namespace X", "the X namespace"
+    outside: list[str] = field(default_factory=list)  # named namespaces outside KUBEWHY_NAMESPACES
+    permitted: list[str] = field(default_factory=list)  # KUBEWHY_NAMESPACES, when set
 
     @property
     def target_names(self) -> set[str]:
@@ -226,7 +229,7 @@ def route(question: str, inventory: list[NamedObject], now: datetime) -> Scope:
     """Map the question's words onto the inventory; unknown proper-looking words get close matches."""
     text = question.lower()
     words = [w.strip(".-_") for w in _WORD.findall(text)]
-    scope = Scope(since=parse_since(question, now))
+    scope = Scope(since=parse_since(question, now), called_namespaces=_called_namespaces(question))
 
     by_stem: dict[str, list[NamedObject]] = {}
     for obj in inventory:
@@ -298,6 +301,17 @@ def _in_named_namespaces(targets: list[NamedObject], namespaces: list[str]) -> l
             continue
         kept.append(target)
     return kept
+
+
+_CALLED_NAMESPACE = re.compile(
+    r"\b(?:namespace|ns)\s+[`'\"]?([a-z0-9][a-z0-9-]*)|\b([a-z0-9][a-z0-9-]*)[`'\"]?\s+(?:namespace|ns)\b"
+)
+
+
+def _called_namespaces(question: str) -> list[str]:
+    """Words the question itself calls a namespace ("namespace monitoring", "the monitoring namespace")."""
+    found = [a or b for a, b in _CALLED_NAMESPACE.findall(question.lower())]
+    return [word for word in dict.fromkeys(found) if word not in _STOP]
 
 
 def _explicit_names(question: str) -> set[str]:

@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 import yaml
 
+from app.settings import Settings
+
 ROOT = Path(__file__).resolve().parents[2]
 KUBECTL = "/usr/bin/kubectl"
 OVERLAYS = sorted(p.parent.name for p in (ROOT / "deploy" / "overlays").glob("*/kustomization.yaml"))
@@ -112,6 +114,18 @@ def test_namespace_scoped_overlay_has_no_cluster_wide_grant(rendered):
     namespaces = {role["metadata"]["namespace"] for role in of_kind(docs, "Role")}
     assert namespaces == {"team-a", "team-b"}
     assert {b["metadata"]["namespace"] for b in of_kind(docs, "RoleBinding")} == namespaces
+
+
+def test_namespace_scoped_overlay_limits_kubewhy_to_the_namespaces_of_its_roles(rendered):
+    docs = rendered["namespace-scoped"]
+    config = next(d for d in of_kind(docs, "ConfigMap") if d["metadata"]["name"] == "kubewhy-config")
+    listed = config["data"]["KUBEWHY_NAMESPACES"].split(",")
+    assert sorted(listed) == sorted({role["metadata"]["namespace"] for role in of_kind(docs, "Role")})
+    assert Settings(namespaces=config["data"]["KUBEWHY_NAMESPACES"]).namespaces == listed
+    cluster_wide = next(
+        d for d in of_kind(rendered["cluster-wide"], "ConfigMap") if "KUBEWHY_LLM" in d["data"]
+    )
+    assert "KUBEWHY_NAMESPACES" not in cluster_wide["data"]
 
 
 def test_cluster_wide_overlay_uses_the_standalone_rbac_rules(rendered):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import gc
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -91,9 +91,17 @@ class KindInfo:
 
 
 class KubeAccess:
-    """Read-only access to one cluster. Construct with :meth:`from_kubeconfig` or :meth:`in_cluster`."""
+    """Read-only access to one cluster. Construct with :meth:`from_kubeconfig` or :meth:`in_cluster`.
 
-    def __init__(self, configuration: k8s.Configuration, name: str = "cluster") -> None:
+    ``namespaces`` (``KUBEWHY_NAMESPACES``) limits every read of a namespaced kind to those namespaces: a
+    list without a namespace becomes one list per permitted namespace, never a cluster-wide one, and a read
+    in any other namespace is refused before it is sent. Empty means the whole cluster.
+    """
+
+    def __init__(
+        self, configuration: k8s.Configuration, name: str = "cluster", namespaces: Iterable[str] = ()
+    ) -> None:
+        self.namespaces: tuple[str, ...] = tuple(namespaces)
         configuration.retries = ThrottleRetry.for_reads()  # bounded backoff on 429, no read retries
         self.api_client = GuardedApiClient(configuration)
         self.name = name
@@ -107,7 +115,9 @@ class KubeAccess:
     # --- construction --------------------------------------------------------------------------
 
     @classmethod
-    def from_kubeconfig(cls, path: str | None = None, context: str | None = None) -> KubeAccess:
+    def from_kubeconfig(
+        cls, path: str | None = None, context: str | None = None, namespaces: Iterable[str] = ()
+    ) -> KubeAccess:
         """Read a kubeconfig (default: $KUBECONFIG or ~/.kube/config) and one of its contexts."""
         configuration = k8s.Configuration()
         try:
@@ -119,17 +129,17 @@ class KubeAccess:
             raise KubeError(
                 f"cannot use {where}{f' context {context!r}' if context else ''}: {exc}"
             ) from None
-        return cls(configuration, name=context or _current_context(path) or "cluster")
+        return cls(configuration, name=context or _current_context(path) or "cluster", namespaces=namespaces)
 
     @classmethod
-    def in_cluster(cls) -> KubeAccess:
+    def in_cluster(cls, namespaces: Iterable[str] = ()) -> KubeAccess:
         """Use the pod's ServiceAccount (when kubewhy runs inside the cluster)."""
         configuration = k8s.Configuration()
         try:
             load_incluster_config(client_configuration=configuration)
         except ConfigException as exc:
             raise KubeError(f"not running in a cluster: {exc}") from None
-        return cls(configuration, name="in-cluster")
+        return cls(configuration, name="in-cluster", namespaces=namespaces)
 
     def close(self) -> None:
         self.api_client.close()
@@ -262,6 +272,30 @@ class KubeAccess:
                 seen.add(group_version)
                 yield group_version
 
+    # --- permitted namespaces -------------------------------------------------------------------
+
+    def permits(self, namespace: str) -> bool:
+        """True when kubewhy may read ``namespace`` (always, unless KUBEWHY_NAMESPACES is set)."""
+        return not self.namespaces or namespace in self.namespaces
+
+    def check_namespace(self, namespace: str) -> None:
+        """Refuse, without sending anything, a read in a namespace outside KUBEWHY_NAMESPACES."""
+        if not self.permits(namespace):
+            raise KubeError(
+                f"namespace {namespace} is outside kubewhy's permitted namespaces "
+                f"({', '.join(self.namespaces)}; KUBEWHY_NAMESPACES)",
+                403,
+            )
+
+    def list_scopes(self, info: KindInfo, namespace: str | None) -> list[str | None]:
+        """Where a list of ``info`` is read: its namespace, every permitted one, or the whole cluster."""
+        if not info.namespaced:
+            return [None]
+        if namespace:
+            self.check_namespace(namespace)
+            return [namespace]
+        return list(self.namespaces) or [None]
+
     # --- objects --------------------------------------------------------------------------------
 
     def get_object(self, kind: str, name: str, namespace: str | None = None) -> dict[str, Any]:
@@ -270,6 +304,8 @@ class KubeAccess:
             raise KubeError(f"give the name of the {info.kind} to read")
         if info.namespaced and not namespace:
             raise KubeError(f"{info.kind} is namespaced: give a namespace for {name!r}")
+        if info.namespaced:
+            self.check_namespace(namespace or "")
         where = f" in {namespace}" if info.namespaced else ""
         obj = self.get_json(info.path(namespace, name), what=f"get {info.kind} {name}{where}")
         return _with_kind(obj, info)
@@ -291,24 +327,26 @@ class KubeAccess:
         field_selector: str | None = None,
         page_size: int = DEFAULT_PAGE_SIZE,
     ) -> Iterator[list[dict[str, Any]]]:
-        """Pages of objects, fetched with limit/continue so no caller holds a whole big list."""
+        """Pages of objects, fetched with limit/continue so no caller holds a whole big list. With
+        permitted namespaces, a list without a namespace is one list per permitted namespace."""
         info = self.resolve_kind(kind)
         if not info.listable:
             raise KubeError(f"{info.kind} cannot be listed")
-        what = f"{info.plural}" + (f" in {namespace}" if namespace and info.namespaced else "")
-        token: str | None = None
-        while True:
-            query = [
-                ("labelSelector", label_selector or None),
-                ("fieldSelector", field_selector or None),
-                ("limit", page_size),
-                ("continue", token),
-            ]
-            doc = self.get_json(info.path(namespace if info.namespaced else None), query, what=f"list {what}")
-            yield [_with_kind(item, info) for item in doc.get("items") or []]
-            token = (doc.get("metadata") or {}).get("continue") or None
-            if not token:
-                return
+        for scope in self.list_scopes(info, namespace):
+            what = f"{info.plural}" + (f" in {scope}" if scope else "")
+            token: str | None = None
+            while True:
+                query = [
+                    ("labelSelector", label_selector or None),
+                    ("fieldSelector", field_selector or None),
+                    ("limit", page_size),
+                    ("continue", token),
+                ]
+                doc = self.get_json(info.path(scope), query, what=f"list {what}")
+                yield [_with_kind(item, info) for item in doc.get("items") or []]
+                token = (doc.get("metadata") or {}).get("continue") or None
+                if not token:
+                    break
 
     def iter_objects(
         self,
@@ -350,6 +388,7 @@ class KubeAccess:
         timestamps: bool = False,
     ) -> str:
         """A container's log (``previous`` = the instance before the last restart)."""
+        self.check_namespace(namespace)
         path = f"/api/v1/namespaces/{quote(namespace, safe='')}/pods/{quote(pod, safe='')}/log"
         query = [
             ("container", container),

@@ -44,7 +44,8 @@ def open_kube(
     kubeconfig: str | None = None,
 ) -> KubeConnection:
     """Connect as asked: --snapshot wins, then --context/--kubeconfig (or the settings' ones), then the
-    in-cluster ServiceAccount when running in a pod, then the default kubeconfig context.
+    in-cluster ServiceAccount when running in a pod, then the default kubeconfig context. Reads are limited
+    to ``settings.namespaces`` (KUBEWHY_NAMESPACES) when it is set.
 
     Raises SnapshotError for a bad snapshot and KubeError (a ToolError) for an unusable kubeconfig.
     """
@@ -54,7 +55,7 @@ def open_kube(
 
         server = start_snapshot_server(snapshot)
         try:
-            kube = KubeAccess.from_kubeconfig(str(server.kubeconfig_path))
+            kube = KubeAccess.from_kubeconfig(str(server.kubeconfig_path), namespaces=settings.namespaces)
         except Exception:
             server.stop()
             raise
@@ -66,9 +67,9 @@ def open_kube(
     context = context or settings.context
     kubeconfig = kubeconfig or settings.kubeconfig
     if not context and not kubeconfig and _in_cluster():
-        kube = KubeAccess.in_cluster()
+        kube = KubeAccess.in_cluster(namespaces=settings.namespaces)
     else:
-        kube = KubeAccess.from_kubeconfig(kubeconfig, context)
+        kube = KubeAccess.from_kubeconfig(kubeconfig, context, namespaces=settings.namespaces)
     connection = KubeConnection(kube, kube.name)
     connection._cleanups.append(kube.close)
     return connection

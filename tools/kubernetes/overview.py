@@ -25,12 +25,23 @@ def overview_report(
     kube: KubeAccess, namespace: str | None, now: datetime, budget: int, cluster: str, progress: Any = None
 ) -> tuple[BoundedText, dict[str, Any]]:
     out = BoundedText(budget)
-    scope = f"namespace {namespace}" if namespace else f"cluster {cluster}"
+    permitted = kube.namespaces
+    if namespace:
+        kube.check_namespace(namespace)
+        scope = f"namespace {namespace}"
+    elif permitted:
+        scope = f"cluster {cluster}, namespaces {', '.join(permitted)} (the ones kubewhy may read)"
+    else:
+        scope = f"cluster {cluster}"
     out.add(f"Overview of {scope} at {now.strftime('%Y-%m-%dT%H:%M:%SZ')}")
     data: dict[str, Any] = {"scope": namespace or "cluster"}
 
     # namespaces and nodes
-    if namespace is None:
+    if namespace is None and permitted:
+        data["namespaces"] = list(permitted)
+        data["namespace_count"] = len(permitted)
+        _limited_nodes(kube, out, data)
+    elif namespace is None:
         names = [
             (n.get("metadata") or {}).get("name")
             for n in kube.iter_objects("namespaces", page_size=OVERVIEW_PAGE)
@@ -60,7 +71,7 @@ def overview_report(
             "troubled": troubled_nodes[:MAX_LISTED],
         }
 
-    # workloads short of their desired replicas
+    # workloads short of their desired replicas (in each permitted namespace when KUBEWHY_NAMESPACES is set)
     if progress:
         progress("overview: workloads")
     short_of: list[str] = []
@@ -148,3 +159,18 @@ def overview_report(
     out.add_all(lines, "reason(s)", "k8s_events type=Warning reason=... shows them")
     data["warning_events"] = {"by_reason": dict(reasons), "latest": {r: v[1] for r, v in latest.items()}}
     return out, data
+
+
+def _limited_nodes(kube: KubeAccess, out: BoundedText, data: dict[str, Any]) -> None:
+    """Nodes are cluster-scoped: with KUBEWHY_NAMESPACES a Role cannot grant them, so try once and say so."""
+    try:
+        nodes = [node_problems(node) for node in kube.iter_objects("nodes", page_size=OVERVIEW_PAGE)]
+    except KubeError as exc:
+        if exc.status not in (401, 403):
+            raise
+        out.add("Nodes: not readable (kubewhy may read only its permitted namespaces)")
+        data["nodes"] = {"error": str(exc)}
+        return
+    states = Counter(", ".join(problems) or "Ready" for problems in nodes)
+    out.add(f"Nodes ({len(nodes)}): {counted(states) or 'none'}")
+    data["nodes"] = {"count": len(nodes), "states": dict(states)}

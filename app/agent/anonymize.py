@@ -2,8 +2,9 @@
 
 With ``anonymize`` on (``KUBEWHY_ANONYMIZE=true``), everything sent to the model — the question, the task
 prompt, every tool result (objects, event messages, logs, flows, metrics), earlier turns — has the
-cluster's name, its namespace, workload, node and (unowned) pod names and every IPv4 address replaced by
-stable pseudonyms (``xns01``, ``xapp03``, ``xnode02``, ``xpod01``, ``xcluster01``, ``198.18.0.7``).
+cluster's name, its namespace, workload, node and (unowned) pod names and every IPv4 and IPv6 address
+replaced by stable pseudonyms (``xns01``, ``xapp03``, ``xnode02``, ``xpod01``, ``xcluster01``, ``198.18.0.7``,
+``2001:db8::3``).
 The model's tool calls are translated back before a tool runs, and its final answer is translated back
 before it is checked against the evidence, so people see real names and the evidence stays verbatim.
 
@@ -37,6 +38,9 @@ MAX_OBJECTS_PER_KIND = 20_000
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*")
 _PART = re.compile(r"[A-Za-z0-9]+")
 _IPV4 = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d]|\.\d)")
+# IPv6 candidates (validated before use: times like 09:30:00 and MAC addresses are not addresses).
+_IPV6 = re.compile(r"(?<![0-9A-Fa-f:.])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![0-9A-Fa-f:])")
+PSEUDO_NETWORK_V6 = ipaddress.ip_network("2001:db8::/32")  # RFC 3849 documentation range
 _PREFIX = {"namespace": "xns", "workload": "xapp", "node": "xnode", "pod": "xpod", "cluster": "xcluster"}
 
 
@@ -106,6 +110,7 @@ class Anonymizer:
         if not self.enabled or not text:
             return text
         text = _IPV4.sub(self._hide_ip, text)
+        text = _IPV6.sub(self._hide_ipv6, text)
         return _TOKEN.sub(lambda m: self._hide_token(m.group(0)), text)
 
     def hide_data(self, value: Any) -> Any:
@@ -161,12 +166,28 @@ class Anonymizer:
             self._real_ips[pseudonym] = ip
         return pseudonym
 
+    def _hide_ipv6(self, match: re.Match[str]) -> str:
+        text = match.group(0)
+        try:
+            address = ipaddress.IPv6Address(text)
+        except ValueError:
+            return text
+        if address.is_loopback or address.is_unspecified or text in self._real_ips:
+            return text
+        pseudonym = self._ips.get(text)
+        if pseudonym is None:
+            pseudonym = str(PSEUDO_NETWORK_V6[len(self._ips) + 1])
+            self._ips[text] = pseudonym
+            self._real_ips[pseudonym] = text
+        return pseudonym
+
     # --- revealing --------------------------------------------------------------------------------
 
     def reveal(self, text: str) -> str:
         if not self.enabled or not text:
             return text
         text = _IPV4.sub(lambda m: self._real_ips.get(m.group(0), m.group(0)), text)
+        text = _IPV6.sub(lambda m: self._real_ips.get(m.group(0), m.group(0)), text)
         return _PART.sub(self._reveal_part, text)
 
     def reveal_data(self, value: Any) -> Any:

@@ -158,3 +158,19 @@ def test_off_changes_nothing():
     anonymizer = Anonymizer.off()
     anonymizer.add("namespace", "shop")
     assert anonymizer.hide("shop 10.0.0.1") == "shop 10.0.0.1"
+
+
+def test_ipv6_addresses_are_hidden_and_restored_but_times_and_macs_are_left():
+    from app.agent.anonymize import Anonymizer
+
+    anonymizer = Anonymizer()
+    text = (
+        "2026-11-20T09:30:00Z dial tcp [fd00:10:96::a]:5432 from fd00:10:244:1::1b "
+        "(also 10.244.1.7), mac aa:bb:cc:dd:ee:ff, loopback ::1"
+    )
+    hidden = anonymizer.hide(text)
+    for real in ("fd00:10:96::a", "fd00:10:244:1::1b", "10.244.1.7"):
+        assert real not in hidden
+    assert "09:30:00" in hidden and "aa:bb:cc:dd:ee:ff" in hidden and "::1" in hidden
+    assert "2001:db8::" in hidden
+    assert anonymizer.reveal(hidden) == text

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import json
 import sys
-from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 
 from app import __version__
 from app.commands.ask import ask_command
 from app.commands.capture import snapshot_capture
+from app.commands.common import EXIT_BAD_INPUT, DataOutput, fail
 from app.commands.history_cmd import history_app
 from app.commands.models_cmd import models_app
 from app.commands.runbook_cmd import runbook_app
@@ -45,24 +45,6 @@ app.command("slack")(slack_command)
 app.add_typer(runbook_app, name="runbook")
 app.add_typer(history_app, name="history")
 
-EXIT_BAD_INPUT = 2
-EXIT_SOURCE_FAILED = 3
-
-
-class OutputFormat(StrEnum):
-    text = "text"
-    json = "json"
-
-
-def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
-    """One clear line on stderr, then the contract's exit status."""
-    typer.echo(f"kubewhy: {message}", err=True)
-    raise typer.Exit(code)
-
-
-def progress(message: str) -> None:
-    typer.echo(message, err=True)
-
 
 @app.command()
 def version() -> None:
@@ -73,7 +55,7 @@ def version() -> None:
 @snapshot_app.command("check")
 def snapshot_check(
     path: Annotated[Path, typer.Argument(help="Snapshot directory or .tar.gz")],
-    output: Annotated[OutputFormat, typer.Option("--output", "-o")] = OutputFormat.text,
+    output: Annotated[DataOutput, typer.Option("--output", "-o")] = DataOutput.text,
 ) -> None:
     """Validate a snapshot: every problem with its file and line; exit 1 if there is any."""
     from tools.snapshot.loader import SnapshotError, load_snapshot, validate_snapshot
@@ -81,13 +63,13 @@ def snapshot_check(
     try:
         snapshot = load_snapshot(path)
     except SnapshotError as exc:
-        if output is OutputFormat.json:
+        if output is DataOutput.json:
             doc = {"ok": False, "problems": [{"file": str(path), "line": None, "message": str(exc)}]}
             typer.echo(json.dumps(doc, indent=2))
             raise typer.Exit(EXIT_BAD_INPUT) from None
         fail(str(exc))
     problems = validate_snapshot(snapshot)
-    if output is OutputFormat.json:
+    if output is DataOutput.json:
         doc = {
             "ok": not problems,
             "problems": [{"file": p.file, "line": p.line, "message": p.message} for p in problems],

@@ -70,7 +70,7 @@ def open_session(
     source that cannot be reached is not an error: the session records why, and answers without it.
     """
     from tools.flows.source import open_flow_source
-    from tools.kubernetes.connect import open_kube
+    from tools.kubernetes.connect import open_kube, tool_context
     from tools.prometheus.connect import open_prometheus
 
     say = progress or (lambda _message: None)
@@ -81,13 +81,7 @@ def open_session(
         connection = open_kube(settings, snapshot=snapshot, context=context, kubeconfig=kubeconfig)
         stack.callback(connection.close)
         loaded = getattr(connection.snapshot_server, "snapshot", None)
-        ctx = ToolContext(
-            settings=settings,
-            kube=connection.kube,
-            cluster_name=connection.cluster_name,
-            fixed_now=connection.fixed_now,
-            on_progress=progress,
-        )
+        ctx = tool_context(settings, connection, on_progress=progress)
         sources = [SourceStatus("kubernetes", True, _kube_detail(connection, snapshot))]
         if loaded is not None and loaded.problems:
             first = loaded.problems[0]

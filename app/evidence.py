@@ -3,6 +3,7 @@ and an excerpt is accepted only if it is text the tool really returned."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -74,6 +75,4 @@ class Ledger:
 
 
 def call_key(tool: str, args: dict[str, Any]) -> str:
-    import json
-
     return f"{tool}:{json.dumps(args, sort_keys=True, default=str)}"

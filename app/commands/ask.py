@@ -45,8 +45,7 @@ def ask_command(
     except BadQuestion as exc:
         fail(str(exc))
     with cli_session(settings, snapshot, context, kubeconfig) as session:
-        try:
-            session.ctx.kube.server_version()
+        try:  # an unreachable API without --namespace surfaces as SourceFailed from the diagnosis below
             if namespace is not None and session.ctx.kube.find_object("Namespace", namespace) is None:
                 fail(f"--namespace {namespace}: no such namespace in {session.cluster}")
         except ToolError as exc:

@@ -8,8 +8,9 @@ from typing import Annotated
 
 import typer
 
+from app.commands.common import EXIT_BAD_INPUT
+
 EXIT_NOT_OK = 1
-EXIT_BAD_INPUT = 2
 
 models_app = typer.Typer(help="Check the configured language model.", no_args_is_help=True)
 

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-EXIT_BAD_INPUT = 2
+from app.commands.common import EXIT_BAD_INPUT
 
 
 def _interrupt(signum: int, frame: object) -> None:

@@ -6,11 +6,12 @@ Pure functions over objects as the API server returns them; the only clock is th
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from app.diagnose.facts import Facts
 from app.diagnosis import ResourceRef
+from tools.snapshot.loader import parse_time  # the one RFC 3339 reader (re-exported for analyzers)
 
 RECENT = timedelta(minutes=45)  # evidence older than this, on an object now healthy, is history
 
@@ -40,23 +41,6 @@ def ref_of(obj: dict[str, Any], kind: str | None = None) -> ResourceRef:
 
 
 # ---- times -------------------------------------------------------------------------------------------
-
-
-def parse_time(value: Any) -> datetime | None:
-    """An RFC 3339 timestamp (``Z`` or offset, optional fraction) as an aware datetime; None if absent/bad."""
-    if not value or not isinstance(value, str):
-        return None
-    text = value.strip().replace("Z", "+00:00")
-    if "." in text:  # Python < 3.11 quirks aside, trim nanoseconds to microseconds
-        head, _, rest = text.partition(".")
-        digits = "".join(ch for ch in rest if ch.isdigit())
-        tail = rest[len(digits) :]
-        text = f"{head}.{digits[:6].ljust(6, '0')}{tail}"
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def age(value: Any, now: datetime) -> timedelta | None:

@@ -12,7 +12,7 @@ from app.diagnose.analyzers import run_analyzers_with_errors
 from app.diagnose.candidate import Candidate
 from app.diagnose.cite import cite_candidate
 from app.diagnose.correlate import correlate, relevance
-from app.diagnose.gather import gather
+from app.diagnose.gather import TIME_BUDGET_NOTE, gather
 from app.diagnose.router import Scope, route
 from app.diagnosis import Diagnosis, Finding, NextStep, Stats
 from app.evidence import Ledger
@@ -141,7 +141,8 @@ def summarize(
             "it, so nothing in it was checked."
         )
     where = f"kubewhy's permitted namespaces ({permitted})" if scope.permitted else cluster
-    for word, close in scope.unknown:
+    out_of_time = TIME_BUDGET_NOTE in notes  # then names were not all read: "no such name" would be a guess
+    for word, close in [] if out_of_time else scope.unknown:
         hint = f" Did you mean {', '.join(close)}?" if close else ""
         parts.append(f"There is no namespace, workload or service called '{word}' in {where}.{hint}")
     if findings:
@@ -152,6 +153,8 @@ def summarize(
         if len(findings) > 1:
             others = "; ".join(f.title for f in findings[1:3])
             parts.append(f"Also found: {others}.")
+    elif out_of_time:
+        parts.append(f"No problem found in what could be read of {cluster} before the time budget ran out.")
     elif not scope.unknown and not (scope.outside and not scope.namespaces and not scope.targets):
         what = _scope_words(scope)
         parts.append(

@@ -42,6 +42,9 @@ METRIC_WINDOW = timedelta(hours=2)
 MAX_FLOWS = 20_000
 
 
+TIME_BUDGET_NOTE = "stopped reading early: the question's time budget ran out (KUBEWHY_QUESTION_TIMEOUT_S)"
+
+
 @dataclass
 class Gathered:
     facts: Facts
@@ -56,9 +59,8 @@ class Gathered:
         """True once the question's time budget for reading is spent (noted once in the answer)."""
         if time.monotonic() <= self.deadline:
             return False
-        note = "stopped reading early: the question's time budget ran out (KUBEWHY_QUESTION_TIMEOUT_S)"
-        if note not in self.notes:
-            self.notes.append(note)
+        if TIME_BUDGET_NOTE not in self.notes:
+            self.notes.append(TIME_BUDGET_NOTE)
         return True
 
 

@@ -31,9 +31,13 @@ def test_skipped_snapshot_files_are_named_in_the_answer(shop_without_metrics):
 def test_an_exhausted_time_budget_is_said_not_hidden(shop_without_metrics):
     settings = Settings.load(llm="none", question_timeout_s=0.0)
     with open_session(settings, snapshot=shop_without_metrics) as session:
-        diagnosis = ask(session, "why does the payments pod keep restarting?")
-    assert "time budget ran out" in diagnosis.summary
-    assert "Nothing wrong found" not in diagnosis.summary or "time budget" in diagnosis.summary
+        named = ask(session, "why does the payments pod keep restarting?")
+        review = ask(session, "anything wrong in the cluster?")
+    for diagnosis in (named, review):
+        assert "time budget ran out" in diagnosis.summary
+        assert diagnosis.findings == []  # nothing was read ...
+        assert "look healthy" not in diagnosis.summary  # ... so nothing may be called healthy
+    assert "There is no" not in named.summary  # and an unread name is not called missing
 
 
 def test_terminal_control_characters_never_leave_a_tool(shop_without_metrics):

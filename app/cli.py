@@ -58,7 +58,8 @@ def snapshot_check(
     output: Annotated[DataOutput, typer.Option("--output", "-o")] = DataOutput.text,
 ) -> None:
     """Validate a snapshot: every problem with its file and line; exit 1 if there is any."""
-    from tools.snapshot.loader import SnapshotError, load_snapshot, validate_snapshot
+    from tools.snapshot.loader import SnapshotError, load_snapshot
+    from tools.snapshot.validate import validate_snapshot
 
     try:
         snapshot = load_snapshot(path)
@@ -86,7 +87,7 @@ def snapshot_check(
 
 
 def main() -> None:
-    from app.settings import ConfigError
+    from tools.contracts.settings import ConfigError
 
     try:
         app()

@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from app.diagnosis import Diagnosis
-from app.evidence import Ledger
-from app.settings import Settings
-from tools.base import ToolContext
+from tools.contracts.diagnosis import Diagnosis
+from tools.contracts.evidence import Ledger
+from tools.contracts.settings import Settings
+from tools.contracts.tool import ToolContext
 
 ProgressFn = Callable[[str], None]
 
@@ -69,7 +69,7 @@ def open_session(
     Raises SnapshotError for a bad snapshot and ToolError for an unusable kubeconfig; a Prometheus or flow
     source that cannot be reached is not an error: the session records why, and answers without it.
     """
-    from tools.flows.source import open_flow_source
+    from tools.flows.connect import open_flow_source
     from tools.kubernetes.connect import open_kube, tool_context
     from tools.prometheus.connect import open_prometheus
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import textwrap
 
-from app.diagnosis import Diagnosis, Evidence
+from tools.contracts.diagnosis import Diagnosis, Evidence
 
 _WIDTH = 100
 

@@ -37,8 +37,8 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMe
 from langchain_core.outputs import ChatGeneration, ChatResult  # noqa: E402
 
 from app.agent.loop import AgentRun, agent_tools  # noqa: E402
-from app.settings import Settings  # noqa: E402
-from tools.flows.source import open_flow_source  # noqa: E402
+from tools.contracts.settings import Settings  # noqa: E402
+from tools.flows.connect import open_flow_source  # noqa: E402
 from tools.kubernetes.connect import open_kube, tool_context  # noqa: E402
 from tools.prometheus.local import PrometheusUnavailable, start_local_prometheus  # noqa: E402
 

@@ -64,12 +64,12 @@ def copy_head(source: Path, target: Path, count: int) -> None:
 
 def worker(path: Path, records: int) -> dict[str, object]:
     """Run every pass over one file in this process; return timings and peak RSS."""
-    from app.settings import Settings
-    from tools.base import ToolContext
+    from app.toolset import all_tools, call_tool
+    from tools.contracts.settings import Settings
+    from tools.contracts.tool import ToolContext
     from tools.flows.aggregate import DnsStats, DropStats, PairHistory, WorkloadRef
     from tools.flows.files import FileFlowSource
     from tools.flows.filters import FlowFilter
-    from tools.registry import all_tools, call_tool
 
     baseline = peak_rss_mb()
     source = FileFlowSource([path])

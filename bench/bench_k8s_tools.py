@@ -27,11 +27,11 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app.settings import Settings  # noqa: E402
-from tools.base import ToolContext  # noqa: E402
+from app.toolset import call_tool  # noqa: E402
 from tools.budget import count_tokens  # noqa: E402
+from tools.contracts.settings import Settings  # noqa: E402
+from tools.contracts.tool import ToolContext  # noqa: E402
 from tools.kubernetes.access import KubeAccess  # noqa: E402
-from tools.registry import call_tool  # noqa: E402
 from tools.snapshot.loader import load_snapshot  # noqa: E402
 
 

@@ -21,11 +21,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app.settings import Settings  # noqa: E402
-from tools.base import ToolContext  # noqa: E402
+from app.toolset import call_tool  # noqa: E402
+from tools.contracts.settings import Settings  # noqa: E402
+from tools.contracts.tool import ToolContext  # noqa: E402
 from tools.prometheus.local import start_local_prometheus  # noqa: E402
 from tools.prometheus.queries import CHECKS  # noqa: E402
-from tools.registry import call_tool  # noqa: E402
 
 DEMO = ROOT / "app" / "demo" / "shop"
 

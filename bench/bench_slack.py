@@ -27,12 +27,12 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from app.diagnosis import Diagnosis  # noqa: E402
-from app.settings import Settings  # noqa: E402
 from app.slack.blocks import diagnosis_messages  # noqa: E402
 from app.slack.bot import create_bot  # noqa: E402
 from tests.slack.mock_slack import MockSlack  # noqa: E402
 from tests.slack.slack_requests import SECRET, bolt_request, mention  # noqa: E402
+from tools.contracts.diagnosis import Diagnosis  # noqa: E402
+from tools.contracts.settings import Settings  # noqa: E402
 
 CHANNEL, USER = "C0BENCH", "U0BENCH"
 

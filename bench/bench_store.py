@@ -13,11 +13,11 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
-from app.diagnosis import Diagnosis, Stats
-from app.evidence import Ledger
-from app.settings import Settings
 from app.store import open_store, record_answer
-from tools.base import ToolResult
+from tools.contracts.diagnosis import Diagnosis, Stats
+from tools.contracts.evidence import Ledger
+from tools.contracts.settings import Settings
+from tools.contracts.tool import ToolResult
 
 TEXT = "\n".join(f"pod-{n}  1/1  Running  restarts=0  age=3d  node=worker-{n % 3}" for n in range(40))
 

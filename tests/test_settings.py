@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from app.settings import ConfigError, Settings
+from tools.contracts.settings import ConfigError, Settings
 
 
 def test_environment_beats_config_file_beats_defaults(tmp_path: Path, monkeypatch):

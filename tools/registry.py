@@ -1,4 +1,5 @@
-"""The one tool registry. The agent, the diagnostician, runbooks, the page and the CLI take tools here."""
+"""The one tool registry: ``@tool`` registers a function when its module is imported, and ``run_tool`` runs
+one with its arguments checked. Which modules make up kubewhy's tool set is said in ``app.toolset``."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from tools.base import Source, ToolContext, ToolError, ToolOutput, ToolParams, ToolResult
+from tools.contracts.tool import Source, ToolContext, ToolError, ToolOutput, ToolParams, ToolResult
 
 ToolFunction = Callable[[ToolContext, Any], ToolOutput]
 
@@ -55,48 +56,32 @@ def tool(name: str, source: Source, params: type[ToolParams]) -> Callable[[ToolF
     return register
 
 
-def _load_builtin_tools() -> None:
-    """Import the tool modules so their @tool decorators run (once)."""
-    import importlib
-
-    for module in (
-        "tools.kubernetes.tools",
-        "tools.prometheus.tools",
-        "tools.flows.tools",
-        "app.agent.health_tool",
-    ):
-        try:
-            importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
+def registered_tools() -> dict[str, ToolSpec]:
+    """The tools of every module imported so far, by name (``app.toolset`` imports them all)."""
+    return _TOOLS
 
 
-def all_tools() -> list[ToolSpec]:
-    _load_builtin_tools()
-    return sorted(_TOOLS.values(), key=lambda spec: spec.name)
+def spec_of(function: ToolFunction) -> ToolSpec:
+    """The spec a ``@tool`` function was registered with."""
+    for spec in _TOOLS.values():
+        if spec.function is function:
+            return spec
+    raise ToolError(f"{getattr(function, '__name__', function)!r} is not a registered tool")
 
 
-def get_tool(name: str) -> ToolSpec:
-    _load_builtin_tools()
-    try:
-        return _TOOLS[name]
-    except KeyError:
-        known = ", ".join(sorted(_TOOLS))
-        raise ToolError(f"unknown tool {name!r}; known tools: {known}") from None
+def unknown_tool(name: str, args: dict[str, Any], known: list[str]) -> ToolResult:
+    """The result of calling a name no tool has: an error a model can read and fix."""
+    message = _bounded(f"unknown tool {name!r}; known tools: {', '.join(sorted(known))}")
+    return ToolResult(
+        tool=name[:200], args=args, source="kubernetes", text=f"error: {message}", error=message
+    )
 
 
-def call_tool(ctx: ToolContext, name: str, args: dict[str, Any] | None = None) -> ToolResult:
+def run_tool(ctx: ToolContext, spec: ToolSpec, args: dict[str, Any] | None = None) -> ToolResult:
     """Validate arguments, run the tool, and always return a ToolResult (errors included, never raised)."""
     args = dict(args or {})
+    name = spec.name
     started = time.perf_counter()
-    try:
-        spec = get_tool(name)
-    except ToolError as exc:
-        message = _bounded(str(exc))
-        return ToolResult(
-            tool=name[:200], args=args, source="kubernetes", text=f"error: {message}", error=message
-        )
     if spec.source in ctx.unavailable:
         reason = f"{spec.source} is unavailable: {ctx.unavailable[spec.source]}"
         return ToolResult(tool=name, args=args, source=spec.source, text=f"error: {reason}", error=reason)

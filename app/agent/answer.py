@@ -11,8 +11,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from app.agent.schemas import function_tool
-from app.diagnosis import Category, Diagnosis, Evidence, Finding, NextStep, ResourceRef, Stats
-from app.evidence import Ledger
+from tools.contracts.diagnosis import Category, Diagnosis, Evidence, Finding, NextStep, ResourceRef, Stats
+from tools.contracts.evidence import Ledger
 
 BAD_EXCERPT_FACTOR = 0.6  # a finding whose quote the tools never returned is less certain
 UNSUPPORTED_CONFIDENCE_CAP = 0.3  # a finding left with no evidence at all

@@ -22,9 +22,9 @@ from typing import Any
 from langchain_core.messages import AIMessage, BaseMessage
 from pydantic import ValidationError
 
-from app.evidence import Ledger
-from app.settings import Settings
 from tools.budget import count_tokens
+from tools.contracts.evidence import Ledger
+from tools.contracts.settings import Settings
 from tools.registry import ToolSpec
 
 MESSAGE_OVERHEAD_TOKENS = 4  # role and separators, as chat formats add them

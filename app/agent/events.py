@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from app.diagnosis import Diagnosis
-from tools.base import ToolResult
+from tools.contracts.diagnosis import Diagnosis
+from tools.contracts.tool import ToolResult
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from tools.base import ToolContext, ToolError, ToolOutput, ToolParams
 from tools.budget import fit_lines
+from tools.contracts.tool import ToolContext, ToolError, ToolOutput, ToolParams
 from tools.registry import tool
 
 

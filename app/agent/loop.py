@@ -48,12 +48,13 @@ from app.agent.events import (
 from app.agent.memory import Conversation
 from app.agent.models import choose_model, describe_model_error, make_chat_model
 from app.agent.schemas import tool_schema
-from app.diagnosis import Category, Diagnosis, Stats
-from app.evidence import Ledger
+from app.toolset import all_tools, call_tool
 from prompts import load_prompt
-from tools.base import ToolContext, ToolResult
 from tools.budget import count_tokens
-from tools.registry import ToolSpec, all_tools, call_tool
+from tools.contracts.diagnosis import Category, Diagnosis, Stats
+from tools.contracts.evidence import Ledger
+from tools.contracts.tool import ToolContext, ToolResult
+from tools.registry import ToolSpec
 
 log = logging.getLogger(__name__)
 
@@ -86,9 +87,7 @@ class ModelFailure(Exception):
 
 
 def agent_tools() -> list[ToolSpec]:
-    """The registry's tools, with ``health_checks`` registered."""
-    import app.agent.health_tool  # noqa: F401  (its @tool decorator registers health_checks)
-
+    """Every tool kubewhy offers, ``health_checks`` included."""
     return all_tools()
 
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
-from app.diagnosis import Diagnosis, Stats
 from tools.budget import count_tokens
+from tools.contracts.diagnosis import Diagnosis, Stats
 
 DEFAULT_SHARE = 0.25  # of the context window; the current question needs the rest
 KEEP_FULL_TURNS = 2

@@ -1,5 +1,6 @@
 """The chat-model factory: OpenAI, Azure OpenAI (API key or Entra ID), or any OpenAI-compatible endpoint
-(Ollama, vLLM, LiteLLM, LocalAI) by base URL, all from :class:`app.settings.Settings` (contracts section 5).
+(Ollama, vLLM, LiteLLM, LocalAI) by base URL, all from :class:`tools.contracts.settings.Settings`
+(contracts section 5).
 """
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from dataclasses import dataclass
 
 from langchain_core.language_models import BaseChatModel
 
-from app.settings import Settings
+from tools.contracts.settings import Settings
 
 AZURE_DEFAULT_API_VERSION = "2024-10-21"
 AZURE_TOKEN_SCOPE = "https://cognitiveservices.azure.com/.default"

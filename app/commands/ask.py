@@ -18,11 +18,11 @@ from app.commands.common import (
     cli_session,
     fail,
 )
-from app.diagnosis import SourceFailed
 from app.engine import BadQuestion, ask, check_question
-from app.evidence import Ledger
-from app.settings import Settings
-from tools.base import ToolError
+from tools.contracts.diagnosis import SourceFailed
+from tools.contracts.evidence import Ledger
+from tools.contracts.settings import Settings
+from tools.contracts.tool import ToolError
 
 
 def ask_command(

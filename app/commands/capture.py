@@ -30,7 +30,7 @@ def snapshot_capture(
 
     Progress goes to stderr. Secret values are never written (only names and key names).
     """
-    from app.settings import Settings
+    from tools.contracts.settings import Settings
     from tools.kubernetes.access import KubeAccess, KubeError
     from tools.kubernetes.capture import CaptureLimits, capture_snapshot
 

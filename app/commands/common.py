@@ -12,7 +12,7 @@ from typing import Annotated, Any, NoReturn
 import typer
 
 from app.engine import Session, open_session
-from app.settings import Settings
+from tools.contracts.settings import Settings
 
 EXIT_BAD_INPUT = 2
 EXIT_SOURCE_FAILED = 3
@@ -88,7 +88,7 @@ def cli_session(
     quiet: bool = False,
 ) -> Iterator[Session]:
     """Open a session for a command; bad input exits 2 with one line, an unreachable cluster exits 3."""
-    from tools.base import ToolError
+    from tools.contracts.tool import ToolError
     from tools.snapshot.loader import SnapshotError
 
     if snapshot is not None and not snapshot.exists():

@@ -23,7 +23,8 @@ from app.commands.common import (
     history_call,
     open_history,
 )
-from app.settings import Settings
+from app.commands.runs import change_text, runbook_entry
+from tools.contracts.settings import Settings
 
 history_app = typer.Typer(
     help="Past answers and runbook runs, what changed since, and the audit log.", invoke_without_command=True
@@ -133,22 +134,21 @@ def history_diff(
     if output is DataOutput.json:
         typer.echo(json.dumps({"before": before.id, "after": after_id, **change.as_dict()}, indent=2))
         return
-    typer.echo(_change_text(before.id, after_id, change))
+    typer.echo(change_text(before.id, after_id, change))
 
 
 def _run_again(
     settings: Settings, before: Any, snapshot: Any, context: Any, kubeconfig: Any, *, quiet: bool
 ) -> tuple[int | None, Any]:
     from app.engine import ask
-    from app.evidence import Ledger
     from app.store import current_user, record_answer_safely
+    from tools.contracts.evidence import Ledger
 
     with cli_session(settings, snapshot, context, kubeconfig, quiet=quiet) as session:
         if before.runbook:
-            from app.commands.runbook_cmd import _entry
             from app.runbooks import BadParam, RunbookError, run_runbook
 
-            entry = _entry(settings, before.runbook)
+            entry = runbook_entry(settings, before.runbook)
             try:
                 run = run_runbook(session, entry, before.runbook_params or {}, surface="runbook")
             except (BadParam, RunbookError) as exc:
@@ -167,25 +167,6 @@ def _run_again(
             started_at=started,
         )
         return run_id, diagnosis
-
-
-def print_change_since_last(settings: Settings, run_id: int) -> None:
-    """On stderr: what changed since the previous run of the same runbook (used by `runbook run --diff`)."""
-    from app.store import StoreError, diff_findings
-
-    try:
-        store = open_history(settings)
-        current = store.get_run(run_id)
-        previous = store.previous_run(current) if current else None
-    except StoreError as exc:
-        typer.echo(f"kubewhy: warning: cannot compare with the last run: {exc}", err=True)
-        return
-    if previous is None:
-        typer.echo("first run with these parameters: nothing to compare with", err=True)
-        return
-    typer.echo(
-        _change_text(previous.id, run_id, diff_findings(previous.diagnosis, current.diagnosis)), err=True
-    )
 
 
 @history_app.command("audit")
@@ -211,19 +192,6 @@ def _get(settings: Settings, run_id: int) -> Any:
     if run is None:
         fail(f"no answer with id {run_id} in the history (kubewhy history list)")
     return run
-
-
-def _change_text(before: int, after: int | None, change: Any) -> str:
-    label = f"#{after}" if after is not None else "now"
-    lines = [f"Changes since #{before} ({label}):"]
-    for word, items in (
-        ("added", change.added),
-        ("resolved", change.resolved),
-        ("unchanged", change.unchanged),
-    ):
-        lines.append(f"  {word}: {len(items)}")
-        lines.extend(f"    - [{f.category}] {f.resource}: {f.title}" for f in items)
-    return "\n".join(lines)
 
 
 def _params(params: dict[str, Any] | None) -> str:

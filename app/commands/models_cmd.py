@@ -21,7 +21,7 @@ def models_check(
 ) -> None:
     """Say whether the configured model answers and supports tool calling (exit 1 if not)."""
     from app.agent.models import ModelConfigError, check_model
-    from app.settings import Settings
+    from tools.contracts.settings import Settings
 
     if output not in ("text", "json"):
         typer.echo(f"kubewhy: --output must be text or json, not {output!r}", err=True)

@@ -23,7 +23,8 @@ from app.commands.common import (
     history_call,
     open_history,
 )
-from app.settings import Settings
+from app.commands.runs import print_change_since_last, runbook_entry, runbook_library
+from tools.contracts.settings import Settings
 
 runbook_app = typer.Typer(
     help="Saved diagnostic runbooks: list, show, run, validate, save.", no_args_is_help=True
@@ -41,30 +42,10 @@ def parse_assignments(items: list[str]) -> dict[str, str]:
     return values
 
 
-def _library(settings: Settings) -> Any:
-    from app.runbooks import load_library
-
-    library = load_library(settings)
-    for problem in library.problems:
-        typer.echo(f"kubewhy: skipped an invalid runbook: {problem}", err=True)
-    return library
-
-
-def _entry(settings: Settings, name: str) -> Any:
-    from app.runbooks import RunbookError, UnknownRunbook
-
-    try:
-        return _library(settings).get(name)
-    except UnknownRunbook as exc:
-        fail(str(exc))
-    except RunbookError as exc:
-        fail(f"runbook {name} is invalid and was not run:\n{exc}")
-
-
 @runbook_app.command("list")
 def runbook_list(output: DataOutputOption = DataOutput.text) -> None:
     """The bundled runbooks and the user's (a user runbook with a bundled name overrides it)."""
-    library = _library(Settings.load())
+    library = runbook_library(Settings.load())
     entries = library.sorted()
     if output is DataOutput.json:
         doc = [
@@ -98,7 +79,7 @@ def runbook_show(
     """Print a runbook: where it comes from, its parameters and steps (as YAML)."""
     from app.runbooks import runbook_yaml
 
-    entry = _entry(Settings.load(), name)
+    entry = runbook_entry(Settings.load(), name)
     if output is DataOutput.json:
         doc = {**entry.runbook.model_dump(mode="json"), "origin": entry.origin, "path": str(entry.path)}
         doc["overrides_bundled"] = entry.overrides
@@ -128,7 +109,7 @@ def runbook_run(
     from app.runbooks.runner import check_ready
 
     settings = Settings.load(llm=llm.value if llm else None)
-    entry = _entry(settings, name)
+    entry = runbook_entry(settings, name)
     values = parse_assignments(params or [])
     try:  # refuse bad input before connecting to anything
         check_ready(entry.runbook, resolve_params(entry.runbook, values), str(entry.path))
@@ -148,8 +129,6 @@ def runbook_run(
     else:
         typer.echo(render_text(run.diagnosis))
     if diff and run.run_id is not None:
-        from app.commands.history_cmd import print_change_since_last
-
         print_change_since_last(settings, run.run_id)
 
 

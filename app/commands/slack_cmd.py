@@ -36,8 +36,8 @@ def slack_command(
     workers: Annotated[int, typer.Option("--workers", help="Questions answered at the same time", min=1)] = 8,
 ) -> None:
     """The Slack bot: answers mentions, direct messages and /kubewhy in threads. Runs until stopped."""
-    from app.settings import Settings
     from app.slack.bot import SlackConfigError, check_settings, create_bot
+    from tools.contracts.settings import Settings
 
     if snapshot is not None and not snapshot.exists():
         fail(f"--snapshot {snapshot}: no such file or directory")

@@ -19,7 +19,7 @@ from app.commands.common import (
     cli_session,
     fail,
 )
-from app.settings import Settings
+from tools.contracts.settings import Settings
 
 tools_app = typer.Typer(
     help="List and call kubewhy's read-only tools, as the agent would.", no_args_is_help=True
@@ -34,7 +34,7 @@ def tools_list(
     kubeconfig: KubeconfigOption = None,
 ) -> None:
     """The registered tools with their parameters (no cluster is contacted)."""
-    from tools.registry import all_tools
+    from app.toolset import all_tools
 
     specs = all_tools()
     if output is DataOutput.json:
@@ -79,8 +79,8 @@ def tools_call(
     """Run one tool and print exactly what a model would read (or the JSON record with --output json)."""
     from pydantic import ValidationError
 
-    from tools.base import ToolError
-    from tools.registry import call_tool, get_tool
+    from app.toolset import call_tool, get_tool
+    from tools.contracts.tool import ToolError
 
     arguments = _parse_args(args)
     try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from app.diagnose.facts import FactRef
-from app.diagnosis import Category, NextStep, ResourceRef
+from tools.contracts.diagnosis import Category, NextStep, ResourceRef
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,12 @@ from typing import Any
 
 from app.diagnose.candidate import Candidate, Cite
 from app.diagnose.facts import FactRef
-from app.evidence import Ledger
-from tools.base import ToolContext
-from tools.registry import call_tool
+from tools.contracts.evidence import Ledger
+from tools.contracts.tool import ToolContext
+from tools.flows.tools import flows_dns, flows_http, flows_policy, flows_query
+from tools.kubernetes.tools import k8s_describe, k8s_events, k8s_logs
+from tools.prometheus.tools import prom_check
+from tools.registry import run_tool, spec_of
 
 # metric fact name -> curated prom_check name that shows it
 METRIC_CHECKS = {
@@ -28,6 +31,14 @@ METRIC_CHECKS = {
 }
 FLOW_TOOLS = {"drops": "flows_policy", "dns": "flows_dns", "http": "flows_http", "rst": "flows_query"}
 WORKLOAD_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"}
+# the tools that show a cited fact (the diagnostician itself is a tool: this is not the whole set)
+SHOWING_TOOLS = {
+    spec.name: spec
+    for spec in map(
+        spec_of,
+        (k8s_describe, k8s_events, k8s_logs, prom_check, flows_dns, flows_http, flows_policy, flows_query),
+    )
+}
 
 
 def tool_call_for(ref: FactRef, candidate: Candidate) -> tuple[str, dict[str, Any]] | None:
@@ -129,14 +140,14 @@ def _record(ctx: ToolContext, ledger: Ledger, cite: Cite, candidate: Candidate) 
     name, args = call
     existing = ledger.lookup(name, args)
     if existing is None:
-        result = call_tool(ctx, name, args)
+        result = run_tool(ctx, SHOWING_TOOLS[name], args)
         if result.error:
             return None
         existing = ledger.record(result)
         if name == "k8s_logs" and cite.needle and cite.needle[:60] not in result.text:
             # The line may have been summarized away; ask again for exactly that line.
             grep = re.escape(cite.needle.strip()[:80])
-            again = call_tool(ctx, name, {**args, "grep": grep})
+            again = run_tool(ctx, SHOWING_TOOLS[name], {**args, "grep": grep})
             if not again.error and cite.needle[:60] in again.text:
                 existing = ledger.record(again)
     return existing

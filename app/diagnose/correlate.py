@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from app.diagnose.candidate import Candidate
 from app.diagnose.router import Scope
-from app.diagnosis import ResourceRef
+from tools.contracts.diagnosis import ResourceRef
 
 
 def _key(ref: ResourceRef) -> tuple[str, str | None, str]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from app.diagnose.facts import Facts
 from app.diagnose.k8s_facts import ref_of, workload_of
 from app.diagnose.service_facts import selected_pods, service_by_cluster_ip, service_for_host
-from app.diagnosis import ResourceRef
+from tools.contracts.diagnosis import ResourceRef
 
 
 def _host(detail: str) -> str:

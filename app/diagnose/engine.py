@@ -14,9 +14,9 @@ from app.diagnose.cite import cite_candidate
 from app.diagnose.correlate import correlate, relevance
 from app.diagnose.gather import TIME_BUDGET_NOTE, gather
 from app.diagnose.router import Scope, route
-from app.diagnosis import Diagnosis, Finding, NextStep, Stats
-from app.evidence import Ledger
-from tools.base import ToolContext
+from tools.contracts.diagnosis import Diagnosis, Finding, NextStep, Stats
+from tools.contracts.evidence import Ledger
+from tools.contracts.tool import ToolContext
 
 ENGINE = "offline"
 MAX_FINDINGS = 5

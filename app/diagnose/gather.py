@@ -17,8 +17,8 @@ from typing import Any
 
 from app.diagnose.facts import Facts
 from app.diagnose.router import NamedObject, Scope
-from app.diagnosis import SourceFailed
-from tools.base import ToolContext, ToolError
+from tools.contracts.diagnosis import SourceFailed
+from tools.contracts.tool import ToolContext, ToolError
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from app.diagnose.facts import Facts
-from app.diagnosis import ResourceRef
+from tools.contracts.diagnosis import ResourceRef
 from tools.snapshot.loader import parse_time  # the one RFC 3339 reader (re-exported for analyzers)
 
 RECENT = timedelta(minutes=45)  # evidence older than this, on an object now healthy, is history

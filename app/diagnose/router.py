@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from app.diagnosis import Category
+from tools.contracts.diagnosis import Category
 
 _WORD = re.compile(r"[a-z0-9][a-z0-9.\-_]*")
 _STOP = {

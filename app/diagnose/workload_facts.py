@@ -23,7 +23,7 @@ from app.diagnose.k8s_facts import (
     pod_is_ready,
     workload_of,
 )
-from app.diagnosis import NextStep, ResourceRef
+from tools.contracts.diagnosis import NextStep, ResourceRef
 
 NEEDLE_LIMIT = 100  # long messages are cited by their opening, which any rendering keeps verbatim
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 
-from app.diagnosis import Diagnosis, Finding
-from app.evidence import Ledger
+from tools.contracts.diagnosis import Diagnosis, Finding
+from tools.contracts.evidence import Ledger
 
 NAME_ARGS = ("name", "workload", "pod", "node", "source", "destination", "query", "container")
 MAX_STEP_CITES = 3

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from app.runbooks.model import Runbook
 from app.runbooks.template import TemplateProblem, references, template_strings
-from app.settings import Settings
+from tools.contracts.settings import Settings
 
 BUILTIN_DIR = Path(__file__).parent / "builtin"
 RUNBOOK_SUFFIXES = (".yaml", ".yml")
@@ -236,9 +236,8 @@ def _line(root: yaml.Node, where: Path_) -> int | None:
 
 def check_runbook(runbook: Runbook) -> list[tuple[Path_, str]]:
     """Tool names, tool arguments and template references, as (location, reason)."""
-    import app.agent.health_tool  # noqa: F401  (registers health_checks, which runbooks may call)
-    from tools.base import ToolError
-    from tools.registry import get_tool
+    from app.toolset import get_tool
+    from tools.contracts.tool import ToolError
 
     problems: list[tuple[Path_, str]] = []
     params = {p.name for p in runbook.params}

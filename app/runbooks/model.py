@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from app.diagnosis import Category
+from tools.contracts.diagnosis import Category
 
 NAME_PATTERN = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"
 MAX_STEPS = 100  # each step is a tool call against the cluster: a runbook stays a bounded read

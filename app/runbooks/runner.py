@@ -18,13 +18,13 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from app.diagnosis import Diagnosis
-from app.evidence import Ledger
 from app.runbooks.cite_steps import cite_steps
 from app.runbooks.loader import LoadedRunbook, Problem, RunbookError
 from app.runbooks.model import BadParam, Runbook, coerce_param
 from app.runbooks.template import TemplateProblem, condition, references, render, template_strings
-from tools.base import ToolContext, ToolResult
+from tools.contracts.diagnosis import Diagnosis
+from tools.contracts.evidence import Ledger
+from tools.contracts.tool import ToolContext, ToolResult
 
 
 @dataclass
@@ -94,7 +94,7 @@ def question_of(runbook: Runbook, params: Mapping[str, Any]) -> str:
 
 def check_ready(runbook: Runbook, params: Mapping[str, Any], file: str = "<runbook>") -> None:
     """Refuse to start when a step's parameter-only arguments would be rejected by its tool."""
-    from tools.registry import get_tool
+    from app.toolset import get_tool
 
     problems = []
     context = {"params": dict(params), "steps": {}}
@@ -139,8 +139,7 @@ def _clean(args: Any) -> dict[str, Any]:
 def run_steps(
     ctx: ToolContext, runbook: Runbook, params: Mapping[str, Any], ledger: Ledger
 ) -> list[StepOutcome]:
-    import app.agent.health_tool  # noqa: F401  (registers health_checks)
-    from tools.registry import call_tool
+    from app.toolset import call_tool
 
     outcomes: list[StepOutcome] = []
     views: dict[str, dict[str, Any]] = {}

@@ -15,10 +15,10 @@ from typing import Any
 
 import yaml
 
-from app.evidence import Ledger
 from app.runbooks.loader import load_text, user_runbooks_dir
 from app.runbooks.model import NAME_PATTERN, BadParam, Param, Runbook, Step
-from app.settings import Settings
+from tools.contracts.evidence import Ledger
+from tools.contracts.settings import Settings
 
 NOT_PARAMETERS = {"kind", "check", "window", "type", "reason", "since", "verdict", "side", "grep", "query"}
 PARAM_NAMES = {

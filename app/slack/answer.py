@@ -11,14 +11,14 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from app.diagnosis import Diagnosis
 from app.engine import BadQuestion, Session, ask, check_question
-from app.evidence import Ledger
 from app.slack.clusters import ClusterPool
 from app.slack.mrkdwn import inert
 from app.slack.reply import ThreadReply
 from app.slack.threads import ThreadState
-from tools.base import ToolError, ToolResult
+from tools.contracts.diagnosis import Diagnosis
+from tools.contracts.evidence import Ledger
+from tools.contracts.tool import ToolError, ToolResult
 
 log = logging.getLogger(__name__)
 

@@ -17,9 +17,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from app.diagnosis import Diagnosis, Evidence, Finding
 from app.slack.mrkdwn import FENCE, inert, inline_code
-from tools.base import ToolResult
+from tools.contracts.diagnosis import Diagnosis, Evidence, Finding
+from tools.contracts.tool import ToolResult
 from tools.kubernetes.redact import redact_text
 
 SECTION_CHARS = 3000  # Slack: a section's text

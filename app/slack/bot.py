@@ -22,10 +22,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from app.diagnosis import Diagnosis
 from app.engine import Session, ask
-from app.evidence import Ledger
-from app.settings import Settings
 from app.slack.answer import AskFn, OnAnswer, answer, ask_step, runbook_step
 from app.slack.clusters import ClusterPool
 from app.slack.commands import HELP, BadCommand, Help, Question, RunbookCall, parse_command
@@ -33,6 +30,9 @@ from app.slack.guard import AccessPolicy, RateLimiter, is_direct_message
 from app.slack.mrkdwn import inert, inline_code, mention, plain_question
 from app.slack.reply import ThreadReply, post, scrub
 from app.slack.threads import ThreadStore
+from tools.contracts.diagnosis import Diagnosis
+from tools.contracts.evidence import Ledger
+from tools.contracts.settings import Settings
 
 log = logging.getLogger(__name__)
 

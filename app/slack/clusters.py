@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.engine import Session, open_session
-from app.settings import Settings
+from tools.contracts.settings import Settings
 
 log = logging.getLogger(__name__)
 

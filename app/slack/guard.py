@@ -13,8 +13,8 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from app.settings import Settings
 from app.slack.mrkdwn import mention
+from tools.contracts.settings import Settings
 
 DM_ENTRY = "dm"
 WINDOW_S = 60.0

@@ -19,10 +19,10 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from app.agent.events import BudgetHit, Fallback, Status, ToolStarted
-from app.diagnosis import Diagnosis
 from app.slack.blocks import SlackMessage, diagnosis_messages, evidence_document, evidence_messages
 from app.slack.mrkdwn import inert
-from tools.base import ToolResult
+from tools.contracts.diagnosis import Diagnosis
+from tools.contracts.tool import ToolResult
 from tools.kubernetes.redact import redact_text
 
 log = logging.getLogger(__name__)

@@ -16,12 +16,12 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from app.diagnosis import Diagnosis
-from app.evidence import Ledger
-from app.settings import Settings
 from app.store.db import StoreError, describe_url
 from app.store.diff import FindingsDiff, diff_findings, finding_key
 from app.store.repository import AuditEntry, CallRecord, HistoryStore, RunRecord, StoredRun
+from tools.contracts.diagnosis import Diagnosis
+from tools.contracts.evidence import Ledger
+from tools.contracts.settings import Settings
 
 SURFACES = ("cli", "page", "slack", "runbook")
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.diagnosis import Diagnosis, Finding
+from tools.contracts.diagnosis import Diagnosis, Finding
 
 Key = tuple[str, str, str, str]
 

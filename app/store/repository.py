@@ -12,9 +12,9 @@ from typing import Any
 
 from sqlalchemy import Select, func, insert, or_, select
 
-from app.diagnosis import Diagnosis
 from app.store.db import engine_for, reading, translate_errors, writing
 from app.store.models import Run, ToolCall
+from tools.contracts.diagnosis import Diagnosis
 
 RUNS = Run.__table__
 CALLS = ToolCall.__table__

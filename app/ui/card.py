@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app.diagnosis import Category, Diagnosis, Evidence, Finding, NextStep
 from app.ui.charts import draw, has_series
 from app.ui.safe import md, md_line
-from tools.base import ToolResult
+from tools.contracts.diagnosis import Category, Diagnosis, Evidence, Finding, NextStep
+from tools.contracts.tool import ToolResult
 
 SHOWN_STEPS = 4
 _FAMILY_COLORS = {

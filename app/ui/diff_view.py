@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app.diagnosis import Finding
 from app.store import FindingsDiff, StoredRun
 from app.ui.card import badge, category_color
 from app.ui.safe import md
+from tools.contracts.diagnosis import Finding
 
 GROUPS = (
     ("added", "Added", "red", "new since then"),

@@ -10,11 +10,11 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from app.diagnosis import Diagnosis
 from app.ui.card import args_text
 from app.ui.charts import draw, has_series
 from app.ui.safe import md_line
-from tools.base import ToolResult
+from tools.contracts.diagnosis import Diagnosis
+from tools.contracts.tool import ToolResult
 
 MAX_TABLE_ROWS = 200
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import streamlit as st
 
-from app.settings import Settings
+from tools.contracts.settings import Settings
 
 MAX_USER_CHARS = 200  # the history's user column
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2060-\u2064]")

@@ -17,10 +17,10 @@ import streamlit as st
 
 from app.agent.events import BudgetHit, Fallback, Status, TextDelta, ToolFinished, ToolStarted, describe_call
 from app.engine import BadQuestion, Session, ask, check_question
-from app.evidence import Ledger
 from app.ui.safe import md, md_line
 from app.ui.state import Turn
-from tools.base import ToolError, ToolResult
+from tools.contracts.evidence import Ledger
+from tools.contracts.tool import ToolError, ToolResult
 
 log = logging.getLogger(__name__)
 

@@ -12,9 +12,9 @@ from datetime import UTC, datetime, timedelta
 import streamlit as st
 
 from app.engine import Session
-from app.settings import Settings
 from app.store import current_user, record_answer_safely
 from app.ui.state import Turn
+from tools.contracts.settings import Settings
 
 IDENTITY_CLAIMS = ("email", "preferred_username", "name", "sub")
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import streamlit as st
 
 from app.runbooks import LoadedRunbook, Runbook, RunbookError, load_text, user_runbooks_dir
-from app.settings import Settings
 from app.ui.safe import md
 from app.ui.save_runbook import folder_note
+from tools.contracts.settings import Settings
 
 MONOSPACE = (
     '<style>[class*="st-key-rb-yaml-"] textarea { font-family: "Source Code Pro", monospace; }</style>'

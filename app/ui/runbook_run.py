@@ -16,14 +16,14 @@ from typing import Any
 import streamlit as st
 
 from app.engine import Session
-from app.evidence import Ledger
 from app.runbooks import BadParam, LoadedRunbook, RunbookError, resolve_params, run_runbook
 from app.runbooks.runner import check_ready
-from app.settings import Settings
 from app.ui.investigate import LiveView, failure_warnings, unavailable_warnings
 from app.ui.recording import page_user
 from app.ui.state import Turn
-from tools.base import ToolError
+from tools.contracts.evidence import Ledger
+from tools.contracts.settings import Settings
+from tools.contracts.tool import ToolError
 
 log = logging.getLogger(__name__)
 

@@ -17,8 +17,8 @@ import streamlit as st
 
 from app.diagnose.engine import diagnose
 from app.engine import Session, open_session
-from app.settings import Settings
 from app.ui.starters import HEALTH_QUESTION, starter_questions
+from tools.contracts.settings import Settings
 
 log = logging.getLogger(__name__)
 

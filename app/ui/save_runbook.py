@@ -13,8 +13,8 @@ from pathlib import Path
 import streamlit as st
 
 from app.runbooks import BadParam, Runbook, RunbookError, runbook_yaml, save_runbook, user_runbooks_dir
-from app.settings import Settings
 from app.ui.safe import md
+from tools.contracts.settings import Settings
 
 
 def folder_note(settings: Settings) -> str:

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import streamlit as st
 
 from app.engine import Session
-from app.settings import Settings
 from app.ui import runtime, sidebar
+from tools.contracts.settings import Settings
 
 _KEY = "kubewhy_shell"
 
@@ -25,7 +25,7 @@ class Shell:
 def build() -> Shell:
     """Open (or reuse) the session for the chosen cluster and draw the sidebar. Never raises for a cluster
     that cannot be opened: the reason is in ``failure`` and shown in the sidebar and on the page."""
-    from tools.base import ToolError
+    from tools.contracts.tool import ToolError
     from tools.snapshot.loader import SnapshotError
 
     config = runtime.settings()

@@ -6,9 +6,9 @@ from __future__ import annotations
 import streamlit as st
 
 from app.engine import Session
-from app.settings import Settings
 from app.ui import runtime, state
 from app.ui.safe import md, md_line
+from tools.contracts.settings import Settings
 
 SOURCE_TITLES = {"kubernetes": "Kubernetes", "prometheus": "Prometheus", "flows": "Network flows (Hubble)"}
 

@@ -8,7 +8,7 @@ cannot connect.
 
 from __future__ import annotations
 
-from app.diagnosis import Category, Diagnosis, Finding
+from tools.contracts.diagnosis import Category, Diagnosis, Finding
 
 HEALTH_QUESTION = "What is wrong in the cluster?"
 MAX_STARTERS = 4

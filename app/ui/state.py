@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 import streamlit as st
 
 from app.agent.memory import Conversation
-from app.diagnosis import Diagnosis
-from app.evidence import Ledger
-from tools.base import ToolResult
+from tools.contracts.diagnosis import Diagnosis
+from tools.contracts.evidence import Ledger
+from tools.contracts.tool import ToolResult
 
 TURNS = "kubewhy_turns"
 MEMORY = "kubewhy_memory"

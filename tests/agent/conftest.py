@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 import pytest
 from pydantic import Field
 
-from app.settings import Settings
 from tools import registry
-from tools.base import ToolContext, ToolError, ToolOutput, ToolParams
+from tools.contracts.settings import Settings
+from tools.contracts.tool import ToolContext, ToolError, ToolOutput, ToolParams
 
 from .scripted_server import ScriptedModel
 

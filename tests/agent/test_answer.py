@@ -7,8 +7,8 @@ import pytest
 from app.agent.answer import AnswerError, check_answer, excerpt_is_verbatim, parse_final_answer
 from app.agent.events import describe_call
 from app.agent.schemas import compact_schema
-from app.evidence import Ledger
-from tools.base import ToolResult
+from tools.contracts.evidence import Ledger
+from tools.contracts.tool import ToolResult
 
 EVENTS = (
     "LAST SEEN  TYPE     REASON   OBJECT                      MESSAGE\n"

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from app.agent.loop import run_agent
-from app.diagnosis import Category
-from app.settings import Settings
-from tools.base import ToolContext
-from tools.flows.source import open_flow_source
+from tools.contracts.diagnosis import Category
+from tools.contracts.settings import Settings
+from tools.contracts.tool import ToolContext
+from tools.flows.connect import open_flow_source
 from tools.kubernetes.connect import open_kube, tool_context
 from tools.prometheus.local import start_local_prometheus
 from tools.snapshot.server import SnapshotServer

@@ -8,8 +8,8 @@ import pytest
 
 from app.agent.events import Fallback, Final, Status, TextDelta, ToolFinished, ToolStarted
 from app.agent.loop import run_agent
-from app.diagnosis import Category
 from prompts import load_prompt
+from tools.contracts.diagnosis import Category
 
 from .conftest import PODS_TOOL, context_for, settings_for, start
 from .scripted_server import Reply
@@ -239,7 +239,7 @@ def test_a_plain_text_reply_gets_the_final_answer_prompt_and_json_content_is_acc
 
 
 def test_a_given_ledger_receives_the_results_and_a_namespace_focuses_the_question(scripted, pods_tool):
-    from app.evidence import Ledger
+    from tools.contracts.evidence import Ledger
 
     server = start(scripted, [Reply(tool_calls=[(PODS_TOOL, {"namespace": "shop"})]), final()])
     ledger = Ledger()

@@ -7,8 +7,8 @@ import pytest
 from app.agent.loop import run_agent
 from app.agent.memory import Conversation
 from app.agent.models import ModelConfigError, choose_model, make_chat_model
-from app.diagnosis import Diagnosis, Stats
-from app.settings import Settings
+from tools.contracts.diagnosis import Diagnosis, Stats
+from tools.contracts.settings import Settings
 
 from .conftest import PODS_TOOL, context_for, settings_for, start
 from .scripted_server import Reply

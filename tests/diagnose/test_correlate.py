@@ -3,7 +3,7 @@ from datetime import UTC, datetime
 from app.diagnose.candidate import Candidate
 from app.diagnose.correlate import correlate
 from app.diagnose.router import NamedObject, route
-from app.diagnosis import Category, ResourceRef
+from tools.contracts.diagnosis import Category, ResourceRef
 
 NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 INVENTORY = [

@@ -7,8 +7,8 @@ import pytest
 
 from app.demo import SHOP_SNAPSHOT
 from app.engine import ask, open_session
-from app.settings import Settings
-from tools.registry import call_tool
+from app.toolset import call_tool
+from tools.contracts.settings import Settings
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from app.diagnose.candidate import Candidate
 from app.diagnose.engine import _review_mix
-from app.diagnosis import Category, ResourceRef
+from tools.contracts.diagnosis import Category, ResourceRef
 
 
 def cand(category: Category, name: str) -> Candidate:

@@ -3,7 +3,7 @@ from datetime import UTC, datetime
 import pytest
 
 from app.diagnose.router import NamedObject, route
-from app.diagnosis import Category
+from tools.contracts.diagnosis import Category
 
 INVENTORY = [
     NamedObject("Namespace", None, "shop"),

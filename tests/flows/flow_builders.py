@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from app.settings import Settings
-from tools.base import ToolContext
+from tools.contracts.settings import Settings
+from tools.contracts.tool import ToolContext
 from tools.flows.files import FileFlowSource
 from tools.flows.synthetic import envelope, pod, write_jsonl
 

@@ -151,8 +151,8 @@ def test_view_reads_ports_flags_and_turns_replies_around() -> None:
 
 
 def test_open_flow_source_prefers_snapshot_files(tmp_path: Path) -> None:
-    from app.settings import Settings
-    from tools.flows.source import open_flow_source
+    from tools.contracts.settings import Settings
+    from tools.flows.connect import open_flow_source
 
     path = tmp_path / "f.jsonl"
     path.write_text(json.dumps(envelope(_flows(1)[0])) + "\n")

@@ -7,8 +7,8 @@ import pytest
 from k8s_builders import NOW
 from k8s_scenario import write_shop
 
-from app.settings import Settings
-from tools.base import ToolContext
+from tools.contracts.settings import Settings
+from tools.contracts.tool import ToolContext
 from tools.kubernetes.access import KubeAccess
 from tools.snapshot.server import SnapshotServer, start_snapshot_server
 

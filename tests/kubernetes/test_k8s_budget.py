@@ -9,11 +9,11 @@ import k8s_builders as b
 import pytest
 from k8s_wait import settled_requests
 
-from app.settings import Settings
-from tools.base import ToolContext, ToolResult
+from app.toolset import call_tool
 from tools.budget import count_tokens
+from tools.contracts.settings import Settings
+from tools.contracts.tool import ToolContext, ToolResult
 from tools.kubernetes.access import KubeAccess
-from tools.registry import call_tool
 from tools.snapshot.server import SnapshotServer, start_snapshot_server
 
 PODS = 3000

@@ -12,13 +12,14 @@ from k8s_scenario import CRASH_POD, SECRET_VALUE
 from typer.testing import CliRunner
 
 from app.cli import app
-from app.settings import Settings
-from tools.base import ToolContext
+from app.toolset import call_tool
+from tools.contracts.settings import Settings
+from tools.contracts.tool import ToolContext
 from tools.kubernetes.access import KubeAccess
 from tools.kubernetes.capture import CaptureLimits, capture_snapshot
-from tools.registry import call_tool
-from tools.snapshot.loader import load_snapshot, validate_snapshot
+from tools.snapshot.loader import load_snapshot
 from tools.snapshot.server import SnapshotServer, start_snapshot_server
+from tools.snapshot.validate import validate_snapshot
 
 SAME_ANSWERS = [
     ("k8s_list", {"kind": "pods"}),

@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from app.settings import Settings
-from tools.base import ToolContext
+from app.toolset import call_tool
+from tools.contracts.settings import Settings
+from tools.contracts.tool import ToolContext
 from tools.kubernetes.access import KubeAccess, KubeError
-from tools.registry import call_tool
 
 CORE = {
     "kind": "APIResourceList",

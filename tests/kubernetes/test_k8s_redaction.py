@@ -8,9 +8,9 @@ import json
 import pytest
 from k8s_scenario import BEARER, CRASH_POD, ENV_PASSWORD, LOG_PASSWORD, SECRET_VALUE
 
-from tools.base import ToolContext
+from app.toolset import call_tool
+from tools.contracts.tool import ToolContext
 from tools.kubernetes.redact import MASK, is_credential_name, redact_data, redact_text
-from tools.registry import call_tool
 
 FORBIDDEN = [
     SECRET_VALUE,

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from k8s_scenario import CRASH_POD
 
-from tools.base import ToolContext, ToolResult
+from app.toolset import all_tools, call_tool
 from tools.budget import count_tokens
-from tools.registry import all_tools, call_tool
+from tools.contracts.tool import ToolContext, ToolResult
 
 K8S_TOOLS = {
     "k8s_list",
@@ -224,7 +224,7 @@ def test_overview(ctx: ToolContext) -> None:
 
 
 def test_no_cluster_is_a_tool_error() -> None:
-    from app.settings import Settings
+    from tools.contracts.settings import Settings
 
     result = call_tool(ToolContext(settings=Settings()), "k8s_overview", {})
     assert result.error is not None and "Kubernetes API is not available" in result.error

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from app.settings import Settings
-from tools.base import ToolContext
+from tools.contracts.settings import Settings
+from tools.contracts.tool import ToolContext
 from tools.prometheus.local import LocalPrometheus, start_local_prometheus
 
 from .om_fixture import CAPTURED_AT, write_openmetrics

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from app.settings import Settings
+from tools.contracts.settings import Settings
 from tools.prometheus.connect import open_prometheus
 from tools.snapshot.loader import load_snapshot
 

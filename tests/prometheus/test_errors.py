@@ -6,11 +6,11 @@ import socket
 
 import pytest
 
-from app.settings import Settings
-from tools.base import ToolContext
+from app.toolset import call_tool
+from tools.contracts.settings import Settings
+from tools.contracts.tool import ToolContext
 from tools.prometheus.client import PrometheusAccess
 from tools.prometheus.local import start_local_prometheus
-from tools.registry import call_tool
 
 from .om_fixture import CAPTURED_AT, write_openmetrics
 

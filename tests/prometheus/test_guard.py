@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from tools.base import ToolError
+from tools.contracts.tool import ToolError
 from tools.prometheus.client import PrometheusAccess
 from tools.prometheus.guard import ReadOnlySession, ReadOnlyViolation
 

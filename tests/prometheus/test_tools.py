@@ -6,11 +6,11 @@ from datetime import datetime
 
 import pytest
 
-from app.settings import Settings
-from tools.base import ToolContext
+from app.toolset import all_tools, call_tool
 from tools.budget import count_tokens
+from tools.contracts.settings import Settings
+from tools.contracts.tool import ToolContext
 from tools.prometheus.queries import CHECKS
-from tools.registry import all_tools, call_tool
 
 from .om_fixture import CAPTURED_AT, CHANGE, NODE_TROUBLE
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from app.engine import Session, open_session
-from app.settings import Settings
+from tools.contracts.settings import Settings
 
 from . import scenario
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from app.engine import ask
-from app.evidence import Ledger
 from app.runbooks import BadParam, load_file, load_library, run_runbook, runbook_from_ledger, save_runbook
+from tools.contracts.evidence import Ledger
 
 
 def test_conversation_becomes_a_runbook_that_runs_again(demo_session, settings) -> None:

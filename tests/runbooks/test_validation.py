@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from app.evidence import Ledger
 from app.runbooks import BadParam, RunbookError, load_file, load_text, resolve_params, run_runbook
+from tools.contracts.evidence import Ledger
 
 GOOD = """\
 name: check-web

@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from app.diagnose.engine import diagnose
-from app.diagnosis import Diagnosis
 from app.engine import Session, check_question, open_session
-from app.evidence import Ledger
-from app.settings import Settings
+from tools.contracts.diagnosis import Diagnosis
+from tools.contracts.evidence import Ledger
+from tools.contracts.settings import Settings
 
 
 @dataclass

@@ -7,10 +7,10 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from app.diagnosis import Category
 from app.engine import ask
 from tests.scenarios.build_scenarios import TRUTH_FILE, load
 from tests.scenarios.judge import ask_with_ledger, judge, open_snapshot
+from tools.contracts.diagnosis import Category
 
 CATALOG = load()
 TRUTH = {item["name"]: item for item in yaml.safe_load(TRUTH_FILE.read_text(encoding="utf-8"))["scenarios"]}

@@ -14,9 +14,9 @@ sys.path.insert(0, str(Path(__file__).parent))  # adversarial.py, fault_proxy.py
 import adversarial
 from sec_support import EvilCluster
 
-from app.settings import Settings
 from tests.agent.scripted_server import ScriptedModel
-from tools.flows.source import open_flow_source
+from tools.contracts.settings import Settings
+from tools.flows.connect import open_flow_source
 from tools.kubernetes.access import KubeAccess
 from tools.prometheus.connect import open_prometheus
 from tools.snapshot.server import start_snapshot_server

@@ -6,9 +6,9 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from app.settings import Settings
 from tests.agent.scripted_server import ScriptedModel
-from tools.base import ToolContext
+from tools.contracts.settings import Settings
+from tools.contracts.tool import ToolContext
 from tools.kubernetes.access import KubeAccess
 from tools.snapshot.server import SnapshotServer
 

@@ -17,11 +17,11 @@ from sec_support import model_settings, start_model
 
 from app.agent.loop import run_agent
 from app.diagnose.engine import diagnose
-from app.diagnosis import Diagnosis
-from app.settings import Settings
 from tests.agent.scripted_server import Slow
-from tools.base import ToolContext
-from tools.flows.source import open_flow_source
+from tools.contracts.diagnosis import Diagnosis
+from tools.contracts.settings import Settings
+from tools.contracts.tool import ToolContext
+from tools.flows.connect import open_flow_source
 from tools.kubernetes.access import KubeAccess
 from tools.prometheus.client import PrometheusAccess
 from tools.snapshot.kubeconfig import write_kubeconfig

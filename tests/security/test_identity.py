@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 from streamlit.testing.v1 import AppTest
 
-from app.settings import Settings
 from app.ui.identity import MAX_USER_CHARS, user_from_header
+from tools.contracts.settings import Settings
 
 
 def test_the_user_is_one_clean_value_of_the_header():
@@ -28,8 +28,8 @@ def test_the_user_is_one_clean_value_of_the_header():
 def _page(auth_header: str | None) -> None:
     import streamlit as st
 
-    from app.settings import Settings
     from app.ui.identity import require_sign_in
+    from tools.contracts.settings import Settings
 
     require_sign_in(Settings(auth_header=auth_header))
     st.markdown("the cluster's answers")
@@ -47,8 +47,8 @@ def test_without_a_proxy_configured_the_page_is_open_locally():
 
 
 def test_the_history_records_the_signed_in_user(tmp_path):
-    from app.diagnosis import Diagnosis
     from app.store import open_store, record_answer_safely
+    from tools.contracts.diagnosis import Diagnosis
 
     settings = Settings(database_url=f"sqlite:///{tmp_path / 'history.db'}")
     diagnosis = Diagnosis(

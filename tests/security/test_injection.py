@@ -15,10 +15,10 @@ from markdown_it import MarkdownIt
 from sec_support import model_settings, start_model, transcript
 
 from app.agent.loop import run_agent
-from app.diagnosis import Diagnosis
-from app.evidence import Ledger
+from app.toolset import all_tools
 from tests.agent.scripted_server import Reply
-from tools.registry import all_tools
+from tools.contracts.diagnosis import Diagnosis
+from tools.contracts.evidence import Ledger
 
 OBEYED = [
     ("delete_namespace", {"name": "shop"}),
@@ -137,9 +137,9 @@ def _page_markdown(diagnosis: Diagnosis) -> tuple[list[str], list[str]]:
     from streamlit.testing.v1 import AppTest
 
     def page(diagnosis_json: str) -> None:
-        from app.diagnosis import Diagnosis
         from app.ui.card import render_card
         from app.ui.evidence import render_evidence
+        from tools.contracts.diagnosis import Diagnosis
 
         shown = Diagnosis.model_validate_json(diagnosis_json)
         render_card(shown, {}, "k")

@@ -16,8 +16,8 @@ from app.diagnose.engine import diagnose
 from app.engine import BadQuestion, check_question
 from app.runbooks.loader import RunbookError, load_text
 from app.runbooks.model import MAX_STEPS
-from app.settings import Settings
-from tools.registry import call_tool
+from app.toolset import call_tool
+from tools.contracts.settings import Settings
 
 HUNDRED_KB = "why is checkout failing? " * 4096  # 100 KiB
 _PEAK = (

@@ -16,11 +16,11 @@ from fault_proxy import Fault, FaultProxy
 from test_faults import FORBIDDEN
 
 from app.diagnose.engine import diagnose
-from app.settings import Settings
-from tools.base import ToolContext
-from tools.flows.source import open_flow_source
+from app.toolset import call_tool
+from tools.contracts.settings import Settings
+from tools.contracts.tool import ToolContext
+from tools.flows.connect import open_flow_source
 from tools.kubernetes.access import KubeAccess
-from tools.registry import call_tool
 from tools.snapshot.kubeconfig import write_kubeconfig
 from tools.snapshot.server import start_snapshot_server
 
@@ -169,7 +169,7 @@ def test_the_setting_takes_a_json_list_or_commas(monkeypatch, raw, expected):
 
 
 def test_a_bad_namespace_name_is_one_clear_configuration_error(monkeypatch):
-    from app.settings import ConfigError
+    from tools.contracts.settings import ConfigError
 
     monkeypatch.setenv("KUBEWHY_NAMESPACES", "shop,Data_1")
     with pytest.raises(ConfigError, match=r"namespaces: .*not a namespace name: Data_1"):

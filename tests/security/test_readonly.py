@@ -20,12 +20,12 @@ import requests
 from sec_support import model_settings, start_model
 
 from app.agent.loop import run_agent
-from app.settings import Settings
+from app.toolset import all_tools, call_tool
 from tests.agent.scripted_server import Reply
-from tools.base import ToolContext
+from tools.contracts.settings import Settings
+from tools.contracts.tool import ToolContext
 from tools.kubernetes.access import KubeAccess
 from tools.kubernetes.transport import ReadOnlyViolation
-from tools.registry import all_tools, call_tool
 from tools.snapshot.server import SnapshotServer, start_snapshot_server
 
 WRITE_PREFIXES = ("create_", "delete_", "patch_", "replace_", "connect_")
@@ -374,7 +374,7 @@ PROMETHEUS_WRITES = [
 def test_prometheus_receives_only_query_endpoints(evil):
     from fault_proxy import FaultProxy
 
-    from tools.base import ToolError
+    from tools.contracts.tool import ToolError
     from tools.prometheus.client import PrometheusAccess
     from tools.prometheus.guard import ReadOnlyViolation as PrometheusViolation
 

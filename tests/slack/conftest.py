@@ -12,9 +12,9 @@ import pytest
 from slack_bolt.request import BoltRequest
 from slack_bolt.response import BoltResponse
 
-from app.settings import Settings
 from app.slack.bot import SlackBot, create_bot
 from app.slack.clusters import ClusterPool
+from tools.contracts.settings import Settings
 
 from .cluster import write_cluster
 from .mock_slack import MockSlack

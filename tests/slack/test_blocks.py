@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-from app.diagnosis import Diagnosis
 from app.slack.blocks import (
     MAX_BLOCKS,
     MESSAGE_CHARS,
@@ -18,7 +17,8 @@ from app.slack.blocks import (
     split_text,
 )
 from app.slack.mrkdwn import code, inert, plain_question
-from tools.base import ToolResult
+from tools.contracts.diagnosis import Diagnosis
+from tools.contracts.tool import ToolResult
 
 
 def _diagnosis(**changes: object) -> Diagnosis:

@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from app.diagnosis import Diagnosis
 from app.store import open_store
+from tools.contracts.diagnosis import Diagnosis
 
 from .cluster import BEARER, PASSWORD
 from .conftest import DEAD_CHANNEL, BotFactory, run

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from app.settings import Settings
 from app.slack.clusters import ClusterPool, Target, parse_target
 from app.slack.commands import BadCommand, Help, Question, RunbookCall, parse_command
 from app.slack.guard import AccessPolicy, RateLimiter
 from app.slack.threads import ThreadStore
+from tools.contracts.settings import Settings
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tools.snapshot.loader import LogKey, SnapshotError, load_snapshot, validate_snapshot
+from tools.snapshot.loader import LogKey, SnapshotError, load_snapshot
+from tools.snapshot.validate import validate_snapshot
 
 from .fixtures import write_json, write_log, write_meta
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from app.diagnosis import Diagnosis, Evidence, Finding, ResourceRef, Stats
-from app.evidence import Ledger
-from app.settings import Settings
-from tools.base import ToolResult
+from tools.contracts.diagnosis import Diagnosis, Evidence, Finding, ResourceRef, Stats
+from tools.contracts.evidence import Ledger
+from tools.contracts.settings import Settings
+from tools.contracts.tool import ToolResult
 
 
 def diagnosis(question: str = "why is checkout failing?", *findings: tuple[str, str, str]) -> Diagnosis:

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from app.settings import Settings
 from app.store import open_store
+from tools.contracts.settings import Settings
 
 from .helpers import record
 

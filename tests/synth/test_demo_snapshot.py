@@ -10,7 +10,8 @@ import yaml
 
 from app.demo import SHOP_SNAPSHOT, SHOP_TRUTH
 from tests.synth.helpers import objects_by_kind, tree_bytes
-from tools.snapshot.loader import load_snapshot, validate_snapshot
+from tools.snapshot.loader import load_snapshot
+from tools.snapshot.validate import validate_snapshot
 
 CATEGORIES = {
     "AppCrash",

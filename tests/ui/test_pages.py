@@ -11,8 +11,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from app.runbooks import load_file
-from app.settings import Settings
 from app.store import HistoryStore, current_user, diff_findings, finding_key, open_store, record_answer
+from tools.contracts.settings import Settings
 
 from .helpers import contains, plain
 

@@ -7,13 +7,13 @@ from datetime import UTC, datetime
 
 import pytest
 
-from app.diagnosis import Category, Diagnosis, Finding, ResourceRef
 from app.ui.charts import frames, has_series, metric_chart
 from app.ui.evidence import flow_tables
 from app.ui.investigate import failure_warnings
 from app.ui.safe import WORD_JOINER, md, md_line
 from app.ui.starters import HEALTH_QUESTION, question_for, starter_questions
-from tools.base import ToolResult
+from tools.contracts.diagnosis import Category, Diagnosis, Finding, ResourceRef
+from tools.contracts.tool import ToolResult
 
 from .helpers import plain
 

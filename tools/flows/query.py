@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from tools.base import ToolContext, ToolError, ToolParams
+from tools.contracts.tool import ToolContext, ToolError, ToolParams
 from tools.flows.filters import FilterError, FlowFilter
 from tools.flows.model import Flow, endpoint_matches_workload, to_rfc3339
 from tools.flows.source import FlowSource

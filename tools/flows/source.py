@@ -1,4 +1,4 @@
-"""The one interface every flow source implements, and how the engine picks one.
+"""The one interface every flow source implements (``tools.flows.connect`` picks one for a run).
 
 A source streams Flow dicts in protobuf-JSON form (see :mod:`tools.flows.model`); nothing is held in
 memory beyond what ``limit`` asks for, so a tool can aggregate a million records in constant memory.
@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from datetime import datetime
-from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-from tools.base import ToolError
+from tools.contracts.tool import ToolError
 from tools.flows.filters import FlowFilter
 
 
@@ -40,22 +39,3 @@ class FlowSource(Protocol):
         exclude: Sequence[FlowFilter] = (),
         first: bool = False,
     ) -> Iterator[dict[str, Any]]: ...
-
-
-def open_flow_source(settings: Any, flow_files: Sequence[str | Path] | None = None) -> FlowSource | None:
-    """The flow source for this run: the snapshot's ``flows/*.jsonl`` when given, else Hubble Relay at
-    ``settings.hubble_address`` (TLS when ``settings.hubble_tls``), else None (flow tools then say so)."""
-    if flow_files:
-        from tools.flows.files import FileFlowSource
-
-        return FileFlowSource(flow_files)
-    address = getattr(settings, "hubble_address", None)
-    if address:
-        from tools.flows.relay import RelayFlowSource
-
-        return RelayFlowSource(
-            address,
-            tls=bool(getattr(settings, "hubble_tls", False)),
-            ca_file=getattr(settings, "hubble_ca_file", None),
-        )
-    return None

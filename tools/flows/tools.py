@@ -8,8 +8,8 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from tools.base import ToolContext, ToolError, ToolOutput
 from tools.budget import fit_lines
+from tools.contracts.tool import ToolContext, ToolError, ToolOutput
 from tools.flows.aggregate import (
     DnsStats,
     DropStats,

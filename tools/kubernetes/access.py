@@ -24,7 +24,7 @@ from kubernetes import client as k8s
 from kubernetes.client.exceptions import ApiException
 from kubernetes.config import ConfigException, load_incluster_config, load_kube_config
 
-from tools.base import ToolError
+from tools.contracts.tool import ToolError
 from tools.kubernetes.transport import GuardedApiClient, ReadOnlyViolation, ThrottleRetry
 
 DEFAULT_PAGE_SIZE = 500

@@ -6,7 +6,7 @@ import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from tools.base import Source, ToolContext, ToolError, ToolOutput, ToolParams
+from tools.contracts.tool import Source, ToolContext, ToolError, ToolOutput, ToolParams
 from tools.kubernetes.access import KubeAccess
 from tools.kubernetes.redact import redact_data, redact_text
 from tools.registry import tool

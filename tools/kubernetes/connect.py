@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from app.settings import Settings
-from tools.base import ToolContext
+from tools.contracts.settings import Settings
+from tools.contracts.tool import ToolContext
 from tools.kubernetes.access import KubeAccess
 
 _SA_TOKEN = Path("/var/run/secrets/kubernetes.io/serviceaccount/token")

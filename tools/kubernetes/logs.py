@@ -10,8 +10,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from tools.base import ToolError
 from tools.budget import count_tokens
+from tools.contracts.tool import ToolError
 from tools.kubernetes.access import KubeAccess, KubeError
 from tools.kubernetes.render import BoundedText
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from pydantic import Field
 
-from tools.base import ToolContext, ToolError, ToolOutput, ToolParams
+from tools.contracts.tool import ToolContext, ToolError, ToolOutput, ToolParams
 from tools.kubernetes.common import k8s_tool, kube_of
 from tools.kubernetes.describe import describe
 from tools.kubernetes.events import add_events, event_dict, fetch_events, newest_first

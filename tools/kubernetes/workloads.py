@@ -7,7 +7,7 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
-from tools.base import ToolError
+from tools.contracts.tool import ToolError
 from tools.kubernetes.access import KubeAccess, KubeError
 from tools.kubernetes.labels import to_query
 from tools.kubernetes.pods import add_pods, condition_text, pod_summary

@@ -21,8 +21,8 @@ from prometheus_api_client import PrometheusApiClientException, PrometheusConnec
 from urllib3.exceptions import ReadTimeoutError
 from urllib3.util.retry import Retry
 
-from app.settings import Settings
-from tools.base import ToolError
+from tools.contracts.settings import Settings
+from tools.contracts.tool import ToolError
 from tools.prometheus.guard import ReadOnlySession, ReadOnlyViolation
 
 DEFAULT_TIMEOUT_S = 15.0

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from app.settings import Settings
+from tools.contracts.settings import Settings
 from tools.prometheus.client import PrometheusAccess
 from tools.prometheus.local import PrometheusUnavailable, start_local_prometheus
 

@@ -15,8 +15,8 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from tools.base import ToolContext, ToolError, ToolOutput, ToolParams
 from tools.budget import count_tokens, fit_lines
+from tools.contracts.tool import ToolContext, ToolError, ToolOutput, ToolParams
 from tools.prometheus.client import PrometheusAccess
 from tools.prometheus.queries import CHECKS, Check, get_check
 from tools.prometheus.summary import (

@@ -324,14 +324,3 @@ def _checked(
         problems.append(Problem(rel, line, f"{where}object without {' and '.join(missing)}"))
         return
     yield SourcedObject(obj, rel, line)
-
-
-def validate_snapshot(snapshot: Snapshot) -> list[Problem]:
-    """Read every file of a snapshot and return every problem found (used by `snapshot check`)."""
-    from tools.snapshot.validate_extra import check_flows, check_metrics  # local: keeps loading light
-
-    for _ in snapshot.iter_objects():
-        pass
-    check_metrics(snapshot)
-    check_flows(snapshot)
-    return list(snapshot.problems)

@@ -1,23 +1,77 @@
-"""Analyzers: one module per concern, each ``analyze(facts) -> list[Candidate]``, discovered with pkgutil.
+"""Analyzers: one module per concern, each ``analyze(facts) -> list[Candidate]``, run in module-name order.
 
-A new concern is a new module in this package exposing ``analyze``; nothing else needs registering.
+A new concern is a new module in this package exposing ``analyze``, added to ``ANALYZER_MODULES``
+(a test fails when a module of this package is missing there).
 One analyzer raising must not hide the findings of the others, so failures are logged and returned.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
-import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from types import ModuleType
 
+from app.diagnose.analyzers import (
+    admission,
+    autoscaling,
+    certificates,
+    cpu_throttling,
+    crash,
+    disruption_budget,
+    dns,
+    image_pull,
+    ingress,
+    missing_config,
+    netpol_blocked,
+    network_capacity,
+    nodes,
+    oom,
+    probes,
+    quota,
+    rbac,
+    regression,
+    rollout,
+    scheduling,
+    service_endpoints,
+    service_ports,
+    storage,
+    volume_attach,
+    volume_full,
+)
 from app.diagnose.candidate import Candidate
 from app.diagnose.facts import Facts
 
 Analyzer = Callable[[Facts], list[Candidate]]
 
 log = logging.getLogger(__name__)
+ANALYZER_MODULES: tuple[ModuleType, ...] = (
+    admission,
+    autoscaling,
+    certificates,
+    cpu_throttling,
+    crash,
+    disruption_budget,
+    dns,
+    image_pull,
+    ingress,
+    missing_config,
+    netpol_blocked,
+    network_capacity,
+    nodes,
+    oom,
+    probes,
+    quota,
+    rbac,
+    regression,
+    rollout,
+    scheduling,
+    service_endpoints,
+    service_ports,
+    storage,
+    volume_attach,
+    volume_full,
+)
 
 
 @dataclass
@@ -29,16 +83,8 @@ class AnalyzerRun:
 
 
 def all_analyzers() -> list[Analyzer]:
-    """Every ``analyze`` function in this package, in module-name order (deterministic)."""
-    found: list[Analyzer] = []
-    for info in sorted(pkgutil.iter_modules(__path__), key=lambda item: item.name):
-        if info.name.startswith("_"):
-            continue
-        module = importlib.import_module(f"{__name__}.{info.name}")
-        analyze = getattr(module, "analyze", None)
-        if callable(analyze):
-            found.append(analyze)
-    return found
+    """Every analyzer, in module-name order (deterministic)."""
+    return [module.analyze for module in ANALYZER_MODULES]
 
 
 def run_analyzers_with_errors(facts: Facts) -> AnalyzerRun:

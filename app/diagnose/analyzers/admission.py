@@ -22,7 +22,7 @@ from app.diagnose.workload_facts import (
     recent_events,
     rollout_stuck_cite,
 )
-from app.diagnosis import Category, NextStep, ResourceRef
+from tools.contracts.diagnosis import Category, NextStep, ResourceRef
 
 WEBHOOK = re.compile(r'admission webhook "(?P<name>[^"]+)" denied the request')
 POD_SECURITY = re.compile(r'violates PodSecurity "(?P<name>[^"]+)"')

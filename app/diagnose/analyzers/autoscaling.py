@@ -14,7 +14,7 @@ from app.diagnose.candidate import Candidate, Cite
 from app.diagnose.facts import Facts
 from app.diagnose.k8s_facts import condition, ref_of
 from app.diagnose.workload_facts import cite_event, cite_object, events_about, kubectl, pods_of
-from app.diagnosis import Category, NextStep, ResourceRef
+from tools.contracts.diagnosis import Category, NextStep, ResourceRef
 
 METRIC_FAILURES = {
     "FailedGetResourceMetric",

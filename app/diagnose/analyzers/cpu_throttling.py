@@ -15,7 +15,7 @@ from app.diagnose.k8s_facts import workload_of
 from app.diagnose.series import label, sustained_above, window
 from app.diagnose.service_facts import services_selecting
 from app.diagnose.workload_facts import cite_metric, cite_object, container_spec, kubectl
-from app.diagnosis import Category, NextStep, ResourceRef
+from tools.contracts.diagnosis import Category, NextStep, ResourceRef
 
 THRESHOLD = 0.25  # kubernetes-mixin CPUThrottlingHigh
 

@@ -37,7 +37,7 @@ from app.diagnose.workload_facts import (
     rollout_stuck_cite,
     waiting,
 )
-from app.diagnosis import Category, NextStep
+from tools.contracts.diagnosis import Category, NextStep
 
 EXIT_CODES = {
     1: "a general application error",

@@ -21,7 +21,7 @@ from app.diagnose.workload_facts import (
     kubectl,
     pod_ref,
 )
-from app.diagnosis import Category, NextStep, ResourceRef
+from tools.contracts.diagnosis import Category, NextStep, ResourceRef
 from tools.kubernetes.labels import matches
 
 EVICTION_BLOCKED = "violate the pod's disruption budget"

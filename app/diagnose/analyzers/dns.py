@@ -26,7 +26,7 @@ from app.diagnose.log_facts import log_lines
 from app.diagnose.series import label, window
 from app.diagnose.service_facts import service_for_host
 from app.diagnose.workload_facts import cite_log, cite_metric, cite_object, kubectl
-from app.diagnosis import Category, NextStep, ResourceRef
+from tools.contracts.diagnosis import Category, NextStep, ResourceRef
 
 FLOW_WINDOW = timedelta(minutes=30)
 NXDOMAIN, SERVFAIL = 3, 2

@@ -27,7 +27,7 @@ from app.diagnose.workload_facts import (
     rollout_stuck_cite,
     waiting,
 )
-from app.diagnosis import Category, NextStep
+from tools.contracts.diagnosis import Category, NextStep
 
 PULL_WAITING = {"ErrImagePull", "ImagePullBackOff", "InvalidImageName", "ErrImageNeverPull"}
 IMAGE_IN_MESSAGE = re.compile(r'image "([^"]+)"')

@@ -34,7 +34,7 @@ from app.diagnose.workload_facts import (
     rollout_stuck_cite,
     waiting,
 )
-from app.diagnosis import Category, NextStep, ResourceRef
+from tools.contracts.diagnosis import Category, NextStep, ResourceRef
 
 NOT_FOUND = re.compile(r'\b(secret|configmap|serviceaccount)s? "(?P<name>[^"]+)" not found', re.I)
 MISSING_KEY = re.compile(

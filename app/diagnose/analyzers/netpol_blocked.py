@@ -44,7 +44,7 @@ from app.diagnose.service_facts import (
     services_selecting,
 )
 from app.diagnose.workload_facts import cite_log, cite_metric, cite_object
-from app.diagnosis import Category, NextStep, ResourceRef
+from tools.contracts.diagnosis import Category, NextStep, ResourceRef
 
 RECENT_DROP = timedelta(minutes=20)
 DNS_PORT = 53

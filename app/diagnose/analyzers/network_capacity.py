@@ -19,7 +19,7 @@ from app.diagnose.flow_facts import is_recent
 from app.diagnose.log_facts import log_lines
 from app.diagnose.series import label, sustained_above
 from app.diagnose.workload_facts import cite_event, cite_log, cite_metric, pod_ref, recent_events
-from app.diagnosis import Category, NextStep, ResourceRef
+from tools.contracts.diagnosis import Category, NextStep, ResourceRef
 
 IP_EXHAUSTED = "no IP addresses available in range set"
 CONNTRACK_FULL = "nf_conntrack: table full"

@@ -30,7 +30,7 @@ from app.diagnose.workload_facts import (
     rollout_stuck_cite,
     waiting,
 )
-from app.diagnosis import Category, NextStep, ResourceRef
+from tools.contracts.diagnosis import Category, NextStep, ResourceRef
 
 METRIC = "memory_working_set_ratio"
 NEAR_LIMIT = 0.95  # a working set this close to the limit is one allocation away from a kill

@@ -27,7 +27,7 @@ from app.diagnose.workload_facts import (
     ref_from_key,
     rollout_stuck_cite,
 )
-from app.diagnosis import Category, NextStep, ResourceRef
+from tools.contracts.diagnosis import Category, NextStep, ResourceRef
 
 PROBE_FAILED = re.compile(r"^(Liveness|Readiness|Startup) probe failed")
 KILLED = re.compile(

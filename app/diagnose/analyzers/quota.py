@@ -26,7 +26,7 @@ from app.diagnose.workload_facts import (
     recent_events,
     rollout_stuck_cite,
 )
-from app.diagnosis import Category, NextStep, ResourceRef
+from tools.contracts.diagnosis import Category, NextStep, ResourceRef
 
 EXCEEDED = re.compile(
     r"exceeded quota: (?P<quota>[^,\s]+), requested: (?P<requested>.*?), used: (?P<used>.*?), "

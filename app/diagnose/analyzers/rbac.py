@@ -26,7 +26,7 @@ from app.diagnose.workload_facts import (
     pod_healthy,
     pod_ref,
 )
-from app.diagnosis import Category, NextStep, ResourceRef
+from tools.contracts.diagnosis import Category, NextStep, ResourceRef
 
 RBAC_KINDS = ("Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding")
 NAME_LIMITED_VERBS = {"list", "watch", "create", "deletecollection"}

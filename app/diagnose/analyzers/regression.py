@@ -19,7 +19,7 @@ from app.diagnose.k8s_facts import controller_of, name_of, parse_time, workload_
 from app.diagnose.series import Step, change_point, label, window
 from app.diagnose.service_facts import selected_pods
 from app.diagnose.workload_facts import cite_event, cite_metric, cite_object, kubectl
-from app.diagnosis import Category, NextStep, ResourceRef
+from tools.contracts.diagnosis import Category, NextStep, ResourceRef
 
 BEFORE_STEP = timedelta(minutes=15)  # a change this long before the step can explain it
 AFTER_STEP = timedelta(minutes=5)  # metrics lag (rate windows): a change shortly after still counts

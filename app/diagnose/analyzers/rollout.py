@@ -19,7 +19,7 @@ from app.diagnose.workload_facts import (
     pods_of,
     waiting,
 )
-from app.diagnosis import Category, NextStep, ResourceRef
+from tools.contracts.diagnosis import Category, NextStep, ResourceRef
 
 EXPLAINING_REASONS = {
     "FailedCreate",

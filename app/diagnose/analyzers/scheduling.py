@@ -27,7 +27,7 @@ from app.diagnose.workload_facts import (
     ref_from_key,
     rollout_stuck_cite,
 )
-from app.diagnosis import Category, NextStep, ResourceRef
+from tools.contracts.diagnosis import Category, NextStep, ResourceRef
 
 COUNTED = re.compile(r"nodes are available: (?P<body>.*?)(?:\.\s*preemption:|\.?$)", re.S)
 SEGMENT = re.compile(r"^(?P<count>\d+) (?P<reason>.+)$")

@@ -26,7 +26,7 @@ from app.diagnose.service_facts import (
     template_labels,
 )
 from app.diagnose.workload_facts import cite_log, cite_object, kubectl
-from app.diagnosis import Category, NextStep, ResourceRef
+from tools.contracts.diagnosis import Category, NextStep, ResourceRef
 
 _NO_ENDPOINT = re.compile(r'Service "([^"/]+)/([^"]+)" does not have any active Endpoint')
 

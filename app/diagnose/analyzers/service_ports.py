@@ -18,7 +18,7 @@ from app.diagnose.k8s_facts import map_selector_matches, name_of, namespace_of, 
 from app.diagnose.log_facts import log_lines
 from app.diagnose.service_facts import container_ports, routes_to_pods, selected_pods, service_selector
 from app.diagnose.workload_facts import cite_log, cite_object, kubectl
-from app.diagnosis import Category, NextStep
+from tools.contracts.diagnosis import Category, NextStep
 
 FLOW_WINDOW = timedelta(minutes=30)
 

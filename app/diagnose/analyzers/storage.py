@@ -22,7 +22,7 @@ from app.diagnose.workload_facts import (
     pod_ref,
     pod_volume_claims,
 )
-from app.diagnosis import Category, NextStep, ResourceRef
+from tools.contracts.diagnosis import Category, NextStep, ResourceRef
 
 PROVISIONING_GRACE = timedelta(minutes=5)  # dynamic provisioning normally takes seconds to a minute
 DEFAULT_CLASS = "storageclass.kubernetes.io/is-default-class"

@@ -26,7 +26,7 @@ from app.diagnose.workload_facts import (
     pod_volume_claims,
     recent_events_by_object,
 )
-from app.diagnosis import Category, NextStep, ResourceRef
+from tools.contracts.diagnosis import Category, NextStep, ResourceRef
 
 MULTI_ATTACH = "Multi-Attach error"
 VOLUME_NAME = re.compile(r'(?:for )?volume "(?P<volume>[^"]+)"')

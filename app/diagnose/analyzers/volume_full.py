@@ -32,7 +32,7 @@ from app.diagnose.workload_facts import (
     recent_events_by_object,
     restarted_recently,
 )
-from app.diagnosis import Category, NextStep, ResourceRef
+from tools.contracts.diagnosis import Category, NextStep, ResourceRef
 
 LOCAL_LIMIT = re.compile(
     r"ephemeral local storage usage exceeds|exceeded its local ephemeral storage limit"

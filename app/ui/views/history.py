@@ -6,7 +6,6 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app.diagnosis import Diagnosis
 from app.runbooks import Runbook, RunbookError, UnknownRunbook, load_library, runbook_from_history
 from app.store import SURFACES, HistoryStore, StoredRun, StoreError, diff_findings, open_store
 from app.ui import shell
@@ -19,6 +18,7 @@ from app.ui.safe import md, md_line
 from app.ui.save_runbook import save_as_runbook
 from app.ui.state import Turn
 from app.ui.views.chat import render_answer
+from tools.contracts.diagnosis import Diagnosis
 
 ALL = "All"
 LISTED = 50
@@ -73,7 +73,7 @@ def render() -> None:
 @st.cache_data(ttl=60, show_spinner=False, max_entries=8)
 def filter_choices(database_url: str) -> tuple[list[str], list[str]]:
     """The users and clusters of the latest runs, for the filters (cached: reading them takes a while)."""
-    from app.settings import Settings
+    from tools.contracts.settings import Settings
 
     recent = open_store(Settings(database_url=database_url)).list_runs(limit=CHOICES_FROM)
     return sorted({r.user for r in recent}), sorted({r.cluster for r in recent})

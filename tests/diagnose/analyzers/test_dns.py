@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.diagnose.analyzers import dns
-from app.diagnosis import Category
+from tools.contracts.diagnosis import Category
 
 from .factories import deployment, dns_flow, endpoint, facts, pod, ramp, service, ts
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.diagnose.analyzers import ingress as ingress_analyzer
-from app.diagnosis import Category
+from tools.contracts.diagnosis import Category
 
 from .factories import facts, ingress, ingress_class, service
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.diagnose.analyzers import netpol_blocked
-from app.diagnosis import Category
+from tools.contracts.diagnosis import Category
 
 from .factories import (
     endpoint,

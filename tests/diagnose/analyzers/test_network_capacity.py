@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.diagnose.analyzers import network_capacity
-from app.diagnosis import Category
+from tools.contracts.diagnosis import Category
 
 from .factories import endpoint, event, facts, node, pod, series, tcp_flow
 

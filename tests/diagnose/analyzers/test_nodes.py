@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.diagnose.analyzers import nodes
-from app.diagnosis import Category
+from tools.contracts.diagnosis import Category
 
 from .factories import event, evicted_pod, facts, node, pod, series
 

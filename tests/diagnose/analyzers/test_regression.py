@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.diagnose.analyzers import regression
-from app.diagnosis import Category
+from tools.contracts.diagnosis import Category
 
 from .factories import deployment, event, facts, pod, ramp, replicaset, service, ts
 

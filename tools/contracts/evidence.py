@@ -7,8 +7,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.diagnosis import Evidence
-from tools.base import ToolResult
+from tools.contracts.diagnosis import Evidence
+from tools.contracts.tool import ToolResult
 
 MAX_EXCERPT_CHARS = 800
 

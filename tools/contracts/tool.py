@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.settings import Settings
+from tools.contracts.settings import Settings
 
 Source = Literal["kubernetes", "prometheus", "flows", "logs"]
 

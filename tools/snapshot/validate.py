@@ -1,4 +1,5 @@
-"""Validation of a snapshot's metrics (OpenMetrics) and flows (Hubble JSON lines) files.
+"""Validation of a whole snapshot (`snapshot check`): its objects, its metrics (OpenMetrics) and its flows
+(Hubble JSON lines) files.
 
 These catch the backfill pitfalls that otherwise fail silently: millisecond timestamps, samples out of
 order within a series, a missing `# EOF`.
@@ -14,6 +15,15 @@ from tools.snapshot.loader import Problem, Snapshot
 _SAMPLE = re.compile(r"^(?P<series>[a-zA-Z_:][a-zA-Z0-9_:]*(\{.*\})?)\s+(?P<value>\S+)(\s+(?P<ts>\S+))?\s*$")
 _MAX_SECONDS = 10_000_000_000  # year 2286: anything larger is a millisecond timestamp
 MAX_PROBLEMS_PER_FILE = 20
+
+
+def validate_snapshot(snapshot: Snapshot) -> list[Problem]:
+    """Read every file of a snapshot and return every problem found (used by `snapshot check`)."""
+    for _ in snapshot.iter_objects():
+        pass
+    check_metrics(snapshot)
+    check_flows(snapshot)
+    return list(snapshot.problems)
 
 
 def check_metrics(snapshot: Snapshot) -> None:

@@ -2,7 +2,7 @@
 
     python bench/bench_diagnose_scale.py [--pods 100000] [--workdir DIR]
 
-Generates (once, kept in --workdir) a synthetic snapshot with bench/gen_synthetic.py (2,000 nodes, 100
+Generates (once, kept in --workdir) a synthetic snapshot with devkit/big_cluster.py (2,000 nodes, 100
 namespaces, ~3% of pods crash-looping, ~1% Pending, ~1% of nodes NotReady), opens a session on it exactly as
 `kubewhy ask --snapshot` does (the snapshot API server runs in this process), and times:
   - a question about one namespace (target < 5 s),
@@ -50,13 +50,15 @@ def ensure_snapshot(pods: int, workdir: Path) -> Path:
         subprocess.run(
             [
                 sys.executable,
-                str(ROOT / "bench" / "gen_synthetic.py"),
+                "-m",
+                "devkit.big_cluster",
                 "--pods",
                 str(pods),
                 "--out",
-                str(target),
+                str(target.resolve()),
             ],
             check=True,
+            cwd=ROOT,
         )
     return target
 

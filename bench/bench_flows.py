@@ -3,7 +3,7 @@
     python bench/bench_flows.py [--records 1000000] [--small 100000]
 
 Writes ``--records`` realistic Hubble flow lines (exporter envelopes, ~1.1 KB each: mostly forwarded
-TCP, ~8% policy drops, ~6% L7 DNS, ~6% L7 HTTP; see tools/flows/synthetic.py) to a temporary jsonl,
+TCP, ~8% policy drops, ~6% L7 DNS, ~6% L7 HTTP; see devkit/flow_synth.py) to a temporary jsonl,
 and the first ``--small`` of them to another. Each file is then scanned in a fresh Python process
 (so peak RSS belongs to that scan alone) by:
 
@@ -44,7 +44,7 @@ def peak_rss_mb() -> float:
 def generate(path: Path, count: int) -> float:
     import orjson
 
-    from tools.flows.synthetic import traffic_mix
+    from devkit.flow_synth import traffic_mix
 
     started = time.perf_counter()
     with path.open("wb") as handle:

@@ -3,7 +3,7 @@
     python bench/bench_k8s_tools.py                       # 100,000 pods
     python bench/bench_k8s_tools.py --pods 10000 --repeat 3
 
-Generates the snapshot with bench/gen_synthetic.py (kept under --workdir and reused), serves it with
+Generates the snapshot with devkit/big_cluster.py (kept under --workdir and reused), serves it with
 `kubewhy snapshot serve` in its own process (so the client's memory is measured alone), and calls every
 k8s_* tool through the registry as the agent would: a namespaced question (one namespace of ~1,000 pods,
 one deployment, pod, service, node) and the cluster-wide overview. Prints, per call: median and max
@@ -41,13 +41,15 @@ def ensure_snapshot(pods: int, workdir: Path) -> Path:
         subprocess.run(
             [
                 sys.executable,
-                str(ROOT / "bench" / "gen_synthetic.py"),
+                "-m",
+                "devkit.big_cluster",
                 "--pods",
                 str(pods),
                 "--out",
-                str(target),
+                str(target.resolve()),
             ],
             check=True,
+            cwd=ROOT,
         )
     return target
 

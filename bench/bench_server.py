@@ -3,7 +3,7 @@
     python bench/bench_server.py                    # 10,000 and 100,000 pods
     python bench/bench_server.py --sizes 10000      # one size
 
-For each size it generates a snapshot with bench/gen_synthetic.py (kept under --workdir and reused),
+For each size it generates a snapshot with devkit/big_cluster.py (kept under --workdir and reused),
 starts `kubewhy snapshot serve` in its own process, and reports: snapshot load time, the server's peak
 memory (VmHWM), p50/p95 latency of a namespaced label-selected pod list (raw HTTP and through the
 official Python client), a cluster-wide label-selected list, the time to page through all pods with
@@ -44,8 +44,9 @@ def ensure_snapshot(pods: int, workdir: Path) -> Path:
         return target
     shutil.rmtree(target, ignore_errors=True)
     subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "gen_synthetic.py"), "--pods", str(pods), "--out", str(target)],
+        [sys.executable, "-m", "devkit.big_cluster", "--pods", str(pods), "--out", str(target.resolve())],
         check=True,
+        cwd=ROOT,
     )
     return target
 

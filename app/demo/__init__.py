@@ -1,4 +1,4 @@
-"""The bundled demo cluster `shop` (a generated snapshot) and the script that builds it."""
+"""The bundled demo cluster `shop`: a generated snapshot that ships (its builder is devkit/build_shop.py)."""
 
 from pathlib import Path
 

@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from devkit.flow_synth import envelope, pod, write_jsonl
 from tools.contracts.settings import Settings
 from tools.contracts.tool import ToolContext
 from tools.flows.files import FileFlowSource
-from tools.flows.synthetic import envelope, pod, write_jsonl
 
 NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections import Counter
 from datetime import timedelta
 
+from devkit.flow_synth import make_flow, pod, traffic_mix
 from tools.flows.aggregate import OTHER, DnsStats, DropStats, FlowGroups, HttpStats, PairHistory, WorkloadRef
 from tools.flows.model import unwrap
-from tools.flows.synthetic import make_flow, pod, traffic_mix
 
 from .flow_builders import CART, CHECKOUT, NOW, POSTGRES, WEB
 

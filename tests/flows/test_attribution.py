@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
+from devkit.flow_synth import make_flow, pod
 from tools.flows.attribution import attribute_flow, fetch_policies
-from tools.flows.synthetic import make_flow, pod
 from tools.kubernetes.labels import matches
 
 from .flow_builders import CHECKOUT, COREDNS, NOW, POSTGRES, WEB

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from devkit.flow_synth import dns_l7, envelope, make_flow
 from tools.flows.files import FileFlowSource
 from tools.flows.filters import FlowFilter
 from tools.flows.model import FlowView, parse_time, unwrap
 from tools.flows.source import FlowSource, FlowSourceError
-from tools.flows.synthetic import dns_l7, envelope, make_flow
 
 from .flow_builders import CHECKOUT, COREDNS, NOW, POSTGRES, WEB
 

@@ -7,8 +7,8 @@ from datetime import timedelta
 
 import pytest
 
+from devkit.flow_synth import dns_l7, envelope, http_l7, make_flow
 from tools.flows.filters import FilterError, FlowFilter, line_prefilter, parse_selector, selects
-from tools.flows.synthetic import dns_l7, envelope, http_l7, make_flow
 
 from .flow_builders import CHECKOUT, COREDNS, NOW, POSTGRES, WEB
 

@@ -14,15 +14,15 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from app.toolset import call_tool
+from devkit.flow_synth import dns_l7, make_flow
+from devkit.replay_server import ReplayServer
 from tools.contracts.settings import Settings
 from tools.contracts.tool import ToolContext
 from tools.flows.connect import open_flow_source
 from tools.flows.files import FileFlowSource
 from tools.flows.filters import FlowFilter
 from tools.flows.relay import RelayFlowSource, build_request
-from tools.flows.replay_server import ReplayServer
 from tools.flows.source import FlowSourceError
-from tools.flows.synthetic import dns_l7, make_flow
 
 from .flow_builders import CHECKOUT, COREDNS, NOW, POSTGRES, WEB, write_flows
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tools.snapshot.synth import ClusterBuilder
-from tools.snapshot.synth.extras import pending_pvc
+from devkit.synth import ClusterBuilder
+from devkit.synth.extras import pending_pvc
 
 CAPTURED_AT = "2026-03-01T12:00:00Z"
 UNSCHEDULABLE = (

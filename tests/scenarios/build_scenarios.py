@@ -2,7 +2,7 @@
 
     python -m tests.scenarios.build_scenarios [--out DIR] [--only NAME ...] [--truth FILE]
 
-Each scenario is a small synthetic cluster (tools/snapshot/synth) with a healthy background, at least one
+Each scenario is a small synthetic cluster (devkit/synth) with a healthy background, at least one
 distractor and one injected problem (or none). Output is deterministic: the same code writes the same bytes.
 Snapshots go to DIR/<name>/ (default tests/scenarios/generated/, not committed: tests build them into a
 temporary directory); the ground truth goes to tests/scenarios/scenarios.yaml (committed).
@@ -17,8 +17,8 @@ from typing import Any
 
 import yaml
 
+from devkit.synth.extras import write
 from tests.scenarios.catalog import SCENARIOS, Scenario
-from tools.snapshot.synth.extras import write
 
 HERE = Path(__file__).parent
 DEFAULT_OUT = HERE / "generated"

@@ -3,10 +3,10 @@ of a familiar category."""
 
 from __future__ import annotations
 
+from devkit.background import REGISTRY, cluster
+from devkit.synth.extras import failed_create, no_pods_created
 from tests.scenarios import distractors as d
-from tests.scenarios.background import REGISTRY, cluster
 from tests.scenarios.catalog import scenario
-from tools.snapshot.synth.extras import failed_create, no_pods_created
 
 
 @scenario(

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from devkit.background import REGISTRY, cluster
 from tests.scenarios import distractors as d
-from tests.scenarios.background import REGISTRY, cluster
 from tests.scenarios.catalog import scenario
 
 

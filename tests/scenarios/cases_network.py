@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from devkit.background import REGISTRY, cluster, normal_traffic
+from devkit.synth.extras import certificate, udp_drops
 from tests.scenarios import distractors as d
-from tests.scenarios.background import REGISTRY, cluster, normal_traffic
 from tests.scenarios.catalog import scenario
-from tools.snapshot.synth.extras import certificate, udp_drops
 
 
 def _client_errors(pod, lines: list[tuple[int, str]], *, every: int = 2, until: int = 0, start: int = 50):

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from devkit.background import REGISTRY, cluster
+from devkit.synth import secret_ref
 from tests.scenarios import distractors as d
-from tests.scenarios.background import REGISTRY, cluster
 from tests.scenarios.catalog import scenario
-from tools.snapshot.synth import secret_ref
 
 
 @scenario(

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from tools.snapshot.synth import ClusterBuilder
+from devkit.synth import ClusterBuilder
 
 Ref = tuple[str, str | None, str]  # (kind, namespace, name)
 

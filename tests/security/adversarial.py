@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tools.snapshot.synth import ClusterBuilder, secret_ref
+from devkit.synth import ClusterBuilder, secret_ref
 
 CAPTURED_AT = "2026-11-20T09:30:00Z"
 SECRET_VALUE = "kw-TOPSECRET-7f3a9c-never-leak"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tools.snapshot.synth import ClusterBuilder
+from devkit.synth import ClusterBuilder
 
 BEARER = "sekr3tBEARERtoken9911"
 PASSWORD = "hunter2-in-the-log-4471"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from app.demo.build_shop import build
+from devkit.build_shop import build
 
 
 @pytest.fixture(scope="session")

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from devkit.synth import ClusterBuilder
+from devkit.synth.clock import duration
 from tests.synth.helpers import flows, objects_by_kind, tree_bytes
 from tools.snapshot.loader import load_snapshot
-from tools.snapshot.synth import ClusterBuilder
-from tools.snapshot.synth.clock import duration
 from tools.snapshot.validate import validate_snapshot
 
 

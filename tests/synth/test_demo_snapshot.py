@@ -45,10 +45,10 @@ CATEGORIES = {
 
 def test_committed_demo_equals_a_fresh_build(fresh_shop: Path) -> None:
     committed, fresh = tree_bytes(SHOP_SNAPSHOT), tree_bytes(fresh_shop)
-    assert sorted(committed) == sorted(fresh), "file list differs: run python -m app.demo.build_shop"
+    assert sorted(committed) == sorted(fresh), "file list differs: run python -m devkit.build_shop"
     changed = [name for name in fresh if committed[name] != fresh[name]]
     assert not changed, (
-        f"hand-edited or stale files (rebuild with python -m app.demo.build_shop): {changed[:5]}"
+        f"hand-edited or stale files (rebuild with python -m devkit.build_shop): {changed[:5]}"
     )
 
 

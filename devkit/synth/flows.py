@@ -11,11 +11,11 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from tools.snapshot.synth.clock import protojson_time
-from tools.snapshot.synth.pods import Pod
+from devkit.synth.clock import protojson_time
+from devkit.synth.pods import Pod
 
 if TYPE_CHECKING:
-    from tools.snapshot.synth.builder import ClusterBuilder, DnsTraffic, ServiceModel, Traffic
+    from devkit.synth.builder import ClusterBuilder, DnsTraffic, ServiceModel, Traffic
 
 DROP_REASON_CODES = {
     "POLICY_DENIED": 133,
@@ -175,7 +175,7 @@ def _pick(pods: list[Pod], rng) -> Pod | None:
 
 
 def _ready(workload: Any, t: datetime) -> list[Pod]:
-    from tools.snapshot.synth.metricgen import _ready_pods
+    from devkit.synth.metricgen import _ready_pods
 
     return [p for p in _ready_pods(workload, t) if p.ip]
 

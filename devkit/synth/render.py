@@ -6,14 +6,14 @@ import copy
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from tools.snapshot.synth.clock import rfc3339
-from tools.snapshot.synth.model import READY_DELAY, Container, Run
-from tools.snapshot.synth.pods import Pod
-from tools.snapshot.synth.quantity import kibibytes, parse_quantity
-from tools.snapshot.synth.workloads import DaemonSet, Deployment, ReplicaSet, StatefulSet
+from devkit.synth.clock import rfc3339
+from devkit.synth.model import READY_DELAY, Container, Run
+from devkit.synth.pods import Pod
+from devkit.synth.quantity import kibibytes, parse_quantity
+from devkit.synth.workloads import DaemonSet, Deployment, ReplicaSet, StatefulSet
 
 if TYPE_CHECKING:
-    from tools.snapshot.synth.builder import ClusterBuilder, EventModel, NodeModel, ServiceModel
+    from devkit.synth.builder import ClusterBuilder, EventModel, NodeModel, ServiceModel
 
 PROGRESS_DEADLINE = timedelta(seconds=600)
 DEFAULT_TOLERATIONS = [

@@ -1,6 +1,6 @@
 """Write a large synthetic snapshot fast: namespaces of deployments, replica sets, pods, services, events.
 
-    python bench/gen_synthetic.py --pods 100000 --out bench/out/synthetic-100000
+    python -m devkit.big_cluster --pods 100000 --out bench/out/synthetic-100000
 
 Objects look like what a real API server returns (owner references, probes, resources, conditions,
 container statuses), so their JSON size is realistic (~3 KB a pod). About 3% of pods crash-loop and
@@ -11,13 +11,14 @@ namespace.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from tools.snapshot.writer import SnapshotWriter
 
 CAPTURED_AT = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 PODS_PER_DEPLOYMENT = 10
@@ -55,41 +56,28 @@ class Generator:
         return counts
 
     def _write_tree(self, out: Path) -> dict[str, int]:
-        meta = "\n".join(
-            [
-                "apiVersion: kubewhy/v1",
-                "kind: ClusterSnapshot",
-                f"name: synthetic-{self.total_pods}",
-                f'capturedAt: "{_ts(CAPTURED_AT)}"',
-                "kubernetesVersion: v1.31.2",
-                f"description: bench/gen_synthetic.py --pods {self.total_pods}",
-                "",
-            ]
-        )
-        resources = out / "resources"
+        writer = SnapshotWriter(out)
         counts = {"pods": 0, "events": 0}
-        _write_list(
-            resources / "cluster" / "nodes.json", "NodeList", "v1", [self.node(i) for i in range(self.nodes)]
-        )
+        writer.write_list_json("cluster", "nodes", "v1", "Node", [self.node(i) for i in range(self.nodes)])
         names = [f"ns-{i:03d}" for i in range(self.namespaces)]
-        _write_list(
-            resources / "cluster" / "namespaces.json",
-            "NamespaceList",
-            "v1",
-            [self.namespace(n) for n in names],
-        )
+        writer.write_list_json("cluster", "namespaces", "v1", "Namespace", [self.namespace(n) for n in names])
         base, extra = divmod(self.total_pods, self.namespaces)
         for index, namespace in enumerate(names):
             pod_count = base + (1 if index < extra else 0)
-            written = self.write_namespace(resources / namespace, namespace, pod_count)
+            written = self.write_namespace(writer, namespace, pod_count)
             for key, value in written.items():
                 counts[key] += value
         counts["nodes"] = self.nodes
         counts["namespaces"] = self.namespaces
-        (out / "snapshot.yaml").write_text(meta, encoding="utf-8")
+        writer.write_meta(
+            f"synthetic-{self.total_pods}",
+            CAPTURED_AT,
+            kubernetes_version="v1.31.2",
+            description=f"devkit/big_cluster.py --pods {self.total_pods}",
+        )
         return counts
 
-    def write_namespace(self, folder: Path, namespace: str, pod_count: int) -> dict[str, int]:
+    def write_namespace(self, writer: SnapshotWriter, namespace: str, pod_count: int) -> dict[str, int]:
         deployments, replicasets, services, pods, events = [], [], [], [], []
         for number, start in enumerate(range(0, pod_count, PODS_PER_DEPLOYMENT)):
             app = f"svc-{number}"
@@ -104,11 +92,11 @@ class Generator:
                 pod = self.pod(namespace, app, template_hash, replicaset["metadata"]["uid"], replica)
                 pods.append(pod)
                 events.extend(self.pod_events(pod))
-        _write_list(folder / "deployments.json", "DeploymentList", "apps/v1", deployments)
-        _write_list(folder / "replicasets.json", "ReplicaSetList", "apps/v1", replicasets)
-        _write_list(folder / "services.json", "ServiceList", "v1", services)
-        _write_list(folder / "pods.json", "PodList", "v1", pods)
-        _write_list(folder / "events.json", "EventList", "v1", events)
+        writer.write_list_json(namespace, "deployments", "apps/v1", "Deployment", deployments)
+        writer.write_list_json(namespace, "replicasets", "apps/v1", "ReplicaSet", replicasets)
+        writer.write_list_json(namespace, "services", "v1", "Service", services)
+        writer.write_list_json(namespace, "pods", "v1", "Pod", pods)
+        writer.write_list_json(namespace, "events", "v1", "Event", events)
         return {"pods": len(pods), "events": len(events)}
 
     # --- objects ---------------------------------------------------------------------------------
@@ -400,12 +388,6 @@ class Generator:
                 "source": {"component": "kubelet"},
             }
         ]
-
-
-def _write_list(path: Path, kind: str, api_version: str, items: list[dict]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    document = {"apiVersion": api_version, "kind": kind, "metadata": {"resourceVersion": ""}, "items": items}
-    path.write_text(json.dumps(document, separators=(",", ":")), encoding="utf-8")
 
 
 def main() -> None:

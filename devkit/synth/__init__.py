@@ -4,9 +4,9 @@ Start with :class:`ClusterBuilder`; `specs` has helpers for container specs (env
 probes, volumes). See docs/demo.md for the bundled demo built with it.
 """
 
-from tools.snapshot.synth.builder import ClusterBuilder, ServiceModel
-from tools.snapshot.synth.pods import Pod
-from tools.snapshot.synth.specs import (
+from devkit.synth.builder import ClusterBuilder, ServiceModel
+from devkit.synth.pods import Pod
+from devkit.synth.specs import (
     configmap_ref,
     configmap_volume,
     container,
@@ -16,7 +16,7 @@ from tools.snapshot.synth.specs import (
     secret_ref,
     secret_volume,
 )
-from tools.snapshot.synth.workloads import DaemonSet, Deployment, ReplicaSet, StatefulSet
+from devkit.synth.workloads import DaemonSet, Deployment, ReplicaSet, StatefulSet
 
 __all__ = [
     "ClusterBuilder",

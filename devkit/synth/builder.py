@@ -22,14 +22,14 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from tools.snapshot.synth.clock import Ago, duration, parse_instant
-from tools.snapshot.synth.ids import Ids
-from tools.snapshot.synth.model import Container, Run, Usage
-from tools.snapshot.synth.pods import Pod
-from tools.snapshot.synth.quantity import parse_quantity
-from tools.snapshot.synth.specs import container as container_spec
-from tools.snapshot.synth.specs import pod_template
-from tools.snapshot.synth.workloads import DaemonSet, Deployment, ReplicaSet, StatefulSet
+from devkit.synth.clock import Ago, duration, parse_instant
+from devkit.synth.ids import Ids
+from devkit.synth.model import Container, Run, Usage
+from devkit.synth.pods import Pod
+from devkit.synth.quantity import parse_quantity
+from devkit.synth.specs import container as container_spec
+from devkit.synth.specs import pod_template
+from devkit.synth.workloads import DaemonSet, Deployment, ReplicaSet, StatefulSet
 
 SYSTEM_NAMESPACES = ("default", "kube-node-lease", "kube-public", "kube-system")
 ObjRef = Any  # a Pod, a workload, a ServiceModel, or a (kind, namespace, name) tuple
@@ -1367,7 +1367,7 @@ class ClusterBuilder:
     # ----- output -----------------------------------------------------------------------------------
     def write(self, out: str | Path) -> Path:
         """Write the snapshot directory (snapshot.yaml, resources/, logs/, metrics/, flows/)."""
-        from tools.snapshot.synth.writer import write_snapshot
+        from devkit.synth.writer import write_snapshot
 
         return write_snapshot(self, Path(out))
 

@@ -7,7 +7,7 @@ question router has to tie plain words to this cluster's objects.
 
 from __future__ import annotations
 
-from tools.snapshot.synth import ClusterBuilder, configmap_volume, mount, secret_ref
+from devkit.synth import ClusterBuilder, configmap_volume, mount, secret_ref
 
 CAPTURED_AT = "2026-11-20T09:30:00Z"
 REGISTRY = "registry.example.com"

@@ -11,14 +11,14 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from tools.snapshot.synth.clock import epoch
-from tools.snapshot.synth.model import Container, Run
-from tools.snapshot.synth.openmetrics import Labels, MetricsFile, labels_of
-from tools.snapshot.synth.pods import Pod
-from tools.snapshot.synth.quantity import parse_quantity
+from devkit.synth.clock import epoch
+from devkit.synth.model import Container, Run
+from devkit.synth.openmetrics import Labels, MetricsFile, labels_of
+from devkit.synth.pods import Pod
+from devkit.synth.quantity import parse_quantity
 
 if TYPE_CHECKING:
-    from tools.snapshot.synth.builder import ClusterBuilder
+    from devkit.synth.builder import ClusterBuilder
 
 HTTP_BUCKETS = (0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
 COREDNS_BUCKETS = (
@@ -272,7 +272,7 @@ def _node_metrics(b: ClusterBuilder, f: MetricsFile, times: list[datetime], full
 
 
 def _object_metrics(b: ClusterBuilder, f: MetricsFile, times: list[datetime], full: bool) -> None:
-    from tools.snapshot.synth.clock import parse_instant
+    from devkit.synth.clock import parse_instant
 
     hpa_fams = {
         "spec_max": f.family(
@@ -551,7 +551,7 @@ def coredns(b: ClusterBuilder, f: MetricsFile) -> None:
 
 # ----- Hubble ---------------------------------------------------------------------------------------
 def _dns_events(b: ClusterBuilder) -> Iterator[tuple[datetime, str, Any]]:
-    from tools.snapshot.synth.flows import sample_times
+    from devkit.synth.flows import sample_times
 
     for item in b.dns_list:
         if not item.l7:

@@ -1,6 +1,6 @@
 """Build the demo snapshot `shop`: a small production cluster with six injected problems.
 
-    python -m app.demo.build_shop [--out DIR]      # default: app/demo/shop/
+    python -m devkit.build_shop [--out DIR]      # default: app/demo/shop/
 
 The ground truth (what is wrong, where, and which evidence shows it) is in docs/demo.md and, for tests,
 app/demo/shop_truth.yaml. Never edit the generated files by hand: change this script and rebuild.
@@ -11,11 +11,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from tools.snapshot.synth import ClusterBuilder, configmap_volume, container, mount, secret_ref
+from app.demo import SHOP_SNAPSHOT
+from devkit.synth import ClusterBuilder, configmap_volume, container, mount, secret_ref
 
 CAPTURED_AT = "2026-11-20T09:30:00Z"
 REGISTRY = "registry.example.com/shop"
-DEFAULT_OUT = Path(__file__).parent / "shop"
+DEFAULT_OUT = SHOP_SNAPSHOT
 
 
 def build() -> ClusterBuilder:

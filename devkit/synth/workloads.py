@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from tools.snapshot.synth.clock import Ago
-from tools.snapshot.synth.pods import Pod
-from tools.snapshot.synth.quantity import parse_quantity
+from devkit.synth.clock import Ago
+from devkit.synth.pods import Pod
+from devkit.synth.quantity import parse_quantity
 
 
 class _Workload:
@@ -106,7 +106,7 @@ class Deployment(_Workload):
         """Change the pod template at `at`: a new ReplicaSet. With `complete`, the old pods are gone
         (deleted at `at` + a few seconds); otherwise the rollout is in progress with `new_pods` new pods
         (default 1, the maxSurge of a small Deployment) next to all the old ones."""
-        from tools.snapshot.synth.specs import _env
+        from devkit.synth.specs import _env
 
         moment = self.b.at(at)
         template = copy.deepcopy(self.current.template)

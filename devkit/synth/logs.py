@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from tools.snapshot.synth.ids import Ids
-from tools.snapshot.synth.model import Container
-from tools.snapshot.synth.pods import Pod
+from devkit.synth.ids import Ids
+from devkit.synth.model import Container
+from devkit.synth.pods import Pod
 
 _PATHS = ["/healthz", "/api/items", "/api/items/{id}", "/metrics", "/api/status"]
 

@@ -13,10 +13,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from tools.snapshot.synth.builder import ClusterBuilder
-from tools.snapshot.synth.clock import Ago, duration, rfc3339
-from tools.snapshot.synth.flows import FlowFactory, sample_times
-from tools.snapshot.synth.workloads import Deployment, ReplicaSet
+from devkit.synth.builder import ClusterBuilder
+from devkit.synth.clock import Ago, duration, rfc3339
+from devkit.synth.flows import FlowFactory, sample_times
+from devkit.synth.workloads import Deployment, ReplicaSet
 
 PROVISIONER = "ebs.csi.aws.com"
 

@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from tools.snapshot.synth.model import Container
-from tools.snapshot.synth.states import PodStates
+from devkit.synth.model import Container
+from devkit.synth.states import PodStates
 
 
 @dataclass(eq=False)
@@ -58,7 +58,7 @@ class Pod(PodStates):
         self, cpu: float | None = None, memory: str | float | None = None, container: str | None = None
     ):
         """Set the baseline CPU (cores) and memory working set of a container."""
-        from tools.snapshot.synth.quantity import parse_quantity
+        from devkit.synth.quantity import parse_quantity
 
         c = self.container(container)
         if cpu is not None:

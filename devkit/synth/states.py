@@ -9,11 +9,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from tools.snapshot.synth.clock import Ago, duration
-from tools.snapshot.synth.model import Container, Run
+from devkit.synth.clock import Ago, duration
+from devkit.synth.model import Container, Run
 
 if TYPE_CHECKING:
-    from tools.snapshot.synth.pods import Pod
+    from devkit.synth.pods import Pod
 
 BACKOFF_CAP = timedelta(minutes=5)
 LogLines = list[str | tuple[Ago, str]]
@@ -319,6 +319,6 @@ class PodStates:
 
 
 def _full(image: str) -> str:
-    from tools.snapshot.synth.render import full_image
+    from devkit.synth.render import full_image
 
     return full_image(image)

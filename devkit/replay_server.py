@@ -4,7 +4,7 @@ It answers ``observer.Observer/GetFlows`` (honouring whitelist/blacklist, since/
 first) and ``ServerStatus`` from any :class:`~tools.flows.source.FlowSource`, usually ``*.jsonl``
 files. Tests use it as the Relay; people can use it to try kubewhy's live mode without a cluster:
 
-    python -m tools.flows.replay_server app/demo/shop/flows --port 4245
+    python -m devkit.replay_server app/demo/shop/flows --port 4245
 """
 
 from __future__ import annotations

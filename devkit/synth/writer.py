@@ -1,28 +1,22 @@
-"""Write a builder's model as a snapshot directory (contracts section 1), byte-for-byte reproducibly."""
+"""Write a builder's model as a snapshot directory (contracts section 1), byte-for-byte reproducibly,
+through the snapshot writer capture uses (:mod:`tools.snapshot.writer`)."""
 
 from __future__ import annotations
 
-import shutil
 from collections import defaultdict
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
-from tools.snapshot.synth import render
-from tools.snapshot.synth.clock import rfc3339, rfc3339_nano
-from tools.snapshot.synth.logs import routine_lines, startup_lines
-from tools.snapshot.synth.metricgen import GENERATORS
-from tools.snapshot.synth.openmetrics import MetricsFile
+from devkit.synth import render
+from devkit.synth.clock import rfc3339_nano
+from devkit.synth.logs import routine_lines, startup_lines
+from devkit.synth.metricgen import GENERATORS
+from devkit.synth.openmetrics import MetricsFile
+from tools.snapshot.writer import SnapshotWriter
 
 if TYPE_CHECKING:
-    from tools.snapshot.synth.builder import ClusterBuilder, EventModel
-
-try:
-    from yaml import CSafeDumper as _Dumper
-except ImportError:  # pragma: no cover
-    from yaml import SafeDumper as _Dumper  # type: ignore[assignment]
+    from devkit.synth.builder import ClusterBuilder, EventModel
 
 CLUSTER_SCOPED = {
     "Node",
@@ -35,7 +29,6 @@ CLUSTER_SCOPED = {
     "PriorityClass",
     "CustomResourceDefinition",
 }
-OUTPUT_PARTS = ("snapshot.yaml", "resources", "logs", "metrics", "flows")
 
 
 def _plural(kind: str) -> str:
@@ -207,43 +200,11 @@ def _assign_resource_versions(objects: list[dict[str, Any]]) -> None:
         obj["metadata"]["resourceVersion"] = str(number * 7 + 100000)
 
 
-def _list_doc(kind: str, items: list[dict[str, Any]]) -> dict[str, Any]:
-    api_version = items[0].get("apiVersion", "v1")
-    return {
-        "apiVersion": api_version,
-        "items": items,
-        "kind": f"{kind}List",
-        "metadata": {"resourceVersion": ""},
-    }
-
-
-def _dump(doc: Any) -> str:
-    return yaml.dump(
-        doc, Dumper=_Dumper, sort_keys=True, default_flow_style=False, allow_unicode=True, width=120
-    )
-
-
 def write_snapshot(b: ClusterBuilder, out: Path) -> Path:
+    writer = SnapshotWriter(out)
     out.mkdir(parents=True, exist_ok=True)
-    for part in OUTPUT_PARTS:
-        target = out / part
-        if target.is_dir():
-            shutil.rmtree(target)
-        elif target.exists():
-            target.unlink()
-    meta: dict[str, Any] = {
-        "apiVersion": "kubewhy/v1",
-        "kind": "ClusterSnapshot",
-        "name": b.name,
-        "capturedAt": rfc3339(b.now),
-        "kubernetesVersion": b.kubernetes_version,
-    }
-    if b.description:
-        meta["description"] = b.description
-    (out / "snapshot.yaml").write_text(
-        yaml.dump(meta, Dumper=_Dumper, sort_keys=False, width=100), encoding="utf-8"
-    )
-
+    writer.clear()
+    writer.write_meta(b.name, b.now, kubernetes_version=b.kubernetes_version, description=b.description)
     objects = collect_objects(b)
     groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for obj in objects:
@@ -251,37 +212,35 @@ def write_snapshot(b: ClusterBuilder, out: Path) -> Path:
         groups[(scope, obj["kind"])].append(obj)
     for (scope, kind), items in sorted(groups.items()):
         items.sort(key=lambda o: (o["metadata"].get("namespace", ""), o["metadata"]["name"]))
-        path = out / "resources" / scope / f"{_plural(kind)}.yaml"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(_dump(_list_doc(kind, items)), encoding="utf-8")
+        writer.write_list_yaml(scope, _plural(kind), items[0].get("apiVersion", "v1"), kind, items)
 
-    _write_logs(b, out)
+    _write_logs(b, writer)
     for name, generate in GENERATORS.items():
         metrics = MetricsFile()
         generate(b, metrics)
         if any(f.series or f.histograms for f in metrics.families.values()):
-            path = out / "metrics" / f"{name}.om"
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(metrics.render(), encoding="utf-8")
-    from tools.snapshot.synth.flows import render_flows
+            writer.write_metrics(name, metrics.render())
+    from devkit.synth.flows import render_flows
 
     flows = render_flows(b)
     if flows:
-        (out / "flows").mkdir(parents=True, exist_ok=True)
-        (out / "flows" / "hubble.jsonl").write_text(flows, encoding="utf-8")
+        writer.write_flows("hubble", flows)
     return out
+
+
+def _first(line: tuple[Any, str]) -> Any:
+    return line[0]
 
 
 def _format_log(lines: list[tuple[Any, str]]) -> str:
     return "".join(f"{rfc3339_nano(moment)} {text}\n" for moment, text in lines)
 
 
-def _write_logs(b: ClusterBuilder, out: Path) -> None:
+def _write_logs(b: ClusterBuilder, writer: SnapshotWriter) -> None:
     """Current and previous container logs, as `kubectl logs [--previous] --timestamps` prints them."""
-    files: dict[Path, str] = {}
+    files: dict[tuple[str, str, str, bool], str] = {}
     for pod in b.all_pods():
         for c in pod.containers:
-            base = out / "logs" / pod.namespace / pod.name
             previous = c.previous_log
             last = c.last_terminated
             if previous is None and last is not None and last.finished is not None:
@@ -299,12 +258,10 @@ def _write_logs(b: ClusterBuilder, out: Path) -> None:
             if current is None and run is None and previous is not None:
                 current = previous  # kubelet serves the last terminated instance while in back-off
             if current:
-                files[base / f"{c.name}.log"] = _format_log(sorted(current, key=lambda x: x[0]))
+                files[(pod.namespace, pod.name, c.name, False)] = _format_log(sorted(current, key=_first))
             if previous:
-                files[base / f"{c.name}.previous.log"] = _format_log(sorted(previous, key=lambda x: x[0]))
-    for (namespace, pod_name, container, is_previous), lines in b.extra_logs.items():
-        name = f"{container}.previous.log" if is_previous else f"{container}.log"
-        files[out / "logs" / namespace / pod_name / name] = _format_log(sorted(lines, key=lambda x: x[0]))
-    for path in sorted(files):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(files[path], encoding="utf-8")
+                files[(pod.namespace, pod.name, c.name, True)] = _format_log(sorted(previous, key=_first))
+    for key, lines in b.extra_logs.items():
+        files[key] = _format_log(sorted(lines, key=_first))
+    for (namespace, pod_name, container, previous), text in sorted(files.items()):
+        writer.write_log(namespace, pod_name, container, previous, text)

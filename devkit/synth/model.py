@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from tools.snapshot.synth.quantity import parse_quantity
+from devkit.synth.quantity import parse_quantity
 
 READY_DELAY = timedelta(seconds=8)  # readiness probe's first success after start
 

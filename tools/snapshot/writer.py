@@ -1,0 +1,147 @@
+"""Write a snapshot directory (contracts section 1). Capture, the synthetic builders, the demo and the
+big-cluster generator all write through this one writer, so the layout and the file formats are said once:
+
+    snapshot.yaml                                  what, when (capturedAt), which Kubernetes version
+    resources/<folder>/<plural>.json|yaml          one `<Kind>List` per file
+    logs/<namespace>/<pod>/<container>[.previous].log
+    metrics/<name>.om                              OpenMetrics text, ending in `# EOF`
+    flows/<name>.jsonl                             Hubble flows, one JSON object a line
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+import yaml
+
+try:  # the C emitter is ~10x faster on big snapshots, and writes the same text
+    from yaml import CSafeDumper as _Dumper
+except ImportError:  # pragma: no cover - depends on the libyaml build
+    from yaml import SafeDumper as _Dumper  # type: ignore[assignment]
+
+SNAPSHOT_PARTS = ("snapshot.yaml", "resources", "logs", "metrics", "flows")
+
+
+def rfc3339(moment: datetime) -> str:
+    """The API server's time format: seconds precision, UTC, 'Z'."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def dump_yaml(doc: Any) -> str:
+    """A resource document as YAML: keys sorted, block style, so the same objects give the same bytes."""
+    return yaml.dump(
+        doc, Dumper=_Dumper, sort_keys=True, default_flow_style=False, allow_unicode=True, width=120
+    )
+
+
+def list_doc(api_version: str, kind: str, items: list[Any]) -> dict[str, Any]:
+    """A `<Kind>List` as `kubectl get -o json|yaml` prints one."""
+    metadata = {"resourceVersion": ""}
+    return {"apiVersion": api_version, "kind": f"{kind}List", "metadata": metadata, "items": items}
+
+
+@dataclass
+class JsonListFile:
+    """A `<Kind>List` being written one item at a time (memory stays flat however many items)."""
+
+    handle: TextIO
+    count: int = 0
+
+    def add(self, obj: dict[str, Any]) -> None:
+        self.handle.write(",\n" if self.count else "")
+        self.handle.write(json.dumps(obj, separators=(",", ":")))
+        self.count += 1
+
+
+class SnapshotWriter:
+    """Writes the parts of one snapshot under ``root``."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def clear(self) -> None:
+        """Remove the snapshot parts a previous write left (anything else in ``root`` stays)."""
+        for part in SNAPSHOT_PARTS:
+            target = self.root / part
+            if target.is_dir():
+                shutil.rmtree(target)
+            elif target.exists():
+                target.unlink()
+
+    def write_meta(
+        self,
+        name: str,
+        captured_at: datetime,
+        *,
+        kubernetes_version: str | None = None,
+        description: str | None = None,
+    ) -> Path:
+        doc: dict[str, Any] = {
+            "apiVersion": "kubewhy/v1",
+            "kind": "ClusterSnapshot",
+            "name": name,
+            "capturedAt": rfc3339(captured_at),
+        }
+        if kubernetes_version:
+            doc["kubernetesVersion"] = kubernetes_version
+        if description:
+            doc["description"] = description
+        text = yaml.dump(doc, Dumper=_Dumper, sort_keys=False, width=100)
+        return self._write(self.root / "snapshot.yaml", text)
+
+    def resource_path(self, folder: str, plural: str, suffix: str) -> Path:
+        return self.root / "resources" / folder / f"{plural}{suffix}"
+
+    def write_list_yaml(
+        self, folder: str, plural: str, api_version: str, kind: str, items: list[Any]
+    ) -> Path:
+        doc = list_doc(api_version, kind, items)
+        return self._write(self.resource_path(folder, plural, ".yaml"), dump_yaml(doc))
+
+    def write_list_json(
+        self, folder: str, plural: str, api_version: str, kind: str, items: list[Any]
+    ) -> Path:
+        text = json.dumps(list_doc(api_version, kind, items), separators=(",", ":"))
+        return self._write(self.resource_path(folder, plural, ".json"), text)
+
+    @contextmanager
+    def list_json(self, folder: str, plural: str, api_version: str, kind: str) -> Iterator[JsonListFile]:
+        """Stream a `<Kind>List` item by item; a list that stayed empty leaves no file behind."""
+        path = self.resource_path(folder, plural, ".json")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("w", encoding="utf-8") as handle:
+            handle.write(json.dumps({"apiVersion": api_version, "kind": f"{kind}List"})[:-1])
+            handle.write(', "items": [\n')
+            listing = JsonListFile(handle)
+            yield listing
+            handle.write("\n]}\n")
+        if not listing.count:
+            path.unlink()
+            if not any(path.parent.iterdir()):
+                path.parent.rmdir()
+
+    def log_path(self, namespace: str, pod: str, container: str, previous: bool) -> Path:
+        suffix = ".previous.log" if previous else ".log"
+        return self.root / "logs" / namespace / pod / f"{container}{suffix}"
+
+    def write_log(self, namespace: str, pod: str, container: str, previous: bool, text: str) -> Path:
+        return self._write(self.log_path(namespace, pod, container, previous), text)
+
+    def write_metrics(self, name: str, text: str) -> Path:
+        return self._write(self.root / "metrics" / f"{name}.om", text)
+
+    def write_flows(self, name: str, text: str) -> Path:
+        return self._write(self.root / "flows" / f"{name}.jsonl", text)
+
+    @staticmethod
+    def _write(path: Path, text: str) -> Path:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        return path

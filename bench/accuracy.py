@@ -2,8 +2,8 @@
 
     python bench/accuracy.py [--only NAME ...] [--snapshots DIR] [-v]
 
-Builds every scenario of tests/scenarios (into a temporary directory unless --snapshots names a directory
-already written by `python -m tests.scenarios.build_scenarios --out DIR`), asks each its question through
+Builds every scenario of devkit/scenarios (into a temporary directory unless --snapshots names a directory
+already written by `python -m devkit.scenarios.build_scenarios --out DIR`), asks each its question through
 the real pipeline (snapshot API server, Prometheus when the snapshot has metrics, flows), and prints:
 top-1 and top-3 accuracy (culprit AND category right; healthy clusters: no finding), the contract check,
 median and p95 seconds per question, and session start-up (Prometheus included) reported separately.
@@ -25,8 +25,8 @@ if str(ROOT) not in sys.path:
 
 import yaml  # noqa: E402
 
-from tests.scenarios.build_scenarios import build_one, load  # noqa: E402
-from tests.scenarios.judge import Verdict, ask_with_ledger, is_match, judge, open_snapshot  # noqa: E402
+from devkit.scenarios.build_scenarios import build_one, load  # noqa: E402
+from devkit.scenarios.judge import Verdict, ask_with_ledger, is_match, judge, open_snapshot  # noqa: E402
 
 DEMO = ROOT / "app" / "demo" / "shop"
 DEMO_TRUTH = ROOT / "app" / "demo" / "shop_truth.yaml"
@@ -86,7 +86,7 @@ def run_demo(verbose: bool) -> list[dict[str, Any]]:
                 if is_match(f, resolved["resource"], resolved["category"])
             ]
             verdict = Verdict(top1=not blamed, top3=not blamed, got="blamed" if blamed else "not blamed")
-            from tests.scenarios.judge import contract_problems
+            from devkit.scenarios.judge import contract_problems
 
             verdict.contract = contract_problems(answer)
             rows.append(_row(f"demo:{resolved['id']}", resolved, verdict, answer.seconds, startup, True))

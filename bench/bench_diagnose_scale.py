@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests.scenarios.judge import ask_with_ledger, open_snapshot  # noqa: E402
+from devkit.scenarios.judge import ask_with_ledger, open_snapshot  # noqa: E402
 
 NAMESPACE_QUESTIONS = [
     "why are pods crashing in ns-042?",

@@ -3,14 +3,13 @@
     python bench/bench_prometheus.py [--snapshot DIR] [--runs 5] [--repeat 20]
 
 Uses the bundled demo snapshot (app/demo/shop) by default. If it is not there (or has no metrics),
-it falls back to the test fixture (tests/prometheus/om_fixture.py) and says so. Targets (issue 4):
+it falls back to the test fixture (devkit/om_fixture.py) and says so. Targets (issue 4):
 ready in under 3 s, curated check p50 under 100 ms.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import statistics
 import sys
 import tempfile
@@ -44,13 +43,10 @@ def metrics_source(snapshot: Path | None, scratch: Path) -> tuple[str, list[Path
     except SnapshotError as exc:
         if snapshot is not None:
             raise SystemExit(f"bench_prometheus: {exc}") from None
-    spec = importlib.util.spec_from_file_location(
-        "om_fixture", ROOT / "tests" / "prometheus" / "om_fixture.py"
-    )
-    fixture = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-    spec.loader.exec_module(fixture)  # type: ignore[union-attr]
-    path = fixture.write_openmetrics(scratch / "fixture.om")
-    return f"test fixture (demo snapshot not found at {DEMO})", [path], fixture.CAPTURED_AT
+    from devkit.om_fixture import CAPTURED_AT, write_openmetrics
+
+    path = write_openmetrics(scratch / "fixture.om")
+    return f"test fixture (demo snapshot not found at {DEMO})", [path], CAPTURED_AT
 
 
 def main() -> None:

@@ -15,9 +15,9 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "security"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from malformed import huge_runbook_text, write_malformed_snapshot
+from devkit.malformed import huge_runbook_text, write_malformed_snapshot
 
 _MEASURE = (
     "import json, resource, subprocess, sys\n"

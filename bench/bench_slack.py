@@ -4,7 +4,7 @@ its acknowledgement message and its answer, and what a large answer costs to ren
     python bench/bench_slack.py [--snapshot app/demo/shop] [--truth app/demo/shop_truth.yaml] [--repeat 3]
 
 The real bolt app receives signed app_mention requests through ``app.dispatch`` and posts to a local
-recording Slack Web API (``tests/slack/mock_slack.py``); the built-in diagnostician answers the truth
+recording Slack Web API (``devkit/mock_slack.py``); the built-in diagnostician answers the truth
 file's questions on the snapshot served by kubewhy, with a real Prometheus over its metrics.
 
 Reported: ``dispatch`` (the HTTP answer to Slack, which must come within 3 s), the time until the
@@ -29,8 +29,8 @@ sys.path.insert(0, str(ROOT))
 
 from app.slack.blocks import diagnosis_messages  # noqa: E402
 from app.slack.bot import create_bot  # noqa: E402
-from tests.slack.mock_slack import MockSlack  # noqa: E402
-from tests.slack.slack_requests import SECRET, bolt_request, mention  # noqa: E402
+from devkit.mock_slack import MockSlack  # noqa: E402
+from devkit.slack_requests import SECRET, bolt_request, mention  # noqa: E402
 from tools.contracts.diagnosis import Diagnosis  # noqa: E402
 from tools.contracts.settings import Settings  # noqa: E402
 

@@ -14,7 +14,11 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 # everything a build could pick up: the product, and the development code it must leave out
 SOURCES = ("pyproject.toml", "README.md", "app", "tools", "prompts", "devkit", "tests", "bench")
-GENERATOR_MODULES = {"build_shop", "big_cluster", "flow_synth", "replay_server", "synthetic", "background"}
+# the development modules by name, wherever a build might put them
+GENERATOR_MODULES = {
+    *("build_shop", "big_cluster", "flow_synth", "flow_protos", "generate", "replay_server", "synthetic"),
+    *("background", "build_scenarios", "malformed", "om_fixture", "mock_slack", "slack_requests"),
+}
 
 
 @pytest.fixture(scope="module")

@@ -6,11 +6,10 @@ from collections.abc import Iterator
 
 import pytest
 
+from devkit.om_fixture import CAPTURED_AT, write_openmetrics
 from tools.contracts.settings import Settings
 from tools.contracts.tool import ToolContext
 from tools.prometheus.local import LocalPrometheus, start_local_prometheus
-
-from .om_fixture import CAPTURED_AT, write_openmetrics
 
 pytestmark = pytest.mark.prometheus
 

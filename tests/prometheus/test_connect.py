@@ -7,11 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from devkit.om_fixture import CAPTURED_AT, write_openmetrics
 from tools.contracts.settings import Settings
 from tools.prometheus.connect import open_prometheus
 from tools.snapshot.loader import load_snapshot
-
-from .om_fixture import CAPTURED_AT, write_openmetrics
 
 pytestmark = pytest.mark.prometheus
 

@@ -7,12 +7,11 @@ import socket
 import pytest
 
 from app.toolset import call_tool
+from devkit.om_fixture import CAPTURED_AT, write_openmetrics
 from tools.contracts.settings import Settings
 from tools.contracts.tool import ToolContext
 from tools.prometheus.client import PrometheusAccess
 from tools.prometheus.local import start_local_prometheus
-
-from .om_fixture import CAPTURED_AT, write_openmetrics
 
 pytestmark = pytest.mark.prometheus
 

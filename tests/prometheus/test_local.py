@@ -12,14 +12,13 @@ from pathlib import Path
 
 import pytest
 
+from devkit.om_fixture import CAPTURED_AT, END, START, write_openmetrics
 from tools.prometheus.local import (
     BackfillFailed,
     PrometheusUnavailable,
     find_binaries,
     start_local_prometheus,
 )
-
-from .om_fixture import CAPTURED_AT, END, START, write_openmetrics
 
 pytestmark = pytest.mark.prometheus
 

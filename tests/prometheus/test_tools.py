@@ -7,12 +7,11 @@ from datetime import datetime
 import pytest
 
 from app.toolset import all_tools, call_tool
+from devkit.om_fixture import CAPTURED_AT, CHANGE, NODE_TROUBLE
 from tools.budget import count_tokens
 from tools.contracts.settings import Settings
 from tools.contracts.tool import ToolContext
 from tools.prometheus.queries import CHECKS
-
-from .om_fixture import CAPTURED_AT, CHANGE, NODE_TROUBLE
 
 pytestmark = pytest.mark.prometheus
 

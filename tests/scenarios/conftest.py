@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.scenarios.build_scenarios import build_one, load
+from devkit.scenarios.build_scenarios import build_one, load
 
 
 class Built:

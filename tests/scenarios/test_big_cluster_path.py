@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from app.diagnose import gather
-from tests.scenarios.build_scenarios import load
-from tests.scenarios.judge import ask_with_ledger, judge, open_snapshot
+from devkit.scenarios.build_scenarios import load
+from devkit.scenarios.judge import ask_with_ledger, judge, open_snapshot
 
 CATALOG = load()
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.scenarios.judge import ask_with_ledger, contract_problems, is_match, judge, open_snapshot
+from devkit.scenarios.judge import ask_with_ledger, contract_problems, is_match, judge, open_snapshot
 
 pytestmark = pytest.mark.prometheus
 

@@ -8,8 +8,8 @@ import pytest
 import yaml
 
 from app.engine import ask
-from tests.scenarios.build_scenarios import TRUTH_FILE, load
-from tests.scenarios.judge import ask_with_ledger, judge, open_snapshot
+from devkit.scenarios.build_scenarios import TRUTH_FILE, load
+from devkit.scenarios.judge import ask_with_ledger, judge, open_snapshot
 from tools.contracts.diagnosis import Category
 
 CATALOG = load()
@@ -24,7 +24,7 @@ def _param(name: str):
 @pytest.mark.parametrize("name", [_param(name) for name in CATALOG])
 def test_scenario(built, name):
     directory, truth = built(name)
-    assert truth == TRUTH.get(name), "tests/scenarios/scenarios.yaml is stale: run build_scenarios"
+    assert truth == TRUTH.get(name), "devkit/scenarios/scenarios.yaml is stale: run build_scenarios"
     with open_snapshot(directory) as session:
         answer = ask_with_ledger(session, CATALOG[name].question)
     verdict = judge(answer, truth)

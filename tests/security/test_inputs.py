@@ -10,13 +10,13 @@ import sys
 import time
 
 import pytest
-from malformed import MALFORMED, huge_runbook_text, write_malformed_snapshot
 
 from app.diagnose.engine import diagnose
 from app.engine import BadQuestion, check_question
 from app.runbooks.loader import RunbookError, load_text
 from app.runbooks.model import MAX_STEPS
 from app.toolset import call_tool
+from devkit.malformed import MALFORMED, huge_runbook_text, write_malformed_snapshot
 from tools.contracts.settings import Settings
 
 HUNDRED_KB = "why is checkout failing? " * 4096  # 100 KiB

@@ -14,11 +14,11 @@ from slack_bolt.response import BoltResponse
 
 from app.slack.bot import SlackBot, create_bot
 from app.slack.clusters import ClusterPool
+from devkit.mock_slack import MockSlack
+from devkit.slack_requests import SECRET
 from tools.contracts.settings import Settings
 
 from .cluster import write_cluster
-from .mock_slack import MockSlack
-from .slack_requests import SECRET
 
 DEAD_CHANNEL = "C0DEAD"
 

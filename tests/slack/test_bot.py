@@ -7,12 +7,12 @@ import json
 from typing import Any
 
 from app.store import open_store
+from devkit.mock_slack import BOT_USER, Call, MockSlack
+from devkit.slack_requests import bolt_request, direct_message, mention, slash
 from tools.contracts.diagnosis import Diagnosis
 
 from .cluster import BEARER, PASSWORD
 from .conftest import DEAD_CHANNEL, BotFactory, run
-from .mock_slack import BOT_USER, Call, MockSlack
-from .slack_requests import bolt_request, direct_message, mention, slash
 
 CHANNEL, USER = "C0SRE", "U0ALICE"
 QUESTION = "why does api keep restarting?"

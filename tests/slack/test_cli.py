@@ -14,9 +14,8 @@ import pytest
 from typer.testing import CliRunner
 
 from app.cli import app
-
-from .mock_slack import MockSlack
-from .slack_requests import SECRET, mention, signed_headers
+from devkit.mock_slack import MockSlack
+from devkit.slack_requests import SECRET, mention, signed_headers
 
 CHANNEL, USER = "C0SRE", "U0ALICE"
 

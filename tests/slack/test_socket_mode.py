@@ -13,8 +13,8 @@ from pathlib import Path
 
 from websockets.sync.server import ServerConnection, serve
 
-from .mock_slack import MockSlack
-from .slack_requests import mention
+from devkit.mock_slack import MockSlack
+from devkit.slack_requests import mention
 
 CHANNEL, USER = "C0SRE", "U0ALICE"
 

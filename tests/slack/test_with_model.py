@@ -13,11 +13,11 @@ import pytest
 
 from app.slack.bot import SlackBot, create_bot
 from app.slack.clusters import ClusterPool
+from devkit.mock_slack import MockSlack
+from devkit.slack_requests import bolt_request, mention
 from tests.agent.scripted_server import Reply, ScriptedModel
 
 from .conftest import bot_settings, run
-from .mock_slack import MockSlack
-from .slack_requests import bolt_request, mention
 
 CHANNEL, USER = "C0SRE", "U0ALICE"
 QUESTION = "why does api keep restarting?"

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from devkit.background import REGISTRY, cluster
+from devkit.scenarios import distractors as d
+from devkit.scenarios.background import REGISTRY, cluster
+from devkit.scenarios.catalog import scenario
 from devkit.synth.extras import evicted_pod
-from tests.scenarios import distractors as d
-from tests.scenarios.catalog import scenario
 
 
 @scenario(

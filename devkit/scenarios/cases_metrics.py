@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from devkit.background import REGISTRY, cluster
-from tests.scenarios import distractors as d
-from tests.scenarios.catalog import scenario
+from devkit.scenarios import distractors as d
+from devkit.scenarios.background import REGISTRY, cluster
+from devkit.scenarios.catalog import scenario
 
 
 @scenario(

@@ -3,10 +3,10 @@ problem while another is louder, and symptoms named far from their cause."""
 
 from __future__ import annotations
 
-from devkit.background import REGISTRY, cluster, normal_traffic
+from devkit.scenarios import distractors as d
+from devkit.scenarios.background import REGISTRY, cluster, normal_traffic
+from devkit.scenarios.catalog import scenario
 from devkit.synth import secret_ref
-from tests.scenarios import distractors as d
-from tests.scenarios.catalog import scenario
 
 
 @scenario(

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from slack_bolt.request import BoltRequest
 from slack_sdk.signature import SignatureVerifier
 
-from .mock_slack import BOT_USER
+from devkit.mock_slack import BOT_USER
 
 SECRET = "test-signing-secret-5f3a"
 TEAM = "T0TEAM"

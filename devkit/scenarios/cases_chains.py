@@ -3,10 +3,10 @@ of a familiar category."""
 
 from __future__ import annotations
 
-from devkit.background import REGISTRY, cluster
+from devkit.scenarios import distractors as d
+from devkit.scenarios.background import REGISTRY, cluster
+from devkit.scenarios.catalog import scenario
 from devkit.synth.extras import failed_create, no_pods_created
-from tests.scenarios import distractors as d
-from tests.scenarios.catalog import scenario
 
 
 @scenario(

@@ -5,8 +5,8 @@ Each helper changes the cluster and returns the Distractor record for the ground
 
 from __future__ import annotations
 
+from devkit.scenarios.catalog import Distractor
 from devkit.synth import ClusterBuilder
-from tests.scenarios.catalog import Distractor
 
 
 def old_restart(b: ClusterBuilder, workload: str, *, at: str = "5h", exit_code: int = 1) -> Distractor:

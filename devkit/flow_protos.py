@@ -1,6 +1,7 @@
-"""Regenerate the committed ``*_pb2.py`` / ``*_pb2_grpc.py`` files from the ``.proto`` files here.
+"""Regenerate the committed ``*_pb2.py`` / ``*_pb2_grpc.py`` files from the ``.proto`` files in
+tools/flows/proto/.
 
-Run from anywhere with ``python -m tools.flows.proto.generate`` (needs grpcio-tools, a dev dependency).
+Run from the repository root with ``python -m devkit.flow_protos`` (needs grpcio-tools, a dev dependency).
 Import paths in the ``.proto`` files are relative to the repository root, so the generated modules
 import each other as ``tools.flows.proto.*``.
 """
@@ -11,8 +12,8 @@ import sys
 from importlib import resources
 from pathlib import Path
 
-PROTO_DIR = Path(__file__).resolve().parent
-REPO_ROOT = PROTO_DIR.parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[1]
+PROTO_DIR = REPO_ROOT / "tools" / "flows" / "proto"
 PROTOS = ("flow.proto", "relay.proto", "observer.proto")
 
 

@@ -1,5 +1,5 @@
 """Snapshots and runbooks that are wrong in bulk: 10,000 malformed resource files of ten kinds, and a
-runbook with 10,000 steps. Used by test_inputs.py and bench/bench_security_inputs.py."""
+runbook with 10,000 steps. Used by tests/security/test_inputs.py and bench/bench_security_inputs.py."""
 
 from __future__ import annotations
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from devkit.background import REGISTRY, cluster, normal_traffic
+from devkit.scenarios import distractors as d
+from devkit.scenarios.background import REGISTRY, cluster, normal_traffic
+from devkit.scenarios.catalog import scenario
 from devkit.synth.extras import certificate, udp_drops
-from tests.scenarios import distractors as d
-from tests.scenarios.catalog import scenario
 
 
 def _client_errors(pod, lines: list[tuple[int, str]], *, every: int = 2, until: int = 0, start: int = 50):

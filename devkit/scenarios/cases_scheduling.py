@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from devkit.background import REGISTRY, cluster
+from devkit.scenarios import distractors as d
+from devkit.scenarios.background import REGISTRY, cluster
+from devkit.scenarios.catalog import scenario
 from devkit.synth import mount, pvc_volume
 from devkit.synth.extras import bound_pvc, failed_create, no_pods_created, pending_pvc
-from tests.scenarios import distractors as d
-from tests.scenarios.catalog import scenario
 
 NODES_FULL_MEMORY = (
     "0/4 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, "

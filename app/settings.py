@@ -103,6 +103,15 @@ class Settings(BaseSettings):
     auth_header: str | None = None  # header with the signed-in user, set by the page's auth proxy
     runbooks_dir: str | None = None
 
+    @field_validator("slack_bot_token", "slack_app_token", "slack_signing_secret", mode="before")
+    @classmethod
+    def _blank_secret_is_missing(cls, value: Any) -> Any:
+        """`SLACK_SIGNING_SECRET=` (set, but empty) is a missing secret: an empty key verifies nothing."""
+        text = value.get_secret_value() if isinstance(value, SecretStr) else value
+        if isinstance(text, str) and not text.strip():
+            return None
+        return value
+
     @field_validator("namespaces", mode="before")
     @classmethod
     def _namespace_list(cls, value: Any) -> Any:

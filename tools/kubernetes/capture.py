@@ -3,11 +3,16 @@
 Every listable kind is written page by page as a `<Kind>List` (memory stays flat on big clusters), with
 `managedFields` dropped; Secrets arrive already stripped by the transport, so no value is ever written.
 Logs (current and previous instance) are taken for unhealthy pods only, bounded in count and size.
+
+Every path written is built from names the API server sent (groups, plurals, namespaces, pods, containers),
+so each of those must be a Kubernetes name, and the path must resolve inside the output folder; a name
+that is not (``../../ESCAPED``, a slash, a control character) is reported as skipped and never written.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -27,6 +32,26 @@ SKIPPED = {
     ("metrics.k8s.io", "pods"),
     ("metrics.k8s.io", "nodes"),
 }
+
+
+# A Kubernetes object name (RFC 1123 subdomain): what namespaces, pods, containers, groups and plurals are.
+_NAME = re.compile(r"[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?")
+
+
+class UnsafeName(ValueError):
+    """A name from the API server that cannot be part of a path kubewhy writes."""
+
+
+def safe_path(root: Path, *names: object, suffix: str = "") -> Path:
+    """``root/<name>/.../<last name><suffix>``, or UnsafeName when a name is not a Kubernetes name or the
+    result would resolve outside ``root`` (a symlink planted in it, say)."""
+    for name in names:
+        if not isinstance(name, str) or not _NAME.fullmatch(name):
+            raise UnsafeName(f"{name!r} is not a Kubernetes name")
+    path = root.joinpath(*names[:-1], f"{names[-1]}{suffix}") if names else root
+    if not path.resolve().is_relative_to(root.resolve()):
+        raise UnsafeName(f"{path} is outside {root}")
+    return path
 
 
 @dataclass
@@ -68,7 +93,7 @@ def capture_snapshot(
     for info in kinds:
         try:
             count = _write_kind(kube, info, resources, namespaces, unhealthy, limits.max_log_pods)
-        except KubeError as exc:
+        except (KubeError, UnsafeName) as exc:
             summary.skipped.append(f"{info.describe()}: {exc}")
             say(f"skipped {info.describe()}: {exc}")
             continue
@@ -91,7 +116,7 @@ def _write_kind(
     max_log_pods: int,
 ) -> int:
     scopes: list[str | None] = list(namespaces) if namespaces and info.namespaced else [None]
-    path = resources / (info.group or "core") / f"{info.plural}.json"
+    path = safe_path(resources, info.group or "core", info.plural, suffix=".json")
     path.parent.mkdir(parents=True, exist_ok=True)
     count = 0
     with path.open("w", encoding="utf-8") as handle:
@@ -142,6 +167,12 @@ def _write_logs(
         status = pod.get("status") or {}
         for state in (status.get("initContainerStatuses") or []) + (status.get("containerStatuses") or []):
             container = state.get("name")
+            try:
+                directory = safe_path(logs, namespace, name, container).parent
+            except UnsafeName as exc:
+                summary.skipped.append(f"log {namespace!r}/{name!r}/{container!r}: not written, {exc}")
+                say(f"skipped the log of {namespace!r}/{name!r}/{container!r}: {exc}")
+                continue
             wanted = [False]  # a waiting container's "current" log is its last run's: keep it too
             if state.get("restartCount") or (state.get("lastState") or {}).get("terminated"):
                 wanted.append(True)
@@ -161,10 +192,9 @@ def _write_logs(
                     continue
                 if not text:
                     continue
-                directory = logs / str(namespace) / str(name)
                 directory.mkdir(parents=True, exist_ok=True)
                 suffix = ".previous.log" if previous else ".log"
-                (directory / f"{container}{suffix}").write_text(text, encoding="utf-8")
+                safe_path(logs, namespace, name, container, suffix=suffix).write_text(text, encoding="utf-8")
                 written += 1
     return written
 

@@ -50,6 +50,6 @@ ENV PATH=/opt/kubewhy/bin:$PATH \
 WORKDIR /home/kubewhy
 USER 10001:10001
 EXPOSE 8501
-# The page. In the cluster (deploy/base) it listens on 127.0.0.1 behind the oauth2-proxy sidecar.
-CMD ["streamlit", "run", "/opt/kubewhy/lib/python3.11/site-packages/app/ui/main.py", \
-     "--server.address=0.0.0.0", "--server.port=8501"]
+# The page. --host auto: 127.0.0.1 when KUBEWHY_AUTH_HEADER is trusted (the sign-in proxy is a sidecar in
+# the pod, as in deploy/base), else 0.0.0.0 (docker run -p, nothing trusted); docs/deploy.md.
+CMD ["kubewhy", "ui", "--no-browser", "--host", "auto", "--port", "8501"]

@@ -37,6 +37,10 @@ def snapshot_capture(
     settings = Settings.load(context=context, kubeconfig=kubeconfig)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         fail(f"--out {out}: already exists and is not an empty directory")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        fail(f"--out {out}: cannot create the folder: {exc.strerror or exc}")
     if settings.kubeconfig and not Path(settings.kubeconfig).is_file():
         fail(f"--kubeconfig {settings.kubeconfig}: no such file")
     try:
@@ -54,6 +58,8 @@ def snapshot_capture(
         )
     except KubeError as exc:
         fail(f"capture failed: {exc}", EXIT_SOURCE_FAILED)
+    except OSError as exc:
+        fail(f"capture failed: cannot write {exc.filename or out}: {exc.strerror or exc}", EXIT_SOURCE_FAILED)
     finally:
         kube.close()
     for problem in summary.skipped:

@@ -1,4 +1,4 @@
-"""`kubewhy demo` and `kubewhy ui`: run the Streamlit chat page on 127.0.0.1 until Ctrl-C.
+"""`kubewhy demo` and `kubewhy ui`: run the Streamlit chat page (on 127.0.0.1 unless told) until Ctrl-C.
 
 The page runs as a `streamlit run app/ui/main.py` subprocess in its own process group; the cluster it
 reads is passed in the environment (``KUBEWHY_SNAPSHOT``, ``KUBEWHY_CONTEXT``, ``KUBEWHY_KUBECONFIG``), the
@@ -30,7 +30,15 @@ READY_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 15.0
 
 PortOption = Annotated[
-    int, typer.Option("--port", "-p", help="Port on 127.0.0.1 (0 = any free port)", min=0, max=65535)
+    int, typer.Option("--port", "-p", help="Port to listen on (0 = any free port)", min=0, max=65535)
+]
+HostOption = Annotated[
+    str,
+    typer.Option(
+        "--host",
+        help="Address to listen on. auto (the image's default): 127.0.0.1 when KUBEWHY_AUTH_HEADER is "
+        "trusted (the sign-in proxy is a sidecar in the pod), else 0.0.0.0",
+    ),
 ]
 NoBrowserOption = Annotated[bool, typer.Option("--no-browser", help="Print the URL; do not open a browser")]
 
@@ -49,6 +57,7 @@ def ui_command(
     context: ContextOption = None,
     kubeconfig: KubeconfigOption = None,
     no_browser: NoBrowserOption = False,
+    host: HostOption = HOST,
 ) -> None:
     """The chat page on a snapshot (--snapshot) or a live cluster (--context, default: the settings' or the
     kubeconfig's current context)."""
@@ -71,26 +80,49 @@ def ui_command(
         if snapshot
         else (f"context {context}" if context else "the configured cluster")
     )
-    serve_page(env, port, open_browser=not no_browser, what=what)
+    serve_page(env, port, open_browser=not no_browser, what=what, host=_listen_address(host))
 
 
-def serve_page(env_changes: dict[str, str | None], port: int, open_browser: bool, what: str) -> None:
+def _listen_address(host: str) -> str:
+    """The address to listen on; refused (one line, exit 2) when it would expose a trusted sign-in header."""
+    from tools.contracts.settings import ConfigError, Settings
+
+    try:
+        settings = Settings.load()
+    except ConfigError as exc:
+        fail(str(exc))
+    if host == "auto":
+        host = "127.0.0.1" if settings.auth_header and not settings.auth_proxy_in_front else "0.0.0.0"
+    problem = settings.open_bind_problem(host)
+    if problem:
+        fail(f"--host {host}: {problem}")
+    return host
+
+
+def serve_page(
+    env_changes: dict[str, str | None], port: int, open_browser: bool, what: str, host: str = HOST
+) -> None:
     """Start the page, print its URL once it answers, open a browser, and stop everything on Ctrl-C."""
-    port = _free_port() if port == 0 else _check_port(port)
+    port = _free_port(host) if port == 0 else _check_port(port, host)
     env = dict(os.environ)
     for name, value in env_changes.items():
         if value is None:
             env.pop(name, None)
         else:
             env[name] = value
-    url = f"http://{HOST}:{port}"
+    url = f"http://{host}:{port}"
+    local = f"http://{HOST if host in ('0.0.0.0', '::') else host}:{port}"
     process = subprocess.Popen(
-        streamlit_command(port), env=env, stdout=_stderr(), stdin=subprocess.DEVNULL, start_new_session=True
+        streamlit_command(port, host),
+        env=env,
+        stdout=_stderr(),
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
     )
     # Ctrl-C and a plain `kill` stop the same way, even when started with SIGINT ignored (`cmd &`).
     previous = {signum: signal.signal(signum, _interrupt) for signum in (signal.SIGINT, signal.SIGTERM)}
     try:
-        if not _wait_ready(url, process):
+        if not _wait_ready(local, process):
             code = process.poll()
             why = (
                 f"exited with status {code}"
@@ -111,7 +143,7 @@ def serve_page(env_changes: dict[str, str | None], port: int, open_browser: bool
             signal.signal(signum, handler)
 
 
-def streamlit_command(port: int) -> list[str]:
+def streamlit_command(port: int, host: str = HOST) -> list[str]:
     return [
         sys.executable,
         "-m",
@@ -119,7 +151,7 @@ def streamlit_command(port: int) -> list[str]:
         "run",
         str(MAIN),
         "--server.address",
-        HOST,
+        host,
         "--server.port",
         str(port),
         "--server.headless",
@@ -166,18 +198,18 @@ def _wait_ready(url: str, process: subprocess.Popen[bytes]) -> bool:
     return False
 
 
-def _check_port(port: int) -> int:
+def _check_port(port: int, host: str = HOST) -> int:
     with socket.socket() as probe:
         try:
-            probe.bind((HOST, port))
+            probe.bind((host, port))
         except OSError:
-            fail(f"--port {port}: the port is in use on {HOST}; pass another one (0 = any free port)")
+            fail(f"--port {port}: the port is in use on {host}; pass another one (0 = any free port)")
     return port
 
 
-def _free_port() -> int:
+def _free_port(host: str = HOST) -> int:
     with socket.socket() as probe:
-        probe.bind((HOST, 0))
+        probe.bind((host, 0))
         return probe.getsockname()[1]
 
 

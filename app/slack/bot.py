@@ -313,7 +313,9 @@ def check_settings(settings: Settings, mode: str) -> None:
     if settings.slack_bot_token is None:
         raise SlackConfigError("SLACK_BOT_TOKEN is not set: the bot needs its xoxb- token to post")
     if mode == "http" and settings.slack_signing_secret is None:
-        raise SlackConfigError("SLACK_SIGNING_SECRET is not set: HTTP mode verifies every request with it")
+        raise SlackConfigError(
+            "SLACK_SIGNING_SECRET is not set (or empty): HTTP mode verifies every request with it"
+        )
     if mode == "socket" and settings.slack_app_token is None:
         raise SlackConfigError("SLACK_APP_TOKEN is not set: Socket Mode connects with the xapp- token")
 
@@ -335,7 +337,8 @@ def create_bot(
         client=client,
         logger=_bolt_logger(),
         signing_secret=secret,
-        request_verification_enabled=secret is not None,
+        # always on: Socket Mode requests skip it, and HTTP mode does not start without a secret
+        request_verification_enabled=True,
         process_before_response=False,
         listener_executor=executor,
         name="kubewhy",

@@ -13,7 +13,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
-from app.slack.bot import SlackBot
+from app.slack.bot import SlackBot, check_settings
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,9 @@ class _LoggedRequests(WSGIRequestHandler):
 
 def http_server(bot: SlackBot, host: str, port: int) -> WSGIServer:
     """A server for ``POST /slack/events`` bound to ``host:port`` (port 0: any free port); call
-    ``serve_forever`` to run it."""
+    ``serve_forever`` to run it. Raises SlackConfigError for a bot without a signing secret: HTTP mode
+    never runs unverified."""
+    check_settings(bot.settings, "http")
     return make_server(
         host,
         port,

@@ -1,9 +1,11 @@
 """Who is signed in, when the page runs behind an authenticating proxy (oauth2-proxy, docs/deploy.md).
 
 The proxy signs people in with OIDC and passes the user in a header (``KUBEWHY_AUTH_HEADER``, e.g.
-``X-Forwarded-Email``); Streamlit listens on 127.0.0.1 in the pod, so only the proxy can set it. With the
-setting on, a request without exactly one value in that header is refused before anything is shown: it
-did not come through the proxy. Without the setting (a laptop, ``kubewhy ui``) nothing is required.
+``X-Forwarded-Email``); Streamlit listens on 127.0.0.1 in the pod, so only the proxy can set it. On any
+other address the page refuses to serve, unless ``KUBEWHY_AUTH_PROXY_IN_FRONT`` says a proxy is the only
+way in. With the setting on, a request without exactly one value in that header is refused before
+anything is shown: it did not come through the proxy. Without the setting (a laptop, ``kubewhy ui``)
+nothing is required.
 """
 
 from __future__ import annotations
@@ -41,7 +43,12 @@ def proxy_user(settings: Settings) -> str | None:
 
 
 def require_sign_in(settings: Settings) -> None:
-    """Stop the page for a request that did not come through the sign-in proxy (when one is configured)."""
+    """Stop the page for a request that did not come through the sign-in proxy (when one is configured),
+    and for every request when the header is trusted on an address others can reach."""
+    problem = settings.open_bind_problem(st.get_option("server.address"))
+    if problem:
+        st.error(f"This page refuses to serve: {problem}.")
+        st.stop()
     if settings.auth_header and proxy_user(settings) is None:
         st.error(
             "Sign-in required: this page is served behind an authenticating proxy, and this request "

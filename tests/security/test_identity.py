@@ -36,7 +36,14 @@ def _page(auth_header: str | None) -> None:
 
 
 def test_a_request_around_the_proxy_is_refused_before_anything_renders():
-    app = AppTest.from_function(_page, args=("X-Forwarded-Email",)).run()
+    from streamlit import config
+
+    previous = config.get_option("server.address")
+    config.set_option("server.address", "127.0.0.1")  # as in the pod, behind the proxy sidecar
+    try:
+        app = AppTest.from_function(_page, args=("X-Forwarded-Email",)).run()
+    finally:
+        config.set_option("server.address", previous)
     assert [e.value for e in app.error] and "Sign-in required" in app.error[0].value
     assert not [m.value for m in app.markdown if "answers" in m.value]
 

@@ -6,6 +6,7 @@ environment.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import re
@@ -23,6 +24,17 @@ from pydantic_settings import (
 )
 
 _NAMESPACE_NAME = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")  # an RFC 1123 label
+
+
+def _is_loopback(address: str | None) -> bool:
+    if not address:
+        return False  # unset: Streamlit and most servers listen on every address
+    if address.strip("[]").lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(address.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve to anything
 
 
 class ConfigError(ValueError):
@@ -101,7 +113,37 @@ class Settings(BaseSettings):
 
     database_url: str = Field(default_factory=_default_database_url)
     auth_header: str | None = None  # header with the signed-in user, set by the page's auth proxy
+    # The page may trust auth_header while listening on a non-loopback address only when this says a proxy
+    # that sets (and strips) the header is the only way in (a proxy outside the pod, a NetworkPolicy).
+    auth_proxy_in_front: bool = False
     runbooks_dir: str | None = None
+
+    @field_validator("slack_bot_token", "slack_app_token", "slack_signing_secret", mode="before")
+    @classmethod
+    def _blank_secret_is_missing(cls, value: Any) -> Any:
+        """`SLACK_SIGNING_SECRET=` (set, but empty) is a missing secret: an empty key verifies nothing."""
+        text = value.get_secret_value() if isinstance(value, SecretStr) else value
+        if isinstance(text, str) and not text.strip():
+            return None
+        return value
+
+    @field_validator("auth_header", mode="before")
+    @classmethod
+    def _blank_header_is_none(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    def open_bind_problem(self, address: str | None) -> str | None:
+        """Why the page must not serve on ``address`` (None: fine). A trusted sign-in header on an address
+        others can reach lets anyone who bypasses the proxy claim to be anyone."""
+        if not self.auth_header or self.auth_proxy_in_front or _is_loopback(address):
+            return None
+        where = address or "every address"
+        return (
+            f"KUBEWHY_AUTH_HEADER ({self.auth_header}) is trusted, but the page listens on {where}, where "
+            "anyone who reaches the port directly can forge it: listen on 127.0.0.1 behind the sign-in "
+            "proxy, or set KUBEWHY_AUTH_PROXY_IN_FRONT=true if a proxy that sets the header is the only "
+            "way in"
+        )
 
     @field_validator("namespaces", mode="before")
     @classmethod

@@ -3,6 +3,8 @@
 Every listable kind is written page by page as a `<Kind>List` (memory stays flat on big clusters), with
 `managedFields` dropped; Secrets arrive already stripped by the transport, so no value is ever written.
 Logs (current and previous instance) are taken for unhealthy pods only, bounded in count and size.
+Paths come from names the API server sent; the writer refuses any that is not a Kubernetes name, and that
+kind or log is reported as skipped, never written.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any
 
 from tools.kubernetes.access import KindInfo, KubeAccess, KubeError
 from tools.kubernetes.render import pod_is_healthy
-from tools.snapshot.writer import SnapshotWriter
+from tools.snapshot.writer import SnapshotWriter, UnsafeName, safe_path
 
 # Kinds that add bulk or churn but no diagnostic value; core events stand in for events.k8s.io.
 SKIPPED = {
@@ -66,7 +68,7 @@ def capture_snapshot(
     for info in kinds:
         try:
             count = _write_kind(kube, info, writer, namespaces, unhealthy, limits.max_log_pods)
-        except KubeError as exc:
+        except (KubeError, UnsafeName) as exc:
             summary.skipped.append(f"{info.describe()}: {exc}")
             say(f"skipped {info.describe()}: {exc}")
             continue
@@ -123,6 +125,12 @@ def _write_logs(
         status = pod.get("status") or {}
         for state in (status.get("initContainerStatuses") or []) + (status.get("containerStatuses") or []):
             container = state.get("name")
+            try:
+                safe_path(writer.root / "logs", namespace, name, container)
+            except UnsafeName as exc:
+                summary.skipped.append(f"log {namespace!r}/{name!r}/{container!r}: not written, {exc}")
+                say(f"skipped the log of {namespace!r}/{name!r}/{container!r}: {exc}")
+                continue
             wanted = [False]  # a waiting container's "current" log is its last run's: keep it too
             if state.get("restartCount") or (state.get("lastState") or {}).get("terminated"):
                 wanted.append(True)

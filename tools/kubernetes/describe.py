@@ -147,7 +147,9 @@ def _describe_generic(
     out.add(f"  labels: {labels_text(meta.get('labels'))}")
     if chain:
         out.add(f"  controlled by: {chain_text(chain)}")
-    body = redact_data({k: v for k, v in obj.items() if k not in ("metadata", "apiVersion", "kind")})
+    # redact the whole object first: its Secret rule needs `kind`, which the shown body leaves out
+    shown = redact_data(obj)
+    body = {k: v for k, v in shown.items() if k not in ("metadata", "apiVersion", "kind")}
     if obj.get("kind") == "ConfigMap":
         body = {
             "data": {

@@ -17,6 +17,7 @@ from __future__ import annotations
 import io
 import json
 import re
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -50,8 +51,29 @@ class ReadOnlyViolation(PermissionError):
     """A request that is not a plain read was refused before it was sent."""
 
 
-def check_request(method: str, url: str, allowed_base: str | None = None) -> None:
-    """Refuse anything but a GET to an allow-listed read path. Raises ReadOnlyViolation."""
+@dataclass(frozen=True)
+class ReadRequest:
+    """A request that passed the guard, as the API server sees it: the path segments after the base path
+    of the kubeconfig's server URL (an API server behind a gateway at ``https://gw.example/k8s``)."""
+
+    segments: tuple[str, ...]
+
+    @property
+    def reads_secrets(self) -> bool:
+        """True for Secrets and lists or tables of them, in any group, decided from the path alone: what
+        the body says it is (its ``kind``) never matters, so a Secret cannot pass as something else."""
+        rest = self.segments[2:] if self.segments[:1] == ("api",) else self.segments[3:]
+        if len(rest) >= 2 and rest[0] == "namespaces":
+            rest = rest[2:]
+        return bool(rest) and rest[0] == "secrets"
+
+
+def check_request(method: str, url: str, allowed_base: str | None = None) -> ReadRequest:
+    """Refuse anything but a GET to an allow-listed read path. Raises ReadOnlyViolation.
+
+    The path is judged after the base path of ``allowed_base``, and only there: a request outside the
+    base path is refused, and the result says what was asked so callers never parse the URL again.
+    """
     verb = (method or "").upper()
     if verb != "GET":
         raise ReadOnlyViolation(f"kubewhy is read-only: refused {verb} {_path_of(url)}")
@@ -62,12 +84,15 @@ def check_request(method: str, url: str, allowed_base: str | None = None) -> Non
             raise ReadOnlyViolation(f"refused request to another host: {parts.scheme}://{parts.netloc}")
     prefix = base_path(allowed_base)
     path = parts.path
-    if prefix and path.startswith(prefix):
+    if prefix:
+        if path != prefix and not path.startswith(prefix + "/"):
+            raise ReadOnlyViolation(f"refused path outside the API server's base path {prefix}: {path}")
         path = path[len(prefix) :]
-    _check_path(path)
+    segments = _check_path(path)
     for key, value in parse_qsl(parts.query, keep_blank_values=True):
         if key in _STREAMING_QUERY and value.lower() not in ("", "false", "0"):
             raise ReadOnlyViolation(f"refused streaming request ({key}={value}) to {path}")
+    return ReadRequest(tuple(segments))
 
 
 def base_path(base: str | None) -> str:
@@ -78,7 +103,7 @@ def _path_of(url: str) -> str:
     return urlsplit(url).path or url
 
 
-def _check_path(path: str) -> None:
+def _check_path(path: str) -> list[str]:
     if _DANGEROUS_ENCODINGS.search(path) or "\\" in path or "//" in path:
         raise ReadOnlyViolation(f"refused path with encoded or doubled separators: {path}")
     raw_segments = path.strip("/").split("/") if path.strip("/") else []
@@ -90,6 +115,7 @@ def _check_path(path: str) -> None:
             raise ReadOnlyViolation(f"refused {segment!r} request (kubewhy is read-only): {path}")
     if not _allowed_segments(segments):
         raise ReadOnlyViolation(f"refused path outside the read-only allow-list: {path}")
+    return segments
 
 
 def _allowed_segments(segments: list[str]) -> bool:
@@ -125,16 +151,6 @@ def _allowed_resource_path(rest: list[str]) -> bool:
 
 
 # --- Secret stripping ------------------------------------------------------------------------------
-
-
-def is_secret_path(url: str) -> bool:
-    segments = [unquote(s) for s in urlsplit(url).path.strip("/").split("/")]
-    if "api" not in segments:
-        return False
-    rest = segments[segments.index("api") + 2 :]
-    if len(rest) >= 2 and rest[0] == "namespaces":
-        rest = rest[2:]
-    return bool(rest) and rest[0] == "secrets"
 
 
 def strip_secret_values(doc: Any) -> Any:
@@ -239,15 +255,15 @@ class GuardedPoolManager:
         self._allowed_base = allowed_base
 
     def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
-        check_request(method, url, self._allowed_base)
+        read = check_request(method, url, self._allowed_base)
         kwargs["redirect"] = False
         kwargs.pop("body", None)
         kwargs.pop("fields", None)
         headers = dict(kwargs.pop("headers", None) or {})
-        if is_secret_path(url):
+        if read.reads_secrets:
             headers["Accept"] = "application/json"
         response = self._inner.request("GET", url, headers=headers, **kwargs)
-        if is_secret_path(url):
+        if read.reads_secrets:
             return _stripped_response(response)
         return response
 

@@ -6,11 +6,16 @@ big-cluster generator all write through this one writer, so the layout and the f
     logs/<namespace>/<pod>/<container>[.previous].log
     metrics/<name>.om                              OpenMetrics text, ending in `# EOF`
     flows/<name>.jsonl                             Hubble flows, one JSON object a line
+
+Every path is built from names (groups, plurals, namespaces, pods, containers) that may come from a
+hostile API server, so each must be a Kubernetes name and the path must resolve inside the snapshot
+folder; a name that is not (``../../ESCAPED``, a slash, a control character) raises UnsafeName.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,6 +32,25 @@ except ImportError:  # pragma: no cover - depends on the libyaml build
     from yaml import SafeDumper as _Dumper  # type: ignore[assignment]
 
 SNAPSHOT_PARTS = ("snapshot.yaml", "resources", "logs", "metrics", "flows")
+
+# A Kubernetes object name (RFC 1123 subdomain): what namespaces, pods, containers, groups and plurals are.
+_NAME = re.compile(r"[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?")
+
+
+class UnsafeName(ValueError):
+    """A name that cannot be part of a path kubewhy writes."""
+
+
+def safe_path(root: Path, *names: object, suffix: str = "") -> Path:
+    """``root/<name>/.../<last name><suffix>``, or UnsafeName when a name is not a Kubernetes name or the
+    result would resolve outside ``root`` (a symlink planted in it, say)."""
+    for name in names:
+        if not isinstance(name, str) or not _NAME.fullmatch(name):
+            raise UnsafeName(f"{name!r} is not a Kubernetes name")
+    path = root.joinpath(*names[:-1], f"{names[-1]}{suffix}") if names else root
+    if not path.resolve().is_relative_to(root.resolve()):
+        raise UnsafeName(f"{path} is outside {root}")
+    return path
 
 
 def rfc3339(moment: datetime) -> str:
@@ -97,7 +121,7 @@ class SnapshotWriter:
         return self._write(self.root / "snapshot.yaml", text)
 
     def resource_path(self, folder: str, plural: str, suffix: str) -> Path:
-        return self.root / "resources" / folder / f"{plural}{suffix}"
+        return safe_path(self.root / "resources", folder, plural, suffix=suffix)
 
     def write_list_yaml(
         self, folder: str, plural: str, api_version: str, kind: str, items: list[Any]
@@ -129,7 +153,7 @@ class SnapshotWriter:
 
     def log_path(self, namespace: str, pod: str, container: str, previous: bool) -> Path:
         suffix = ".previous.log" if previous else ".log"
-        return self.root / "logs" / namespace / pod / f"{container}{suffix}"
+        return safe_path(self.root / "logs", namespace, pod, container, suffix=suffix)
 
     def write_log(self, namespace: str, pod: str, container: str, previous: bool, text: str) -> Path:
         return self._write(self.log_path(namespace, pod, container, previous), text)

@@ -24,7 +24,7 @@ from typer.testing import CliRunner
 
 from app.cli import app
 from tools.contracts.settings import Settings
-from tools.base import ToolContext
+from tools.contracts.tool import ToolContext
 from tools.kubernetes.access import KubeAccess
 from tools.registry import call_tool
 from tools.snapshot.kubeconfig import write_kubeconfig

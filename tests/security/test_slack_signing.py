@@ -21,12 +21,12 @@ from pathlib import Path
 
 import pytest
 
-from tools.contracts.settings import Settings
 from app.slack.bot import SlackBot, SlackConfigError, check_settings, create_bot
 from app.slack.server import EVENTS_PATH, http_server
+from devkit.mock_slack import MockSlack
+from devkit.slack_requests import SECRET, mention, signed_headers
 from tests.slack.cluster import write_cluster
-from tests.slack.mock_slack import MockSlack
-from tests.slack.slack_requests import SECRET, mention, signed_headers
+from tools.contracts.settings import Settings
 
 REPO = Path(__file__).resolve().parents[2]
 BLANKS = ["", "   ", "\t"]

@@ -23,10 +23,10 @@ from prefix_proxy import PrefixProxy
 from typer.testing import CliRunner
 
 from app.cli import app
+from app.toolset import call_tool
 from tools.contracts.settings import Settings
 from tools.contracts.tool import ToolContext
 from tools.kubernetes.access import KubeAccess
-from tools.registry import call_tool
 from tools.snapshot.kubeconfig import write_kubeconfig
 from tools.snapshot.server import SnapshotServer, start_snapshot_server
 

@@ -23,7 +23,7 @@ from app.store.db import StoreError, describe_url
 from app.store.diff import FindingsDiff, diff_findings, finding_key
 from app.store.repository import AuditEntry, CallRecord, HistoryStore, RunRecord, StoredRun
 
-SURFACES = ("cli", "page", "slack", "runbook")
+SURFACES = ("cli", "page", "slack", "runbook", "mcp")
 
 __all__ = [
     "SURFACES",

@@ -87,6 +87,16 @@ class RequireBearer:
         await self.app(scope, receive, send)
 
 
+class _Endpoint:
+    """The session manager as a plain ASGI app (Starlette routes one to every method)."""
+
+    def __init__(self, manager: StreamableHTTPSessionManager) -> None:
+        self.manager = manager
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.manager.handle_request(scope, receive, send)
+
+
 def build_app(kubewhy: KubewhyServer, settings: Settings, host: str, port: int) -> ASGIApp:
     manager = StreamableHTTPSessionManager(
         app=kubewhy.server,
@@ -94,15 +104,12 @@ def build_app(kubewhy: KubewhyServer, settings: Settings, host: str, port: int) 
         max_sessions=settings.mcp_max_sessions,
     )
 
-    async def endpoint(scope: Scope, receive: Receive, send: Send) -> None:
-        await manager.handle_request(scope, receive, send)
-
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         async with manager.run():
             yield
 
-    app: ASGIApp = Starlette(routes=[Route(PATH, endpoint=endpoint)], lifespan=lifespan)
+    app: ASGIApp = Starlette(routes=[Route(PATH, endpoint=_Endpoint(manager))], lifespan=lifespan)
     if settings.mcp_token is not None:
         app = RequireBearer(app, settings.mcp_token.get_secret_value())
     return app

@@ -11,8 +11,8 @@ from typing import Any
 
 import anyio
 from mcp import types
-from mcp.server.lowlevel.helper_types import ReadResourceContents
 from mcp.server.lowlevel import Server
+from mcp.server.lowlevel.helper_types import ReadResourceContents
 from mcp.server.session import ServerSession
 from pydantic import AnyUrl
 

@@ -24,8 +24,10 @@ def module_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def demo_http(module_home: Path) -> Iterator[HttpServer]:
-    """The demo snapshot over HTTP with a bearer token, shared by a module's tests."""
-    server = start_http(module_home, "--snapshot", str(DEMO), KUBEWHY_MCP_TOKEN=TOKEN)
+    """The demo snapshot over HTTP with a bearer token and at most 3 sessions, shared by a module's tests."""
+    server = start_http(
+        module_home, "--snapshot", str(DEMO), KUBEWHY_MCP_TOKEN=TOKEN, KUBEWHY_MCP_MAX_SESSIONS="3"
+    )
     try:
         yield server
     finally:

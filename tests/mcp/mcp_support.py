@@ -16,7 +16,8 @@ from pathlib import Path
 
 from mcp import ClientSession, StdioServerParameters, types
 from mcp.client.stdio import stdio_client
-from mcp.client.streamable_http import streamablehttp_client
+from mcp.client.streamable_http import streamable_http_client
+from mcp.shared._httpx_utils import create_mcp_http_client
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "app" / "demo" / "shop"
@@ -55,7 +56,7 @@ async def stdio_session(params: StdioServerParameters) -> AsyncIterator[ClientSe
         stdio_client(params) as (read, write),
         ClientSession(read, write, client_info=CLIENT) as session,
     ):
-        await session.initialize()
+        session.initialized = await session.initialize()  # type: ignore[attr-defined]
         yield session
 
 
@@ -63,10 +64,11 @@ async def stdio_session(params: StdioServerParameters) -> AsyncIterator[ClientSe
 async def http_session(url: str, token: str | None = TOKEN) -> AsyncIterator[ClientSession]:
     headers = {"Authorization": f"Bearer {token}"} if token else None
     async with (
-        streamablehttp_client(url, headers=headers) as (read, write, _),
+        create_mcp_http_client(headers=headers) as http,
+        streamable_http_client(url, http_client=http) as (read, write, _),
         ClientSession(read, write, client_info=CLIENT) as session,
     ):
-        await session.initialize()
+        session.initialized = await session.initialize()  # type: ignore[attr-defined]
         yield session
 
 

@@ -14,7 +14,7 @@ import dataclasses
 import json
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 STOP_WAIT_S = 30.0  # how long a cancelled call may take to reach its next checkpoint
+DISCONNECT_POLL_S = 0.25  # how often an HTTP call checks that its client is still connected
 MAX_STRUCTURED_CHARS = 32_000  # a tool's data goes to structuredContent only up to this size
 MAX_AUDIT_ARGS_CHARS = 4_000  # arguments as the audit log keeps them (a hostile argument is bounded)
 Checkpoint = Callable[[str], None]
@@ -79,6 +80,25 @@ async def in_worker(work: Callable[[Checkpoint], T], on_progress: Checkpoint | N
         with anyio.CancelScope(shield=True):
             await anyio.to_thread.run_sync(finished.wait, STOP_WAIT_S)
         raise
+
+
+async def cancel_on_disconnect(request: Any, call: Callable[[], Awaitable[T]], gone: T) -> T:
+    """Await ``call()``, cancelling it when the HTTP client that asked drops its connection: this server
+    keeps no event store, so nobody could ever receive the answer. ``gone`` is returned then."""
+    if request is None or not hasattr(request, "is_disconnected"):
+        return await call()
+    outcome: list[T] = []
+    async with anyio.create_task_group() as group:
+
+        async def watch() -> None:
+            while not await request.is_disconnected():
+                await anyio.sleep(DISCONNECT_POLL_S)
+            group.cancel_scope.cancel()
+
+        group.start_soon(watch)
+        outcome.append(await call())
+        group.cancel_scope.cancel()
+    return outcome[0] if outcome else gone
 
 
 class Calls:

@@ -19,7 +19,7 @@ from pydantic import AnyUrl
 from app import __version__
 from app.engine import Session
 from app.mcp import resources
-from app.mcp.calls import Calls, Checkpoint, Client, in_worker
+from app.mcp.calls import Calls, Checkpoint, Client, cancel_on_disconnect, error_result, in_worker
 from app.mcp.catalog import build_catalog
 from app.mcp.prompts import runbook_prompt, runbook_prompts
 from app.runbooks import Library, load_library
@@ -53,9 +53,11 @@ class KubewhyServer:
 
         @server.call_tool(validate_input=False)  # the registry validates: one home for its messages
         async def call_tool(name: str, arguments: dict[str, Any]) -> types.CallToolResult:
-            client = self._client()
-            return await in_worker(
-                lambda checkpoint: self.calls.call(client, name, arguments, checkpoint), self._progress()
+            client, progress = self._client(), self._progress()
+            return await cancel_on_disconnect(
+                self.server.request_context.request,
+                lambda: in_worker(lambda check: self.calls.call(client, name, arguments, check), progress),
+                gone=error_result("cancelled: the client disconnected"),
             )
 
         @server.list_prompts()
@@ -77,7 +79,11 @@ class KubewhyServer:
         @server.read_resource()
         async def read_resource(uri: AnyUrl) -> list[ReadResourceContents]:
             client = self._client()
-            return await in_worker(lambda checkpoint: self._read(client, str(uri), checkpoint))
+            return await cancel_on_disconnect(
+                self.server.request_context.request,
+                lambda: in_worker(lambda check: self._read(client, str(uri), check)),
+                gone=[],
+            )
 
     def _read(self, client: Client, uri: str, checkpoint: Checkpoint) -> list[ReadResourceContents]:
         segments = resources.parse(self.session, uri)

@@ -139,6 +139,13 @@ async def over_http(url: str, repeat: int) -> dict[str, Any]:
         return await measure(session, repeat)
 
 
+def agent_tokens() -> int:
+    """What kubewhy's own agent pays for the same tools (its compacted schemas), for comparison."""
+    from app.agent.loop import agent_tools, tool_definitions
+
+    return tool_definitions(tuple(agent_tools()))[1]
+
+
 def direct(snapshot: Path, repeat: int) -> dict[str, list[float]]:
     timings: dict[str, list[float]] = {}
     with open_session(Settings(), snapshot=snapshot) as session:
@@ -174,7 +181,11 @@ def main() -> None:
         f"tool-schema tokens on connect: tools/list {tokens['tools/list']:,}; as function definitions "
         f"{tokens['functions']:,}; server instructions {stdio['instructions']:,}"
     )
-    print(f"connect (initialize): stdio {ms(stdio['connect_s'])}, http {ms(http['connect_s'])}")
+    print(f"the agent's own compacted definitions of the registry tools: {agent_tokens():,}")
+    print(
+        f"start + initialize over stdio (session, snapshot server, Prometheus): {ms(stdio['connect_s'])}; "
+        f"initialize over HTTP (server already up): {ms(http['connect_s'])}"
+    )
     print(f"median per call over {options.repeat} calls (p90 in brackets):")
     print(f"  {'call':<12} {'stdio':>18} {'http':>18} {'registry direct':>18}")
     for name, _ in CALLS:

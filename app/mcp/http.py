@@ -116,9 +116,11 @@ def build_app(kubewhy: KubewhyServer, settings: Settings, host: str, port: int) 
 
 
 def listen(host: str, port: int) -> socket.socket:
-    """Bind first, so port 0 gives a known port before the Host check is configured."""
+    """Bind first, so port 0 gives a known port before the Host check is configured. The protocol is
+    named: asyncio turns Nagle off (TCP_NODELAY) only on sockets that say they are TCP, and without that
+    every small answer waits ~40 ms for a delayed ACK."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host.strip("[]"), port))

@@ -31,7 +31,7 @@ from app.render import render_text
 from app.runbooks import BadParam, Library, RunbookError, UnknownRunbook, run_runbook
 from app.store import record_answer_safely
 from tools.base import ToolResult
-from tools.registry import call_tool
+from tools.registry import MAX_ERROR_CHARS, call_tool
 
 log = logging.getLogger(__name__)
 
@@ -315,7 +315,11 @@ def error_result(message: str) -> types.CallToolResult:
 
 
 def one_line(message: str | None) -> str:
-    return " ".join((message or "").split()) or "the call failed"
+    """A message on one line, bounded: an error may quote a hostile argument."""
+    text = " ".join((message or "").split()) or "the call failed"
+    if len(text) <= MAX_ERROR_CHARS:
+        return text
+    return f"{text[: MAX_ERROR_CHARS - 40]} ... ({len(text) - MAX_ERROR_CHARS + 40:,} characters cut)"
 
 
 def problems(exc: ValidationError) -> str:

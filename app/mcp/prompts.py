@@ -9,6 +9,7 @@ import json
 from mcp import types
 from mcp.shared.exceptions import McpError
 
+from app.mcp.calls import one_line
 from app.runbooks import BadParam, Library, Param, RunbookError, UnknownRunbook, resolve_params
 from app.runbooks.runner import question_of
 from prompts import load_prompt
@@ -47,7 +48,7 @@ def runbook_prompt(library: Library, name: str, arguments: dict[str, str] | None
         book = library.get(name).runbook
         values = resolve_params(book, {k: v for k, v in (arguments or {}).items() if v not in (None, "")})
     except (UnknownRunbook, BadParam, RunbookError) as exc:
-        message = " ".join(str(exc).split())
+        message = one_line(str(exc))
         raise McpError(types.ErrorData(code=types.INVALID_PARAMS, message=message)) from None
     given = {key: value for key, value in values.items() if value is not None}
     text = load_prompt(

@@ -178,12 +178,19 @@ async def check_bad_input(session: ClientSession) -> None:
         ("run_runbook", {"name": "nope"}, "no runbook called 'nope'"),
         ("run_runbook", {"name": "pod-restarting", "params": {"x": 1}}, "has no parameter 'x'"),
         ("k8s_get", {"kind": "Deployment", "name": "nope", "namespace": "shop"}, "nope"),
+        ("k8s_get", {"kind": "Pod", "name": "x" * 1_000_000, "namespace": "shop"}, "characters cut"),
+        (
+            "run_runbook",
+            {"name": "pod-restarting", "params": {"namespace": "y" * 500_000, "workload": "w"}},
+            "y",
+        ),
     ]
     for name, args, needle in cases:
         result = await session.call_tool(name, args)
         text = text_of(result)
         assert result.isError, f"{name} {args}: {text[:200]}"
         assert "\n" not in text and text.startswith("error: ") and needle in text, text[:300]
+        assert len(text) < 2_100  # a hostile argument is not echoed back whole
     for uri, needle in [
         ("kubewhy://other-cluster/shop/Pod/x", "this server reads cluster 'shop-prod'"),
         ("kubewhy://shop-prod/shop/Deployment/nope", "nope"),

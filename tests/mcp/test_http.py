@@ -15,7 +15,7 @@ from mcp_support import CLIENT, DEMO, ROOT, TOKEN, http_session, server_env, sta
 
 from app.settings import Settings
 from app.store import open_store
-from tests.security.fault_proxy import FaultProxy
+from tests.security.fault_proxy import Fault, FaultProxy
 from tools.snapshot.kubeconfig import write_kubeconfig
 from tools.snapshot.server import start_snapshot_server
 
@@ -154,6 +154,17 @@ def test_a_live_cluster_behind_a_recording_proxy_sees_only_gets(home):
                 secret = await session.read_resource("kubewhy://shop-prod/shop/Secret/payments-stripe")
                 report["secret"] = secret.contents[0].text  # type: ignore[union-attr]
 
+                proxy.rule = lambda method, path, count: Fault(
+                    503, body=b"upstream down"
+                )  # the API goes down
+                for name, args in [
+                    ("k8s_list", {"kind": "Pod", "namespace": "shop"}),
+                    ("diagnose", {"question": CHECKOUT}),
+                ]:
+                    down = await session.call_tool(name, args)
+                    report.setdefault("down", []).append((down.isError, text_of(down)))
+                assert await session.send_ping() is not None  # still serving
+
         try:
             anyio.run(run)
         finally:
@@ -168,6 +179,10 @@ def test_a_live_cluster_behind_a_recording_proxy_sees_only_gets(home):
     )
     assert "KUBEWHY_PROMETHEUS_URL is not set" in report["refused"]
     assert "c2tfbGl2ZV9kZW1v" not in report["secret"] and "sk_live" not in report["secret"]
+    for is_error, text in report["down"]:
+        assert is_error and text.startswith("error: ") and "\n" not in text, text[:300]
+    assert report["down"][0][1] == "error: list pods in shop: HTTP 503: upstream down"
+    assert "the Kubernetes API of shop-prod cannot be read" in report["down"][1][1]  # diagnose, down
     assert len(proxy.seen) > 20
     assert {seen.method for seen in proxy.seen} == {"GET"}
     assert {seen.method for seen in api.requests} == {"GET"}

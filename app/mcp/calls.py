@@ -88,6 +88,7 @@ async def cancel_on_disconnect(request: Any, call: Callable[[], Awaitable[T]], g
     if request is None or not hasattr(request, "is_disconnected"):
         return await call()
     outcome: list[T] = []
+    failure: list[Exception] = []
     async with anyio.create_task_group() as group:
 
         async def watch() -> None:
@@ -96,8 +97,13 @@ async def cancel_on_disconnect(request: Any, call: Callable[[], Awaitable[T]], g
             group.cancel_scope.cancel()
 
         group.start_soon(watch)
-        outcome.append(await call())
+        try:
+            outcome.append(await call())
+        except Exception as exc:  # raised as it is (an McpError the SDK answers), not in an exception group
+            failure.append(exc)
         group.cancel_scope.cancel()
+    if failure:
+        raise failure[0]
     return outcome[0] if outcome else gone
 
 

@@ -186,3 +186,22 @@ def test_a_live_cluster_behind_a_recording_proxy_sees_only_gets(home):
     assert len(proxy.seen) > 20
     assert {seen.method for seen in proxy.seen} == {"GET"}
     assert {seen.method for seen in api.requests} == {"GET"}
+
+
+def test_which_hosts_and_origins_are_accepted():
+    from app.mcp.http import UnsafeBind, check_bind, security_settings
+
+    with pytest.raises(UnsafeBind):
+        check_bind(Settings(), "0.0.0.0")
+    for host in ("127.0.0.1", "localhost", "::1"):
+        check_bind(Settings(), host)
+    check_bind(Settings(mcp_token="t"), "0.0.0.0")
+    rules = security_settings(Settings(mcp_allowed_hosts=["mcp.internal:*"]), "10.1.2.3", 8808)
+    assert rules.enable_dns_rebinding_protection
+    assert {"127.0.0.1:8808", "localhost:8808", "[::1]:8808", "10.1.2.3:8808", "mcp.internal:*"} == set(
+        rules.allowed_hosts
+    )
+    assert (
+        "http://10.1.2.3:8808" in rules.allowed_origins and "https://mcp.internal:*" in rules.allowed_origins
+    )
+    assert "0.0.0.0:8808" not in security_settings(Settings(), "0.0.0.0", 8808).allowed_hosts

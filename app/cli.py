@@ -18,6 +18,7 @@ from app.commands.ask import ask_command
 from app.commands.capture import snapshot_capture
 from app.commands.common import EXIT_BAD_INPUT, DataOutput, fail
 from app.commands.history_cmd import history_app
+from app.commands.mcp_cmd import mcp_command
 from app.commands.models_cmd import models_app
 from app.commands.runbook_cmd import runbook_app
 from app.commands.slack_cmd import slack_command
@@ -44,6 +45,7 @@ app.add_typer(tools_app, name="tools")
 app.command("slack")(slack_command)
 app.add_typer(runbook_app, name="runbook")
 app.add_typer(history_app, name="history")
+app.command("mcp")(mcp_command)
 
 
 @app.command()

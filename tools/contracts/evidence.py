@@ -34,6 +34,14 @@ class Ledger:
         self._by_call[key] = evidence_id
         return evidence_id
 
+    def record_new(self, result: ToolResult) -> str:
+        """Record a result under a new id even when the same call was recorded before (a client asked
+        again and may see newer data); later lookups of the call find this newest id."""
+        evidence_id = f"e{len(self.entries) + 1}"
+        self.entries[evidence_id] = LedgerEntry(evidence_id, result)
+        self._by_call[call_key(result.tool, result.args)] = evidence_id
+        return evidence_id
+
     def lookup(self, tool: str, args: dict[str, Any]) -> str | None:
         return self._by_call.get(call_key(tool, args))
 

@@ -111,6 +111,13 @@ class Settings(BaseSettings):
     slack_channel_clusters: dict[str, str] = {}
     slack_rate_limit_per_minute: int = 6
 
+    # `kubewhy mcp --transport http`: the bearer token clients must send (without it: 127.0.0.1 only),
+    # how many client sessions may be open at once, and the Host header values (host:port, or host:* for
+    # any port) accepted besides loopback and the bound address (DNS-rebinding protection).
+    mcp_token: SecretStr | None = None
+    mcp_max_sessions: int = Field(8, ge=1)
+    mcp_allowed_hosts: list[str] = []
+
     database_url: str = Field(default_factory=_default_database_url)
     auth_header: str | None = None  # header with the signed-in user, set by the page's auth proxy
     # The page may trust auth_header while listening on a non-loopback address only when this says a proxy

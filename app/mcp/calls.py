@@ -28,10 +28,11 @@ from app.mcp.catalog import DIAGNOSE, RUN_RUNBOOK, Catalog, DiagnoseParams, RunR
 from app.render import render_text
 from app.runbooks import BadParam, Library, RunbookError, UnknownRunbook, run_runbook
 from app.store import record_answer_safely
+from app.toolset import call_tool
 from tools.contracts.diagnosis import Diagnosis, SourceFailed, Stats
 from tools.contracts.evidence import Ledger, LedgerEntry
 from tools.contracts.tool import ToolResult
-from tools.registry import MAX_ERROR_CHARS, call_tool
+from tools.registry import MAX_ERROR_CHARS
 
 log = logging.getLogger(__name__)
 

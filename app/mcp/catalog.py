@@ -12,9 +12,10 @@ from pydantic import Field
 
 from app.engine import Session
 from app.runbooks import Library
+from app.toolset import all_tools
 from prompts import load_prompt
 from tools.contracts.tool import ToolParams
-from tools.registry import ToolSpec, all_tools
+from tools.registry import ToolSpec
 
 DIAGNOSE = "diagnose"
 RUN_RUNBOOK = "run_runbook"

@@ -8,6 +8,7 @@ support engineer sees the whole picture at once. Objects are yielded one at a ti
 from __future__ import annotations
 
 import json
+import os
 import re
 import tarfile
 import tempfile
@@ -28,6 +29,7 @@ except ImportError:  # pragma: no cover - depends on the libyaml build
 RESOURCE_SUFFIXES = (".json", ".yaml", ".yml")
 _DOC_SEPARATOR = re.compile(r"^---\s*(#.*)?$")
 _LOG_NAME = re.compile(r"^(?P<container>[^/]+?)(?P<previous>\.previous)?\.log$")
+LINK_OUT = "a symbolic link to outside the snapshot folder: skipped, not read"
 
 
 class SnapshotError(Exception):
@@ -120,14 +122,18 @@ def load_snapshot(source: str | Path) -> Snapshot:
     if not meta_file.is_file():
         raise SnapshotError(f"{source}: missing snapshot.yaml (not a kubewhy snapshot)")
     problems: list[Problem] = []
-    meta = _read_meta(meta_file, problems)
+    if _inside(meta_file, root):
+        meta = _read_meta(meta_file, problems)
+    else:
+        problems.append(Problem("snapshot.yaml", None, LINK_OUT))
+        meta = SnapshotMeta(name=root.name, captured_at=datetime.now(UTC))
     snapshot = Snapshot(
         root=root,
         meta=meta,
-        resource_files=_files_under(root / "resources", RESOURCE_SUFFIXES),
-        logs=_index_logs(root / "logs", problems),
-        metrics_files=_files_under(root / "metrics", (".om",)),
-        flow_files=_files_under(root / "flows", (".jsonl",)),
+        resource_files=_files_under(root, "resources", RESOURCE_SUFFIXES, problems),
+        logs=_index_logs(root, problems),
+        metrics_files=_files_under(root, "metrics", (".om",), problems),
+        flow_files=_files_under(root, "flows", (".jsonl",), problems),
         problems=problems,
         _tempdir=tempdir,
     )
@@ -144,10 +150,40 @@ def _archive_root(extracted: Path) -> Path:
     return extracted
 
 
-def _files_under(directory: Path, suffixes: tuple[str, ...]) -> list[Path]:
-    if not directory.is_dir():
-        return []
-    return sorted(p for p in directory.rglob("*") if p.is_file() and p.name.endswith(suffixes))
+def _files_under(root: Path, folder: str, suffixes: tuple[str, ...], problems: list[Problem]) -> list[Path]:
+    return [p for p in _snapshot_files(root, folder, problems) if p.name.endswith(suffixes)]
+
+
+def _inside(path: Path, root: Path) -> bool:
+    return path.resolve().is_relative_to(root)
+
+
+def _snapshot_files(root: Path, folder: str, problems: list[Problem]) -> list[Path]:
+    """Every file under `root/folder`, sorted. A link may point anywhere inside the snapshot; one that
+    leaves it (a log that is really ~/.kube/config) is reported as skipped and never read."""
+    found: list[Path] = []
+    seen: set[Path] = set()
+    pending = [root / folder]
+    while pending:
+        directory = pending.pop()
+        real = directory.resolve()
+        if not real.is_relative_to(root):
+            problems.append(Problem(str(directory.relative_to(root)), None, LINK_OUT))
+            continue
+        if real in seen or not real.is_dir():  # a link loop, or no such folder
+            continue
+        seen.add(real)
+        with os.scandir(directory) as entries:
+            for entry in entries:
+                path = directory / entry.name
+                if entry.is_dir():
+                    pending.append(path)  # checked when taken: it may be a link
+                elif entry.is_file():
+                    if entry.is_symlink() and not _inside(path, root):
+                        problems.append(Problem(str(path.relative_to(root)), None, LINK_OUT))
+                        continue
+                    found.append(path)
+    return sorted(found)
 
 
 def parse_time(value: Any) -> datetime | None:
@@ -206,13 +242,10 @@ def _read_meta(meta_file: Path, problems: list[Problem]) -> SnapshotMeta:
     )
 
 
-def _index_logs(logs_dir: Path, problems: list[Problem]) -> dict[LogKey, Path]:
+def _index_logs(root: Path, problems: list[Problem]) -> dict[LogKey, Path]:
     index: dict[LogKey, Path] = {}
-    if not logs_dir.is_dir():
-        return index
-    for path in sorted(logs_dir.rglob("*")):
-        if not path.is_file():
-            continue
+    logs_dir = root / "logs"
+    for path in _snapshot_files(root, "logs", problems):
         rel = path.relative_to(logs_dir)
         match = _LOG_NAME.match(rel.name)
         if len(rel.parts) != 3 or match is None:

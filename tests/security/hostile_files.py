@@ -1,0 +1,105 @@
+"""Small snapshots with one hostile file each, written by the tests (never committed): a link out of the
+snapshot, a YAML alias bomb, deep nesting, a huge log line, an archive bomb. Used by the tests in this
+folder and by bench/bench_security_inputs.py."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import tarfile
+from pathlib import Path
+
+SNAPSHOT_YAML = (
+    'apiVersion: kubewhy/v1\nkind: ClusterSnapshot\nname: hostile\ncapturedAt: "2026-11-20T09:30:00Z"\n'
+)
+POD = {
+    "apiVersion": "v1",
+    "kind": "Pod",
+    "metadata": {"name": "web", "namespace": "shop", "labels": {"app": "web"}},
+    "spec": {"containers": [{"name": "app", "image": "web:1"}]},
+    "status": {"phase": "Running", "containerStatuses": [{"name": "app", "ready": True, "restartCount": 0}]},
+}
+LOG_LINE = "2026-11-20T09:29:00Z web started"
+
+
+def base_snapshot(root: Path, log: str = LOG_LINE + "\n") -> Path:
+    """A valid snapshot: one Namespace, one Pod `shop/web` with container `app` and its log."""
+    (root / "resources").mkdir(parents=True, exist_ok=True)
+    (root / "snapshot.yaml").write_text(SNAPSHOT_YAML, encoding="utf-8")
+    (root / "resources" / "namespace.yaml").write_text(
+        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n", encoding="utf-8"
+    )
+    (root / "resources" / "pods.json").write_text(json.dumps(POD), encoding="utf-8")
+    logs = root / "logs" / "shop" / "web"
+    logs.mkdir(parents=True, exist_ok=True)
+    (logs / "app.log").write_text(log, encoding="utf-8")
+    return root
+
+
+def alias_bomb(levels: int = 9, width: int = 9) -> str:
+    """The billion laughs in YAML: ~500 bytes that expand to width**levels strings (9**9 = 387 million)."""
+    lines = [
+        "apiVersion: v1",
+        "kind: ConfigMap",
+        "metadata: {name: bomb, namespace: shop}",
+        "a0: &a0 [" + ", ".join(['"lol"'] * width) + "]",
+    ]
+    lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * width) + "]" for i in range(1, levels)]
+    lines.append(f"data: {{x: *a{levels - 1}}}")
+    return "\n".join(lines) + "\n"
+
+
+def deep_json(depth: int = 100_000) -> str:
+    """A ConfigMap whose `data` is `depth` nested JSON arrays."""
+    head = '{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "deep", "namespace": "shop"}, '
+    return head + '"data": {"x": ' + "[" * depth + "]" * depth + "}}"
+
+
+def deep_yaml(depth: int = 100_000) -> str:
+    """The same in YAML flow style (libyaml's composer recurses once per level)."""
+    return "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: deep-yaml, namespace: shop}\ndata:\n  x: " + (
+        "[" * depth + "]" * depth + "\n"
+    )
+
+
+def write_huge_line(path: Path, size: int, chunk: int = 1 << 20) -> None:
+    """A log file that is one line of `size` bytes (written in chunks, never held in memory)."""
+    with path.open("wb") as out:
+        out.write(b"2026-11-20T09:29:00Z ")
+        left = size
+        while left > 0:
+            out.write(b"x" * min(chunk, left))
+            left -= chunk
+        out.write(b"\n" + LOG_LINE.encode() + b"\n")
+
+
+def gzip_bomb_tar(path: Path, inner_size: int) -> Path:
+    """A .tar.gz of a valid snapshot plus a log of `inner_size` zero bytes (gzip: ~1000x smaller)."""
+
+    class _Zeros(io.RawIOBase):
+        def __init__(self, size: int) -> None:
+            self.left = size
+
+        def readable(self) -> bool:
+            return True
+
+        def readinto(self, buffer: bytearray) -> int:  # type: ignore[override]
+            count = min(len(buffer), self.left)
+            buffer[:count] = b"\0" * count
+            self.left -= count
+            return count
+
+    with gzip.open(path, "wb", compresslevel=9) as raw, tarfile.open(fileobj=raw, mode="w") as archive:
+        for name, text in (
+            ("snapshot.yaml", SNAPSHOT_YAML),
+            ("resources/pods.json", json.dumps(POD)),
+        ):
+            data = text.encode()
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+        info = tarfile.TarInfo("logs/shop/web/app.log")
+        info.size = inner_size
+        archive.addfile(info, io.BufferedReader(_Zeros(inner_size)))
+    return path

@@ -153,7 +153,9 @@ class LogsParams(ToolParams):
     tail: int | None = Field(None, ge=1, le=100_000, description="Only the last N lines.")
     since: str | None = _SINCE
     grep: str | None = Field(
-        None, description="Keep only lines matching this regex (case-insensitive), applied first."
+        None,
+        description="Keep only lines matching this regex (case-insensitive, RE2 syntax: no backreferences "
+        "or lookarounds), applied first.",
     )
 
 

@@ -21,10 +21,7 @@ from typing import Any
 import orjson
 import yaml
 
-try:  # the C loader is ~10x faster on big snapshots
-    from yaml import CSafeLoader as _YamlLoader
-except ImportError:  # pragma: no cover - depends on the libyaml build
-    from yaml import SafeLoader as _YamlLoader  # type: ignore[assignment]
+from tools.snapshot.bounded import BadDocument, json_depth_ok, load_yaml, too_deep_message
 
 RESOURCE_SUFFIXES = (".json", ".yaml", ".yml")
 _DOC_SEPARATOR = re.compile(r"^---\s*(#.*)?$")
@@ -206,9 +203,12 @@ def parse_time(value: Any) -> datetime | None:
 def _read_meta(meta_file: Path, problems: list[Problem]) -> SnapshotMeta:
     fallback = SnapshotMeta(name=meta_file.parent.name, captured_at=datetime.now(UTC))
     try:
-        doc = yaml.load(meta_file.read_text(encoding="utf-8"), Loader=_YamlLoader)
+        doc = load_yaml(meta_file.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         problems.append(Problem("snapshot.yaml", _yaml_line(exc), f"does not parse: {_yaml_reason(exc)}"))
+        return fallback
+    except BadDocument as exc:
+        problems.append(Problem("snapshot.yaml", exc.line, exc.message))
         return fallback
     if not isinstance(doc, dict):
         problems.append(
@@ -284,11 +284,21 @@ def _objects_in_file(path: Path, rel: str, problems: list[Problem]) -> Iterator[
             except json.JSONDecodeError as exc:
                 problems.append(Problem(rel, exc.lineno, f"invalid JSON: {exc.msg} (column {exc.colno})"))
                 return
-        yield from _objects_in_document(doc, rel, 1, problems)
+            except RecursionError:
+                problems.append(Problem(rel, 1, too_deep_message()))
+                return
+        for sourced in _objects_in_document(doc, rel, 1, problems):
+            if json_depth_ok(sourced.obj):
+                yield sourced
+            else:
+                problems.append(Problem(rel, 1, too_deep_message()))
         return
     for start_line, chunk in _yaml_documents(text):
         try:
-            doc = yaml.load(chunk, Loader=_YamlLoader)
+            doc = load_yaml(chunk)
+        except BadDocument as exc:
+            problems.append(Problem(rel, start_line + (exc.line or 1) - 1, exc.message))
+            continue
         except yaml.YAMLError as exc:
             line = _yaml_line(exc)
             problems.append(

@@ -7,6 +7,9 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import os
+import subprocess
+import sys
 import tarfile
 from pathlib import Path
 
@@ -103,3 +106,37 @@ def gzip_bomb_tar(path: Path, inner_size: int) -> Path:
         info.size = inner_size
         archive.addfile(info, io.BufferedReader(_Zeros(inner_size)))
     return path
+
+
+def write_repeated(path: Path, line: str, size: int) -> None:
+    """A log file of `line` repeated to about `size` bytes, then LOG_LINE (written in 1 MiB pieces)."""
+    block = line.encode() * max(1, (1 << 20) // len(line))
+    with path.open("wb") as out:
+        for _ in range(max(1, size // len(block))):
+            out.write(block)
+        out.write(LOG_LINE.encode() + b"\n")
+
+
+_PEAK = (
+    "import json, resource, subprocess, sys\n"
+    "done = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
+    "peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024\n"
+    "print(json.dumps({'code': done.returncode, 'out': done.stdout, 'err': done.stderr, 'peak_mb': peak}))\n"
+)
+
+
+def run_with_peak(repo: Path, *command: str, timeout: float = 300) -> dict:
+    """Run `command` as the only child of a fresh, small Python, so its ru_maxrss is the command's own
+    peak (a child forked from a big test process would start with that process's pages counted).
+    The command runs with a 3 GB address-space cap: a regression fails instead of eating the machine."""
+    capped = ["prlimit", f"--as={3 << 30}", *command]
+    done = subprocess.run(
+        [sys.executable, "-c", _PEAK, *capped],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=repo,
+        env={"PYTHONPATH": str(repo), "PATH": os.environ.get("PATH", "/usr/bin:/bin")},
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)

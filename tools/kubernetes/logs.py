@@ -14,6 +14,7 @@ from tools.base import ToolError
 from tools.budget import count_tokens
 from tools.kubernetes.access import KubeAccess, KubeError
 from tools.kubernetes.render import BoundedText
+from tools.log_lines import cut_text
 from tools.patterns import PatternError, outside_pattern
 
 FETCH_LINES = 5000  # how far back a log is read when no tail is given
@@ -123,7 +124,7 @@ def read_log_lines(
                 "read it with previous=false"
             ) from None
         raise
-    return text.splitlines()
+    return [cut_text(line) for line in text.splitlines()]  # a real API server sends any length
 
 
 def restart_note(pod: dict[str, Any], container: str) -> str | None:

@@ -22,6 +22,7 @@ import orjson
 import yaml
 
 from tools.snapshot.bounded import BadDocument, json_depth_ok, load_yaml, too_deep_message
+from tools.snapshot.log_file import log_lines
 
 RESOURCE_SUFFIXES = (".json", ".yaml", ".yml")
 _DOC_SEPARATOR = re.compile(r"^---\s*(#.*)?$")
@@ -91,10 +92,11 @@ class Snapshot:
             yield from _objects_in_file(path, self.rel(path), self.problems)
 
     def read_log(self, key: LogKey) -> str | None:
+        """The log's text as stored (its last READ_LIMIT bytes, long lines cut)."""
         path = self.logs.get(key)
         if path is None:
             return None
-        return path.read_bytes().decode("utf-8", errors="replace")
+        return b"".join(line + b"\n" for line in log_lines(path)).decode("utf-8", errors="replace")
 
 
 def load_snapshot(source: str | Path) -> Snapshot:
@@ -109,7 +111,11 @@ def load_snapshot(source: str | Path) -> Snapshot:
         tempdir = tempfile.TemporaryDirectory(prefix="kubewhy-snapshot-")
         try:
             with tarfile.open(path, "r:gz") as archive:
-                archive.extractall(tempdir.name, filter="data")
+                members = _bounded_members(archive, path, path.stat().st_size)
+                archive.extractall(tempdir.name, members=members, filter="data")
+        except SnapshotError:
+            tempdir.cleanup()
+            raise
         except (tarfile.TarError, OSError, EOFError) as exc:
             tempdir.cleanup()
             raise SnapshotError(f"{path}: not a readable .tar.gz archive ({exc})") from exc
@@ -135,6 +141,32 @@ def load_snapshot(source: str | Path) -> Snapshot:
         _tempdir=tempdir,
     )
     return snapshot
+
+
+ARCHIVE_MAX_BYTES = 4 * 1024**3
+ARCHIVE_MAX_FILES = 100_000
+ARCHIVE_MAX_RATIO = 200  # JSON snapshots compress 10-40x; an archive bomb ~1,000x
+_RATIO_FLOOR = 16 * 1024**2  # small archives may expand as much as they like
+
+
+def _bounded_members(archive: tarfile.TarFile, path: Path, compressed: int) -> Iterator[tarfile.TarInfo]:
+    """The archive's members, refused at the first header that would pass a bound: nothing beyond is
+    decompressed, so a 2 MB archive of a 2 GB file costs the time of reading its headers."""
+    total = 0
+    for count, member in enumerate(archive, start=1):
+        total += member.size
+        if count > ARCHIVE_MAX_FILES:
+            raise SnapshotError(f"{path}: refused: the archive holds more than {ARCHIVE_MAX_FILES:,} files")
+        if total > ARCHIVE_MAX_BYTES:
+            raise SnapshotError(
+                f"{path}: refused: the archive expands to more than {ARCHIVE_MAX_BYTES // 1024**3} GiB"
+            )
+        if total > _RATIO_FLOOR and total > ARCHIVE_MAX_RATIO * compressed:
+            raise SnapshotError(
+                f"{path}: refused: the archive expands to more than {ARCHIVE_MAX_RATIO} times its size "
+                f"({compressed:,} bytes; {member.name!r} alone is {member.size:,}): an archive bomb?"
+            )
+        yield member
 
 
 def _archive_root(extracted: Path) -> Path:

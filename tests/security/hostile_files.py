@@ -140,3 +140,63 @@ def run_with_peak(repo: Path, *command: str, timeout: float = 300) -> dict:
     )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
+
+
+_SERVE_ALL = """
+import json, sys
+from app.settings import Settings
+from tools.base import ToolContext
+from tools.kubernetes.access import KubeAccess
+from tools.registry import call_tool
+from tools.snapshot.server import start_snapshot_server
+with start_snapshot_server(sys.argv[1]) as server:
+    kube = KubeAccess.from_kubeconfig(str(server.kubeconfig_path))
+    ctx = ToolContext(settings=Settings(llm="none"), kube=kube, fixed_now=server.snapshot.meta.captured_at)
+    served = {kind: len(kube.list_objects(kind)) for kind in ("Pod", "ConfigMap", "Namespace")}
+    log = call_tool(ctx, "k8s_logs", {"namespace": "shop", "pod": "web"})
+    print(json.dumps({"served": served, "log_error": log.error, "problems": len(server.snapshot.problems)}))
+"""
+
+
+def hostile_shapes(root: Path) -> dict[str, tuple[Path, int]]:
+    """Write one snapshot per hostile shape under `root`; name -> (snapshot, bytes of hostile input)."""
+    shapes: dict[str, tuple[Path, int]] = {}
+
+    def snapshot(name: str) -> Path:
+        return base_snapshot(root / name)
+
+    bomb = snapshot("alias-bomb")
+    (bomb / "resources" / "bomb.yaml").write_text(alias_bomb(), encoding="utf-8")
+    shapes["alias bomb (YAML)"] = (bomb, len(alias_bomb()))
+    deep = snapshot("deep-json")
+    (deep / "resources" / "deep.json").write_text(deep_json(), encoding="utf-8")
+    shapes["100,000-deep JSON"] = (deep, len(deep_json()))
+    deep = snapshot("deep-yaml")
+    (deep / "resources" / "deep.yaml").write_text(deep_yaml(), encoding="utf-8")
+    shapes["100,000-deep YAML"] = (deep, len(deep_yaml()))
+    huge = snapshot("huge-line")
+    write_huge_line(huge / "logs" / "shop" / "web" / "app.log", 512 << 20)
+    shapes["512 MB log line"] = (huge, 512 << 20)
+    many = snapshot("many-files")
+    for number in range(10_000):
+        folder = many / "resources" / f"d{number // 1000}"
+        folder.mkdir(exist_ok=True)
+        (folder / f"cm-{number}.yaml").write_text(
+            f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: cm-{number}, namespace: shop}}\n"
+            f"data: {{k: v{number}}}\n",
+            encoding="utf-8",
+        )
+    shapes["10,000 small files"] = (many, sum(f.stat().st_size for f in (many / "resources").rglob("cm-*")))
+    return shapes
+
+
+def serve_all(repo: Path, snapshot: Path) -> dict:
+    """Serve `snapshot`, list its objects and read the Pod's log, in a measured child (see run_with_peak)."""
+    return run_with_peak(repo, sys.executable, "-c", _SERVE_ALL, str(snapshot))
+
+
+def check(repo: Path, snapshot: Path) -> dict:
+    """`kubewhy snapshot check` in a measured child."""
+    return run_with_peak(
+        repo, sys.executable, "-m", "app.cli", "snapshot", "check", str(snapshot), "-o", "json"
+    )

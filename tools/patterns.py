@@ -35,7 +35,7 @@ def outside_pattern(pattern: str, *, ignore_case: bool = False) -> Pattern:
     return _compiled(pattern, ignore_case)
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=32)  # each keeps RE2's DFA cache, at most 8 MiB (its default max_mem)
 def _compiled(pattern: str, ignore_case: bool) -> Pattern:
     options = re2.Options()
     options.log_errors = False  # the error goes back to the caller, not to stderr

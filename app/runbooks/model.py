@@ -6,12 +6,12 @@ The pydantic models are the single source of truth: the loader validates files w
 
 from __future__ import annotations
 
-import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from tools.contracts.diagnosis import Category
+from tools.patterns import outside_pattern
 
 NAME_PATTERN = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"
 MAX_STEPS = 100  # each step is a tool call against the cluster: a runbook stays a bounded read
@@ -38,10 +38,7 @@ class Param(_Strict):
     @classmethod
     def _pattern_compiles(cls, value: str | None) -> str | None:
         if value is not None:
-            try:
-                re.compile(value)
-            except re.error as exc:
-                raise ValueError(f"not a valid regular expression: {exc}") from None
+            outside_pattern(value)  # a PatternError is a ValueError: pydantic reports it with the field
         return value
 
     @model_validator(mode="after")
@@ -129,7 +126,7 @@ def coerce_param(param: Param, value: Any, *, check_enum: bool = True) -> Any:
     if check_enum and param.enum is not None and converted not in param.enum:
         allowed = ", ".join(str(item) for item in param.enum)
         raise BadParam(f"{param.name}={value!r} is not one of: {allowed}")
-    if param.pattern is not None and not re.fullmatch(param.pattern, str(converted)):
+    if param.pattern is not None and not outside_pattern(param.pattern).fullmatch(str(converted)):
         raise BadParam(f"{param.name}={value!r} does not match the pattern {param.pattern!r}")
     return converted
 

@@ -16,6 +16,8 @@ from typing import Any
 from jinja2 import ChainableUndefined, TemplateError, Undefined, nodes
 from jinja2.sandbox import SandboxedEnvironment
 
+from tools.patterns import outside_pattern
+
 _WHOLE_EXPRESSION = re.compile(r"^\s*\{\{(?P<expr>(?:(?!\{\{|\}\}).)*)\}\}\s*$", re.DOTALL)
 ROOTS = ("params", "steps")
 
@@ -41,7 +43,7 @@ def _env() -> SandboxedEnvironment:
         finalize=lambda value: "" if value is None else value,
     )
     env.tests["startswith"] = lambda value, prefix: str(value).startswith(str(prefix))
-    env.tests["match"] = lambda value, pattern: re.search(str(pattern), str(value)) is not None
+    env.tests["match"] = lambda value, pattern: outside_pattern(str(pattern)).search(str(value)) is not None
     return env
 
 

@@ -113,7 +113,7 @@ def test_metric_discovery_by_pattern_and_by_name(ctx):
     typo = call_tool(ctx, "prom_metrics", {"metric": "kube_deployment_spec_replica"})
     assert "similar names: kube_deployment_spec_replicas" in typo.text
     assert call_tool(ctx, "prom_metrics", {"pattern": "(["}).error.startswith(
-        "pattern: '([' is not a valid regex"
+        "pattern: '([' is not a pattern kubewhy runs"
     )
     assert "metric" in call_tool(ctx, "prom_metrics", {"metric": "no such{metric}"}).error
 

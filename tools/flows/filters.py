@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from tools.flows.model import L4_PROTOCOLS, VERDICTS, Flow
+from tools.patterns import PatternError, outside_pattern
 
 Predicate = Callable[[Flow], bool]
 TokenGroup = tuple[bytes, ...]  # at least one of these must appear in the line
@@ -377,9 +378,9 @@ def _dns_check(patterns: Sequence[str]) -> Predicate:
     compiled = []
     for pattern in patterns:
         try:
-            compiled.append(re.compile(pattern))
-        except re.error as exc:
-            raise FilterError(f"dns_query: {pattern!r} is not a valid regular expression ({exc})") from exc
+            compiled.append(outside_pattern(pattern))  # Hubble's own filters are RE2 too
+        except PatternError as exc:
+            raise FilterError(f"dns_query: {exc}") from None
 
     def check(flow: Flow) -> bool:
         dns = (flow.get("l7") or {}).get("dns")

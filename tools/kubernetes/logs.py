@@ -14,6 +14,8 @@ from tools.budget import count_tokens
 from tools.contracts.tool import ToolError
 from tools.kubernetes.access import KubeAccess, KubeError
 from tools.kubernetes.render import BoundedText
+from tools.log_lines import cut_text
+from tools.patterns import PatternError, outside_pattern
 
 FETCH_LINES = 5000  # how far back a log is read when no tail is given
 FETCH_BYTES = 4 * 1024 * 1024
@@ -56,11 +58,11 @@ def _completed(status: dict[str, Any]) -> bool:
 
 
 def grep_filter(lines: list[str], pattern: str) -> list[str]:
-    """Case-insensitive regex; a pattern that is not a valid regex is matched literally."""
+    """Case-insensitive regex, run on RE2 (linear time: a model's pattern cannot hang the process)."""
     try:
-        regex = re.compile(pattern, re.IGNORECASE)
-    except re.error:
-        regex = re.compile(re.escape(pattern), re.IGNORECASE)
+        regex = outside_pattern(pattern, ignore_case=True)
+    except PatternError as exc:
+        raise ToolError(f"grep: {exc}") from None
     return [line for line in lines if regex.search(line)]
 
 
@@ -122,7 +124,7 @@ def read_log_lines(
                 "read it with previous=false"
             ) from None
         raise
-    return text.splitlines()
+    return [cut_text(line) for line in text.splitlines()]  # a real API server sends any length
 
 
 def restart_note(pod: dict[str, Any], container: str) -> str | None:

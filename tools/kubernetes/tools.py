@@ -24,9 +24,13 @@ from tools.kubernetes.nodes import node_report, nodes_report
 from tools.kubernetes.overview import overview_report
 from tools.kubernetes.render import BoundedText, parse_duration
 from tools.kubernetes.workloads import find_workload, workload_report
+from tools.log_lines import SHOWN_LINE_LIMIT, cut_text
 
 _NAMESPACE = Field(None, description="Namespace; omit for all namespaces (or a cluster-scoped kind).")
 _SINCE = Field(None, description="Only the last period, e.g. '30m', '2h', '1d' (relative to now).")
+
+
+MAX_SINCE_DAYS = 365
 
 
 def _since_seconds(value: str | None) -> int | None:
@@ -34,10 +38,12 @@ def _since_seconds(value: str | None) -> int | None:
         return None
     try:
         seconds = parse_duration(value)
-    except ValueError:
-        raise ToolError(f"since={value!r} is not a duration; use e.g. '30m', '2h' or '1d'") from None
+    except (ValueError, OverflowError):
+        raise ToolError(f"since={value[:40]!r} is not a duration; use e.g. '30m', '2h' or '1d'") from None
     if seconds <= 0:
         raise ToolError(f"since={value!r} must be a positive duration")
+    if seconds > MAX_SINCE_DAYS * 86400:
+        raise ToolError(f"since={value!r} is longer than {MAX_SINCE_DAYS}d; omit since= to read everything")
     return seconds
 
 
@@ -153,7 +159,9 @@ class LogsParams(ToolParams):
     tail: int | None = Field(None, ge=1, le=100_000, description="Only the last N lines.")
     since: str | None = _SINCE
     grep: str | None = Field(
-        None, description="Keep only lines matching this regex (case-insensitive), applied first."
+        None,
+        description="Keep only lines matching this regex (case-insensitive, RE2 syntax: no backreferences "
+        "or lookarounds), applied first.",
     )
 
 
@@ -168,6 +176,7 @@ def k8s_logs(ctx: ToolContext, p: LogsParams) -> ToolOutput:
     fetched = len(lines)
     if p.grep:
         lines = grep_filter(lines, p.grep)
+    lines = [cut_text(line, SHOWN_LINE_LIMIT) for line in lines]
     out = BoundedText(ctx.token_budget)
     which = "previous instance" if p.previous else "current instance"
     header = f"Log of {p.namespace}/{p.pod} container {container} ({which}): {fetched} line(s) read"

@@ -8,7 +8,6 @@ budget; ``data`` keeps the points for charts.
 from __future__ import annotations
 
 import difflib
-import re
 from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -17,6 +16,7 @@ from pydantic import Field
 
 from tools.budget import count_tokens, fit_lines
 from tools.contracts.tool import ToolContext, ToolError, ToolOutput, ToolParams
+from tools.patterns import PatternError, outside_pattern
 from tools.prometheus.client import PrometheusAccess
 from tools.prometheus.queries import CHECKS, Check, get_check
 from tools.prometheus.summary import (
@@ -244,9 +244,9 @@ def prom_metrics(ctx: ToolContext, params: PromMetricsParams) -> ToolOutput:
     if params.metric:
         return _describe_metric(ctx, prom, params.metric, start, end)
     try:
-        regex = re.compile(params.pattern or ".*", re.IGNORECASE)
-    except re.error as exc:
-        raise ToolError(f"pattern: {params.pattern!r} is not a valid regex ({exc})") from None
+        regex = outside_pattern(params.pattern or ".*", ignore_case=True)
+    except PatternError as exc:
+        raise ToolError(f"pattern: {exc}") from None
     names = sorted(n for n in prom.metric_names(start, end) if regex.search(n))
     wanted = f"matching /{params.pattern}/" if params.pattern else "in total"
     header = [f"{len(names)} metric name(s) {wanted} with samples in the last {params.window}"]

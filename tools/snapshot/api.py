@@ -24,6 +24,7 @@ from tools.snapshot.discovery import (
 )
 from tools.snapshot.kinds import KindInfo
 from tools.snapshot.loader import LogKey, parse_time
+from tools.snapshot.log_file import log_lines
 from tools.snapshot.pod_logs import LogOptions, render_log
 from tools.snapshot.selectors import SelectorError, parse_field_selector, parse_label_selector
 from tools.snapshot.store import (
@@ -111,16 +112,21 @@ def _flag(query: dict[str, str], name: str) -> bool:
     return query.get(name, "").lower() in ("true", "1")
 
 
+_INT64_MAX = 2**63 - 1  # the API server parses these parameters as int64
+
+
 def _int_param(query: dict[str, str], name: str, minimum: int = 0) -> int | None:
     raw = query.get(name)
     if raw is None or raw == "":
         return None
-    try:
-        value = int(raw)
-    except ValueError:
-        raise SelectorError(f"{name}: invalid value {raw!r}: must be an integer") from None
+    digits = raw[1:] if raw.startswith("-") else raw
+    if len(raw) > 40 or not digits.isascii() or not digits.isdigit():
+        raise SelectorError(f"{name}: invalid value {raw[:40]!r}: must be an integer")
+    value = int(raw)
     if value < minimum:
         raise SelectorError(f"{name}: invalid value {value}: must be at least {minimum}")
+    if value > _INT64_MAX:
+        raise SelectorError(f"{name}: invalid value {value}: must be at most {_INT64_MAX}")
     return value
 
 
@@ -357,13 +363,10 @@ class SnapshotAPI:
         elif container not in (*containers, *init, *ephemeral):
             return status_response(400, f"container {container} is not valid for pod {name}")
         previous = _flag(query, "previous")
-        text = self.snapshot.read_log(LogKey(namespace, name, container, previous))
-        if text is None:
-            if previous:
-                return status_response(
-                    400, f'previous terminated container "{container}" in pod "{name}" not found'
-                )
-            text = ""
+        path = self.snapshot.logs.get(LogKey(namespace, name, container, previous))
+        if path is None and previous:
+            message = f'previous terminated container "{container}" in pod "{name}" not found'
+            return status_response(400, message)
         since_time = None
         if query.get("sinceTime"):
             since_time = parse_time(query["sinceTime"])
@@ -376,7 +379,8 @@ class SnapshotAPI:
             timestamps=_flag(query, "timestamps"),
             limit_bytes=_int_param(query, "limitBytes", minimum=1),
         )
-        return Response(200, TEXT, [render_log(text, options, self.store.now).encode()])
+        lines = log_lines(path) if path is not None else iter(())
+        return Response(200, TEXT, [render_log(lines, options, self.store.now)])
 
 
 def _partial(obj: dict[str, Any]) -> dict[str, Any]:

@@ -8,6 +8,7 @@ support engineer sees the whole picture at once. Objects are yielded one at a ti
 from __future__ import annotations
 
 import json
+import os
 import re
 import tarfile
 import tempfile
@@ -20,14 +21,13 @@ from typing import Any
 import orjson
 import yaml
 
-try:  # the C loader is ~10x faster on big snapshots
-    from yaml import CSafeLoader as _YamlLoader
-except ImportError:  # pragma: no cover - depends on the libyaml build
-    from yaml import SafeLoader as _YamlLoader  # type: ignore[assignment]
+from tools.snapshot.bounded import BadDocument, json_depth_ok, load_yaml, too_deep_message
+from tools.snapshot.log_file import log_lines
 
 RESOURCE_SUFFIXES = (".json", ".yaml", ".yml")
 _DOC_SEPARATOR = re.compile(r"^---\s*(#.*)?$")
 _LOG_NAME = re.compile(r"^(?P<container>[^/]+?)(?P<previous>\.previous)?\.log$")
+LINK_OUT = "a symbolic link to outside the snapshot folder: skipped, not read"
 
 
 class SnapshotError(Exception):
@@ -92,10 +92,11 @@ class Snapshot:
             yield from _objects_in_file(path, self.rel(path), self.problems)
 
     def read_log(self, key: LogKey) -> str | None:
+        """The log's text as stored (its last READ_LIMIT bytes, long lines cut)."""
         path = self.logs.get(key)
         if path is None:
             return None
-        return path.read_bytes().decode("utf-8", errors="replace")
+        return b"".join(line + b"\n" for line in log_lines(path)).decode("utf-8", errors="replace")
 
 
 def load_snapshot(source: str | Path) -> Snapshot:
@@ -110,7 +111,11 @@ def load_snapshot(source: str | Path) -> Snapshot:
         tempdir = tempfile.TemporaryDirectory(prefix="kubewhy-snapshot-")
         try:
             with tarfile.open(path, "r:gz") as archive:
-                archive.extractall(tempdir.name, filter="data")
+                members = _bounded_members(archive, path, path.stat().st_size)
+                archive.extractall(tempdir.name, members=members, filter="data")
+        except SnapshotError:
+            tempdir.cleanup()
+            raise
         except (tarfile.TarError, OSError, EOFError) as exc:
             tempdir.cleanup()
             raise SnapshotError(f"{path}: not a readable .tar.gz archive ({exc})") from exc
@@ -120,18 +125,48 @@ def load_snapshot(source: str | Path) -> Snapshot:
     if not meta_file.is_file():
         raise SnapshotError(f"{source}: missing snapshot.yaml (not a kubewhy snapshot)")
     problems: list[Problem] = []
-    meta = _read_meta(meta_file, problems)
+    if _inside(meta_file, root):
+        meta = _read_meta(meta_file, problems)
+    else:
+        problems.append(Problem("snapshot.yaml", None, LINK_OUT))
+        meta = SnapshotMeta(name=root.name, captured_at=datetime.now(UTC))
     snapshot = Snapshot(
         root=root,
         meta=meta,
-        resource_files=_files_under(root / "resources", RESOURCE_SUFFIXES),
-        logs=_index_logs(root / "logs", problems),
-        metrics_files=_files_under(root / "metrics", (".om",)),
-        flow_files=_files_under(root / "flows", (".jsonl",)),
+        resource_files=_files_under(root, "resources", RESOURCE_SUFFIXES, problems),
+        logs=_index_logs(root, problems),
+        metrics_files=_files_under(root, "metrics", (".om",), problems),
+        flow_files=_files_under(root, "flows", (".jsonl",), problems),
         problems=problems,
         _tempdir=tempdir,
     )
     return snapshot
+
+
+ARCHIVE_MAX_BYTES = 4 * 1024**3
+ARCHIVE_MAX_FILES = 100_000
+ARCHIVE_MAX_RATIO = 200  # JSON snapshots compress 10-40x; an archive bomb ~1,000x
+_RATIO_FLOOR = 16 * 1024**2  # small archives may expand as much as they like
+
+
+def _bounded_members(archive: tarfile.TarFile, path: Path, compressed: int) -> Iterator[tarfile.TarInfo]:
+    """The archive's members, refused at the first header that would pass a bound: nothing beyond is
+    decompressed, so a 2 MB archive of a 2 GB file costs the time of reading its headers."""
+    total = 0
+    for count, member in enumerate(archive, start=1):
+        total += member.size
+        if count > ARCHIVE_MAX_FILES:
+            raise SnapshotError(f"{path}: refused: the archive holds more than {ARCHIVE_MAX_FILES:,} files")
+        if total > ARCHIVE_MAX_BYTES:
+            raise SnapshotError(
+                f"{path}: refused: the archive expands to more than {ARCHIVE_MAX_BYTES // 1024**3} GiB"
+            )
+        if total > _RATIO_FLOOR and total > ARCHIVE_MAX_RATIO * compressed:
+            raise SnapshotError(
+                f"{path}: refused: the archive expands to more than {ARCHIVE_MAX_RATIO} times its size "
+                f"({compressed:,} bytes; {member.name!r} alone is {member.size:,}): an archive bomb?"
+            )
+        yield member
 
 
 def _archive_root(extracted: Path) -> Path:
@@ -144,10 +179,40 @@ def _archive_root(extracted: Path) -> Path:
     return extracted
 
 
-def _files_under(directory: Path, suffixes: tuple[str, ...]) -> list[Path]:
-    if not directory.is_dir():
-        return []
-    return sorted(p for p in directory.rglob("*") if p.is_file() and p.name.endswith(suffixes))
+def _files_under(root: Path, folder: str, suffixes: tuple[str, ...], problems: list[Problem]) -> list[Path]:
+    return [p for p in _snapshot_files(root, folder, problems) if p.name.endswith(suffixes)]
+
+
+def _inside(path: Path, root: Path) -> bool:
+    return path.resolve().is_relative_to(root)
+
+
+def _snapshot_files(root: Path, folder: str, problems: list[Problem]) -> list[Path]:
+    """Every file under `root/folder`, sorted. A link may point anywhere inside the snapshot; one that
+    leaves it (a log that is really ~/.kube/config) is reported as skipped and never read."""
+    found: list[Path] = []
+    seen: set[Path] = set()
+    pending = [root / folder]
+    while pending:
+        directory = pending.pop()
+        real = directory.resolve()
+        if not real.is_relative_to(root):
+            problems.append(Problem(str(directory.relative_to(root)), None, LINK_OUT))
+            continue
+        if real in seen or not real.is_dir():  # a link loop, or no such folder
+            continue
+        seen.add(real)
+        with os.scandir(directory) as entries:
+            for entry in entries:
+                path = directory / entry.name
+                if entry.is_dir():
+                    pending.append(path)  # checked when taken: it may be a link
+                elif entry.is_file():
+                    if entry.is_symlink() and not _inside(path, root):
+                        problems.append(Problem(str(path.relative_to(root)), None, LINK_OUT))
+                        continue
+                    found.append(path)
+    return sorted(found)
 
 
 def parse_time(value: Any) -> datetime | None:
@@ -170,9 +235,12 @@ def parse_time(value: Any) -> datetime | None:
 def _read_meta(meta_file: Path, problems: list[Problem]) -> SnapshotMeta:
     fallback = SnapshotMeta(name=meta_file.parent.name, captured_at=datetime.now(UTC))
     try:
-        doc = yaml.load(meta_file.read_text(encoding="utf-8"), Loader=_YamlLoader)
+        doc = load_yaml(meta_file.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         problems.append(Problem("snapshot.yaml", _yaml_line(exc), f"does not parse: {_yaml_reason(exc)}"))
+        return fallback
+    except BadDocument as exc:
+        problems.append(Problem("snapshot.yaml", exc.line, exc.message))
         return fallback
     if not isinstance(doc, dict):
         problems.append(
@@ -206,13 +274,10 @@ def _read_meta(meta_file: Path, problems: list[Problem]) -> SnapshotMeta:
     )
 
 
-def _index_logs(logs_dir: Path, problems: list[Problem]) -> dict[LogKey, Path]:
+def _index_logs(root: Path, problems: list[Problem]) -> dict[LogKey, Path]:
     index: dict[LogKey, Path] = {}
-    if not logs_dir.is_dir():
-        return index
-    for path in sorted(logs_dir.rglob("*")):
-        if not path.is_file():
-            continue
+    logs_dir = root / "logs"
+    for path in _snapshot_files(root, "logs", problems):
         rel = path.relative_to(logs_dir)
         match = _LOG_NAME.match(rel.name)
         if len(rel.parts) != 3 or match is None:
@@ -251,11 +316,21 @@ def _objects_in_file(path: Path, rel: str, problems: list[Problem]) -> Iterator[
             except json.JSONDecodeError as exc:
                 problems.append(Problem(rel, exc.lineno, f"invalid JSON: {exc.msg} (column {exc.colno})"))
                 return
-        yield from _objects_in_document(doc, rel, 1, problems)
+            except RecursionError:
+                problems.append(Problem(rel, 1, too_deep_message()))
+                return
+        for sourced in _objects_in_document(doc, rel, 1, problems):
+            if json_depth_ok(sourced.obj):
+                yield sourced
+            else:
+                problems.append(Problem(rel, 1, too_deep_message()))
         return
     for start_line, chunk in _yaml_documents(text):
         try:
-            doc = yaml.load(chunk, Loader=_YamlLoader)
+            doc = load_yaml(chunk)
+        except BadDocument as exc:
+            problems.append(Problem(rel, start_line + (exc.line or 1) - 1, exc.message))
+            continue
         except yaml.YAMLError as exc:
             line = _yaml_line(exc)
             problems.append(

@@ -15,7 +15,8 @@ import pytest
 
 from devkit.hostile_files import alias_bomb, base_snapshot, deep_json, deep_yaml
 from tools.snapshot.bounded import MAX_DEPTH
-from tools.snapshot.loader import load_snapshot, validate_snapshot
+from tools.snapshot.loader import load_snapshot
+from tools.snapshot.validate import validate_snapshot
 
 REPO = Path(__file__).resolve().parents[2]
 _CAPPED = (

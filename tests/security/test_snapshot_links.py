@@ -14,8 +14,9 @@ from devkit.hostile_files import base_snapshot
 from tools.contracts.settings import Settings
 from tools.contracts.tool import ToolContext
 from tools.kubernetes.access import KubeAccess
-from tools.snapshot.loader import LogKey, load_snapshot, validate_snapshot
+from tools.snapshot.loader import LogKey, load_snapshot
 from tools.snapshot.server import start_snapshot_server
+from tools.snapshot.validate import validate_snapshot
 
 SECRET = "token: sk-outside-the-snapshot-0123456789"
 

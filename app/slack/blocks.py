@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.diagnosis import Diagnosis, Evidence, Finding
-from app.slack.mrkdwn import FENCE, inert, inline_code
+from app.slack.mrkdwn import FENCE, inert, inert_code, inline_code
 from tools.base import ToolResult
 from tools.kubernetes.redact import redact_text
 
@@ -90,7 +90,7 @@ def text_sections(safe_text: str) -> list[Block]:
 def code_sections(label: str, raw: str) -> list[Block]:
     """``raw`` untrusted text in code blocks under a safe ``label``; when it needs several sections, each
     one says which part of how many it holds, so a reader knows the excerpt goes on."""
-    body = inert(raw).replace(FENCE, "'''") or " "
+    body = inert_code(raw) or " "
     room = SECTION_CHARS - len(label) - _PART_LABEL_CHARS - 2 * len(FENCE) - 4
     pieces = split_text(body, room)
     blocks = []

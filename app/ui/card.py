@@ -7,7 +7,7 @@ import streamlit as st
 
 from app.diagnosis import Category, Diagnosis, Evidence, Finding, NextStep
 from app.ui.charts import draw, has_series
-from app.ui.safe import md, md_line
+from app.ui.safe import md, md_line, plain
 from tools.base import ToolResult
 
 SHOWN_STEPS = 4
@@ -67,7 +67,7 @@ def _steps(steps: list[NextStep]) -> None:
     for step in steps:
         st.caption(md(step.description))
         if step.command:
-            st.code(step.command, language="bash", wrap_lines=True)
+            st.code(plain(step.command), language="bash", wrap_lines=True)
 
 
 def _finding(
@@ -97,7 +97,7 @@ def _finding(
     with st.expander(label, expanded=number == 1, icon=":material/fact_check:"):
         for item in cited:
             st.caption(md_line(f"{item.id} · {item.source} · {item.tool} {args_text(item.args)}"))
-            st.code(item.excerpt, language=None, wrap_lines=True)
+            st.code(plain(item.excerpt), language=None, wrap_lines=True)
             result = results.get(item.id)
             drawable = result is not None and item.id not in charted and has_series(result.data)
             if drawable and draw(result.data, key=f"card-chart-{key}-{item.id}", height=140):

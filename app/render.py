@@ -1,16 +1,17 @@
 """Render a diagnosis for people: plain text for a terminal at 2 a.m., Markdown for chat surfaces.
 
 The answer comes first, then each finding with its evidence lines, then next steps as commands that can
-be copied as they are. Every string in a diagnosis may come from the cluster or a model, so each is made
-inert for the medium (:mod:`tools.inert`): no escape sequence or control character reaches a terminal,
-and in Markdown nothing but kubewhy's own structure is markup.
+be copied as they are (a model's command kubewhy could not check is shown as text, labelled so). Every
+string in a diagnosis may come from the cluster or a model, so each is made inert for the medium
+(:mod:`tools.inert`): no escape sequence or control character reaches a terminal, and in Markdown nothing
+but kubewhy's own structure is markup.
 """
 
 from __future__ import annotations
 
 import textwrap
 
-from app.diagnosis import Diagnosis, Evidence
+from app.diagnosis import UNCHECKED, Diagnosis, Evidence
 from tools.inert import markdown as md
 from tools.inert import markdown_line, plain
 
@@ -38,8 +39,10 @@ def render_text(diagnosis: Diagnosis) -> str:
         out.append("Next steps:")
         for step in diagnosis.next_steps:
             out.append(f"  - {step.description}")
-            if step.command:
+            if step.command and step.checked:
                 out.append(f"      {step.command}")
+            elif step.command:
+                out.append(f"      ({UNCHECKED}) {' '.join(step.command.split())}")
         out.append("")
     stats = diagnosis.stats
     calls = f"{stats.tool_calls} tool calls"
@@ -68,8 +71,10 @@ def render_markdown(diagnosis: Diagnosis) -> str:
         out.append("**Next steps**")
         for step in diagnosis.next_steps:
             out.append(f"- {markdown_line(step.description) or 'next step'}")  # "-" alone: a heading
-            if step.command:
+            if step.command and step.checked:
                 out.extend(f"  {line}" for line in _fenced(" ".join(step.command.split())))
+            elif step.command:  # text, not a block to copy
+                out.append(f"  _{UNCHECKED}:_ {markdown_line(step.command)}")
     return "\n".join(out)
 
 

@@ -1,11 +1,12 @@
 """The diagnosis card: the answer first, then each finding with its category, the object to fix, the
-confidence, the explanation and the evidence it cites; next steps as copyable commands."""
+confidence, the explanation and the evidence it cites; next steps as copyable commands (a model's command
+kubewhy could not check as labelled text, without a copy button)."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from app.diagnosis import Category, Diagnosis, Evidence, Finding, NextStep
+from app.diagnosis import UNCHECKED, Category, Diagnosis, Evidence, Finding, NextStep
 from app.ui.charts import draw, has_series
 from app.ui.safe import md, md_line, plain
 from tools.base import ToolResult
@@ -66,8 +67,10 @@ def render_card(diagnosis: Diagnosis, results: dict[str, ToolResult], key: str) 
 def _steps(steps: list[NextStep]) -> None:
     for step in steps:
         st.caption(md(step.description))
-        if step.command:
+        if step.command and step.checked:
             st.code(plain(step.command), language="bash", wrap_lines=True)
+        elif step.command:  # text, never a block with a copy button
+            st.caption(f":orange-badge[{UNCHECKED}] {md_line(step.command, 400)}")
 
 
 def _finding(

@@ -7,10 +7,7 @@ code blocks). The property test feeds generated hostile text through every surfa
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 import unicodedata
 from pathlib import Path
 from typing import Any
@@ -19,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
-from sec_support import start_model
+from sec_support import ask_cli, start_model
 
 from app.diagnosis import Diagnosis, Evidence, Finding, NextStep, ResourceRef
 from app.render import render_markdown, render_text
@@ -28,7 +25,6 @@ from app.ui.safe import md, md_line, plain
 from tests.agent.scripted_server import Reply
 from tools.snapshot.synth import ClusterBuilder
 
-ROOT = Path(__file__).resolve().parents[2]
 OSC8 = "\x1b]8;;http://evil.example/login\x1b\\click-me\x1b]8;;\x1b\\"
 COLOURS = "\x1b[31;1mCRITICAL\x1b[0m \x1b[2J\x1b[1A\x1b[2K"
 BIDI = "\u202eexe.lmth\u202c \u2066isolated\u2069 \u200fmark"
@@ -134,27 +130,11 @@ def repeating_model(pod: str):
     return script
 
 
-def ask(snapshot: Path, model: Any, output: str, tmp: Path) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(ROOT),
-        "KUBEWHY_LLM": "openai",
-        "KUBEWHY_MODEL": model.model,
-        "OPENAI_BASE_URL": model.base_url,
-        "OPENAI_API_KEY": "sk-test",
-        "KUBEWHY_MAX_RETRIES": "0",
-        "KUBEWHY_DATABASE_URL": f"sqlite:///{tmp / 'history.db'}",
-    }
-    command = [sys.executable, "-m", "app.cli", "ask", "why is checkout failing?"]
-    command += ["--snapshot", str(snapshot), "-o", output]
-    return subprocess.run(command, capture_output=True, text=True, timeout=120, env=env)
-
-
 @pytest.mark.parametrize("output", ["text", "markdown"])
 def test_ask_prints_planted_and_repeated_text_inert(planted, models, tmp_path, output):
     snapshot, pod = planted
     model = start_model(models, repeating_model(pod))
-    done = ask(snapshot, model, output, tmp_path)
+    done = ask_cli(snapshot, model, output, tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]
     assert len(model.requests) == 2  # the agent answered (not the fallback)
     shown = done.stdout

@@ -24,7 +24,6 @@ from typing import Any
 from jinja2 import Template, nodes
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import safe_range
-from jinja2.utils import _PassArg
 
 MAX_TEMPLATE_CHARS = 2000  # a tool argument, a condition or a question, not a program
 MAX_OUTPUT_CHARS = 100_000  # what one template may produce (a tool argument or the question)
@@ -164,7 +163,7 @@ def check_result(value: Any, inputs: int = 0) -> Any:
 
 def bounded_filter(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
     """A Jinja filter that is estimated before it runs and checked after."""
-    passes_context = _PassArg.from_obj(function) is not None
+    passes_context = hasattr(function, "jinja_pass_arg")  # @pass_environment, @pass_context ...: first
 
     @functools.wraps(function)
     def bounded(*args: Any, **kwargs: Any) -> Any:

@@ -1,14 +1,19 @@
 """Render a diagnosis for people: plain text for a terminal at 2 a.m., Markdown for chat surfaces.
 
 The answer comes first, then each finding with its evidence lines, then next steps as commands that can
-be copied as they are.
+be copied as they are (a model's command kubewhy could not check is shown as text, labelled so). Every
+string in a diagnosis may come from the cluster or a model, so each is made inert for the medium
+(:mod:`tools.inert`): no escape sequence or control character reaches a terminal, and in Markdown nothing
+but kubewhy's own structure is markup.
 """
 
 from __future__ import annotations
 
 import textwrap
 
-from tools.contracts.diagnosis import Diagnosis, Evidence
+from tools.contracts.diagnosis import UNCHECKED, Diagnosis, Evidence
+from tools.inert import markdown as md
+from tools.inert import markdown_line, plain
 
 _WIDTH = 100
 
@@ -34,41 +39,48 @@ def render_text(diagnosis: Diagnosis) -> str:
         out.append("Next steps:")
         for step in diagnosis.next_steps:
             out.append(f"  - {step.description}")
-            if step.command:
+            if step.command and step.checked:
                 out.append(f"      {step.command}")
+            elif step.command:
+                out.append(f"      ({UNCHECKED}) {' '.join(step.command.split())}")
         out.append("")
     stats = diagnosis.stats
     calls = f"{stats.tool_calls} tool calls"
     out.append(f"({diagnosis.engine} · {diagnosis.cluster} · {calls} · {stats.duration_s:.2f}s)")
-    return "\n".join(out)
+    return plain("\n".join(out))  # kubewhy's own text has no control character: all of it can be cleaned
 
 
 def render_markdown(diagnosis: Diagnosis) -> str:
     evidence = {item.id: item for item in diagnosis.evidence}
-    out: list[str] = [diagnosis.summary, ""]
+    out: list[str] = [md(diagnosis.summary), ""]
     for number, finding in enumerate(diagnosis.findings, start=1):
-        out.append(f"**{number}. {finding.title}**  ")
-        out.append(
-            f"`{finding.category.value}` · fix **{finding.resource}** · confidence {finding.confidence:.0%}"
-        )
+        out.append(f"**{number}. {markdown_line(finding.title)}**  ")
+        fix = markdown_line(finding.resource)
+        out.append(f"`{finding.category.value}` · fix **{fix}** · confidence {finding.confidence:.0%}")
         out.append("")
-        out.append(finding.explanation)
+        out.append(md(finding.explanation))
         for ref in finding.evidence:
             item = evidence.get(ref)
             if item is not None:
                 out.append("")
-                out.append(f"_{ref} · {item.source} · {item.tool} {_args(item)}_")
-                out.append("```")
-                out.append(item.excerpt.replace("```", "'''"))
-                out.append("```")
+                label = " · ".join([ref, item.source, f"{item.tool} {_args(item)}"])
+                out.append(f"_{markdown_line(label)}_")
+                out.extend(_fenced(item.excerpt))
         out.append("")
     if diagnosis.next_steps:
         out.append("**Next steps**")
         for step in diagnosis.next_steps:
-            out.append(f"- {step.description}")
-            if step.command:
-                out.append(f"  ```\n  {step.command}\n  ```")
+            out.append(f"- {markdown_line(step.description) or 'next step'}")  # "-" alone: a heading
+            if step.command and step.checked:
+                out.extend(f"  {line}" for line in _fenced(" ".join(step.command.split())))
+            elif step.command:  # text, not a block to copy
+                out.append(f"  _{UNCHECKED}:_ {markdown_line(step.command)}")
     return "\n".join(out)
+
+
+def _fenced(text: str) -> list[str]:
+    """Raw text as a fenced code block (shown, never interpreted); no fence inside it can end the block."""
+    return ["```", plain(text).replace("```", "'''"), "```"]
 
 
 def _args(item: Evidence) -> str:

@@ -3,7 +3,6 @@ one with its arguments checked. Which modules make up kubewhy's tool set is said
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -12,6 +11,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from tools.contracts.tool import Source, ToolContext, ToolError, ToolOutput, ToolParams, ToolResult
+from tools.inert import plain
 
 ToolFunction = Callable[[ToolContext, Any], ToolOutput]
 
@@ -34,13 +34,10 @@ _TOOLS: dict[str, ToolSpec] = {}
 MAX_ERROR_CHARS = 2000  # an error may quote a hostile argument: bound what it echoes
 
 
-_CONTROL = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|[\x00-\x08\x0b-\x1f\x7f]")
-
-
 def printable(text: str) -> str:
-    """Drop terminal escape sequences and control characters that logs may carry (tab and newline stay):
-    they must not reach a model, a terminal or a page."""
-    return _CONTROL.sub("", text)
+    """Drop terminal escape sequences and control characters that logs may carry (tab and newline stay)
+    and show bidi controls: they must not reach a model, a terminal or a page (:mod:`tools.inert`)."""
+    return plain(text)
 
 
 def tool(name: str, source: Source, params: type[ToolParams]) -> Callable[[ToolFunction], ToolFunction]:

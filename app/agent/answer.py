@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from app.agent.next_steps import ProposedNextStep, check_next_steps
 from app.agent.schemas import function_tool
 from tools.contracts.diagnosis import Category, Diagnosis, Evidence, Finding, NextStep, ResourceRef, Stats
 from tools.contracts.evidence import Ledger
@@ -47,7 +48,7 @@ class FinalAnswer(BaseModel):
     summary: str = Field(description="a plain-language answer in a few sentences")
     findings: list[ProposedFinding] = Field(default_factory=list, description="most likely root cause first")
     evidence: list[ProposedEvidence] = Field(default_factory=list)
-    next_steps: list[NextStep] = Field(default_factory=list)
+    next_steps: list[ProposedNextStep] = Field(default_factory=list)
 
 
 def final_answer_tool() -> dict[str, Any]:
@@ -167,7 +168,7 @@ def check_answer(answer: FinalAnswer, ledger: Ledger) -> CheckedAnswer:
     return CheckedAnswer(
         findings=[Finding.model_validate(f) for f in findings],
         evidence=evidence,
-        next_steps=answer.next_steps,
+        next_steps=check_next_steps(answer.next_steps),
         summary=answer.summary.strip(),
         corrections=corrections,
     )

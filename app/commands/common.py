@@ -51,7 +51,9 @@ AnswerOutputOption = Annotated[AnswerOutput, typer.Option("--output", "-o")]
 
 
 def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
-    typer.echo(f"kubewhy: {message}", err=True)
+    from tools.inert import plain  # a message may quote a hostile name: nothing reaches the terminal raw
+
+    typer.echo(f"kubewhy: {plain(message)}", err=True)
     raise typer.Exit(code)
 
 
@@ -76,7 +78,9 @@ def history_call(call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
 
 
 def stderr_progress(message: str) -> None:
-    typer.echo(f"… {message}", err=True)
+    from tools.inert import plain
+
+    typer.echo(f"… {plain(message)}", err=True)
 
 
 @contextmanager

@@ -87,7 +87,7 @@ def diagnose(
         summary=summary,
         findings=findings,
         evidence=evidence,
-        next_steps=steps[:8],
+        next_steps=[step.model_copy(update={"checked": True}) for step in steps[:8]],  # written by kubewhy
         stats=Stats(tool_calls=len(ledger), duration_s=round(time.perf_counter() - started, 3)),
     )
 

@@ -17,12 +17,13 @@ from typing import Any, Literal
 import yaml
 from pydantic import ValidationError
 
-from app.runbooks.model import Runbook
-from app.runbooks.template import TemplateProblem, references, template_strings
+from app.runbooks.model import Param, Runbook
+from app.runbooks.template import TemplateProblem, references, template_strings, trial_problem
 from tools.contracts.settings import Settings
 
 BUILTIN_DIR = Path(__file__).parent / "builtin"
 RUNBOOK_SUFFIXES = (".yaml", ".yml")
+MAX_NODES = 100_000  # YAML nodes once aliases are expanded: a runbook of 100 steps needs a few thousand
 _LOC_PREFIX = re.compile(r"^(params|steps)\[(\d+)\]: ")
 _FIELD_PREFIX = re.compile(r"^([a-z_]+): ")
 Path_ = tuple[str | int, ...]
@@ -151,7 +152,18 @@ def load_text(text: str, file: str = "<runbook>") -> Runbook:
         found = "no document" if not documents else f"{len(documents)} documents"
         raise RunbookError([Problem(file, None, f"a runbook file holds one YAML document; found {found}")])
     root = documents[0]
-    data = yaml.SafeLoader(text).get_single_data()
+    expanded, distinct = _expanded_nodes(root)
+    if expanded > MAX_NODES and expanded > distinct:  # a big file without aliases costs only its size
+        raise RunbookError(
+            [Problem(file, None, f"aliases expand to more than {MAX_NODES:,} YAML nodes; a runbook is small")]
+        )
+    try:
+        data = yaml.SafeLoader(text).get_single_data()
+    except yaml.YAMLError as exc:  # a tag such as !!python/object: runbooks are plain data
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        reason = getattr(exc, "problem", None) or str(exc)
+        raise RunbookError([Problem(file, line, f"not plain YAML data: {reason}")]) from None
     if not isinstance(data, dict):
         raise RunbookError(
             [Problem(file, _line(root, ()), "a runbook is a mapping (name:, title:, steps: ...)")]
@@ -164,6 +176,37 @@ def load_text(text: str, file: str = "<runbook>") -> Runbook:
     if problems:
         raise RunbookError(problems)
     return runbook
+
+
+def _expanded_nodes(root: yaml.Node) -> tuple[int, int]:
+    """How many nodes the document has once every alias is expanded (capped past ``MAX_NODES``), and how
+    many it holds: measured on the composed graph, so a "billion laughs" file costs microseconds."""
+    counts: dict[int, int] = {}
+    open_nodes: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:  # post-order without recursion: a node is counted after all its children
+        node, children_done = stack.pop()
+        if id(node) in counts:
+            continue
+        if children_done:
+            total = 1 + sum(counts[id(child)] for child in _children(node))
+            counts[id(node)] = min(MAX_NODES + 1, total)
+            open_nodes.discard(id(node))
+        elif id(node) in open_nodes:
+            return MAX_NODES + 1, len(counts)  # an alias inside its own anchor: endless once expanded
+        else:
+            open_nodes.add(id(node))
+            stack.append((node, True))
+            stack.extend((child, False) for child in _children(node) if id(child) not in counts)
+    return counts[id(root)], len(counts)
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
 
 
 def _pydantic_problems(exc: ValidationError, root: yaml.Node, file: str) -> list[Problem]:
@@ -241,8 +284,9 @@ def check_runbook(runbook: Runbook) -> list[tuple[Path_, str]]:
 
     problems: list[tuple[Path_, str]] = []
     params = {p.name for p in runbook.params}
+    trial = {"params": {p.name: _placeholder(p) for p in runbook.params}, "steps": {}}
     if runbook.question is not None:
-        problems += _check_refs(runbook.question, ("question",), params, set(), expression=False)
+        problems += _check_refs(runbook.question, ("question",), params, set(), expression=False, trial=trial)
     earlier: set[str] = set()
     for index, step in enumerate(runbook.steps):
         where: Path_ = ("steps", index)
@@ -255,22 +299,38 @@ def check_runbook(runbook: Runbook) -> list[tuple[Path_, str]]:
             problems += _check_args(spec, step.args, (*where, "args"))
         for key, value in step.args.items():
             for text in template_strings(value):
-                problems += _check_refs(text, (*where, "args", key), params, earlier, expression=False)
+                problems += _check_refs(
+                    text, (*where, "args", key), params, earlier, expression=False, trial=trial
+                )
         if step.when is not None:
-            problems += _check_refs(step.when, (*where, "when"), params, earlier, expression=True)
+            problems += _check_refs(
+                step.when, (*where, "when"), params, earlier, expression=True, trial=trial
+            )
         if step.id is not None:
             earlier.add(step.id)
     return problems
 
 
+def _placeholder(param: Param) -> Any:
+    """A value of the parameter's type to try templates with (its default or first allowed value)."""
+    if param.default is not None:
+        return param.default
+    if param.enum:
+        return param.enum[0]
+    return {"string": "placeholder", "integer": 1, "number": 1.0, "boolean": True}[param.type]
+
+
 def _check_refs(
-    source: str, where: Path_, params: set[str], steps: set[str], *, expression: bool
+    source: str, where: Path_, params: set[str], steps: set[str], *, expression: bool, trial: dict[str, Any]
 ) -> list[tuple[Path_, str]]:
     label = ".".join(str(p) for p in where)
     try:
         found = references(source, expression=expression)
     except TemplateProblem as exc:
         return [(where, f"{label}: {exc}")]
+    failed = trial_problem(source, trial, expression=expression)
+    if failed is not None:
+        return [(where, f"{label}: {failed}")]
     problems = []
     for ref in found:
         if ref.root == "params" and ref.name not in params:

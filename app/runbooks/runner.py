@@ -98,6 +98,11 @@ def check_ready(runbook: Runbook, params: Mapping[str, Any], file: str = "<runbo
 
     problems = []
     context = {"params": dict(params), "steps": {}}
+    if runbook.question:
+        try:
+            render(runbook.question, context)
+        except TemplateProblem as exc:
+            problems.append(Problem(file, None, f"question: {exc}"))
     for index, step in enumerate(runbook.steps):
         if _uses_steps(step.args) or (step.when is not None and not _may_run(step.when, context)):
             continue

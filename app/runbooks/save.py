@@ -71,9 +71,16 @@ def _rank(name: str) -> int:
     return PREFERRED.index(name) if name in PREFERRED else len(PREFERRED)
 
 
+_JINJA_OPENERS = ("{{", "{%", "{#")
+
+
 def _templated(value: Any, params: dict[str, str]) -> Any:
+    """``value`` as a template that gives it back with the parameters in it. Braces the question or a
+    tool argument already held are kept as text: the saved runbook never runs what someone typed."""
     if not isinstance(value, str):
         return value
+    if any(opener in value for opener in _JINJA_OPENERS):
+        value = value.replace("{", "{{ '{' }}")
     for literal in sorted(params, key=len, reverse=True):
         value = _word(literal).sub(lambda _m, p=params[literal]: "{{ params." + p + " }}", value)
     return value

@@ -1,10 +1,11 @@
 """A diagnosis as Slack Block Kit messages, within Slack's limits and with nothing silently lost.
 
 Layout: the summary, then each finding (title, category, the object to fix, confidence, explanation)
-followed by the key evidence lines it cites as code blocks, then evidence no finding cites, then the
-next steps with their commands as code blocks. Long text is split across sections (3,000 characters
-each) and the sections are packed into as many messages as needed (50 blocks each, and a conservative
-character budget); a split excerpt says which part it is, and every message says "part i of n".
+followed by the key evidence lines it cites as code blocks, then evidence no finding cites, then the next
+steps with their commands as code blocks (a model's unchecked command as labelled text). Long text is
+split across sections (3,000 characters each) and the sections are packed into as many messages as needed
+(50 blocks each, and a conservative character budget); a split excerpt says which part it is, and every
+message says "part i of n".
 
 Every string from the cluster or the model passes through :mod:`app.slack.mrkdwn` (redacted, escaped,
 code-fenced), so a log line can neither mention ``@channel`` nor become a link.
@@ -17,8 +18,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from app.slack.mrkdwn import FENCE, inert, inline_code
-from tools.contracts.diagnosis import Diagnosis, Evidence, Finding
+from app.slack.mrkdwn import FENCE, inert, inert_code, inline_code
+from tools.contracts.diagnosis import UNCHECKED, Diagnosis, Evidence, Finding
 from tools.contracts.tool import ToolResult
 from tools.kubernetes.redact import redact_text
 
@@ -90,7 +91,7 @@ def text_sections(safe_text: str) -> list[Block]:
 def code_sections(label: str, raw: str) -> list[Block]:
     """``raw`` untrusted text in code blocks under a safe ``label``; when it needs several sections, each
     one says which part of how many it holds, so a reader knows the excerpt goes on."""
-    body = inert(raw).replace(FENCE, "'''") or " "
+    body = inert_code(raw) or " "
     room = SECTION_CHARS - len(label) - _PART_LABEL_CHARS - 2 * len(FENCE) - 4
     pieces = split_text(body, room)
     blocks = []
@@ -149,8 +150,10 @@ def diagnosis_blocks(diagnosis: Diagnosis, note: str | None = None) -> list[Bloc
         blocks += [divider(), section("*Next steps*")]
         for step in diagnosis.next_steps:
             line = f"• {inert(step.description)}"
-            if step.command:
+            if step.command and step.checked:
                 blocks.extend(code_sections(line, step.command))
+            elif step.command:  # text, never a code block to copy
+                blocks.extend(text_sections(f"{line}\n_{UNCHECKED}:_ {inert(step.command)}"))
             else:
                 blocks.extend(text_sections(line))
     if note:

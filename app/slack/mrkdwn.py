@@ -2,7 +2,8 @@
 
 Slack reads ``<...>`` as links and mentions (``<!channel>``, ``<http://x|click>``) and ``&`` as the start
 of an entity, so every untrusted string (log lines, event messages, object names, model text) is
-redacted and then escaped before it is placed in a message. Text that contains credentials is masked
+redacted and then escaped (:mod:`tools.inert`, the rule every surface shares) before it is placed in a
+message. Text that contains credentials is masked
 first, so an escape can never split a secret past the redaction rules.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 import html
 import re
 
+from tools.inert import mrkdwn, mrkdwn_code
 from tools.kubernetes.redact import redact_text
 
 FENCE = "```"
@@ -19,24 +21,24 @@ _LINK = re.compile(r"<([^<>|]+)\|([^<>]*)>|<([^<>]+)>")
 _SLACK_ID = re.compile(r"^[A-Z0-9]{2,30}$")
 
 
-def escape(text: str) -> str:
-    """Slack's three control characters as entities: nothing in the text can become a link or mention."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def inert(text: str) -> str:
-    """Untrusted text ready for a mrkdwn field: credentials masked, control characters escaped."""
-    return escape(redact_text(text or ""))
+    """Untrusted text ready for a mrkdwn field: credentials masked, then made inert (:mod:`tools.inert`)."""
+    return mrkdwn(redact_text(text or ""))
+
+
+def inert_code(text: str) -> str:
+    """Untrusted text ready for inside a code block: credentials masked, no fence that could end it."""
+    return mrkdwn_code(redact_text(text or "")).replace(FENCE, "'''")
 
 
 def code(text: str) -> str:
     """Untrusted text as a code block; a fence inside the text could otherwise end the block early."""
-    body = inert(text).replace(FENCE, "'''")
+    body = inert_code(text)
     return f"{FENCE}\n{body}\n{FENCE}" if body else f"{FENCE} {FENCE}"
 
 
 def inline_code(text: str) -> str:
-    body = inert(text).replace("`", "'").replace("\n", " ")
+    body = inert(text).replace("\n", " ")
     return f"`{body}`" if body else ""
 
 

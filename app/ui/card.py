@@ -1,13 +1,14 @@
 """The diagnosis card: the answer first, then each finding with its category, the object to fix, the
-confidence, the explanation and the evidence it cites; next steps as copyable commands."""
+confidence, the explanation and the evidence it cites; next steps as copyable commands (a model's command
+kubewhy could not check as labelled text, without a copy button)."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from app.ui.charts import draw, has_series
-from app.ui.safe import md, md_line
-from tools.contracts.diagnosis import Category, Diagnosis, Evidence, Finding, NextStep
+from app.ui.safe import md, md_line, plain
+from tools.contracts.diagnosis import UNCHECKED, Category, Diagnosis, Evidence, Finding, NextStep
 from tools.contracts.tool import ToolResult
 
 SHOWN_STEPS = 4
@@ -66,8 +67,10 @@ def render_card(diagnosis: Diagnosis, results: dict[str, ToolResult], key: str) 
 def _steps(steps: list[NextStep]) -> None:
     for step in steps:
         st.caption(md(step.description))
-        if step.command:
-            st.code(step.command, language="bash", wrap_lines=True)
+        if step.command and step.checked:
+            st.code(plain(step.command), language="bash", wrap_lines=True)
+        elif step.command:  # text, never a block with a copy button
+            st.caption(f":orange-badge[{UNCHECKED}] {md_line(step.command, 400)}")
 
 
 def _finding(
@@ -97,7 +100,7 @@ def _finding(
     with st.expander(label, expanded=number == 1, icon=":material/fact_check:"):
         for item in cited:
             st.caption(md_line(f"{item.id} · {item.source} · {item.tool} {args_text(item.args)}"))
-            st.code(item.excerpt, language=None, wrap_lines=True)
+            st.code(plain(item.excerpt), language=None, wrap_lines=True)
             result = results.get(item.id)
             drawable = result is not None and item.id not in charted and has_series(result.data)
             if drawable and draw(result.data, key=f"card-chart-{key}-{item.id}", height=140):

@@ -12,7 +12,7 @@ import streamlit as st
 
 from app.ui.card import args_text
 from app.ui.charts import draw, has_series
-from app.ui.safe import md_line
+from app.ui.safe import md_line, plain
 from tools.contracts.diagnosis import Diagnosis
 from tools.contracts.tool import ToolResult
 
@@ -46,12 +46,12 @@ def citations(diagnosis: Diagnosis | None) -> dict[str, list[int]]:
 
 def _result(result: ToolResult, excerpt: str | None, key: str) -> None:
     st.caption(md_line(f"source: {result.source} · tool: {result.tool}", 200))
-    st.code(json.dumps(result.args, sort_keys=True), language="json", wrap_lines=True)
+    st.code(plain(json.dumps(result.args, sort_keys=True)), language="json", wrap_lines=True)
     if result.error:
         st.error(md_line(result.error, 500))
     if excerpt:
         st.markdown(":orange-badge[cited lines]")
-        st.code(excerpt, language=None, wrap_lines=True)
+        st.code(plain(excerpt), language=None, wrap_lines=True)
     if result.source == "prometheus" and has_series(result.data):
         draw(result.data, key=f"chart-{key}")
     if result.source == "flows":
@@ -59,7 +59,7 @@ def _result(result: ToolResult, excerpt: str | None, key: str) -> None:
             st.caption(md_line(name))
             st.dataframe(frame, hide_index=True, width="stretch", key=f"table-{key}-{name}")
     st.markdown("**The output as read**" + (" (cut to the token budget)" if result.truncated else ""))
-    st.code(result.text, language=None, wrap_lines=True)
+    st.code(plain(result.text), language=None, wrap_lines=True)
 
 
 def flow_tables(data: Any) -> list[tuple[str, pd.DataFrame]]:

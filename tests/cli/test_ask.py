@@ -42,7 +42,8 @@ def test_json_output_is_exactly_the_contract_document(checkout_answer):
         assert finding["evidence"], finding["title"]
         assert set(finding["evidence"]) <= ids
     assert {item["source"] for item in doc["evidence"]} >= {"flows", "kubernetes"}
-    assert all(set(step) == {"description", "command"} for step in doc["next_steps"])
+    assert all(set(step) == {"description", "command", "checked"} for step in doc["next_steps"])
+    assert all(step["checked"] is True for step in doc["next_steps"])  # the diagnostician wrote them
     assert doc["stats"]["tool_calls"] == len(doc["evidence"]) or doc["stats"]["tool_calls"] >= len(ids)
 
 

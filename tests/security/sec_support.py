@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from tests.agent.scripted_server import ScriptedModel
@@ -58,3 +62,21 @@ def model_settings(server: ScriptedModel, **overrides: object) -> Settings:
 def transcript(server: ScriptedModel) -> str:
     """Everything the model was sent, as one string (request bodies in JSON)."""
     return "\n".join(json.dumps(request.body, ensure_ascii=False) for request in server.requests)
+
+
+def ask_cli(
+    snapshot: Path, server: ScriptedModel, output: str, tmp: Path, question: str = "why is checkout failing?"
+) -> subprocess.CompletedProcess[str]:
+    """`kubewhy ask` in a child process, answered by the scripted model, with a private history."""
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+        "KUBEWHY_LLM": "openai",
+        "KUBEWHY_MODEL": server.model,
+        "OPENAI_BASE_URL": server.base_url,
+        "OPENAI_API_KEY": "sk-test",
+        "KUBEWHY_MAX_RETRIES": "0",
+        "KUBEWHY_DATABASE_URL": f"sqlite:///{tmp / 'history.db'}",
+    }
+    command = [sys.executable, "-m", "app.cli", "ask", question, "--snapshot", str(snapshot), "-o", output]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120, env=env)

@@ -48,7 +48,9 @@ def _diagnosis(**changes: object) -> Diagnosis:
             },
             {"id": "e2", "source": "kubernetes", "tool": "k8s_events", "args": {}, "excerpt": "BackOff"},
         ],
-        "next_steps": [{"description": "edit it", "command": "kubectl -n shop edit deployment api"}],
+        "next_steps": [
+            {"description": "edit it", "command": "kubectl -n shop edit deployment api", "checked": True}
+        ],
     }
     doc.update(changes)
     return Diagnosis.model_validate(doc)

@@ -68,9 +68,17 @@ class Evidence(BaseModel):
     excerpt: str
 
 
+UNCHECKED = "suggested by the model, not checked"  # how every surface labels an unchecked command
+
+
 class NextStep(BaseModel):
+    """A suggestion for a person; kubewhy never runs it. ``checked`` is true only when kubewhy wrote the
+    command itself or parsed it as a known command (``app.agent.next_steps``): a model's other commands are
+    shown as text under :data:`UNCHECKED`, never as a block to copy. False unless someone checked."""
+
     description: str
     command: str | None = None
+    checked: bool = False
 
 
 class Stats(BaseModel):

@@ -128,7 +128,7 @@ def test_runbook_patterns_run_in_linear_time():
         "except BadParam:\n"
         "    pass\n"
         "from app.runbooks.template import render\n"
-        "assert render(\"{{ v is match('(a|aa)+$') }}\", {'v': 'a' * 100_000 + '!'}) is False\n"
+        "assert render(\"{{ params.v is match('(a|aa)+$') }}\", {'params': {'v': 'a' * 100_000 + '!'}}) is False\n"
         "print(json.dumps({'seconds': time.perf_counter() - started}))\n"
     )
     try:
@@ -165,7 +165,7 @@ def test_patterns_a_linear_engine_cannot_run_get_one_clear_error(tmp_path, patte
     with pytest.raises(RunbookError, match=why):
         load_text(runbook, "bad.yaml")
     with pytest.raises(TemplateProblem, match=why):
-        render("{{ 'x' is match(p) }}", {"p": pattern})
+        render("{{ 'x' is match(params.p) }}", {"params": {"p": pattern}})
 
 
 def test_ordinary_patterns_still_work():

@@ -11,12 +11,11 @@ from pathlib import Path
 import pytest
 
 from devkit.flow_synth import dns_l7, envelope, make_flow
+from tests.flows.flow_builders import CHECKOUT, COREDNS, NOW, POSTGRES, WEB
 from tools.flows.files import FileFlowSource
 from tools.flows.filters import FlowFilter
 from tools.flows.model import FlowView, parse_time, unwrap
 from tools.flows.source import FlowSource, FlowSourceError
-
-from .flow_builders import CHECKOUT, COREDNS, NOW, POSTGRES, WEB
 
 
 def _flows(count: int, verdict: str = "FORWARDED") -> list[dict]:

@@ -11,6 +11,7 @@ from typing import Any
 
 from app.diagnose.facts import Facts
 from tools.contracts.diagnosis import ResourceRef
+from tools.contracts.kube.objects import labels_of, meta, name_of, namespace_of
 from tools.snapshot.loader import parse_time  # the one RFC 3339 reader (re-exported for analyzers)
 
 RECENT = timedelta(minutes=45)  # evidence older than this, on an object now healthy, is history
@@ -18,22 +19,6 @@ RECENT = timedelta(minutes=45)  # evidence older than this, on an object now hea
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob")
 
 Lookup = Callable[[str, str | None, str], dict[str, Any] | None]  # (kind, namespace, name) -> object
-
-
-def meta(obj: dict[str, Any]) -> dict[str, Any]:
-    return obj.get("metadata") or {}
-
-
-def name_of(obj: dict[str, Any]) -> str:
-    return meta(obj).get("name", "")
-
-
-def namespace_of(obj: dict[str, Any]) -> str | None:
-    return meta(obj).get("namespace")
-
-
-def labels_of(obj: dict[str, Any]) -> dict[str, str]:
-    return meta(obj).get("labels") or {}
 
 
 def ref_of(obj: dict[str, Any], kind: str | None = None) -> ResourceRef:

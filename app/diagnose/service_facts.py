@@ -8,14 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.diagnose.facts import Facts
-from app.diagnose.k8s_facts import (
-    format_selector,
-    labels_of,
-    map_selector_matches,
-    name_of,
-    namespace_of,
-    pod_is_ready,
-)
+from app.diagnose.k8s_facts import format_selector, map_selector_matches, pod_is_ready
+from tools.contracts.kube.objects import labels_of, name_of, namespace_of
 
 SERVICE_NAME_LABEL = "kubernetes.io/service-name"
 WORKLOAD_TEMPLATE_KINDS = ("Deployment", "StatefulSet", "DaemonSet")

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from tools.contracts.kube.objects import name_of
 from tools.snapshot.kinds import KindInfo
 from tools.snapshot.loader import parse_time
 
@@ -58,10 +59,6 @@ def since(value: Any, now: datetime) -> str:
 
 def _age(obj: dict[str, Any], now: datetime) -> str:
     return since(obj.get("metadata", {}).get("creationTimestamp"), now)
-
-
-def _name(obj: dict[str, Any]) -> str:
-    return obj.get("metadata", {}).get("name", "")
 
 
 def _selector_text(selector: dict[str, Any] | None) -> str:
@@ -173,7 +170,7 @@ def _pod_row(pod: dict[str, Any], now: datetime) -> list[Any]:
         true_conditions = {c.get("type") for c in status.get("conditions") or [] if c.get("status") == "True"}
         gate_text = f"{sum(1 for g in gates if g.get('conditionType') in true_conditions)}/{len(gates)}"
     return [
-        _name(pod),
+        name_of(pod),
         f"{ready}/{total}",
         pod_status(pod),
         restart_text,
@@ -192,7 +189,7 @@ def _deployment_row(obj: dict[str, Any], now: datetime) -> list[Any]:
     spec, status = obj.get("spec") or {}, obj.get("status") or {}
     desired = spec.get("replicas", 1)
     return [
-        _name(obj),
+        name_of(obj),
         f"{status.get('readyReplicas', 0)}/{desired}",
         status.get("updatedReplicas", 0),
         status.get("availableReplicas", 0),
@@ -206,7 +203,7 @@ def _deployment_row(obj: dict[str, Any], now: datetime) -> list[Any]:
 def _replicaset_row(obj: dict[str, Any], now: datetime) -> list[Any]:
     spec, status = obj.get("spec") or {}, obj.get("status") or {}
     return [
-        _name(obj),
+        name_of(obj),
         spec.get("replicas", 1),
         status.get("replicas", 0),
         status.get("readyReplicas", 0),
@@ -220,7 +217,7 @@ def _replicaset_row(obj: dict[str, Any], now: datetime) -> list[Any]:
 def _statefulset_row(obj: dict[str, Any], now: datetime) -> list[Any]:
     spec, status = obj.get("spec") or {}, obj.get("status") or {}
     return [
-        _name(obj),
+        name_of(obj),
         f"{status.get('readyReplicas', 0)}/{spec.get('replicas', 1)}",
         _age(obj, now),
         _container_names(obj),
@@ -232,7 +229,7 @@ def _daemonset_row(obj: dict[str, Any], now: datetime) -> list[Any]:
     status = obj.get("status") or {}
     node_selector = ((obj.get("spec") or {}).get("template") or {}).get("spec", {}).get("nodeSelector")
     return [
-        _name(obj),
+        name_of(obj),
         status.get("desiredNumberScheduled", 0),
         status.get("currentNumberScheduled", 0),
         status.get("numberReady", 0),
@@ -258,7 +255,7 @@ def _job_row(obj: dict[str, Any], now: datetime) -> list[Any]:
     start, end = parse_time(status.get("startTime")), parse_time(status.get("completionTime"))
     duration = human_duration(((end or now) - start).total_seconds()) if start else ""
     return [
-        _name(obj),
+        name_of(obj),
         state,
         f"{status.get('succeeded', 0)}/{spec.get('completions', 1)}",
         duration,
@@ -290,7 +287,7 @@ def _service_row(obj: dict[str, Any], now: datetime) -> list[Any]:
             text += f":{port['nodePort']}"
         ports.append(f"{text}/{port.get('protocol', 'TCP')}")
     return [
-        _name(obj),
+        name_of(obj),
         service_type,
         spec.get("clusterIP") or NONE,
         external,
@@ -306,7 +303,7 @@ def _ingress_row(obj: dict[str, Any], now: datetime) -> list[Any]:
     ingress = (status.get("loadBalancer") or {}).get("ingress") or []
     addresses = [i.get("ip") or i.get("hostname") for i in ingress if i.get("ip") or i.get("hostname")]
     return [
-        _name(obj),
+        name_of(obj),
         spec.get("ingressClassName") or NONE,
         ",".join(hosts) or "*",
         ",".join(addresses),
@@ -336,7 +333,7 @@ def _node_row(node: dict[str, Any], now: datetime) -> list[Any]:
     addresses = {a.get("type"): a.get("address") for a in status.get("addresses") or []}
     info = status.get("nodeInfo") or {}
     return [
-        _name(node),
+        name_of(node),
         state,
         ",".join(r for r in roles if r) or NONE,
         _age(node, now),
@@ -350,7 +347,7 @@ def _node_row(node: dict[str, Any], now: datetime) -> list[Any]:
 
 
 def _namespace_row(obj: dict[str, Any], now: datetime) -> list[Any]:
-    return [_name(obj), (obj.get("status") or {}).get("phase", "Active"), _age(obj, now)]
+    return [name_of(obj), (obj.get("status") or {}).get("phase", "Active"), _age(obj, now)]
 
 
 def _pvc_row(obj: dict[str, Any], now: datetime) -> list[Any]:
@@ -364,7 +361,7 @@ def _pvc_row(obj: dict[str, Any], now: datetime) -> list[Any]:
     }
     access = ",".join(modes.get(m, m) for m in status.get("accessModes") or [])
     return [
-        _name(obj),
+        name_of(obj),
         status.get("phase", ""),
         spec.get("volumeName", ""),
         capacity,
@@ -377,11 +374,11 @@ def _pvc_row(obj: dict[str, Any], now: datetime) -> list[Any]:
 
 
 def _configmap_row(obj: dict[str, Any], now: datetime) -> list[Any]:
-    return [_name(obj), len(obj.get("data") or {}) + len(obj.get("binaryData") or {}), _age(obj, now)]
+    return [name_of(obj), len(obj.get("data") or {}) + len(obj.get("binaryData") or {}), _age(obj, now)]
 
 
 def _secret_row(obj: dict[str, Any], now: datetime) -> list[Any]:
-    return [_name(obj), obj.get("type", "Opaque"), len(obj.get("data") or {}), _age(obj, now)]
+    return [name_of(obj), obj.get("type", "Opaque"), len(obj.get("data") or {}), _age(obj, now)]
 
 
 def _event_source(event: dict[str, Any]) -> str:
@@ -413,12 +410,12 @@ def _event_row(event: dict[str, Any], now: datetime) -> list[Any]:
         str(event.get("message", "")).strip(),
         first,
         int(count),
-        _name(event),
+        name_of(event),
     ]
 
 
 def _generic_row(obj: dict[str, Any], now: datetime) -> list[Any]:
-    return [_name(obj), _age(obj, now)]
+    return [name_of(obj), _age(obj, now)]
 
 
 _S, _I = "string", "integer"

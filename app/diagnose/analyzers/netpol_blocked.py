@@ -26,15 +26,7 @@ from app.diagnose.flow_facts import (
     is_policy_drop,
     l4,
 )
-from app.diagnose.k8s_facts import (
-    format_selector,
-    identity_labels,
-    labels_of,
-    name_of,
-    namespace_of,
-    ref_of,
-    workload_of,
-)
+from app.diagnose.k8s_facts import format_selector, identity_labels, ref_of, workload_of
 from app.diagnose.log_facts import log_lines
 from app.diagnose.netpol import EGRESS, INGRESS, Peer, Port, Verdict, describe_allowed, evaluate, rules_of
 from app.diagnose.service_facts import (
@@ -45,6 +37,7 @@ from app.diagnose.service_facts import (
 )
 from app.diagnose.workload_facts import cite_log, cite_metric, cite_object
 from tools.contracts.diagnosis import Category, NextStep, ResourceRef
+from tools.contracts.kube.objects import labels_of, name_of, namespace_of
 
 RECENT_DROP = timedelta(minutes=20)
 DNS_PORT = 53

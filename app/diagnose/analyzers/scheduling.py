@@ -15,7 +15,6 @@ from typing import Any
 
 from app.diagnose.candidate import Candidate, Cite
 from app.diagnose.facts import Facts
-from app.diagnose.k8s_facts import labels_of, name_of, namespace_of
 from app.diagnose.workload_facts import (
     cite_event,
     event_message,
@@ -28,6 +27,7 @@ from app.diagnose.workload_facts import (
     rollout_stuck_cite,
 )
 from tools.contracts.diagnosis import Category, NextStep, ResourceRef
+from tools.contracts.kube.objects import labels_of, name_of, namespace_of
 
 COUNTED = re.compile(r"nodes are available: (?P<body>.*?)(?:\.\s*preemption:|\.?$)", re.S)
 SEGMENT = re.compile(r"^(?P<count>\d+) (?P<reason>.+)$")

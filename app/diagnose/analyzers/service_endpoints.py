@@ -13,7 +13,7 @@ from typing import Any
 
 from app.diagnose.candidate import Candidate, Cite
 from app.diagnose.facts import Facts
-from app.diagnose.k8s_facts import map_selector_matches, name_of, namespace_of, ref_of, workload_of
+from app.diagnose.k8s_facts import map_selector_matches, ref_of, workload_of
 from app.diagnose.log_facts import log_lines
 from app.diagnose.service_facts import (
     WORKLOAD_TEMPLATE_KINDS,
@@ -27,6 +27,7 @@ from app.diagnose.service_facts import (
 )
 from app.diagnose.workload_facts import cite_log, cite_object, kubectl
 from tools.contracts.diagnosis import Category, NextStep, ResourceRef
+from tools.contracts.kube.objects import name_of, namespace_of
 
 _NO_ENDPOINT = re.compile(r'Service "([^"/]+)/([^"]+)" does not have any active Endpoint')
 

@@ -14,11 +14,12 @@ from typing import Any
 from app.diagnose.candidate import Candidate, Cite
 from app.diagnose.facts import FactRef, Facts
 from app.diagnose.flow_facts import endpoint_labels, is_recent, is_rst_reply, l4
-from app.diagnose.k8s_facts import map_selector_matches, name_of, namespace_of, ref_of, workload_of
+from app.diagnose.k8s_facts import map_selector_matches, ref_of, workload_of
 from app.diagnose.log_facts import log_lines
 from app.diagnose.service_facts import container_ports, routes_to_pods, selected_pods, service_selector
 from app.diagnose.workload_facts import cite_log, cite_object, kubectl
 from tools.contracts.diagnosis import Category, NextStep
+from tools.contracts.kube.objects import name_of, namespace_of
 
 FLOW_WINDOW = timedelta(minutes=30)
 

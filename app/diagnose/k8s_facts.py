@@ -12,7 +12,7 @@ from typing import Any
 from app.diagnose.facts import Facts
 from tools.contracts.diagnosis import ResourceRef
 from tools.contracts.kube.objects import labels_of, meta, name_of, namespace_of
-from tools.snapshot.loader import parse_time  # the one RFC 3339 reader (re-exported for analyzers)
+from tools.contracts.kube.time import age, parse_time
 
 RECENT = timedelta(minutes=45)  # evidence older than this, on an object now healthy, is history
 
@@ -26,12 +26,6 @@ def ref_of(obj: dict[str, Any], kind: str | None = None) -> ResourceRef:
 
 
 # ---- times -------------------------------------------------------------------------------------------
-
-
-def age(value: Any, now: datetime) -> timedelta | None:
-    """How long before ``now`` the timestamp ``value`` was; None when it cannot be read."""
-    moment = parse_time(value)
-    return None if moment is None else now - moment
 
 
 def is_recent(value: Any, now: datetime, window: timedelta = RECENT) -> bool:

@@ -13,13 +13,13 @@ from typing import Any
 
 import yaml
 
+from tools.contracts.kube.time import kubectl_age
 from tools.kubernetes.access import KindInfo, KubeAccess, paused_gc
 from tools.kubernetes.events import event_line
 from tools.kubernetes.nodes import node_problems, node_ready, roles
 from tools.kubernetes.redact import redact_data
 from tools.kubernetes.render import (
     BoundedText,
-    age,
     counted,
     pod_is_healthy,
     pod_ready,
@@ -50,7 +50,7 @@ def row_for(obj: dict[str, Any], now: datetime, with_namespace: bool) -> Row:
     status = obj.get("status") or {}
     name = str(meta.get("name"))
     shown = f"{meta.get('namespace')}/{name}" if with_namespace and meta.get("namespace") else name
-    created = age(meta.get("creationTimestamp"), now)
+    created = kubectl_age(meta.get("creationTimestamp"), now)
     if kind == "Pod":
         state = pod_status(obj)
         healthy = pod_is_healthy(obj, state)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from datetime import timedelta
 
 from pydantic import Field
 
+from tools.contracts.kube.time import parse_duration
 from tools.contracts.tool import ToolContext, ToolError, ToolOutput, ToolParams
 from tools.kubernetes.common import k8s_tool, kube_of
 from tools.kubernetes.describe import describe
@@ -22,7 +24,7 @@ from tools.kubernetes.logs import (
 from tools.kubernetes.network import netpol_report, service_report
 from tools.kubernetes.nodes import node_report, nodes_report
 from tools.kubernetes.overview import overview_report
-from tools.kubernetes.render import BoundedText, parse_duration
+from tools.kubernetes.render import BoundedText
 from tools.kubernetes.workloads import find_workload, workload_report
 
 _NAMESPACE = Field(None, description="Namespace; omit for all namespaces (or a cluster-scoped kind).")
@@ -36,9 +38,7 @@ def _since_seconds(value: str | None) -> int | None:
         seconds = parse_duration(value)
     except ValueError:
         raise ToolError(f"since={value!r} is not a duration; use e.g. '30m', '2h' or '1d'") from None
-    if seconds <= 0:
-        raise ToolError(f"since={value!r} must be a positive duration")
-    return seconds
+    return max(1, math.ceil(seconds))
 
 
 class ListParams(ToolParams):

@@ -20,6 +20,8 @@ from typing import Any
 import orjson
 import yaml
 
+from tools.contracts.kube.time import parse_time
+
 try:  # the C loader is ~10x faster on big snapshots
     from yaml import CSafeLoader as _YamlLoader
 except ImportError:  # pragma: no cover - depends on the libyaml build
@@ -148,23 +150,6 @@ def _files_under(directory: Path, suffixes: tuple[str, ...]) -> list[Path]:
     if not directory.is_dir():
         return []
     return sorted(p for p in directory.rglob("*") if p.is_file() and p.name.endswith(suffixes))
-
-
-def parse_time(value: Any) -> datetime | None:
-    """RFC 3339 (with Z or offset, optional fraction) to an aware UTC datetime."""
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    if not isinstance(value, str) or not value:
-        return None
-    text = value.strip().replace("Z", "+00:00")
-    match = re.match(r"^(.*T\d\d:\d\d:\d\d)(\.\d+)?(.*)$", text)
-    if match and match.group(2):  # Python wants at most 6 fraction digits
-        text = match.group(1) + match.group(2)[:7] + match.group(3)
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _read_meta(meta_file: Path, problems: list[Problem]) -> SnapshotMeta:

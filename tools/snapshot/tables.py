@@ -12,53 +12,16 @@ from datetime import datetime
 from typing import Any
 
 from tools.contracts.kube.objects import name_of
+from tools.contracts.kube.time import human_duration, kubectl_age, parse_time
 from tools.snapshot.kinds import KindInfo
-from tools.snapshot.loader import parse_time
 
 Column = tuple[str, str, int]  # name, type, priority (1 = only with -o wide)
 RowBuilder = Callable[[dict[str, Any], datetime], list[Any]]
 NONE = "<none>"
 
 
-def human_duration(seconds: float) -> str:
-    """kubectl's short age format: 45s, 3m20s, 5h, 12d, 2y30d."""
-    total = int(seconds)
-    if total < -1:
-        return "<invalid>"
-    if total < 0:
-        return "0s"
-    if total < 120:
-        return f"{total}s"
-    minutes = total // 60
-    if minutes < 10:
-        rest = total % 60
-        return f"{minutes}m{rest}s" if rest else f"{minutes}m"
-    if minutes < 180:
-        return f"{minutes}m"
-    hours = total // 3600
-    if hours < 8:
-        rest = minutes % 60
-        return f"{hours}h{rest}m" if rest else f"{hours}h"
-    if hours < 48:
-        return f"{hours}h"
-    if hours < 24 * 8:
-        rest = hours % 24
-        return f"{hours // 24}d{rest}h" if rest else f"{hours // 24}d"
-    if hours < 24 * 365 * 2:
-        return f"{hours // 24}d"
-    if hours < 24 * 365 * 8:
-        days = (hours // 24) % 365
-        return f"{hours // 24 // 365}y{days}d" if days else f"{hours // 24 // 365}y"
-    return f"{hours // 24 // 365}y"
-
-
-def since(value: Any, now: datetime) -> str:
-    moment = parse_time(value)
-    return human_duration((now - moment).total_seconds()) if moment else "<unknown>"
-
-
 def _age(obj: dict[str, Any], now: datetime) -> str:
-    return since(obj.get("metadata", {}).get("creationTimestamp"), now)
+    return kubectl_age(obj.get("metadata", {}).get("creationTimestamp"), now)
 
 
 def _selector_text(selector: dict[str, Any] | None) -> str:
@@ -390,12 +353,12 @@ def _event_source(event: dict[str, Any]) -> str:
 
 def _event_row(event: dict[str, Any], now: datetime) -> list[Any]:
     first_value = event.get("firstTimestamp") or event.get("eventTime")
-    first = since(first_value, now) if first_value else "<unknown>"
-    last = since(event["lastTimestamp"], now) if event.get("lastTimestamp") else first
+    first = kubectl_age(first_value, now) if first_value else "<unknown>"
+    last = kubectl_age(event["lastTimestamp"], now) if event.get("lastTimestamp") else first
     count = event.get("count") or 1
     series = event.get("series")
     if series:
-        last = since(series.get("lastObservedTime"), now)
+        last = kubectl_age(series.get("lastObservedTime"), now)
         count = series.get("count", count)
     involved = event.get("involvedObject") or {}
     kind = str(involved.get("kind", "")).lower()

@@ -15,11 +15,13 @@ import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
 import yaml
+
+from tools.contracts.kube.time import rfc3339
 
 try:  # the C emitter is ~10x faster on big snapshots, and writes the same text
     from yaml import CSafeDumper as _Dumper
@@ -27,11 +29,6 @@ except ImportError:  # pragma: no cover - depends on the libyaml build
     from yaml import SafeDumper as _Dumper  # type: ignore[assignment]
 
 SNAPSHOT_PARTS = ("snapshot.yaml", "resources", "logs", "metrics", "flows")
-
-
-def rfc3339(moment: datetime) -> str:
-    """The API server's time format: seconds precision, UTC, 'Z'."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def dump_yaml(doc: Any) -> str:

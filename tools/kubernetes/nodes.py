@@ -7,8 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from kubernetes.utils import parse_quantity
-
+from tools.contracts.kube.quantity import parse_quantity
 from tools.contracts.kube.time import kubectl_age
 from tools.kubernetes.access import KubeAccess
 from tools.kubernetes.render import BoundedText, counted, pod_is_healthy, pod_line, short

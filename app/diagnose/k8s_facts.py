@@ -52,20 +52,6 @@ def event_is_recent(event: dict[str, Any], now: datetime, window: timedelta = RE
     return moment is not None and now - moment <= window
 
 
-# ---- map selectors (LabelSelector objects: tools.kubernetes.labels.matches) ---------------------------
-
-
-def map_selector_matches(selector: dict[str, str] | None, labels: dict[str, str]) -> bool:
-    """A plain map selector (Service spec.selector): every pair must match. Empty/None selects nothing."""
-    if not selector:
-        return False
-    return all(labels.get(key) == value for key, value in selector.items())
-
-
-def format_selector(selector: dict[str, str]) -> str:
-    return ",".join(f"{key}={value}" for key, value in sorted(selector.items()))
-
-
 # ---- pods and owners ---------------------------------------------------------------------------------
 
 

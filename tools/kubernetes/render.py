@@ -189,29 +189,6 @@ def counted(counter: Counter[str] | dict[str, int], noun: str = "") -> str:
     return f"{text} {noun}".strip() if noun else text
 
 
-def labels_text(labels: dict[str, str] | None) -> str:
-    return ",".join(f"{k}={v}" for k, v in sorted((labels or {}).items())) or "<none>"
-
-
-def selector_text(selector: dict[str, Any] | None) -> str:
-    """A LabelSelector as `kubectl` writes it: app=web,tier in (a,b)."""
-    if not selector:
-        return "<none>"
-    parts = [f"{k}={v}" for k, v in sorted((selector.get("matchLabels") or {}).items())]
-    for expr in selector.get("matchExpressions") or []:
-        op = expr.get("operator", "")
-        values = ",".join(expr.get("values") or [])
-        if op == "In":
-            parts.append(f"{expr.get('key')} in ({values})")
-        elif op == "NotIn":
-            parts.append(f"{expr.get('key')} notin ({values})")
-        elif op == "Exists":
-            parts.append(str(expr.get("key")))
-        elif op == "DoesNotExist":
-            parts.append(f"!{expr.get('key')}")
-    return ",".join(parts) or "<all>"
-
-
 def ref(obj: dict[str, Any]) -> str:
     """Kind/namespace/name, the way findings and evidence name an object."""
     meta = obj.get("metadata") or {}

@@ -7,10 +7,10 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
+from tools.contracts.kube.selectors import selector_text
 from tools.contracts.kube.time import kubectl_age
 from tools.contracts.tool import ToolError
 from tools.kubernetes.access import KubeAccess, KubeError
-from tools.kubernetes.labels import to_query
 from tools.kubernetes.pods import add_pods, condition_text, pod_summary
 from tools.kubernetes.render import BoundedText, short
 
@@ -78,9 +78,7 @@ def status_lines(obj: dict[str, Any], now: datetime) -> list[str]:
             f"active jobs {len(status.get('active') or [])}"
         )
     if spec.get("selector"):
-        from tools.kubernetes.render import selector_text
-
-        lines.append(f"  selector: {selector_text(spec['selector'])}")
+        lines.append(f"  selector: {selector_text(spec['selector']) or '<all>'}")
     strategy = spec.get("strategy") or spec.get("updateStrategy")
     if strategy:
         lines.append(f"  strategy: {strategy.get('type')}")
@@ -109,7 +107,7 @@ def pods_of(kube: KubeAccess, obj: dict[str, Any]) -> list[dict[str, Any]]:
         for job in jobs:
             pods += pods_of(kube, job)
         return pods
-    selector = to_query(spec.get("selector"))
+    selector = selector_text(spec.get("selector")) or None
     if selector is None:
         return []
     return kube.list_objects("pods", namespace, label_selector=selector)

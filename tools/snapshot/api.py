@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
 
+from tools.contracts.kube.selectors import SelectorError, parse_field_selector, parse_label_selector
 from tools.contracts.kube.time import parse_time
 from tools.snapshot.discovery import (
     api_group_document,
@@ -26,7 +27,6 @@ from tools.snapshot.discovery import (
 from tools.snapshot.kinds import KindInfo
 from tools.snapshot.loader import LogKey
 from tools.snapshot.pod_logs import LogOptions, render_log
-from tools.snapshot.selectors import SelectorError, parse_field_selector, parse_label_selector
 from tools.snapshot.store import (
     EVENTS_V1_FIELD_ALIASES,
     ResourceIndex,

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from tools.contracts.kube.objects import name_of
+from tools.contracts.kube.selectors import selector_text
 from tools.contracts.kube.time import human_duration, kubectl_age, parse_time
 from tools.snapshot.kinds import KindInfo
 
@@ -22,23 +23,6 @@ NONE = "<none>"
 
 def _age(obj: dict[str, Any], now: datetime) -> str:
     return kubectl_age(obj.get("metadata", {}).get("creationTimestamp"), now)
-
-
-def _selector_text(selector: dict[str, Any] | None) -> str:
-    if not selector:
-        return NONE
-    parts = [f"{k}={v}" for k, v in sorted((selector.get("matchLabels") or {}).items())]
-    for expression in selector.get("matchExpressions") or []:
-        values = ",".join(expression.get("values") or [])
-        operator = expression.get("operator", "")
-        key = expression.get("key", "")
-        if operator == "Exists":
-            parts.append(key)
-        elif operator == "DoesNotExist":
-            parts.append(f"!{key}")
-        else:
-            parts.append(f"{key} {operator.lower()} ({values})")
-    return ",".join(parts) or NONE
 
 
 def _containers(obj: dict[str, Any]) -> list[dict[str, Any]]:
@@ -159,7 +143,7 @@ def _deployment_row(obj: dict[str, Any], now: datetime) -> list[Any]:
         _age(obj, now),
         _container_names(obj),
         _images(obj),
-        _selector_text(spec.get("selector")),
+        selector_text(spec.get("selector")) or NONE,
     ]
 
 
@@ -173,7 +157,7 @@ def _replicaset_row(obj: dict[str, Any], now: datetime) -> list[Any]:
         _age(obj, now),
         _container_names(obj),
         _images(obj),
-        _selector_text(spec.get("selector")),
+        selector_text(spec.get("selector")) or NONE,
     ]
 
 

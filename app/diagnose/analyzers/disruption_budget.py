@@ -23,7 +23,7 @@ from app.diagnose.workload_facts import (
 )
 from tools.contracts.diagnosis import Category, NextStep, ResourceRef
 from tools.contracts.kube.objects import labels_of, name_of, namespace_of
-from tools.kubernetes.labels import matches
+from tools.contracts.kube.selectors import matches
 
 EVICTION_BLOCKED = "violate the pod's disruption budget"
 

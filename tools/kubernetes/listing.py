@@ -13,9 +13,10 @@ from typing import Any
 
 import yaml
 
+from tools.contracts.kube.kinds import KindInfo
 from tools.contracts.kube.selectors import selector_text
 from tools.contracts.kube.time import kubectl_age
-from tools.kubernetes.access import KindInfo, KubeAccess, paused_gc
+from tools.kubernetes.access import KubeAccess, paused_gc
 from tools.kubernetes.events import event_line
 from tools.kubernetes.nodes import node_problems, node_ready, roles
 from tools.kubernetes.redact import redact_data

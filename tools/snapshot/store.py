@@ -23,11 +23,11 @@ from typing import Any
 
 import orjson
 
+from tools.contracts.kube.kinds import KindInfo
 from tools.contracts.kube.selectors import FieldSelector, LabelSelector, SelectorError
 from tools.snapshot.kinds import (
     BUILTIN_BY_GROUP_KIND,
     BUILTIN_KINDS,
-    KindInfo,
     builtin_for,
     crd_names,
     custom_kind,

@@ -11,10 +11,10 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from tools.contracts.kube.kinds import KindInfo
 from tools.contracts.kube.objects import name_of
 from tools.contracts.kube.selectors import selector_text
 from tools.contracts.kube.time import human_duration, kubectl_age, parse_time
-from tools.snapshot.kinds import KindInfo
 
 Column = tuple[str, str, int]  # name, type, priority (1 = only with -o wide)
 RowBuilder = Callable[[dict[str, Any], datetime], list[Any]]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from app.diagnose.k8s_facts import parse_time
+from tools.contracts.kube.time import parse_time
 
 POLICY_DROP_REASONS = {"POLICY_DENIED", "POLICY_DENY"}
 RCODE_NAMES = {0: "NOERROR", 1: "FORMERR", 2: "SERVFAIL", 3: "NXDOMAIN", 5: "REFUSED"}

@@ -18,6 +18,7 @@ from typing import Any
 from app.diagnose.facts import Facts
 from app.diagnose.router import NamedObject, Scope
 from tools.contracts.diagnosis import SourceFailed
+from tools.contracts.kube.objects import meta
 from tools.contracts.tool import ToolContext, ToolError
 
 log = logging.getLogger(__name__)
@@ -62,10 +63,6 @@ class Gathered:
         if TIME_BUDGET_NOTE not in self.notes:
             self.notes.append(TIME_BUDGET_NOTE)
         return True
-
-
-def _meta(obj: dict[str, Any]) -> dict[str, Any]:
-    return obj.get("metadata") or {}
 
 
 def _list(
@@ -118,14 +115,14 @@ def _namespace_stubs(permitted: tuple[str, ...]) -> list[dict[str, Any]]:
 
 
 def inventory_of(objects: dict[str, list[dict[str, Any]]]) -> list[NamedObject]:
-    names = [NamedObject("Namespace", None, _meta(ns).get("name", "")) for ns in objects.get("Namespace", [])]
+    names = [NamedObject("Namespace", None, meta(ns).get("name", "")) for ns in objects.get("Namespace", [])]
     for kind in (*INVENTORY_KINDS, "Node", "PersistentVolumeClaim"):
         for obj in objects.get(kind, []):
             names.append(
                 NamedObject(
                     kind,
-                    _meta(obj).get("namespace"),
-                    _meta(obj).get("name", ""),
+                    meta(obj).get("namespace"),
+                    meta(obj).get("name", ""),
                     _hosts(obj) if kind == "Ingress" else (),
                 )
             )
@@ -218,7 +215,7 @@ def gather(ctx: ToolContext, scope_of: Any, namespace: str | None = None) -> tup
         _read_namespaces(ctx, gathered, linked)
         keep = set(namespaces) | set(linked)
         for kind in INVENTORY_KINDS:
-            facts.objects[kind] = [o for o in facts.objects[kind] if _meta(o).get("namespace") in keep]
+            facts.objects[kind] = [o for o in facts.objects[kind] if meta(o).get("namespace") in keep]
         _read_metrics(ctx, gathered)
         return gathered, scope
     _read_logs(ctx, gathered, scope)
@@ -261,10 +258,10 @@ def linked_namespaces(facts: Facts, namespaces: list[str]) -> list[str]:
             for ns in ends:
                 add(ns)
     by_ip = {
-        (svc.get("spec") or {}).get("clusterIP"): _meta(svc).get("namespace")
+        (svc.get("spec") or {}).get("clusterIP"): meta(svc).get("namespace")
         for svc in facts.of_kind("Service")
     }
-    known = {_meta(ns).get("name") for ns in facts.of_kind("Namespace")}
+    known = {meta(ns).get("name") for ns in facts.of_kind("Namespace")}
     for text in facts.logs.values():
         for ip in _IP_PORT.findall(text):
             add(by_ip.get(ip))
@@ -329,7 +326,7 @@ def _review_namespaces(ctx: ToolContext, gathered: Gathered, unhealthy: list[str
             gathered.reads += 1
             for pod in page:
                 if _troubled(pod):
-                    ns = _meta(pod).get("namespace") or ""
+                    ns = meta(pod).get("namespace") or ""
                     counts[ns] = counts.get(ns, 0) + 1
     except ToolError as exc:
         gathered.notes.append(f"could not scan all pods: {exc}")
@@ -343,7 +340,7 @@ def _unhealthy_namespaces(facts: Facts) -> list[str]:
         for obj in facts.objects.get(kind, []):
             want = (obj.get("spec") or {}).get("replicas", 1)
             ready = (obj.get("status") or {}).get("readyReplicas", 0) or 0
-            ns = _meta(obj).get("namespace")
+            ns = meta(obj).get("namespace")
             if ns and ready < want and ns not in found:
                 found.append(ns)
     return found
@@ -356,7 +353,7 @@ def _pods_worth_reading(facts: Facts, scope: Scope) -> Iterable[tuple[dict[str, 
     """Containers whose logs may explain trouble: restarted or not ready, and the asked-about workloads."""
     target_names = scope.target_names
     for pod in facts.of_kind("Pod"):
-        name = _meta(pod).get("name", "")
+        name = meta(pod).get("name", "")
         status = pod.get("status") or {}
         statuses = (status.get("initContainerStatuses") or []) + (status.get("containerStatuses") or [])
         targeted = any(name == t or name.startswith(f"{t}-") for t in target_names)
@@ -375,7 +372,7 @@ def _read_logs(ctx: ToolContext, gathered: Gathered, scope: Scope) -> None:
         if read >= MAX_LOG_PODS:
             gathered.notes.append(f"read logs of the first {MAX_LOG_PODS} troubled containers only")
             return
-        ns, name = _meta(pod).get("namespace", ""), _meta(pod).get("name", "")
+        ns, name = meta(pod).get("namespace", ""), meta(pod).get("name", "")
         key = (ns, name, container, previous)
         if key in facts.logs:
             continue

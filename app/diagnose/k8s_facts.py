@@ -11,7 +11,8 @@ from typing import Any
 
 from app.diagnose.facts import Facts
 from tools.contracts.diagnosis import ResourceRef
-from tools.snapshot.loader import parse_time  # the one RFC 3339 reader (re-exported for analyzers)
+from tools.contracts.kube.objects import labels_of, meta, name_of, namespace_of
+from tools.contracts.kube.time import age, parse_time
 
 RECENT = timedelta(minutes=45)  # evidence older than this, on an object now healthy, is history
 
@@ -20,33 +21,11 @@ WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob")
 Lookup = Callable[[str, str | None, str], dict[str, Any] | None]  # (kind, namespace, name) -> object
 
 
-def meta(obj: dict[str, Any]) -> dict[str, Any]:
-    return obj.get("metadata") or {}
-
-
-def name_of(obj: dict[str, Any]) -> str:
-    return meta(obj).get("name", "")
-
-
-def namespace_of(obj: dict[str, Any]) -> str | None:
-    return meta(obj).get("namespace")
-
-
-def labels_of(obj: dict[str, Any]) -> dict[str, str]:
-    return meta(obj).get("labels") or {}
-
-
 def ref_of(obj: dict[str, Any], kind: str | None = None) -> ResourceRef:
     return ResourceRef(kind=kind or obj.get("kind", ""), namespace=namespace_of(obj), name=name_of(obj))
 
 
 # ---- times -------------------------------------------------------------------------------------------
-
-
-def age(value: Any, now: datetime) -> timedelta | None:
-    """How long before ``now`` the timestamp ``value`` was; None when it cannot be read."""
-    moment = parse_time(value)
-    return None if moment is None else now - moment
 
 
 def is_recent(value: Any, now: datetime, window: timedelta = RECENT) -> bool:
@@ -71,20 +50,6 @@ def event_time(event: dict[str, Any]) -> datetime | None:
 def event_is_recent(event: dict[str, Any], now: datetime, window: timedelta = RECENT) -> bool:
     moment = event_time(event)
     return moment is not None and now - moment <= window
-
-
-# ---- map selectors (LabelSelector objects: tools.kubernetes.labels.matches) ---------------------------
-
-
-def map_selector_matches(selector: dict[str, str] | None, labels: dict[str, str]) -> bool:
-    """A plain map selector (Service spec.selector): every pair must match. Empty/None selects nothing."""
-    if not selector:
-        return False
-    return all(labels.get(key) == value for key, value in selector.items())
-
-
-def format_selector(selector: dict[str, str]) -> str:
-    return ",".join(f"{key}={value}" for key, value in sorted(selector.items()))
 
 
 # ---- pods and owners ---------------------------------------------------------------------------------

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from app.diagnose.facts import Facts
-from app.diagnose.k8s_facts import RECENT, parse_time
+from app.diagnose.k8s_facts import RECENT
+from tools.contracts.kube.time import parse_time
 
 _STAMP = re.compile(r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2}))\s(.*)$")
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tools.contracts.kube.selectors import selector_text
 from tools.kubernetes.netpol import (
     EGRESS,
     INGRESS,
@@ -32,27 +33,15 @@ __all__ = [
 ]
 
 
-def _describe_selector(selector: dict[str, Any] | None) -> str:
-    if not selector:
-        return "any"
-    parts = [f"{k}={v}" for k, v in sorted((selector.get("matchLabels") or {}).items())]
-    for expr in selector.get("matchExpressions") or []:
-        values = ",".join(expr.get("values") or [])
-        parts.append(
-            f"{expr.get('key')} {expr.get('operator')} ({values})" if values else expr.get("key", "")
-        )
-    return ",".join(parts) or "any"
-
-
 def describe_peer(rule_peer: dict[str, Any], policy_namespace: str | None) -> str:
     if "ipBlock" in rule_peer:
         return f"ipBlock {rule_peer['ipBlock'].get('cidr')}"
     pods = rule_peer.get("podSelector")
     namespaces = rule_peer.get("namespaceSelector")
-    pod_text = f"pods {_describe_selector(pods)}" if pods is not None else "all pods"
+    pod_text = f"pods {(selector_text(pods) or 'any')}" if pods is not None else "all pods"
     if namespaces is None:
         return f"{pod_text} in namespace {policy_namespace}"
-    return f"{pod_text} in namespaces {_describe_selector(namespaces)}"
+    return f"{pod_text} in namespaces {(selector_text(namespaces) or 'any')}"
 
 
 def describe_ports(rule_ports: list[dict[str, Any]] | None) -> str:

@@ -8,14 +8,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.diagnose.facts import Facts
-from app.diagnose.k8s_facts import (
-    format_selector,
-    labels_of,
-    map_selector_matches,
-    name_of,
-    namespace_of,
-    pod_is_ready,
-)
+from app.diagnose.k8s_facts import pod_is_ready
+from tools.contracts.kube.objects import labels_of, name_of, namespace_of
+from tools.contracts.kube.selectors import map_matches, map_text
 
 SERVICE_NAME_LABEL = "kubernetes.io/service-name"
 WORKLOAD_TEMPLATE_KINDS = ("Deployment", "StatefulSet", "DaemonSet")
@@ -58,7 +53,7 @@ def selected_pods(facts: Facts, service: dict[str, Any]) -> list[dict[str, Any]]
     return [
         pod
         for pod in _pods_labelled(facts, namespace_of(service), key, value)
-        if map_selector_matches(selector, labels_of(pod))
+        if map_matches(selector, labels_of(pod))
         and (pod.get("status") or {}).get("phase") not in ("Succeeded", "Failed")
     ]
 
@@ -161,8 +156,8 @@ def near_misses(facts: Facts, service: dict[str, Any]) -> list[NearMiss]:
     return sorted(found, key=lambda miss: (-miss.score, miss.kind, name_of(miss.obj)))
 
 
-def selector_text(service: dict[str, Any]) -> str:
-    return format_selector(service_selector(service))
+def service_selector_text(service: dict[str, Any]) -> str:
+    return map_text(service_selector(service))
 
 
 def container_ports(pod: dict[str, Any]) -> list[dict[str, Any]]:
@@ -191,7 +186,7 @@ def services_selecting(facts: Facts, pod: dict[str, Any]) -> list[dict[str, Any]
     return [
         svc
         for svc in facts.of_kind("Service", namespace_of(pod))
-        if routes_to_pods(svc) and map_selector_matches(service_selector(svc), labels)
+        if routes_to_pods(svc) and map_matches(service_selector(svc), labels)
     ]
 
 

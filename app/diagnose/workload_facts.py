@@ -18,12 +18,11 @@ from app.diagnose.k8s_facts import (
     event_is_recent,
     event_time,
     is_recent,
-    name_of,
-    namespace_of,
     pod_is_ready,
     workload_of,
 )
 from tools.contracts.diagnosis import NextStep, ResourceRef
+from tools.contracts.kube.objects import name_of, namespace_of
 
 NEEDLE_LIMIT = 100  # long messages are cited by their opening, which any rendering keeps verbatim
 

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime, timedelta
 
-_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)")
-_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
+from tools.contracts.kube.time import parse_duration, parse_time
 
 Ago = str | int | float | timedelta  # "90m", "1h30m", seconds, or a timedelta
 
@@ -17,22 +15,14 @@ def duration(value: Ago) -> timedelta:
         return value
     if isinstance(value, int | float):
         return timedelta(seconds=value)
-    text = value.strip()
-    parts = _PART.findall(text)
-    if not parts or "".join(n + u for n, u in parts) != text:
-        raise ValueError(f"not a duration: {value!r} (use e.g. '90s', '45m', '1h30m', '3d')")
-    return timedelta(seconds=sum(float(n) * _UNITS[u] for n, u in parts))
+    return timedelta(seconds=parse_duration(value))
 
 
 def parse_instant(value: str | datetime) -> datetime:
-    if isinstance(value, datetime):
-        return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
-    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
-
-
-def rfc3339(moment: datetime) -> str:
-    """The API server's time format: seconds precision, UTC, 'Z'."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    moment = parse_time(value)
+    if moment is None:
+        raise ValueError(f"not an RFC 3339 time: {value!r}")
+    return moment.astimezone(UTC)
 
 
 def rfc3339_nano(moment: datetime) -> str:

@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from devkit.synth.builder import ClusterBuilder
-from devkit.synth.clock import Ago, duration, rfc3339
+from devkit.synth.clock import Ago, duration
 from devkit.synth.flows import FlowFactory, sample_times
 from devkit.synth.workloads import Deployment, ReplicaSet
+from tools.contracts.kube.time import rfc3339
 
 PROVISIONER = "ebs.csi.aws.com"
 

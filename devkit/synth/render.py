@@ -6,11 +6,11 @@ import copy
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from devkit.synth.clock import rfc3339
 from devkit.synth.model import READY_DELAY, Container, Run
 from devkit.synth.pods import Pod
 from devkit.synth.quantity import kibibytes, parse_quantity
 from devkit.synth.workloads import DaemonSet, Deployment, ReplicaSet, StatefulSet
+from tools.contracts.kube.time import rfc3339
 
 if TYPE_CHECKING:
     from devkit.synth.builder import ClusterBuilder, EventModel, NodeModel, ServiceModel

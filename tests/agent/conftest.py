@@ -9,11 +9,10 @@ from datetime import UTC, datetime
 import pytest
 from pydantic import Field
 
+from tests.agent.scripted_server import ScriptedModel
 from tools import registry
 from tools.contracts.settings import Settings
 from tools.contracts.tool import ToolContext, ToolError, ToolOutput, ToolParams
-
-from .scripted_server import ScriptedModel
 
 PODS_TOOL = "agenttest_pods"
 NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)

@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from app.agent.loop import run_agent
+from tests.agent.conftest import settings_for, start
+from tests.agent.scripted_server import Failure, Reply, Request
 from tools.contracts.diagnosis import Category
 from tools.contracts.settings import Settings
 from tools.contracts.tool import ToolContext
@@ -18,9 +20,6 @@ from tools.flows.connect import open_flow_source
 from tools.kubernetes.connect import open_kube, tool_context
 from tools.prometheus.local import start_local_prometheus
 from tools.snapshot.server import SnapshotServer
-
-from .conftest import settings_for, start
-from .scripted_server import Failure, Reply, Request
 
 pytestmark = pytest.mark.prometheus
 

@@ -7,10 +7,9 @@ import time
 from app.agent.events import BudgetHit, Fallback, ToolFinished
 from app.agent.loop import AgentRun
 from prompts import load_prompt
-
-from .conftest import PODS_TOOL, context_for, settings_for, start
-from .scripted_server import Failure, Reply, Slow
-from .test_loop import CRASH_LINE, ask, final
+from tests.agent.conftest import PODS_TOOL, context_for, settings_for, start
+from tests.agent.scripted_server import Failure, Reply, Slow
+from tests.agent.test_loop import CRASH_LINE, ask, final
 
 
 def test_a_429_is_retried_by_the_client(scripted, pods_tool):

@@ -9,10 +9,9 @@ import pytest
 from app.agent.events import Fallback, Final, Status, TextDelta, ToolFinished, ToolStarted
 from app.agent.loop import run_agent
 from prompts import load_prompt
+from tests.agent.conftest import PODS_TOOL, context_for, settings_for, start
+from tests.agent.scripted_server import Reply
 from tools.contracts.diagnosis import Category
-
-from .conftest import PODS_TOOL, context_for, settings_for, start
-from .scripted_server import Reply
 
 CRASH_LINE = "checkout-7d9f8c6b5-x2lqp  0/1  CrashLoopBackOff  restarts=7"
 

@@ -10,9 +10,8 @@ import sys
 from typer.testing import CliRunner
 
 from app.cli import app
-
-from .conftest import start
-from .scripted_server import Failure, Reply
+from tests.agent.conftest import start
+from tests.agent.scripted_server import Failure, Reply
 
 MODEL_VARIABLES = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "AZURE_OPENAI_ENDPOINT", "AZURE_OPENAI_API_KEY")
 

@@ -7,12 +7,11 @@ import pytest
 from app.agent.loop import run_agent
 from app.agent.memory import Conversation
 from app.agent.models import ModelConfigError, choose_model, make_chat_model
+from tests.agent.conftest import PODS_TOOL, context_for, settings_for, start
+from tests.agent.scripted_server import Reply
+from tests.agent.test_loop import final
 from tools.contracts.diagnosis import Diagnosis, Stats
 from tools.contracts.settings import Settings
-
-from .conftest import PODS_TOOL, context_for, settings_for, start
-from .scripted_server import Reply
-from .test_loop import final
 
 
 def test_azure_openai_is_reached_by_deployment_with_the_api_key(scripted, pods_tool):

@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.diagnose.netpol import EGRESS, INGRESS, Peer, Port, describe_allowed, evaluate, policy_types
-
-from .analyzers.factories import network_policy
+from tests.diagnose.analyzers.factories import network_policy
 
 WEB_IN_DATA = network_policy(
     "db-allow-web",

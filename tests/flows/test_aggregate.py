@@ -6,10 +6,9 @@ from collections import Counter
 from datetime import timedelta
 
 from devkit.flow_synth import make_flow, pod, traffic_mix
+from tests.flows.flow_builders import CART, CHECKOUT, NOW, POSTGRES, WEB
 from tools.flows.aggregate import OTHER, DnsStats, DropStats, FlowGroups, HttpStats, PairHistory, WorkloadRef
 from tools.flows.model import unwrap
-
-from .flow_builders import CART, CHECKOUT, NOW, POSTGRES, WEB
 
 
 def generated(count: int = 4000) -> list[dict]:

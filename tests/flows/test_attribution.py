@@ -7,10 +7,9 @@ from typing import Any
 import pytest
 
 from devkit.flow_synth import make_flow, pod
+from tests.flows.flow_builders import CHECKOUT, COREDNS, NOW, POSTGRES, WEB
+from tools.contracts.kube.selectors import matches
 from tools.flows.attribution import attribute_flow, fetch_policies
-from tools.kubernetes.labels import matches
-
-from .flow_builders import CHECKOUT, COREDNS, NOW, POSTGRES, WEB
 
 
 def netpol(namespace: str, name: str, spec: dict[str, Any]) -> dict[str, Any]:

@@ -11,12 +11,11 @@ from pathlib import Path
 import pytest
 
 from devkit.flow_synth import dns_l7, envelope, make_flow
+from tests.flows.flow_builders import CHECKOUT, COREDNS, NOW, POSTGRES, WEB
 from tools.flows.files import FileFlowSource
 from tools.flows.filters import FlowFilter
-from tools.flows.model import FlowView, parse_time, unwrap
+from tools.flows.model import FlowView, parse_epoch, unwrap
 from tools.flows.source import FlowSource, FlowSourceError
-
-from .flow_builders import CHECKOUT, COREDNS, NOW, POSTGRES, WEB
 
 
 def _flows(count: int, verdict: str = "FORWARDED") -> list[dict]:
@@ -120,8 +119,8 @@ def test_flow_without_time_is_reported_when_a_window_is_asked(tmp_path: Path) ->
         ("yesterday", None),
     ],
 )
-def test_parse_time(text: str, expected: float | None) -> None:
-    result = parse_time(text)
+def test_parse_epoch(text: str, expected: float | None) -> None:
+    result = parse_epoch(text)
     if expected is None:
         assert result is None
     else:

@@ -8,9 +8,8 @@ from datetime import timedelta
 import pytest
 
 from devkit.flow_synth import dns_l7, envelope, http_l7, make_flow
+from tests.flows.flow_builders import CHECKOUT, COREDNS, NOW, POSTGRES, WEB
 from tools.flows.filters import FilterError, FlowFilter, line_prefilter, parse_selector, selects
-
-from .flow_builders import CHECKOUT, COREDNS, NOW, POSTGRES, WEB
 
 T = NOW - timedelta(minutes=5)
 DROP = make_flow(T, CHECKOUT, POSTGRES, verdict="DROPPED", destination_port=5432, direction="INGRESS")

@@ -16,6 +16,7 @@ from cryptography.x509.oid import NameOID
 from app.toolset import call_tool
 from devkit.flow_synth import dns_l7, make_flow
 from devkit.replay_server import ReplayServer
+from tests.flows.flow_builders import CHECKOUT, COREDNS, NOW, POSTGRES, WEB, write_flows
 from tools.contracts.settings import Settings
 from tools.contracts.tool import ToolContext
 from tools.flows.connect import open_flow_source
@@ -23,8 +24,6 @@ from tools.flows.files import FileFlowSource
 from tools.flows.filters import FlowFilter
 from tools.flows.relay import RelayFlowSource, build_request
 from tools.flows.source import FlowSourceError
-
-from .flow_builders import CHECKOUT, COREDNS, NOW, POSTGRES, WEB, write_flows
 
 
 def recorded_flows() -> list[dict]:

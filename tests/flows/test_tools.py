@@ -9,12 +9,11 @@ import pytest
 
 from app.toolset import all_tools, call_tool
 from devkit.flow_synth import dns_l7, http_l7, make_flow
+from tests.flows.flow_builders import CART, CHECKOUT, COREDNS, NOW, POSTGRES, WEB, file_context
+from tests.flows.test_attribution import ALLOW_WEB, DEFAULT_DENY, FakeKube
 from tools.budget import count_tokens
 from tools.contracts.settings import Settings
 from tools.contracts.tool import ToolContext
-
-from .flow_builders import CART, CHECKOUT, COREDNS, NOW, POSTGRES, WEB, file_context
-from .test_attribution import ALLOW_WEB, DEFAULT_DENY, FakeKube
 
 
 def scenario() -> list[dict]:

@@ -4,9 +4,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from k8s_builders import NOW
-from k8s_scenario import write_shop
 
+from tests.kubernetes.k8s_builders import NOW
+from tests.kubernetes.k8s_scenario import write_shop
 from tools.contracts.settings import Settings
 from tools.contracts.tool import ToolContext
 from tools.kubernetes.access import KubeAccess

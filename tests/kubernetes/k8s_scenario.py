@@ -8,7 +8,7 @@ import base64
 import json
 from pathlib import Path
 
-import k8s_builders as b
+from tests.kubernetes import k8s_builders as b
 
 SECRET_VALUE = "supersecret-db-pass-8812"
 ENV_PASSWORD = "hunter2-env-literal"

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-import k8s_builders as b
 import pytest
-from k8s_wait import settled_requests
 
 from app.toolset import call_tool
+from tests.kubernetes import k8s_builders as b
+from tests.kubernetes.k8s_wait import settled_requests
 from tools.budget import count_tokens
 from tools.contracts.settings import Settings
 from tools.contracts.tool import ToolContext, ToolResult

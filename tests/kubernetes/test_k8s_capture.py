@@ -7,12 +7,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from k8s_builders import NOW
-from k8s_scenario import CRASH_POD, SECRET_VALUE
 from typer.testing import CliRunner
 
 from app.cli import app
 from app.toolset import call_tool
+from tests.kubernetes.k8s_builders import NOW
+from tests.kubernetes.k8s_scenario import CRASH_POD, SECRET_VALUE
 from tools.contracts.settings import Settings
 from tools.contracts.tool import ToolContext
 from tools.kubernetes.access import KubeAccess

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from k8s_scenario import CRASH_POD
 from typer.testing import CliRunner
 
 from app.cli import app
+from tests.kubernetes.k8s_scenario import CRASH_POD
 
 runner = CliRunner()
 

@@ -6,11 +6,11 @@ import base64
 import inspect
 
 import pytest
-from k8s_scenario import SECRET_VALUE
-from k8s_wait import settled_requests
 from kubernetes import client as k8s
 from kubernetes.stream import stream
 
+from tests.kubernetes.k8s_scenario import SECRET_VALUE
+from tests.kubernetes.k8s_wait import settled_requests
 from tools.kubernetes.access import KubeAccess
 from tools.kubernetes.transport import ReadOnlyViolation, check_request
 from tools.snapshot.server import SnapshotServer

@@ -6,9 +6,9 @@ import base64
 import json
 
 import pytest
-from k8s_scenario import BEARER, CRASH_POD, ENV_PASSWORD, LOG_PASSWORD, SECRET_VALUE
 
 from app.toolset import call_tool
+from tests.kubernetes.k8s_scenario import BEARER, CRASH_POD, ENV_PASSWORD, LOG_PASSWORD, SECRET_VALUE
 from tools.contracts.tool import ToolContext
 from tools.kubernetes.redact import MASK, is_credential_name, redact_data, redact_text
 

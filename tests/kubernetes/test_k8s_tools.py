@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from k8s_scenario import CRASH_POD
 
 from app.toolset import all_tools, call_tool
+from tests.kubernetes.k8s_scenario import CRASH_POD
 from tools.budget import count_tokens
 from tools.contracts.tool import ToolContext, ToolResult
 

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from tools.budget import count_tokens
+from tools.contracts.kube.time import parse_duration
 from tools.prometheus.summary import (
     Window,
     change_points,
@@ -18,7 +19,7 @@ from tools.prometheus.summary import (
     summary_line,
     trend,
 )
-from tools.prometheus.window import parse_duration, pick_step
+from tools.prometheus.window import pick_step
 
 T0 = 1_795_000_000.0
 TIMES = T0 + np.arange(120) * 30.0

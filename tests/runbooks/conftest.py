@@ -9,9 +9,8 @@ from pathlib import Path
 import pytest
 
 from app.engine import Session, open_session
+from tests.runbooks import scenario
 from tools.contracts.settings import Settings
-
-from . import scenario
 
 DEMO = Path(__file__).resolve().parents[2] / "app" / "demo" / "shop"
 

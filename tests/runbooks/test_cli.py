@@ -9,8 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from app.cli import app
-
-from .conftest import DEMO
+from tests.runbooks.conftest import DEMO
 
 runner = CliRunner()
 

@@ -3,18 +3,14 @@ local Prometheus over its metrics, its flow files), and scripted model servers p
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))  # adversarial.py, fault_proxy.py, sec_support.py
-
-import adversarial
-from sec_support import EvilCluster
-
 from tests.agent.scripted_server import ScriptedModel
+from tests.security import adversarial
+from tests.security.sec_support import EvilCluster
 from tools.contracts.settings import Settings
 from tools.flows.connect import open_flow_source
 from tools.kubernetes.access import KubeAccess

@@ -8,12 +8,11 @@ import json
 import re
 from typing import Any
 
-import adversarial
-from sec_support import model_settings, start_model
-
 from app.agent.anonymize import Anonymizer
 from app.agent.loop import run_agent
 from tests.agent.scripted_server import Reply
+from tests.security import adversarial
+from tests.security.sec_support import model_settings, start_model
 
 QUESTION = "why is checkout crashing in shop on worker-1? it calls payments at 10.244.0.12"
 _PSEUDO_NS = re.compile(r"\bxns\d+\b")

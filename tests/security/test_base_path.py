@@ -13,17 +13,17 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-import adversarial
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from kubernetes import client as k8s
 from kubernetes.config import load_kube_config
-from prefix_proxy import PrefixProxy
 from typer.testing import CliRunner
 
 from app.cli import app
 from app.toolset import call_tool
+from tests.security import adversarial
+from tests.security.prefix_proxy import PrefixProxy
 from tools.contracts.settings import Settings
 from tools.contracts.tool import ToolContext
 from tools.kubernetes.access import KubeAccess

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hostile_api import LOG_LINE, TRAVERSAL, HostileAPI
 from typer.testing import CliRunner
 
 from app.cli import app
+from tests.security.hostile_api import LOG_LINE, TRAVERSAL, HostileAPI
 
 
 def _capture(kubeconfig: Path, out: Path) -> object:

@@ -12,12 +12,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from fault_proxy import Fault, FaultProxy, Rule, throttle
-from sec_support import model_settings, start_model
-
 from app.agent.loop import run_agent
 from app.diagnose.engine import diagnose
 from tests.agent.scripted_server import Slow
+from tests.security.fault_proxy import Fault, FaultProxy, Rule, throttle
+from tests.security.sec_support import model_settings, start_model
 from tools.contracts.diagnosis import Diagnosis
 from tools.contracts.settings import Settings
 from tools.contracts.tool import ToolContext

@@ -10,13 +10,13 @@ import json
 import re
 from typing import Any
 
-import adversarial
 from markdown_it import MarkdownIt
-from sec_support import model_settings, start_model, transcript
 
 from app.agent.loop import run_agent
 from app.toolset import all_tools
 from tests.agent.scripted_server import Reply
+from tests.security import adversarial
+from tests.security.sec_support import model_settings, start_model, transcript
 from tools.contracts.diagnosis import Diagnosis
 from tools.contracts.evidence import Ledger
 

@@ -12,11 +12,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from fault_proxy import Fault, FaultProxy
-from test_faults import FORBIDDEN
 
 from app.diagnose.engine import diagnose
 from app.toolset import call_tool
+from tests.security.fault_proxy import Fault, FaultProxy
+from tests.security.test_faults import FORBIDDEN
 from tools.contracts.settings import Settings
 from tools.contracts.tool import ToolContext
 from tools.flows.connect import open_flow_source

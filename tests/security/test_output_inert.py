@@ -16,13 +16,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
-from sec_support import ask_cli, start_model
 
 from app.render import render_markdown, render_text
 from app.slack.blocks import diagnosis_messages
 from app.ui.safe import md, md_line, plain
 from devkit.synth import ClusterBuilder
 from tests.agent.scripted_server import Reply
+from tests.security.sec_support import ask_cli, start_model
 from tools.contracts.diagnosis import Diagnosis, Evidence, Finding, NextStep, ResourceRef
 
 OSC8 = "\x1b]8;;http://evil.example/login\x1b\\click-me\x1b]8;;\x1b\\"

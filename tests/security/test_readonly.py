@@ -17,11 +17,11 @@ import kubernetes.client as k8s
 import pydantic
 import pytest
 import requests
-from sec_support import model_settings, start_model
 
 from app.agent.loop import run_agent
 from app.toolset import all_tools, call_tool
 from tests.agent.scripted_server import Reply
+from tests.security.sec_support import model_settings, start_model
 from tools.contracts.settings import Settings
 from tools.contracts.tool import ToolContext
 from tools.kubernetes.access import KubeAccess
@@ -372,8 +372,7 @@ PROMETHEUS_WRITES = [
 
 
 def test_prometheus_receives_only_query_endpoints(evil):
-    from fault_proxy import FaultProxy
-
+    from tests.security.fault_proxy import FaultProxy
     from tools.contracts.tool import ToolError
     from tools.prometheus.client import PrometheusAccess
     from tools.prometheus.guard import ReadOnlyViolation as PrometheusViolation

@@ -16,9 +16,8 @@ from app.slack.bot import SlackBot, create_bot
 from app.slack.clusters import ClusterPool
 from devkit.mock_slack import MockSlack
 from devkit.slack_requests import SECRET
+from tests.slack.cluster import write_cluster
 from tools.contracts.settings import Settings
-
-from .cluster import write_cluster
 
 DEAD_CHANNEL = "C0DEAD"
 

@@ -9,10 +9,9 @@ from typing import Any
 from app.store import open_store
 from devkit.mock_slack import BOT_USER, Call, MockSlack
 from devkit.slack_requests import bolt_request, direct_message, mention, slash
+from tests.slack.cluster import BEARER, PASSWORD
+from tests.slack.conftest import DEAD_CHANNEL, BotFactory, run
 from tools.contracts.diagnosis import Diagnosis
-
-from .cluster import BEARER, PASSWORD
-from .conftest import DEAD_CHANNEL, BotFactory, run
 
 CHANNEL, USER = "C0SRE", "U0ALICE"
 QUESTION = "why does api keep restarting?"

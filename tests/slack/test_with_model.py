@@ -16,8 +16,7 @@ from app.slack.clusters import ClusterPool
 from devkit.mock_slack import MockSlack
 from devkit.slack_requests import bolt_request, mention
 from tests.agent.scripted_server import Reply, ScriptedModel
-
-from .conftest import bot_settings, run
+from tests.slack.conftest import bot_settings, run
 
 CHANNEL, USER = "C0SRE", "U0ALICE"
 QUESTION = "why does api keep restarting?"

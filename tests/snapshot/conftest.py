@@ -6,9 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.snapshot.fixtures import build_snapshot
 from tools.snapshot.server import SnapshotServer, start_snapshot_server
-
-from .fixtures import build_snapshot
 
 KUBECTL = "/usr/bin/kubectl"
 

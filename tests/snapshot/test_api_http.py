@@ -9,9 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
+from tests.snapshot.fixtures import SECRET_PASSWORD, SECRET_TOKEN
 from tools.snapshot.server import SnapshotServer
-
-from .fixtures import SECRET_PASSWORD, SECRET_TOKEN
 
 TABLE = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"
 

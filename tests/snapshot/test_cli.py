@@ -14,8 +14,7 @@ import httpx
 from typer.testing import CliRunner
 
 from app.cli import app
-
-from .test_loader import EXPECTED_PROBLEMS, write_broken_snapshot
+from tests.snapshot.test_loader import EXPECTED_PROBLEMS, write_broken_snapshot
 
 runner = CliRunner()
 

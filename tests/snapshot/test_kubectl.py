@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import re
 
+from tests.snapshot.conftest import KubectlRunner
 from tools.snapshot.server import SnapshotServer
-
-from .conftest import KubectlRunner
 
 
 def _rows(output: str) -> list[list[str]]:

@@ -8,10 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.snapshot.fixtures import write_json, write_log, write_meta
 from tools.snapshot.loader import LogKey, SnapshotError, load_snapshot
 from tools.snapshot.validate import validate_snapshot
-
-from .fixtures import write_json, write_log, write_meta
 
 
 def _objects(root: Path) -> list[tuple[str, str, str, str, int | None]]:

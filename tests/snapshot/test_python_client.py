@@ -9,9 +9,8 @@ import pytest
 from kubernetes import client, config
 from kubernetes.client.rest import ApiException
 
+from tests.snapshot.fixtures import BULK_PODS, SECRET_PASSWORD, SECRET_TOKEN
 from tools.snapshot.server import SnapshotServer
-
-from .fixtures import BULK_PODS, SECRET_PASSWORD, SECRET_TOKEN
 
 
 @pytest.fixture(scope="module")

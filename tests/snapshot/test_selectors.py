@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from tools.snapshot.selectors import SelectorError, parse_field_selector, parse_label_selector
+from tools.contracts.kube.selectors import SelectorError, parse_field_selector, parse_label_selector
 
 LABELS = {"app": "web", "tier": "frontend", "example.com/team": "shop"}
 

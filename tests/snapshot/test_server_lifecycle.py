@@ -10,10 +10,9 @@ import httpx
 import pytest
 import yaml
 
+from tests.snapshot.fixtures import write_json, write_log, write_meta
 from tools.snapshot.loader import SnapshotError
 from tools.snapshot.server import start_snapshot_server
-
-from .fixtures import write_json, write_log, write_meta
 
 
 def _small_snapshot(root: Path) -> Path:

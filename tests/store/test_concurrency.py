@@ -13,8 +13,7 @@ from pathlib import Path
 import pytest
 
 from app.store import open_store
-
-from .helpers import record, settings_at
+from tests.store.helpers import record, settings_at
 
 WRITES = 15
 

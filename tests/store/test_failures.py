@@ -13,8 +13,7 @@ from typer.testing import CliRunner
 from app.cli import app
 from app.store import StoreError, open_store, record_answer_safely
 from app.store import db as store_db
-
-from .helpers import diagnosis, ledger, record, settings_at
+from tests.store.helpers import diagnosis, ledger, record, settings_at
 
 DEMO = Path(__file__).resolve().parents[2] / "app" / "demo" / "shop"
 

@@ -15,9 +15,8 @@ from pathlib import Path
 import pytest
 
 from app.store import open_store
+from tests.store.helpers import record
 from tools.contracts.settings import Settings
-
-from .helpers import record
 
 pytest.importorskip(
     "psycopg", reason="the PostgreSQL driver is not installed (pip install 'kubewhy[postgres]')"

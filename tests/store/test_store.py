@@ -9,8 +9,7 @@ import pytest
 
 from app.store import HistoryStore, diff_findings, open_store
 from app.store.db import MIGRATIONS_DIR
-
-from .helpers import diagnosis, ledger, record, settings_at
+from tests.store.helpers import diagnosis, ledger, record, settings_at
 
 
 @pytest.fixture

@@ -9,11 +9,10 @@ import re
 from typing import Any
 
 import pytest
-from agent.scripted_server import Reply, Request, ScriptedModel
 
 from app.ui import runtime
-
-from .helpers import contains, plain
+from tests.agent.scripted_server import Reply, Request, ScriptedModel
+from tests.ui.helpers import contains, plain
 
 pytestmark = pytest.mark.prometheus
 

@@ -12,8 +12,7 @@ from streamlit.testing.v1.element_tree import Status
 from app.demo import SHOP_SNAPSHOT
 from app.ui import runtime
 from app.ui.safe import md
-
-from .helpers import contains, plain, texts
+from tests.ui.helpers import contains, plain, texts
 
 pytestmark = pytest.mark.prometheus
 

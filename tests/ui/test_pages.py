@@ -12,9 +12,8 @@ from streamlit.testing.v1 import AppTest
 
 from app.runbooks import load_file
 from app.store import HistoryStore, current_user, diff_findings, finding_key, open_store, record_answer
+from tests.ui.helpers import contains, plain
 from tools.contracts.settings import Settings
-
-from .helpers import contains, plain
 
 pytestmark = pytest.mark.prometheus
 

@@ -12,10 +12,9 @@ from app.ui.evidence import flow_tables
 from app.ui.investigate import failure_warnings
 from app.ui.safe import WORD_JOINER, md, md_line
 from app.ui.starters import HEALTH_QUESTION, question_for, starter_questions
+from tests.ui.helpers import plain
 from tools.contracts.diagnosis import Category, Diagnosis, Finding, ResourceRef
 from tools.contracts.tool import ToolResult
-
-from .helpers import plain
 
 
 @pytest.mark.parametrize(

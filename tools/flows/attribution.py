@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
+from tools.contracts.kube.selectors import selector_text
 from tools.flows.model import Flow, FlowView, label_map, pod_display
 from tools.kubernetes import netpol
 from tools.kubernetes.netpol import Peer, Port
@@ -302,24 +303,6 @@ def fetch_policies(kube: ObjectLister) -> tuple[list[dict[str, Any]], dict[str, 
 # --- descriptions ----------------------------------------------------------------------------------
 
 
-def describe_selector(selector: dict[str, Any] | None) -> str:
-    if not selector:
-        return ""
-    parts = [f"{key}={value}" for key, value in (selector.get("matchLabels") or {}).items()]
-    for expression in selector.get("matchExpressions") or ():
-        key, operator = expression.get("key"), expression.get("operator")
-        values = ",".join(str(v) for v in expression.get("values") or ())
-        parts.append(
-            {
-                "In": f"{key} in ({values})",
-                "NotIn": f"{key} notin ({values})",
-                "Exists": f"{key}",
-                "DoesNotExist": f"!{key}",
-            }.get(operator, f"{key} {operator} ({values})")
-        )
-    return ",".join(parts)
-
-
 def _describe_peers(peers: list[dict[str, Any]], policy_namespace: str) -> str:
     if not peers:
         return "anywhere"
@@ -331,11 +314,11 @@ def _describe_peers(peers: list[dict[str, Any]], policy_namespace: str) -> str:
             excepted = block.get("except") or []
             described.append(f"{block.get('cidr')}" + (f" except {','.join(excepted)}" if excepted else ""))
             continue
-        pods = describe_selector(peer.get("podSelector")) or "any pod"
+        pods = selector_text(peer.get("podSelector")) or "any pod"
         if "namespaceSelector" not in peer:
             described.append(pods if pods != "any pod" else f"any pod in {policy_namespace}")
             continue
-        namespaces = describe_selector(peer.get("namespaceSelector"))
+        namespaces = selector_text(peer.get("namespaceSelector"))
         where = f"namespaces {namespaces}" if namespaces else "all namespaces"
         described.append(f"{pods} in {where}")
     return " or ".join(described)

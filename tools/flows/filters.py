@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from tools.contracts.kube.selectors import LabelRequirement, LabelSelector
 from tools.flows.model import L4_PROTOCOLS, VERDICTS, Flow
 from tools.patterns import PatternError, outside_pattern
 
@@ -408,7 +409,7 @@ def _node_check(patterns: Sequence[str]) -> Predicate:
     return check
 
 
-def _label_check(side: str, selectors: list[Selector]) -> Predicate:
+def _label_check(side: str, selectors: list[LabelSelector]) -> Predicate:
     def check(flow: Flow) -> bool:
         labels = _endpoint_label_index(flow.get(side))
         return any(selector.matches(labels) for selector in selectors)
@@ -418,27 +419,6 @@ def _label_check(side: str, selectors: list[Selector]) -> Predicate:
 
 # --- label selectors (Kubernetes syntax, with Cilium's optional "source:" key prefix) --------------
 
-Requirement = tuple[str, str, frozenset[str]]  # (key, operator, values)
-
-
-@dataclass(frozen=True)
-class Selector:
-    requirements: tuple[Requirement, ...]
-
-    def matches(self, labels: dict[str, str]) -> bool:
-        for key, operator, values in self.requirements:
-            present = key in labels
-            if operator == "exists" and not present:
-                return False
-            if operator == "!" and present:
-                return False
-            if operator == "in" and (not present or labels[key] not in values):
-                return False
-            if operator == "notin" and present and labels[key] in values:
-                return False
-        return True
-
-
 _REQUIREMENT = re.compile(
     r"^\s*(?:(?P<not>!)\s*(?P<nkey>[\w.:/-]+)"
     r"|(?P<key>[\w.:/-]+)\s*(?:(?P<op>==|=|!=)\s*(?P<value>[\w.-]*)"
@@ -446,24 +426,27 @@ _REQUIREMENT = re.compile(
 )
 
 
-def parse_selector(text: str) -> Selector:
-    """Parse ``app=web,tier in (a,b),!legacy``; keys may carry a Cilium source (``k8s:app``)."""
-    requirements: list[Requirement] = []
+def parse_selector(text: str) -> LabelSelector:
+    """Parse ``app=web,tier in (a,b),!legacy``; keys may carry a Cilium source (``k8s:app``), which the
+    API server's grammar does not allow, so the parsing is Hubble's and the matching is the shared one."""
+    requirements: list[LabelRequirement] = []
     for part in _split_top_level(text):
         match = _REQUIREMENT.match(part)
         if not match:
             raise FilterError(f"label selector {text!r}: cannot parse {part.strip()!r}")
         if match.group("not"):
-            requirements.append((match.group("nkey"), "!", frozenset()))
+            requirements.append(LabelRequirement(match.group("nkey"), "!exists"))
         elif match.group("op"):
-            operator = "notin" if match.group("op") == "!=" else "in"
-            requirements.append((match.group("key"), operator, frozenset({match.group("value")})))
+            operator = "!=" if match.group("op") == "!=" else "="
+            requirements.append(
+                LabelRequirement(match.group("key"), operator, frozenset({match.group("value")}))
+            )
         elif match.group("setop"):
             values = frozenset(v.strip() for v in match.group("values").split(",") if v.strip())
-            requirements.append((match.group("key"), match.group("setop"), values))
+            requirements.append(LabelRequirement(match.group("key"), match.group("setop"), values))
         else:
-            requirements.append((match.group("key"), "exists", frozenset()))
-    return Selector(tuple(requirements))
+            requirements.append(LabelRequirement(match.group("key"), "exists"))
+    return LabelSelector(tuple(requirements))
 
 
 def _split_top_level(text: str) -> list[str]:

@@ -8,9 +8,10 @@ and one compact line per flow for a model to read.
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 from typing import Any
+
+from tools.contracts.kube.time import parse_time
 
 Flow = dict[str, Any]
 
@@ -45,10 +46,9 @@ def unwrap(record: dict[str, Any]) -> Flow | None:
 # --- time ------------------------------------------------------------------------------------------
 
 _SECOND_CACHE: dict[str, float] = {}
-_EXTRA_DIGITS = re.compile(r"(\.\d{6})\d+")  # datetime keeps microseconds only
 
 
-def parse_time(text: str) -> float | None:
+def parse_epoch(text: str) -> float | None:
     """RFC 3339 (nanoseconds allowed) to epoch seconds; None when unreadable. Whole seconds are cached
     because consecutive flows share them, which keeps this off the profile of a million-line scan."""
     if len(text) >= 20 and text[-1] == "Z" and text[10] == "T":
@@ -69,18 +69,13 @@ def parse_time(text: str) -> float | None:
             return base + float("0" + fraction)
         except ValueError:
             return None
-    try:  # offsets other than Z, or a short form: the slow, general path
-        moment = datetime.fromisoformat(_EXTRA_DIGITS.sub(r"\1", text))
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.timestamp()
+    moment = parse_time(text)  # offsets other than Z, or a short form: the slow, general path
+    return None if moment is None else moment.timestamp()
 
 
 def flow_epoch(flow: Flow) -> float | None:
     text = flow.get("time")
-    return parse_time(text) if isinstance(text, str) else None
+    return parse_epoch(text) if isinstance(text, str) else None
 
 
 def format_epoch(epoch: float | None, with_date: bool = False) -> str:
@@ -88,12 +83,6 @@ def format_epoch(epoch: float | None, with_date: bool = False) -> str:
         return "?"
     moment = datetime.fromtimestamp(epoch, UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ" if with_date else "%H:%M:%S")
-
-
-def to_rfc3339(moment: datetime) -> str:
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 # --- endpoints -------------------------------------------------------------------------------------

@@ -14,9 +14,10 @@ from typing import Any, Literal
 
 from pydantic import Field
 
+from tools.contracts.kube.time import rfc3339
 from tools.contracts.tool import ToolContext, ToolError, ToolParams
 from tools.flows.filters import FilterError, FlowFilter
-from tools.flows.model import Flow, endpoint_matches_workload, to_rfc3339
+from tools.flows.model import Flow, endpoint_matches_workload
 from tools.flows.source import FlowSource
 
 Side = Literal["either", "source", "destination"]
@@ -52,10 +53,10 @@ class Window:
 
     @property
     def text(self) -> str:
-        return f"{to_rfc3339(self.since)} .. {to_rfc3339(self.until)}"
+        return f"{rfc3339(self.since)} .. {rfc3339(self.until)}"
 
     def as_dict(self) -> dict[str, str]:
-        return {"since": to_rfc3339(self.since), "until": to_rfc3339(self.until)}
+        return {"since": rfc3339(self.since), "until": rfc3339(self.until)}
 
 
 def window(ctx: ToolContext, params: FlowWindowParams) -> Window:

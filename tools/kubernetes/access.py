@@ -13,7 +13,6 @@ import json
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
@@ -24,6 +23,7 @@ from kubernetes import client as k8s
 from kubernetes.client.exceptions import ApiException
 from kubernetes.config import ConfigException, load_incluster_config, load_kube_config
 
+from tools.contracts.kube.kinds import KindInfo
 from tools.contracts.tool import ToolError
 from tools.kubernetes.transport import GuardedApiClient, ReadOnlyViolation, ThrottleRetry
 
@@ -52,42 +52,6 @@ class KubeError(ToolError):
     def __init__(self, message: str, status: int | None = None) -> None:
         super().__init__(message)
         self.status = status
-
-
-@dataclass(frozen=True)
-class KindInfo:
-    """One resource type as API discovery describes it."""
-
-    kind: str
-    plural: str
-    singular: str
-    group: str  # "" for the core group
-    version: str
-    namespaced: bool
-    verbs: tuple[str, ...]
-    short_names: tuple[str, ...] = ()
-
-    @property
-    def api_version(self) -> str:
-        return f"{self.group}/{self.version}" if self.group else self.version
-
-    @property
-    def listable(self) -> bool:
-        return "list" in self.verbs
-
-    def describe(self) -> str:
-        return f"{self.plural}.{self.group}" if self.group else self.plural
-
-    def path(self, namespace: str | None = None, name: str | None = None, sub: str | None = None) -> str:
-        base = f"/apis/{self.group}/{self.version}" if self.group else f"/api/{self.version}"
-        if namespace and self.namespaced:
-            base += f"/namespaces/{quote(namespace, safe='')}"
-        base += f"/{self.plural}"
-        if name:
-            base += f"/{quote(name, safe='')}"
-        if sub:
-            base += f"/{sub}"
-        return base
 
 
 class KubeAccess:

@@ -15,7 +15,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tools.kubernetes.access import KindInfo, KubeAccess, KubeError
+from tools.contracts.kube.kinds import KindInfo
+from tools.kubernetes.access import KubeAccess, KubeError
 from tools.kubernetes.render import pod_is_healthy
 from tools.snapshot.writer import SnapshotWriter, UnsafeName, safe_path
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from tools.contracts.tool import Source, ToolContext, ToolError, ToolOutput, ToolParams
 from tools.kubernetes.access import KubeAccess
@@ -39,11 +39,3 @@ def k8s_tool(
         return run
 
     return register
-
-
-def meta(obj: dict[str, Any]) -> dict[str, Any]:
-    return obj.get("metadata") or {}
-
-
-def name_of(obj: dict[str, Any]) -> str:
-    return str(meta(obj).get("name", "?"))

@@ -7,11 +7,13 @@ from typing import Any
 
 import yaml
 
+from tools.contracts.kube.selectors import map_text
+from tools.contracts.kube.time import kubectl_age
 from tools.kubernetes.access import KubeAccess, KubeError
 from tools.kubernetes.events import add_events, event_dict, newest_first, related_events
 from tools.kubernetes.pods import add_pods, condition_text, container_lines, pod_summary, volume_lines
 from tools.kubernetes.redact import redact_data
-from tools.kubernetes.render import BoundedText, age, labels_text, pod_is_healthy, pod_status, ref
+from tools.kubernetes.render import BoundedText, pod_is_healthy, pod_status, ref
 from tools.kubernetes.workloads import WORKLOAD_KINDS, pods_of, status_lines
 
 MAX_OWNER_DEPTH = 6
@@ -109,18 +111,18 @@ def _describe_pod(out: BoundedText, pod: dict[str, Any], chain: list[dict[str, A
     out.add(
         f"  status: {pod_status(pod)}  phase: {status.get('phase')}"
         f"  node: {spec.get('nodeName') or '<unscheduled>'}"
-        f"  ip: {status.get('podIP') or '<none>'}  age: {age(meta.get('creationTimestamp'), now)}"
+        f"  ip: {status.get('podIP') or '<none>'}  age: {kubectl_age(meta.get('creationTimestamp'), now)}"
     )
     if status.get("reason") or status.get("message"):
         out.add(f"  reason: {status.get('reason', '')} {status.get('message', '')}".rstrip())
-    out.add(f"  labels: {labels_text(meta.get('labels'))}")
+    out.add(f"  labels: {map_text(meta.get('labels')) or '<none>'}")
     out.add(f"  controlled by: {chain_text(chain)}")
     out.add(f"  conditions: {condition_text(status.get('conditions'), now)}")
     extras = []
     if spec.get("serviceAccountName"):
         extras.append(f"serviceAccount={spec['serviceAccountName']}")
     if spec.get("nodeSelector"):
-        extras.append(f"nodeSelector={labels_text(spec['nodeSelector'])}")
+        extras.append(f"nodeSelector={map_text(spec['nodeSelector']) or '<none>'}")
     if spec.get("affinity"):
         extras.append("affinity=" + ",".join(sorted(spec["affinity"])))
     if spec.get("tolerations"):
@@ -143,8 +145,10 @@ def _describe_generic(
 ) -> None:
     meta = obj.get("metadata") or {}
     where = f"{meta['namespace']}/" if meta.get("namespace") else ""
-    out.add(f"{obj.get('kind')} {where}{meta.get('name')}  age={age(meta.get('creationTimestamp'), now)}")
-    out.add(f"  labels: {labels_text(meta.get('labels'))}")
+    out.add(
+        f"{obj.get('kind')} {where}{meta.get('name')}  age={kubectl_age(meta.get('creationTimestamp'), now)}"
+    )
+    out.add(f"  labels: {map_text(meta.get('labels')) or '<none>'}")
     if chain:
         out.add(f"  controlled by: {chain_text(chain)}")
     # redact the whole object first: its Secret rule needs `kind`, which the shown body leaves out

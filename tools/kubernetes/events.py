@@ -7,9 +7,9 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
+from tools.contracts.kube.time import kubectl_age, parse_time
 from tools.kubernetes.access import KubeAccess
-from tools.kubernetes.render import BoundedText, age, counted, short
-from tools.snapshot.loader import parse_time
+from tools.kubernetes.render import BoundedText, counted, short
 
 
 def event_time(event: dict[str, Any]) -> datetime | None:
@@ -47,7 +47,7 @@ def event_line(event: dict[str, Any], now: datetime, with_object: bool = True) -
     count = event_count(event)
     when = event_time(event)
     parts = [
-        age(when.isoformat() if when else None, now),
+        kubectl_age(when.isoformat() if when else None, now),
         event.get("type") or "Normal",
         event.get("reason") or "?",
     ]
@@ -146,5 +146,5 @@ def event_dict(event: dict[str, Any], now: datetime) -> dict[str, Any]:
         "message": event.get("message") or event.get("note"),
         "count": event_count(event),
         "last_seen": when.isoformat() if when else None,
-        "age": age(when.isoformat() if when else None, now),
+        "age": kubectl_age(when.isoformat() if when else None, now),
     }

@@ -13,20 +13,14 @@ from typing import Any
 
 import yaml
 
-from tools.kubernetes.access import KindInfo, KubeAccess, paused_gc
+from tools.contracts.kube.kinds import KindInfo
+from tools.contracts.kube.selectors import selector_text
+from tools.contracts.kube.time import kubectl_age
+from tools.kubernetes.access import KubeAccess, paused_gc
 from tools.kubernetes.events import event_line
 from tools.kubernetes.nodes import node_problems, node_ready, roles
 from tools.kubernetes.redact import redact_data
-from tools.kubernetes.render import (
-    BoundedText,
-    age,
-    counted,
-    pod_is_healthy,
-    pod_ready,
-    pod_restarts,
-    pod_status,
-    selector_text,
-)
+from tools.kubernetes.render import BoundedText, counted, pod_is_healthy, pod_ready, pod_restarts, pod_status
 from tools.kubernetes.workloads import not_at_desired
 
 KEEP_ROWS = 400  # per group (troubled / fine): far more than any budget shows
@@ -50,7 +44,7 @@ def row_for(obj: dict[str, Any], now: datetime, with_namespace: bool) -> Row:
     status = obj.get("status") or {}
     name = str(meta.get("name"))
     shown = f"{meta.get('namespace')}/{name}" if with_namespace and meta.get("namespace") else name
-    created = age(meta.get("creationTimestamp"), now)
+    created = kubectl_age(meta.get("creationTimestamp"), now)
     if kind == "Pod":
         state = pod_status(obj)
         healthy = pod_is_healthy(obj, state)
@@ -104,7 +98,7 @@ def row_for(obj: dict[str, Any], now: datetime, with_namespace: bool) -> Row:
         line = f"{shown}  {phase}  {volume}  age={created}"
         return Row(meta.get("namespace"), name, phase, phase == "Bound", line)
     if kind == "NetworkPolicy":
-        pods = selector_text(spec["podSelector"]) if spec.get("podSelector") else "<all pods>"
+        pods = selector_text(spec.get("podSelector")) or "<all pods>"
         line = f"{shown}  podSelector={pods}  types={','.join(spec.get('policyTypes') or [])}"
         return Row(meta.get("namespace"), name, "NetworkPolicy", True, line)
     phase = status.get("phase") if isinstance(status, dict) else None

@@ -15,7 +15,7 @@ import ipaddress
 from dataclasses import dataclass, field
 from typing import Any
 
-from tools.kubernetes.labels import matches
+from tools.contracts.kube.selectors import matches
 
 INGRESS = "Ingress"
 EGRESS = "Egress"

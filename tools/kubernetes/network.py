@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from tools.contracts.kube.selectors import map_text, matches, selector_text
 from tools.kubernetes.access import KubeAccess
-from tools.kubernetes.labels import map_to_query, matches
 from tools.kubernetes.netpol import policy_types
 from tools.kubernetes.pods import add_pods
-from tools.kubernetes.render import BoundedText, labels_text, pod_is_healthy, pod_status, selector_text
+from tools.kubernetes.render import BoundedText, pod_is_healthy, pod_status
 
 # --- Services --------------------------------------------------------------------------------------
 
@@ -84,8 +84,8 @@ def service_report(
         f"  clusterIP={spec.get('clusterIP', '<none>')}"
         + (f"  externalName={spec['externalName']}" if spec.get("externalName") else "")
     )
-    out.add(f"  selector: {labels_text(selector) if selector else '<none> (endpoints are managed by hand)'}")
-    pods = kube.list_objects("pods", namespace, label_selector=map_to_query(selector)) if selector else []
+    out.add(f"  selector: {map_text(selector) or '<none> (endpoints are managed by hand)'}")
+    pods = kube.list_objects("pods", namespace, label_selector=map_text(selector)) if selector else []
     problems: list[str] = []
     ports_data = []
     for port in spec.get("ports") or []:
@@ -96,7 +96,7 @@ def service_report(
         ports_data.append({"port": port, "target": target_text})
     ready_pods = [p for p in pods if pod_is_healthy(p)]
     if selector and not pods:
-        problems.append(f"selector {labels_text(selector)} matches no pod in {namespace}")
+        problems.append(f"selector {map_text(selector)} matches no pod in {namespace}")
     elif pods and not ready_pods:
         problems.append(f"none of the {len(pods)} selected pod(s) is ready")
     slices = kube.list_objects(
@@ -190,8 +190,8 @@ def _peer_text(peer: dict[str, Any], namespaces: list[dict[str, Any]], own_names
         listed = ", ".join(str(n) for n in names[:8]) + (
             f", +{len(names) - 8} more" if len(names) > 8 else ""
         )
-        where = f"namespaces {selector_text(ns_selector)} ({listed or 'none match'})"
-    who = "all pods" if not pods else f"pods {selector_text(pods)}"
+        where = f"namespaces {selector_text(ns_selector) or '<all>'} ({listed or 'none match'})"
+    who = "all pods" if not pods else f"pods {selector_text(pods) or '<all>'}"
     return f"{who} in {where}"
 
 
@@ -233,7 +233,7 @@ def netpol_report(
         kube.list_objects("namespaces") if any(_uses_namespace_selector(p) for p in selecting) else []
     )
     out = BoundedText(budget)
-    out.add(f"Pod {namespace}/{pod_name}  labels: {labels_text(labels)}")
+    out.add(f"Pod {namespace}/{pod_name}  labels: {map_text(labels) or '<none>'}")
     ingress_isolated = any("Ingress" in policy_types(p) for p in selecting)
     egress_isolated = any("Egress" in policy_types(p) for p in selecting)
     out.add(
@@ -248,7 +248,7 @@ def netpol_report(
         types = policy_types(policy)
         out.add(
             f"  {name}  podSelector: "
-            f"{selector_text(spec['podSelector']) if spec.get('podSelector') else '<all pods>'}"
+            f"{selector_text(spec.get('podSelector')) or '<all pods>'}"
             f"  types={','.join(types)}"
         )
         lines: list[str] = []

@@ -7,10 +7,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from kubernetes.utils import parse_quantity
-
+from tools.contracts.kube.quantity import parse_quantity
+from tools.contracts.kube.time import kubectl_age
 from tools.kubernetes.access import KubeAccess
-from tools.kubernetes.render import BoundedText, age, counted, pod_is_healthy, pod_line, short
+from tools.kubernetes.render import BoundedText, counted, pod_is_healthy, pod_line, short
 
 _PRESSURE = ("MemoryPressure", "DiskPressure", "PIDPressure", "NetworkUnavailable")
 
@@ -46,7 +46,7 @@ def node_line(node: dict[str, Any], now: datetime) -> str:
     status = ", ".join([node_ready(node), *node_problems(node)[1 if node_ready(node) != "Ready" else 0 :]])
     taints = len((node.get("spec") or {}).get("taints") or [])
     version = ((node.get("status") or {}).get("nodeInfo") or {}).get("kubeletVersion", "?")
-    created = age(meta.get("creationTimestamp"), now)
+    created = kubectl_age(meta.get("creationTimestamp"), now)
     return f"{meta.get('name')}  {status}  roles={roles(node)}  taints={taints}  age={created}  {version}"
 
 
@@ -86,7 +86,8 @@ def node_report(
             f" ({cond.get('reason', '')}: {short(cond.get('message'), 200)})" if cond.get("message") else ""
         )
         out.add(
-            f"  {cond.get('type')}={cond.get('status')} since {age(cond.get('lastTransitionTime'), now)}"
+            f"  {cond.get('type')}={cond.get('status')} "
+            f"since {kubectl_age(cond.get('lastTransitionTime'), now)}"
             f"{detail if cond.get('status') != 'False' or cond.get('type') == 'Ready' else ''}"
         )
     taints = spec.get("taints") or []

@@ -10,10 +10,11 @@ from collections import Counter, defaultdict
 from datetime import datetime
 from typing import Any
 
+from tools.contracts.kube.time import kubectl_age
 from tools.kubernetes.access import KubeAccess, KubeError, paused_gc
 from tools.kubernetes.events import event_message, event_time, involved
 from tools.kubernetes.nodes import node_problems
-from tools.kubernetes.render import BoundedText, age, counted, pod_is_healthy, pod_status
+from tools.kubernetes.render import BoundedText, counted, pod_is_healthy, pod_status
 from tools.kubernetes.workloads import not_at_desired
 
 EXAMPLES = 5
@@ -152,7 +153,8 @@ def overview_report(
             latest[reason] = (when, f"{obj.get('kind')}/{where}{obj.get('name')}: {event_message(event)}")
     out.add(f"Warning events ({sum(reasons.values())}) by reason: {counted(reasons) or 'none'}")
     lines = [
-        f"  {reason} latest {age(latest[reason][0].isoformat() if latest[reason][0] else None, now)} ago: "
+        f"  {reason} latest "
+        f"{kubectl_age(latest[reason][0].isoformat() if latest[reason][0] else None, now)} ago: "
         f"{latest[reason][1]}"
         for reason, _ in reasons.most_common()
     ]

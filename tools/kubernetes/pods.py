@@ -6,10 +6,10 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
+from tools.contracts.kube.time import kubectl_age
 from tools.kubernetes.redact import env_value
 from tools.kubernetes.render import (
     BoundedText,
-    age,
     counted,
     pod_is_healthy,
     pod_line,
@@ -66,7 +66,7 @@ def state_text(state: dict[str, Any] | None, now: datetime) -> str:
     """running since 3h / waiting CrashLoopBackOff: back-off ... / terminated OOMKilled exit=137."""
     state = state or {}
     if "running" in state:
-        return f"running (started {age((state['running'] or {}).get('startedAt'), now)} ago)"
+        return f"running (started {kubectl_age((state['running'] or {}).get('startedAt'), now)} ago)"
     if "waiting" in state:
         waiting = state["waiting"] or {}
         message = f": {short(waiting['message'], 200)}" if waiting.get("message") else ""
@@ -74,7 +74,7 @@ def state_text(state: dict[str, Any] | None, now: datetime) -> str:
     if "terminated" in state:
         t = state["terminated"] or {}
         message = f": {short(t['message'], 200)}" if t.get("message") else ""
-        finished = f", finished {age(t.get('finishedAt'), now)} ago" if t.get("finishedAt") else ""
+        finished = f", finished {kubectl_age(t.get('finishedAt'), now)} ago" if t.get("finishedAt") else ""
         return f"terminated {t.get('reason', '')} exit={t.get('exitCode')}{finished}{message}"
     return "unknown"
 
@@ -215,7 +215,7 @@ def condition_text(conditions: list[dict[str, Any]] | None, now: datetime) -> st
         if details and explain:
             text += f" ({': '.join(details)})"
         if cond.get("lastTransitionTime"):
-            text += f" since {age(cond['lastTransitionTime'], now)}"
+            text += f" since {kubectl_age(cond['lastTransitionTime'], now)}"
         parts.append(text)
     return "; ".join(parts) or "<none>"
 

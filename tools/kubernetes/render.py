@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from tools.budget import count_tokens
-from tools.snapshot.loader import parse_time
+from tools.contracts.kube.time import kubectl_age
 
 _SAFETY = 30  # tokens kept free for the last-resort "dropped" line
 
@@ -106,34 +106,6 @@ def _omitted(count: int, what: str, hint: str) -> str:
 # --- time ------------------------------------------------------------------------------------------
 
 
-def age(timestamp: Any, now: datetime) -> str:
-    """'45s', '12m', '3h', '5d' the way kubectl prints ages; '?' when unknown."""
-    when = parse_time(timestamp)
-    if when is None:
-        return "?"
-    seconds = int((now - when).total_seconds())
-    if seconds < 0:
-        return "0s"
-    if seconds < 120:
-        return f"{seconds}s"
-    minutes = seconds // 60
-    if minutes < 120:
-        return f"{minutes}m"
-    hours = minutes // 60
-    if hours < 48:
-        return f"{hours}h"
-    return f"{hours // 24}d"
-
-
-def parse_duration(text: str) -> int:
-    """'90s', '15m', '2h', '1d' or a plain number of seconds -> seconds. ValueError when unreadable."""
-    value = text.strip().lower()
-    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-    if value and value[-1] in units:
-        return int(float(value[:-1]) * units[value[-1]])
-    return int(float(value))
-
-
 # --- pods ------------------------------------------------------------------------------------------
 
 
@@ -203,7 +175,7 @@ def pod_line(pod: dict[str, Any], now: datetime, with_namespace: bool = False) -
     restarts = pod_restarts(pod)
     node = (pod.get("spec") or {}).get("nodeName") or "<unscheduled>"
     parts = [str(name), pod_ready(pod), pod_status(pod), f"restarts={restarts}"]
-    parts += [f"age={age(meta.get('creationTimestamp'), now)}", f"node={node}"]
+    parts += [f"age={kubectl_age(meta.get('creationTimestamp'), now)}", f"node={node}"]
     return "  ".join(parts)
 
 
@@ -215,29 +187,6 @@ def counted(counter: Counter[str] | dict[str, int], noun: str = "") -> str:
     items = sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))
     text = ", ".join(f"{count} {key}" for key, count in items)
     return f"{text} {noun}".strip() if noun else text
-
-
-def labels_text(labels: dict[str, str] | None) -> str:
-    return ",".join(f"{k}={v}" for k, v in sorted((labels or {}).items())) or "<none>"
-
-
-def selector_text(selector: dict[str, Any] | None) -> str:
-    """A LabelSelector as `kubectl` writes it: app=web,tier in (a,b)."""
-    if not selector:
-        return "<none>"
-    parts = [f"{k}={v}" for k, v in sorted((selector.get("matchLabels") or {}).items())]
-    for expr in selector.get("matchExpressions") or []:
-        op = expr.get("operator", "")
-        values = ",".join(expr.get("values") or [])
-        if op == "In":
-            parts.append(f"{expr.get('key')} in ({values})")
-        elif op == "NotIn":
-            parts.append(f"{expr.get('key')} notin ({values})")
-        elif op == "Exists":
-            parts.append(str(expr.get("key")))
-        elif op == "DoesNotExist":
-            parts.append(f"!{expr.get('key')}")
-    return ",".join(parts) or "<all>"
 
 
 def ref(obj: dict[str, Any]) -> str:

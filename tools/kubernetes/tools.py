@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from datetime import timedelta
 
 from pydantic import Field
 
+from tools.contracts.kube.time import parse_duration
 from tools.contracts.tool import ToolContext, ToolError, ToolOutput, ToolParams
 from tools.kubernetes.common import k8s_tool, kube_of
 from tools.kubernetes.describe import describe
@@ -22,7 +24,7 @@ from tools.kubernetes.logs import (
 from tools.kubernetes.network import netpol_report, service_report
 from tools.kubernetes.nodes import node_report, nodes_report
 from tools.kubernetes.overview import overview_report
-from tools.kubernetes.render import BoundedText, parse_duration
+from tools.kubernetes.render import BoundedText
 from tools.kubernetes.workloads import find_workload, workload_report
 from tools.log_lines import SHOWN_LINE_LIMIT, cut_text
 
@@ -44,7 +46,7 @@ def _since_seconds(value: str | None) -> int | None:
         raise ToolError(f"since={value!r} must be a positive duration")
     if seconds > MAX_SINCE_DAYS * 86400:
         raise ToolError(f"since={value!r} is longer than {MAX_SINCE_DAYS}d; omit since= to read everything")
-    return seconds
+    return max(1, math.ceil(seconds))
 
 
 class ListParams(ToolParams):

@@ -7,11 +7,12 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
+from tools.contracts.kube.selectors import selector_text
+from tools.contracts.kube.time import kubectl_age
 from tools.contracts.tool import ToolError
 from tools.kubernetes.access import KubeAccess, KubeError
-from tools.kubernetes.labels import to_query
 from tools.kubernetes.pods import add_pods, condition_text, pod_summary
-from tools.kubernetes.render import BoundedText, age, short
+from tools.kubernetes.render import BoundedText, short
 
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "ReplicaSet")
 CHANGE_CAUSE = "kubernetes.io/change-cause"
@@ -38,7 +39,8 @@ def status_lines(obj: dict[str, Any], now: datetime) -> list[str]:
     spec = obj.get("spec") or {}
     status = obj.get("status") or {}
     meta = obj.get("metadata") or {}
-    head = f"{kind} {meta.get('namespace')}/{meta.get('name')}  age={age(meta.get('creationTimestamp'), now)}"
+    created = kubectl_age(meta.get("creationTimestamp"), now)
+    head = f"{kind} {meta.get('namespace')}/{meta.get('name')}  age={created}"
     lines = [head]
     if kind in ("Deployment", "StatefulSet", "ReplicaSet"):
         desired = spec.get("replicas", 1)
@@ -71,14 +73,12 @@ def status_lines(obj: dict[str, Any], now: datetime) -> list[str]:
     elif kind == "CronJob":
         lines.append(
             f"  schedule: {spec.get('schedule')}  suspend={spec.get('suspend', False)}  "
-            f"last scheduled {age(status.get('lastScheduleTime'), now)} ago, "
-            f"last success {age(status.get('lastSuccessfulTime'), now)} ago, "
+            f"last scheduled {kubectl_age(status.get('lastScheduleTime'), now)} ago, "
+            f"last success {kubectl_age(status.get('lastSuccessfulTime'), now)} ago, "
             f"active jobs {len(status.get('active') or [])}"
         )
     if spec.get("selector"):
-        from tools.kubernetes.render import selector_text
-
-        lines.append(f"  selector: {selector_text(spec['selector'])}")
+        lines.append(f"  selector: {selector_text(spec['selector']) or '<all>'}")
     strategy = spec.get("strategy") or spec.get("updateStrategy")
     if strategy:
         lines.append(f"  strategy: {strategy.get('type')}")
@@ -107,7 +107,7 @@ def pods_of(kube: KubeAccess, obj: dict[str, Any]) -> list[dict[str, Any]]:
         for job in jobs:
             pods += pods_of(kube, job)
         return pods
-    selector = to_query(spec.get("selector"))
+    selector = selector_text(spec.get("selector")) or None
     if selector is None:
         return []
     return kube.list_objects("pods", namespace, label_selector=selector)
@@ -156,7 +156,8 @@ def history_lines(
             cause = f"  change-cause: {short(r['change_cause'], 120)}" if r["change_cause"] else ""
             lines.append(
                 f"  rev {r['revision']}  {r['name']}  {r['ready']}/{r['replicas']} ready  "
-                f"created {age(r['created'], now)} ago  images={','.join(str(i) for i in r['images'])}{cause}"
+                f"created {kubectl_age(r['created'], now)} ago  "
+                f"images={','.join(str(i) for i in r['images'])}{cause}"
             )
         return lines, revisions
     if kind in ("StatefulSet", "DaemonSet"):
@@ -187,7 +188,8 @@ def history_lines(
         for r in revisions:
             images = ",".join(str(i) for i in r["images"]) or "?"
             lines.append(
-                f"  rev {r['revision']}  {r['name']}  created {age(r['created'], now)} ago  images={images}"
+                f"  rev {r['revision']}  {r['name']}  created {kubectl_age(r['created'], now)} ago  "
+                f"images={images}"
             )
         return lines, revisions
     if kind == "CronJob":
@@ -200,7 +202,7 @@ def history_lines(
             outcome = "succeeded" if st.get("succeeded") else ("failed" if st.get("failed") else "running")
             lines.append(
                 f"  {(job.get('metadata') or {}).get('name')}  {outcome}  "
-                f"started {age(st.get('startTime'), now)} ago"
+                f"started {kubectl_age(st.get('startTime'), now)} ago"
             )
         return lines, [
             {"name": (j.get("metadata") or {}).get("name"), "status": j.get("status")} for j in jobs

@@ -15,6 +15,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from tools.budget import count_tokens, fit_lines
+from tools.contracts.kube.time import parse_duration
 from tools.contracts.tool import ToolContext, ToolError, ToolOutput, ToolParams
 from tools.patterns import PatternError, outside_pattern
 from tools.prometheus.client import PrometheusAccess
@@ -28,7 +29,7 @@ from tools.prometheus.summary import (
     render_summaries,
     summarize_matrix,
 )
-from tools.prometheus.window import format_duration, parse_duration, pick_step
+from tools.prometheus.window import format_duration, pick_step
 from tools.registry import tool
 
 K8S_NAME = r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"

@@ -14,6 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
 
+from tools.contracts.kube.kinds import KindInfo
+from tools.contracts.kube.selectors import SelectorError, parse_field_selector, parse_label_selector
+from tools.contracts.kube.time import parse_time
 from tools.snapshot.discovery import (
     api_group_document,
     api_group_list_document,
@@ -22,11 +25,9 @@ from tools.snapshot.discovery import (
     resource_list_document,
     version_document,
 )
-from tools.snapshot.kinds import KindInfo
-from tools.snapshot.loader import LogKey, parse_time
+from tools.snapshot.loader import LogKey
 from tools.snapshot.log_file import log_lines
 from tools.snapshot.pod_logs import LogOptions, render_log
-from tools.snapshot.selectors import SelectorError, parse_field_selector, parse_label_selector
 from tools.snapshot.store import (
     EVENTS_V1_FIELD_ALIASES,
     ResourceIndex,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from tools.snapshot.kinds import KindInfo
+from tools.contracts.kube.kinds import KindInfo
 from tools.snapshot.loader import SnapshotMeta
 from tools.snapshot.store import format_time
 

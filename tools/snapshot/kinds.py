@@ -8,34 +8,9 @@ object needs a home resource (group, version, plural) so it can be served at the
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
-READ_VERBS: tuple[str, ...] = ("get", "list", "watch")
-
-
-@dataclass(frozen=True)
-class KindInfo:
-    """One served resource: what discovery says about it and where its objects live."""
-
-    group: str
-    version: str
-    kind: str
-    plural: str
-    singular: str
-    namespaced: bool
-    short_names: tuple[str, ...] = ()
-    categories: tuple[str, ...] = ()
-    verbs: tuple[str, ...] = READ_VERBS
-    subresources: tuple[str, ...] = field(default=())
-
-    @property
-    def api_version(self) -> str:
-        return f"{self.group}/{self.version}" if self.group else self.version
-
-    @property
-    def group_version(self) -> str:
-        return self.api_version
+from tools.contracts.kube.kinds import KindInfo
 
 
 def _k(

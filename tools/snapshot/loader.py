@@ -21,6 +21,7 @@ from typing import Any
 import orjson
 import yaml
 
+from tools.contracts.kube.time import parse_time
 from tools.snapshot.bounded import BadDocument, json_depth_ok, load_yaml, too_deep_message
 from tools.snapshot.log_file import log_lines
 
@@ -213,23 +214,6 @@ def _snapshot_files(root: Path, folder: str, problems: list[Problem]) -> list[Pa
                         continue
                     found.append(path)
     return sorted(found)
-
-
-def parse_time(value: Any) -> datetime | None:
-    """RFC 3339 (with Z or offset, optional fraction) to an aware UTC datetime."""
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    if not isinstance(value, str) or not value:
-        return None
-    text = value.strip().replace("Z", "+00:00")
-    match = re.match(r"^(.*T\d\d:\d\d:\d\d)(\.\d+)?(.*)$", text)
-    if match and match.group(2):  # Python wants at most 6 fraction digits
-        text = match.group(1) + match.group(2)[:7] + match.group(3)
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _read_meta(meta_file: Path, problems: list[Problem]) -> SnapshotMeta:

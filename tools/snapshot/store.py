@@ -23,17 +23,17 @@ from typing import Any
 
 import orjson
 
+from tools.contracts.kube.kinds import KindInfo
+from tools.contracts.kube.selectors import FieldSelector, LabelSelector, SelectorError
 from tools.snapshot.kinds import (
     BUILTIN_BY_GROUP_KIND,
     BUILTIN_KINDS,
-    KindInfo,
     builtin_for,
     crd_names,
     custom_kind,
     split_api_version,
 )
 from tools.snapshot.loader import Problem, Snapshot
-from tools.snapshot.selectors import FieldSelector, LabelSelector, SelectorError
 
 REDACTED = "REDACTED"
 REDACTED_B64 = base64.b64encode(REDACTED.encode()).decode()

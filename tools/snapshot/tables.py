@@ -11,74 +11,18 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from tools.snapshot.kinds import KindInfo
-from tools.snapshot.loader import parse_time
+from tools.contracts.kube.kinds import KindInfo
+from tools.contracts.kube.objects import name_of
+from tools.contracts.kube.selectors import selector_text
+from tools.contracts.kube.time import human_duration, kubectl_age, parse_time
 
 Column = tuple[str, str, int]  # name, type, priority (1 = only with -o wide)
 RowBuilder = Callable[[dict[str, Any], datetime], list[Any]]
 NONE = "<none>"
 
 
-def human_duration(seconds: float) -> str:
-    """kubectl's short age format: 45s, 3m20s, 5h, 12d, 2y30d."""
-    total = int(seconds)
-    if total < -1:
-        return "<invalid>"
-    if total < 0:
-        return "0s"
-    if total < 120:
-        return f"{total}s"
-    minutes = total // 60
-    if minutes < 10:
-        rest = total % 60
-        return f"{minutes}m{rest}s" if rest else f"{minutes}m"
-    if minutes < 180:
-        return f"{minutes}m"
-    hours = total // 3600
-    if hours < 8:
-        rest = minutes % 60
-        return f"{hours}h{rest}m" if rest else f"{hours}h"
-    if hours < 48:
-        return f"{hours}h"
-    if hours < 24 * 8:
-        rest = hours % 24
-        return f"{hours // 24}d{rest}h" if rest else f"{hours // 24}d"
-    if hours < 24 * 365 * 2:
-        return f"{hours // 24}d"
-    if hours < 24 * 365 * 8:
-        days = (hours // 24) % 365
-        return f"{hours // 24 // 365}y{days}d" if days else f"{hours // 24 // 365}y"
-    return f"{hours // 24 // 365}y"
-
-
-def since(value: Any, now: datetime) -> str:
-    moment = parse_time(value)
-    return human_duration((now - moment).total_seconds()) if moment else "<unknown>"
-
-
 def _age(obj: dict[str, Any], now: datetime) -> str:
-    return since(obj.get("metadata", {}).get("creationTimestamp"), now)
-
-
-def _name(obj: dict[str, Any]) -> str:
-    return obj.get("metadata", {}).get("name", "")
-
-
-def _selector_text(selector: dict[str, Any] | None) -> str:
-    if not selector:
-        return NONE
-    parts = [f"{k}={v}" for k, v in sorted((selector.get("matchLabels") or {}).items())]
-    for expression in selector.get("matchExpressions") or []:
-        values = ",".join(expression.get("values") or [])
-        operator = expression.get("operator", "")
-        key = expression.get("key", "")
-        if operator == "Exists":
-            parts.append(key)
-        elif operator == "DoesNotExist":
-            parts.append(f"!{key}")
-        else:
-            parts.append(f"{key} {operator.lower()} ({values})")
-    return ",".join(parts) or NONE
+    return kubectl_age(obj.get("metadata", {}).get("creationTimestamp"), now)
 
 
 def _containers(obj: dict[str, Any]) -> list[dict[str, Any]]:
@@ -173,7 +117,7 @@ def _pod_row(pod: dict[str, Any], now: datetime) -> list[Any]:
         true_conditions = {c.get("type") for c in status.get("conditions") or [] if c.get("status") == "True"}
         gate_text = f"{sum(1 for g in gates if g.get('conditionType') in true_conditions)}/{len(gates)}"
     return [
-        _name(pod),
+        name_of(pod),
         f"{ready}/{total}",
         pod_status(pod),
         restart_text,
@@ -192,35 +136,35 @@ def _deployment_row(obj: dict[str, Any], now: datetime) -> list[Any]:
     spec, status = obj.get("spec") or {}, obj.get("status") or {}
     desired = spec.get("replicas", 1)
     return [
-        _name(obj),
+        name_of(obj),
         f"{status.get('readyReplicas', 0)}/{desired}",
         status.get("updatedReplicas", 0),
         status.get("availableReplicas", 0),
         _age(obj, now),
         _container_names(obj),
         _images(obj),
-        _selector_text(spec.get("selector")),
+        selector_text(spec.get("selector")) or NONE,
     ]
 
 
 def _replicaset_row(obj: dict[str, Any], now: datetime) -> list[Any]:
     spec, status = obj.get("spec") or {}, obj.get("status") or {}
     return [
-        _name(obj),
+        name_of(obj),
         spec.get("replicas", 1),
         status.get("replicas", 0),
         status.get("readyReplicas", 0),
         _age(obj, now),
         _container_names(obj),
         _images(obj),
-        _selector_text(spec.get("selector")),
+        selector_text(spec.get("selector")) or NONE,
     ]
 
 
 def _statefulset_row(obj: dict[str, Any], now: datetime) -> list[Any]:
     spec, status = obj.get("spec") or {}, obj.get("status") or {}
     return [
-        _name(obj),
+        name_of(obj),
         f"{status.get('readyReplicas', 0)}/{spec.get('replicas', 1)}",
         _age(obj, now),
         _container_names(obj),
@@ -232,7 +176,7 @@ def _daemonset_row(obj: dict[str, Any], now: datetime) -> list[Any]:
     status = obj.get("status") or {}
     node_selector = ((obj.get("spec") or {}).get("template") or {}).get("spec", {}).get("nodeSelector")
     return [
-        _name(obj),
+        name_of(obj),
         status.get("desiredNumberScheduled", 0),
         status.get("currentNumberScheduled", 0),
         status.get("numberReady", 0),
@@ -258,7 +202,7 @@ def _job_row(obj: dict[str, Any], now: datetime) -> list[Any]:
     start, end = parse_time(status.get("startTime")), parse_time(status.get("completionTime"))
     duration = human_duration(((end or now) - start).total_seconds()) if start else ""
     return [
-        _name(obj),
+        name_of(obj),
         state,
         f"{status.get('succeeded', 0)}/{spec.get('completions', 1)}",
         duration,
@@ -290,7 +234,7 @@ def _service_row(obj: dict[str, Any], now: datetime) -> list[Any]:
             text += f":{port['nodePort']}"
         ports.append(f"{text}/{port.get('protocol', 'TCP')}")
     return [
-        _name(obj),
+        name_of(obj),
         service_type,
         spec.get("clusterIP") or NONE,
         external,
@@ -306,7 +250,7 @@ def _ingress_row(obj: dict[str, Any], now: datetime) -> list[Any]:
     ingress = (status.get("loadBalancer") or {}).get("ingress") or []
     addresses = [i.get("ip") or i.get("hostname") for i in ingress if i.get("ip") or i.get("hostname")]
     return [
-        _name(obj),
+        name_of(obj),
         spec.get("ingressClassName") or NONE,
         ",".join(hosts) or "*",
         ",".join(addresses),
@@ -336,7 +280,7 @@ def _node_row(node: dict[str, Any], now: datetime) -> list[Any]:
     addresses = {a.get("type"): a.get("address") for a in status.get("addresses") or []}
     info = status.get("nodeInfo") or {}
     return [
-        _name(node),
+        name_of(node),
         state,
         ",".join(r for r in roles if r) or NONE,
         _age(node, now),
@@ -350,7 +294,7 @@ def _node_row(node: dict[str, Any], now: datetime) -> list[Any]:
 
 
 def _namespace_row(obj: dict[str, Any], now: datetime) -> list[Any]:
-    return [_name(obj), (obj.get("status") or {}).get("phase", "Active"), _age(obj, now)]
+    return [name_of(obj), (obj.get("status") or {}).get("phase", "Active"), _age(obj, now)]
 
 
 def _pvc_row(obj: dict[str, Any], now: datetime) -> list[Any]:
@@ -364,7 +308,7 @@ def _pvc_row(obj: dict[str, Any], now: datetime) -> list[Any]:
     }
     access = ",".join(modes.get(m, m) for m in status.get("accessModes") or [])
     return [
-        _name(obj),
+        name_of(obj),
         status.get("phase", ""),
         spec.get("volumeName", ""),
         capacity,
@@ -377,11 +321,11 @@ def _pvc_row(obj: dict[str, Any], now: datetime) -> list[Any]:
 
 
 def _configmap_row(obj: dict[str, Any], now: datetime) -> list[Any]:
-    return [_name(obj), len(obj.get("data") or {}) + len(obj.get("binaryData") or {}), _age(obj, now)]
+    return [name_of(obj), len(obj.get("data") or {}) + len(obj.get("binaryData") or {}), _age(obj, now)]
 
 
 def _secret_row(obj: dict[str, Any], now: datetime) -> list[Any]:
-    return [_name(obj), obj.get("type", "Opaque"), len(obj.get("data") or {}), _age(obj, now)]
+    return [name_of(obj), obj.get("type", "Opaque"), len(obj.get("data") or {}), _age(obj, now)]
 
 
 def _event_source(event: dict[str, Any]) -> str:
@@ -393,12 +337,12 @@ def _event_source(event: dict[str, Any]) -> str:
 
 def _event_row(event: dict[str, Any], now: datetime) -> list[Any]:
     first_value = event.get("firstTimestamp") or event.get("eventTime")
-    first = since(first_value, now) if first_value else "<unknown>"
-    last = since(event["lastTimestamp"], now) if event.get("lastTimestamp") else first
+    first = kubectl_age(first_value, now) if first_value else "<unknown>"
+    last = kubectl_age(event["lastTimestamp"], now) if event.get("lastTimestamp") else first
     count = event.get("count") or 1
     series = event.get("series")
     if series:
-        last = since(series.get("lastObservedTime"), now)
+        last = kubectl_age(series.get("lastObservedTime"), now)
         count = series.get("count", count)
     involved = event.get("involvedObject") or {}
     kind = str(involved.get("kind", "")).lower()
@@ -413,12 +357,12 @@ def _event_row(event: dict[str, Any], now: datetime) -> list[Any]:
         str(event.get("message", "")).strip(),
         first,
         int(count),
-        _name(event),
+        name_of(event),
     ]
 
 
 def _generic_row(obj: dict[str, Any], now: datetime) -> list[Any]:
-    return [_name(obj), _age(obj, now)]
+    return [name_of(obj), _age(obj, now)]
 
 
 _S, _I = "string", "integer"

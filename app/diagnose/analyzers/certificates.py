@@ -15,10 +15,12 @@ from typing import Any
 
 from app.diagnose.candidate import Candidate, Cite
 from app.diagnose.facts import Facts
-from app.diagnose.k8s_facts import RECENT, condition, name_of, namespace_of, parse_time
+from app.diagnose.k8s_facts import RECENT, condition
 from app.diagnose.log_shapes import find_shapes, shape_is_recent
 from app.diagnose.workload_facts import cite_log, cite_object, find, key_of, kubectl, owner_workload, pod_ref
 from tools.contracts.diagnosis import Category, NextStep, ResourceRef
+from tools.contracts.kube.objects import name_of, namespace_of
+from tools.contracts.kube.time import parse_time
 
 RENEWAL_WARNING = timedelta(days=7)
 URL_HOST = re.compile(r"https://(?P<host>[\w.\-]+)")

@@ -14,7 +14,7 @@ from typing import Any
 from app.diagnose.candidate import Candidate, Cite
 from app.diagnose.dependencies import dependency_refs
 from app.diagnose.facts import Facts
-from app.diagnose.k8s_facts import is_recent, name_of, namespace_of
+from app.diagnose.k8s_facts import is_recent
 from app.diagnose.log_shapes import SHAPE_WORDS, LogShape, best_shape, last_lines
 from app.diagnose.workload_facts import (
     cite_event,
@@ -38,6 +38,7 @@ from app.diagnose.workload_facts import (
     waiting,
 )
 from tools.contracts.diagnosis import Category, NextStep
+from tools.contracts.kube.objects import name_of, namespace_of
 
 EXIT_CODES = {
     1: "a general application error",

@@ -13,7 +13,7 @@ from typing import Any
 
 from app.diagnose.candidate import Candidate, Cite
 from app.diagnose.facts import Facts
-from app.diagnose.k8s_facts import event_is_recent, labels_of, name_of, namespace_of
+from app.diagnose.k8s_facts import event_is_recent
 from app.diagnose.workload_facts import (
     cite_event,
     cite_object,
@@ -22,7 +22,8 @@ from app.diagnose.workload_facts import (
     pod_ref,
 )
 from tools.contracts.diagnosis import Category, NextStep, ResourceRef
-from tools.kubernetes.labels import matches
+from tools.contracts.kube.objects import labels_of, name_of, namespace_of
+from tools.contracts.kube.selectors import matches
 
 EVICTION_BLOCKED = "violate the pod's disruption budget"
 

@@ -21,12 +21,13 @@ from typing import Any
 from app.diagnose.candidate import Candidate, Cite
 from app.diagnose.facts import FactRef, Facts
 from app.diagnose.flow_facts import dns_of, dns_rcode, is_recent
-from app.diagnose.k8s_facts import labels_of, name_of, namespace_of, pod_is_ready, workload_of
+from app.diagnose.k8s_facts import pod_is_ready, workload_of
 from app.diagnose.log_facts import log_lines
 from app.diagnose.series import label, window
 from app.diagnose.service_facts import service_for_host
 from app.diagnose.workload_facts import cite_log, cite_metric, cite_object, kubectl
 from tools.contracts.diagnosis import Category, NextStep, ResourceRef
+from tools.contracts.kube.objects import labels_of, name_of, namespace_of
 
 FLOW_WINDOW = timedelta(minutes=30)
 NXDOMAIN, SERVFAIL = 3, 2

@@ -11,7 +11,6 @@ from typing import Any
 
 from app.diagnose.candidate import Candidate, Cite
 from app.diagnose.facts import Facts
-from app.diagnose.k8s_facts import name_of, namespace_of
 from app.diagnose.workload_facts import (
     cite_event,
     cite_object,
@@ -28,6 +27,7 @@ from app.diagnose.workload_facts import (
     waiting,
 )
 from tools.contracts.diagnosis import Category, NextStep
+from tools.contracts.kube.objects import name_of, namespace_of
 
 PULL_WAITING = {"ErrImagePull", "ImagePullBackOff", "InvalidImageName", "ErrImageNeverPull"}
 IMAGE_IN_MESSAGE = re.compile(r'image "([^"]+)"')

@@ -12,10 +12,11 @@ from typing import Any
 
 from app.diagnose.candidate import Candidate, Cite
 from app.diagnose.facts import Facts
-from app.diagnose.k8s_facts import name_of, namespace_of, ref_of
+from app.diagnose.k8s_facts import ref_of
 from app.diagnose.log_facts import log_lines
 from app.diagnose.workload_facts import cite_log, cite_object, kubectl
 from tools.contracts.diagnosis import Category, NextStep
+from tools.contracts.kube.objects import name_of, namespace_of
 
 DEFAULT_CLASS_ANNOTATION = "ingressclass.kubernetes.io/is-default-class"
 LEGACY_CLASS_ANNOTATION = "kubernetes.io/ingress.class"

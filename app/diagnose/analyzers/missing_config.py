@@ -15,7 +15,6 @@ from typing import Any
 
 from app.diagnose.candidate import Candidate, Cite
 from app.diagnose.facts import Facts
-from app.diagnose.k8s_facts import name_of, namespace_of
 from app.diagnose.workload_facts import (
     cite_event,
     cite_object,
@@ -35,6 +34,7 @@ from app.diagnose.workload_facts import (
     waiting,
 )
 from tools.contracts.diagnosis import Category, NextStep, ResourceRef
+from tools.contracts.kube.objects import name_of, namespace_of
 
 NOT_FOUND = re.compile(r'\b(secret|configmap|serviceaccount)s? "(?P<name>[^"]+)" not found', re.I)
 MISSING_KEY = re.compile(

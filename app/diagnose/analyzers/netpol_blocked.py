@@ -26,15 +26,7 @@ from app.diagnose.flow_facts import (
     is_policy_drop,
     l4,
 )
-from app.diagnose.k8s_facts import (
-    format_selector,
-    identity_labels,
-    labels_of,
-    name_of,
-    namespace_of,
-    ref_of,
-    workload_of,
-)
+from app.diagnose.k8s_facts import identity_labels, ref_of, workload_of
 from app.diagnose.log_facts import log_lines
 from app.diagnose.netpol import EGRESS, INGRESS, Peer, Port, Verdict, describe_allowed, evaluate, rules_of
 from app.diagnose.service_facts import (
@@ -45,6 +37,8 @@ from app.diagnose.service_facts import (
 )
 from app.diagnose.workload_facts import cite_log, cite_metric, cite_object
 from tools.contracts.diagnosis import Category, NextStep, ResourceRef
+from tools.contracts.kube.objects import labels_of, name_of, namespace_of
+from tools.contracts.kube.selectors import map_text
 
 RECENT_DROP = timedelta(minutes=20)
 DNS_PORT = 53
@@ -152,7 +146,7 @@ def _why_not(policy: dict[str, Any], path: Path) -> str:
                 and other.namespace != namespace_of(policy)
             ):
                 return (
-                    f" Its rule selects pods {format_selector(labels)} without a namespaceSelector, "
+                    f" Its rule selects pods {map_text(labels)} without a namespaceSelector, "
                     f"which only admits pods in namespace {namespace_of(policy)}; "
                     f"{other.text} runs in {other.namespace}."
                 )
@@ -270,7 +264,7 @@ def _candidate(facts: Facts, path: Path, verdict: Verdict, source_kind: str) -> 
     logs = _timeout_logs(facts, path)
     cites.extend(logs)
     peer = src if path.direction == INGRESS else dst
-    who = "DNS" if dns else f"pods {format_selector(identity_labels(peer.labels))}"
+    who = "DNS" if dns else f"pods {map_text(identity_labels(peer.labels))}"
     towards = "from" if path.direction == INGRESS else "to"
     explanation = (
         f"{seen} The {where} {subject.text} pods is restricted by {isolating}; none admits "

@@ -13,10 +13,11 @@ from typing import Any
 
 from app.diagnose.candidate import Candidate, Cite
 from app.diagnose.facts import Facts
-from app.diagnose.k8s_facts import RECENT, condition, event_time, is_recent, name_of, namespace_of
+from app.diagnose.k8s_facts import RECENT, condition, event_time, is_recent
 from app.diagnose.series import label, latest
 from app.diagnose.workload_facts import cite_event, cite_metric, cite_object, pod_ref, recent_events
 from tools.contracts.diagnosis import Category, NextStep, ResourceRef
+from tools.contracts.kube.objects import name_of, namespace_of
 
 PRESSURES = {"MemoryPressure": "memory", "DiskPressure": "disk", "PIDPressure": "PIDs"}
 LOW_RATIO = 0.10  # node-exporter headroom below which pressure is imminent

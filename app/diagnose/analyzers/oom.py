@@ -11,7 +11,7 @@ from typing import Any
 
 from app.diagnose.candidate import Candidate, Cite
 from app.diagnose.facts import Facts
-from app.diagnose.k8s_facts import is_recent, name_of, namespace_of
+from app.diagnose.k8s_facts import is_recent
 from app.diagnose.workload_facts import (
     cite_metric,
     cite_object,
@@ -31,6 +31,7 @@ from app.diagnose.workload_facts import (
     waiting,
 )
 from tools.contracts.diagnosis import Category, NextStep, ResourceRef
+from tools.contracts.kube.objects import name_of, namespace_of
 
 METRIC = "memory_working_set_ratio"
 NEAR_LIMIT = 0.95  # a working set this close to the limit is one allocation away from a kill

@@ -13,7 +13,7 @@ from typing import Any
 
 from app.diagnose.candidate import Candidate, Cite
 from app.diagnose.facts import Facts
-from app.diagnose.k8s_facts import name_of, namespace_of, pod_is_ready
+from app.diagnose.k8s_facts import pod_is_ready
 from app.diagnose.workload_facts import (
     cite_event,
     container_statuses,
@@ -28,6 +28,7 @@ from app.diagnose.workload_facts import (
     rollout_stuck_cite,
 )
 from tools.contracts.diagnosis import Category, NextStep, ResourceRef
+from tools.contracts.kube.objects import name_of, namespace_of
 
 PROBE_FAILED = re.compile(r"^(Liveness|Readiness|Startup) probe failed")
 KILLED = re.compile(

@@ -13,7 +13,6 @@ from typing import Any
 
 from app.diagnose.candidate import Candidate, Cite
 from app.diagnose.facts import Facts
-from app.diagnose.k8s_facts import name_of
 from app.diagnose.workload_facts import (
     cite_event,
     cite_object,
@@ -27,6 +26,7 @@ from app.diagnose.workload_facts import (
     rollout_stuck_cite,
 )
 from tools.contracts.diagnosis import Category, NextStep, ResourceRef
+from tools.contracts.kube.objects import name_of
 
 EXCEEDED = re.compile(
     r"exceeded quota: (?P<quota>[^,\s]+), requested: (?P<requested>.*?), used: (?P<used>.*?), "

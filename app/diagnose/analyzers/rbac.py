@@ -14,7 +14,7 @@ from typing import Any
 
 from app.diagnose.candidate import Candidate, Cite
 from app.diagnose.facts import Facts
-from app.diagnose.k8s_facts import RECENT, name_of, namespace_of
+from app.diagnose.k8s_facts import RECENT
 from app.diagnose.log_shapes import LogShape, find_shapes, shape_is_recent
 from app.diagnose.workload_facts import (
     cite_log,
@@ -27,6 +27,7 @@ from app.diagnose.workload_facts import (
     pod_ref,
 )
 from tools.contracts.diagnosis import Category, NextStep, ResourceRef
+from tools.contracts.kube.objects import name_of, namespace_of
 
 RBAC_KINDS = ("Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding")
 NAME_LIMITED_VERBS = {"list", "watch", "create", "deletecollection"}

@@ -15,11 +15,13 @@ from typing import Any
 
 from app.diagnose.candidate import Candidate, Cite
 from app.diagnose.facts import Facts
-from app.diagnose.k8s_facts import controller_of, name_of, parse_time, workload_of
+from app.diagnose.k8s_facts import controller_of, workload_of
 from app.diagnose.series import Step, change_point, label, window
 from app.diagnose.service_facts import selected_pods
 from app.diagnose.workload_facts import cite_event, cite_metric, cite_object, kubectl
 from tools.contracts.diagnosis import Category, NextStep, ResourceRef
+from tools.contracts.kube.objects import name_of
+from tools.contracts.kube.time import parse_time
 
 BEFORE_STEP = timedelta(minutes=15)  # a change this long before the step can explain it
 AFTER_STEP = timedelta(minutes=5)  # metrics lag (rate windows): a change shortly after still counts

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from app.diagnose.candidate import Candidate
 from app.diagnose.facts import Facts
-from app.diagnose.k8s_facts import condition, event_is_recent, name_of, namespace_of
+from app.diagnose.k8s_facts import condition, event_is_recent
 from app.diagnose.workload_facts import (
     cite_object,
     container_statuses,
@@ -20,6 +20,7 @@ from app.diagnose.workload_facts import (
     waiting,
 )
 from tools.contracts.diagnosis import Category, NextStep, ResourceRef
+from tools.contracts.kube.objects import name_of, namespace_of
 
 EXPLAINING_REASONS = {
     "FailedCreate",

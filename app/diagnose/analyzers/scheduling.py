@@ -15,7 +15,6 @@ from typing import Any
 
 from app.diagnose.candidate import Candidate, Cite
 from app.diagnose.facts import Facts
-from app.diagnose.k8s_facts import labels_of, name_of, namespace_of
 from app.diagnose.workload_facts import (
     cite_event,
     event_message,
@@ -28,23 +27,13 @@ from app.diagnose.workload_facts import (
     rollout_stuck_cite,
 )
 from tools.contracts.diagnosis import Category, NextStep, ResourceRef
+from tools.contracts.kube.objects import labels_of, name_of, namespace_of
+from tools.contracts.kube.quantity import quantity
 
 COUNTED = re.compile(r"nodes are available: (?P<body>.*?)(?:\.\s*preemption:|\.?$)", re.S)
 SEGMENT = re.compile(r"^(?P<count>\d+) (?P<reason>.+)$")
 STORAGE_REASONS = ("unbound immediate PersistentVolumeClaims", "persistentvolumeclaim")
 NOISE_TAINTS = ("node-role.kubernetes.io/control-plane", "node-role.kubernetes.io/master")
-_SUFFIXES = {
-    "Ki": 2**10,
-    "Mi": 2**20,
-    "Gi": 2**30,
-    "Ti": 2**40,
-    "K": 1e3,
-    "k": 1e3,
-    "M": 1e6,
-    "G": 1e9,
-    "T": 1e12,
-    "m": 1e-3,
-}
 
 
 @dataclass
@@ -78,21 +67,6 @@ def parse_message(message: str) -> Verdict:
         else:
             verdict.constraints[reason] = count
     return verdict
-
-
-def quantity(value: Any) -> float:
-    """A Kubernetes quantity ("500m", "2Gi", "4") as a number (cores, bytes, count)."""
-    text = str(value or "0").strip()
-    for suffix in sorted(_SUFFIXES, key=len, reverse=True):
-        if text.endswith(suffix):
-            try:
-                return float(text[: -len(suffix)]) * _SUFFIXES[suffix]
-            except ValueError:
-                return 0.0
-    try:
-        return float(text)
-    except ValueError:
-        return 0.0
 
 
 def analyze(facts: Facts) -> list[Candidate]:

@@ -13,7 +13,7 @@ from typing import Any
 
 from app.diagnose.candidate import Candidate, Cite
 from app.diagnose.facts import Facts
-from app.diagnose.k8s_facts import map_selector_matches, name_of, namespace_of, ref_of, workload_of
+from app.diagnose.k8s_facts import ref_of, workload_of
 from app.diagnose.log_facts import log_lines
 from app.diagnose.service_facts import (
     WORKLOAD_TEMPLATE_KINDS,
@@ -21,12 +21,14 @@ from app.diagnose.service_facts import (
     near_misses,
     routes_to_pods,
     selected_pods,
-    selector_text,
     service_selector,
+    service_selector_text,
     template_labels,
 )
 from app.diagnose.workload_facts import cite_log, cite_object, kubectl
 from tools.contracts.diagnosis import Category, NextStep, ResourceRef
+from tools.contracts.kube.objects import name_of, namespace_of
+from tools.contracts.kube.selectors import map_matches
 
 _NO_ENDPOINT = re.compile(r'Service "([^"/]+)/([^"]+)" does not have any active Endpoint')
 
@@ -59,7 +61,7 @@ def _ingresses_using(facts: Facts, service: dict[str, Any]) -> list[ResourceRef]
 
 def _mismatch(facts: Facts, service: dict[str, Any], base: list[Cite], used: bool) -> Candidate:
     svc_ref = ref_of(service, "Service")
-    selector = selector_text(service)
+    selector = service_selector_text(service)
     misses = near_misses(facts, service)
     cites = [cite_object(service, selector.split(",")[0], "Service"), *base]
     affected: list[ResourceRef] = []
@@ -111,7 +113,7 @@ def _scaled_to_zero(facts: Facts, service: dict[str, Any], base: list[Cite]) -> 
     for kind in WORKLOAD_TEMPLATE_KINDS:
         for obj in facts.of_kind(kind, namespace_of(service)):
             replicas = (obj.get("spec") or {}).get("replicas")
-            if replicas == 0 and map_selector_matches(service_selector(service), template_labels(obj)):
+            if replicas == 0 and map_matches(service_selector(service), template_labels(obj)):
                 ref = ref_of(obj, kind)
                 return Candidate(
                     title=f"Service {name_of(service)} has no endpoints: {kind} {ref.name} is scaled to 0",
@@ -144,6 +146,7 @@ def _not_ready(
     facts: Facts, service: dict[str, Any], pods: list[dict[str, Any]], base: list[Cite]
 ) -> Candidate:
     svc_ref = ref_of(service, "Service")
+    selector = service_selector_text(service)
     workloads = sorted({str(workload_of(facts, pod)) for pod in pods})
     return Candidate(
         title=f"Service {svc_ref.name} has no ready endpoints: its {len(pods)} pod(s) are not ready",
@@ -162,7 +165,7 @@ def _not_ready(
         next_steps=[
             NextStep(
                 description="See why the selected pods are not ready",
-                command=f"kubectl -n {svc_ref.namespace} get pods -l {selector_text(service)} -o wide",
+                command=f"kubectl -n {svc_ref.namespace} get pods -l {selector} -o wide",
             )
         ],
     )

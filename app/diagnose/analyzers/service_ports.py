@@ -14,11 +14,13 @@ from typing import Any
 from app.diagnose.candidate import Candidate, Cite
 from app.diagnose.facts import FactRef, Facts
 from app.diagnose.flow_facts import endpoint_labels, is_recent, is_rst_reply, l4
-from app.diagnose.k8s_facts import map_selector_matches, name_of, namespace_of, ref_of, workload_of
+from app.diagnose.k8s_facts import ref_of, workload_of
 from app.diagnose.log_facts import log_lines
 from app.diagnose.service_facts import container_ports, routes_to_pods, selected_pods, service_selector
 from app.diagnose.workload_facts import cite_log, cite_object, kubectl
 from tools.contracts.diagnosis import Category, NextStep
+from tools.contracts.kube.objects import name_of, namespace_of
+from tools.contracts.kube.selectors import map_matches
 
 FLOW_WINDOW = timedelta(minutes=30)
 
@@ -35,7 +37,7 @@ def _rst_flows(facts: Facts, service: dict[str, Any], port: int) -> list[dict[st
         if (
             source.get("namespace") == namespace_of(service)
             and sport == port
-            and map_selector_matches(selector, endpoint_labels(source))
+            and map_matches(selector, endpoint_labels(source))
         ):
             found.append(flow)
     return found

@@ -13,7 +13,6 @@ from typing import Any
 
 from app.diagnose.candidate import Candidate, Cite
 from app.diagnose.facts import Facts
-from app.diagnose.k8s_facts import age, meta, name_of, namespace_of
 from app.diagnose.workload_facts import (
     cite_event,
     cite_object,
@@ -23,6 +22,8 @@ from app.diagnose.workload_facts import (
     pod_volume_claims,
 )
 from tools.contracts.diagnosis import Category, NextStep, ResourceRef
+from tools.contracts.kube.objects import meta, name_of, namespace_of
+from tools.contracts.kube.time import age
 
 PROVISIONING_GRACE = timedelta(minutes=5)  # dynamic provisioning normally takes seconds to a minute
 DEFAULT_CLASS = "storageclass.kubernetes.io/is-default-class"

@@ -14,7 +14,6 @@ from typing import Any
 
 from app.diagnose.candidate import Candidate
 from app.diagnose.facts import Facts
-from app.diagnose.k8s_facts import name_of, namespace_of
 from app.diagnose.workload_facts import (
     cite_event,
     cite_object,
@@ -27,6 +26,7 @@ from app.diagnose.workload_facts import (
     recent_events_by_object,
 )
 from tools.contracts.diagnosis import Category, NextStep, ResourceRef
+from tools.contracts.kube.objects import name_of, namespace_of
 
 MULTI_ATTACH = "Multi-Attach error"
 VOLUME_NAME = re.compile(r'(?:for )?volume "(?P<volume>[^"]+)"')

@@ -14,7 +14,7 @@ from typing import Any
 
 from app.diagnose.candidate import Candidate
 from app.diagnose.facts import Facts
-from app.diagnose.k8s_facts import RECENT, is_recent, name_of, namespace_of
+from app.diagnose.k8s_facts import RECENT, is_recent
 from app.diagnose.log_shapes import find_shapes, shape_is_recent
 from app.diagnose.workload_facts import (
     cite_event,
@@ -33,6 +33,7 @@ from app.diagnose.workload_facts import (
     restarted_recently,
 )
 from tools.contracts.diagnosis import Category, NextStep, ResourceRef
+from tools.contracts.kube.objects import name_of, namespace_of
 
 LOCAL_LIMIT = re.compile(
     r"ephemeral local storage usage exceeds|exceeded its local ephemeral storage limit"

@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 
 from app.diagnose.analyzers import admission
-
-from .factories import deployment, event, facts, replicaset
-from .workload_factories import culprits
+from tests.diagnose.analyzers.factories import deployment, event, facts, replicaset
+from tests.diagnose.analyzers.workload_factories import culprits
 
 RS = "web-5d6c7b8a9"
 

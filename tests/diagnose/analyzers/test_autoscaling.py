@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 
 from app.diagnose.analyzers import autoscaling
+from tests.diagnose.analyzers.factories import deployment, event, facts, hpa, pod
 from tools.contracts.diagnosis import Category
-
-from .factories import deployment, event, facts, hpa, pod
 
 AT_MAX = (
     "ScalingLimited",

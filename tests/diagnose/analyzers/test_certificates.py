@@ -6,9 +6,14 @@ from __future__ import annotations
 import pytest
 
 from app.diagnose.analyzers import certificates
-
-from .factories import deployment, facts, service
-from .workload_factories import certificate, culprits, running_status, tls_secret, workload_pod
+from tests.diagnose.analyzers.factories import deployment, facts, service
+from tests.diagnose.analyzers.workload_factories import (
+    certificate,
+    culprits,
+    running_status,
+    tls_secret,
+    workload_pod,
+)
 
 X509 = (
     '2026-11-20T09:29:55Z error calling payments: Post "https://payments.shop.svc:8443/charge": '

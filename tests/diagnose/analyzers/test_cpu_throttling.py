@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 
 from app.diagnose.analyzers import cpu_throttling
+from tests.diagnose.analyzers.factories import deployment, facts, pod, ramp, service
 from tools.contracts.diagnosis import Category
-
-from .factories import deployment, facts, pod, ramp, service
 
 LABELS = {"app": "search"}
 LIMITS = {"requests": {"cpu": "250m"}, "limits": {"cpu": "500m", "memory": "512Mi"}}

@@ -6,9 +6,8 @@ from __future__ import annotations
 import pytest
 
 from app.diagnose.analyzers import crash
-
-from .factories import deployment, event, facts, pod, replicaset, service
-from .workload_factories import (
+from tests.diagnose.analyzers.factories import deployment, event, facts, pod, replicaset, service
+from tests.diagnose.analyzers.workload_factories import (
     crashloop_status,
     culprits,
     running_status,

@@ -6,9 +6,14 @@ from __future__ import annotations
 import pytest
 
 from app.diagnose.analyzers import disruption_budget
-
-from .factories import event, facts
-from .workload_factories import culprits, pdb, running_status, worker_node, workload_pod
+from tests.diagnose.analyzers.factories import event, facts
+from tests.diagnose.analyzers.workload_factories import (
+    culprits,
+    pdb,
+    running_status,
+    worker_node,
+    workload_pod,
+)
 
 
 def zk(name, node):

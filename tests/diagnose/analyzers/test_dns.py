@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 
 from app.diagnose.analyzers import dns
+from tests.diagnose.analyzers.factories import deployment, dns_flow, endpoint, facts, pod, ramp, service, ts
 from tools.contracts.diagnosis import Category
-
-from .factories import deployment, dns_flow, endpoint, facts, pod, ramp, service, ts
 
 CHECKOUT = {"app": "checkout"}
 CHECKOUT_POD = pod("checkout-7d9f8c6b5-x2lqp", labels=CHECKOUT, owner_rs="checkout-7d9f8c6b5")

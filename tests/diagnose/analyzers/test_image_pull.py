@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 
 from app.diagnose.analyzers import image_pull
-
-from .factories import deployment, event, facts, replicaset
-from .workload_factories import culprits, running_status, waiting_status, workload_pod
+from tests.diagnose.analyzers.factories import deployment, event, facts, replicaset
+from tests.diagnose.analyzers.workload_factories import culprits, running_status, waiting_status, workload_pod
 
 POD = "api-6d8f7b9c4-k2m4n"
 RS = "api-6d8f7b9c4"

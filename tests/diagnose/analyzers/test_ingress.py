@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 
 from app.diagnose.analyzers import ingress as ingress_analyzer
+from tests.diagnose.analyzers.factories import facts, ingress, ingress_class, service
 from tools.contracts.diagnosis import Category
-
-from .factories import facts, ingress, ingress_class, service
 
 WEB = service("web", port=80, target_port=8080)
 EXPECTED = (Category.IngressMisconfig, "Ingress", "shop", "shop")

@@ -6,9 +6,15 @@ from __future__ import annotations
 import pytest
 
 from app.diagnose.analyzers import missing_config
-
-from .factories import deployment, event, facts, replicaset
-from .workload_factories import config_map, culprits, running_status, secret, waiting_status, workload_pod
+from tests.diagnose.analyzers.factories import deployment, event, facts, replicaset
+from tests.diagnose.analyzers.workload_factories import (
+    config_map,
+    culprits,
+    running_status,
+    secret,
+    waiting_status,
+    workload_pod,
+)
 
 POD = "payments-5f6d7c8b9-abcde"
 RS = "payments-5f6d7c8b9"

@@ -5,9 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.diagnose.analyzers import netpol_blocked
-from tools.contracts.diagnosis import Category
-
-from .factories import (
+from tests.diagnose.analyzers.factories import (
     endpoint,
     facts,
     namespace,
@@ -18,6 +16,7 @@ from .factories import (
     tcp_flow,
     ts,
 )
+from tools.contracts.diagnosis import Category
 
 CHECKOUT = {"app": "checkout"}
 POSTGRES = {"app": "postgres"}

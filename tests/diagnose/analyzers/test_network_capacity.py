@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 
 from app.diagnose.analyzers import network_capacity
+from tests.diagnose.analyzers.factories import endpoint, event, facts, node, pod, series, tcp_flow
 from tools.contracts.diagnosis import Category
-
-from .factories import endpoint, event, facts, node, pod, series, tcp_flow
 
 SANDBOX = (
     "Failed to create pod sandbox: rpc error: code = Unknown desc = failed to setup network for sandbox "

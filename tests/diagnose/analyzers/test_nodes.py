@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 
 from app.diagnose.analyzers import nodes
+from tests.diagnose.analyzers.factories import event, evicted_pod, facts, node, pod, series
 from tools.contracts.diagnosis import Category
-
-from .factories import event, evicted_pod, facts, node, pod, series
 
 UNREACHABLE = [{"key": "node.kubernetes.io/unreachable", "effect": "NoExecute"}]
 CNI_DOWN = (

@@ -6,9 +6,13 @@ from __future__ import annotations
 import pytest
 
 from app.diagnose.analyzers import oom
-
-from .factories import deployment, facts, replicaset, series
-from .workload_factories import crashloop_status, culprits, running_status, workload_pod
+from tests.diagnose.analyzers.factories import deployment, facts, replicaset, series
+from tests.diagnose.analyzers.workload_factories import (
+    crashloop_status,
+    culprits,
+    running_status,
+    workload_pod,
+)
 
 POD = "search-5b7c9d-q8w2e"
 RS = "search-5b7c9d"

@@ -6,9 +6,13 @@ from __future__ import annotations
 import pytest
 
 from app.diagnose.analyzers import probes
-
-from .factories import deployment, event, facts, replicaset
-from .workload_factories import crashloop_status, culprits, running_status, workload_pod
+from tests.diagnose.analyzers.factories import deployment, event, facts, replicaset
+from tests.diagnose.analyzers.workload_factories import (
+    crashloop_status,
+    culprits,
+    running_status,
+    workload_pod,
+)
 
 POD = "api-7c9d8e6f5-zx81p"
 RS = "api-7c9d8e6f5"

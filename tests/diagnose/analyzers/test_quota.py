@@ -6,9 +6,8 @@ from __future__ import annotations
 import pytest
 
 from app.diagnose.analyzers import quota
-
-from .factories import deployment, event, facts, replicaset
-from .workload_factories import culprits, limit_range, resource_quota
+from tests.diagnose.analyzers.factories import deployment, event, facts, replicaset
+from tests.diagnose.analyzers.workload_factories import culprits, limit_range, resource_quota
 
 RS = "api-6d4c8b7f9"
 EXCEEDED = (

@@ -6,9 +6,8 @@ from __future__ import annotations
 import pytest
 
 from app.diagnose.analyzers import rbac
-
-from .factories import deployment, facts, replicaset
-from .workload_factories import (
+from tests.diagnose.analyzers.factories import deployment, facts, replicaset
+from tests.diagnose.analyzers.workload_factories import (
     culprits,
     role,
     role_binding,

@@ -6,8 +6,7 @@ from pathlib import Path
 
 import app.diagnose.analyzers as analyzers
 from app.diagnose.candidate import Candidate
-
-from .factories import facts, service
+from tests.diagnose.analyzers.factories import facts, service
 
 
 def test_discovers_network_and_node_analyzers():

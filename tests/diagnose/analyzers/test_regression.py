@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 
 from app.diagnose.analyzers import regression
+from tests.diagnose.analyzers.factories import deployment, event, facts, pod, ramp, replicaset, service, ts
 from tools.contracts.diagnosis import Category
-
-from .factories import deployment, event, facts, pod, ramp, replicaset, service, ts
 
 LABELS = {"app": "checkout"}
 OLD_RS = replicaset(

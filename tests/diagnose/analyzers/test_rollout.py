@@ -5,9 +5,14 @@ from __future__ import annotations
 import pytest
 
 from app.diagnose.analyzers import rollout
-
-from .factories import deployment, event, facts, replicaset
-from .workload_factories import crashloop_status, culprits, running_status, stuck_rollout, workload_pod
+from tests.diagnose.analyzers.factories import deployment, event, facts, replicaset
+from tests.diagnose.analyzers.workload_factories import (
+    crashloop_status,
+    culprits,
+    running_status,
+    stuck_rollout,
+    workload_pod,
+)
 
 RS = "web-5d6c7b8a9"
 

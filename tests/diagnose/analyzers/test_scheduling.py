@@ -6,9 +6,8 @@ from __future__ import annotations
 import pytest
 
 from app.diagnose.analyzers import scheduling
-
-from .factories import deployment, event, facts
-from .workload_factories import culprits, worker_node, workload_pod
+from tests.diagnose.analyzers.factories import deployment, event, facts
+from tests.diagnose.analyzers.workload_factories import culprits, worker_node, workload_pod
 
 POD = "trainer-6f5d4c3b2-pq7rs"
 RS = "trainer-6f5d4c3b2"

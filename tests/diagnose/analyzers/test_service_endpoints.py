@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 
 from app.diagnose.analyzers import service_endpoints
+from tests.diagnose.analyzers.factories import deployment, endpointslice, facts, pod, replicaset, service, ts
 from tools.contracts.diagnosis import Category
-
-from .factories import deployment, endpointslice, facts, pod, replicaset, service, ts
 
 
 def cart_backend(labels: dict[str, str], ready: bool = True):

@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 
 from app.diagnose.analyzers import service_ports
+from tests.diagnose.analyzers.factories import endpoint, facts, pod, service, tcp_flow, ts
 from tools.contracts.diagnosis import Category
-
-from .factories import endpoint, facts, pod, service, tcp_flow, ts
 
 LABELS = {"app": "checkout"}
 HTTP_8080 = [{"name": "http", "containerPort": 8080, "protocol": "TCP"}]

@@ -6,9 +6,14 @@ from __future__ import annotations
 import pytest
 
 from app.diagnose.analyzers import storage
-
-from .factories import event, facts
-from .workload_factories import claim_volume, culprits, pvc, storage_class, workload_pod
+from tests.diagnose.analyzers.factories import event, facts
+from tests.diagnose.analyzers.workload_factories import (
+    claim_volume,
+    culprits,
+    pvc,
+    storage_class,
+    workload_pod,
+)
 
 DB_POD = "postgres-0"
 UNBOUND = (

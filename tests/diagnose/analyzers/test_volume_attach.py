@@ -6,9 +6,16 @@ from __future__ import annotations
 import pytest
 
 from app.diagnose.analyzers import volume_attach
-
-from .factories import event, facts
-from .workload_factories import claim_volume, culprits, pv, pvc, running_status, waiting_status, workload_pod
+from tests.diagnose.analyzers.factories import event, facts
+from tests.diagnose.analyzers.workload_factories import (
+    claim_volume,
+    culprits,
+    pv,
+    pvc,
+    running_status,
+    waiting_status,
+    workload_pod,
+)
 
 NEW = "grafana-7f8d9c6b5-new01"
 OLD = "grafana-5c4b3a291-old01"

@@ -6,9 +6,15 @@ from __future__ import annotations
 import pytest
 
 from app.diagnose.analyzers import volume_full
-
-from .factories import deployment, event, facts, replicaset
-from .workload_factories import claim_volume, crashloop_status, culprits, pvc, running_status, workload_pod
+from tests.diagnose.analyzers.factories import deployment, event, facts, replicaset
+from tests.diagnose.analyzers.workload_factories import (
+    claim_volume,
+    crashloop_status,
+    culprits,
+    pvc,
+    running_status,
+    workload_pod,
+)
 
 POD = "ingest-6b5c4d3e2-ab12c"
 RS = "ingest-6b5c4d3e2"

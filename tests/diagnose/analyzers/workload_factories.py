@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from .factories import NOW, pod, ts
+from tests.diagnose.analyzers.factories import NOW, pod, ts
 
 IMAGE = "registry.example.com/shop/app:1.0.0"
 

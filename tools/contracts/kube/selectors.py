@@ -1,4 +1,6 @@
-"""Label and field selectors with the grammar and meaning the Kubernetes API server gives them.
+"""Label and field selectors with the grammar and meaning the Kubernetes API server gives them: the one
+evaluator for the snapshot server's queries, NetworkPolicy and PodDisruptionBudget selectors (objects
+with matchLabels/matchExpressions), Service selectors (plain maps) and flow filters.
 
 Label selectors: `k=v`, `k==v`, `k!=v`, `k in (a,b)`, `k notin (a,b)`, `k` (exists), `!k` (does not
 exist), joined by commas (AND). `!=` and `notin` also match objects without the label, as upstream.
@@ -10,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 
 class SelectorError(ValueError):
@@ -119,6 +122,62 @@ def parse_label_selector(text: str | None) -> LabelSelector:
     if text is None or not text.strip():
         return LabelSelector(())
     return LabelSelector(tuple(_parse_label_term(term) for term in _split_top_level(text)))
+
+
+# --- selectors as objects (matchLabels / matchExpressions) and as plain maps (a Service's) ----------
+
+_OPERATORS = {"In": "in", "NotIn": "notin", "Exists": "exists", "DoesNotExist": "!exists"}
+
+
+def from_object(selector: Mapping[str, Any]) -> LabelSelector:
+    """A LabelSelector object as requirements; values compare as strings (YAML `version: 2` is "2")."""
+    requirements = [
+        LabelRequirement(str(key), "=", frozenset([str(value)]))
+        for key, value in sorted((selector.get("matchLabels") or {}).items())
+    ]
+    for expression in selector.get("matchExpressions") or []:
+        op = _OPERATORS.get(expression.get("operator", ""))
+        if op is not None:
+            values = frozenset(str(value) for value in expression.get("values") or [])
+            requirements.append(LabelRequirement(str(expression.get("key", "")), op, values))
+    return LabelSelector(tuple(requirements))
+
+
+def matches(selector: Mapping[str, Any] | None, labels: Mapping[str, str] | None) -> bool:
+    """True when ``labels`` satisfy a LabelSelector object. An empty selector ({}) selects everything,
+    None selects nothing."""
+    if selector is None:
+        return False
+    return from_object(selector).matches(labels or {})
+
+
+def map_matches(selector: Mapping[str, str] | None, labels: Mapping[str, str] | None) -> bool:
+    """A plain map selector (a Service's spec.selector): every pair must match; empty selects nothing."""
+    if not selector:
+        return False
+    return all((labels or {}).get(key) == str(value) for key, value in selector.items())
+
+
+def selector_text(selector: Mapping[str, Any] | None) -> str:
+    """A LabelSelector object as `kubectl` writes it (`app=web,tier in (a,b),!legacy`); "" when empty."""
+    parts = []
+    for req in from_object(selector or {}).requirements:
+        values = ",".join(sorted(req.values))
+        parts.append(
+            {
+                "=": f"{req.key}={values}",
+                "in": f"{req.key} in ({values})",
+                "notin": f"{req.key} notin ({values})",
+                "exists": req.key,
+                "!exists": f"!{req.key}",
+            }[req.op]
+        )
+    return ",".join(parts)
+
+
+def map_text(labels: Mapping[str, Any] | None) -> str:
+    """Labels or a map selector as `k=v,k2=v2`, sorted by key; "" when empty."""
+    return ",".join(f"{key}={value}" for key, value in sorted((labels or {}).items()))
 
 
 # --- field selectors --------------------------------------------------------------------------------

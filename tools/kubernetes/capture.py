@@ -7,17 +7,15 @@ Logs (current and previous instance) are taken for unhealthy pods only, bounded 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TextIO
-
-import yaml
+from typing import Any
 
 from tools.kubernetes.access import KindInfo, KubeAccess, KubeError
 from tools.kubernetes.render import pod_is_healthy
+from tools.snapshot.writer import SnapshotWriter, UnsafeName
 
 # Kinds that add bulk or churn but no diagnostic value; core events stand in for events.k8s.io.
 SKIPPED = {
@@ -56,18 +54,15 @@ def capture_snapshot(
     """Write a snapshot of the cluster behind `kube` into `out` (which must not exist or be empty)."""
     limits = limits or CaptureLimits()
     say = progress or (lambda _message: None)
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise ValueError(f"{out} already exists and is not an empty directory")
+    writer = SnapshotWriter(out)  # raises ValueError when out is not empty
     captured_at = (now or datetime.now(UTC)).astimezone(UTC)
     summary = CaptureSummary(root=out)
-    resources = out / "resources"
-    resources.mkdir(parents=True, exist_ok=True)
     unhealthy: list[dict[str, Any]] = []
     kinds = [k for k in kube.discover_kinds() if k.listable and (k.group, k.plural) not in SKIPPED]
     say(f"capturing {len(kinds)} kinds" + (f" in namespaces {', '.join(namespaces)}" if namespaces else ""))
     for info in kinds:
         try:
-            count = _write_kind(kube, info, resources, namespaces, unhealthy, limits.max_log_pods)
+            count = _write_kind(kube, info, writer, namespaces, unhealthy, limits.max_log_pods)
         except KubeError as exc:
             summary.skipped.append(f"{info.describe()}: {exc}")
             say(f"skipped {info.describe()}: {exc}")
@@ -75,8 +70,8 @@ def capture_snapshot(
         if count:
             summary.objects[info.describe()] = count
             say(f"{info.describe()}: {count}")
-    summary.logs = _write_logs(kube, out / "logs", unhealthy, limits, summary, say)
-    _write_meta(kube, out, name or kube.name, captured_at, namespaces)
+    summary.logs = _write_logs(kube, writer, unhealthy, limits, summary, say)
+    _write_meta(kube, writer, name or kube.name, captured_at, namespaces)
     total = sum(summary.objects.values())
     say(f"wrote {total} objects of {len(summary.objects)} kinds and {summary.logs} logs to {out}")
     return summary
@@ -85,39 +80,23 @@ def capture_snapshot(
 def _write_kind(
     kube: KubeAccess,
     info: KindInfo,
-    resources: Path,
+    writer: SnapshotWriter,
     namespaces: list[str] | None,
     unhealthy: list[dict[str, Any]],
     max_log_pods: int,
 ) -> int:
     scopes: list[str | None] = list(namespaces) if namespaces and info.namespaced else [None]
-    path = resources / (info.group or "core") / f"{info.plural}.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    count = 0
-    with path.open("w", encoding="utf-8") as handle:
-        handle.write(json.dumps({"apiVersion": info.api_version, "kind": f"{info.kind}List"})[:-1])
-        handle.write(', "items": [\n')
+    name, list_kind = f"{info.group or 'core'}/{info.plural}", f"{info.kind}List"
+    with writer.list_file(name, info.api_version, list_kind) as out:
         for scope in scopes:
             for page in kube.iter_pages(info.describe(), scope):
                 for obj in page:
                     (obj.get("metadata") or {}).pop("managedFields", None)
-                    _write_item(handle, obj, first=count == 0)
-                    count += 1
+                    out.add(obj)
                     wants_logs = info.kind == "Pod" and info.group == "" and len(unhealthy) < max_log_pods
                     if wants_logs and (not pod_is_healthy(obj) or _restarted(obj)):
                         unhealthy.append(obj)
-        handle.write("\n]}\n")
-    if not count:
-        path.unlink()
-        if not any(path.parent.iterdir()):
-            path.parent.rmdir()
-    return count
-
-
-def _write_item(handle: TextIO, obj: dict[str, Any], first: bool) -> None:
-    if not first:
-        handle.write(",\n")
-    handle.write(json.dumps(obj, separators=(",", ":")))
+    return out.count
 
 
 def _restarted(pod: dict[str, Any]) -> bool:
@@ -127,7 +106,7 @@ def _restarted(pod: dict[str, Any]) -> bool:
 
 def _write_logs(
     kube: KubeAccess,
-    logs: Path,
+    writer: SnapshotWriter,
     pods: list[dict[str, Any]],
     limits: CaptureLimits,
     summary: CaptureSummary,
@@ -161,29 +140,26 @@ def _write_logs(
                     continue
                 if not text:
                     continue
-                directory = logs / str(namespace) / str(name)
-                directory.mkdir(parents=True, exist_ok=True)
-                suffix = ".previous.log" if previous else ".log"
-                (directory / f"{container}{suffix}").write_text(text, encoding="utf-8")
+                try:
+                    writer.write_log(str(namespace), str(name), str(container), previous, text)
+                except UnsafeName as exc:
+                    summary.skipped.append(f"log {namespace}/{name}/{container}: {exc}")
+                    continue
                 written += 1
     return written
 
 
 def _write_meta(
-    kube: KubeAccess, out: Path, name: str, captured_at: datetime, namespaces: list[str] | None
+    kube: KubeAccess, writer: SnapshotWriter, name: str, captured_at: datetime, namespaces: list[str] | None
 ) -> None:
     try:
         version = kube.server_version().get("gitVersion")
     except KubeError:
         version = None
-    doc: dict[str, Any] = {
-        "apiVersion": "kubewhy/v1",
-        "kind": "ClusterSnapshot",
-        "name": name,
-        "capturedAt": captured_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
-    }
-    if version:
-        doc["kubernetesVersion"] = version
     scope = f"namespaces {', '.join(namespaces)}" if namespaces else "all namespaces"
-    doc["description"] = f"captured by kubewhy from {kube.host} ({scope})"
-    (out / "snapshot.yaml").write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+    writer.write_meta(
+        name,
+        captured_at,
+        kubernetes_version=version,
+        description=f"captured by kubewhy from {kube.host} ({scope})",
+    )

@@ -51,6 +51,7 @@ class SnapshotMeta:
     captured_at: datetime
     kubernetes_version: str | None = None
     description: str | None = None
+    captured_at_inferred: bool = False  # imported input without a capture time: the newest timestamp in it
 
 
 @dataclass(frozen=True)
@@ -106,7 +107,7 @@ def load_snapshot(source: str | Path) -> Snapshot:
         raise SnapshotError(f"{path}: no such file or directory")
     if path.is_file():
         if not (path.name.endswith(".tar.gz") or path.name.endswith(".tgz")):
-            raise SnapshotError(f"{path}: a snapshot is a directory or a .tar.gz archive")
+            return _import_foreign(path, None, None)
         tempdir = tempfile.TemporaryDirectory(prefix="kubewhy-snapshot-")
         try:
             with tarfile.open(path, "r:gz") as archive:
@@ -118,7 +119,7 @@ def load_snapshot(source: str | Path) -> Snapshot:
     root = path.resolve()
     meta_file = root / "snapshot.yaml"
     if not meta_file.is_file():
-        raise SnapshotError(f"{source}: missing snapshot.yaml (not a kubewhy snapshot)")
+        return _import_foreign(Path(source), root, tempdir)
     problems: list[Problem] = []
     meta = _read_meta(meta_file, problems)
     snapshot = Snapshot(
@@ -132,6 +133,15 @@ def load_snapshot(source: str | Path) -> Snapshot:
         _tempdir=tempdir,
     )
     return snapshot
+
+
+def _import_foreign(
+    source: Path, root: Path | None, tempdir: tempfile.TemporaryDirectory[str] | None
+) -> Snapshot:
+    """Not a kubewhy snapshot: a support bundle, a cluster-info dump, kubectl output... (or nothing)."""
+    from tools.snapshot.importers import load_foreign  # local: only foreign inputs pay for the importers
+
+    return load_foreign(source, root, tempdir)
 
 
 def _archive_root(extracted: Path) -> Path:
@@ -203,6 +213,7 @@ def _read_meta(meta_file: Path, problems: list[Problem]) -> SnapshotMeta:
         captured_at=(captured or fallback.captured_at).astimezone(UTC),
         kubernetes_version=doc.get("kubernetesVersion"),
         description=doc.get("description"),
+        captured_at_inferred=doc.get("capturedAtInferred") is True,
     )
 
 

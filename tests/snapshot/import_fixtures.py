@@ -249,7 +249,8 @@ def events() -> list[dict[str, Any]]:
                 "fieldPath": "spec.containers{worker}",
             },
             "reason": "BackOff",
-            "message": "Back-off restarting failed container worker in pod worker-7d4b9c-x2x9q_shop(uid-worker-7d4b9c-x2x9q)",
+            "message": "Back-off restarting failed container worker in pod "
+            "worker-7d4b9c-x2x9q_shop(uid-worker-7d4b9c-x2x9q)",
             "type": "Warning",
             "count": 30,
             "firstTimestamp": "2026-11-20T08:10:00Z",
@@ -427,7 +428,10 @@ def cluster_info_dump(root: Path) -> Path:
 def dump_log_text(pod: str) -> str:
     """One START/END block per container as kubectl writes it (END glued to a last line without newline)."""
     if pod.startswith("gpu-trainer"):
-        body = 'Request log error: container "trainer" in pod "gpu-trainer-6c9f7-qwert" is waiting to start: ContainerCreating\n'
+        body = (
+            'Request log error: container "trainer" in pod "gpu-trainer-6c9f7-qwert" is waiting to start: '
+            "ContainerCreating\n"
+        )
         container = "trainer"
     else:
         body, container = "starting worker\nconnecting to db", "worker"

@@ -329,6 +329,12 @@ def support_bundle(root: Path, top: str = "support-bundle-2026-11-20T09_30_12") 
     write_json(res / "deployments" / "shop.json", typed("apps/v1", "Deployment", deployments()))
     # an older collector: a bare array whose items carry no kind, named by the folder
     write_json(res / "replicasets" / "shop.json", replicasets())
+    pv = {
+        "metadata": {"name": "pv-data"},
+        "spec": {"capacity": {"storage": "10Gi"}},
+        "status": {"phase": "Available"},
+    }
+    write_json(res / "pvs", [pv])  # some versions write this one without a suffix
     write_json(res / "events" / "shop.json", typed("v1", "Event", events()))
     write_json(
         res / "services" / "shop.json",

@@ -56,6 +56,7 @@ def test_support_bundle_folder(tmp_path: Path) -> None:
         "Service": 1,
         "CustomResourceDefinition": 1,  # {metadata, items} with no kind
         "Certificate": 1,  # custom-resources/<plural.group>/<ns>.yaml, a bare YAML array
+        "PersistentVolume": 1,  # cluster-resources/pvs, no suffix, a bare array
     }
     assert dict(report.kinds) == expected
     assert _kinds(tmp_path / "out") == expected
@@ -93,7 +94,7 @@ def test_support_bundle_capture_time_is_inferred_and_recorded(tmp_path: Path) ->
 def test_support_bundle_tar_gz_gives_the_same_snapshot(tmp_path: Path) -> None:
     archive = fx.tar_gz(fx.support_bundle(tmp_path / "in"), tmp_path / "support-bundle.tar.gz")
     report = import_input(archive, tmp_path / "out")
-    assert report.format == "troubleshoot" and report.objects == 18 and report.logs == 3
+    assert report.format == "troubleshoot" and report.objects == 19 and report.logs == 3
     top = "support-bundle-2026-11-20T09_30_12/"
     assert (
         _reasons(report)[top + "all-logs/shop/worker-7d4b9c-x2x9q/worker.log"]
@@ -277,7 +278,7 @@ def test_not_an_archive_and_truncated_archive(tmp_path: Path) -> None:
     report = import_input(cut, tmp_path / "out2")  # what was read is kept; the loss is named
     truncated = [s for s in report.skipped if s.file == "cut.tar.gz"]
     assert truncated and "truncated or corrupt after" in truncated[0].reason
-    assert 0 < report.objects < 18
+    assert 0 < report.objects < 19
 
 
 def test_archive_bounds(tmp_path: Path) -> None:
@@ -322,7 +323,7 @@ def test_import_command_json(tmp_path: Path) -> None:
     assert {"format", "objects", "logs", "skipped", "captured_at", "captured_at_inferred"} <= set(doc)
     assert (doc["format"], doc["objects"], doc["logs"], doc["captured_at_inferred"]) == (
         "troubleshoot",
-        18,
+        19,
         3,
         True,
     )
@@ -344,7 +345,7 @@ def test_snapshot_option_reads_a_bundle_directly(tmp_path: Path, capsys: pytest.
     archive = fx.tar_gz(fx.support_bundle(tmp_path / "in"), tmp_path / "bundle.tar.gz")
     snapshot = load_snapshot(archive)
     assert snapshot.meta.captured_at_inferred and snapshot.meta.kubernetes_version == "v1.29.3"
-    assert sum(1 for _ in snapshot.iter_objects()) == 18
+    assert sum(1 for _ in snapshot.iter_objects()) == 19
     stderr = capsys.readouterr().err
     assert "detected a troubleshoot.sh support bundle" in stderr
     assert f"capture time inferred from the newest timestamp: {fx.NEWEST}" in stderr

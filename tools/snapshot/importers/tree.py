@@ -29,7 +29,7 @@ class Limits:
 
     max_files: int = 200_000
     max_total_bytes: int = 8 * 1024**3
-    max_file_bytes: int = 1024**3
+    max_file_bytes: int = 512 * 1024**2  # one JSON file is parsed whole
     max_ratio: int = 250  # unpacked size / archive size, past the first `ratio_floor_bytes`
     ratio_floor_bytes: int = 64 * 1024**2
 

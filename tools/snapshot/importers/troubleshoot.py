@@ -5,7 +5,7 @@
       analysis.json                     analyzer results (not cluster state)
       cluster-info/cluster_version.json {"info": {...}, "string": "v1.29.3"}
       cluster-resources/<plural>/<namespace>.json   typed lists (older bundles: bare arrays, no kind)
-      cluster-resources/nodes.json, pvs.json, namespaces.json, storage-classes.json, ...
+      cluster-resources/nodes.json, pvs[.json], namespaces.json, storage-classes.json, ...
       cluster-resources/custom-resource-definitions.json   {metadata, items} with no kind
       cluster-resources/custom-resources/<plural.group>[/<namespace>].yaml   bare YAML arrays
       cluster-resources/pods/logs/<namespace>/<pod>/<container>[-previous].log
@@ -55,6 +55,7 @@ _FOLDERS = {
     "roles": KindHint("rbac.authorization.k8s.io/v1", "Role"),
     "rolebindings": KindHint("rbac.authorization.k8s.io/v1", "RoleBinding"),
     "leases": KindHint("coordination.k8s.io/v1", "Lease"),
+    "endpointslices": KindHint("discovery.k8s.io/v1", "EndpointSlice"),
 }
 _FILES = {
     "nodes": KindHint("v1", "Node"),
@@ -65,6 +66,7 @@ _FILES = {
     "priority-classes": KindHint("scheduling.k8s.io/v1", "PriorityClass"),
     "clusterroles": KindHint("rbac.authorization.k8s.io/v1", "ClusterRole"),
     "clusterRoleBindings": KindHint("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"),
+    "clusterrolebindings": KindHint("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"),
     "custom-resource-definitions": KindHint("apiextensions.k8s.io/v1", "CustomResourceDefinition"),
     "volumeattachments": KindHint("storage.k8s.io/v1", "VolumeAttachment"),
 }
@@ -136,7 +138,11 @@ def _cluster_version(intake: Intake, rel: str) -> str | None:
 
 
 def _cluster_resource(intake: Intake, rel: str, parts: tuple[str, ...]) -> None:
-    if not parts or PurePosixPath(rel).suffix not in {".json", ".yaml", ".yml"}:
+    suffix = PurePosixPath(rel).suffix
+    if len(parts) == 1 and not suffix and parts[0] in _FILES:  # some versions write "pvs", no suffix
+        intake.add_file(rel, _FILES[parts[0]])
+        return
+    if not parts or suffix not in {".json", ".yaml", ".yml"}:
         return  # left for the catch-all
     if len(parts) == 1:
         if parts[0] in _NOT_OBJECTS:

@@ -221,6 +221,27 @@ def test_yaml_alias_bomb_is_refused(tmp_path: Path) -> None:
     assert dict(report.kinds) == {"Pod": 3}
 
 
+def test_deep_nesting_is_skipped_not_a_crash(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    fx.kubectl_pods_json(folder / "pods.json")
+    (folder / "deep.json").write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    (folder / "flow.yaml").write_text("a: " + "[" * 100_000 + "]" * 100_000 + "\n", encoding="utf-8")
+    (folder / "dashes.yaml").write_text("- " * 100_000 + "x\n", encoding="utf-8")
+    deep = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "deep"}, "data": {}}
+    level = deep["data"]
+    for _ in range(600):  # parses, but is deeper than any API object can be written
+        level["a"] = {}
+        level = level["a"]
+    fx.write_json(folder / "configmap.json", deep)
+    report = import_input(folder, tmp_path / "out")
+    reasons = _reasons(report)
+    assert reasons["deep.json"] == "JSON nested too deeply"
+    assert reasons["flow.yaml"] == reasons["dashes.yaml"] == "YAML nested too deeply"
+    assert reasons["configmap.json"].startswith("1 item(s) left out: ConfigMap deep")
+    assert dict(report.kinds) == {"Pod": 3}
+
+
 # --- archives and links ----------------------------------------------------------------------------
 
 

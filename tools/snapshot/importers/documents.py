@@ -10,6 +10,7 @@ discovery, RBAC rules) are not objects, and say so. Go structs printed by an old
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,11 @@ try:
     from yaml import CSafeLoader as _YamlLoader
 except ImportError:  # pragma: no cover - depends on the libyaml build
     from yaml import SafeLoader as _YamlLoader  # type: ignore[assignment]
+
+# libyaml's composer recurses in C and crashes the process on very deep nesting; text that might nest
+# deeper than this is parsed by the pure-Python loader, which stops with a RecursionError instead.
+_C_LOADER_DEPTH = 200
+_BRACKETS = re.compile(r"[\[\]{}]")
 
 GO_STRUCTS = (
     'written by an old kubectl as Go internal structs (capitalised keys such as "Items" and '
@@ -84,8 +90,9 @@ def json_documents(text: str) -> list[Any]:
 
 
 def _yaml_documents(text: str) -> list[Any]:
+    loader = _YamlLoader if _possible_depth(text) <= _C_LOADER_DEPTH else yaml.SafeLoader
     try:
-        docs = [doc for doc in yaml.load_all(text, Loader=_YamlLoader) if doc is not None]
+        docs = [doc for doc in yaml.load_all(text, Loader=loader) if doc is not None]
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
@@ -94,6 +101,19 @@ def _yaml_documents(text: str) -> list[Any]:
         raise BadFile("YAML nested too deeply") from exc
     _refuse_shared_nodes(docs)
     return docs
+
+
+def _possible_depth(text: str) -> int:
+    """An upper bound on how deep YAML text can nest: indentation plus open flow brackets, per line."""
+    deepest = depth = 0
+    for line in text.splitlines():
+        indent = len(line) - len(line.lstrip(" -?"))  # "- - - x" nests as deep as it is wide
+        deepest = max(deepest, indent + depth)
+        if "[" in line or "{" in line or depth:
+            for bracket in _BRACKETS.findall(line):
+                depth = depth + 1 if bracket in "[{" else max(0, depth - 1)
+                deepest = max(deepest, indent + depth)
+    return deepest
 
 
 def _refuse_shared_nodes(docs: list[Any]) -> None:

@@ -13,6 +13,8 @@ from datetime import datetime
 from pathlib import PurePosixPath
 from typing import Any
 
+import orjson
+
 from tools.kubernetes.transport import strip_secret_values
 from tools.snapshot.importers.clock import Clock
 from tools.snapshot.importers.documents import BadFile, KindHint, load_documents, objects_in
@@ -63,10 +65,14 @@ class Intake:
                     for item in objects_in(doc, hint):
                         if isinstance(item, str):
                             problems.append(item)
-                        elif self._add_object(item, rel, out):
-                            added += 1
                         else:
-                            duplicates += 1
+                            outcome = self._add_object(item, rel, out)
+                            if outcome is True:
+                                added += 1
+                            elif outcome is False:
+                                duplicates += 1
+                            else:
+                                problems.append(outcome)
         except BadFile as exc:
             self.skipped.append(Skipped(rel, str(exc)))
             return 0
@@ -79,20 +85,24 @@ class Intake:
             )
         return added  # an empty list was read: it is not a skipped file
 
-    def _add_object(self, obj: dict[str, Any], rel: str, out: Any) -> bool:
+    def _add_object(self, obj: dict[str, Any], rel: str, out: Any) -> bool | str:
+        """True when written, False for a duplicate, or the reason it could not be written."""
         meta = obj["metadata"]
         group = str(obj.get("apiVersion") or "").rpartition("/")[0]
         key = (group, obj["kind"], str(meta.get("namespace") or ""), meta["name"])
         if key in self._seen:
             return False
-        self._seen[key] = rel
-        self.clock.observe_object(obj)
+        self.clock.observe_object(obj)  # managedFields times included
         meta.pop("managedFields", None)  # bulk without diagnostic value, as capture drops it
         if obj["kind"] == "Secret":
             strip_secret_values(obj)  # values never enter a snapshot kubewhy writes
+        try:
+            out.add(obj)
+        except orjson.JSONEncodeError as exc:  # nested deeper than any API object (orjson stops at 255)
+            return f"{obj['kind']} {meta['name']}: {exc}"
+        self._seen[key] = rel
         if obj["kind"] == "Pod" and group == "":
             self.pods.setdefault(meta["name"], []).append(obj)
-        out.add(obj)
         self.kinds[obj["kind"]] += 1
         return True
 

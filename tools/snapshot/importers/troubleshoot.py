@@ -22,9 +22,8 @@ import re
 from pathlib import PurePosixPath
 
 import orjson
-import yaml
 
-from tools.snapshot.importers.documents import BadFile, KindHint, read_text
+from tools.snapshot.importers.documents import BadFile, KindHint, load_documents
 from tools.snapshot.importers.intake import Intake
 from tools.snapshot.importers.tree import InputTree
 
@@ -95,10 +94,10 @@ def find_base(tree: InputTree) -> str | None:
 
 def _is_bundle_version(tree: InputTree, rel: str) -> bool:
     try:
-        doc = yaml.safe_load(read_text(tree.path(rel)))
-    except (BadFile, yaml.YAMLError):
+        docs = load_documents(tree.path(rel))
+    except BadFile:
         return False
-    return isinstance(doc, dict) and doc.get("kind") == "SupportBundle"
+    return bool(docs) and isinstance(docs[0], dict) and docs[0].get("kind") == "SupportBundle"
 
 
 def read_bundle(intake: Intake, base: str) -> str | None:

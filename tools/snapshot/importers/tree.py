@@ -166,11 +166,12 @@ def extract_archive(archive: Path, dest: Path, limits: Limits, skipped: list[Ski
     except (tarfile.TarError, OSError, EOFError, zlib.error) as exc:
         if members <= 1:
             raise ImportFailed(f"{archive}: not a readable tar archive ({exc})") from exc
+        whole = members - 1
         skipped.append(
             Skipped(
                 archive.name,
-                f"the archive is truncated or corrupt after {members - 1} entries ({exc}); "
-                "the rest of it could not be read",
+                f"the archive is truncated or corrupt after {whole} {'entry' if whole == 1 else 'entries'} "
+                f"({exc}); the rest of it could not be read",
             )
         )
     finally:

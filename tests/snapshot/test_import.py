@@ -109,7 +109,15 @@ def test_future_timestamps_do_not_move_now(tmp_path: Path) -> None:
     doc = json.loads(path.read_text())
     doc["items"][0]["metadata"]["creationTimestamp"] = "2999-01-01T00:00:00Z"
     path.write_text(json.dumps(doc))
-    assert import_input(bundle, tmp_path / "out").to_json()["captured_at"] == fx.NEWEST
+    # times inside a string (a ConfigMap holding JSON) were not written by the cluster
+    held = {"lastTimestamp": "2026-11-20T09:59:00Z"}
+    config = {"metadata": {"name": "app", "namespace": "shop"}, "data": {"app.json": json.dumps(held)}}
+    fx.write_json(
+        bundle / "cluster-resources" / "configmaps" / "shop.json", fx.typed("v1", "ConfigMap", [config])
+    )
+    report = import_input(bundle, tmp_path / "out")
+    assert report.kinds["ConfigMap"] == 1
+    assert report.to_json()["captured_at"] == fx.NEWEST
 
 
 def test_secret_values_never_enter_the_snapshot(tmp_path: Path) -> None:

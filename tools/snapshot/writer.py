@@ -47,11 +47,14 @@ class ListFile:
         head = orjson.dumps({"apiVersion": api_version, "kind": kind})[:-1]
         self._handle.write(head + b', "items": [\n')
 
-    def add(self, obj: dict[str, Any]) -> None:
+    def add(self, obj: dict[str, Any]) -> bytes:
+        """Append one item; returns it as written (JSON bytes)."""
+        data = orjson.dumps(obj)
         if self.count:
             self._handle.write(b",\n")
-        self._handle.write(orjson.dumps(obj))
+        self._handle.write(data)
         self.count += 1
+        return data
 
     def close(self) -> int:
         """Finish the file; an empty list leaves no file behind. Returns the number of items."""

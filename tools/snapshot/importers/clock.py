@@ -8,6 +8,7 @@ a hostile value must not move "now".
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -37,10 +38,8 @@ TIME_FIELDS = frozenset(
         "time",  # managedFields entries
     }
 )
-_MAX_VALUES = 20_000  # per object: a bounded walk whatever the input holds
-_MAX_DEPTH = 8  # status.containerStatuses[].lastState.terminated.finishedAt is 6 deep
-# What people declare holds no time the cluster wrote; skipping it halves the walk on big pods.
-_DECLARED = frozenset({"spec", "data", "binaryData", "stringData"})
+
+_TIMES = re.compile(rb'"(' + "|".join(sorted(TIME_FIELDS)).encode() + rb')":"(\d{4}-\d\d-\d\dT[^"]{8,40})"')
 
 
 class Clock:
@@ -64,26 +63,11 @@ class Clock:
             self.newest, self.where = moment, where
             self._newest_second = moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
-    def observe_object(self, obj: dict[str, Any]) -> None:
-        meta = obj.get("metadata") or {}
-        name = "/".join(str(part) for part in (meta.get("namespace"), meta.get("name")) if part)
-        label = f"{obj.get('kind', 'object')} {name}"
-        stack: list[tuple[Any, int]] = [(v, 1) for k, v in obj.items() if k not in _DECLARED]
-        for key, value in obj.items():  # an Event's own times are at the top
-            if key in TIME_FIELDS:
-                self.observe(value, f"{label} {key}")
-        budget = _MAX_VALUES
-        while stack and budget > 0:
-            value, depth = stack.pop()
-            budget -= 1
-            if isinstance(value, dict):
-                for key, item in value.items():
-                    if key in TIME_FIELDS and isinstance(item, str):
-                        self.observe(item, f"{label} {key}")
-                    elif depth < _MAX_DEPTH and isinstance(item, dict | list):
-                        stack.append((item, depth + 1))
-            elif isinstance(value, list) and depth < _MAX_DEPTH:
-                stack.extend((item, depth + 1) for item in value if isinstance(item, dict | list))
+    def observe_json(self, data: bytes, label: str) -> None:
+        """The time fields of one object as written (orjson bytes): a C-speed scan, not a walk in Python.
+        Text inside strings (a ConfigMap holding JSON) has its quotes escaped, so it never matches."""
+        for match in _TIMES.finditer(data):
+            self.observe(match[2].decode("ascii", "replace"), f"{label} {match[1].decode()}")
 
     def observe_log(self, text: str, where: str) -> None:
         """A log's last line, when it starts with an RFC 3339 timestamp (`kubectl logs --timestamps`)."""

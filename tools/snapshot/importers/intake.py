@@ -92,14 +92,17 @@ class Intake:
         key = (group, obj["kind"], str(meta.get("namespace") or ""), meta["name"])
         if key in self._seen:
             return False
-        self.clock.observe_object(obj)  # managedFields times included
-        meta.pop("managedFields", None)  # bulk without diagnostic value, as capture drops it
+        managed = meta.pop("managedFields", None)  # bulk without diagnostic value, as capture drops it
         if obj["kind"] == "Secret":
             strip_secret_values(obj)  # values never enter a snapshot kubewhy writes
         try:
-            out.add(obj)
+            data = out.add(obj)
         except orjson.JSONEncodeError as exc:  # nested deeper than any API object (orjson stops at 255)
             return f"{obj['kind']} {meta['name']}: {exc}"
+        label = f"{obj['kind']} {'/'.join(str(p) for p in (meta.get('namespace'), meta['name']) if p)}"
+        self.clock.observe_json(data, label)
+        if isinstance(managed, list):  # when each field manager last wrote the object
+            self.clock.observe_json(orjson.dumps(managed), f"{label} managedFields")
         self._seen[key] = rel
         if obj["kind"] == "Pod" and group == "":
             self.pods.setdefault(meta["name"], []).append(obj)

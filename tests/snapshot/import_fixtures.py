@@ -448,18 +448,19 @@ def dump_log_text(pod: str) -> str:
     )
 
 
-def cluster_info_stdout(path: Path) -> Path:
-    """The same dump printed to stdout: Lists one after another, log blocks after each namespace's pods."""
-    parts = [json.dumps(typed("v1", "Node", [node("worker-1"), node("worker-2")]), indent=4)]
-    parts.append(json.dumps(typed("v1", "Event", events()), indent=4))
-    parts.append(json.dumps(typed("v1", "Pod", pods()), indent=4))
-    text = (
-        "\n".join(parts)
-        + "\n"
-        + dump_log_text("worker-7d4b9c-x2x9q")
-        + dump_log_text("gpu-trainer-6c9f7-qwert")
-    )
-    text += json.dumps(typed("apps/v1", "Deployment", deployments()), indent=4) + "\n"
+def cluster_info_stdout(path: Path, as_yaml: bool = False) -> Path:
+    """The same dump printed to stdout: Lists one after another, log blocks after each namespace's pods
+    (`-o yaml`: YAML documents, `---` between them)."""
+
+    def show(doc: dict[str, Any], first: bool = False) -> str:
+        if as_yaml:
+            return ("" if first else "---\n") + yaml.safe_dump(doc)
+        return json.dumps(doc, indent=4) + "\n"
+
+    text = show(typed("v1", "Node", [node("worker-1"), node("worker-2")]), first=True)
+    text += show(typed("v1", "Event", events())) + show(typed("v1", "Pod", pods()))
+    text += dump_log_text("worker-7d4b9c-x2x9q") + dump_log_text("gpu-trainer-6c9f7-qwert")
+    text += show(typed("apps/v1", "Deployment", deployments()))
     path.write_text(text, encoding="utf-8")
     return path
 

@@ -146,8 +146,9 @@ def test_cluster_info_dump_directory(tmp_path: Path) -> None:
     assert report.captured_at_inferred and report.to_json()["captured_at"] == fx.NEWEST
 
 
-def test_cluster_info_dump_stdout_form(tmp_path: Path) -> None:
-    report = import_input(fx.cluster_info_stdout(tmp_path / "cluster-info.txt"), tmp_path / "out")
+@pytest.mark.parametrize("as_yaml", [False, True], ids=["json", "yaml"])
+def test_cluster_info_dump_stdout_form(tmp_path: Path, as_yaml: bool) -> None:
+    report = import_input(fx.cluster_info_stdout(tmp_path / "cluster-info.txt", as_yaml), tmp_path / "out")
     assert report.format == "cluster-info-dump"
     assert dict(report.kinds) == {"Node": 2, "Pod": 3, "Event": 2, "Deployment": 3}
     assert load_snapshot(tmp_path / "out").read_log(LogKey("shop", WORKER, "worker", False)) == (

@@ -11,6 +11,7 @@ from __future__ import annotations
 import shutil
 import sys
 import tempfile
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -58,7 +59,7 @@ def import_tree(tree: InputTree, source: Path, out: Path, *, name: str | None = 
     ):
         raise ImportFailed(f"{source}: already a kubewhy snapshot; use it as it is")
     intake = Intake(tree, SnapshotWriter(out))
-    fmt, label, version, captured, captured_from = _read_format(intake, source)
+    fmt, label, version, captured, captured_from = _read_format(intake)
     _catch_all(intake)
     if not intake.kinds:
         raise ImportFailed(_unrecognized(source, intake))
@@ -73,7 +74,8 @@ def import_tree(tree: InputTree, source: Path, out: Path, *, name: str | None = 
     )
 
 
-def _read_format(intake: Intake, source: Path) -> tuple[str, str, str | None, object, str]:
+def _read_format(intake: Intake) -> tuple[str, str, str | None, datetime | None, str]:
+    """(format, label, Kubernetes version, capture time if recorded, where that time came from)."""
     tree = intake.tree
     if tree.single_file:
         rel = tree.files[0]
@@ -84,7 +86,7 @@ def _read_format(intake: Intake, source: Path) -> tuple[str, str, str | None, ob
             return KUBECTL_FORMAT, KUBECTL_LABEL, None, None, ""
         if cluster_dump.looks_like_stdout(text):
             cluster_dump.read_stdout(intake, rel, text)
-            return cluster_dump.FORMAT, f"{cluster_dump.LABEL} (stdout form)", None, None, ""
+            return cluster_dump.FORMAT, f"{cluster_dump.LABEL} printed to stdout", None, None, ""
         return KUBECTL_FORMAT, KUBECTL_LABEL, None, None, ""  # the catch-all reads the file
     base = troubleshoot.find_base(tree)
     if base is not None:

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from tools.snapshot.importers.documents import BadFile, json_documents, read_text
+from tools.snapshot.importers.documents import BadFile, load_documents, read_text
 from tools.snapshot.importers.intake import Intake
 from tools.snapshot.importers.tree import InputTree
 
@@ -68,9 +68,9 @@ def _is_namespace_list(inner: str) -> bool:
 
 
 def looks_like_stdout(text: str) -> bool:
-    """The stdout form: JSON documents one after another, or log blocks."""
+    """The stdout form: log blocks between the lists, or JSON documents starting with the NodeList."""
     head = text.lstrip()[:200_000]
-    return head.startswith("{") and ('"kind": "NodeList"' in head or "==== START logs for container" in head)
+    return "==== START logs for container" in text or (head.startswith("{") and '"kind": "NodeList"' in head)
 
 
 def read_directory(intake: Intake, base: str) -> None:
@@ -136,7 +136,7 @@ def log_blocks(lines: list[str]) -> Iterator[LogBlock | str]:
 
 
 def read_stdout(intake: Intake, rel: str, text: str) -> None:
-    """The stdout form: JSON Lists with log blocks between them, in the order kubectl printed them."""
+    """The stdout form: the Lists with log blocks between them, in the order kubectl printed them."""
     json_lines: list[str] = []
     log_lines: list[str] = []
     in_block = False
@@ -146,8 +146,9 @@ def read_stdout(intake: Intake, rel: str, text: str) -> None:
             in_block = _END not in line
         else:
             json_lines.append(line)
-    try:
-        docs = json_documents("".join(json_lines)) if "".join(json_lines).strip() else []
+    lists = "".join(json_lines)
+    try:  # JSON by default; `-o yaml` prints YAML documents separated by ---
+        docs = load_documents(intake.tree.path(rel), lists) if lists.strip() else []
     except BadFile as exc:
         intake.skip(rel, str(exc))
         return

@@ -10,6 +10,7 @@ import io
 import json
 import os
 import tarfile
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -211,6 +212,15 @@ def test_kubectl_folder_of_yaml_files(tmp_path: Path) -> None:
     reasons = _reasons(report)
     assert reasons["broken.json"].startswith("invalid JSON at line 1")
     assert reasons["notes.txt"].startswith("not read:")
+
+
+def test_manifests_without_any_time_take_the_time_of_the_import(tmp_path: Path) -> None:
+    manifest = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"}, "spec": {}}
+    (tmp_path / "web.yaml").write_text(yaml.safe_dump(manifest), encoding="utf-8")
+    before = datetime.now(UTC).replace(microsecond=0)
+    report = import_input(tmp_path / "web.yaml", tmp_path / "out")
+    assert report.captured_at_inferred and before <= report.captured_at <= datetime.now(UTC)
+    assert report.captured_at_source == "no timestamp anywhere in the input: the time of the import"
 
 
 def test_yaml_alias_bomb_is_refused(tmp_path: Path) -> None:

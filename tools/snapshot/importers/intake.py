@@ -9,7 +9,7 @@ nothing readable is dropped unnoticed.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -18,7 +18,7 @@ import orjson
 from tools.kubernetes.transport import strip_secret_values
 from tools.snapshot.importers.clock import Clock
 from tools.snapshot.importers.documents import BadFile, KindHint, load_documents, objects_in
-from tools.snapshot.importers.report import ImportFailed, ImportReport, Skipped
+from tools.snapshot.importers.report import ImportReport, Skipped
 from tools.snapshot.importers.tree import InputTree
 from tools.snapshot.writer import SnapshotWriter, UnsafeName
 
@@ -32,7 +32,7 @@ class Intake:
         self.logs = 0
         self.skipped: list[Skipped] = list(tree.skipped)
         self.done: set[str] = set()
-        self.pods: dict[str, list[dict[str, Any]]] = {}  # pod name -> the pods of that name
+        self.pods: dict[str, list[tuple[str, tuple[str, ...]]]] = {}  # pod name -> (namespace, containers)
         self._seen: dict[tuple[str, str, str, str], str] = {}  # object key -> file it came from
 
     # --- bookkeeping -----------------------------------------------------------------------------
@@ -105,7 +105,10 @@ class Intake:
             self.clock.observe_json(orjson.dumps(managed), f"{label} managedFields")
         self._seen[key] = rel
         if obj["kind"] == "Pod" and group == "":
-            self.pods.setdefault(meta["name"], []).append(obj)
+            spec = obj.get("spec") or {}
+            containers = (spec.get("initContainers") or []) + (spec.get("containers") or [])
+            names = tuple(str(c.get("name")) for c in containers if isinstance(c, dict))
+            self.pods.setdefault(meta["name"], []).append((str(meta.get("namespace") or "default"), names))
         self.kinds[obj["kind"]] += 1
         return True
 
@@ -136,18 +139,11 @@ class Intake:
     def pod_for_log(self, pod_name: str, container: str | None) -> tuple[str, str] | None:
         """(namespace, container) of the one pod with this name (and container), for logs filed by pod."""
         matches = []
-        for pod in self.pods.get(pod_name, []):
-            spec = pod.get("spec") or {}
-            names = [
-                c.get("name") for c in (spec.get("initContainers") or []) + (spec.get("containers") or [])
-            ]
-            chosen = (
-                container
-                if container in names
-                else (names[0] if container is None and len(names) == 1 else None)
-            )
-            if chosen:
-                matches.append((str(pod["metadata"].get("namespace") or "default"), chosen))
+        for namespace, names in self.pods.get(pod_name, []):
+            if container in names:
+                matches.append((namespace, container))
+            elif container is None and len(names) == 1:
+                matches.append((namespace, names[0]))
         return matches[0] if len(matches) == 1 else None
 
     # --- the end ---------------------------------------------------------------------------------
@@ -164,14 +160,11 @@ class Intake:
         description: str | None = None,
     ) -> ImportReport:
         inferred = captured_at is None
-        if inferred:
-            if self.clock.newest is None:
-                raise ImportFailed(
-                    f"{self.tree.root}: {label} with no timestamp anywhere (no objects were read), "
-                    "so it cannot be placed in time"
-                )
+        if captured_at is None and self.clock.newest is not None:
             captured_at, captured_at_source = self.clock.newest, self.clock.where
-        assert captured_at is not None
+        elif captured_at is None:  # hand-written manifests carry no time at all
+            captured_at = datetime.now(UTC).replace(microsecond=0)
+            captured_at_source = "no timestamp anywhere in the input: the time of the import"
         self.writer.write_meta(
             name,
             captured_at,

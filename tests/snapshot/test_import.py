@@ -336,6 +336,9 @@ def test_archive_bounds(tmp_path: Path) -> None:
             _add(tar, f"f{number}.json", b"{}")
     with pytest.raises(ImportFailed, match="more than 20 entries"):
         import_input(many, tmp_path / "out", limits=Limits(max_files=20))
+    pods = fx.kubectl_pods_json(tmp_path / "pods.json")
+    with pytest.raises(ImportFailed, match="larger than 100 bytes"):
+        import_input(pods, tmp_path / "out", limits=Limits(max_file_bytes=100))
 
 
 # --- none of these ---------------------------------------------------------------------------------

@@ -71,6 +71,8 @@ def open_input(source: Path, limits: Limits | None = None) -> Iterator[InputTree
         yield walk_directory(source, limits)
         return
     if not is_archive(source):
+        if source.stat().st_size > limits.max_file_bytes:
+            raise ImportFailed(f"{source}: larger than {limits.max_file_bytes:,} bytes; not imported")
         yield InputTree(source.parent, [source.name], single_file=True)
         return
     with tempfile.TemporaryDirectory(prefix="kubewhy-import-") as scratch:

@@ -22,6 +22,7 @@ from app.commands.mcp_cmd import mcp_command
 from app.commands.models_cmd import models_app
 from app.commands.runbook_cmd import runbook_app
 from app.commands.slack_cmd import slack_command
+from app.commands.snapshot_import import snapshot_import
 from app.commands.snapshot_serve import snapshot_serve
 from app.commands.tools_cmd import tools_app
 from app.commands.ui_cmd import demo_command, ui_command
@@ -33,10 +34,11 @@ app = typer.Typer(
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
 )
-snapshot_app = typer.Typer(help="Check, serve and capture cluster snapshots.", no_args_is_help=True)
+snapshot_app = typer.Typer(help="Check, serve, capture and import cluster snapshots.", no_args_is_help=True)
 app.add_typer(snapshot_app, name="snapshot")
 snapshot_app.command("serve")(snapshot_serve)
 snapshot_app.command("capture")(snapshot_capture)
+snapshot_app.command("import")(snapshot_import)
 app.add_typer(models_app, name="models")
 app.command("ask")(ask_command)
 app.command("demo")(demo_command)

@@ -34,6 +34,7 @@ class Session:
     ctx: ToolContext
     sources: list[SourceStatus]
     snapshot_dir: Path | None = None
+    snapshot_meta: Any = None  # the loaded snapshot's SnapshotMeta (capture time, inferred or not)
     _stack: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
 
     @property
@@ -116,6 +117,7 @@ def open_session(
         ctx=ctx,
         sources=sources,
         snapshot_dir=Path(loaded.root) if loaded is not None else None,
+        snapshot_meta=loaded.meta if loaded is not None else None,
         _stack=stack,
     )
 

@@ -10,6 +10,7 @@ but kubewhy's own structure is markup.
 from __future__ import annotations
 
 import textwrap
+from typing import Any
 
 from tools.contracts.diagnosis import UNCHECKED, Diagnosis, Evidence
 from tools.inert import markdown as md
@@ -22,9 +23,21 @@ def _indent(text: str, prefix: str = "      ") -> str:
     return textwrap.indent(text, prefix)
 
 
-def render_text(diagnosis: Diagnosis) -> str:
+def snapshot_note(meta: Any) -> str | None:
+    """The header of an answer read from a snapshot whose capture time was inferred (an imported bundle
+    that does not record it): the ages in the answer are measured from that guess."""
+    if meta is None or not getattr(meta, "captured_at_inferred", False):
+        return None
+    return (
+        f"Snapshot {meta.name}: capture time inferred ({meta.captured_at:%Y-%m-%d %H:%M:%S} UTC, the newest "
+        "timestamp in the input); ages are measured from it."
+    )
+
+
+def render_text(diagnosis: Diagnosis, note: str | None = None) -> str:
     evidence = {item.id: item for item in diagnosis.evidence}
-    out: list[str] = [textwrap.fill(diagnosis.summary, _WIDTH), ""]
+    out: list[str] = [f"({note})", ""] if note else []
+    out += [textwrap.fill(diagnosis.summary, _WIDTH), ""]
     for number, finding in enumerate(diagnosis.findings, start=1):
         out.append(f"{number}. [{finding.category.value}] {finding.title}")
         out.append(f"   fix: {finding.resource}   confidence: {finding.confidence:.0%}")
@@ -50,9 +63,10 @@ def render_text(diagnosis: Diagnosis) -> str:
     return plain("\n".join(out))  # kubewhy's own text has no control character: all of it can be cleaned
 
 
-def render_markdown(diagnosis: Diagnosis) -> str:
+def render_markdown(diagnosis: Diagnosis, note: str | None = None) -> str:
     evidence = {item.id: item for item in diagnosis.evidence}
-    out: list[str] = [md(diagnosis.summary), ""]
+    out: list[str] = [f"_{markdown_line(note)}_", ""] if note else []
+    out += [md(diagnosis.summary), ""]
     for number, finding in enumerate(diagnosis.findings, start=1):
         out.append(f"**{number}. {markdown_line(finding.title)}**  ")
         fix = markdown_line(finding.resource)

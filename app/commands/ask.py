@@ -37,7 +37,7 @@ def ask_command(
     ] = None,
 ) -> None:
     """Diagnose a question about the cluster and print the answer with its evidence."""
-    from app.render import render_markdown, render_text
+    from app.render import render_markdown, render_text, snapshot_note
 
     settings = Settings.load(llm=llm.value if llm else None)
     try:
@@ -68,9 +68,10 @@ def ask_command(
             ledger=ledger,
             started_at=started_at,
         )
+        note = snapshot_note(session.snapshot_meta)
     if output is AnswerOutput.json:
         typer.echo(diagnosis.model_dump_json(indent=2))
     elif output is AnswerOutput.markdown:
-        typer.echo(render_markdown(diagnosis))
+        typer.echo(render_markdown(diagnosis, note))
     else:
-        typer.echo(render_text(diagnosis))
+        typer.echo(render_text(diagnosis, note))

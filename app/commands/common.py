@@ -18,7 +18,13 @@ EXIT_BAD_INPUT = 2
 EXIT_SOURCE_FAILED = 3
 
 SnapshotOption = Annotated[
-    Path | None, typer.Option("--snapshot", "-s", help="Snapshot directory or .tar.gz to diagnose")
+    Path | None,
+    typer.Option(
+        "--snapshot",
+        "-s",
+        help="Snapshot directory or .tar.gz to diagnose; a support bundle, cluster-info dump, must-gather "
+        "or kubectl -o json|yaml output is imported on the fly",
+    ),
 ]
 ContextOption = Annotated[str | None, typer.Option("--context", help="kubeconfig context (default: current)")]
 KubeconfigOption = Annotated[str | None, typer.Option("--kubeconfig", help="kubeconfig file")]

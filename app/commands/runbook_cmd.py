@@ -104,7 +104,7 @@ def runbook_run(
     diff: Annotated[bool, typer.Option("--diff", help="Also show what changed since the last run")] = False,
 ) -> None:
     """Run a runbook and print the diagnosis (contracts section 2 with --output json)."""
-    from app.render import render_markdown, render_text
+    from app.render import render_markdown, render_text, snapshot_note
     from app.runbooks import BadParam, RunbookError, resolve_params, run_runbook
     from app.runbooks.runner import check_ready
 
@@ -122,12 +122,13 @@ def runbook_run(
             fail("the Kubernetes API could not be read", EXIT_SOURCE_FAILED)
         typer.echo(f"… running runbook {name} with {session.engine_label} on {session.cluster}", err=True)
         run = run_runbook(session, entry, values, surface="runbook")
+        note = snapshot_note(session.snapshot_meta)
     if output is AnswerOutput.json:
         typer.echo(run.diagnosis.model_dump_json(indent=2))
     elif output is AnswerOutput.markdown:
-        typer.echo(render_markdown(run.diagnosis))
+        typer.echo(render_markdown(run.diagnosis, note))
     else:
-        typer.echo(render_text(run.diagnosis))
+        typer.echo(render_text(run.diagnosis, note))
     if diff and run.run_id is not None:
         print_change_since_last(settings, run.run_id)
 

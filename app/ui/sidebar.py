@@ -6,6 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app.engine import Session
+from app.render import snapshot_note
 from app.ui import runtime, state
 from app.ui.safe import md, md_line
 from tools.contracts.settings import Settings
@@ -43,6 +44,9 @@ def render_cluster(session: Session | None, target: runtime.Target, failure: str
             st.markdown(f"**{md(session.cluster)}** · {kind}")
             if target.snapshot:
                 st.caption(md_line(f"loaded from {target.snapshot}; its capture time is 'now'"))
+                note = snapshot_note(session.snapshot_meta)
+                if note:
+                    st.caption(md_line(note, 300))
         if failure:
             st.error(md_line(failure, 500))
 

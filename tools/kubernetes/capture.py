@@ -57,12 +57,9 @@ def capture_snapshot(
     """Write a snapshot of the cluster behind `kube` into `out` (which must not exist or be empty)."""
     limits = limits or CaptureLimits()
     say = progress or (lambda _message: None)
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise ValueError(f"{out} already exists and is not an empty directory")
     captured_at = (now or datetime.now(UTC)).astimezone(UTC)
     summary = CaptureSummary(root=out)
-    writer = SnapshotWriter(out)
-    (out / "resources").mkdir(parents=True, exist_ok=True)
+    writer = SnapshotWriter.into_empty(out)  # raises ValueError when out is not empty
     unhealthy: list[dict[str, Any]] = []
     kinds = [k for k in kube.discover_kinds() if k.listable and (k.group, k.plural) not in SKIPPED]
     say(f"capturing {len(kinds)} kinds" + (f" in namespaces {', '.join(namespaces)}" if namespaces else ""))

@@ -52,6 +52,7 @@ class SnapshotMeta:
     captured_at: datetime
     kubernetes_version: str | None = None
     description: str | None = None
+    captured_at_inferred: bool = False  # imported input without a capture time: the newest timestamp in it
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,7 @@ def load_snapshot(source: str | Path) -> Snapshot:
         raise SnapshotError(f"{path}: no such file or directory")
     if path.is_file():
         if not (path.name.endswith(".tar.gz") or path.name.endswith(".tgz")):
-            raise SnapshotError(f"{path}: a snapshot is a directory or a .tar.gz archive")
+            return _import_foreign(path, None, None)
         tempdir = tempfile.TemporaryDirectory(prefix="kubewhy-snapshot-")
         try:
             with tarfile.open(path, "r:gz") as archive:
@@ -124,7 +125,7 @@ def load_snapshot(source: str | Path) -> Snapshot:
     root = path.resolve()
     meta_file = root / "snapshot.yaml"
     if not meta_file.is_file():
-        raise SnapshotError(f"{source}: missing snapshot.yaml (not a kubewhy snapshot)")
+        return _import_foreign(Path(source), root, tempdir)
     problems: list[Problem] = []
     if _inside(meta_file, root):
         meta = _read_meta(meta_file, problems)
@@ -168,6 +169,15 @@ def _bounded_members(archive: tarfile.TarFile, path: Path, compressed: int) -> I
                 f"({compressed:,} bytes; {member.name!r} alone is {member.size:,}): an archive bomb?"
             )
         yield member
+
+
+def _import_foreign(
+    source: Path, root: Path | None, tempdir: tempfile.TemporaryDirectory[str] | None
+) -> Snapshot:
+    """Not a kubewhy snapshot: a support bundle, a cluster-info dump, kubectl output... (or nothing)."""
+    from tools.snapshot.importers import load_foreign  # local: only foreign inputs pay for the importers
+
+    return load_foreign(source, root, tempdir)
 
 
 def _archive_root(extracted: Path) -> Path:
@@ -255,6 +265,7 @@ def _read_meta(meta_file: Path, problems: list[Problem]) -> SnapshotMeta:
         captured_at=(captured or fallback.captured_at).astimezone(UTC),
         kubernetes_version=doc.get("kubernetesVersion"),
         description=doc.get("description"),
+        captured_at_inferred=doc.get("capturedAtInferred") is True,
     )
 
 

@@ -19,11 +19,11 @@ import re
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import IO, Any
 
+import orjson
 import yaml
 
 from tools.contracts.kube.time import rfc3339
@@ -37,6 +37,7 @@ SNAPSHOT_PARTS = ("snapshot.yaml", "resources", "logs", "metrics", "flows")
 
 # A Kubernetes object name (RFC 1123 subdomain): what namespaces, pods, containers, groups and plurals are.
 _NAME = re.compile(r"[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?")
+_UNSAFE_CHARS = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 class UnsafeName(ValueError):
@@ -68,17 +69,42 @@ def list_doc(api_version: str, kind: str, items: list[Any]) -> dict[str, Any]:
     return {"apiVersion": api_version, "kind": f"{kind}List", "metadata": metadata, "items": items}
 
 
-@dataclass
-class JsonListFile:
-    """A `<Kind>List` being written one item at a time (memory stays flat however many items)."""
+class ListFile:
+    """One `resources/...json` file holding a `<Kind>List` (or `List`), written one item at a time, so memory
+    stays flat however many items; a list that stays empty leaves no file behind."""
 
-    handle: TextIO
-    count: int = 0
+    def __init__(self, path: Path, api_version: str, kind: str) -> None:
+        self.path = path
+        self.count = 0
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._handle: IO[bytes] = path.open("wb")
+        self._handle.write(orjson.dumps({"apiVersion": api_version, "kind": kind})[:-1] + b', "items": [\n')
 
-    def add(self, obj: dict[str, Any]) -> None:
-        self.handle.write(",\n" if self.count else "")
-        self.handle.write(json.dumps(obj, separators=(",", ":")))
+    def add(self, obj: dict[str, Any]) -> bytes:
+        """Append one item; returns it as written. Raises orjson.JSONEncodeError for an object nested
+        deeper than any API object (orjson stops at 255 levels)."""
+        data = orjson.dumps(obj)
+        self._handle.write(b",\n" + data if self.count else data)
         self.count += 1
+        return data
+
+    def close(self) -> int:
+        """Finish the file. Returns the number of items."""
+        if self._handle.closed:
+            return self.count
+        self._handle.write(b"\n]}\n")
+        self._handle.close()
+        if not self.count:
+            self.path.unlink()
+            if self.path.parent.name != "resources" and not any(self.path.parent.iterdir()):
+                self.path.parent.rmdir()
+        return self.count
+
+    def __enter__(self) -> ListFile:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 class SnapshotWriter:
@@ -86,6 +112,15 @@ class SnapshotWriter:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self._taken: set[Path] = set()
+
+    @classmethod
+    def into_empty(cls, root: Path) -> SnapshotWriter:
+        """A writer for a new snapshot: ``root`` must not exist or be empty (nothing is overwritten)."""
+        if root.exists() and (not root.is_dir() or any(root.iterdir())):
+            raise ValueError(f"{root} already exists and is not an empty directory")
+        (root / "resources").mkdir(parents=True, exist_ok=True)
+        return cls(root)
 
     def clear(self) -> None:
         """Remove the snapshot parts a previous write left (anything else in ``root`` stays)."""
@@ -103,6 +138,7 @@ class SnapshotWriter:
         *,
         kubernetes_version: str | None = None,
         description: str | None = None,
+        captured_at_inferred: bool = False,
     ) -> Path:
         doc: dict[str, Any] = {
             "apiVersion": "kubewhy/v1",
@@ -110,6 +146,8 @@ class SnapshotWriter:
             "name": name,
             "capturedAt": rfc3339(captured_at),
         }
+        if captured_at_inferred:
+            doc["capturedAtInferred"] = True
         if kubernetes_version:
             doc["kubernetesVersion"] = kubernetes_version
         if description:
@@ -133,20 +171,21 @@ class SnapshotWriter:
         return self._write(self.resource_path(folder, plural, ".json"), text)
 
     @contextmanager
-    def list_json(self, folder: str, plural: str, api_version: str, kind: str) -> Iterator[JsonListFile]:
-        """Stream a `<Kind>List` item by item; a list that stayed empty leaves no file behind."""
-        path = self.resource_path(folder, plural, ".json")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("w", encoding="utf-8") as handle:
-            handle.write(json.dumps({"apiVersion": api_version, "kind": f"{kind}List"})[:-1])
-            handle.write(', "items": [\n')
-            listing = JsonListFile(handle)
+    def list_json(self, folder: str, plural: str, api_version: str, kind: str) -> Iterator[ListFile]:
+        """Stream a `<Kind>List` item by item into `resources/<folder>/<plural>.json`."""
+        with ListFile(self.resource_path(folder, plural, ".json"), api_version, f"{kind}List") as listing:
             yield listing
-            handle.write("\n]}\n")
-        if not listing.count:
-            path.unlink()
-            if not any(path.parent.iterdir()):
-                path.parent.rmdir()
+
+    def list_file(self, name: str, api_version: str = "v1", kind: str = "List") -> ListFile:
+        """A list file at `resources/<name>.json` for input whose file names are not Kubernetes names (an
+        imported bundle's): `name` may hold folders, and is made a safe, unique path."""
+        parts = [_UNSAFE_CHARS.sub("_", part).lstrip("._") or "_" for part in name.split("/") if part]
+        base = (self.root / "resources").joinpath(*(parts or ["objects"]))
+        path, number = base.with_name(base.name + ".json"), 2
+        while path in self._taken:
+            path, number = base.with_name(f"{base.name}-{number}.json"), number + 1
+        self._taken.add(path)
+        return ListFile(path, api_version, kind)
 
     def log_path(self, namespace: str, pod: str, container: str, previous: bool) -> Path:
         suffix = ".previous.log" if previous else ".log"

@@ -20,7 +20,8 @@ from typer.testing import CliRunner
 from app.cli import app
 from tools.snapshot.importers import ImportFailed, Limits, import_input
 from tools.snapshot.importers.documents import GO_STRUCTS
-from tools.snapshot.loader import LogKey, SnapshotError, load_snapshot, validate_snapshot
+from tools.snapshot.loader import LogKey, SnapshotError, load_snapshot
+from tools.snapshot.validate import validate_snapshot
 
 from . import import_fixtures as fx
 

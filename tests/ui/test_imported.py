@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from snapshot import import_fixtures as fx
-
-from .helpers import plain
+from tests.snapshot import import_fixtures as fx
+from tests.ui.helpers import plain
 
 
 def test_sidebar_says_the_capture_time_is_inferred(page, tmp_path: Path) -> None:

@@ -175,9 +175,15 @@ def _import_foreign(
     source: Path, root: Path | None, tempdir: tempfile.TemporaryDirectory[str] | None
 ) -> Snapshot:
     """Not a kubewhy snapshot: a support bundle, a cluster-info dump, kubectl output... (or nothing)."""
-    from tools.snapshot.importers import load_foreign  # local: only foreign inputs pay for the importers
+    from tools.snapshot.importers import ImportFailed, import_foreign  # only foreign inputs pay for them
 
-    return load_foreign(source, root, tempdir)
+    try:
+        out, scratch = import_foreign(source, root, tempdir)
+    except ImportFailed as exc:
+        raise SnapshotError(str(exc)) from None
+    snapshot = load_snapshot(out)
+    snapshot._tempdir = scratch  # removed with the snapshot
+    return snapshot
 
 
 def _archive_root(extracted: Path) -> Path:

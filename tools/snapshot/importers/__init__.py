@@ -2,7 +2,7 @@
 output, OpenShift must-gathers and plain `kubectl get -o json|yaml` files, written as a kubewhy
 snapshot (contracts section 1).
 
-`import_input` is `kubewhy snapshot import`; `load_foreign` is what `--snapshot PATH` falls back to
+`import_input` is `kubewhy snapshot import`; `import_foreign` is what `--snapshot PATH` falls back to
 when PATH is not a kubewhy snapshot, so every command accepts the same inputs.
 """
 
@@ -13,7 +13,6 @@ import sys
 import tempfile
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from tools.snapshot.importers import cluster_dump, must_gather, troubleshoot
 from tools.snapshot.importers.documents import GO_STRUCTS, BadFile, read_text
@@ -22,10 +21,7 @@ from tools.snapshot.importers.report import SNAPSHOT_CAPTURE_HINT, ImportFailed,
 from tools.snapshot.importers.tree import ARCHIVE_SUFFIXES, InputTree, Limits, open_input, walk_directory
 from tools.snapshot.writer import SnapshotWriter
 
-if TYPE_CHECKING:
-    from tools.snapshot.loader import Snapshot
-
-__all__ = ["ImportFailed", "ImportReport", "Limits", "Skipped", "import_input", "load_foreign"]
+__all__ = ["ImportFailed", "ImportReport", "Limits", "Skipped", "import_foreign", "import_input"]
 
 KUBECTL_FORMAT, KUBECTL_LABEL = "kubectl", "`kubectl get -o json|yaml` output"
 EXPECTED = (
@@ -133,14 +129,13 @@ def _default_name(source: Path) -> str:
     return name or "imported"
 
 
-def load_foreign(
+def import_foreign(
     source: Path, root: Path | None, extracted: tempfile.TemporaryDirectory[str] | None
-) -> Snapshot:
-    """`--snapshot PATH` when PATH is not a kubewhy snapshot: import it into a temporary directory, say on
-    stderr what was detected, and load the result. `root` is the folder to read (an archive already
-    unpacked by the loader into `extracted`), or None for a single file. Raises SnapshotError."""
-    from tools.snapshot.loader import SnapshotError, load_snapshot
-
+) -> tuple[Path, tempfile.TemporaryDirectory[str]]:
+    """`--snapshot PATH` when PATH is not a kubewhy snapshot: import it into a temporary directory and say
+    on stderr what was detected. `root` is the folder to read (an archive already unpacked by the loader
+    into `extracted`), or None for a single file. Returns the snapshot written and the directory holding it
+    (the caller removes it with the snapshot). Raises ImportFailed with the loader's own words first."""
     scratch = tempfile.TemporaryDirectory(prefix="kubewhy-imported-")
     try:
         if root is not None and (root / "resources").is_dir():  # a kubewhy snapshot that lost its meta file
@@ -152,7 +147,7 @@ def load_foreign(
             report = import_tree(walk_directory(root, Limits()), source, Path(scratch.name) / "snapshot")
     except ImportFailed as exc:
         scratch.cleanup()
-        raise SnapshotError(_as_loader_message(source, root, str(exc))) from None
+        raise ImportFailed(_as_loader_message(source, root, str(exc))) from None
     finally:
         if extracted is not None:
             extracted.cleanup()
@@ -160,9 +155,7 @@ def load_foreign(
     skipped = report.skipped_line()
     if skipped:
         print(f"kubewhy: {skipped}", file=sys.stderr)
-    snapshot = load_snapshot(report.out)
-    snapshot._tempdir = scratch  # removed with the snapshot
-    return snapshot
+    return report.out, scratch
 
 
 def _as_loader_message(source: Path, root: Path | None, message: str) -> str:

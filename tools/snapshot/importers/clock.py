@@ -12,7 +12,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from tools.snapshot.loader import parse_time
+from tools.contracts.kube.time import parse_time
 
 # Fields the API server and controllers set to "now" when they write; deletionTimestamp is left out
 # (it lies in the future during a grace period).

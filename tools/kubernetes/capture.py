@@ -17,7 +17,7 @@ from typing import Any, TextIO
 import yaml
 
 from tools.kubernetes.access import KindInfo, KubeAccess, KubeError
-from tools.kubernetes.render import pod_is_healthy
+from tools.kubernetes.pod_status import pod_is_healthy
 
 # Kinds that add bulk or churn but no diagnostic value; core events stand in for events.k8s.io.
 SKIPPED = {

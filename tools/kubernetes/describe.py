@@ -9,9 +9,10 @@ import yaml
 
 from tools.kubernetes.access import KubeAccess, KubeError
 from tools.kubernetes.events import add_events, event_dict, newest_first, related_events
+from tools.kubernetes.pod_status import pod_is_healthy, pod_status
 from tools.kubernetes.pods import add_pods, condition_text, container_lines, pod_summary, volume_lines
 from tools.kubernetes.redact import redact_data
-from tools.kubernetes.render import BoundedText, age, labels_text, pod_is_healthy, pod_status, ref
+from tools.kubernetes.render import BoundedText, age, labels_text, ref
 from tools.kubernetes.workloads import WORKLOAD_KINDS, pods_of, status_lines
 
 MAX_OWNER_DEPTH = 6

@@ -16,17 +16,9 @@ import yaml
 from tools.kubernetes.access import KindInfo, KubeAccess, paused_gc
 from tools.kubernetes.events import event_line
 from tools.kubernetes.nodes import node_problems, node_ready, roles
+from tools.kubernetes.pod_status import pod_is_healthy, pod_ready, pod_restarts, pod_status
 from tools.kubernetes.redact import redact_data
-from tools.kubernetes.render import (
-    BoundedText,
-    age,
-    counted,
-    pod_is_healthy,
-    pod_ready,
-    pod_restarts,
-    pod_status,
-    selector_text,
-)
+from tools.kubernetes.render import BoundedText, age, counted, selector_text
 from tools.kubernetes.workloads import not_at_desired
 
 KEEP_ROWS = 400  # per group (troubled / fine): far more than any budget shows

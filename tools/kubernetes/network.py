@@ -8,8 +8,9 @@ from typing import Any
 from tools.kubernetes.access import KubeAccess
 from tools.kubernetes.labels import map_to_query, matches
 from tools.kubernetes.netpol import policy_types
+from tools.kubernetes.pod_status import pod_is_healthy, pod_status
 from tools.kubernetes.pods import add_pods
-from tools.kubernetes.render import BoundedText, labels_text, pod_is_healthy, pod_status, selector_text
+from tools.kubernetes.render import BoundedText, labels_text, selector_text
 
 # --- Services --------------------------------------------------------------------------------------
 

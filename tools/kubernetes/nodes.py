@@ -10,7 +10,8 @@ from typing import Any
 from kubernetes.utils import parse_quantity
 
 from tools.kubernetes.access import KubeAccess
-from tools.kubernetes.render import BoundedText, age, counted, pod_is_healthy, pod_line, short
+from tools.kubernetes.pod_status import pod_is_healthy
+from tools.kubernetes.render import BoundedText, age, counted, pod_line, short
 
 _PRESSURE = ("MemoryPressure", "DiskPressure", "PIDPressure", "NetworkUnavailable")
 

@@ -13,7 +13,8 @@ from typing import Any
 from tools.kubernetes.access import KubeAccess, KubeError, paused_gc
 from tools.kubernetes.events import event_message, event_time, involved
 from tools.kubernetes.nodes import node_problems
-from tools.kubernetes.render import BoundedText, age, counted, pod_is_healthy, pod_status
+from tools.kubernetes.pod_status import pod_is_healthy, pod_status
+from tools.kubernetes.render import BoundedText, age, counted
 from tools.kubernetes.workloads import not_at_desired
 
 EXAMPLES = 5

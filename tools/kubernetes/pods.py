@@ -6,18 +6,9 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
+from tools.kubernetes.pod_status import pod_is_healthy, pod_ready, pod_restarts, pod_status
 from tools.kubernetes.redact import env_value
-from tools.kubernetes.render import (
-    BoundedText,
-    age,
-    counted,
-    pod_is_healthy,
-    pod_line,
-    pod_ready,
-    pod_restarts,
-    pod_status,
-    short,
-)
+from tools.kubernetes.render import BoundedText, age, counted, pod_line, short
 
 
 def add_pods(

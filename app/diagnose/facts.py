@@ -37,6 +37,7 @@ class Facts:
     metrics: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # check -> [{"metric", "values"}]
     flows: list[dict[str, Any]] = field(default_factory=list)  # Flow objects (unwrapped), notable ones only
     unavailable: dict[str, str] = field(default_factory=dict)  # source -> reason it could not be read
+    unread: set[str] = field(default_factory=set)  # kinds some namespace's list of failed (absence unproven)
 
     def of_kind(self, kind: str, namespace: str | None = None) -> Iterator[dict[str, Any]]:
         for obj in self.objects.get(kind, []):

@@ -84,6 +84,7 @@ def _list(
             or "no kind" in message.lower()
         ):
             return []
+        gathered.facts.unread.add(kind)
         if gathered.permitted and getattr(exc, "status", None) == 403:
             message = _forbidden_reason(gathered.permitted, namespace)  # one reason: one grouped note
         gathered.notes.append(f"could not read {kind}{' in ' + namespace if namespace else ''}: {message}")

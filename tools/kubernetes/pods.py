@@ -197,12 +197,19 @@ def volume_lines(pod: dict[str, Any]) -> list[str]:
     return result
 
 
+# Conditions whose reason and message matter when they are True (the others explain themselves when False).
+EXPLAINED_WHEN_TRUE = (
+    "Progressing", "Failed", "Complete", "ReplicaFailure", "FailureTarget", "DisruptionTarget",
+    "MemoryPressure", "DiskPressure", "PIDPressure", "NetworkUnavailable",
+)  # fmt: skip
+
+
 def condition_text(conditions: list[dict[str, Any]] | None, now: datetime) -> str:
     parts = []
     for cond in conditions or []:
         text = f"{cond.get('type')}={cond.get('status')}"
         details = [d for d in (cond.get("reason"), short(cond.get("message"), 160)) if d]
-        explain = cond.get("status") != "True" or cond.get("type") in ("Progressing", "Failed", "Complete")
+        explain = cond.get("status") != "True" or cond.get("type") in EXPLAINED_WHEN_TRUE
         if details and explain:
             text += f" ({': '.join(details)})"
         if cond.get("lastTransitionTime"):

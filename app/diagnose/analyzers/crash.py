@@ -16,6 +16,7 @@ from app.diagnose.dependencies import dependency_refs
 from app.diagnose.facts import Facts
 from app.diagnose.k8s_facts import is_recent, name_of, namespace_of
 from app.diagnose.log_shapes import SHAPE_WORDS, LogShape, best_shape, last_lines
+from app.diagnose.state_facts import liveness_kill
 from app.diagnose.workload_facts import (
     cite_event,
     cite_log,
@@ -104,7 +105,7 @@ def _crash_of(facts: Facts, pod: dict[str, Any], status: dict[str, Any]) -> Cras
     else:
         return None
     exit_code = terminated.get("exitCode")
-    if exit_code in (137, 143) and _killed_by_liveness(facts, pod, name):
+    if exit_code in (137, 143) and (_killed_by_liveness(facts, pod, name) or liveness_kill(pod, status)):
         return None  # the probe analyzer's
     previous = bool(last) and terminated is last
     log_key = (namespace_of(pod) or "", name_of(pod), name, previous)

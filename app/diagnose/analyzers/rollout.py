@@ -10,13 +10,16 @@ from __future__ import annotations
 from app.diagnose.candidate import Candidate
 from app.diagnose.facts import Facts
 from app.diagnose.k8s_facts import condition, event_is_recent, name_of, namespace_of
+from app.diagnose.state_facts import readiness_failing
 from app.diagnose.workload_facts import (
     cite_object,
     container_statuses,
+    find,
     kubectl,
     pod_healthy,
     pod_ref,
     pods_of,
+    restarted_recently,
     waiting,
 )
 from app.diagnosis import Category, NextStep, ResourceRef
@@ -73,16 +76,27 @@ def analyze(facts: Facts) -> list[Candidate]:
 
 
 def _explained(facts: Facts, deployment: ResourceRef) -> bool:
-    """Some pod or ReplicaSet of the Deployment shows a cause another analyzer reports."""
+    """Some pod or ReplicaSet of the Deployment shows a cause another analyzer reports: by its state (a pod
+    pending or waiting, failing its readiness probe or restarting; a ReplicaFailure), else a recent event."""
     names = {deployment.name}
+    if (condition(find(facts, "Deployment", deployment.namespace, deployment.name) or {}, "ReplicaFailure")
+            or {}).get("status") == "True":  # fmt: skip
+        return True
     for rs in facts.of_kind("ReplicaSet", deployment.namespace):
         owners = (rs.get("metadata") or {}).get("ownerReferences") or []
         if any(o.get("kind") == "Deployment" and o.get("name") == deployment.name for o in owners):
             names.add(name_of(rs))
+            if (condition(rs, "ReplicaFailure") or {}).get("status") == "True":
+                return True
     for pod in pods_of(facts, deployment):
         names.add(name_of(pod))
         status = pod.get("status") or {}
         if status.get("phase") == "Pending" or any(waiting(s) for s in container_statuses(pod)):
+            return True
+        if any(
+            restarted_recently(facts, s) or readiness_failing(pod, s, facts.now)
+            for s in container_statuses(pod)
+        ):
             return True
     return any(
         e.get("reason") in EXPLAINING_REASONS

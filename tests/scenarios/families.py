@@ -1,0 +1,68 @@
+"""Scenario families: the same snapshots replayed the way real clusters keep them.
+
+A real API server keeps Events for one hour by default (kube-apiserver --event-ttl), so a snapshot or a
+support bundle taken later holds the objects' state and few or no Events. ``expire_events`` rewrites a
+built snapshot accordingly: every Event (core or events.k8s.io) last seen more than ``older_than`` before
+``capturedAt`` is removed; ``older_than=None`` removes them all (the cluster re-captured long after).
+Used by the scenario tests and ``bench/accuracy.py`` alike.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from tools.kubernetes.events import event_time
+from tools.snapshot.loader import parse_time
+
+EVENT_TTL = timedelta(hours=1)  # kube-apiserver's default --event-ttl
+FAMILIES: dict[str, timedelta | None] = {"expired-events": EVENT_TTL, "no-events": None}
+
+
+def _is_event(obj: Any) -> bool:
+    return isinstance(obj, dict) and obj.get("kind") == "Event"
+
+
+def _keep(obj: Any, cutoff: Any) -> bool:
+    if not _is_event(obj):
+        return True
+    if cutoff is None:
+        return False
+    when = event_time(obj)
+    return when is not None and when >= cutoff
+
+
+def _filter(document: Any, cutoff: Any) -> tuple[Any, int]:
+    """The document without the expired Events (lists keep their other items); and how many went."""
+    if isinstance(document, dict) and isinstance(document.get("items"), list):
+        kept = [item for item in document["items"] if _keep(item, cutoff)]
+        return {**document, "items": kept}, len(document["items"]) - len(kept)
+    if _keep(document, cutoff):
+        return document, 0
+    return None, 1
+
+
+def expire_events(snapshot: Path, older_than: timedelta | None = EVENT_TTL) -> int:
+    """Remove the Events a real cluster would no longer hold; returns how many were removed."""
+    meta = yaml.safe_load((snapshot / "snapshot.yaml").read_text(encoding="utf-8"))
+    captured = parse_time(str(meta["capturedAt"]))
+    if captured is None:
+        raise ValueError(f"{snapshot}/snapshot.yaml: capturedAt is not an RFC 3339 time")
+    cutoff = None if older_than is None else captured - older_than
+    removed = 0
+    for path in sorted((snapshot / "resources").rglob("*")):
+        if path.suffix not in (".yaml", ".yml") or not path.is_file():
+            continue
+        kept, gone_here = [], 0
+        for document in yaml.safe_load_all(path.read_text(encoding="utf-8")):
+            left, gone = _filter(document, cutoff)
+            gone_here += gone
+            if left is not None:
+                kept.append(left)
+        removed += gone_here
+        if gone_here:
+            path.write_text(yaml.safe_dump_all(kept, sort_keys=False), encoding="utf-8")
+    return removed

@@ -130,6 +130,9 @@ def inventory_of(objects: dict[str, list[dict[str, Any]]]) -> list[NamedObject]:
                     _hosts(obj) if kind == "Ingress" else (),
                 )
             )
+    for pod in objects.get("Pod", []):  # a bare Pod (no controller) is asked about by its own name
+        if not _meta(pod).get("ownerReferences"):
+            names.append(NamedObject("Pod", _meta(pod).get("namespace"), _meta(pod).get("name", "")))
     return names
 
 

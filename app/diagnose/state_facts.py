@@ -14,6 +14,7 @@ the time the problem started (the condition's lastTransitionTime, else the event
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -30,7 +31,17 @@ from app.diagnose.workload_facts import (
     recent_events,
 )
 
-CREATING_KINDS = ("ReplicaSet", "StatefulSet", "DaemonSet", "Job", "ReplicationController")
+# The kubelet's eviction messages for a pod over its own limits (pkg/kubelet/eviction): not node pressure.
+LOCAL_LIMIT = re.compile(
+    r"ephemeral local storage usage exceeds|exceeded its local ephemeral storage limit"
+    r"|Usage of EmptyDir volume \"[^\"]+\" exceeds the limit"
+)
+
+
+def evicted_for_own_limit(pod: dict[str, Any]) -> bool:
+    """Evicted because the pod went over its own ephemeral-storage limit, whatever the node had free."""
+    status = pod.get("status") or {}
+    return status.get("reason") == "Evicted" and bool(LOCAL_LIMIT.search(status.get("message") or ""))
 
 
 @dataclass
@@ -218,3 +229,25 @@ def readiness_failing(pod: dict[str, Any], status: dict[str, Any], now: datetime
     if since is None or (now - since).total_seconds() < probe_window(probe) + 60:
         return ""
     return f"container {status.get('name')} has been running since {since:%H:%M} UTC and is still not ready"
+
+
+# ---- jobs ------------------------------------------------------------------------------------------
+
+DEADLINE = "DeadlineExceeded"  # the job controller's reason when activeDeadlineSeconds ran out
+
+
+def failed_condition(job: dict[str, Any]) -> dict[str, Any] | None:
+    """A Job's Failed=True condition (BackoffLimitExceeded, DeadlineExceeded, ...), if it has one."""
+    failed = condition(job, "Failed") or {}
+    return failed if failed.get("status") == "True" else None
+
+
+def stopped_by_deadline(facts: Facts, pod: dict[str, Any]) -> bool:
+    """A pod of a Job that ran out of activeDeadlineSeconds: its kill is the deadline, not a crash."""
+    if (pod.get("status") or {}).get("reason") == DEADLINE:
+        return True
+    owner = next(
+        (o for o in (pod.get("metadata") or {}).get("ownerReferences") or [] if o.get("kind") == "Job"), None
+    )
+    job = facts.find("Job", namespace_of(pod), owner.get("name", "")) if owner else None
+    return job is not None and (failed_condition(job) or {}).get("reason") == DEADLINE

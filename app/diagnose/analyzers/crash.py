@@ -16,7 +16,7 @@ from app.diagnose.dependencies import dependency_refs
 from app.diagnose.facts import Facts
 from app.diagnose.k8s_facts import is_recent, name_of, namespace_of
 from app.diagnose.log_shapes import SHAPE_WORDS, LogShape, best_shape, last_lines
-from app.diagnose.state_facts import liveness_kill
+from app.diagnose.state_facts import liveness_kill, stopped_by_deadline
 from app.diagnose.workload_facts import (
     cite_event,
     cite_log,
@@ -71,8 +71,8 @@ class Crash:
 def analyze(facts: Facts) -> list[Candidate]:
     crashes: dict[str, list[Crash]] = {}
     for pod in facts.of_kind("Pod"):
-        if pod_healthy(facts, pod):
-            continue
+        if pod_healthy(facts, pod) or stopped_by_deadline(facts, pod):
+            continue  # a Job's deadline kill is the jobs analyzer's
         for status in container_statuses(pod):
             crash = _crash_of(facts, pod, status)
             if crash:

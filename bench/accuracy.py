@@ -48,6 +48,7 @@ def run_scenarios(
     snapshots: Path | None, only: list[str] | None, verbose: bool, family: str | None = None
 ) -> list[dict[str, Any]]:
     rows = []
+    removed = 0
     catalog = load()
     with tempfile.TemporaryDirectory(prefix="kubewhy-scenarios-") as tmp:
         root = snapshots or Path(tmp)
@@ -61,7 +62,7 @@ def run_scenarios(
             if family:
                 if snapshots is not None:  # never rewrite the given snapshots in place
                     directory = Path(shutil.copytree(directory, Path(tmp) / name))
-                expire_events(directory, FAMILIES[family])
+                removed += expire_events(directory, FAMILIES[family])
             started = time.perf_counter()
             with open_snapshot(directory) as session:
                 startup = time.perf_counter() - started
@@ -70,6 +71,8 @@ def run_scenarios(
             rows.append(_row(name, truth, verdict, answer.seconds, startup, bool(item.metrics)))
             if verbose or not verdict.passed:
                 _explain(name, item.question, truth, verdict, answer)
+    if family:
+        print(f"family {family}: {removed} Event(s) removed from {len(rows)} snapshot(s)")
     return rows
 
 

@@ -32,6 +32,7 @@ CASE_MODULES = (
     "cases_questions",
     "cases_chains",
     "cases_healthy",
+    "cases_real_shapes",
 )
 
 

@@ -186,6 +186,27 @@ def evicted_pod(
             },
             "spec": spec,
             "status": {
+                # Since 1.26 the kubelet marks the pod DisruptionTarget (TerminationByKubelet) as it evicts.
+                "conditions": [
+                    {
+                        "type": "DisruptionTarget",
+                        "status": "True",
+                        "reason": "TerminationByKubelet",
+                        "message": message.strip(),
+                        "lastTransitionTime": rfc3339(moment),
+                    },
+                    {
+                        "type": "Ready",
+                        "status": "False",
+                        "reason": "PodFailed",
+                        "lastTransitionTime": rfc3339(moment),
+                    },
+                    {
+                        "type": "PodScheduled",
+                        "status": "True",
+                        "lastTransitionTime": rfc3339(moment - timedelta(hours=3)),
+                    },
+                ],
                 "message": message,
                 "phase": "Failed",
                 "reason": "Evicted",

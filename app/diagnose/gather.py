@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from app.diagnose.facts import Facts
+from app.diagnose.facts import Facts, core_events
 from app.diagnose.router import NamedObject, Scope
 from app.diagnosis import SourceFailed
 from tools.base import ToolContext, ToolError
@@ -180,7 +180,7 @@ def gather(ctx: ToolContext, scope_of: Any, namespace: str | None = None) -> tup
         ctx.progress("reading the cluster's objects and events")
         for kind in NAMESPACED_KINDS:
             facts.objects[kind] = _list(ctx, gathered, kind)
-        facts.events = _list(ctx, gathered, "Event")
+        facts.events = core_events(_list(ctx, gathered, "Event"))
         gathered.inventory = inventory_of(facts.objects)
         scope = scope_of(gathered.inventory)
     else:
@@ -214,6 +214,7 @@ def gather(ctx: ToolContext, scope_of: Any, namespace: str | None = None) -> tup
                 facts.objects[kind] = []
             return gathered, scope
         _read_namespaces(ctx, gathered, namespaces)
+        _target_bare_pods(gathered, scope, scope_of)
         _read_logs(ctx, gathered, scope)
         _read_flows(ctx, gathered)
         linked = linked_namespaces(facts, namespaces)
@@ -231,6 +232,22 @@ def gather(ctx: ToolContext, scope_of: Any, namespace: str | None = None) -> tup
     return gathered, scope
 
 
+def _target_bare_pods(gathered: Gathered, scope: Scope, scope_of: Any) -> None:
+    """On the big-cluster path pods are read only with their namespaces: a bare Pod the question names
+    becomes a target once its namespace is read (routing again with those pods in the inventory)."""
+    bare = inventory_of({"Pod": gathered.facts.objects.get("Pod", [])})
+    if not bare:
+        return
+    gathered.inventory.extend(bare)
+    found = [t for t in scope_of(gathered.inventory).targets if t.kind == "Pod" and t not in scope.targets]
+    if found:
+        scope.targets.extend(found)
+        scope.whole_cluster = False
+        scope.unknown = [
+            (word, close) for word, close in scope.unknown if word not in {t.name for t in found}
+        ]
+
+
 def _read_namespaces(ctx: ToolContext, gathered: Gathered, namespaces: list[str]) -> None:
     facts = gathered.facts
     for ns in namespaces:
@@ -239,7 +256,7 @@ def _read_namespaces(ctx: ToolContext, gathered: Gathered, namespaces: list[str]
             if kind in INVENTORY_KINDS:
                 continue
             facts.objects.setdefault(kind, []).extend(_list(ctx, gathered, kind, ns))
-        facts.events.extend(_list(ctx, gathered, "Event", ns))
+        facts.events.extend(core_events(_list(ctx, gathered, "Event", ns)))
 
 
 MAX_LINKED_NAMESPACES = 5

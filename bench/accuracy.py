@@ -69,6 +69,7 @@ def run_scenarios(
                 answer = ask_with_ledger(session, item.question)
             verdict = judge(answer, truth)
             rows.append(_row(name, truth, verdict, answer.seconds, startup, bool(item.metrics)))
+            rows[-1]["real_shape"] = item.build.__module__.endswith("cases_real_shapes")
             if verbose or not verdict.passed:
                 _explain(name, item.question, truth, verdict, answer)
     if family:
@@ -142,6 +143,7 @@ def report(rows: list[dict[str, Any]]) -> None:
             f"{r['seconds']:8.3f}  {r['startup']:7.2f}{' (prometheus)' if r['prometheus'] else ''}"
         )
     for label, subset in (("scenarios", [r for r in rows if not r["name"].startswith("demo:")]),
+                          ("real shapes", [r for r in rows if r.get("real_shape")]),
                           ("demo", [r for r in rows if r["name"].startswith("demo:")]),
                           ("all", rows)):  # fmt: skip
         if not subset:

@@ -19,6 +19,7 @@ from app.diagnose.facts import Facts, core_events
 from app.diagnose.router import NamedObject, Scope
 from app.diagnosis import SourceFailed
 from tools.base import ToolContext, ToolError
+from tools.kubernetes.pod_status import pod_is_healthy
 
 log = logging.getLogger(__name__)
 
@@ -331,11 +332,8 @@ def _scope_namespaces(scope: Scope, namespace: str | None, facts: Facts) -> list
 
 
 def _troubled(pod: dict[str, Any]) -> bool:
-    status = pod.get("status") or {}
-    if status.get("phase") not in ("Running", "Succeeded"):
-        return True
-    statuses = (status.get("initContainerStatuses") or []) + (status.get("containerStatuses") or [])
-    return status.get("phase") == "Running" and any(not cs.get("ready", False) for cs in statuses)
+    """Not running with every container ready (native sidecars included), and not finished either."""
+    return not pod_is_healthy(pod)
 
 
 def _review_namespaces(ctx: ToolContext, gathered: Gathered, unhealthy: list[str]) -> list[str]:

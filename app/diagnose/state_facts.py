@@ -57,6 +57,11 @@ class CreateFailure:
     since: datetime | None = None
 
 
+def since_text(moment: datetime | None) -> str:
+    """' since 2026-11-20 08:12 UTC' for an explanation, or '' when the state carries no time."""
+    return f" since {moment:%Y-%m-%d %H:%M} UTC" if moment else ""
+
+
 def _still_failing(owner: dict[str, Any]) -> bool:
     """A ReplicaFailure that is still true: the controller has fewer pods than it wants."""
     wanted = (owner.get("spec") or {}).get("replicas")

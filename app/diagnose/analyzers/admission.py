@@ -12,7 +12,7 @@ import re
 
 from app.diagnose.candidate import Candidate
 from app.diagnose.facts import Facts
-from app.diagnose.state_facts import create_failures
+from app.diagnose.state_facts import create_failures, since_text
 from app.diagnose.workload_facts import (
     key_of,
     kubectl,
@@ -54,7 +54,9 @@ def analyze(facts: Facts) -> list[Candidate]:
             category=Category.Other,
             resource=workload,
             confidence=0.85,
-            explanation=f"The controller of {workload} cannot create pods: {message}",
+            explanation=(
+                f"The controller of {workload} cannot create pods{since_text(failure.since)}: {message}"
+            ),
             cites=cites,
             affected=[ResourceRef(kind=failure.kind, namespace=namespace, name=failure.name)],
             severity=outage_severity(facts, workload),

@@ -15,7 +15,7 @@ from typing import Any
 from app.diagnose.candidate import Candidate, Cite
 from app.diagnose.facts import Facts
 from app.diagnose.k8s_facts import name_of
-from app.diagnose.state_facts import create_failures
+from app.diagnose.state_facts import create_failures, since_text
 from app.diagnose.workload_facts import (
     cite_object,
     find,
@@ -53,6 +53,8 @@ def analyze(facts: Facts) -> list[Candidate]:
         candidate = _quota(facts, failure.cites, message, namespace, workload) or _limit_range(
             facts, failure.cites, message, namespace, workload
         )
+        if candidate is not None and failure.since:
+            candidate.explanation += f" Failing{since_text(failure.since)}."
         if candidate and key_of(candidate.resource) not in candidates:
             candidates[key_of(candidate.resource)] = candidate
         elif candidate:

@@ -20,7 +20,7 @@ from typing import Any
 from app.diagnose.candidate import Candidate, Cite
 from app.diagnose.facts import Facts
 from app.diagnose.k8s_facts import labels_of, name_of, namespace_of
-from app.diagnose.state_facts import Unschedulable, unschedulable
+from app.diagnose.state_facts import Unschedulable, since_text, unschedulable
 from app.diagnose.workload_facts import (
     find,
     group_by_workload,
@@ -169,7 +169,8 @@ def _candidate(
     if resource_nodes and resource_nodes >= constraint_nodes:
         short = ", ".join(sorted(verdict.resources))
         explanation = (
-            f"{len(group)} pod(s) of {workload} stay Pending: the scheduler finds not enough {short} "
+            f"{len(group)} pod(s) of {workload} stay Pending{since_text(found.since)}: the scheduler finds "
+            f"not enough {short} "
             "on any node "
             f"({found.message.split('. preemption')[0]})."
         )
@@ -190,7 +191,8 @@ def _candidate(
         )
     reasons = "; ".join(sorted(verdict.constraints))
     explanation = (
-        f"{len(group)} pod(s) of {workload} stay Pending: every node is ruled out by its rules ({reasons})."
+        f"{len(group)} pod(s) of {workload} stay Pending{since_text(found.since)}: every node is ruled out "
+        f"by its rules ({reasons})."
     )
     explanation += _selector_hint(facts, pod) + _zone_hint(facts, pod, verdict)
     return Candidate(

@@ -275,3 +275,13 @@ def test_every_analyzer_has_a_no_events_case():
     covered = {case[1].__name__ for case in CASES} | {param.values[0].__name__ for param in OWN}
     every = {f"{analyzers.__name__}.{info.name}" for info in pkgutil.iter_modules(analyzers.__path__)}
     assert every - covered == set()
+
+
+def test_the_time_comes_from_state_when_no_event_dates_it():
+    """PodScheduled's lastTransitionTime dates a Pending pod; ReplicaFailure's dates a quota rejection."""
+    pending = scheduling.analyze(
+        facts(deployment("web", available=0), _pending("0/3 nodes are available: 3 Too many pods."))
+    )
+    assert f"since {ts(90)[:10]} {ts(90)[11:16]} UTC" in pending[0].explanation
+    rejected = quota.analyze(facts(deployment("web", available=0), _failing_rs(QUOTA)))
+    assert f"since {ts(20)[:10]} {ts(20)[11:16]} UTC" in rejected[0].explanation

@@ -21,6 +21,7 @@ from app.diagnose.analyzers import (
     nodes,
     probes,
     quota,
+    rollout,
     scheduling,
     storage,
     terminating,
@@ -111,6 +112,18 @@ def _creating(name: str, node_name: str, claim: str) -> dict[str, Any]:
     return workload_pod(
         name, owner_rs=RS, phase="Pending", statuses=creating, volumes=volumes, node=node_name
     )
+
+
+def _unobserved(generation: int, observed: int, written_minutes_ago: float) -> dict[str, Any]:
+    obj = deployment("web")
+    obj["metadata"].update(
+        generation=generation,
+        managedFields=[
+            {"manager": "kubectl-client-side-apply", "operation": "Update", "time": ts(written_minutes_ago)}
+        ],
+    )
+    obj["status"]["observedGeneration"] = observed
+    return obj
 
 
 QUOTA = (
@@ -204,6 +217,12 @@ CASES: list[tuple[str, Any, Facts, list[tuple[str, str, str | None, str]]]] = [
      facts(_job("DeadlineExceeded", "Job was active longer than specified deadline",
                 activeDeadlineSeconds=600)),
      [("Other", "Job", "shop", "reindex")]),
+    ("rollout: a spec change its controller never observed", rollout,
+     facts(_unobserved(generation=5, observed=4, written_minutes_ago=25)),
+     [("Other", "Deployment", "shop", "web")]),
+    ("rollout: a spec change seconds old is not judged", rollout,
+     facts(_unobserved(generation=5, observed=4, written_minutes_ago=0.2)),
+     []),
     ("terminating: held by a finalizer for two hours", terminating,
      facts(node("worker-1"), _terminating()),
      [("Other", "Pod", "shop", f"{RS}-old11")]),

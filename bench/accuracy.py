@@ -1,17 +1,20 @@
 """Accuracy and speed of the built-in diagnostician on the scenario suite and the demo cluster.
 
-    python bench/accuracy.py [--only NAME ...] [--snapshots DIR] [-v]
+    python bench/accuracy.py [--only NAME ...] [--snapshots DIR] [--family NAME] [-v]
 
 Builds every scenario of devkit/scenarios (into a temporary directory unless --snapshots names a directory
 already written by `python -m devkit.scenarios.build_scenarios --out DIR`), asks each its question through
 the real pipeline (snapshot API server, Prometheus when the snapshot has metrics, flows), and prints:
 top-1 and top-3 accuracy (culprit AND category right; healthy clusters: no finding), the contract check,
 median and p95 seconds per question, and session start-up (Prometheus included) reported separately.
+--family expired-events replays every scenario with the Events older than one hour before capturedAt
+removed (what a real cluster still holds); --family no-events removes them all (tests/scenarios/families.py).
 """
 
 from __future__ import annotations
 
 import argparse
+import shutil
 import statistics
 import sys
 import tempfile
@@ -26,6 +29,7 @@ if str(ROOT) not in sys.path:
 import yaml  # noqa: E402
 
 from devkit.scenarios.build_scenarios import build_one, load  # noqa: E402
+from devkit.scenarios.families import FAMILIES, expire_events  # noqa: E402
 from devkit.scenarios.judge import Verdict, ask_with_ledger, is_match, judge, open_snapshot  # noqa: E402
 
 DEMO = ROOT / "app" / "demo" / "shop"
@@ -40,8 +44,11 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[index]
 
 
-def run_scenarios(snapshots: Path | None, only: list[str] | None, verbose: bool) -> list[dict[str, Any]]:
+def run_scenarios(
+    snapshots: Path | None, only: list[str] | None, verbose: bool, family: str | None = None
+) -> list[dict[str, Any]]:
     rows = []
+    removed = 0
     catalog = load()
     with tempfile.TemporaryDirectory(prefix="kubewhy-scenarios-") as tmp:
         root = snapshots or Path(tmp)
@@ -52,14 +59,21 @@ def run_scenarios(snapshots: Path | None, only: list[str] | None, verbose: bool)
                 directory, truth = build_one(item, root)
             else:
                 directory, truth = root / name, item.truth(item.build()[1])
+            if family:
+                if snapshots is not None:  # never rewrite the given snapshots in place
+                    directory = Path(shutil.copytree(directory, Path(tmp) / name))
+                removed += expire_events(directory, FAMILIES[family])
             started = time.perf_counter()
             with open_snapshot(directory) as session:
                 startup = time.perf_counter() - started
                 answer = ask_with_ledger(session, item.question)
             verdict = judge(answer, truth)
             rows.append(_row(name, truth, verdict, answer.seconds, startup, bool(item.metrics)))
+            rows[-1]["real_shape"] = item.build.__module__.endswith("cases_real_shapes")
             if verbose or not verdict.passed:
                 _explain(name, item.question, truth, verdict, answer)
+    if family:
+        print(f"family {family}: {removed} Event(s) removed from {len(rows)} snapshot(s)")
     return rows
 
 
@@ -129,6 +143,7 @@ def report(rows: list[dict[str, Any]]) -> None:
             f"{r['seconds']:8.3f}  {r['startup']:7.2f}{' (prometheus)' if r['prometheus'] else ''}"
         )
     for label, subset in (("scenarios", [r for r in rows if not r["name"].startswith("demo:")]),
+                          ("real shapes", [r for r in rows if r.get("real_shape")]),
                           ("demo", [r for r in rows if r["name"].startswith("demo:")]),
                           ("all", rows)):  # fmt: skip
         if not subset:
@@ -163,10 +178,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="*", help="only these scenarios (and no demo questions)")
     parser.add_argument("--snapshots", type=Path, help="scenario snapshots already built here")
     parser.add_argument("--no-demo", action="store_true", help="skip the demo questions")
+    parser.add_argument(
+        "--family", choices=sorted(FAMILIES), help="replay the scenarios with expired Events (no demo)"
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="explain every answer, not just misses")
     args = parser.parse_args(argv)
-    rows = run_scenarios(args.snapshots, args.only, args.verbose)
-    if not args.only and not args.no_demo:
+    rows = run_scenarios(args.snapshots, args.only, args.verbose, args.family)
+    if not args.only and not args.no_demo and not args.family:
         rows += run_demo(args.verbose)
     report(rows)
     return 0

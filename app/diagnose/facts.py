@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from tools.snapshot.store import events_v1_to_core
+
 
 @dataclass(frozen=True)
 class FactRef:
@@ -37,6 +39,10 @@ class Facts:
     metrics: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # check -> [{"metric", "values"}]
     flows: list[dict[str, Any]] = field(default_factory=list)  # Flow objects (unwrapped), notable ones only
     unavailable: dict[str, str] = field(default_factory=dict)  # source -> reason it could not be read
+    unread: set[str] = field(default_factory=set)  # kinds some namespace's list of failed (absence unproven)
+
+    def __post_init__(self) -> None:
+        self.events = core_events(self.events)
 
     def of_kind(self, kind: str, namespace: str | None = None) -> Iterator[dict[str, Any]]:
         for obj in self.objects.get(kind, []):
@@ -57,3 +63,12 @@ class Facts:
             and event.get("involvedObject", {}).get("name") == name
             and (namespace is None or event.get("involvedObject", {}).get("namespace") == namespace)
         ]
+
+
+def core_events(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Events as analyzers read them: events.k8s.io/v1 ones (note, regarding, reportingController,
+    series) in the core v1 shape (message, involvedObject, source, count, lastTimestamp)."""
+    return [
+        events_v1_to_core(event) if str(event.get("apiVersion", "")).startswith("events.k8s.io/") else event
+        for event in events
+    ]

@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from app.diagnose.facts import Facts
+from app.diagnose.facts import Facts, core_events
 from app.diagnose.router import NamedObject, Scope
 from tools.contracts.diagnosis import SourceFailed
 from tools.contracts.kube.objects import meta
+from tools.contracts.kube.pod_status import pod_is_healthy
 from tools.contracts.tool import ToolContext, ToolError
 
 log = logging.getLogger(__name__)
@@ -81,6 +82,7 @@ def _list(
             or "no kind" in message.lower()
         ):
             return []
+        gathered.facts.unread.add(kind)
         if gathered.permitted and getattr(exc, "status", None) == 403:
             message = _forbidden_reason(gathered.permitted, namespace)  # one reason: one grouped note
         gathered.notes.append(f"could not read {kind}{' in ' + namespace if namespace else ''}: {message}")
@@ -126,6 +128,9 @@ def inventory_of(objects: dict[str, list[dict[str, Any]]]) -> list[NamedObject]:
                     _hosts(obj) if kind == "Ingress" else (),
                 )
             )
+    for pod in objects.get("Pod", []):  # a bare Pod (no controller) is asked about by its own name
+        if not meta(pod).get("ownerReferences"):
+            names.append(NamedObject("Pod", meta(pod).get("namespace"), meta(pod).get("name", "")))
     return names
 
 
@@ -173,7 +178,7 @@ def gather(ctx: ToolContext, scope_of: Any, namespace: str | None = None) -> tup
         ctx.progress("reading the cluster's objects and events")
         for kind in NAMESPACED_KINDS:
             facts.objects[kind] = _list(ctx, gathered, kind)
-        facts.events = _list(ctx, gathered, "Event")
+        facts.events = core_events(_list(ctx, gathered, "Event"))
         gathered.inventory = inventory_of(facts.objects)
         scope = scope_of(gathered.inventory)
     else:
@@ -207,6 +212,7 @@ def gather(ctx: ToolContext, scope_of: Any, namespace: str | None = None) -> tup
                 facts.objects[kind] = []
             return gathered, scope
         _read_namespaces(ctx, gathered, namespaces)
+        _target_bare_pods(gathered, scope, scope_of)
         _read_logs(ctx, gathered, scope)
         _read_flows(ctx, gathered)
         linked = linked_namespaces(facts, namespaces)
@@ -224,6 +230,22 @@ def gather(ctx: ToolContext, scope_of: Any, namespace: str | None = None) -> tup
     return gathered, scope
 
 
+def _target_bare_pods(gathered: Gathered, scope: Scope, scope_of: Any) -> None:
+    """On the big-cluster path pods are read only with their namespaces: a bare Pod the question names
+    becomes a target once its namespace is read (routing again with those pods in the inventory)."""
+    bare = inventory_of({"Pod": gathered.facts.objects.get("Pod", [])})
+    if not bare:
+        return
+    gathered.inventory.extend(bare)
+    found = [t for t in scope_of(gathered.inventory).targets if t.kind == "Pod" and t not in scope.targets]
+    if found:
+        scope.targets.extend(found)
+        scope.whole_cluster = False
+        scope.unknown = [
+            (word, close) for word, close in scope.unknown if word not in {t.name for t in found}
+        ]
+
+
 def _read_namespaces(ctx: ToolContext, gathered: Gathered, namespaces: list[str]) -> None:
     facts = gathered.facts
     for ns in namespaces:
@@ -232,7 +254,7 @@ def _read_namespaces(ctx: ToolContext, gathered: Gathered, namespaces: list[str]
             if kind in INVENTORY_KINDS:
                 continue
             facts.objects.setdefault(kind, []).extend(_list(ctx, gathered, kind, ns))
-        facts.events.extend(_list(ctx, gathered, "Event", ns))
+        facts.events.extend(core_events(_list(ctx, gathered, "Event", ns)))
 
 
 MAX_LINKED_NAMESPACES = 5
@@ -307,11 +329,8 @@ def _scope_namespaces(scope: Scope, namespace: str | None, facts: Facts) -> list
 
 
 def _troubled(pod: dict[str, Any]) -> bool:
-    status = pod.get("status") or {}
-    if status.get("phase") not in ("Running", "Succeeded"):
-        return True
-    statuses = (status.get("initContainerStatuses") or []) + (status.get("containerStatuses") or [])
-    return status.get("phase") == "Running" and any(not cs.get("ready", False) for cs in statuses)
+    """Not running with every container ready (native sidecars included), and not finished either."""
+    return not pod_is_healthy(pod)
 
 
 def _review_namespaces(ctx: ToolContext, gathered: Gathered, unhealthy: list[str]) -> list[str]:

@@ -12,7 +12,8 @@ from typing import Any
 from app.diagnose.facts import Facts
 from tools.contracts.diagnosis import ResourceRef
 from tools.contracts.kube.objects import labels_of, meta, name_of, namespace_of
-from tools.contracts.kube.time import age, parse_time
+from tools.contracts.kube.time import age
+from tools.kubernetes.events import event_time  # the one reading of an event's time (re-exported)
 
 RECENT = timedelta(minutes=45)  # evidence older than this, on an object now healthy, is history
 
@@ -32,19 +33,6 @@ def is_recent(value: Any, now: datetime, window: timedelta = RECENT) -> bool:
     """True when the timestamp is within ``window`` before ``now`` (or slightly after, clock skew)."""
     delta = age(value, now)
     return delta is not None and delta <= window
-
-
-def event_time(event: dict[str, Any]) -> datetime | None:
-    """When an event last happened: lastTimestamp, else eventTime/series, else firstTimestamp."""
-    for key in ("lastTimestamp", "eventTime", "firstTimestamp"):
-        moment = parse_time(event.get(key))
-        if moment:
-            return moment
-    series = event.get("series") or {}
-    moment = parse_time(series.get("lastObservedTime"))
-    if moment:
-        return moment
-    return parse_time(meta(event).get("creationTimestamp"))
 
 
 def event_is_recent(event: dict[str, Any], now: datetime, window: timedelta = RECENT) -> bool:

@@ -23,6 +23,7 @@ from devkit.scenarios import (
     cases_network,
     cases_nodes,
     cases_questions,
+    cases_real_shapes,
     cases_scheduling,
     cases_workloads,
 )
@@ -42,6 +43,8 @@ CASE_MODULES = (
     cases_questions,
     cases_chains,
     cases_healthy,
+    cases_real_shapes,
+    cases_real_shapes,
 )
 
 

@@ -187,6 +187,27 @@ def evicted_pod(
             },
             "spec": spec,
             "status": {
+                # Since 1.26 the kubelet marks the pod DisruptionTarget (TerminationByKubelet) as it evicts.
+                "conditions": [
+                    {
+                        "type": "DisruptionTarget",
+                        "status": "True",
+                        "reason": "TerminationByKubelet",
+                        "message": message.strip(),
+                        "lastTransitionTime": rfc3339(moment),
+                    },
+                    {
+                        "type": "Ready",
+                        "status": "False",
+                        "reason": "PodFailed",
+                        "lastTransitionTime": rfc3339(moment),
+                    },
+                    {
+                        "type": "PodScheduled",
+                        "status": "True",
+                        "lastTransitionTime": rfc3339(moment - timedelta(hours=3)),
+                    },
+                ],
                 "message": message,
                 "phase": "Failed",
                 "reason": "Evicted",
@@ -257,8 +278,10 @@ def no_pods_created(rs: ReplicaSet) -> ReplicaSet:
 def failed_create(
     b: ClusterBuilder, rs: ReplicaSet, message: str, *, since: Ago = "15m", every: Ago = "30s"
 ) -> None:
-    """The replicaset-controller's FailedCreate warning, repeated as it retries."""
+    """The replicaset-controller's FailedCreate warning, repeated as it retries, and the ReplicaFailure
+    condition it sets on the ReplicaSet (the error without the event's "Error creating: ")."""
     start = b.at(since)
+    rs.failure = (message.removeprefix("Error creating: "), start)
     step = max(b.at(0) - b.at(every), timedelta(seconds=1))
     count = max(int((b.now - start) / step), 1)
     b.event(rs, "FailedCreate", message, "Warning", count, start, "12s", component="replicaset-controller")

@@ -328,6 +328,8 @@ def render_replicaset(b: ClusterBuilder, rs: ReplicaSet) -> dict[str, Any]:
     status: dict[str, Any] = {"observedGeneration": meta["generation"], "replicas": replicas}
     if replicas:
         status.update(availableReplicas=ready, fullyLabeledReplicas=replicas, readyReplicas=ready)
+    if rs.failure:
+        status["conditions"] = [_cond("ReplicaFailure", "True", rs.failure[1], "FailedCreate", rs.failure[0])]
     return {
         "apiVersion": "apps/v1",
         "kind": "ReplicaSet",
@@ -388,8 +390,12 @@ def render_deployment(b: ClusterBuilder, dep: Deployment) -> dict[str, Any]:
             "Deployment does not have minimum availability.",
         )
     available["lastUpdateTime"] = available["lastTransitionTime"]
+    conditions = [available, progressing]
+    if current.failure:  # the Deployment controller copies its ReplicaSet's ReplicaFailure
+        failed = _cond("ReplicaFailure", "True", current.failure[1], "FailedCreate", current.failure[0])
+        conditions.append({**failed, "lastUpdateTime": failed["lastTransitionTime"]})
     status: dict[str, Any] = {
-        "conditions": [available, progressing],
+        "conditions": conditions,
         "observedGeneration": dep.generation,
         "replicas": replicas,
         "updatedReplicas": updated,

@@ -61,6 +61,7 @@ class ReplicaSet:
     template: dict[str, Any]
     replicas: int
     pods: list[Pod] = field(default_factory=list)
+    failure: tuple[str, datetime] | None = None  # the controller cannot create pods: (error, since)
 
     @property
     def live_pods(self) -> list[Pod]:
@@ -109,7 +110,7 @@ class Deployment(_Workload):
         from devkit.synth.specs import _env
 
         moment = self.b.at(at)
-        template = copy.deepcopy(self.current.template)
+        template = copy.deepcopy(self.template)  # edits made to the Deployment's template roll out too
         target = template["spec"]["containers"][0]
         if container is not None:
             target = next(c for c in template["spec"]["containers"] if c["name"] == container)

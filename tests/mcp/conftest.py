@@ -6,7 +6,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from mcp_support import DEMO, TOKEN, HttpServer, start_http
+
+from tests.mcp.mcp_support import DEMO, TOKEN, HttpServer, start_http
 
 
 @pytest.fixture

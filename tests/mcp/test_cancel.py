@@ -15,12 +15,12 @@ import pytest
 import uvicorn
 from mcp import ClientSession
 from mcp.shared.memory import create_client_server_memory_streams
-from mcp_support import CLIENT, http_session
 
 from app.engine import Session, SourceStatus
 from app.mcp.http import build_app, listen
 from app.mcp.server import KubewhyServer
 from app.store import open_store
+from tests.mcp.mcp_support import CLIENT, http_session
 from tools import registry
 from tools.contracts.settings import Settings
 from tools.contracts.tool import ToolContext, ToolOutput, ToolParams

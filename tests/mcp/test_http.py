@@ -10,10 +10,10 @@ import sys
 import anyio
 import httpx
 import pytest
-from mcp_scenario import ARGS, CHECKOUT, exercise, text_of
-from mcp_support import CLIENT, DEMO, ROOT, TOKEN, http_session, server_env, start_http
 
 from app.store import open_store
+from tests.mcp.mcp_scenario import ARGS, CHECKOUT, exercise, text_of
+from tests.mcp.mcp_support import CLIENT, DEMO, ROOT, TOKEN, http_session, server_env, start_http
 from tests.security.fault_proxy import Fault, FaultProxy
 from tools.contracts.settings import Settings
 from tools.snapshot.kubeconfig import write_kubeconfig

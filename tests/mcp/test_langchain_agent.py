@@ -14,10 +14,10 @@ from langchain.agents import create_agent
 from langchain_mcp_adapters.client import MultiServerMCPClient
 from langchain_mcp_adapters.tools import load_mcp_tools
 from langchain_openai import ChatOpenAI
-from mcp_scenario import CHECKOUT
-from mcp_support import DEMO, ROOT, server_env
 
 from tests.agent.scripted_server import Reply, Request, ScriptedModel
+from tests.mcp.mcp_scenario import CHECKOUT
+from tests.mcp.mcp_support import DEMO, ROOT, server_env
 
 pytestmark = pytest.mark.prometheus
 

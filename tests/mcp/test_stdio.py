@@ -9,10 +9,10 @@ from urllib.parse import urlsplit
 
 import anyio
 import pytest
-from mcp_scenario import exercise
-from mcp_support import DEMO, stdio_params, stdio_session
 
 from app.store import open_store
+from tests.mcp.mcp_scenario import exercise
+from tests.mcp.mcp_support import DEMO, stdio_params, stdio_session
 from tools.contracts.settings import Settings
 
 pytestmark = pytest.mark.prometheus

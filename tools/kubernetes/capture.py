@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from tools.contracts.kube.kinds import KindInfo
+from tools.contracts.kube.pod_status import pod_is_healthy
 from tools.kubernetes.access import KubeAccess, KubeError
-from tools.kubernetes.render import pod_is_healthy
 from tools.snapshot.writer import SnapshotWriter, UnsafeName, safe_path
 
 # Kinds that add bulk or churn but no diagnostic value; core events stand in for events.k8s.io.

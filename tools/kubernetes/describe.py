@@ -7,13 +7,14 @@ from typing import Any
 
 import yaml
 
+from tools.contracts.kube.pod_status import pod_is_healthy, pod_status
 from tools.contracts.kube.selectors import map_text
 from tools.contracts.kube.time import kubectl_age
 from tools.kubernetes.access import KubeAccess, KubeError
 from tools.kubernetes.events import add_events, event_dict, newest_first, related_events
 from tools.kubernetes.pods import add_pods, condition_text, container_lines, pod_summary, volume_lines
 from tools.kubernetes.redact import redact_data
-from tools.kubernetes.render import BoundedText, pod_is_healthy, pod_status, ref
+from tools.kubernetes.render import BoundedText, ref
 from tools.kubernetes.workloads import WORKLOAD_KINDS, pods_of, status_lines
 
 MAX_OWNER_DEPTH = 6

@@ -14,13 +14,17 @@ from typing import Any
 import yaml
 
 from tools.contracts.kube.kinds import KindInfo
+from tools.contracts.kube.pod_status import pod_is_healthy, pod_ready, pod_restarts, pod_status
 from tools.contracts.kube.selectors import selector_text
 from tools.contracts.kube.time import kubectl_age
 from tools.kubernetes.access import KubeAccess, paused_gc
 from tools.kubernetes.events import event_line
 from tools.kubernetes.nodes import node_problems, node_ready, roles
 from tools.kubernetes.redact import redact_data
-from tools.kubernetes.render import BoundedText, counted, pod_is_healthy, pod_ready, pod_restarts, pod_status
+from tools.kubernetes.render import (
+    BoundedText,
+    counted,
+)
 from tools.kubernetes.workloads import not_at_desired
 
 KEEP_ROWS = 400  # per group (troubled / fine): far more than any budget shows

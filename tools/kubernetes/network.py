@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from tools.contracts.kube.pod_status import pod_is_healthy, pod_status
 from tools.contracts.kube.selectors import map_text, matches, selector_text
 from tools.kubernetes.access import KubeAccess
 from tools.kubernetes.netpol import policy_types
 from tools.kubernetes.pods import add_pods
-from tools.kubernetes.render import BoundedText, pod_is_healthy, pod_status
+from tools.kubernetes.render import BoundedText
 
 # --- Services --------------------------------------------------------------------------------------
 

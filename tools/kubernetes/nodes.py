@@ -7,10 +7,11 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from tools.contracts.kube.pod_status import pod_is_healthy
 from tools.contracts.kube.quantity import parse_quantity
 from tools.contracts.kube.time import kubectl_age
 from tools.kubernetes.access import KubeAccess
-from tools.kubernetes.render import BoundedText, counted, pod_is_healthy, pod_line, short
+from tools.kubernetes.render import BoundedText, counted, pod_line, short
 
 _PRESSURE = ("MemoryPressure", "DiskPressure", "PIDPressure", "NetworkUnavailable")
 

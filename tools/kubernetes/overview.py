@@ -10,11 +10,12 @@ from collections import Counter, defaultdict
 from datetime import datetime
 from typing import Any
 
+from tools.contracts.kube.pod_status import pod_is_healthy, pod_status
 from tools.contracts.kube.time import kubectl_age
 from tools.kubernetes.access import KubeAccess, KubeError, paused_gc
 from tools.kubernetes.events import event_message, event_time, involved
 from tools.kubernetes.nodes import node_problems
-from tools.kubernetes.render import BoundedText, counted, pod_is_healthy, pod_status
+from tools.kubernetes.render import BoundedText, counted
 from tools.kubernetes.workloads import not_at_desired
 
 EXAMPLES = 5

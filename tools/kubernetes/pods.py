@@ -6,16 +6,13 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
+from tools.contracts.kube.pod_status import pod_is_healthy, pod_ready, pod_restarts, pod_status
 from tools.contracts.kube.time import kubectl_age
 from tools.kubernetes.redact import env_value
 from tools.kubernetes.render import (
     BoundedText,
     counted,
-    pod_is_healthy,
     pod_line,
-    pod_ready,
-    pod_restarts,
-    pod_status,
     short,
 )
 
@@ -206,12 +203,19 @@ def volume_lines(pod: dict[str, Any]) -> list[str]:
     return result
 
 
+# Conditions whose reason and message matter when they are True (the others explain themselves when False).
+EXPLAINED_WHEN_TRUE = (
+    "Progressing", "Failed", "Complete", "ReplicaFailure", "FailureTarget", "DisruptionTarget",
+    "MemoryPressure", "DiskPressure", "PIDPressure", "NetworkUnavailable",
+)  # fmt: skip
+
+
 def condition_text(conditions: list[dict[str, Any]] | None, now: datetime) -> str:
     parts = []
     for cond in conditions or []:
         text = f"{cond.get('type')}={cond.get('status')}"
         details = [d for d in (cond.get("reason"), short(cond.get("message"), 160)) if d]
-        explain = cond.get("status") != "True" or cond.get("type") in ("Progressing", "Failed", "Complete")
+        explain = cond.get("status") != "True" or cond.get("type") in EXPLAINED_WHEN_TRUE
         if details and explain:
             text += f" ({': '.join(details)})"
         if cond.get("lastTransitionTime"):

@@ -1,4 +1,5 @@
-"""Compact text for a model: ages, pod status the way kubectl prints it, grouped counts, bounded text.
+"""Compact text for a model: ages, pod lines (status from tools.contracts.kube.pod_status), grouped counts,
+bounded text.
 
 Every tool writes through :class:`BoundedText`, which keeps whole lines while the token budget lasts and
 always ends with what was left out and which argument narrows it; nothing is cut silently.
@@ -12,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from tools.budget import count_tokens
+from tools.contracts.kube.pod_status import pod_ready, pod_restarts, pod_status
 from tools.contracts.kube.time import kubectl_age
 
 _SAFETY = 30  # tokens kept free for the last-resort "dropped" line
@@ -107,66 +109,6 @@ def _omitted(count: int, what: str, hint: str) -> str:
 
 
 # --- pods ------------------------------------------------------------------------------------------
-
-
-def pod_status(pod: dict[str, Any]) -> str:
-    """The STATUS column of `kubectl get pods`: CrashLoopBackOff, Init:0/1, Completed, Terminating..."""
-    status = pod.get("status") or {}
-    reason = status.get("reason") or status.get("phase") or "Unknown"
-    init_specs = (pod.get("spec") or {}).get("initContainers") or []
-    for index, state in enumerate(status.get("initContainerStatuses") or []):
-        terminated = (state.get("state") or {}).get("terminated")
-        waiting = (state.get("state") or {}).get("waiting")
-        if terminated and terminated.get("exitCode") == 0:
-            continue
-        if terminated:
-            reason = "Init:" + (terminated.get("reason") or f"ExitCode:{terminated.get('exitCode')}")
-        elif waiting and waiting.get("reason") and waiting["reason"] != "PodInitializing":
-            reason = "Init:" + waiting["reason"]
-        else:
-            reason = f"Init:{index}/{len(init_specs) or len(status.get('initContainerStatuses') or [])}"
-        break
-    else:
-        running = False
-        for state in reversed(status.get("containerStatuses") or []):
-            current = state.get("state") or {}
-            if current.get("waiting", {}).get("reason"):
-                reason = current["waiting"]["reason"]
-            elif current.get("terminated"):
-                terminated = current["terminated"]
-                reason = terminated.get("reason") or f"ExitCode:{terminated.get('exitCode')}"
-            elif current.get("running") is not None and state.get("ready"):
-                running = True
-        if reason == "Completed" and running:
-            reason = "Running"
-    if (pod.get("metadata") or {}).get("deletionTimestamp"):
-        reason = "Terminating"
-    return reason
-
-
-def pod_ready(pod: dict[str, Any]) -> str:
-    statuses = (pod.get("status") or {}).get("containerStatuses") or []
-    total = len((pod.get("spec") or {}).get("containers") or []) or len(statuses)
-    return f"{sum(1 for s in statuses if s.get('ready'))}/{total}"
-
-
-def pod_restarts(pod: dict[str, Any]) -> int:
-    statuses = (pod.get("status") or {}).get("containerStatuses") or []
-    return sum(int(s.get("restartCount") or 0) for s in statuses)
-
-
-HEALTHY_POD_STATES = {"Running", "Completed", "Succeeded"}
-
-
-def pod_is_healthy(pod: dict[str, Any], status: str | None = None) -> bool:
-    """Running with every container ready, or finished successfully."""
-    status = status or pod_status(pod)
-    if status in ("Completed", "Succeeded"):
-        return True
-    if status != "Running":
-        return False
-    ready, total = pod_ready(pod).split("/")
-    return ready == total
 
 
 def pod_line(pod: dict[str, Any], now: datetime, with_namespace: bool = False) -> str:

@@ -1,8 +1,8 @@
 """Server-side Table responses, so `kubectl get` prints the columns people expect.
 
-Cells are computed the way kubectl's own printers compute them (pod STATUS from container states,
-RESTARTS with "(5m ago)", service PORT(S), node ROLES, event LAST SEEN...), with ages measured from
-the snapshot's capturedAt, never from the wall clock.
+Cells are computed the way kubectl's own printers compute them (pod STATUS, READY and RESTARTS with
+"(5m ago)" from tools.contracts.kube.pod_status, service PORT(S), node ROLES, event LAST SEEN...), with ages
+measured from the snapshot's capturedAt, never from the wall clock.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Any
 
 from tools.contracts.kube.kinds import KindInfo
 from tools.contracts.kube.objects import name_of
+from tools.contracts.kube.pod_status import read_pod
 from tools.contracts.kube.selectors import selector_text
 from tools.contracts.kube.time import human_duration, kubectl_age, parse_time
 
@@ -40,77 +41,12 @@ def _images(obj: dict[str, Any]) -> str:
 # --- pods -----------------------------------------------------------------------------------------------
 
 
-def _exit_text(state: dict[str, Any]) -> str:
-    if state.get("reason"):
-        return state["reason"]
-    if state.get("signal"):
-        return f"Signal:{state['signal']}"
-    return f"ExitCode:{state.get('exitCode', 0)}"
-
-
-def pod_status(pod: dict[str, Any]) -> str:
-    """The STATUS column: the phase, overridden by the most telling container state."""
-    spec, status = pod.get("spec") or {}, pod.get("status") or {}
-    reason = status.get("reason") or status.get("phase") or "Unknown"
-    init_specs = spec.get("initContainers") or []
-    restartable = {c.get("name") for c in init_specs if c.get("restartPolicy") == "Always"}
-    initializing = False
-    for position, container in enumerate(status.get("initContainerStatuses") or []):
-        state = container.get("state") or {}
-        terminated, waiting = state.get("terminated"), state.get("waiting")
-        if terminated and terminated.get("exitCode") == 0:
-            continue
-        if container.get("name") in restartable and container.get("started"):
-            continue
-        initializing = True
-        if terminated:
-            reason = "Init:" + _exit_text(terminated)
-        elif waiting and waiting.get("reason") and waiting["reason"] != "PodInitializing":
-            reason = "Init:" + waiting["reason"]
-        else:
-            reason = f"Init:{position}/{len(init_specs)}"
-        break
-    if not initializing:
-        has_running = False
-        for container in reversed(status.get("containerStatuses") or []):
-            state = container.get("state") or {}
-            if (state.get("waiting") or {}).get("reason"):
-                reason = state["waiting"]["reason"]
-            elif state.get("terminated"):
-                reason = _exit_text(state["terminated"])
-            elif state.get("running") and container.get("ready"):
-                has_running = True
-        if reason == "Completed" and has_running:
-            ready = any(
-                c.get("type") == "Ready" and c.get("status") == "True" for c in status.get("conditions") or []
-            )
-            reason = "Running" if ready else "NotReady"
-    metadata = pod.get("metadata") or {}
-    if metadata.get("deletionTimestamp"):
-        reason = "Unknown" if status.get("reason") == "NodeLost" else "Terminating"
-    return reason
-
-
 def _pod_row(pod: dict[str, Any], now: datetime) -> list[Any]:
     spec, status = pod.get("spec") or {}, pod.get("status") or {}
-    statuses = status.get("containerStatuses") or []
-    sidecars = [c for c in spec.get("initContainers") or [] if c.get("restartPolicy") == "Always"]
-    total = len(spec.get("containers") or []) + len(sidecars)
-    ready = sum(1 for c in statuses if c.get("ready"))
-    ready += sum(
-        1
-        for c in status.get("initContainerStatuses") or []
-        if c.get("ready") and c.get("name") in {s.get("name") for s in sidecars}
-    )
-    restarts, last_restart = 0, None
-    for container in [*statuses, *(status.get("initContainerStatuses") or [])]:
-        restarts += int(container.get("restartCount") or 0)
-        finished = parse_time(((container.get("lastState") or {}).get("terminated") or {}).get("finishedAt"))
-        if finished and (last_restart is None or finished > last_restart):
-            last_restart = finished
-    restart_text = str(restarts)
-    if restarts and last_restart:
-        restart_text += f" ({human_duration((now - last_restart).total_seconds())} ago)"
+    reading = read_pod(pod)
+    restart_text = str(reading.restarts)
+    if reading.restarts and reading.last_restart:
+        restart_text += f" ({human_duration((now - reading.last_restart).total_seconds())} ago)"
     gates = spec.get("readinessGates") or []
     gate_text = NONE
     if gates:
@@ -118,8 +54,8 @@ def _pod_row(pod: dict[str, Any], now: datetime) -> list[Any]:
         gate_text = f"{sum(1 for g in gates if g.get('conditionType') in true_conditions)}/{len(gates)}"
     return [
         name_of(pod),
-        f"{ready}/{total}",
-        pod_status(pod),
+        f"{reading.ready}/{reading.total}",
+        reading.status,
         restart_text,
         _age(pod, now),
         status.get("podIP") or NONE,

@@ -1,7 +1,8 @@
 """Other: pod creation denied by an admission webhook or Pod Security admission (no pods exist).
 
-Evidence: the controller's FailedCreate event, e.g. `admission webhook "validation.gatekeeper.sh" denied
-the request: ...` or `violates PodSecurity "restricted:latest": allowPrivilegeEscalation != false ...`.
+Evidence: the ReplicaSet's ReplicaFailure condition and the controller's FailedCreate event, e.g.
+`admission webhook "validation.gatekeeper.sh" denied the request: ...` or
+`violates PodSecurity "restricted:latest": allowPrivilegeEscalation != false ...`.
 Quota, LimitRange and missing-ServiceAccount rejections have their own analyzers.
 """
 
@@ -11,15 +12,12 @@ import re
 
 from app.diagnose.candidate import Candidate
 from app.diagnose.facts import Facts
+from app.diagnose.state_facts import create_failures, since_text
 from app.diagnose.workload_facts import (
-    cite_event,
-    event_message,
-    find,
     key_of,
     kubectl,
     outage_severity,
     owner_workload,
-    recent_events,
     rollout_stuck_cite,
 )
 from tools.contracts.diagnosis import Category, NextStep, ResourceRef
@@ -30,20 +28,15 @@ POD_SECURITY = re.compile(r'violates PodSecurity "(?P<name>[^"]+)"')
 
 def analyze(facts: Facts) -> list[Candidate]:
     candidates: dict[tuple[str, str, str], Candidate] = {}
-    for event in recent_events(facts, {"FailedCreate"}):
-        message = event_message(event)
+    for failure in create_failures(facts):
+        message, namespace, owner = failure.message, failure.namespace, failure.owner
         match = WEBHOOK.search(message) or POD_SECURITY.search(message)
         if not match:
             continue
-        involved = event.get("involvedObject") or {}
-        namespace = involved.get("namespace")
-        owner = find(facts, involved.get("kind", ""), namespace, involved.get("name", ""))
         workload = (
             owner_workload(facts, owner)
             if owner is not None
-            else ResourceRef(
-                kind=involved.get("kind", ""), namespace=namespace, name=involved.get("name", "")
-            )
+            else ResourceRef(kind=failure.kind, namespace=namespace, name=failure.name)
         )
         if key_of(workload) in candidates:
             continue
@@ -52,7 +45,7 @@ def analyze(facts: Facts) -> list[Candidate]:
             if "webhook" in match.group(0)
             else f"Pod Security {match['name']}"
         )
-        cites = [cite_event(event)]
+        cites = list(failure.cites)
         stuck = rollout_stuck_cite(facts, workload)
         if stuck:
             cites.append(stuck)
@@ -61,11 +54,11 @@ def analyze(facts: Facts) -> list[Candidate]:
             category=Category.Other,
             resource=workload,
             confidence=0.85,
-            explanation=f"The controller of {workload} cannot create pods: {message}",
+            explanation=(
+                f"The controller of {workload} cannot create pods{since_text(failure.since)}: {message}"
+            ),
             cites=cites,
-            affected=[
-                ResourceRef(kind=involved.get("kind", ""), namespace=namespace, name=involved.get("name", ""))
-            ],
+            affected=[ResourceRef(kind=failure.kind, namespace=namespace, name=failure.name)],
             severity=outage_severity(facts, workload),
             next_steps=[
                 NextStep(

@@ -23,7 +23,12 @@ from tools.contracts.kube.objects import name_of, namespace_of
 from tools.contracts.kube.time import parse_time
 
 RENEWAL_WARNING = timedelta(days=7)
-URL_HOST = re.compile(r"https://(?P<host>[\w.\-]+)")
+# The host a failing TLS call went to: a URL, a dial target, or a cluster DNS name anywhere in the line.
+URL_HOST = re.compile(
+    r"https://(?P<host>[\w.\-]+)|\bdial tcp (?P<dial>[a-z0-9][\w.\-]*):\d+"
+    r"|\b(?P<svc>[a-z0-9][a-z0-9-]*\.[a-z0-9][a-z0-9-]*\.svc)\b"
+)
+CERT_KEYS = ("tls.crt", ".crt", ".pem")
 
 
 def analyze(facts: Facts) -> list[Candidate]:
@@ -138,9 +143,9 @@ def _tls_volumes(pod: dict[str, Any]) -> list[str]:
 
 def _secret_for_line(facts: Facts, pod: dict[str, Any], line: str) -> dict[str, Any] | None:
     """The TLS Secret the failing call most likely met: the called host's, else one the pod mounts."""
-    match = URL_HOST.search(line)
+    match = next((m for m in URL_HOST.finditer(line) if not _is_ip(m["host"] or m["dial"] or m["svc"])), None)
     if match:
-        host = match["host"]
+        host = match["host"] or match["dial"] or match["svc"]
         for ingress in facts.of_kind("Ingress"):
             for tls in (ingress.get("spec") or {}).get("tls") or []:
                 if host in (tls.get("hosts") or []) and tls.get("secretName"):
@@ -161,10 +166,21 @@ def _secret_for_line(facts: Facts, pod: dict[str, Any], line: str) -> dict[str, 
     return _mounted_tls_secret(facts, pod)
 
 
+def _is_ip(host: str) -> bool:
+    return bool(re.fullmatch(r"[\d.]+", host))
+
+
+def _holds_certificate(secret: dict[str, Any]) -> bool:
+    """A TLS Secret, or any Secret with a certificate key (keys stay visible; values never do)."""
+    if secret.get("type") == "kubernetes.io/tls":
+        return True
+    return any(key.endswith(CERT_KEYS) for key in (secret.get("data") or {}))
+
+
 def _mounted_tls_secret(facts: Facts, pod: dict[str, Any]) -> dict[str, Any] | None:
     for name in _tls_volumes(pod):
         secret = find(facts, "Secret", namespace_of(pod), name)
-        if secret is not None and secret.get("type") == "kubernetes.io/tls":
+        if secret is not None and _holds_certificate(secret):
             return secret
     return None
 

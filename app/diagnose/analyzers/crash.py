@@ -16,6 +16,7 @@ from app.diagnose.dependencies import dependency_refs
 from app.diagnose.facts import Facts
 from app.diagnose.k8s_facts import is_recent
 from app.diagnose.log_shapes import SHAPE_WORDS, LogShape, best_shape, last_lines
+from app.diagnose.state_facts import liveness_kill, stopped_by_deadline
 from app.diagnose.workload_facts import (
     cite_event,
     cite_log,
@@ -71,8 +72,8 @@ class Crash:
 def analyze(facts: Facts) -> list[Candidate]:
     crashes: dict[str, list[Crash]] = {}
     for pod in facts.of_kind("Pod"):
-        if pod_healthy(facts, pod):
-            continue
+        if pod_healthy(facts, pod) or stopped_by_deadline(facts, pod):
+            continue  # a Job's deadline kill is the jobs analyzer's
         for status in container_statuses(pod):
             crash = _crash_of(facts, pod, status)
             if crash:
@@ -105,7 +106,7 @@ def _crash_of(facts: Facts, pod: dict[str, Any], status: dict[str, Any]) -> Cras
     else:
         return None
     exit_code = terminated.get("exitCode")
-    if exit_code in (137, 143) and _killed_by_liveness(facts, pod, name):
+    if exit_code in (137, 143) and (_killed_by_liveness(facts, pod, name) or liveness_kill(pod, status)):
         return None  # the probe analyzer's
     previous = bool(last) and terminated is last
     log_key = (namespace_of(pod) or "", name_of(pod), name, previous)

@@ -1,8 +1,10 @@
 """MissingConfig: a workload references a ConfigMap, Secret, key or ServiceAccount that does not exist.
 
 Evidence: waiting reason CreateContainerConfigError with the kubelet's message (``secret "db-creds" not
-found``, ``couldn't find key DB_PASSWORD in Secret shop/db-creds``), FailedMount events for configmap or
-secret volumes, and ReplicaSet FailedCreate for a missing ServiceAccount (then no pod exists at all).
+found``, ``couldn't find key DB_PASSWORD in Secret shop/db-creds``); for a pod stuck ContainerCreating,
+its configMap/secret volumes (projected ones too) checked against the ConfigMaps and Secrets that exist,
+keys included, with FailedMount events as extra evidence while they last; and the ReplicaFailure
+condition or FailedCreate event for a missing ServiceAccount (then no pod exists at all).
 The culprit is the workload that holds the reference: fixing it means creating the object or the reference.
 """
 
@@ -15,6 +17,7 @@ from typing import Any
 
 from app.diagnose.candidate import Candidate, Cite
 from app.diagnose.facts import Facts
+from app.diagnose.state_facts import create_failures
 from app.diagnose.workload_facts import (
     cite_event,
     cite_object,
@@ -28,7 +31,6 @@ from app.diagnose.workload_facts import (
     owner_workload,
     pod_healthy,
     pod_ref,
-    recent_events,
     ref_from_key,
     rollout_stuck_cite,
     waiting,
@@ -49,6 +51,49 @@ class Missing:
     name: str
     key: str | None
     message: str
+    cite: str = ""  # for a reference found in the pod spec: the text the pod's description shows it by
+
+
+def _volume_sources(pod: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    """(volume name, kind, source) of each configMap/secret a pod mounts, projected sources included."""
+    found = []
+    for volume in (pod.get("spec") or {}).get("volumes") or []:
+        name = volume.get("name", "")
+        if volume.get("configMap"):
+            found.append((name, "ConfigMap", volume["configMap"]))
+        if volume.get("secret"):
+            found.append((name, "Secret", {**volume["secret"], "name": volume["secret"].get("secretName")}))
+        for source in (volume.get("projected") or {}).get("sources") or []:
+            if source.get("configMap"):
+                found.append((name, "ConfigMap", source["configMap"]))
+            if source.get("secret"):
+                found.append((name, "Secret", source["secret"]))
+    return found
+
+
+def missing_volume_source(facts: Facts, pod: dict[str, Any]) -> Missing | None:
+    """A required configMap/secret volume (or one of its listed keys) that does not exist: the kubelet then
+    keeps the pod in ContainerCreating. Only kinds that were read in full are judged."""
+    namespace = namespace_of(pod)
+    for volume, kind, source in _volume_sources(pod):
+        if (
+            source.get("optional")
+            or not source.get("name")
+            or kind not in facts.objects
+            or kind in facts.unread
+        ):
+            continue
+        shown = f"({kind.lower()} {source['name']})"
+        obj = find(facts, kind, namespace, source["name"])
+        if obj is None:
+            message = f'volume {volume}: {kind.lower()} "{source["name"]}" not found'
+            return Missing(kind, source["name"], None, message, shown)
+        keys = set(obj.get("data") or {}) | set(obj.get("binaryData") or {})
+        for item in source.get("items") or []:
+            if item.get("key") and item["key"] not in keys:
+                message = f"{kind.lower()} references non-existent {kind.lower()} key: {item['key']}"
+                return Missing(kind, source["name"], item["key"], message, shown)
+    return None
 
 
 def parse(message: str) -> Missing | None:
@@ -87,11 +132,18 @@ def analyze(facts: Facts) -> list[Candidate]:
                 message = wait.get("message") or (event_message(events[0]) if events else "")
                 other.setdefault(name_of(pod), (pod, message, cites))
         if name_of(pod) not in found and (pod.get("status") or {}).get("phase") == "Pending":
+            cites = []
+            missing = missing_volume_source(facts, pod)
+            if missing is not None:
+                cites.append(cite_object(pod, missing.cite, "Pod"))
             for event in events_about(facts, "Pod", namespace, name_of(pod), {"FailedMount"}):
-                missing = parse(event_message(event))
-                if missing and missing.kind in ("Secret", "ConfigMap"):
-                    found[name_of(pod)] = (pod, missing, [cite_event(event)])
+                said = parse(event_message(event))
+                if said and said.kind in ("Secret", "ConfigMap"):
+                    missing = missing or said
+                    cites.append(cite_event(event))
                     break
+            if missing is not None:
+                found[name_of(pod)] = (pod, missing, cites)
     candidates = []
     pods = [pod for pod in facts.of_kind("Pod") if name_of(pod) in found]
     for key, group in group_by_workload(facts, pods).items():
@@ -175,24 +227,22 @@ def _other_candidate(
 def _missing_service_accounts(facts: Facts) -> list[Candidate]:
     """ReplicaSet/StatefulSet/DaemonSet/Job FailedCreate: ``serviceaccount "x" not found`` (no pods exist)."""
     candidates, seen = [], set()
-    for event in recent_events(facts, {"FailedCreate"}):
-        missing = parse(event_message(event))
+    for failure in create_failures(facts):
+        missing = parse(failure.message)
         if not missing or missing.kind != "ServiceAccount":
             continue
-        involved = event.get("involvedObject") or {}
-        namespace, owner_name = involved.get("namespace"), involved.get("name", "")
-        owner = find(facts, involved.get("kind", ""), namespace, owner_name)
+        namespace, owner_name, owner = failure.namespace, failure.name, failure.owner
         workload = (
             owner_workload(facts, owner)
             if owner is not None
-            else ResourceRef(kind=involved.get("kind", ""), namespace=namespace, name=owner_name)
+            else ResourceRef(kind=failure.kind, namespace=namespace, name=owner_name)
         )
         if (workload.kind, workload.name) in seen or _exists(
             facts, "ServiceAccount", namespace, missing.name
         ):
             continue
         seen.add((workload.kind, workload.name))
-        cites = [cite_event(event)]
+        cites = list(failure.cites)
         stuck = rollout_stuck_cite(facts, workload)
         if stuck:
             cites.append(stuck)
@@ -203,11 +253,11 @@ def _missing_service_accounts(facts: Facts) -> list[Candidate]:
                 resource=workload,
                 confidence=0.9,
                 explanation=(
-                    f"{involved.get('kind')} {owner_name} fails to create pods because the ServiceAccount "
+                    f"{failure.kind} {owner_name} fails to create pods because the ServiceAccount "
                     f"{missing.name} it names does not exist in {namespace}; no pod exists at all."
                 ),
                 cites=cites,
-                affected=[ResourceRef(kind=involved.get("kind", ""), namespace=namespace, name=owner_name)],
+                affected=[ResourceRef(kind=failure.kind, namespace=namespace, name=owner_name)],
                 severity=3,
                 next_steps=[
                     NextStep(

@@ -4,7 +4,8 @@ Evidence: the node's current Ready condition (False/Unknown, NodeStatusUnknown "
 node status.", KubeletNotReady "... cni plugin not initialized"), unreachable/not-ready taints, the pods
 scheduled there; Memory/Disk/PID pressure conditions, Evicted pods ("The node was low on resource: ..."),
 ``node_filesystem_avail_ratio`` and ``node_memory_available_ratio``. A node Ready now is not blamed for an
-old NotReady; evictions older than the recent window on a node without pressure are history.
+old NotReady; evictions older than the recent window on a node without pressure are history. Pods still
+bound to a node that no longer exists (NodeLost, Unknown, stuck Terminating) name that node too.
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ from app.diagnose.candidate import Candidate, Cite
 from app.diagnose.facts import Facts
 from app.diagnose.k8s_facts import RECENT, condition, event_time, is_recent
 from app.diagnose.series import label, latest
+from app.diagnose.state_facts import evicted_for_own_limit
 from app.diagnose.workload_facts import cite_event, cite_metric, cite_object, pod_ref, recent_events
 from tools.contracts.diagnosis import Category, NextStep, ResourceRef
 from tools.contracts.kube.objects import name_of, namespace_of
+from tools.contracts.kube.pod_status import pod_status
 
 PRESSURES = {"MemoryPressure": "memory", "DiskPressure": "disk", "PIDPressure": "PIDs"}
 LOW_RATIO = 0.10  # node-exporter headroom below which pressure is imminent
@@ -111,8 +114,8 @@ def _evicted(facts: Facts, node_pods: list[dict[str, Any]]) -> list[dict[str, An
     found = []
     for pod in node_pods:
         status = pod.get("status") or {}
-        if status.get("reason") != "Evicted":
-            continue
+        if status.get("reason") != "Evicted" or evicted_for_own_limit(pod):
+            continue  # a pod over its own ephemeral-storage limit is VolumeFull, not the node's pressure
         if _evicted_recently(facts, pod):
             found.append(pod)
     return found
@@ -201,9 +204,47 @@ def _pressure(facts: Facts, node: dict[str, Any], by_node: PodsByNode) -> Candid
     )
 
 
+def _gone(facts: Facts, name: str, pods: list[dict[str, Any]]) -> Candidate | None:
+    """Pods bound to a node the API no longer has: the node was removed (or lost) under them."""
+    stuck = [p for p in pods if (p.get("status") or {}).get("phase") not in ("Succeeded", "Failed")]
+    if not stuck:
+        return None
+    states = sorted({pod_status(p) for p in stuck})
+    return Candidate(
+        title=f"Node {name} is gone: {len(stuck)} pod(s) still bound to it ({', '.join(states)})",
+        category=Category.NodeNotReady,
+        resource=ResourceRef(kind="Node", namespace=None, name=name),
+        confidence=0.8,
+        explanation=(
+            f"No Node {name} exists any more, yet {len(stuck)} pod(s) are still bound to it and read "
+            f"{', '.join(states)}: the node was deleted or lost without its pods being cleaned up. Their "
+            "controllers replace them elsewhere only once they are gone; a pod stuck on a finalizer or "
+            "a StatefulSet pod waits until it is force-deleted."
+        ),
+        cites=[
+            cite_object(p, (p.get("status") or {}).get("message") or pod_status(p), "Pod") for p in stuck[:2]
+        ],
+        affected=[pod_ref(p) for p in stuck[:10]],
+        severity=3,
+        next_steps=[
+            NextStep(
+                description="See the pods still bound to it",
+                command=f"kubectl get pods -A -o wide --field-selector spec.nodeName={name}",
+            ),
+            NextStep(description="Check the node list", command="kubectl get nodes"),
+        ],
+    )
+
+
 def analyze(facts: Facts) -> list[Candidate]:
     candidates: list[Candidate] = []
     by_node = pods_by_node(facts)
+    known = {name_of(node) for node in facts.of_kind("Node")}
+    if known and "Node" not in facts.unread:  # an unread node list proves nothing gone
+        for name in sorted(set(by_node) - known):
+            gone = _gone(facts, name, by_node[name])
+            if gone is not None:
+                candidates.append(gone)
     for node in facts.of_kind("Node"):
         not_ready = _not_ready(facts, node, by_node)
         if not_ready is not None:

@@ -1,8 +1,10 @@
 """ProbeFailure: liveness/readiness/startup probes failing, or pointed at a port the container lacks.
 
-Evidence: recent Unhealthy events ("Liveness probe failed: ... connection refused"), Killing events
-("Container api failed liveness probe, will be restarted"), the probe spec against the container's
-declared ports. An old Unhealthy event on a pod that is Ready now is history.
+Evidence, from state first: a container killed after about its liveness probe's failure window (exit
+137/143), or running past its readiness window and still not ready, and the probe spec against the
+container's declared ports; then recent Unhealthy events ("Liveness probe failed: ... connection
+refused") and Killing events ("Container api failed liveness probe, will be restarted") while they last.
+An old Unhealthy event on a pod that is Ready now is history.
 """
 
 from __future__ import annotations
@@ -13,9 +15,11 @@ from typing import Any
 
 from app.diagnose.candidate import Candidate, Cite
 from app.diagnose.facts import Facts
-from app.diagnose.k8s_facts import pod_is_ready
+from app.diagnose.k8s_facts import condition, pod_is_ready
+from app.diagnose.state_facts import liveness_kill, probe_port_mismatch, readiness_failing
 from app.diagnose.workload_facts import (
     cite_event,
+    cite_object,
     container_statuses,
     event_message,
     group_by_workload,
@@ -25,6 +29,7 @@ from app.diagnose.workload_facts import (
     pod_ref,
     recent_events_by_object,
     ref_from_key,
+    restarted_recently,
     rollout_stuck_cite,
 )
 from tools.contracts.diagnosis import Category, NextStep, ResourceRef
@@ -34,7 +39,6 @@ PROBE_FAILED = re.compile(r"^(Liveness|Readiness|Startup) probe failed")
 KILLED = re.compile(
     r"Container (?P<container>\S+) failed (?P<probe>liveness|startup) probe, will be restarted"
 )
-PROBE_FIELDS = {"Liveness": "livenessProbe", "Readiness": "readinessProbe", "Startup": "startupProbe"}
 
 
 @dataclass
@@ -44,14 +48,16 @@ class ProbeTrouble:
     events: list[dict[str, Any]] = field(default_factory=list)
     killed: bool = False
     misconfig: str = ""
+    state: list[str] = field(default_factory=list)  # what the container states show, without events
+    cites: list[Cite] = field(default_factory=list)
 
 
 def analyze(facts: Facts) -> list[Candidate]:
     troubles: dict[str, ProbeTrouble] = {}
     index = recent_events_by_object(facts, {"Unhealthy", "Killing"})
     for pod in facts.of_kind("Pod"):
-        events = index.get((namespace_of(pod) or "", name_of(pod)))
-        trouble = _trouble(facts, pod, events) if events else None
+        events = index.get((namespace_of(pod) or "", name_of(pod))) or []
+        trouble = _trouble(facts, pod, events)
         if trouble:
             troubles[name_of(pod)] = trouble
     pods = [pod for pod in facts.of_kind("Pod") if name_of(pod) in troubles]
@@ -74,41 +80,33 @@ def _trouble(facts: Facts, pod: dict[str, Any], events: list[dict[str, Any]]) ->
             trouble.killed = True
             trouble.probes.add(killed["probe"].capitalize())
             trouble.events.append(event)
-    if not trouble.events:
+    if not pod_healthy(facts, pod):
+        _from_state(facts, pod, trouble)
+    if not trouble.events and not trouble.state:
         return None
     if pod_healthy(facts, pod):
         # Ready now and no recent restart: a few failed checks are noise unless they keep coming.
         total = sum(int(event.get("count") or 1) for event in trouble.events)
         if total < 5:
             return None
-    trouble.misconfig = _port_mismatch(pod, trouble.probes)
+    trouble.misconfig = probe_port_mismatch(pod, trouble.probes)
     return trouble
 
 
-def _port_mismatch(pod: dict[str, Any], probes: set[str]) -> str:
-    """A probe pointed at a port the container does not declare (number or name), described; else ""."""
-    for container in (pod.get("spec") or {}).get("containers") or []:
-        declared = container.get("ports") or []
-        numbers = {port.get("containerPort") for port in declared}
-        names = {port.get("name") for port in declared if port.get("name")}
-        for probe_name in sorted(probes):
-            probe = container.get(PROBE_FIELDS[probe_name]) or {}
-            action = probe.get("httpGet") or probe.get("tcpSocket") or probe.get("grpc") or {}
-            port = action.get("port")
-            if port is None or not declared:
-                continue
-            if isinstance(port, str) and not port.isdigit() and port not in names:
-                return (
-                    f"the {probe_name.lower()} probe uses port name {port!r}, "
-                    f"which container {container['name']} does not declare"
-                )
-            if (isinstance(port, int) or str(port).isdigit()) and int(port) not in numbers:
-                listening = ", ".join(str(n) for n in sorted(n for n in numbers if n))
-                return (
-                    f"the {probe_name.lower()} probe checks port {port}, but container {container['name']} "
-                    f"listens on {listening}"
-                )
-    return ""
+def _from_state(facts: Facts, pod: dict[str, Any], trouble: ProbeTrouble) -> None:
+    for status in container_statuses(pod, init=False):
+        killed = liveness_kill(pod, status) if restarted_recently(facts, status) else ""
+        unready = readiness_failing(pod, status, facts.now)
+        if killed:
+            trouble.killed = True
+            trouble.probes.add("Liveness")
+            trouble.state.append(killed)
+            trouble.cites.append(cite_object(pod, f"restarts={status.get('restartCount', 0)}", "Pod"))
+        elif unready:
+            trouble.probes.add("Readiness")
+            trouble.state.append(unready)
+            ready = condition(pod, "Ready") or {}
+            trouble.cites.append(cite_object(pod, ready.get("message") or "Ready=False", "Pod"))
 
 
 def _candidate(facts: Facts, workload: ResourceRef, troubles: list[ProbeTrouble]) -> Candidate:
@@ -120,7 +118,7 @@ def _candidate(facts: Facts, workload: ResourceRef, troubles: list[ProbeTrouble]
         default=0,
     )
     not_ready = sum(1 for t in troubles if not pod_is_ready(t.pod))
-    cites: list[Cite] = []
+    cites: list[Cite] = list(primary.cites)
     seen = set()
     for event in primary.events:
         text = event_message(event)
@@ -129,6 +127,7 @@ def _candidate(facts: Facts, workload: ResourceRef, troubles: list[ProbeTrouble]
             seen.add(kind)
             cites.append(cite_event(event))
     failure = next((event_message(e) for e in primary.events if PROBE_FAILED.match(event_message(e))), "")
+    failure = failure or "; ".join(primary.state)
     explanation = (
         f"The {' and '.join(p.lower() for p in probes)} probe(s) of {workload} fail"
         + (f" ({failure})" if failure else "")

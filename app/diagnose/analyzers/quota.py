@@ -1,6 +1,7 @@
 """QuotaExceeded: a ResourceQuota or LimitRange rejects pod creation, so no pod exists at all.
 
-Evidence: the controller's FailedCreate event on the ReplicaSet/StatefulSet/DaemonSet/Job, e.g.
+Evidence: the ReplicaSet's ReplicaFailure condition (state, kept after the events expire) and the
+controller's FailedCreate event on the ReplicaSet/StatefulSet/DaemonSet/Job, e.g.
 `Error creating: pods "api-6d..." is forbidden: exceeded quota: compute-quota, requested:
 limits.memory=1Gi, used: limits.memory=7680Mi, limited: limits.memory=8Gi`, or a LimitRange's
 `maximum memory usage per Container is 1Gi, but limit is 2Gi`. Looking only at pods finds nothing here.
@@ -13,16 +14,14 @@ from typing import Any
 
 from app.diagnose.candidate import Candidate, Cite
 from app.diagnose.facts import Facts
+from app.diagnose.state_facts import create_failures, since_text
 from app.diagnose.workload_facts import (
-    cite_event,
     cite_object,
-    event_message,
     find,
     key_of,
     kubectl,
     outage_severity,
     owner_workload,
-    recent_events,
     rollout_stuck_cite,
 )
 from tools.contracts.diagnosis import Category, NextStep, ResourceRef
@@ -42,23 +41,20 @@ LIMIT_RANGE = re.compile(
 
 def analyze(facts: Facts) -> list[Candidate]:
     candidates: dict[tuple[str, str, str], Candidate] = {}
-    for event in recent_events(facts, {"FailedCreate"}):
-        message = event_message(event)
-        involved = event.get("involvedObject") or {}
-        namespace = involved.get("namespace")
-        owner = find(facts, involved.get("kind", ""), namespace, involved.get("name", ""))
+    for failure in create_failures(facts):
+        message, namespace, owner = failure.message, failure.namespace, failure.owner
         if owner is not None and _all_created(owner):
             continue  # the controller caught up since: history
         workload = (
             owner_workload(facts, owner)
             if owner is not None
-            else ResourceRef(
-                kind=involved.get("kind", ""), namespace=namespace, name=involved.get("name", "")
-            )
+            else ResourceRef(kind=failure.kind, namespace=namespace, name=failure.name)
         )
-        candidate = _quota(facts, event, message, namespace, workload) or _limit_range(
-            facts, event, message, namespace, workload
+        candidate = _quota(facts, failure.cites, message, namespace, workload) or _limit_range(
+            facts, failure.cites, message, namespace, workload
         )
+        if candidate is not None and failure.since:
+            candidate.explanation += f" Failing{since_text(failure.since)}."
         if candidate and key_of(candidate.resource) not in candidates:
             candidates[key_of(candidate.resource)] = candidate
         elif candidate:
@@ -73,14 +69,14 @@ def _all_created(owner: dict[str, Any]) -> bool:
     return wanted is not None and have is not None and int(have) >= int(wanted) and int(wanted) > 0
 
 
-def _quota(facts: Facts, event: dict[str, Any], message: str, namespace, workload) -> Candidate | None:
+def _quota(facts: Facts, found: list[Cite], message: str, namespace, workload) -> Candidate | None:
     exceeded, missing = EXCEEDED.search(message), FAILED_QUOTA.search(message)
     match = exceeded or missing
     if not match:
         return None
     name = match["quota"]
     quota = ResourceRef(kind="ResourceQuota", namespace=namespace, name=name)
-    cites: list[Cite] = [cite_event(event)]
+    cites: list[Cite] = list(found)
     obj = find(facts, "ResourceQuota", namespace, name)
     if obj is not None:
         cites.append(cite_object(obj, name, "ResourceQuota"))
@@ -116,7 +112,7 @@ def _quota(facts: Facts, event: dict[str, Any], message: str, namespace, workloa
     )
 
 
-def _limit_range(facts: Facts, event: dict[str, Any], message: str, namespace, workload) -> Candidate | None:
+def _limit_range(facts: Facts, found: list[Cite], message: str, namespace, workload) -> Candidate | None:
     match = LIMIT_RANGE.search(message)
     if not match:
         return None
@@ -129,7 +125,7 @@ def _limit_range(facts: Facts, event: dict[str, Any], message: str, namespace, w
         if chosen is not None
         else workload
     )
-    cites: list[Cite] = [cite_event(event)]
+    cites: list[Cite] = list(found)
     if chosen is not None:
         cites.append(cite_object(chosen, name_of(chosen), "LimitRange"))
     return Candidate(

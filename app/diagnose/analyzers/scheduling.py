@@ -1,10 +1,14 @@
 """InsufficientResources / SchedulingConstraint: pods stuck Pending, from the scheduler's own words.
 
-The FailedScheduling message lists, per reason, how many nodes it ruled out
+The scheduler writes why into the pod's PodScheduled condition (Unschedulable) and, while it lasts, a
+FailedScheduling event. The message lists, per reason, how many nodes it ruled out, in the current form
 ("0/4 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: },
-3 Insufficient cpu."). Resource reasons (Insufficient cpu/memory/nvidia.com/gpu, Too many pods) mean the
-cluster is full; taints, affinity, selectors and topology spread mean the pod's rules exclude the nodes.
-The control-plane taint is background noise. Unbound PVCs are the storage analyzer's.
+3 Insufficient cpu. preemption: ...") or the old predicates form ("No nodes are available that match all
+of the predicates: Insufficient pods (2), NodeNotReady (1), NodeUnschedulable (3)."). Resource reasons
+(Insufficient cpu/memory/nvidia.com/gpu/pods, Too many pods) mean the usable nodes are full; taints,
+affinity, selectors, topology spread and volume zones mean the pod's rules exclude the nodes. Nodes that
+are unusable anyway (not ready, cordoned, under pressure, the control-plane taint) are the node
+analyzer's and weigh for neither. Unbound PVCs are the storage analyzer's.
 """
 
 from __future__ import annotations
@@ -15,14 +19,14 @@ from typing import Any
 
 from app.diagnose.candidate import Candidate, Cite
 from app.diagnose.facts import Facts
+from app.diagnose.state_facts import Unschedulable, since_text, unschedulable
 from app.diagnose.workload_facts import (
-    cite_event,
-    event_message,
-    events_about,
+    find,
     group_by_workload,
     kubectl,
     outage_severity,
     pod_ref,
+    pod_volume_claims,
     ref_from_key,
     rollout_stuck_cite,
 )
@@ -32,14 +36,29 @@ from tools.contracts.kube.quantity import quantity
 
 COUNTED = re.compile(r"nodes are available: (?P<body>.*?)(?:\.\s*preemption:|\.?$)", re.S)
 SEGMENT = re.compile(r"^(?P<count>\d+) (?P<reason>.+)$")
+# Before 1.10: "No nodes are available that match all of the (following) predicates:: Insufficient cpu (3)."
+PREDICATES = re.compile(r"match all of the (?:following )?predicates:+\s*(?P<body>.*?)\.?\s*$", re.S)
+PREDICATE = re.compile(r"^(?P<reason>.+?) \((?P<count>\d+)\)$")
 STORAGE_REASONS = ("unbound immediate PersistentVolumeClaims", "persistentvolumeclaim")
-NOISE_TAINTS = ("node-role.kubernetes.io/control-plane", "node-role.kubernetes.io/master")
+# Nodes unusable whatever the pod asks: not ready, cordoned, under pressure, control-plane only.
+UNUSABLE_NODES = (
+    "node-role.kubernetes.io/control-plane", "node-role.kubernetes.io/master",
+    "node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable", "node.kubernetes.io/unschedulable",
+    "node.kubernetes.io/memory-pressure", "node.kubernetes.io/disk-pressure",
+    "node.kubernetes.io/pid-pressure", "node.kubernetes.io/network-unavailable",
+    "were unschedulable", "were not ready", "node(s) had memory pressure", "node(s) had disk pressure",
+    "node(s) had pid pressure", "NodeNotReady", "NodeUnschedulable", "NodeUnderMemoryPressure",
+    "NodeUnderDiskPressure", "NodeUnderPIDPressure", "NodeNetworkUnavailable", "NodeOutOfDisk",
+    "CheckNodeCondition", "CheckNodeMemoryPressure", "CheckNodeDiskPressure", "CheckNodePIDPressure",
+)  # fmt: skip
+VOLUME_ZONE = ("volume node affinity conflict", "NoVolumeZoneConflict", "no available volume zone")
 
 
 @dataclass
 class Verdict:
     resources: dict[str, int] = field(default_factory=dict)  # "cpu" -> nodes short of it
     constraints: dict[str, int] = field(default_factory=dict)  # reason text -> nodes
+    unusable: dict[str, int] = field(default_factory=dict)  # nodes out of use whatever the pod asks
     storage: bool = False
 
 
@@ -48,40 +67,44 @@ def parse_message(message: str) -> Verdict:
     verdict = Verdict()
     if any(reason in message for reason in STORAGE_REASONS):
         verdict.storage = True
-    match = COUNTED.search(message)
-    if not match:
-        return verdict
-    for part in re.split(r",\s+(?=\d+ )", match["body"].strip().rstrip(".")):
-        segment = SEGMENT.match(part.strip())
-        if not segment:
-            continue
-        count, reason = int(segment["count"]), segment["reason"].strip()
+    for count, reason in _segments(message):
         if reason.startswith("Insufficient "):
             verdict.resources[reason.removeprefix("Insufficient ")] = count
         elif reason.startswith("Too many pods"):
             verdict.resources["pods"] = count
         elif any(text in reason for text in STORAGE_REASONS):
             verdict.storage = True
-        elif any(taint in reason for taint in NOISE_TAINTS):
-            continue
+        elif any(text in reason for text in UNUSABLE_NODES):
+            verdict.unusable[reason] = count
         else:
             verdict.constraints[reason] = count
     return verdict
 
 
+def _segments(message: str) -> list[tuple[int, str]]:
+    """(node count, reason) pairs of either message form."""
+    match = COUNTED.search(message)
+    if match:
+        parts = re.split(r",\s+(?=\d+ )", match["body"].strip().rstrip("."))
+        found = [SEGMENT.match(part.strip()) for part in parts]
+        return [(int(m["count"]), m["reason"].strip()) for m in found if m]
+    match = PREDICATES.search(message)
+    if match:
+        found = [PREDICATE.match(part.strip()) for part in re.split(r",\s+", match["body"].strip())]
+        return [(int(m["count"]), m["reason"].strip()) for m in found if m]
+    return []
+
+
 def analyze(facts: Facts) -> list[Candidate]:
-    pending: dict[str, tuple[dict[str, Any], Verdict, dict[str, Any]]] = {}
+    pending: dict[str, tuple[dict[str, Any], Verdict, Unschedulable]] = {}
     for pod in facts.of_kind("Pod"):
-        status = pod.get("status") or {}
-        if status.get("phase") != "Pending" or (pod.get("spec") or {}).get("nodeName"):
+        found = unschedulable(facts, pod)
+        if found is None:
             continue
-        events = events_about(facts, "Pod", namespace_of(pod), name_of(pod), {"FailedScheduling"})
-        if not events:
-            continue
-        verdict = parse_message(event_message(events[0]))
+        verdict = parse_message(found.message)
         if verdict.storage or not (verdict.resources or verdict.constraints):
             continue
-        pending[name_of(pod)] = (pod, verdict, events[0])
+        pending[name_of(pod)] = (pod, verdict, found)
     pods = [pod for pod in facts.of_kind("Pod") if name_of(pod) in pending]
     candidates = []
     for key, group in group_by_workload(facts, pods).items():
@@ -102,12 +125,12 @@ def _candidate(
     workload: ResourceRef,
     pod: dict[str, Any],
     verdict: Verdict,
-    event: dict[str, Any],
+    found: Unschedulable,
     group: list[dict[str, Any]],
 ) -> Candidate:
     resource_nodes = sum(verdict.resources.values())
     constraint_nodes = sum(verdict.constraints.values())
-    cites: list[Cite] = [cite_event(event)]
+    cites: list[Cite] = list(found.cites)
     stuck = rollout_stuck_cite(facts, workload)
     if stuck:
         cites.append(stuck)
@@ -120,9 +143,10 @@ def _candidate(
     if resource_nodes and resource_nodes >= constraint_nodes:
         short = ", ".join(sorted(verdict.resources))
         explanation = (
-            f"{len(group)} pod(s) of {workload} stay Pending: the scheduler finds not enough {short} "
+            f"{len(group)} pod(s) of {workload} stay Pending{since_text(found.since)}: the scheduler finds "
+            f"not enough {short} "
             "on any node "
-            f"({event_message(event).split('. preemption')[0]})."
+            f"({found.message.split('. preemption')[0]})."
         )
         explanation += _size_hint(facts, pod, verdict)
         return Candidate(
@@ -141,9 +165,10 @@ def _candidate(
         )
     reasons = "; ".join(sorted(verdict.constraints))
     explanation = (
-        f"{len(group)} pod(s) of {workload} stay Pending: every node is ruled out by its rules ({reasons})."
+        f"{len(group)} pod(s) of {workload} stay Pending{since_text(found.since)}: every node is ruled out "
+        f"by its rules ({reasons})."
     )
-    explanation += _selector_hint(facts, pod)
+    explanation += _selector_hint(facts, pod) + _zone_hint(facts, pod, verdict)
     return Candidate(
         title=f"{workload.name} cannot be scheduled: {reasons}",
         category=Category.SchedulingConstraint,
@@ -190,3 +215,34 @@ def _selector_hint(facts: Facts, pod: dict[str, Any]) -> str:
     if missing:
         return f" No node has the label(s) its nodeSelector asks for: {', '.join(missing)}."
     return ""
+
+
+ZONE_LABELS = ("topology.kubernetes.io/zone", "failure-domain.beta.kubernetes.io/zone")
+
+
+def _zone_hint(facts: Facts, pod: dict[str, Any], verdict: Verdict) -> str:
+    """For a volume zone conflict: which claim's volume is pinned where (PVs carry a node affinity)."""
+    if not any(text in reason for reason in verdict.constraints for text in VOLUME_ZONE):
+        return ""
+    for claim_name in pod_volume_claims(pod).values():
+        claim = find(facts, "PersistentVolumeClaim", namespace_of(pod), claim_name)
+        volume_name = ((claim or {}).get("spec") or {}).get("volumeName")
+        volume = find(facts, "PersistentVolume", None, volume_name) if volume_name else None
+        zones = _volume_zones(volume) if volume else []
+        if zones:
+            return (
+                f" Its PersistentVolumeClaim {claim_name} is bound to PersistentVolume {volume_name}, "
+                f"which only nodes in {', '.join(zones)} can use."
+            )
+    return ""
+
+
+def _volume_zones(volume: dict[str, Any]) -> list[str]:
+    zones: list[str] = []
+    required = ((volume.get("spec") or {}).get("nodeAffinity") or {}).get("required") or {}
+    for term in required.get("nodeSelectorTerms") or []:
+        for expression in term.get("matchExpressions") or []:
+            if expression.get("key") in ZONE_LABELS:
+                zones.extend(expression.get("values") or [])
+    zones.extend(value for key, value in labels_of(volume).items() if key in ZONE_LABELS)
+    return sorted(set(zones))

@@ -147,7 +147,8 @@ def _not_ready(
 ) -> Candidate:
     svc_ref = ref_of(service, "Service")
     selector = service_selector_text(service)
-    workloads = sorted({str(workload_of(facts, pod)) for pod in pods})
+    owners = list({str(ref): ref for ref in (workload_of(facts, pod) for pod in pods)}.values())
+    workloads = sorted(str(ref) for ref in owners)
     return Candidate(
         title=f"Service {svc_ref.name} has no ready endpoints: its {len(pods)} pod(s) are not ready",
         category=Category.ServiceNoEndpoints,
@@ -162,6 +163,7 @@ def _not_ready(
         cites=[cite_object(service, svc_ref.name, "Service"), *[cite_object(p) for p in pods[:2]], *base],
         affected=[],
         severity=2,
+        depends_on=owners,  # a symptom: whatever keeps these workloads' pods unready is the cause
         next_steps=[
             NextStep(
                 description="See why the selected pods are not ready",

@@ -3,7 +3,9 @@
 Evidence: FailedAttachVolume `Multi-Attach error for volume "pvc-..." Volume is already exclusively
 attached to one node and can't be attached to another`, FailedMount `Unable to attach or mount volumes:
 unmounted volumes=[data] ...: timed out waiting for the condition`, the pod still not running, and the
-other pod holding a ReadWriteOnce claim on another node. The culprit is the claim.
+other pod holding a ReadWriteOnce claim on another node. That last fact is state: with no events left, a
+pod stuck creating on one node while a running pod on another node holds its ReadWriteOnce claim is the
+Multi-Attach by itself. The culprit is the claim.
 Missing ConfigMap/Secret volumes are the MissingConfig analyzer's.
 """
 
@@ -27,6 +29,7 @@ from app.diagnose.workload_facts import (
 )
 from tools.contracts.diagnosis import Category, NextStep, ResourceRef
 from tools.contracts.kube.objects import name_of, namespace_of
+from tools.contracts.kube.pod_status import pod_status
 
 MULTI_ATTACH = "Multi-Attach error"
 VOLUME_NAME = re.compile(r'(?:for )?volume "(?P<volume>[^"]+)"')
@@ -45,6 +48,15 @@ def analyze(facts: Facts) -> list[Candidate]:
             e for e in index.get((namespace or "", name_of(pod)), []) if not NOT_OURS.search(event_message(e))
         ]
         if not events:
+            claim = _held_elsewhere(facts, pod)
+            if claim is None:
+                continue
+            culprit = ResourceRef(kind="PersistentVolumeClaim", namespace=namespace, name=claim)
+            key = (culprit.kind, culprit.namespace or "", culprit.name)
+            if key in candidates:
+                candidates[key].affected.append(pod_ref(pod))
+            else:
+                candidates[key] = _candidate(facts, pod, None, culprit, claim)
             continue
         event = next((e for e in events if MULTI_ATTACH in event_message(e)), events[0])
         claim = _claim_of(facts, pod, event_message(event))
@@ -83,12 +95,19 @@ def _claim_of(facts: Facts, pod: dict[str, Any], message: str) -> str | None:
 
 
 def _candidate(
-    facts: Facts, pod: dict[str, Any], event: dict[str, Any], culprit: ResourceRef, claim: str | None
+    facts: Facts, pod: dict[str, Any], event: dict[str, Any] | None, culprit: ResourceRef, claim: str | None
 ) -> Candidate:
-    namespace, message = namespace_of(pod) or "", event_message(event)
-    cites = [cite_event(event)]
-    multi = MULTI_ATTACH in message
-    explanation = f"Pod {name_of(pod)} cannot start: {message}."
+    """From the event when there is one; else (``event`` None) from state: a ReadWriteOnce claim in use
+    by a pod on another node."""
+    namespace = namespace_of(pod) or ""
+    message = event_message(event) if event else ""
+    cites = [cite_event(event)] if event else [cite_object(pod, pod_status(pod), "Pod")]
+    multi = event is None or MULTI_ATTACH in message
+    explanation = (
+        f"Pod {name_of(pod)} cannot start: {message}."
+        if event
+        else f"Pod {name_of(pod)} has been stuck in {pod_status(pod)} on its node."
+    )
     holders = _other_holders(facts, pod, claim) if claim else []
     if multi:
         explanation += " The volume is ReadWriteOnce and still attached to another node"
@@ -137,3 +156,26 @@ def _other_holders(facts: Facts, pod: dict[str, Any], claim: str) -> list[dict[s
         and claim in pod_volume_claims(other).values()
         and (other.get("spec") or {}).get("nodeName") not in (None, node)
     ]
+
+
+def _read_write_once(facts: Facts, namespace: str | None, claim: str) -> bool:
+    obj = find(facts, "PersistentVolumeClaim", namespace, claim)
+    modes = set(
+        ((obj or {}).get("status") or {}).get("accessModes")
+        or ((obj or {}).get("spec") or {}).get("accessModes")
+        or []
+    )
+    return bool(modes) and modes <= {"ReadWriteOnce", "ReadWriteOncePod"}
+
+
+def _held_elsewhere(facts: Facts, pod: dict[str, Any]) -> str | None:
+    """The ReadWriteOnce claim of a pod stuck creating on its node that a running pod on another node
+    holds (what the Multi-Attach error says, read from state)."""
+    if not (pod.get("spec") or {}).get("nodeName") or pod_status(pod) != "ContainerCreating":
+        return None
+    for claim in sorted(set(pod_volume_claims(pod).values())):
+        if not _read_write_once(facts, namespace_of(pod), claim):
+            continue
+        if any((h.get("status") or {}).get("phase") == "Running" for h in _other_holders(facts, pod, claim)):
+            return claim
+    return None

@@ -9,13 +9,13 @@ ephemeral-storage are node pressure, not this.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from app.diagnose.candidate import Candidate
 from app.diagnose.facts import Facts
 from app.diagnose.k8s_facts import RECENT, is_recent
 from app.diagnose.log_shapes import find_shapes, shape_is_recent
+from app.diagnose.state_facts import LOCAL_LIMIT
 from app.diagnose.workload_facts import (
     cite_event,
     cite_log,
@@ -34,11 +34,6 @@ from app.diagnose.workload_facts import (
 )
 from tools.contracts.diagnosis import Category, NextStep, ResourceRef
 from tools.contracts.kube.objects import name_of, namespace_of
-
-LOCAL_LIMIT = re.compile(
-    r"ephemeral local storage usage exceeds|exceeded its local ephemeral storage limit"
-    r"|Usage of EmptyDir volume \"[^\"]+\" exceeds the limit"
-)
 
 
 def analyze(facts: Facts) -> list[Candidate]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import textwrap
 
+from app.agent.pricing import cost_note
 from tools.contracts.diagnosis import Diagnosis, Evidence
 
 _WIDTH = 100
@@ -39,7 +40,9 @@ def render_text(diagnosis: Diagnosis) -> str:
         out.append("")
     stats = diagnosis.stats
     calls = f"{stats.tool_calls} tool calls"
-    out.append(f"({diagnosis.engine} · {diagnosis.cluster} · {calls} · {stats.duration_s:.2f}s)")
+    out.append(
+        f"({diagnosis.engine} · {diagnosis.cluster} · {calls} · {stats.duration_s:.2f}s{cost_note(stats)})"
+    )
     return "\n".join(out)
 
 

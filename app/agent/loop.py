@@ -48,11 +48,12 @@ from app.agent.events import (
 from app.agent.memory import Conversation
 from app.agent.models import choose_model, describe_model_error, make_chat_model
 from app.agent.pricing import question_cost
+from app.agent.reread import SeenLines
 from app.agent.schemas import tool_schema
 from app.toolset import call_tool, offered_tools
 from prompts import load_prompt
 from tools.budget import count_tokens
-from tools.contracts.diagnosis import Category, Diagnosis, Stats
+from tools.contracts.diagnosis import Diagnosis, Stats
 from tools.contracts.evidence import Ledger
 from tools.contracts.tool import ToolContext, ToolResult
 from tools.registry import ToolSpec
@@ -163,6 +164,7 @@ class AgentRun:
         self.cached_tokens = 0  # of input_tokens, served from the provider's prompt cache
         self.tool_calls = 0
         self.model_text: list[str] = []
+        self.seen = SeenLines()  # lines the model already read, by the evidence id that showed them
         self.answer_retries = ANSWER_RETRIES
         self.asked_for_answer = False
         self.privacy = Anonymizer.off()  # pseudonyms for the model when settings.anonymize is on
@@ -183,7 +185,7 @@ class AgentRun:
 
     def _investigate(self) -> Diagnosis:
         self.privacy = anonymizer_for(self.ctx, self.question)
-        self._append(SystemMessage(load_prompt("system", categories=[c.value for c in Category])))
+        self._append(SystemMessage(load_prompt("system")))  # the same for every question: cacheable
         for message in self.memory.messages() if self.memory else []:
             self._append(message)
         self._append(HumanMessage(self._task_prompt()))
@@ -407,8 +409,9 @@ class AgentRun:
             result = self._call_tool(name, args)
             evidence_id = self.ledger.record(result)
             self.emit(ToolFinished(call_id, name, args, result, evidence_id))
-            content = f"[{evidence_id}] {name} {json.dumps(result.args, sort_keys=True)}\n{result.text}"
-            self.trace.tool_output_tokens += count_tokens(result.text)
+            shown = self.seen.fold(result.text, evidence_id)
+            content = f"[{evidence_id}] {name} {json.dumps(result.args, sort_keys=True)}\n{shown}"
+            self.trace.tool_output_tokens += count_tokens(shown)
             self._append(ToolMessage(content, tool_call_id=call_id))
 
     def _call_tool(self, name: str, args: dict[str, Any]) -> ToolResult:

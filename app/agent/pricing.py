@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tools.contracts.diagnosis import Stats
 from tools.contracts.pricing import price_for
 from tools.contracts.settings import Settings
 
@@ -21,3 +22,17 @@ def format_cost(cost_usd: float | None) -> str | None:
     if cost_usd is None:
         return None
     return f"${cost_usd:.4f}" if cost_usd < 1 else f"${cost_usd:,.2f}"
+
+
+def cost_note(stats: Stats) -> str:
+    """`` · $0.0123`` to end a stats line with, or nothing when the cost is unknown (no model, no price)."""
+    cost = format_cost(stats.cost_usd)
+    return f" · {cost}" if cost else ""
+
+
+def tokens_text(stats: Stats) -> str | None:
+    """``12,345 in (9,000 cached) / 300 out tokens``; None when no model was asked."""
+    if not (stats.input_tokens or stats.output_tokens):
+        return None
+    cached = f" ({stats.cached_input_tokens:,} cached)" if stats.cached_input_tokens else ""
+    return f"{stats.input_tokens:,} in{cached} / {stats.output_tokens:,} out tokens"

@@ -46,5 +46,7 @@ def health_checks(ctx: ToolContext, params: HealthChecksParams) -> ToolOutput:
             args = " ".join(f"{k}={v}" for k, v in item.args.items())
             lines.append(f"   seen in {item.tool} {args}:".rstrip())
             lines.extend(f"     {line}" for line in item.excerpt.splitlines())
+    if diagnosis.findings:
+        lines.append("Cite this result's id with the lines above; narrow with namespace= or workload=.")
     text, truncated = fit_lines(lines, ctx.token_budget, "Pass namespace= or workload= to narrow the checks.")
     return ToolOutput(text=text, data=diagnosis.model_dump(mode="json"), truncated=truncated)

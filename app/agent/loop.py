@@ -409,7 +409,7 @@ class AgentRun:
             result = self._call_tool(name, args)
             evidence_id = self.ledger.record(result)
             self.emit(ToolFinished(call_id, name, args, result, evidence_id))
-            shown = self.seen.fold(result.text, evidence_id)
+            shown = self.seen.fold(name, result.text, evidence_id)
             content = f"[{evidence_id}] {name} {json.dumps(result.args, sort_keys=True)}\n{shown}"
             self.trace.tool_output_tokens += count_tokens(shown)
             self._append(ToolMessage(content, tool_call_id=call_id))

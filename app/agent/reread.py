@@ -11,6 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 MIN_LINE_CHARS = 40  # short lines (headers, "Events:") are cheap and ambiguous: always kept
+# Tools whose output quotes other tools' output (the diagnostician's "seen in ..." lines): a quote is
+# second-hand, so the tool it came from still shows the line in its own context, and is not folded.
+QUOTING_TOOLS = frozenset({"health_checks"})
 
 
 @dataclass
@@ -19,8 +22,10 @@ class SeenLines:
 
     first_shown: dict[str, str] = field(default_factory=dict)
 
-    def fold(self, text: str, evidence_id: str) -> str:
+    def fold(self, tool: str, text: str, evidence_id: str) -> str:
         """``text`` with runs of already-shown lines replaced by a reference; remembers the new lines."""
+        if tool in QUOTING_TOOLS:
+            return text
         out: list[str] = []
         run: list[str] = []  # evidence ids of the current run of repeated lines
 

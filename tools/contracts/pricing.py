@@ -4,7 +4,7 @@ input, output) and the cost of one question from its token counts.
 The defaults are the providers' published list prices for standard (pay-as-you-go) use; Azure OpenAI's
 global standard deployments charge the same list prices for these models. Prices change and regional or
 provisioned deployments differ, so every figure is overridable with ``KUBEWHY_PRICES`` (JSON) or
-``prices:`` in the config file; docs/configuration.md says where the figures come from.
+``prices:`` in the config file; docs/agent.md ("What a question costs") says where the figures come from.
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ from __future__ import annotations
 import textwrap
 from typing import Any
 
+from app.agent.pricing import cost_note
 from tools.contracts.diagnosis import UNCHECKED, Diagnosis, Evidence
 from tools.inert import markdown as md
 from tools.inert import markdown_line, plain
@@ -59,7 +60,9 @@ def render_text(diagnosis: Diagnosis, note: str | None = None) -> str:
         out.append("")
     stats = diagnosis.stats
     calls = f"{stats.tool_calls} tool calls"
-    out.append(f"({diagnosis.engine} · {diagnosis.cluster} · {calls} · {stats.duration_s:.2f}s)")
+    out.append(
+        f"({diagnosis.engine} · {diagnosis.cluster} · {calls} · {stats.duration_s:.2f}s{cost_note(stats)})"
+    )
     return plain("\n".join(out))  # kubewhy's own text has no control character: all of it can be cleaned
 
 

@@ -25,6 +25,21 @@ def all_tools() -> list[ToolSpec]:
     return sorted(registered_tools().values(), key=lambda spec: spec.name)
 
 
+def offered_tools(ctx: ToolContext) -> tuple[list[ToolSpec], dict[str, str]]:
+    """The tools one session offers (the agent and the MCP server alike), sorted by name, and the tools
+    held back because their source is not connected (name -> why). A tool for a source that is not there
+    only costs schema tokens on every model call and an error when called."""
+    offered: list[ToolSpec] = []
+    withheld: dict[str, str] = {}
+    for spec in all_tools():
+        why = ctx.unavailable.get(spec.source)
+        if why is None:
+            offered.append(spec)
+        else:
+            withheld[spec.name] = f"{spec.source} is not connected: {why}"
+    return offered, withheld
+
+
 def get_tool(name: str) -> ToolSpec:
     try:
         return registered_tools()[name]

@@ -36,7 +36,8 @@ from langchain_core.language_models import BaseChatModel  # noqa: E402
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage  # noqa: E402
 from langchain_core.outputs import ChatGeneration, ChatResult  # noqa: E402
 
-from app.agent.loop import AgentRun, agent_tools  # noqa: E402
+from app.agent.loop import AgentRun  # noqa: E402
+from app.toolset import all_tools  # noqa: E402
 from tools.contracts.settings import Settings  # noqa: E402
 from tools.flows.connect import open_flow_source  # noqa: E402
 from tools.kubernetes.connect import open_kube, tool_context  # noqa: E402
@@ -88,7 +89,7 @@ class HintFollowingModel(BaseChatModel):
         return _calls(wanted) if wanted else self._answer(messages)
 
     def _hints(self, text: str) -> list[tuple[str, dict[str, Any]]]:
-        specs = {spec.name: spec for spec in agent_tools()}
+        specs = {spec.name: spec for spec in all_tools()}
         found = []
         for match in HINT.finditer(text.split("\n", 1)[-1]):  # skip the "[eN] tool args" header line
             spec = specs.get(match.group(1))

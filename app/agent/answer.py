@@ -27,26 +27,26 @@ class AnswerError(Exception):
 
 class ProposedEvidence(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    id: str = Field(description="an evidence id from a tool result, e.g. e3")
-    excerpt: str = Field("", description="the decisive lines, copied verbatim from that tool result")
+    id: str = Field(description="e.g. e3")
+    excerpt: str = Field("", description="decisive lines, verbatim")
 
 
 class ProposedFinding(BaseModel):
     model_config = ConfigDict(extra="ignore")
     title: str
     category: Category
-    resource: ResourceRef = Field(description="the object to fix (the culprit), not the symptom")
+    resource: ResourceRef = Field(description="the object to fix")
     confidence: float = Field(ge=0.0, le=1.0)
     explanation: str
-    evidence: list[str] = Field(default_factory=list, description="evidence ids that show this finding")
+    evidence: list[str] = Field(default_factory=list, description="evidence ids")
 
 
 class FinalAnswer(BaseModel):
     """The final answer: a diagnosis that cites evidence ids from the tool results."""
 
     model_config = ConfigDict(extra="ignore")
-    summary: str = Field(description="a plain-language answer in a few sentences")
-    findings: list[ProposedFinding] = Field(default_factory=list, description="most likely root cause first")
+    summary: str = Field(description="plain words, a few sentences")
+    findings: list[ProposedFinding] = Field(default_factory=list, description="root cause first")
     evidence: list[ProposedEvidence] = Field(default_factory=list)
     next_steps: list[ProposedNextStep] = Field(default_factory=list)
 

@@ -10,18 +10,15 @@ from tools.registry import tool
 
 
 class HealthChecksParams(ToolParams):
-    namespace: str | None = Field(None, description="namespace to check; all namespaces when left out")
-    workload: str | None = Field(None, description="a workload, service or pod name the question is about")
-    question: str | None = Field(
-        None, description="the question in the operator's words, to focus the checks"
-    )
+    namespace: str | None = Field(None, description="omit for all")
+    workload: str | None = Field(None, description="workload, service or pod the question names")
+    question: str | None = Field(None, description="the operator's words")
 
 
 @tool("health_checks", "kubernetes", HealthChecksParams)
 def health_checks(ctx: ToolContext, params: HealthChecksParams) -> ToolOutput:
-    """Run kubewhy's built-in health checks (pods, events, logs, services, policies, metrics, flows) for a
-    namespace or workload. Returns the problems found, most likely cause first, each with the lines that
-    show it. A good first call."""
+    """The built-in diagnostician over every source: problems found, likely cause first, with the lines
+    that show it. The best first call; often enough to answer."""
     try:
         from app.diagnose.engine import diagnose
     except ImportError as exc:
@@ -49,5 +46,7 @@ def health_checks(ctx: ToolContext, params: HealthChecksParams) -> ToolOutput:
             args = " ".join(f"{k}={v}" for k, v in item.args.items())
             lines.append(f"   seen in {item.tool} {args}:".rstrip())
             lines.extend(f"     {line}" for line in item.excerpt.splitlines())
+    if diagnosis.findings:
+        lines.append("Cite this result's id with the lines above; narrow with namespace= or workload=.")
     text, truncated = fit_lines(lines, ctx.token_budget, "Pass namespace= or workload= to narrow the checks.")
     return ToolOutput(text=text, data=diagnosis.model_dump(mode="json"), truncated=truncated)

@@ -47,11 +47,13 @@ from app.agent.events import (
 )
 from app.agent.memory import Conversation
 from app.agent.models import choose_model, describe_model_error, make_chat_model
+from app.agent.pricing import question_cost
+from app.agent.reread import SeenLines
 from app.agent.schemas import tool_schema
-from app.toolset import all_tools, call_tool
+from app.toolset import call_tool, offered_tools
 from prompts import load_prompt
 from tools.budget import count_tokens
-from tools.contracts.diagnosis import Category, Diagnosis, Stats
+from tools.contracts.diagnosis import Diagnosis, Stats
 from tools.contracts.evidence import Ledger
 from tools.contracts.tool import ToolContext, ToolResult
 from tools.registry import ToolSpec
@@ -84,11 +86,6 @@ class Trace:
 
 class ModelFailure(Exception):
     """The model could not be reached or sent nothing usable."""
-
-
-def agent_tools() -> list[ToolSpec]:
-    """Every tool kubewhy offers, ``health_checks`` included."""
-    return all_tools()
 
 
 @lru_cache(maxsize=16)
@@ -154,7 +151,7 @@ class AgentRun:
         self.engine = choose_model(settings).engine
         self.budget = Budget.from_settings(settings)
         chat = chat_model or make_chat_model(settings, timeout_s=settings.question_timeout_s)
-        specs = tuple(agent_tools())
+        specs = tuple(offered_tools(ctx)[0])  # only tools whose source is connected
         self.specs = {spec.name: spec for spec in specs}
         schemas, self.schema_tokens = tool_definitions(specs)
         self.model = chat.bind_tools(list(schemas))
@@ -164,8 +161,10 @@ class AgentRun:
         self.message_costs: list[int] = []
         self.input_tokens = 0
         self.output_tokens = 0
+        self.cached_tokens = 0  # of input_tokens, served from the provider's prompt cache
         self.tool_calls = 0
         self.model_text: list[str] = []
+        self.seen = SeenLines()  # lines the model already read, by the evidence id that showed them
         self.answer_retries = ANSWER_RETRIES
         self.asked_for_answer = False
         self.privacy = Anonymizer.off()  # pseudonyms for the model when settings.anonymize is on
@@ -186,7 +185,7 @@ class AgentRun:
 
     def _investigate(self) -> Diagnosis:
         self.privacy = anonymizer_for(self.ctx, self.question)
-        self._append(SystemMessage(load_prompt("system", categories=[c.value for c in Category])))
+        self._append(SystemMessage(load_prompt("system")))  # the same for every question: cacheable
         for message in self.memory.messages() if self.memory else []:
             self._append(message)
         self._append(HumanMessage(self._task_prompt()))
@@ -358,6 +357,7 @@ class AgentRun:
         usage = reply.usage_metadata or {}
         self.input_tokens += usage.get("input_tokens") or prompt_tokens
         self.output_tokens += usage.get("output_tokens") or message_tokens(reply)
+        self.cached_tokens += (usage.get("input_token_details") or {}).get("cache_read") or 0
         if isinstance(reply.content, str) and reply.content.strip():
             self.model_text.append(reply.content.strip())
         return reply
@@ -409,8 +409,9 @@ class AgentRun:
             result = self._call_tool(name, args)
             evidence_id = self.ledger.record(result)
             self.emit(ToolFinished(call_id, name, args, result, evidence_id))
-            content = f"[{evidence_id}] {name} {json.dumps(result.args, sort_keys=True)}\n{result.text}"
-            self.trace.tool_output_tokens += count_tokens(result.text)
+            shown = self.seen.fold(name, result.text, evidence_id)
+            content = f"[{evidence_id}] {name} {json.dumps(result.args, sort_keys=True)}\n{shown}"
+            self.trace.tool_output_tokens += count_tokens(shown)
             self._append(ToolMessage(content, tool_call_id=call_id))
 
     def _call_tool(self, name: str, args: dict[str, Any]) -> ToolResult:
@@ -485,6 +486,10 @@ class AgentRun:
             duration_s=round(self.budget.elapsed_s(), 3),
             input_tokens=self.input_tokens,
             output_tokens=self.output_tokens,
+            cached_input_tokens=self.cached_tokens,
+            cost_usd=question_cost(
+                self.ctx.settings, self.input_tokens, self.cached_tokens, self.output_tokens
+            ),
         )
 
 

@@ -67,13 +67,7 @@ class Conversation:
         with self._lock:
             self.turns.append(Turn(question, render_answer(diagnosis), f"Summary: {diagnosis.summary}"))
             self.questions += 1
-            stats = diagnosis.stats
-            self.totals = Stats(
-                tool_calls=self.totals.tool_calls + stats.tool_calls,
-                duration_s=round(self.totals.duration_s + stats.duration_s, 3),
-                input_tokens=self.totals.input_tokens + stats.input_tokens,
-                output_tokens=self.totals.output_tokens + stats.output_tokens,
-            )
+            self.totals = self.totals.plus(diagnosis.stats)
             self._compact()
 
     def _compact(self) -> None:

@@ -3,7 +3,9 @@ token they waste is paid once per step.
 
 Pydantic's schemas carry titles that repeat the property names and spell optional values as
 ``anyOf: [{type: X}, {type: null}], default: null``; a property missing from ``required`` already says
-it is optional, so both go.
+it is optional, so both go. Bounds, patterns and ``additionalProperties`` go too: the registry checks
+every call against the full schema and answers a bad argument with an error the model can fix, so the
+model need not read them on every request.
 """
 
 from __future__ import annotations
@@ -11,6 +13,21 @@ from __future__ import annotations
 from typing import Any
 
 from tools.registry import ToolSpec
+
+CHECKED_BY_THE_REGISTRY = frozenset(
+    {
+        "additionalProperties",
+        "minimum",
+        "maximum",
+        "exclusiveMinimum",
+        "exclusiveMaximum",
+        "minLength",
+        "maxLength",
+        "pattern",
+        "minItems",
+        "maxItems",
+    }
+)
 
 
 def compact_schema(node: Any) -> Any:
@@ -22,6 +39,8 @@ def compact_schema(node: Any) -> Any:
     compacted: dict[str, Any] = {}
     for key, value in node.items():
         if key == "title" and isinstance(value, str):
+            continue
+        if key in CHECKED_BY_THE_REGISTRY and not isinstance(value, dict):
             continue
         if key == "properties" and isinstance(value, dict):
             compacted[key] = {name: compact_schema(prop) for name, prop in value.items()}

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
+from app.agent.pricing import format_cost
 from app.commands.common import (
     AnswerOutput,
     AnswerOutputOption,
@@ -70,7 +71,9 @@ def history_list(
         what = f"runbook {run.runbook}" if run.runbook else run.question
         top = f"{run.top_category}" if run.top_category else "nothing wrong found"
         when = run.recorded_at.strftime("%Y-%m-%d %H:%M")
-        typer.echo(f"{run.id:>5}  {when}  {run.user}@{run.surface}  {run.cluster}  {what}  -> {top}")
+        cost = format_cost(run.cost_usd)
+        cost = f"  {cost}" if cost else ""
+        typer.echo(f"{run.id:>5}  {when}  {run.user}@{run.surface}  {run.cluster}  {what}  -> {top}{cost}")
 
 
 @history_app.command("show")

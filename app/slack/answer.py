@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from app.agent.pricing import format_cost
 from app.engine import BadQuestion, Session, ask, check_question
 from app.slack.clusters import ClusterPool
 from app.slack.mrkdwn import inert
@@ -98,9 +99,11 @@ def answer(
         took = time.perf_counter() - started
         if on_answer is not None:
             on_answer(session, diagnosis, ledger, started_at)
+        thread_cost = format_cost(state.conversation.totals.cost_usd)
         reply.finish(
             f":white_check_mark: Investigated {inert(session.cluster)} in {took:.1f} s "
             f"({len(results)} tool results, {inert(session.engine_label)}). The diagnosis is below."
+            + (f" This thread so far: {thread_cost}." if thread_cost else "")
         )
 
 

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from app.agent.pricing import cost_note
 from app.slack.mrkdwn import FENCE, inert, inert_code, inline_code
 from tools.contracts.diagnosis import UNCHECKED, Diagnosis, Evidence, Finding
 from tools.contracts.tool import ToolResult
@@ -135,7 +136,7 @@ def diagnosis_blocks(diagnosis: Diagnosis, note: str | None = None) -> list[Bloc
     stats = diagnosis.stats
     facts = (
         f"cluster {inline_code(diagnosis.cluster)} · {inert(diagnosis.engine)} · "
-        f"{stats.tool_calls} tool calls · {stats.duration_s:.1f} s"
+        f"{stats.tool_calls} tool calls · {stats.duration_s:.1f} s{cost_note(stats)}"
     )
     blocks = [*text_sections(f":mag: {inert(diagnosis.summary)}"), context(facts)]
     for number, finding in enumerate(diagnosis.findings, 1):

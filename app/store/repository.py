@@ -76,6 +76,12 @@ class StoredRun:
     def diagnosis(self) -> Diagnosis:
         return Diagnosis.model_validate(self.diagnosis_json)
 
+    @property
+    def cost_usd(self) -> float | None:
+        """What the answer cost, as its stats recorded it (None: no model, or no price for it)."""
+        cost = (self.diagnosis_json.get("stats") or {}).get("cost_usd")
+        return float(cost) if isinstance(cost, int | float) else None
+
     def as_dict(self, *, full: bool = False) -> dict[str, Any]:
         item = {
             "id": self.id,
@@ -94,6 +100,7 @@ class StoredRun:
             "tool_calls": self.tool_calls,
             "input_tokens": self.input_tokens,
             "output_tokens": self.output_tokens,
+            "cost_usd": self.cost_usd,
         }
         if full:
             item["diagnosis"] = self.diagnosis_json

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from app.agent.pricing import format_cost, tokens_text
 from app.ui.charts import draw, has_series
 from app.ui.safe import md, md_line, plain
 from tools.contracts.diagnosis import UNCHECKED, Category, Diagnosis, Evidence, Finding, NextStep
@@ -116,6 +117,10 @@ def _footer(diagnosis: Diagnosis) -> str:
     engine = "built-in diagnostician" if diagnosis.engine == "offline" else diagnosis.engine
     parts = [engine, diagnosis.cluster, f"as of {diagnosis.answered_at}", f"{stats.tool_calls} tool calls"]
     parts.append(f"{stats.duration_s:.2f} s")
-    if stats.input_tokens or stats.output_tokens:
-        parts.append(f"{stats.input_tokens:,} in / {stats.output_tokens:,} out tokens")
+    tokens = tokens_text(stats)
+    if tokens:
+        parts.append(tokens)
+    cost = format_cost(stats.cost_usd)
+    if cost:
+        parts.append(cost)
     return " · ".join(parts)

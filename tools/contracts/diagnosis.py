@@ -86,6 +86,20 @@ class Stats(BaseModel):
     duration_s: float = 0.0
     input_tokens: int = 0
     output_tokens: int = 0
+    cached_input_tokens: int = 0  # of input_tokens, read from the provider's prompt cache
+    cost_usd: float | None = None  # under the price table; None when the model has no price
+
+    def plus(self, other: Stats) -> Stats:
+        """Running totals of a conversation: counts add up; the cost is known if either is."""
+        costs = [cost for cost in (self.cost_usd, other.cost_usd) if cost is not None]
+        return Stats(
+            tool_calls=self.tool_calls + other.tool_calls,
+            duration_s=round(self.duration_s + other.duration_s, 3),
+            input_tokens=self.input_tokens + other.input_tokens,
+            output_tokens=self.output_tokens + other.output_tokens,
+            cached_input_tokens=self.cached_input_tokens + other.cached_input_tokens,
+            cost_usd=round(sum(costs), 6) if costs else None,
+        )
 
 
 class Diagnosis(BaseModel):

@@ -23,6 +23,8 @@ from pydantic_settings import (
     YamlConfigSettingsSource,
 )
 
+from tools.contracts.pricing import ModelPrice
+
 _NAMESPACE_NAME = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")  # an RFC 1123 label
 
 
@@ -78,6 +80,9 @@ class Settings(BaseSettings):
     request_timeout_s: float = 60.0
     max_retries: int = 2
     context_window: int = 128_000
+    # USD per million tokens by model name, over the defaults in tools/contracts/pricing.py.
+    # Env: KUBEWHY_PRICES='{"my-deployment": {"input": 2.5, "cached_input": 1.25, "output": 10}}'
+    prices: dict[str, ModelPrice] = {}
 
     # --- budgets ---------------------------------------------------------------------------------
     tool_output_tokens: int = 2000

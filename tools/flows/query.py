@@ -28,17 +28,15 @@ NO_SOURCE = (
 
 
 class FlowWindowParams(ToolParams):
-    since_minutes: int = Field(60, ge=1, le=7 * 24 * 60, description="Look back this many minutes.")
-    until: str | None = Field(
-        None, description="End of the window, RFC 3339 (default: now, i.e. a snapshot's capture time)."
-    )
+    since_minutes: int = Field(60, ge=1, le=7 * 24 * 60)
+    until: str | None = Field(None, description="RFC 3339; default now")
 
 
 class FlowScopeParams(FlowWindowParams):
-    namespace: str | None = Field(None, description="Only flows with an endpoint in this namespace.")
-    workload: str | None = Field(None, description="Only flows with an endpoint of this workload (name).")
-    pod: str | None = Field(None, description="Only flows with an endpoint whose pod name starts with this.")
-    side: Side = Field("either", description="Which endpoint namespace/workload/pod apply to.")
+    namespace: str | None = None
+    workload: str | None = None
+    pod: str | None = Field(None, description="name prefix")
+    side: Side = Field("either", description="which endpoint the filters apply to")
 
 
 @dataclass(frozen=True)

@@ -69,26 +69,21 @@ Protocol = Literal["tcp", "udp", "icmp", "sctp", "http", "dns", "kafka"]
 
 
 class FlowsQueryParams(FlowScopeParams):
-    verdict: Verdict | None = Field(None, description="Only flows with this verdict.")
-    drop_reason: str | None = Field(None, description="Only drops with this reason, e.g. POLICY_DENIED.")
-    port: int | None = Field(None, ge=0, le=65535, description="Destination port.")
+    verdict: Verdict | None = None
+    drop_reason: str | None = Field(None, description="e.g. POLICY_DENIED")
+    port: int | None = Field(None, ge=0, le=65535, description="destination port")
     protocol: Protocol | None = None
-    dns_query: str | None = Field(
-        None, description="Regular expression on the DNS query name (L7 DNS flows)."
-    )
-    dns_rcode: str | None = Field(
-        None, description="DNS answer code: NXDOMAIN, SERVFAIL, REFUSED or a number."
-    )
-    http_status: str | None = Field(None, description="HTTP status code or prefix: '503', '5+'.")
+    dns_query: str | None = Field(None, description="regex")
+    dns_rcode: str | None = Field(None, description="e.g. NXDOMAIN, SERVFAIL")
+    http_status: str | None = Field(None, description="e.g. 503, 5+")
     direction: Literal["INGRESS", "EGRESS"] | None = None
-    limit: int = Field(40, ge=1, le=500, description="Show at most this many individual flows.")
+    limit: int = Field(40, ge=1, le=500)
 
 
 @tool("flows_query", "flows", FlowsQueryParams)
 def flows_query(ctx: ToolContext, params: FlowsQueryParams) -> ToolOutput:
-    """Hubble network flows filtered by namespace, workload or pod (either side), verdict, drop reason,
-    destination port, protocol, DNS query or answer code, HTTP status, direction and time window. One
-    line per flow; when many match, counts per source -> destination with the latest flows."""
+    """Individual Hubble flows by any filter, one line each (counted per pair when many). When the
+    summaries (flows_drops, flows_dns, flows_http) are not enough."""
     span = window(ctx, params)
     variant: dict[str, Any] = {}
     described: list[str] = []
@@ -176,13 +171,12 @@ def _rcode(value: str) -> int:
 
 
 class FlowsDropsParams(FlowScopeParams):
-    top: int = Field(10, ge=1, le=100, description="How many source -> destination pairs to show.")
+    top: int = Field(10, ge=1, le=100)
 
 
 @tool("flows_drops", "flows", FlowsDropsParams)
 def flows_drops(ctx: ToolContext, params: FlowsDropsParams) -> ToolOutput:
-    """Dropped network flows: counts by drop reason, and the top source -> destination pairs with
-    port, protocol, reason, direction, count and first/last seen. Start here for 'cannot connect'."""
+    """Dropped flows by reason and source -> destination pair. Start here for 'cannot connect'."""
     span = window(ctx, params)
     selection = select(params, [{"verdict": ["DROPPED"]}])
     stats = DropStats()
@@ -223,14 +217,14 @@ def flows_drops(ctx: ToolContext, params: FlowsDropsParams) -> ToolOutput:
 
 
 class FlowsDnsParams(FlowScopeParams):
-    query: str | None = Field(None, description="Regular expression on the query name.")
+    query: str | None = Field(None, description="regex on the name looked up")
     top: int = Field(10, ge=1, le=100)
 
 
 @tool("flows_dns", "flows", FlowsDnsParams)
 def flows_dns(ctx: ToolContext, params: FlowsDnsParams) -> ToolOutput:
-    """DNS failures from Hubble flows: failed lookups by query name, answer code (NXDOMAIN, SERVFAIL,
-    ...) and client, plus port-53 traffic that was dropped. Says when only L3/L4 DNS flows exist."""
+    """Failed DNS lookups by name, answer code and client, and dropped port-53 traffic. For name
+    resolution errors."""
     span = window(ctx, params)
     if params.query:
         variants: list[dict[str, Any]] = [{"protocol": ["dns"], "dns_query": [params.query]}]
@@ -299,14 +293,13 @@ def flows_dns(ctx: ToolContext, params: FlowsDnsParams) -> ToolOutput:
 
 
 class FlowsHttpParams(FlowScopeParams):
-    min_status: int = Field(500, ge=400, le=599, description="Count responses with at least this status.")
+    min_status: int = Field(500, ge=400, le=599)
     top: int = Field(10, ge=1, le=100)
 
 
 @tool("flows_http", "flows", FlowsHttpParams)
 def flows_http(ctx: ToolContext, params: FlowsHttpParams) -> ToolOutput:
-    """HTTP errors from Hubble L7 flows by destination: responses, errors and error ratio, status
-    codes, the most frequent failing request and client, first/last error."""
+    """HTTP errors by destination: error ratio, status codes, the most failing request and client."""
     span = window(ctx, params)
     selection = select(params, [{"protocol": ["http"]}])
     stats = HttpStats(min_status=params.min_status)
@@ -339,16 +332,15 @@ def flows_http(ctx: ToolContext, params: FlowsHttpParams) -> ToolOutput:
 
 
 class FlowsPairParams(FlowWindowParams):
-    source: str = Field(description="Client workload, 'namespace/name' or 'name'.")
-    destination: str = Field(description="Server workload, 'namespace/name' or 'name'.")
-    bucket_minutes: int = Field(1, ge=1, le=60, description="Width of the time buckets.")
+    source: str = Field(description="client workload, [namespace/]name")
+    destination: str = Field(description="server workload, [namespace/]name")
+    bucket_minutes: int = Field(1, ge=1, le=60)
 
 
 @tool("flows_pair", "flows", FlowsPairParams)
 def flows_pair(ctx: ToolContext, params: FlowsPairParams) -> ToolOutput:
-    """Traffic between two workloads over time: verdicts per time bucket, drop reasons, SYN
-    retransmits (connection attempts never answered) and RST replies from the destination port (nothing
-    listens there, e.g. a wrong Service targetPort)."""
+    """Two workloads' traffic over time: verdicts, drops, unanswered SYNs and RSTs (nothing listens:
+    a wrong targetPort)."""
     span = window(ctx, params)
     try:
         source, destination = WorkloadRef.parse(params.source), WorkloadRef.parse(params.destination)
@@ -415,18 +407,15 @@ MAX_POLICY_GROUPS = 2_000
 
 
 class FlowsPolicyParams(FlowScopeParams):
-    top: int = Field(10, ge=1, le=50, description="How many dropped source -> destination pairs to explain.")
+    top: int = Field(10, ge=1, le=50)
     policies: list[dict[str, Any]] | None = Field(
-        None, description="NetworkPolicy objects to use instead of reading them from the cluster."
+        None, description="NetworkPolicies to use, not the cluster's"
     )
 
 
 @tool("flows_policy", "flows", FlowsPolicyParams)
 def flows_policy(ctx: ToolContext, params: FlowsPolicyParams) -> ToolOutput:
-    """For flows dropped by policy (POLICY_DENIED/POLICY_DENY): which NetworkPolicies select the
-    destination (ingress) or source (egress), what each allows, and whether any admits this peer and
-    port, e.g. 'dropped by NetworkPolicy data/db-allow-web, which only allows ingress from app=web on
-    5432'."""
+    """Which NetworkPolicy drops a flow dropped by policy, and what it allows instead."""
     span = window(ctx, params)
     selection = select(
         params,
@@ -512,8 +501,7 @@ class FlowsStatusParams(FlowWindowParams):
 
 @tool("flows_status", "flows", FlowsStatusParams)
 def flows_status(ctx: ToolContext, params: FlowsStatusParams) -> ToolOutput:
-    """Where flows come from and what they cover: the source (snapshot files or Hubble Relay and its
-    server status), and flow counts by verdict and type in the window."""
+    """Where flows come from and what they cover (counts by verdict). When flow results look empty."""
     span = window(ctx, params)
     source = flow_source(ctx)
     status: dict[str, Any] = {}

@@ -28,8 +28,8 @@ from tools.kubernetes.render import BoundedText
 from tools.kubernetes.workloads import find_workload, workload_report
 from tools.log_lines import SHOWN_LINE_LIMIT, cut_text
 
-_NAMESPACE = Field(None, description="Namespace; omit for all namespaces (or a cluster-scoped kind).")
-_SINCE = Field(None, description="Only the last period, e.g. '30m', '2h', '1d' (relative to now).")
+_NAMESPACE = Field(None, description="omit for all")
+_SINCE = Field(None, description="e.g. 30m, 2h, 1d")
 
 
 MAX_SINCE_DAYS = 365
@@ -50,22 +50,17 @@ def _since_seconds(value: str | None) -> int | None:
 
 
 class ListParams(ToolParams):
-    kind: str = Field(
-        description="Kind, plural or short name: pods, deploy, Service, netpol, nodes, events ..."
-    )
+    kind: str = Field(description="any kind or short name: pods, deploy, svc, nodes, a CRD ...")
     namespace: str | None = _NAMESPACE
-    label_selector: str | None = Field(None, description="Server-side label selector, e.g. 'app=checkout'.")
-    field_selector: str | None = Field(
-        None,
-        description="Server-side field selector, e.g. 'status.phase!=Running' or 'spec.nodeName=worker-2'.",
-    )
-    limit: int | None = Field(None, ge=1, le=100_000, description="Stop after this many objects.")
+    label_selector: str | None = Field(None, description="e.g. app=checkout")
+    field_selector: str | None = Field(None, description="e.g. status.phase!=Running")
+    limit: int | None = Field(None, ge=1, le=100_000)
 
 
 @k8s_tool("k8s_list", ListParams)
 def k8s_list(ctx: ToolContext, p: ListParams) -> ToolOutput:
-    """List objects of any kind (pods, deployments, services, nodes, custom resources ...) with a one-line
-    status each; troubled objects first, big lists grouped and counted by state. Use selectors to narrow."""
+    """Find objects: one status line each, troubled first; big lists counted by state. Narrow with
+    selectors."""
     out, data = list_report(
         kube_of(ctx),
         p.kind,
@@ -80,23 +75,22 @@ def k8s_list(ctx: ToolContext, p: ListParams) -> ToolOutput:
 
 
 class GetParams(ToolParams):
-    kind: str = Field(description="Kind, plural or short name, e.g. deployment, svc, configmap.")
-    name: str = Field(description="Object name.")
-    namespace: str | None = Field(None, description="Namespace (required for namespaced kinds).")
+    kind: str = Field(description="e.g. deployment, svc, configmap")
+    name: str
+    namespace: str | None = None
 
 
 @k8s_tool("k8s_get", GetParams)
 def k8s_get(ctx: ToolContext, p: GetParams) -> ToolOutput:
-    """The full object as YAML (spec and status, without managedFields). Use when you need an exact field;
-    Secret values are never shown."""
+    """An object's full YAML (spec and status), when you need an exact field. Secret values are hidden."""
     out, data = get_report(kube_of(ctx), p.kind, p.name, p.namespace, ctx.token_budget)
     return ToolOutput(out.text(), data, out.truncated)
 
 
 @k8s_tool("k8s_describe", GetParams)
 def k8s_describe(ctx: ToolContext, p: GetParams) -> ToolOutput:
-    """Describe an object like `kubectl describe`: its status, owner chain up to its controller, its pods
-    and their container states (waiting/terminated reasons, exit codes, restarts), and related events."""
+    """Why an object is unhealthy, like kubectl describe: status, owners, its pods' container states
+    (reasons, exit codes, restarts) and its events. Usually the second call."""
     kube = kube_of(ctx)
     info = kube.resolve_kind(p.kind)
     if info.kind == "Service" and info.group == "" and p.namespace:
@@ -110,17 +104,17 @@ def k8s_describe(ctx: ToolContext, p: GetParams) -> ToolOutput:
 
 class EventsParams(ToolParams):
     namespace: str | None = _NAMESPACE
-    kind: str | None = Field(None, description="Kind of the involved object, e.g. Pod, Deployment, Node.")
-    name: str | None = Field(None, description="Name of the involved object.")
-    type: str | None = Field(None, description="Normal or Warning.")
-    reason: str | None = Field(None, description="Event reason, e.g. BackOff, FailedScheduling, Unhealthy.")
+    kind: str | None = Field(None, description="of the involved object")
+    name: str | None = Field(None, description="of the involved object")
+    type: str | None = Field(None, description="Normal or Warning")
+    reason: str | None = Field(None, description="e.g. BackOff, FailedScheduling")
     since: str | None = _SINCE
 
 
 @k8s_tool("k8s_events", EventsParams)
 def k8s_events(ctx: ToolContext, p: EventsParams) -> ToolOutput:
-    """Events, newest first, filtered by involved object, namespace, type, reason and age. Warning events
-    say why pods fail to schedule, pull images, start, or pass probes."""
+    """Events, newest first, by object, type, reason and age: why pods fail to schedule, pull, start or
+    pass probes. k8s_describe already shows an object's own events."""
     kube = kube_of(ctx)
     now = ctx.now()
     seconds = _since_seconds(p.since)
@@ -152,25 +146,21 @@ def k8s_events(ctx: ToolContext, p: EventsParams) -> ToolOutput:
 
 
 class LogsParams(ToolParams):
-    namespace: str = Field(description="Namespace of the pod.")
-    pod: str = Field(description="Pod name.")
-    container: str | None = Field(
-        None, description="Container; default: the one that is failing, or the only one."
-    )
-    previous: bool = Field(False, description="Log of the previous (crashed) instance of the container.")
-    tail: int | None = Field(None, ge=1, le=100_000, description="Only the last N lines.")
+    namespace: str
+    pod: str
+    container: str | None = Field(None, description="default: the failing or only one")
+    previous: bool = Field(False, description="the crashed instance's log")
+    tail: int | None = Field(None, ge=1, le=100_000)
     since: str | None = _SINCE
     grep: str | None = Field(
-        None,
-        description="Keep only lines matching this regex (case-insensitive, RE2 syntax: no backreferences "
-        "or lookarounds), applied first.",
+        None, description="regex (RE2: no backreferences or lookarounds), case-insensitive"
     )
 
 
 @k8s_tool("k8s_logs", LogsParams, source="logs")
 def k8s_logs(ctx: ToolContext, p: LogsParams) -> ToolOutput:
-    """A container's log. Long logs keep the error lines and the last lines (where a crash explains itself)
-    and say how many lines were skipped; grep filters before anything is cut. Credentials are masked."""
+    """A container's log; long logs keep error and last lines. For a crash loop use previous=true.
+    Credentials are masked."""
     kube = kube_of(ctx)
     pod = kube.get_object("Pod", p.pod, p.namespace)
     container, others = choose_container(pod, p.container)
@@ -210,18 +200,15 @@ def k8s_logs(ctx: ToolContext, p: LogsParams) -> ToolOutput:
 
 
 class WorkloadParams(ToolParams):
-    name: str = Field(description="Workload name.")
-    namespace: str = Field(description="Namespace.")
-    kind: str | None = Field(
-        None,
-        description="Deployment, StatefulSet, DaemonSet, Job or CronJob; default: whichever has this name.",
-    )
+    name: str
+    namespace: str
+    kind: str | None = Field(None, description="Deployment, StatefulSet, DaemonSet, Job or CronJob")
 
 
 @k8s_tool("k8s_workload", WorkloadParams)
 def k8s_workload(ctx: ToolContext, p: WorkloadParams) -> ToolOutput:
-    """Rollout status of a Deployment/StatefulSet/DaemonSet/Job/CronJob: replicas desired vs ready,
-    conditions, rollout history (revisions with images and change-cause) and its pods grouped by status."""
+    """A rollout: replicas desired vs ready, conditions, revisions with images, pods by status. Use after a
+    change or a stuck rollout."""
     kube = kube_of(ctx)
     obj = find_workload(kube, p.name, p.namespace, p.kind)
     out, data = workload_report(kube, obj, ctx.now(), ctx.token_budget)
@@ -229,26 +216,25 @@ def k8s_workload(ctx: ToolContext, p: WorkloadParams) -> ToolOutput:
 
 
 class ServiceParams(ToolParams):
-    name: str = Field(description="Service name.")
-    namespace: str = Field(description="Namespace.")
+    name: str
+    namespace: str
 
 
 @k8s_tool("k8s_service", ServiceParams)
 def k8s_service(ctx: ToolContext, p: ServiceParams) -> ToolOutput:
-    """Connectivity facts of a Service: selector, the pods it selects and their readiness, EndpointSlices,
-    and each port's targetPort resolved against the pods' container ports (mismatches are called out)."""
+    """Why a Service does not answer: selected pods and readiness, endpoints, targetPort vs container
+    ports."""
     out, data = service_report(kube_of(ctx), p.name, p.namespace, ctx.now(), ctx.token_budget)
     return ToolOutput(out.text(), data, out.truncated)
 
 
 class NodeParams(ToolParams):
-    name: str | None = Field(None, description="Node name; omit to list all nodes with their state.")
+    name: str | None = Field(None, description="omit for every node")
 
 
 @k8s_tool("k8s_node", NodeParams)
 def k8s_node(ctx: ToolContext, p: NodeParams) -> ToolOutput:
-    """Node status: conditions (Ready, Memory/Disk/PID pressure), taints, cordon, allocatable vs requested
-    cpu/memory/pods, and the pods on it that are not running. Without a name: every node, troubled first."""
+    """Node health: conditions, pressure, taints, requested vs allocatable, pods not running on it."""
     kube = kube_of(ctx)
     if p.name:
         out, data = node_report(kube, p.name, ctx.now(), ctx.token_budget)
@@ -258,28 +244,26 @@ def k8s_node(ctx: ToolContext, p: NodeParams) -> ToolOutput:
 
 
 class NetpolParams(ToolParams):
-    namespace: str = Field(description="Namespace of the pod.")
-    pod: str = Field(description="Pod name.")
+    namespace: str
+    pod: str
 
 
 @k8s_tool("k8s_netpol", NetpolParams)
 def k8s_netpol(ctx: ToolContext, p: NetpolParams) -> ToolOutput:
-    """The NetworkPolicies that select a pod, with the ingress and egress they allow (peers and ports), and
-    whether the pod is isolated; says when egress isolation blocks DNS."""
+    """The NetworkPolicies selecting a pod and what they allow in and out (DNS included). For blocked
+    connections."""
     out, data = netpol_report(kube_of(ctx), p.namespace, p.pod, ctx.token_budget)
     return ToolOutput(out.text(), data, out.truncated)
 
 
 class OverviewParams(ToolParams):
-    namespace: str | None = Field(
-        None, description="Limit the overview to one namespace; omit for the cluster."
-    )
+    namespace: str | None = Field(None, description="omit for the cluster")
 
 
 @k8s_tool("k8s_overview", OverviewParams)
 def k8s_overview(ctx: ToolContext, p: OverviewParams) -> ToolOutput:
-    """Cluster overview: namespaces, nodes and their state, workloads not at desired replicas, pods not
-    running grouped by reason, warning events by reason. Start here when the question names no object."""
+    """What is unhealthy: nodes, workloads short of replicas, pods not running by reason, warnings. When
+    the question names no object."""
     out, data = overview_report(
         kube_of(ctx), p.namespace, ctx.now(), ctx.token_budget, ctx.cluster_name, ctx.progress
     )

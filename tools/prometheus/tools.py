@@ -36,7 +36,7 @@ K8S_NAME = r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"
 METRIC_NAME = r"^[a-zA-Z_:][a-zA-Z0-9_:]*$"
 MAX_DATA_SERIES = 200
 NARROW = "narrow with label filters"
-WindowField = Field("1h", description="how far back from now, e.g. 15m, 1h, 6h, 1d (at most 31d)")
+WindowField = Field("1h", description="back from now, e.g. 15m, 6h, 1d (at most 31d)")
 
 
 def _prometheus(ctx: ToolContext) -> PrometheusAccess:
@@ -70,13 +70,12 @@ def _body_budget(ctx: ToolContext, header: list[str]) -> int:
 
 
 class PromQueryParams(ToolParams):
-    query: str = Field(..., min_length=1, max_length=4000, description="PromQL expression")
+    query: str = Field(..., min_length=1, max_length=4000, description="PromQL")
 
 
 @tool("prom_query", "prometheus", PromQueryParams)
 def prom_query(ctx: ToolContext, params: PromQueryParams) -> ToolOutput:
-    """Run an instant PromQL query at the current time (the snapshot's capture time in snapshot mode).
-    Returns one value per series, largest first. Use prom_query_range to see how a value changed."""
+    """A PromQL value now, one per series, largest first. prom_query_range shows change over time."""
     prom = _prometheus(ctx)
     at = _now(ctx, prom)
     result = prom.query(params.query, at=at)
@@ -100,15 +99,15 @@ def prom_query(ctx: ToolContext, params: PromQueryParams) -> ToolOutput:
 
 
 class PromQueryRangeParams(ToolParams):
-    query: str = Field(..., min_length=1, max_length=4000, description="PromQL expression")
+    query: str = Field(..., min_length=1, max_length=4000, description="PromQL")
     window: str = WindowField
-    step: str | None = Field(None, description="resolution, e.g. 30s; default gives about 60-120 points")
+    step: str | None = Field(None, description="e.g. 30s")
 
 
 @tool("prom_query_range", "prometheus", PromQueryRangeParams)
 def prom_query_range(ctx: ToolContext, params: PromQueryRangeParams) -> ToolOutput:
-    """Run a PromQL range query over a window ending now. Each series is summarized (last, min, max,
-    mean, trend, and when it jumped and by how much); the most relevant series come first."""
+    """PromQL over a window, each series summarized (last, min, max, trend, when it jumped). For 'since
+    when' and 'how much'."""
     prom = _prometheus(ctx)
     window_s = _window(params.window)
     step_s = _window(params.step) if params.step else pick_step(window_s)
@@ -155,11 +154,9 @@ CheckName = Literal[tuple(CHECKS)]  # type: ignore[valid-type]
 
 
 class PromCheckParams(ToolParams):
-    check: CheckName = Field(..., description="which curated diagnostic query to run")
+    check: CheckName
     namespace: str | None = Field(None, pattern=K8S_NAME, max_length=253)
-    workload: str | None = Field(
-        None, pattern=K8S_NAME, max_length=253, description="Deployment/StatefulSet/DaemonSet/HPA name"
-    )
+    workload: str | None = Field(None, pattern=K8S_NAME, max_length=253)
     pod: str | None = Field(None, pattern=K8S_NAME, max_length=253)
     node: str | None = Field(None, pattern=K8S_NAME, max_length=253)
     window: str = WindowField
@@ -167,12 +164,11 @@ class PromCheckParams(ToolParams):
 
 @tool("prom_check", "prometheus", PromCheckParams)
 def prom_check(ctx: ToolContext, params: PromCheckParams) -> ToolOutput:
-    """Run a curated diagnostic PromQL check by name, filtered by namespace, workload, pod or node, over a
-    window ending now; returns summarized series and the PromQL it ran. Checks: restarts, oom_kills,
-    memory_vs_limit, cpu_vs_request_limit, cpu_throttling, container_waiting_reasons,
-    container_terminated_reasons, deployment_replicas, node_conditions, node_pressure, pvc_usage,
-    hpa_replicas, coredns_rcodes, coredns_latency, hubble_drops, http_request_rate, http_error_ratio,
-    http_latency_quantiles."""
+    """A ready-made metrics check, the best first metrics call. Crashes: restarts, oom_kills,
+    memory_vs_limit, container_waiting_reasons, container_terminated_reasons; slowness: cpu_throttling,
+    cpu_vs_request_limit, http_latency_quantiles, http_request_rate, http_error_ratio; scaling:
+    deployment_replicas, hpa_replicas; nodes: node_conditions, node_pressure, pvc_usage; network:
+    coredns_rcodes, coredns_latency, hubble_drops."""
     prom = _prometheus(ctx)
     check = get_check(params.check)
     filters = params.model_dump(include={"namespace", "workload", "pod", "node"})
@@ -228,17 +224,14 @@ def _explain_empty(
 
 
 class PromMetricsParams(ToolParams):
-    pattern: str | None = Field(None, max_length=200, description="regex matched against metric names")
-    metric: str | None = Field(
-        None, pattern=METRIC_NAME, max_length=200, description="one metric: list its labels and values"
-    )
+    pattern: str | None = Field(None, max_length=200, description="regex on metric names")
+    metric: str | None = Field(None, pattern=METRIC_NAME, max_length=200, description="its labels and values")
     window: str = WindowField
 
 
 @tool("prom_metrics", "prometheus", PromMetricsParams)
 def prom_metrics(ctx: ToolContext, params: PromMetricsParams) -> ToolOutput:
-    """Discover metrics: names matching a regex `pattern`, or for one `metric` its label names and values
-    (to write correct filters). With neither, lists all metric names."""
+    """Metric names, or one metric's labels and values: before writing PromQL."""
     prom = _prometheus(ctx)
     end = _now(ctx, prom)
     start = end - timedelta(seconds=_window(params.window))
@@ -294,13 +287,12 @@ def _describe_metric(
 
 
 class PromAlertsParams(ToolParams):
-    include_pending: bool = Field(True, description="also list alerts that are pending (not yet firing)")
+    include_pending: bool = True
 
 
 @tool("prom_alerts", "prometheus", PromAlertsParams)
 def prom_alerts(ctx: ToolContext, params: PromAlertsParams) -> ToolOutput:
-    """Firing (and pending) Prometheus alerts with their labels and annotations, plus the health of the
-    alerting and recording rules. In snapshot mode the recorded ALERTS series are used."""
+    """Firing and pending alerts with labels and annotations, and rule health."""
     prom = _prometheus(ctx)
     alerts = [a for a in prom.alerts() if a.get("state") == "firing" or params.include_pending]
     groups = prom.rules()
@@ -351,13 +343,12 @@ def _alert_line(alert: dict[str, Any]) -> str:
 
 
 class PromTargetsParams(ToolParams):
-    job: str | None = Field(None, max_length=200, description="only this scrape job")
+    job: str | None = Field(None, max_length=200)
 
 
 @tool("prom_targets", "prometheus", PromTargetsParams)
 def prom_targets(ctx: ToolContext, params: PromTargetsParams) -> ToolOutput:
-    """Scrape target health: per job how many targets are up and down, and each down target's last
-    error. In snapshot mode the recorded `up` series are used."""
+    """Scrape targets up and down per job, with errors. When metrics are missing."""
     prom = _prometheus(ctx)
     targets = [
         {

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from app.agent.memory import Conversation
+from app.agent.pricing import format_cost
 from app.runbooks import Runbook, runbook_from_ledger
 from app.ui import runtime, shell, state
 from app.ui.card import render_card
@@ -49,8 +51,17 @@ def render() -> None:
             record_turn(current.settings, session, turn)
             render_answer(turn, turn_key, replay=False)
         state.turns().append(turn)
+        conversation_cost(memory)
     elif not state.turns():
         render_starters(runtime.starters(current.target.key, session))
+
+
+def conversation_cost(memory: Conversation) -> None:
+    """What the conversation has cost so far, once a question in it was priced."""
+    totals = memory.totals
+    cost = format_cost(totals.cost_usd)
+    if cost and memory.questions > 1:
+        st.caption(md_line(f"This conversation: {memory.questions} questions · {cost}"))
 
 
 def render_turn(turn: Turn, key: str) -> None:

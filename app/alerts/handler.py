@@ -36,7 +36,7 @@ from app.slack.mrkdwn import inert
 from app.slack.reply import ThreadReply, post, scrub
 from app.slack.threads import ThreadState
 from app.store import StoreError, diff_findings, open_store, record_answer_safely
-from app.store.claims import claim, claim_key
+from app.store.claims import claim, claim_key, release
 from app.store.shared_state import GroupThread, get_group, group_hash, open_group, update_group
 from tools.contracts.diagnosis import Diagnosis
 from tools.contracts.evidence import Ledger
@@ -122,6 +122,7 @@ class AlertHandler:
             self._submit(self.resolved, notification, question, existing, again)
             return Outcome("resolved", "investigating again" if again else "noted in the thread")
         if not self._group_budget(group):
+            release(self.url, state)  # not done now: the next notification of this state may do it
             self._submit(self.held_back, notification, question, existing)
             return Outcome(
                 "rate-limited", f"investigated less than {self.settings.alerts_group_interval_s:g} s ago"
@@ -130,6 +131,7 @@ class AlertHandler:
             if existing is None:
                 self.storm.add(channel, notification, question)
                 return Outcome("storm", "over KUBEWHY_ALERTS_PER_MINUTE: listed in the storm thread")
+            release(self.url, state)
             self._submit(self.held_back, notification, question, existing)
             return Outcome("rate-limited", "over KUBEWHY_ALERTS_PER_MINUTE")
         if existing is None:
@@ -160,7 +162,14 @@ class AlertHandler:
                 self.again(notification, question, existing)
             return
         root = root_message(notification, question, None)
-        ts = post(self.client, channel, root.text, blocks=root.blocks)
+        try:
+            ts = post(self.client, channel, root.text, blocks=root.blocks)
+        except SlackClientError:
+            # Nothing was posted: give the claims back so Alertmanager's next notification tries again.
+            for kind, parts in (("alert-thread", (group,)), ("alert-rate", (group,))):
+                release(self.url, claim_key(kind, *parts))
+            release(self.url, claim_key("alert", group, notification.status, _state_digest(notification)))
+            raise
         thread = open_group(
             self.url,
             GroupThread(
@@ -197,6 +206,9 @@ class AlertHandler:
             thread = self._wait_for_thread(notification.groupKey)
             if thread is None:
                 return
+        noted = claim_key("alert-held", group_hash(notification.groupKey), _state_digest(notification))
+        if not claim(self.url, noted, max(self.settings.alerts_group_interval_s, 60.0)):
+            return  # said already (by this replica or another) for this state
         wait = f"{self.settings.alerts_group_interval_s:g} s"
         ThreadReply(self.client, thread.channel, thread.thread_ts).say(
             f":hourglass: The group changed ({len(notification.firing)} firing), but it was investigated "

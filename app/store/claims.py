@@ -63,3 +63,9 @@ def _purge(engine: Engine, now: datetime) -> None:
             connection.execute(delete(CLAIMS).where(CLAIMS.c.expires_at <= now))
     except SQLAlchemyError:
         pass
+
+
+def release(url: str, key: str) -> None:
+    """Give a claim back (the work was not done), so the next claimer of ``key`` does it."""
+    with translate_errors(url), writing(engine_for(url)) as connection:
+        connection.execute(delete(CLAIMS).where(CLAIMS.c.key == key))

@@ -4,6 +4,7 @@ a change and a resolution do to it, the storm guard, the routing table, and the 
 from __future__ import annotations
 
 import json
+import time
 
 from app.store import open_store
 from devkit.alert_payloads import alert, notification, resolved, send
@@ -26,7 +27,8 @@ def crash(pod: str = PAYMENTS_POD) -> dict:
 
 
 def roots(slack: MockSlack, channel: str = CHANNEL) -> list[Call]:
-    return [c for c in slack.of("chat.postMessage", channel) if not c.params.get("thread_ts")]
+    posted = slack.of("chat.postMessage", channel)
+    return [c for c in posted if not c.params.get("thread_ts") and c.answer.get("ok")]
 
 
 def root_edits(slack: MockSlack, ts: str) -> list[Call]:
@@ -162,16 +164,44 @@ def test_a_storm_of_groups_gets_one_summary_thread(make_receiver: ReceiverFactor
     assert "28 group(s)" in root_edits(slack, storm_root.answer["ts"])[-1].params["text"]
 
 
-def test_a_group_changing_too_often_is_held_back(make_receiver: ReceiverFactory, slack: MockSlack) -> None:
-    receiver = make_receiver(alerts_group_interval_s=600.0)
+def test_a_group_changing_too_often_is_held_back_once_then_investigated(
+    make_receiver: ReceiverFactory, slack: MockSlack
+) -> None:
+    receiver = make_receiver(alerts_group_interval_s=8.0)
+    started = time.monotonic()
     send(receiver.url, notification([crash()]), TOKEN)
     receiver.idle()
     grown = notification([crash(), crash("payments-vs97gp7gv-ljh24")])
     assert send(receiver.url, grown, TOKEN).json()["status"] == "rate-limited"
+    assert send(receiver.url, grown, TOKEN).json()["status"] == "rate-limited"  # not taken as done
     receiver.idle()
     [root] = roots(slack)
-    assert "investigated less than 600 s ago" in slack.thread(CHANNEL, root.answer["ts"])[-1].params["text"]
+    held = [
+        c
+        for c in slack.thread(CHANNEL, root.answer["ts"])
+        if "investigated less than 8 s ago" in c.params["text"]
+    ]
+    assert len(held) == 1  # said once, not once per notification
     assert open_store(receiver.settings).count_runs() == 1
+    time.sleep(max(0.0, 8.5 - (time.monotonic() - started)))
+    assert send(receiver.url, grown, TOKEN).json()["status"] == "reinvestigating"  # Alertmanager's next one
+    receiver.idle()
+    assert open_store(receiver.settings).count_runs() == 2
+
+
+def test_a_thread_slack_refused_is_tried_again(make_receiver: ReceiverFactory, slack: MockSlack) -> None:
+    receiver = make_receiver()
+    slack.failures["chat.postMessage"] = "not_in_channel"
+    group = notification([crash()])
+    assert send(receiver.url, group, TOKEN).json()["status"] == "investigating"
+    receiver.idle()
+    assert open_store(receiver.settings).count_runs() == 0
+    del slack.failures["chat.postMessage"]
+    assert (
+        send(receiver.url, group, TOKEN).json()["status"] == "investigating"
+    )  # not a repeat: nothing was done
+    receiver.idle()
+    assert len(roots(slack)) == 1 and open_store(receiver.settings).count_runs() == 1
 
 
 def test_routing_table_and_unplaced_alerts(make_receiver: ReceiverFactory, slack: MockSlack) -> None:

@@ -73,8 +73,9 @@ def make_receiver(slack: MockSlack, demo_pool: ClusterPool, tmp_path: Path) -> I
 
     def build(**extra: Any) -> Receiver:
         extra.setdefault("database", tmp_path / "history.db")
+        pool = extra.pop("pool", demo_pool)
         settings = alert_settings(extra.pop("database"), slack.url, **extra)
-        handler = create_handler(settings, pool=demo_pool)
+        handler = create_handler(settings, pool=pool)
         server = alerts_server(handler, "127.0.0.1", 0)
         threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
         started.append((server, handler))

@@ -37,7 +37,16 @@ from app.slack.reply import ThreadReply, post, scrub
 from app.slack.threads import ThreadState
 from app.store import StoreError, diff_findings, open_store, record_answer_safely
 from app.store.claims import claim, claim_key, release
-from app.store.shared_state import GroupThread, get_group, group_hash, open_group, update_group
+from app.store.shared_state import (
+    GroupThread,
+    StoredThread,
+    get_group,
+    get_thread,
+    group_hash,
+    open_group,
+    save_thread,
+    update_group,
+)
 from tools.contracts.diagnosis import Diagnosis
 from tools.contracts.evidence import Ledger
 from tools.contracts.settings import AlertRoute, Settings
@@ -275,9 +284,28 @@ class AlertHandler:
         changes: dict[str, Any] = {"status": notification.status, "fingerprints": notification.fingerprints}
         if found.get("run_id") is not None:
             changes["run_id"] = found["run_id"]
+            self._open_conversation(thread, found["question"].text, found["run_id"])
         update_group(self.url, notification.groupKey, **changes)
         self._edit_root(
             notification, found.get("question", question), thread, diagnosis or previous, thread.notifications
+        )
+
+    def _open_conversation(self, thread: GroupThread, question: str, run_id: int) -> None:
+        """Make the alert thread a conversation the Slack bot continues: a mention in it is a follow-up
+        to the investigation (on any replica)."""
+        target = self.pool.default
+        stored = get_thread(self.url, thread.channel, thread.thread_ts)
+        questions = stored.questions if stored else []
+        run_ids = stored.run_ids if stored else []
+        save_thread(
+            self.url,
+            thread.channel,
+            thread.thread_ts,
+            StoredThread(
+                {"snapshot": target.snapshot, "context": target.context},
+                questions or [question],
+                [*run_ids, run_id],
+            ),
         )
 
     def _edit_root(

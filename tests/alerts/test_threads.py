@@ -245,3 +245,31 @@ def test_alert_text_is_inert_in_slack(make_receiver: ReceiverFactory, slack: Moc
     assert "&lt;!channel&gt;" in messages  # shown, as text
     assert "<!channel>" not in messages and "<http://evil.example|here>" not in messages
     assert "ghp_abcdefghijklmnopqrstuvwxyz0123456789" not in slack.everything()  # redacted everywhere
+
+
+def test_a_mention_in_the_alert_thread_follows_up_on_the_investigation(
+    make_receiver: ReceiverFactory, slack: MockSlack, demo_pool, tmp_path
+) -> None:
+    from app.slack.bot import create_bot
+    from devkit.slack_requests import SECRET, bolt_request, mention
+
+    from .conftest import alert_settings
+
+    receiver = make_receiver(database=tmp_path / "shared.db")
+    send(receiver.url, notification([crash()]), TOKEN)
+    receiver.idle()
+    [root] = roots(slack)
+    ts = root.answer["ts"]
+    bot = create_bot(
+        alert_settings(tmp_path / "shared.db", slack.url, slack_signing_secret=SECRET), pool=demo_pool
+    )  # another process, as far as it knows: it shares only the database
+    try:
+        body, _ = mention(CHANNEL, "U0ONCALL", "what does its log say?", thread_ts=ts)
+        bot.app.dispatch(bolt_request(body))
+        assert bot.executor.wait_idle(120)
+    finally:
+        bot.close()
+    acks = [c.params["text"] for c in slack.thread(CHANNEL, ts) if "Looking into it" in c.params["text"]]
+    assert len(acks) == 1 and "(follow-up)" in acks[0]
+    [follow_up] = open_store(receiver.settings).list_runs(surface="slack")
+    assert follow_up.question == "what does its log say?"

@@ -50,14 +50,15 @@ def slack_command(
     settings = Settings.load(snapshot=str(snapshot.resolve()) if snapshot else None, context=context)
     if alerts and mode is not SlackMode.http:
         fail("--alerts needs --mode http: Alertmanager posts its webhooks over HTTP")
+    from app.alerts.handler import AlertsConfigError
+    from app.alerts.handler import check_settings as check_alerts
+
     try:
         check_settings(settings, mode.value)
         if alerts:
-            from app.alerts.handler import check_settings as check_alerts
-
             check_alerts(settings, host)
         bot = create_bot(settings, workers=workers)
-    except (SlackConfigError, ValueError) as exc:
+    except (SlackConfigError, AlertsConfigError) as exc:
         fail(str(exc))
     except Exception as exc:  # auth.test refused the token, or Slack is unreachable
         fail(f"cannot start the Slack bot: {type(exc).__name__}: {exc}", EXIT_SOURCE_FAILED)

@@ -142,3 +142,19 @@ def test_without_a_channel_it_does_not_start() -> None:
     result = CliRunner().invoke(app, ["alerts", "--port", "0"], env=env)
     assert result.exit_code == 2
     assert "KUBEWHY_ALERTS_CHANNEL is not set" in result.output
+
+
+def test_alerts_inside_the_bot_needs_http_mode_and_its_settings() -> None:
+    env = {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "KUBEWHY_ALERTS_TOKEN": ""}
+    socket = CliRunner().invoke(app, ["slack", "--mode", "socket", "--alerts"], env=env)
+    assert socket.exit_code == 2 and "--alerts needs --mode http" in socket.output
+    no_channel = CliRunner().invoke(
+        app, ["slack", "--mode", "http", "--alerts"], env={**env, "KUBEWHY_ALERTS_CHANNEL": ""}
+    )
+    assert no_channel.exit_code == 2 and "KUBEWHY_ALERTS_CHANNEL is not set" in no_channel.output
+    exposed = CliRunner().invoke(
+        app,
+        ["slack", "--mode", "http", "--alerts", "--host", "0.0.0.0"],
+        env={**env, "KUBEWHY_ALERTS_CHANNEL": "C1"},
+    )
+    assert exposed.exit_code == 2 and "without KUBEWHY_ALERTS_TOKEN" in exposed.output

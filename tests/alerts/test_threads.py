@@ -149,6 +149,8 @@ def test_a_group_of_500_alerts_is_one_thread(make_receiver: ReceiverFactory, sla
 
 def test_a_storm_of_groups_gets_one_summary_thread(make_receiver: ReceiverFactory, slack: MockSlack) -> None:
     receiver = make_receiver(alerts_per_minute=2)
+    if time.time() % 60 > 50:  # the budget is per minute: do not let the storm straddle two minutes
+        time.sleep(61 - time.time() % 60)
     outcomes = []
     for n in range(30):
         group = notification([crash(f"pod-{n}")], group_by=("alertname", "pod"))

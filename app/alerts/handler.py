@@ -175,8 +175,8 @@ class AlertHandler:
             ts = post(self.client, channel, root.text, blocks=root.blocks)
         except SlackClientError:
             # Nothing was posted: give the claims back so Alertmanager's next notification tries again.
-            for kind, parts in (("alert-thread", (group,)), ("alert-rate", (group,))):
-                release(self.url, claim_key(kind, *parts))
+            release(self.url, claim_key("alert-thread", group))
+            release(self.url, claim_key("alert-rate", group))
             release(self.url, claim_key("alert", group, notification.status, _state_digest(notification)))
             raise
         thread = open_group(

@@ -211,10 +211,9 @@ class AlertHandler:
         self, notification: Notification, question: AlertQuestion, thread: GroupThread | None
     ) -> None:
         """A change that is not investigated now: said in the thread, root updated."""
+        thread = thread or get_group(self.url, notification.groupKey)
         if thread is None:
-            thread = self._wait_for_thread(notification.groupKey)
-            if thread is None:
-                return
+            return  # its first notification is opening the thread, or it was listed in a storm thread
         noted = claim_key("alert-held", group_hash(notification.groupKey), _state_digest(notification))
         if not claim(self.url, noted, max(self.settings.alerts_group_interval_s, 60.0)):
             return  # said already (by this replica or another) for this state

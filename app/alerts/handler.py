@@ -274,7 +274,8 @@ class AlertHandler:
             )
 
         what = "Investigating" if previous is None else "Investigating again"
-        reply.acknowledge(f":hourglass_flowing_sand: {what}: {inert(question.text)}")
+        names = ", ".join(notification.names)
+        reply.acknowledge(f":hourglass_flowing_sand: {what} {inert(names)} on {inert(state.target.label)}…")
         answer(self.pool, state, reply, question.text, produce, record)
         diagnosis = found.get("diagnosis")
         if previous is not None and (diagnosis is not None or new_alerts or gone_alerts):

@@ -59,6 +59,9 @@ def root_message(
 ) -> SlackMessage:
     """The thread's first message; edited (chat.update) as the group changes."""
     blocks: list[Block] = [section(state_line(notification))]
+    said = notification.commonAnnotations.get("summary") or notification.alerts[0].annotations.get("summary")
+    if said:
+        blocks.extend(text_sections(f"> {inert(' '.join(said.split()))}"))
     about = f"About {inert(question.scope)}"
     if not question.placed:
         about += " — _the alert names no object, so this is a health review of that scope_"

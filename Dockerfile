@@ -21,7 +21,7 @@ COPY app ./app
 COPY tools ./tools
 COPY prompts ./prompts
 RUN python -m venv /opt/kubewhy \
- && /opt/kubewhy/bin/pip install --no-cache-dir . \
+ && /opt/kubewhy/bin/pip install --no-cache-dir ".[postgres]" \
  && test -f /opt/kubewhy/lib/python3.11/site-packages/app/ui/main.py
 
 FROM ${PYTHON_IMAGE}

@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 
 from app import __version__
+from app.commands.alerts_cmd import alerts_command
 from app.commands.ask import ask_command
 from app.commands.capture import snapshot_capture
 from app.commands.common import EXIT_BAD_INPUT, DataOutput, fail
@@ -45,6 +46,7 @@ app.command("demo")(demo_command)
 app.command("ui")(ui_command)
 app.add_typer(tools_app, name="tools")
 app.command("slack")(slack_command)
+app.command("alerts")(alerts_command)
 app.add_typer(runbook_app, name="runbook")
 app.add_typer(history_app, name="history")
 app.command("mcp")(mcp_command)

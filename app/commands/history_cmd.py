@@ -43,7 +43,9 @@ def history_default(ctx: typer.Context) -> None:
 def history_list(
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="How many")] = 20,
     user: Annotated[str | None, typer.Option("--user", help="Only this user's")] = None,
-    surface: Annotated[str | None, typer.Option("--surface", help="cli, page, slack or runbook")] = None,
+    surface: Annotated[
+        str | None, typer.Option("--surface", help="cli, page, slack, runbook or alerts")
+    ] = None,
     cluster: Annotated[str | None, typer.Option("--cluster", help="Only this cluster")] = None,
     runbook: Annotated[str | None, typer.Option("--runbook", help="Only runs of this runbook")] = None,
     search: Annotated[

@@ -29,7 +29,7 @@ from app.slack.commands import HELP, BadCommand, Help, Question, RunbookCall, pa
 from app.slack.guard import AccessPolicy, RateLimiter, is_direct_message
 from app.slack.mrkdwn import inert, inline_code, mention, plain_question
 from app.slack.reply import ThreadReply, post, scrub
-from app.slack.threads import ThreadStore
+from app.slack.threads import ThreadState, ThreadStore
 from tools.contracts.diagnosis import Diagnosis
 from tools.contracts.evidence import Ledger
 from tools.contracts.settings import Settings
@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 
 COMMAND = "/kubewhy"
 DEFAULT_WORKERS = 8
-_SEEN = 2000  # event ids remembered to ignore Slack's retries
+_SEEN = 2000  # event ids remembered when the database cannot take the claim
 
 
 class SlackConfigError(ValueError):
@@ -110,7 +110,20 @@ class SlackBot:
 
     # ----- what every way of asking shares -------------------------------------------------------
     def first_time(self, key: str) -> bool:
-        """False for an event already handled (Slack resends when it thinks an ack was late)."""
+        """False for an event already handled, here or on another replica (Slack resends, with
+        X-Slack-Retry-Num, when it thinks an ack was late). The claim is in the database; only when the
+        database cannot be used does this process fall back to remembering the key itself."""
+        from app.store import StoreError
+        from app.store.claims import claim, claim_key
+
+        try:
+            return claim(
+                self.settings.database_url, claim_key("slack-event", key), self.settings.slack_event_ttl_s
+            )
+        except StoreError as exc:
+            log.warning(
+                "claiming Slack event %s in the database failed; deduplicating in memory: %s", key, exc
+            )
         with self._seen_lock:
             if key in self._seen:
                 return False
@@ -142,17 +155,30 @@ class SlackBot:
         follow = " (follow-up)" if earlier and earlier.questions else ""
         reply.acknowledge(f":hourglass_flowing_sand: Looking into it on {inert(target.label)}{follow}…")
         step = ask_step(question, state, self.ask_fn)
-        answer(self.pool, state, reply, question, step, self.recorder(user, question))
+        answer(
+            self.pool,
+            state,
+            reply,
+            question,
+            step,
+            self.recorder(user, question, thread=(channel, thread_ts, state)),
+        )
 
     def recorder(
-        self, user: str, question: str, runbook: str | None = None, params: dict[str, str] | None = None
+        self,
+        user: str,
+        question: str,
+        runbook: str | None = None,
+        params: dict[str, str] | None = None,
+        thread: tuple[str, str, ThreadState] | None = None,
     ) -> OnAnswer:
-        """Record each answer in the run history (surface ``slack``); a store failure is only logged."""
+        """Record each answer in the run history (surface ``slack``), then the thread (channel, ts,
+        state) so a follow-up can reach any replica; a store failure is only logged."""
 
         def record(session: Session, diagnosis: Diagnosis, ledger: Ledger, started_at: datetime) -> None:
             from app.store import record_answer_safely
 
-            record_answer_safely(
+            run_id = record_answer_safely(
                 self.settings,
                 warn=log.warning,
                 user=f"slack:{user}",
@@ -165,6 +191,9 @@ class SlackBot:
                 runbook=runbook,
                 runbook_params=params,
             )
+            if thread is not None:
+                channel, thread_ts, state = thread
+                self.threads.answered(channel, thread_ts, state, question, run_id)
 
         return record
 
@@ -226,7 +255,14 @@ class SlackBot:
         reply = ThreadReply(client, channel, root, self.progress_interval_s)
         reply.acknowledge(f":hourglass_flowing_sand: Looking into it on {inert(state.target.label)}…")
         step = ask_step(question, state, self.ask_fn)
-        answer(self.pool, state, reply, question, step, self.recorder(user, question))
+        answer(
+            self.pool,
+            state,
+            reply,
+            question,
+            step,
+            self.recorder(user, question, thread=(channel, root, state)),
+        )
 
     def slash_runbook(
         self, client: WebClient, channel: str, user: str, call: RunbookCall, respond: Any
@@ -259,7 +295,8 @@ class SlackBot:
             f"on {inert(state.target.label)}…"
         )
         step = runbook_step(loaded, call.params, state)
-        answer(self.pool, state, reply, question, step, self.recorder(user, question, call.name, call.params))
+        record = self.recorder(user, question, call.name, call.params, (channel, root, state))
+        answer(self.pool, state, reply, question, step, record)
 
     # ----- events ---------------------------------------------------------------------------------
     def on_mention(self, event: dict[str, Any], client: WebClient) -> None:
@@ -348,7 +385,7 @@ def create_bot(
         settings=settings,
         pool=pool or ClusterPool(settings),
         executor=executor,
-        threads=ThreadStore(settings.context_window),
+        threads=ThreadStore(settings.context_window, database_url=settings.database_url),
         access=AccessPolicy.from_settings(settings),
         limiter=RateLimiter(settings.slack_rate_limit_per_minute),
         ask_fn=ask_fn,

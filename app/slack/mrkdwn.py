@@ -53,3 +53,11 @@ def plain_question(text: str) -> str:
     text = _MENTION.sub(" ", text or "")
     text = _LINK.sub(lambda m: m.group(2) or m.group(1) or m.group(3), text)
     return " ".join(html.unescape(text).split())
+
+
+def link(url: str, label: str) -> str:
+    """A mrkdwn link to an http(s) ``url`` under a safe ``label``; any other URL is shown as inert text."""
+    target = redact_text(url or "").strip()
+    if not re.match(r"^https?://[^\s<>|]+$", target):
+        return inert(label)
+    return f"<{target.replace('&', '&amp;')}|{inert(label).replace('|', '/')}>"

@@ -8,7 +8,9 @@ WebSocket to Slack with ``SLACK_APP_TOKEN``.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from socketserver import ThreadingMixIn
+from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from slack_bolt.adapter.wsgi import SlackRequestHandler
@@ -31,18 +33,23 @@ class _LoggedRequests(WSGIRequestHandler):
         log.info("%s %s", self.address_string(), format % args)
 
 
+def wsgi_server(app: Callable[..., Any], host: str, port: int) -> WSGIServer:
+    """A threaded server for a WSGI app bound to ``host:port`` (port 0: any free port); call
+    ``serve_forever`` to run it."""
+    return make_server(host, port, app, server_class=_ThreadedWSGIServer, handler_class=_LoggedRequests)
+
+
+def slack_app(bot: SlackBot) -> Callable[..., Any]:
+    """Bolt's WSGI adapter for ``POST /slack/events``."""
+    return SlackRequestHandler(bot.app, path=EVENTS_PATH)
+
+
 def http_server(bot: SlackBot, host: str, port: int) -> WSGIServer:
     """A server for ``POST /slack/events`` bound to ``host:port`` (port 0: any free port); call
     ``serve_forever`` to run it. Raises SlackConfigError for a bot without a signing secret: HTTP mode
     never runs unverified."""
     check_settings(bot.settings, "http")
-    return make_server(
-        host,
-        port,
-        SlackRequestHandler(bot.app, path=EVENTS_PATH),
-        server_class=_ThreadedWSGIServer,
-        handler_class=_LoggedRequests,
-    )
+    return wsgi_server(slack_app(bot), host, port)
 
 
 def run_socket_mode(bot: SlackBot) -> None:

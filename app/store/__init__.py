@@ -23,7 +23,7 @@ from tools.contracts.diagnosis import Diagnosis
 from tools.contracts.evidence import Ledger
 from tools.contracts.settings import Settings
 
-SURFACES = ("cli", "page", "slack", "runbook", "mcp")
+SURFACES = ("cli", "page", "slack", "runbook", "mcp", "alerts")
 
 __all__ = [
     "SURFACES",

@@ -118,19 +118,20 @@ def migrate(engine: Engine) -> None:
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    head = ScriptDirectory.from_config(config).get_current_head()
+    # "heads": revisions added side by side on separate branches of work each apply, in any order.
+    heads = set(ScriptDirectory.from_config(config).get_heads())
     with reading(engine) as connection:
-        if MigrationContext.configure(connection).get_current_revision() == head:
+        if set(MigrationContext.configure(connection).get_current_heads()) == heads:
             return
     try:
         with writing(engine) as connection:
             config.attributes["connection"] = connection
-            command.upgrade(config, "head")
+            command.upgrade(config, "heads")
     except SQLAlchemyError:
         # Another process may have migrated at the same moment (PostgreSQL has no database-wide lock
         # here): fine if the schema is now current, else the error stands.
         with reading(engine) as connection:
-            if MigrationContext.configure(connection).get_current_revision() != head:
+            if set(MigrationContext.configure(connection).get_current_heads()) != heads:
                 raise
 
 

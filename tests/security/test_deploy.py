@@ -42,8 +42,51 @@ def pod_specs(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [doc["spec"]["template"]["spec"] for doc in of_kind(docs, "Deployment")]
 
 
-def test_both_overlays_exist():
-    assert OVERLAYS == ["cluster-wide", "namespace-scoped"]
+def test_the_overlays_exist():
+    assert OVERLAYS == ["cluster-wide", "namespace-scoped", "replicas"]
+
+
+def test_replicas_overlay_runs_two_bots_with_the_receiver_on_one_postgresql(rendered):
+    docs = rendered["replicas"]
+    assert {
+        d["metadata"].get("namespace")
+        for d in docs
+        if d["kind"] not in ("Namespace", "ClusterRole", "ClusterRoleBinding")
+    } == {"kubewhy"}
+    [bot] = [d for d in of_kind(docs, "Deployment") if d["metadata"]["name"] == "kubewhy-slack"]
+    assert bot["spec"]["replicas"] == 2 and bot["spec"]["strategy"]["type"] == "RollingUpdate"
+    [container] = bot["spec"]["template"]["spec"]["containers"]
+    assert container["command"] == [
+        "kubewhy",
+        "slack",
+        "--mode",
+        "http",
+        "--alerts",
+        "--host",
+        "0.0.0.0",
+        "--port",
+        "3000",
+    ]
+    refs = {e["name"]: e["valueFrom"]["secretKeyRef"] for e in container["env"] if "valueFrom" in e}
+    assert refs["KUBEWHY_DATABASE_URL"] == {
+        "name": "kubewhy-database",
+        "key": "KUBEWHY_DATABASE_URL",
+        "optional": False,
+    }
+    assert refs["KUBEWHY_ALERTS_TOKEN"]["optional"] is False  # off loopback the receiver needs its token
+    services = {d["metadata"]["name"]: d["spec"] for d in of_kind(docs, "Service")}
+    assert services["kubewhy-slack"]["selector"]["app.kubernetes.io/component"] == "slack"
+    assert services["kubewhy-slack"]["ports"][0]["targetPort"] == "http"
+    assert container["ports"] == [{"name": "http", "containerPort": 3000, "protocol": "TCP"}]
+    [database] = of_kind(docs, "StatefulSet")
+    pod = database["spec"]["template"]["spec"]
+    assert pod["securityContext"]["runAsNonRoot"] is True and pod["automountServiceAccountToken"] is False
+    assert pod["containers"][0]["securityContext"]["readOnlyRootFilesystem"] is True
+    policies = {p["metadata"]["name"]: p["spec"] for p in of_kind(docs, "NetworkPolicy")}
+    assert policies["kubewhy-slack-ingress"]["ingress"] == [{"ports": [{"protocol": "TCP", "port": 3000}]}]
+    assert policies["kubewhy-postgres"]["ingress"][0]["ports"] == [{"protocol": "TCP", "port": 5432}]
+    config = next(d for d in of_kind(docs, "ConfigMap") if d["metadata"]["name"] == "kubewhy-config")
+    assert config["data"]["KUBEWHY_ALERTS_CHANNEL"] and config["data"]["KUBEWHY_LLM"] == "auto"
 
 
 @pytest.mark.parametrize("version", SCHEMA_VERSIONS)

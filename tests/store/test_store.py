@@ -12,6 +12,15 @@ from app.store.db import MIGRATIONS_DIR
 from tests.store.helpers import diagnosis, ledger, record, settings_at
 
 
+def _script_heads() -> list[str]:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return list(ScriptDirectory.from_config(config).get_heads())
+
+
 @pytest.fixture
 def settings(tmp_path: Path):
     return settings_at(tmp_path / "nested" / "dir" / "history.db")
@@ -22,8 +31,9 @@ def test_first_use_creates_the_database_at_head_in_wal_mode(settings, tmp_path: 
     db = tmp_path / "nested" / "dir" / "history.db"
     with sqlite3.connect(db) as raw:
         tables = {row[0] for row in raw.execute("select name from sqlite_master where type='table'")}
-        assert {"runs", "tool_calls", "alembic_version"} <= tables
-        assert raw.execute("select version_num from alembic_version").fetchone() == ("0001",)
+        assert {"runs", "tool_calls", "claims", "alert_groups", "slack_threads", "alembic_version"} <= tables
+        versions = {row[0] for row in raw.execute("select version_num from alembic_version")}
+        assert versions == set(_script_heads()) and "0003" in versions
         assert raw.execute("pragma journal_mode").fetchone() == ("wal",)
 
 
@@ -123,7 +133,7 @@ def test_postgresql_gets_the_same_schema_without_dialect_specific_sql() -> None:
     config = Config(output_buffer=io.StringIO())
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.set_main_option("sqlalchemy.url", "postgresql://kubewhy@db.example/kubewhy")
-    command.upgrade(config, "head", sql=True)
+    command.upgrade(config, "heads", sql=True)
     sql = config.output_buffer.getvalue()
-    assert "CREATE TABLE runs" in sql and "CREATE TABLE tool_calls" in sql
+    assert "CREATE TABLE runs" in sql and "CREATE TABLE tool_calls" in sql and "CREATE TABLE claims" in sql
     assert "id SERIAL NOT NULL" in sql and "diagnosis JSON NOT NULL" in sql

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -56,6 +56,24 @@ def _config_file() -> Path | None:
 def _default_database_url() -> str:
     data_home = Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share"))
     return f"sqlite:///{data_home / 'kubewhy' / 'kubewhy.db'}"
+
+
+class AlertRoute(BaseModel):
+    """One row of the alerts routing table: every condition given must hold for ``channel`` to be used."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    channel: str
+    receiver: str | None = None  # the Alertmanager receiver the notification was sent for
+    namespace: str | None = None  # the group's namespace label
+    match: dict[str, str] = {}  # labels every alert of the group shares (commonLabels)
+
+    def matches(self, receiver: str, common_labels: dict[str, str]) -> bool:
+        if self.receiver is not None and self.receiver != receiver:
+            return False
+        if self.namespace is not None and common_labels.get("namespace") != self.namespace:
+            return False
+        return all(common_labels.get(key) == value for key, value in self.match.items())
 
 
 class Settings(BaseSettings):
@@ -122,6 +140,17 @@ class Settings(BaseSettings):
     mcp_token: SecretStr | None = None
     mcp_max_sessions: int = Field(8, ge=1)
     mcp_allowed_hosts: list[str] = []
+    # Alertmanager webhooks (`kubewhy alerts`): where threads go, what the sender must present, guards.
+    alerts_channel: str | None = None  # the channel when no route matches
+    alerts_token: SecretStr | None = None  # bearer token or basic-auth password Alertmanager sends
+    # Routes, first match wins: {"channel": ..., "receiver": ..., "namespace": ..., "match": {label: value}}
+    alerts_routes: list[AlertRoute] = []
+    alerts_max_body_bytes: int = 2 * 1024 * 1024
+    alerts_investigate_resolved: bool = False  # a resolved group is noted in its thread, not re-investigated
+    alerts_group_interval_s: float = 300.0  # at most one investigation per alert group in this time
+    alerts_per_minute: int = 10  # investigations per minute over all groups; beyond it, the storm thread
+    alerts_remember_s: float = 7 * 24 * 3600.0  # how long a group's thread and a handled notification count
+    slack_event_ttl_s: float = 3600.0  # how long a Slack event id is remembered across replicas (retries)
 
     database_url: str = Field(default_factory=_default_database_url)
     auth_header: str | None = None  # header with the signed-in user, set by the page's auth proxy

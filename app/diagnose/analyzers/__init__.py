@@ -22,6 +22,7 @@ from app.diagnose.analyzers import (
     dns,
     image_pull,
     ingress,
+    jobs,
     missing_config,
     netpol_blocked,
     network_capacity,
@@ -36,6 +37,7 @@ from app.diagnose.analyzers import (
     service_endpoints,
     service_ports,
     storage,
+    terminating,
     volume_attach,
     volume_full,
 )
@@ -55,6 +57,7 @@ ANALYZER_MODULES: tuple[ModuleType, ...] = (
     dns,
     image_pull,
     ingress,
+    jobs,
     missing_config,
     netpol_blocked,
     network_capacity,
@@ -69,6 +72,7 @@ ANALYZER_MODULES: tuple[ModuleType, ...] = (
     service_endpoints,
     service_ports,
     storage,
+    terminating,
     volume_attach,
     volume_full,
 )

@@ -1,0 +1,1 @@
+"""`kubewhy alerts`: Alertmanager webhooks start investigations whose answers land in Slack threads."""

@@ -152,10 +152,12 @@ def ask(
     conversation: Any = None,
     on_event: Callable[[Any], None] | None = None,
     ledger: Ledger | None = None,
+    previous: Diagnosis | None = None,
 ) -> Diagnosis:
     """Answer one question: the LLM agent when a model is configured, else the built-in diagnostician.
 
-    Pass a ``ledger`` to read back every tool result the engine recorded (the page shows them)."""
+    Pass a ``ledger`` to read back every tool result the engine recorded (the page shows them), and the
+    ``previous`` turn's diagnosis for a follow-up in a conversation (page, Slack thread, ``--thread``)."""
     text = check_question(question, session.settings)
     llm = session.settings.model_configured if use_llm is None else use_llm
     if llm:
@@ -171,4 +173,4 @@ def ask(
         )
     from app.diagnose.engine import diagnose
 
-    return diagnose(session.ctx, text, namespace=namespace, ledger=ledger)
+    return diagnose(session.ctx, text, namespace=namespace, ledger=ledger, previous=previous)

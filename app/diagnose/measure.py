@@ -123,15 +123,11 @@ def occurrences(facts: Facts, subject: Subject, event: str, candidates: list[Can
                     )
                     found.append(Moment(at, f"{name_of(pod)} {how}"))
             waiting = (status.get("state") or {}).get("waiting") or {}
-            if event in ("restart", "pull") and waiting.get("reason") in (
-                "CrashLoopBackOff",
-                "ImagePullBackOff",
-                "ErrImagePull",
+            reason = waiting.get("reason") or ""
+            if (event == "restart" and reason == "CrashLoopBackOff") or (
+                event == "pull" and "Image" in reason
             ):
-                if (event == "restart" and waiting["reason"] == "CrashLoopBackOff") or (
-                    event == "pull" and "Image" in waiting["reason"]
-                ):
-                    found.append(Moment(facts.now, f"{name_of(pod)} is in {waiting['reason']}"))
+                found.append(Moment(facts.now, f"{name_of(pod)} is in {reason}"))
         if event == "evicted" and (pod.get("status") or {}).get("reason") == "Evicted":
             at = _pod_failed_at(pod) or parse_time(meta(pod).get("creationTimestamp"))
             if at is not None:

@@ -24,7 +24,7 @@ from app.diagnose.measure import (
     usage_table,
 )
 from app.diagnose.question import Question
-from app.diagnose.subject import Subject, is_about, resolve, subject_of, symptom_workload
+from app.diagnose.subject import Subject, depends_on_it, is_about, resolve, subject_of, symptom_workload
 from app.diagnosis import Answer, ResourceRef
 
 _EVENT_WORDS = {
@@ -71,6 +71,12 @@ def compose(question: Question, ranked: list[Candidate], facts: Facts, ctx: Any 
         if alerted:
             ref = symptom_workload(alerted[0], facts)
     subject = subject_of(ref, facts)
+    if subject is not None and question.subject in question.scope.guessed and intent == "diagnose":
+        if not any(is_about(c, subject, facts) for c in live) and ref.namespace:
+            # A name only guessed from a close spelling ("thumbnails") that turns out healthy while the
+            # question describes trouble: the question is about its namespace.
+            ref = ResourceRef(kind="Namespace", name=ref.namespace)
+            subject = subject_of(ref, facts)
     answer = Answer(intent=intent, subject=ref)  # type: ignore[arg-type]
 
     if subject is None and question.missing:
@@ -79,6 +85,8 @@ def compose(question: Question, ranked: list[Candidate], facts: Facts, ctx: Any 
         return _review(question, answer, live, facts, ctx)
 
     findings = [c for c in live if is_about(c, subject, facts)]
+    causes = [c for c in findings if depends_on_it(c, subject) and not subject.owns(c.resource)]
+    findings = causes + [c for c in findings if c not in causes]  # the broken dependency before its symptom
     elsewhere = [c for c in live if c not in findings]
     if question.previous is not None and question.follow_up and question.previous.culprit is not None:
         findings = _culprit_first(findings, question.previous.culprit)

@@ -354,7 +354,15 @@ def _unhealthy_namespaces(facts: Facts) -> list[str]:
 
 def _pods_worth_reading(facts: Facts, scope: Scope) -> Iterable[tuple[dict[str, Any], str, bool]]:
     """Containers whose logs may explain trouble: restarted or not ready, and the asked-about workloads."""
-    target_names = scope.target_names
+    target_names = set(scope.target_names)
+    for target in scope.targets:  # a host names an Ingress: the pods behind its backends are asked about
+        if target.kind == "Ingress":
+            ingress = facts.find("Ingress", target.namespace, target.name) or {}
+            for rule in (ingress.get("spec") or {}).get("rules") or []:
+                for path in (rule.get("http") or {}).get("paths") or []:
+                    service = ((path.get("backend") or {}).get("service") or {}).get("name")
+                    if service:
+                        target_names.add(service)
     for pod in facts.of_kind("Pod"):
         name = _meta(pod).get("name", "")
         status = pod.get("status") or {}

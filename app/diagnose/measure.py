@@ -15,7 +15,12 @@ from app.diagnose.facts import Facts
 from app.diagnose.k8s_facts import WORKLOAD_KINDS, condition, meta, name_of, namespace_of, parse_time
 from app.diagnose.subject import Subject, victims
 from app.diagnose.workload_facts import container_statuses, find
+from app.diagnosis import Category
 
+NETWORK_CATEGORIES = (
+    Category.NetworkPolicyBlocked, Category.DNSFailure, Category.ServicePortMismatch,
+    Category.ServiceNoEndpoints, Category.NetworkCapacity,
+)  # fmt: skip
 HISTORY = timedelta(hours=2)  # how far back onsets and changes are looked for (the metrics window)
 ONGOING = timedelta(minutes=15)  # an event seen this recently is still going on
 CHANGES_BEFORE = timedelta(minutes=30)
@@ -67,7 +72,7 @@ def _events_of(facts: Facts, subject: Subject, pods: list[dict[str, Any]]) -> li
             name in pod_names
             or (kind == subject.ref.kind and name == subject.ref.name)
             or (
-                kind == "Pod"
+                kind in ("Pod", "ReplicaSet")
                 and ns == subject.ref.namespace
                 and any(name.startswith(p) for p in subject.pod_prefixes)
             )
@@ -220,7 +225,8 @@ def onset(facts: Facts, findings: list[Candidate], subject: Subject | None) -> M
     for ref in refs:
         signs.extend(_signs_of(facts, ref))
     signs.extend(_metric_steps(facts, refs))
-    signs.extend(_flow_starts(facts, refs))
+    if any(c.category in NETWORK_CATEGORIES for c in chain):
+        signs.extend(_flow_starts(facts, refs))
     signs = [s for s in signs if s.at >= earliest]
     return min(signs, key=lambda s: s.at) if signs else None
 
@@ -251,8 +257,8 @@ def _signs_of(facts: Facts, ref: Any) -> list[Moment]:
         signs.append(Moment(first, f"{item.get('reason')}: {(item.get('message') or '')[:120]}"))
     for pod in pods:
         ready = condition(pod, "Ready") or {}
-        if ready.get("status") == "True":
-            continue
+        if ready.get("status") == "True" or any(s.get("restartCount") for s in container_statuses(pod)):
+            continue  # a crash loop is dated by its events, not by the pod's last restart
         created = parse_time(meta(pod).get("creationTimestamp"))
         moment = (
             created
@@ -291,18 +297,20 @@ def _flow_starts(facts: Facts, refs: list[Any]) -> list[Moment]:
     policies = {r.name for r in refs if "Policy" in r.kind}
     starts = []
     for flow in facts.flows:
-        source = flow.get("source") or {}
-        pod = source.get("pod_name") or ""
-        mine = any(source.get("namespace") == w.namespace and pod.startswith(f"{w.name}-") for w in workloads)
+        ends = [flow.get("source") or {}, flow.get("destination") or {}]
+        mine = any(
+            end.get("namespace") == w.namespace and (end.get("pod_name") or "").startswith(f"{w.name}-")
+            for end in ends
+            for w in workloads
+        )
         if not mine and policies:
-            destination = flow.get("destination") or {}
-            mine = any(destination.get("namespace") == r.namespace for r in refs if "Policy" in r.kind) and (
-                flow.get("verdict") == "DROPPED"
+            mine = flow.get("verdict") == "DROPPED" and any(
+                ends[1].get("namespace") == r.namespace for r in refs if "Policy" in r.kind
             )
         if mine:
             at = parse_time(flow.get("time"))
             if at is not None:
-                starts.append(Moment(at, f"first {flow.get('verdict', 'failed').lower()} flow from {pod}"))
+                starts.append(Moment(at, f"first {str(flow.get('verdict', 'failed')).lower()} flow"))
     return [min(starts, key=lambda m: m.at)] if starts else []
 
 

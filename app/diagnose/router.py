@@ -99,6 +99,12 @@ _STOP = {
     "seems",
     "seem",
     "im",
+    "which",
+    "who",
+    "where",
+    "when",
+    "most",
+    "top",
 }
 
 # Trouble words -> the categories they usually point to (a hint for ranking, never a filter).
@@ -180,6 +186,7 @@ class Scope:
     called_namespaces: list[str] = field(default_factory=list)  # "namespace X", "the X namespace"
     outside: list[str] = field(default_factory=list)  # named namespaces outside KUBEWHY_NAMESPACES
     permitted: list[str] = field(default_factory=list)  # KUBEWHY_NAMESPACES, when set
+    guessed: list[NamedObject] = field(default_factory=list)  # targets found only by a close spelling
 
     @property
     def target_names(self) -> set[str]:
@@ -247,9 +254,13 @@ def route(question: str, inventory: list[NamedObject], now: datetime) -> Scope:
             scope.targets.append(obj)
 
     for index, word in enumerate(words):
-        found = [obj for stem_word in (word, _singular(word)) for obj in by_stem.get(stem_word, [])]
+        found = _joined(word, words[index + 1 : index + 3], by_stem)
         if not found:
-            found = _spelled_out(word, words[index + 1 : index + 3], by_stem)
+            found = [obj for stem_word in (word, _singular(word)) for obj in by_stem.get(stem_word, [])]
+        if any(obj.kind == "Namespace" for obj in found) and not _kind_named(words, index):
+            found = [obj for obj in found if obj.kind == "Namespace"]  # "in shop": the namespace
+        if not found:
+            found = _spelled_out(word, by_stem)
         for obj in found:
             add(obj)
 
@@ -263,7 +274,8 @@ def route(question: str, inventory: list[NamedObject], now: datetime) -> Scope:
         for obj in _by_role(words, inventory):
             add(obj)
     matched_words = {stem for obj in scope.targets for stem in _name_stems(obj.name.lower())}
-    matched_words |= {w for w in words if _spelled_out(w, [], by_stem)}
+    matched_words |= {w for w in words if _spelled_out(w, by_stem)}
+    matched_words |= {w for i, w in enumerate(words) if _joined(w, words[i + 1 : i + 3], by_stem)}
     matched_words |= set(scope.namespaces)
     known = sorted(by_stem)
     for word in words:
@@ -285,6 +297,7 @@ def route(question: str, inventory: list[NamedObject], now: datetime) -> Scope:
                             scope.namespaces.append(obj.name)
                         elif obj.kind != "Namespace" and obj not in scope.targets:
                             scope.targets.append(obj)
+                            scope.guessed.append(obj)
             elif word in _explicit_names(question):
                 scope.unknown.append((word, difflib.get_close_matches(word, known, n=3, cutoff=0.5)))
 
@@ -318,10 +331,12 @@ def _by_role(words: list[str], inventory: list[NamedObject]) -> list[NamedObject
     ]
 
 
-def _spelled_out(word: str, following: list[str], by_stem: dict[str, list[NamedObject]]) -> list[NamedObject]:
+_POD_SUFFIX = re.compile(r"^(?=[a-z0-9]*\d)[a-z0-9]{1,10}$")  # a hash or an ordinal: 5c9f7d, d9zdb, 0
+
+
+def _spelled_out(word: str, by_stem: dict[str, list[NamedObject]]) -> list[NamedObject]:
     """A name written another way: a pod name (``payments-lm2kvkchd7-d9zdb`` -> payments, ``postgres-0`` ->
-    postgres), a Service's DNS name (``cart.shop.svc.cluster.local``), or a dashed name written with spaces
-    (``ml batch`` -> ml-batch)."""
+    postgres) or a Service's DNS name (``cart.shop.svc.cluster.local``)."""
     dns = re.match(r"^([a-z0-9-]+)\.([a-z0-9-]+)\.svc(?:\.|$)", word)
     if dns:
         return [o for o in by_stem.get(dns[1], []) if o.namespace == dns[2] and o.kind != "Namespace"] or [
@@ -329,10 +344,17 @@ def _spelled_out(word: str, following: list[str], by_stem: dict[str, list[NamedO
         ]
     parts = word.split("-")
     for cut in range(len(parts) - 1, 0, -1):
+        if not all(_POD_SUFFIX.match(part) for part in parts[cut:]):
+            break
         head = "-".join(parts[:cut])
         found = [o for o in by_stem.get(head, []) if o.kind != "Namespace" and o.name.lower() == head]
         if found and len(head) >= 3:
             return found
+    return []
+
+
+def _joined(word: str, following: list[str], by_stem: dict[str, list[NamedObject]]) -> list[NamedObject]:
+    """A dashed name written with spaces: ``billing worker`` -> billing-worker, ``ml batch`` -> ml-batch."""
     for count in (2, 1):
         if len(following) >= count:
             joined = "-".join([word, *following[:count]])
@@ -340,6 +362,26 @@ def _spelled_out(word: str, following: list[str], by_stem: dict[str, list[NamedO
             if found:
                 return found
     return []
+
+
+_KIND_WORDS = {
+    "ingress",
+    "service",
+    "svc",
+    "deployment",
+    "deploy",
+    "statefulset",
+    "sts",
+    "app",
+    "pod",
+    "pods",
+}
+
+
+def _kind_named(words: list[str], index: int) -> bool:
+    """The word is called something other than a namespace: "the shop ingress", "service cart"."""
+    near = words[index + 1 : index + 2] + words[max(0, index - 1) : index]
+    return any(w in _KIND_WORDS for w in near)
 
 
 def _in_named_namespaces(targets: list[NamedObject], namespaces: list[str]) -> list[NamedObject]:

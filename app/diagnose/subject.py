@@ -28,6 +28,7 @@ class Subject:
     ref: ResourceRef
     members: set[Key] = field(default_factory=set)  # the objects that belong to it
     pod_prefixes: tuple[str, ...] = ()  # pods and ReplicaSets named after it (read or not)
+    depends: set[Key] = field(default_factory=set)  # what its failing calls go to (logs, flows)
 
     def owns(self, ref: ResourceRef) -> bool:
         if self.ref.kind == "Namespace":
@@ -114,6 +115,7 @@ def subject_of(ref: ResourceRef | None, facts: Facts) -> Subject | None:
             subject.members.add(("Pod", ns, name_of(pod)))
             for claim in pod_volume_claims(pod).values():
                 subject.members.add(("PersistentVolumeClaim", ns, claim))
+        subject.depends = _dependencies(facts, pods) - subject.members
         for template in ((workload.get("spec") or {}).get("volumeClaimTemplates") or []) if workload else []:
             subject.members.add(("PersistentVolumeClaim", ns, f"{name_of(template)}-{ref.name}-0"))
         services = []
@@ -176,6 +178,38 @@ def _add_front(
             subject.members.add(("Certificate", ns, name_of(cert)))
 
 
+_FAILED_CALLS = ("connection_refused", "timeout", "no_such_host")
+_NETWORK = (
+    Category.ServiceNoEndpoints, Category.ServicePortMismatch, Category.NetworkPolicyBlocked,
+    Category.DNSFailure, Category.IngressMisconfig,
+)  # fmt: skip
+
+
+def _dependencies(facts: Facts, pods: list[dict[str, Any]]) -> set[Key]:
+    """The Services and workloads the subject's pods fail to reach: named by their error log lines (by
+    ClusterIP or DNS name) and by the other end of their reset or dropped flows."""
+    from app.diagnose.dependencies import dependency_refs
+    from app.diagnose.log_shapes import find_shapes
+
+    found: set[Key] = set()
+    names = {name_of(pod) for pod in pods}
+    for (ns, pod_name, _container, _previous), text in facts.logs.items():
+        if pod_name not in names:
+            continue
+        for shape in find_shapes(text, _FAILED_CALLS)[-5:]:
+            found |= {key(ref) for ref in dependency_refs(facts, shape.detail, ns)}
+    for flow in facts.flows:
+        if (flow.get("l7") or {}).get("dns") is not None:
+            continue  # DNS answers: a lookup, not a call to the other end
+        source, destination = flow.get("source") or {}, flow.get("destination") or {}
+        client, server = (destination, source) if flow.get("is_reply") else (source, destination)
+        if client.get("pod_name") in names and server.get("pod_name"):
+            pod = find(facts, "Pod", server.get("namespace"), server["pod_name"])
+            if pod is not None:
+                found.add(key(owner_workload(facts, pod)))
+    return found
+
+
 def victims(candidate: Candidate, facts: Facts) -> list[ResourceRef]:
     """The objects that show a candidate's trouble. Traffic dropped by a policy troubles its sender, not the
     server it was sent to (catalog still reaches postgres), unless the sender is an ingress proxy: then
@@ -204,7 +238,18 @@ def is_about(candidate: Candidate, subject: Subject, facts: Facts) -> bool:
         return True
     if any(subject.owns(ref) for ref in victims(candidate, facts)):
         return True
+    if key(candidate.resource) in subject.depends or (
+        candidate.category in _NETWORK and any(key(ref) in subject.depends for ref in candidate.affected)
+    ):
+        return True  # what the subject calls is broken: its cause
     return any(is_about(symptom, subject, facts) for symptom in candidate.caused)
+
+
+def depends_on_it(candidate: Candidate, subject: Subject) -> bool:
+    """The candidate is about something the subject calls (its cause), not about the subject itself."""
+    return key(candidate.resource) in subject.depends or any(
+        key(ref) in subject.depends for ref in candidate.affected
+    )
 
 
 def symptom_workload(candidate: Candidate, facts: Facts) -> ResourceRef:

@@ -71,12 +71,12 @@ def compose(question: Question, ranked: list[Candidate], facts: Facts, ctx: Any 
         if alerted:
             ref = symptom_workload(alerted[0], facts)
     subject = subject_of(ref, facts)
-    if subject is not None and question.subject in question.scope.guessed and intent == "diagnose":
-        if not any(is_about(c, subject, facts) for c in live) and ref.namespace:
-            # A name only guessed from a close spelling ("thumbnails") that turns out healthy while the
-            # question describes trouble: the question is about its namespace.
-            ref = ResourceRef(kind="Namespace", name=ref.namespace)
-            subject = subject_of(ref, facts)
+    guessed = subject is not None and question.subject in question.scope.guessed and intent == "diagnose"
+    if guessed and ref is not None and ref.namespace and not any(is_about(c, subject, facts) for c in live):
+        # A name only guessed from a close spelling ("thumbnails") that turns out healthy while the
+        # question describes trouble: the question is about its namespace.
+        ref = ResourceRef(kind="Namespace", name=ref.namespace)
+        subject = subject_of(ref, facts)
     answer = Answer(intent=intent, subject=ref)  # type: ignore[arg-type]
 
     if subject is None and question.missing:

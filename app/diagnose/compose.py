@@ -114,7 +114,7 @@ def compose(question: Question, ranked: list[Candidate], facts: Facts, ctx: Any 
     elif intent == "onset":
         answer.text = _onset_text(name, started, findings, facts, subject)
     elif intent == "remediation":
-        answer.text = _remedy_text(name, findings)
+        answer.text = _remedy_text(name, findings, ref)
     elif intent == "ranking":
         return _ranking(question, answer, live, facts, ctx, [ref.namespace or ref.name])
     else:
@@ -194,7 +194,7 @@ def _onset_text(
     return text
 
 
-def _remedy_text(name: str, findings: list[Candidate]) -> str:
+def _remedy_text(name: str, findings: list[Candidate], subject: ResourceRef) -> str:
     if not findings:
         return f"Nothing to fix: no problem found with {name}."
     top = findings[0]
@@ -203,11 +203,11 @@ def _remedy_text(name: str, findings: list[Candidate]) -> str:
     text = f"Fix {top.resource}: {top.title}."
     if fix is not None:
         text += f" {fix.description}" + (f": `{fix.command}`" if fix.command else "") + "."
-    namespace = top.resource.namespace or "default"
-    text += (
-        f" Afterwards check that {name}'s pods are Ready and stay up: `kubectl get pods -n {namespace} -w`."
-    )
-    return text
+    if subject.kind == "Node":
+        return text + f" Afterwards check that the node is Ready: `kubectl get node {subject.name} -w`."
+    namespace = subject.name if subject.kind == "Namespace" else subject.namespace or "default"
+    watch = f"`kubectl get pods -n {namespace} -w`"
+    return text + f" Afterwards check that {name}'s pods are Ready and stay up: {watch}."
 
 
 def _missing(question: Question, answer: Answer, live: list[Candidate], facts: Facts) -> Composed:

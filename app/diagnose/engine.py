@@ -170,7 +170,10 @@ def summarize(
     for word, close in [] if out_of_time or answered else scope.unknown:
         hint = f" Did you mean {', '.join(close)}?" if close else ""
         parts.append(f"There is no namespace, workload or service called '{word}' in {where}.{hint}")
-    if findings:
+    if findings and answered:
+        if findings[0].caused:
+            parts.append(f"It also explains {len(findings[0].caused)} related symptom(s).")
+    elif findings:
         top = findings[0]
         parts.append(f"Most likely cause: {top.title} (fix {top.resource}).")
         if top.caused:

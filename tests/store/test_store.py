@@ -24,7 +24,7 @@ def test_first_use_creates_the_database_at_head_in_wal_mode(settings, tmp_path: 
     with sqlite3.connect(db) as raw:
         tables = {row[0] for row in raw.execute("select name from sqlite_master where type='table'")}
         assert {"runs", "tool_calls", "alembic_version"} <= tables
-        assert raw.execute("select version_num from alembic_version").fetchone() == ("0001",)
+        assert raw.execute("select version_num from alembic_version").fetchone() == ("0002",)
         assert raw.execute("pragma journal_mode").fetchone() == ("wal",)
 
 

@@ -84,8 +84,8 @@ def test_an_unknown_thread_is_one_clear_line(conversation):
 def test_threads_on_another_cluster_do_not_leak(tmp_path):
     """A thread's previous turn is the latest on the same cluster: a new cluster starts afresh."""
     db = f"sqlite:///{tmp_path}/history.db"
-    from app.store import last_turn
     from app.settings import Settings
+    from app.store import last_turn
 
     settings = Settings.load()
     settings.database_url = db

@@ -160,6 +160,8 @@ def ask(
     ``previous`` turn's diagnosis for a follow-up in a conversation (page, Slack thread, ``--thread``)."""
     text = check_question(question, session.settings)
     llm = session.settings.model_configured if use_llm is None else use_llm
+    if previous is None and conversation is not None:
+        previous = getattr(conversation, "last", None)
     if llm:
         from app.agent.loop import run_agent
 
@@ -173,4 +175,7 @@ def ask(
         )
     from app.diagnose.engine import diagnose
 
-    return diagnose(session.ctx, text, namespace=namespace, ledger=ledger, previous=previous)
+    diagnosis = diagnose(session.ctx, text, namespace=namespace, ledger=ledger, previous=previous)
+    if conversation is not None:
+        conversation.add(text, diagnosis)  # the next question of this conversation follows this one
+    return diagnosis

@@ -127,7 +127,7 @@ def compose(question: Question, ranked: list[Candidate], facts: Facts, ctx: Any 
         else:
             answer.text = f"Nothing wrong found with {name}: {status_checks(facts, subject)}."
     if elsewhere and not findings:
-        composed.details.append(f"Elsewhere in the cluster: {len(elsewhere)} other problem(s), listed apart.")
+        composed.details.append("Other problems in the cluster, not asked about, are listed apart.")
     return composed
 
 

@@ -56,7 +56,18 @@ def diagnose(
     ranked = correlate(run.candidates, scope)
     if not scope.targets and not scope.hinted:  # a health review: show each kind of trouble
         ranked = _review_mix(ranked)
+    out_of_time = TIME_BUDGET_NOTE in gathered.notes
+    if out_of_time:
+        typed.missing = []  # names were not all read: "no such name" would be a guess
+        typed.scope.unknown = []
     composed = compose(typed, ranked, facts, ctx)
+    if out_of_time and not composed.findings:
+        answer = composed.answer
+        answer.text = (
+            f"No problem found in what could be read of {facts.cluster} before the time budget ran out."
+        )
+        answer.subject_healthy = None
+        answer.verdict = "unknown" if answer.verdict else None
 
     ctx.progress("confirming the findings with the tools")
     evidence, steps = [], []
@@ -94,7 +105,6 @@ def diagnose(
     if gathered.log_failures:
         first = gathered.log_failures[0]
         notes.append(f"could not read the logs of {len(gathered.log_failures)} container(s) (first: {first})")
-    out_of_time = TIME_BUDGET_NOTE in notes
     if out_of_time and composed.answer.subject_healthy:
         composed.answer.subject_healthy = None  # not everything was read: "healthy" would be a guess
     details = summarize(
@@ -181,7 +191,7 @@ def summarize(
         if len(findings) > 1:
             others = "; ".join(f.title for f in findings[1:3])
             parts.append(f"Also found: {others}.")
-    elif out_of_time:
+    elif out_of_time and not answered:
         parts.append(f"No problem found in what could be read of {cluster} before the time budget ran out.")
     elif (
         not answered

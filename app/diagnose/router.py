@@ -482,20 +482,32 @@ def closest_names(word: str, names: list[str], n: int = 3) -> list[str]:
     return close or difflib.get_close_matches(word, names, n=n, cutoff=0.2)
 
 
-def _mentioned_at(obj: NamedObject, words: list[str]) -> int:
-    stems = _name_stems(obj.name.lower()) | {a.lower() for a in obj.aliases}
+def _mentioned_at(obj: NamedObject, words: list[str]) -> tuple[int, int]:
+    """(how loosely, where) the question names ``obj``: 0 by its name, an alias, a pod or DNS name or the
+    name written with spaces; 1 by the head of a dashed name only; 2 by a close spelling."""
+    name = obj.name.lower()
+    exact = {name, _singular(name)} | {a.lower() for a in obj.aliases}
+    head = _name_stems(name) - exact
+    best = (3, len(words))
     for index, word in enumerate(words):
-        if word in stems or _singular(word) in stems or word.startswith(f"{obj.name.lower()}-"):
-            return index
-        if "-" in obj.name and word == obj.name.split("-")[0] and index + 1 < len(words):
-            return index
-        if difflib.SequenceMatcher(None, word, obj.name.lower()).ratio() >= 0.75:
-            return index
-        if word.startswith(f"{obj.name.lower()}.") or (
-            word.endswith(".svc") and word.split(".")[0] == obj.name
+        joined = "-".join(words[index : index + 1 + name.count("-")])
+        if (
+            word in exact
+            or _singular(word) in exact
+            or joined == name
+            or word.startswith(f"{name}-")
+            or word.startswith(f"{name}.")
+            or (".svc" in word and word.split(".")[0] == name)
         ):
-            return index
-    return len(words)
+            quality = 0
+        elif word in head or _singular(word) in head:
+            quality = 1
+        elif difflib.SequenceMatcher(None, word, name).ratio() >= 0.75:
+            quality = 2
+        else:
+            continue
+        best = min(best, (quality, index))
+    return best
 
 
 _KIND_ORDER = ("Deployment", "StatefulSet", "DaemonSet", "CronJob", "Job", "Node", "PersistentVolumeClaim",
@@ -509,9 +521,13 @@ def first_named(scope: Scope, question: str) -> NamedObject | None:
         return None
     words = [w.strip(".-_") for w in _WORD.findall(question.lower())]
 
-    def order(obj: NamedObject) -> tuple[int, int, str]:
+    mentions = {id(obj): _mentioned_at(obj, words) for obj in scope.targets}
+    named_outright = any(quality == 0 for quality, _ in mentions.values())
+
+    def order(obj: NamedObject) -> tuple[bool, int, int, str]:
+        quality, index = mentions[id(obj)]
         rank = _KIND_ORDER.index(obj.kind) if obj.kind in _KIND_ORDER else len(_KIND_ORDER)
-        return (_mentioned_at(obj, words), rank, obj.name)
+        return (named_outright and quality > 0, index, rank, obj.name)
 
     return sorted(scope.targets, key=order)[0]
 

@@ -1,8 +1,8 @@
 """The conversation of each Slack thread, so a follow-up in the thread continues it.
 
-With a model, the thread's :class:`~app.agent.memory.Conversation` carries the earlier answers to the
-agent. Without one, the built-in diagnostician reads words, not history, so a follow-up is asked together
-with the thread's first question. Old threads are forgotten first once ``capacity`` is reached.
+The thread's :class:`~app.agent.memory.Conversation` carries the earlier answers to the engine: the agent
+reads them, and the built-in diagnostician takes the last one's subject and culprit for a follow-up. Old
+threads are forgotten first once ``capacity`` is reached.
 """
 
 from __future__ import annotations
@@ -21,12 +21,6 @@ class ThreadState:
     conversation: Conversation
     questions: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)  # one answer at a time per thread
-
-    def offline_question(self, question: str) -> str:
-        """The follow-up with the thread's first question as context for the built-in diagnostician."""
-        if not self.questions or question == self.questions[0]:
-            return question
-        return f"{question} (follow-up to: {self.questions[0]})"
 
 
 class ThreadStore:

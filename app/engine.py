@@ -143,6 +143,21 @@ def check_question(question: str, settings: Settings) -> str:
     return text
 
 
+def follow_up_briefing(previous: Diagnosis) -> str:
+    """What the agent reads about the turn before (``--thread``, where no chat memory carries it)."""
+    from prompts import load_prompt
+
+    culprit = previous.findings[0].resource if previous.findings else None
+    subject = previous.answer.subject
+    return load_prompt(
+        "follow_up",
+        question=previous.question,
+        answer=previous.answer.text or previous.summary,
+        subject=str(subject) if subject else "",
+        culprit=str(culprit) if culprit else "",
+    )
+
+
 def ask(
     session: Session,
     question: str,
@@ -172,6 +187,7 @@ def ask(
             on_event=on_event,
             stream=on_event is not None,
             ledger=ledger,
+            briefing=follow_up_briefing(previous) if previous is not None and conversation is None else None,
         )
     from app.diagnose.engine import diagnose
 

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from app.diagnose.intent import ALERTS
 from app.diagnose.question import PreviousTurn, Question
 from app.diagnosis import Category
 
@@ -105,6 +106,9 @@ _STOP = {
     "when",
     "most",
     "top",
+    "same",
+    "else",
+    "other",
 }
 
 # Trouble words -> the categories they usually point to (a hint for ranking, never a filter).
@@ -286,6 +290,7 @@ def route(question: str, inventory: list[NamedObject], now: datetime) -> Scope:
             or len(word) < 4
             or word.isdigit()
             or any(word.startswith(k) for k in TROUBLE_WORDS)
+            or word in ALERTS
         ):
             continue
         if _looks_like_a_name(word, question):

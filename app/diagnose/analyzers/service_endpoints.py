@@ -144,7 +144,8 @@ def _not_ready(
     facts: Facts, service: dict[str, Any], pods: list[dict[str, Any]], base: list[Cite]
 ) -> Candidate:
     svc_ref = ref_of(service, "Service")
-    workloads = sorted({str(workload_of(facts, pod)) for pod in pods})
+    owners = list({str(ref): ref for ref in (workload_of(facts, pod) for pod in pods)}.values())
+    workloads = sorted(str(ref) for ref in owners)
     return Candidate(
         title=f"Service {svc_ref.name} has no ready endpoints: its {len(pods)} pod(s) are not ready",
         category=Category.ServiceNoEndpoints,
@@ -159,6 +160,7 @@ def _not_ready(
         cites=[cite_object(service, svc_ref.name, "Service"), *[cite_object(p) for p in pods[:2]], *base],
         affected=[],
         severity=2,
+        depends_on=owners,  # the workload's own trouble (its image, its crash) is this symptom's cause
         next_steps=[
             NextStep(
                 description="See why the selected pods are not ready",

@@ -238,7 +238,9 @@ def _review(question: Question, answer: Answer, live: list[Candidate], facts: Fa
         prefix = (
             f"I did not recognise a question about this cluster in '{asked}'; here is a review of {where}. "
         )
-    if findings:
+    if question.intent == "occurrence":
+        _occurrence_anywhere(question, answer, facts, namespaces, where)
+    elif findings:
         listed = "; ".join(f"{c.title} (fix {c.resource})" for c in findings[:3])
         answer.text = prefix + f"{len(findings)} problem(s) found in {where}: {listed}."
         started = onset(facts, findings, None)
@@ -246,6 +248,36 @@ def _review(question: Question, answer: Answer, live: list[Candidate], facts: Fa
     else:
         answer.text = prefix + f"Nothing wrong found in {where}."
     return Composed(answer, findings, elsewhere)
+
+
+def _occurrence_anywhere(
+    question: Question, answer: Answer, facts: Facts, namespaces: list[str], where: str
+) -> None:
+    """Did anything get OOM-killed? The asked-about event over every namespace in scope."""
+    event = question.reading.event or "restart"
+    noun = _EVENT_WORDS.get(event, (event, event))[1]
+    seen: list[Moment] = []
+    for ns in namespaces or sorted(
+        {n for n in (m.get("metadata", {}).get("namespace") for m in facts.of_kind("Pod")) if n}
+    ):
+        subject = subject_of(ResourceRef(kind="Namespace", name=ns), facts)
+        if subject is not None:
+            seen.extend(occurrences(facts, subject, event, []))
+    seen.sort(key=lambda m: m.at)
+    window = question.window_start
+    inside = [m for m in seen if window is None or m.at >= window]
+    if inside:
+        answer.verdict = "yes"
+        listed = "; ".join(f"{hhmm(m.at)} {m.what}" for m in inside[-3:])
+        answer.text = f"Yes. {len(inside)} {noun}(s) on record in {where}: {listed}."
+        answer.since = _iso(inside[0].at)
+    elif seen:
+        answer.verdict = "no"
+        last = seen[-1]
+        answer.text = f"No. The last {noun} in {where} was at {hhmm(last.at)}: {last.what}; nothing since."
+    else:
+        answer.verdict = "no"
+        answer.text = f"No. No {noun} is on record in {where}."
 
 
 def _ranking(

@@ -118,7 +118,10 @@ def _namespace_stubs(permitted: tuple[str, ...]) -> list[dict[str, Any]]:
 
 
 def inventory_of(objects: dict[str, list[dict[str, Any]]]) -> list[NamedObject]:
-    names = [NamedObject("Namespace", None, _meta(ns).get("name", "")) for ns in objects.get("Namespace", [])]
+    names = [
+        NamedObject("Namespace", None, _meta(ns).get("name", ""), _owner_labels(ns))
+        for ns in objects.get("Namespace", [])
+    ]
     for kind in (*INVENTORY_KINDS, "Node", "PersistentVolumeClaim"):
         for obj in objects.get(kind, []):
             names.append(
@@ -130,6 +133,16 @@ def inventory_of(objects: dict[str, list[dict[str, Any]]]) -> list[NamedObject]:
                 )
             )
     return names
+
+
+OWNER_LABELS = ("team", "owner", "squad", "tribe", "app.kubernetes.io/part-of", "product")
+
+
+def _owner_labels(obj: dict[str, Any]) -> tuple[str, ...]:
+    """The team or product a namespace belongs to (label ``team: storefront``): people ask about their
+    team's stuff by that name."""
+    labels = _meta(obj).get("labels") or {}
+    return tuple(sorted({str(labels[k]).lower() for k in OWNER_LABELS if labels.get(k)}))
 
 
 def _hosts(obj: dict[str, Any]) -> tuple[str, ...]:

@@ -138,9 +138,15 @@ def event_of(text: str, words: list[str]) -> str | None:
     return None
 
 
+_FILLER = re.compile(
+    r"^(?:(?:hey|hi|hello|yo|ok|okay|so|um|uh|pls|please|quick q(?:uestion)?|question|folks|team|guys|"
+    r"all|@\S+|kubewhy)[,:!]?\s+)+"
+)
+
+
 def read_intent(question: str) -> Reading:
     """The kind of question, from its words (deterministic; the first matching rule wins)."""
-    text = normalise(question)
+    text = _FILLER.sub("", normalise(question)) or normalise(question)
     words = _words(text)
     first = words[0] if words else ""
     alert = next((w for w in words if w in ALERTS), None)

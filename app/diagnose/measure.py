@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import pairwise
 from typing import Any
 
 from app.diagnose import series as ts
@@ -227,6 +228,8 @@ def onset(facts: Facts, findings: list[Candidate], subject: Subject | None) -> M
     signs.extend(_metric_steps(facts, refs))
     if any(c.category in NETWORK_CATEGORIES for c in chain):
         signs.extend(_flow_starts(facts, refs))
+    if any(c.category is Category.OOMKilled for c in chain):
+        signs.extend(_memory_at_limit(facts, refs))
     signs = [s for s in signs if s.at >= earliest]
     return min(signs, key=lambda s: s.at) if signs else None
 
@@ -255,6 +258,7 @@ def _signs_of(facts: Facts, ref: Any) -> list[Moment]:
         if last is None or first is None or facts.now - last > ONGOING:
             continue
         signs.append(Moment(first, f"{item.get('reason')}: {(item.get('message') or '')[:120]}"))
+    signs.extend(_restart_bursts(facts, ref, pods))
     for pod in pods:
         ready = condition(pod, "Ready") or {}
         if ready.get("status") == "True" or any(s.get("restartCount") for s in container_statuses(pod)):
@@ -268,6 +272,43 @@ def _signs_of(facts: Facts, ref: Any) -> list[Moment]:
         if moment is not None:
             signs.append(Moment(moment, f"pod {name_of(pod)} not ready"))
     return signs
+
+
+def _restart_bursts(facts: Facts, ref: Any, pods: list[dict[str, Any]]) -> list[Moment]:
+    """When a container that is still restarting (its restart counter rose in the last half hour) first
+    restarted within the metrics window: kube-state-metrics' restart counter, sample by sample."""
+    names = {name_of(pod) for pod in pods}
+    found = []
+    for item in facts.metrics.get("container_restarts", []):
+        labels = item.get("metric") or {}
+        if labels.get("namespace") != ref.namespace or labels.get("pod") not in names:
+            continue
+        data = ts.points(item)
+        rises = [t for (t0, v0), (t, v) in pairwise(data) if v > v0 and t > t0]
+        if rises and facts.now.timestamp() - rises[-1] <= 2 * ONGOING.total_seconds():
+            at = datetime.fromtimestamp(rises[0], tz=facts.now.tzinfo)
+            found.append(Moment(at, f"{labels.get('pod')} started restarting"))
+    return found
+
+
+def _memory_at_limit(facts: Facts, refs: list[Any]) -> list[Moment]:
+    """The first time, in the metrics window, that a container of an OOM-killed workload reached its
+    memory limit (cAdvisor working set at 90% of it or more): when the kills began."""
+    prefixes = [(r.namespace, f"{r.name}-") for r in refs if r.kind in (*WORKLOAD_KINDS, "Pod")]
+    found = []
+    for item in facts.metrics.get("memory_working_set_ratio", []):
+        labels = item.get("metric") or {}
+        pod = labels.get("pod") or ""
+        if not any(labels.get("namespace") == ns and pod.startswith(p) for ns, p in prefixes):
+            continue
+        peaks = [t for t, value in ts.points(item) if value >= 0.9]
+        if peaks:
+            found.append(
+                Moment(
+                    datetime.fromtimestamp(peaks[0], tz=facts.now.tzinfo), f"{pod} reached its memory limit"
+                )
+            )
+    return found
 
 
 def _metric_steps(facts: Facts, refs: list[Any]) -> list[Moment]:

@@ -25,7 +25,7 @@ from app.diagnose.measure import (
 )
 from app.diagnose.question import Question
 from app.diagnose.subject import Subject, depends_on_it, is_about, resolve, subject_of, symptom_workload
-from app.diagnosis import Answer, ResourceRef
+from app.diagnosis import Answer, NextStep, ResourceRef
 
 _EVENT_WORDS = {
     "oom": ("OOM-killed", "OOM kill"),
@@ -198,8 +198,7 @@ def _remedy_text(name: str, findings: list[Candidate], subject: ResourceRef) -> 
     if not findings:
         return f"Nothing to fix: no problem found with {name}."
     top = findings[0]
-    steps = [s for s in top.next_steps if s.command] or top.next_steps
-    fix = steps[0] if steps else None
+    fix = _fixing_step(top.next_steps)
     text = f"Fix {top.resource}: {top.title}."
     if fix is not None:
         text += f" {fix.description}" + (f": `{fix.command}`" if fix.command else "") + "."
@@ -208,6 +207,44 @@ def _remedy_text(name: str, findings: list[Candidate], subject: ResourceRef) -> 
     namespace = subject.name if subject.kind == "Namespace" else subject.namespace or "default"
     watch = f"`kubectl get pods -n {namespace} -w`"
     return text + f" Afterwards check that {name}'s pods are Ready and stay up: {watch}."
+
+
+# Next steps that look (read, list, compare...) come before the one that changes something; the fix is
+# the one whose wording or command changes the object.
+_LOOKING = (
+    "see",
+    "read",
+    "check",
+    "list",
+    "compare",
+    "find",
+    "review",
+    "look",
+    "inspect",
+    "count",
+    "confirm",
+)
+_CHANGING = (
+    " edit ",
+    " set ",
+    " scale ",
+    " patch ",
+    " apply ",
+    " rollout undo",
+    " delete ",
+    " label ",
+    " annotate ",
+)
+
+
+def _fixing_step(steps: list[NextStep]) -> NextStep | None:
+    for step in steps:
+        if not step.description.lower().startswith(_LOOKING):
+            return step
+    for step in steps:
+        if step.command and any(verb in f" {step.command} " for verb in _CHANGING):
+            return step
+    return steps[-1] if steps else None
 
 
 def _missing(question: Question, answer: Answer, live: list[Candidate], facts: Facts) -> Composed:

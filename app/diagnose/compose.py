@@ -97,7 +97,7 @@ def compose(question: Question, ranked: list[Candidate], facts: Facts, ctx: Any 
     answer.since = _iso(started.at) if started else None
 
     if intent == "occurrence":
-        _occurrence(question, composed, facts, name)
+        _occurrence(question, composed, facts, name, started)
     elif intent == "status":
         healthy = answer.subject_healthy
         answer.verdict = (
@@ -142,7 +142,9 @@ def _culprit_first(findings: list[Candidate], culprit: ResourceRef) -> list[Cand
     return first + [c for c in findings if c not in first]
 
 
-def _occurrence(question: Question, composed: Composed, facts: Facts, name: str) -> None:
+def _occurrence(
+    question: Question, composed: Composed, facts: Facts, name: str, started: Moment | None
+) -> None:
     answer, subject = composed.answer, composed.subject
     assert subject is not None
     event = question.reading.event or "restart"
@@ -154,12 +156,16 @@ def _occurrence(question: Question, composed: Composed, facts: Facts, name: str)
     if inside or (related and window is not None and not seen):
         answer.verdict = "yes"
         last = inside[-1] if inside else None
-        when = f" at {hhmm(last.at)}" if last and last.at < facts.now else " now"
-        count = f" ({len(inside)} time(s) since {hhmm(inside[0].at)})" if len(inside) > 1 else ""
-        answer.text = f"Yes. {name} was {past}{when}{count}" + (f": {last.what}." if last else ".")
-        if related:
-            answer.text += f" {related[0].title}."
-        answer.since = _iso(inside[0].at) if inside else answer.since
+        if last is None:
+            answer.text = f"Yes. {name} is {past} now: {related[0].title}."
+        else:
+            when = f" at {hhmm(last.at)}" if last.at < facts.now else " (now)"
+            first = min(inside[0].at, started.at) if started else inside[0].at
+            count = f"; since {hhmm(first)}" if first < last.at else ""
+            answer.text = f"Yes. {name}: {last.what}{when}{count} ({status_checks(facts, subject)})."
+            if related:
+                answer.text += f" {related[0].title}."
+        answer.since = answer.since or (_iso(inside[0].at) if inside else None)
     elif seen:
         answer.verdict = "no"
         last = seen[-1]

@@ -184,9 +184,9 @@ def read_intent(question: str) -> Reading:
     elif yes_no and not statement and "why" not in words:
         reading.intent = "status"
         reading.positive = not (any(w.startswith(b) for w in words for b in _HEALTH_BAD) or "wrong" in words)
-    elif re.search(r"\b(how is|hows|how are|status of|health of|state of)\b", text) or re.search(
-        r"\bok or not\b", text
-    ):
+    elif re.search(
+        r"\b(how is|hows|how are|status of|health of|state of)\b|^(status|health)\b", text
+    ) or re.search(r"\bok or not\b", text):
         reading.intent = "status"
     else:
         reading.intent = "diagnose"

@@ -109,6 +109,12 @@ _STOP = {
     "same",
     "else",
     "other",
+    "kubewhy",
+    "hey",
+    "hi",
+    "hello",
+    "pls",
+    "yo",
 }
 
 # Trouble words -> the categories they usually point to (a hint for ranking, never a filter).

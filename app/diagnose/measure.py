@@ -230,8 +230,31 @@ def onset(facts: Facts, findings: list[Candidate], subject: Subject | None) -> M
         signs.extend(_flow_starts(facts, refs))
     if any(c.category is Category.OOMKilled for c in chain):
         signs.extend(_memory_at_limit(facts, refs))
+    if (
+        subject is not None
+        and (top.resource.kind, top.resource.namespace, top.resource.name) in subject.depends
+    ):
+        signs.extend(_failed_calls(facts, subject))
     signs = [s for s in signs if s.at >= earliest]
     return min(signs, key=lambda s: s.at) if signs else None
+
+
+def _failed_calls(facts: Facts, subject: Subject) -> list[Moment]:
+    """When the subject's calls to a broken dependency began to fail: its first timestamped error line
+    (connection refused, timeout, no such host) in the logs read."""
+    from app.diagnose.log_shapes import find_shapes
+
+    names = {name_of(pod) for pod in _pods(facts, subject)}
+    found = []
+    for (_ns, pod, _container, _previous), text in facts.logs.items():
+        if pod not in names:
+            continue
+        for shape in find_shapes(text, ("connection_refused", "timeout", "no_such_host")):
+            at = parse_time(shape.timestamp) if shape.timestamp else None
+            if at is not None:
+                found.append(Moment(at, f"{pod}: {shape.line[:120]}"))
+                break
+    return found
 
 
 def _signs_of(facts: Facts, ref: Any) -> list[Moment]:

@@ -177,7 +177,7 @@ def run_qa(suites: list[str], snapshots: Path | None, verbose: bool) -> None:
             return built[name]
 
         for suite in suites:
-            cases = load_qa(suite)
+            cases = load_suite(suite)
             started = time.perf_counter()
             log = (lambda line: print(f"    miss {line}", file=sys.stderr)) if verbose else None
             results = run(cases, scenario_dir, log=log)
@@ -204,10 +204,11 @@ def run_qa(suites: list[str], snapshots: Path | None, verbose: bool) -> None:
                     )
 
 
-def load_qa(suite: str):
-    from tests.qa.suite import load
+def load_suite(suite: str) -> list[Any]:
+    """The cases of one QA suite file (``load`` here is the scenario catalogue's)."""
+    from tests.qa.suite import load as load_cases
 
-    return load(suite)
+    return load_cases(suite)
 
 
 def main(argv: list[str] | None = None) -> int:

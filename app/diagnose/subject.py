@@ -261,19 +261,3 @@ def symptom_workload(candidate: Candidate, facts: Facts) -> ResourceRef:
             pod = find(facts, "Pod", ref.namespace, ref.name)
             return owner_workload(facts, pod) if pod is not None else ref
     return candidate.resource
-
-
-def named_of(ref: ResourceRef) -> NamedObject:
-    return NamedObject(ref.kind, ref.namespace, ref.name)
-
-
-__all__ = [
-    "Subject",
-    "is_about",
-    "named_of",
-    "resolve",
-    "subject_of",
-    "symptom_workload",
-    "template_labels",
-    "victims",
-]

@@ -68,7 +68,8 @@ _HEALTH_GOOD = (
 )  # fmt: skip
 _HEALTH_BAD = (
     "wrong", "broken", "issue", "issues", "problem", "problems", "error", "errors", "erroring", "failing",
-    "down", "slow", "stuck", "unhealthy", "degraded", "throwing", "trouble", "fire",
+    "down", "slow", "stuck", "unhealthy", "degraded", "throwing", "trouble", "fire", "5xx", "500", "502",
+    "503", "504", "timeout", "timing", "latency", "lagging", "flaky", "unreachable", "refused",
 )  # fmt: skip
 _AUX = (
     "is", "are", "was", "were", "did", "does", "do", "has", "have", "had", "any", "anything", "can", "could",

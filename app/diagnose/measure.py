@@ -235,6 +235,8 @@ def onset(facts: Facts, findings: list[Candidate], subject: Subject | None) -> M
         and (top.resource.kind, top.resource.namespace, top.resource.name) in subject.depends
     ):
         signs.extend(_failed_calls(facts, subject))
+        # the subject's own errors, not its latency: a broken dependency shows as failed requests
+        signs.extend(_metric_steps(facts, [subject.ref], metrics=("http_error_ratio",)))
     signs = [s for s in signs if s.at >= earliest]
     return min(signs, key=lambda s: s.at) if signs else None
 
@@ -334,11 +336,16 @@ def _memory_at_limit(facts: Facts, refs: list[Any]) -> list[Moment]:
     return found
 
 
-def _metric_steps(facts: Facts, refs: list[Any]) -> list[Moment]:
+def _metric_steps(
+    facts: Facts,
+    refs: list[Any],
+    metrics: tuple[str, ...] = ("http_error_ratio", "http_latency_p95", "cpu_throttling"),
+) -> list[Moment]:
     names = {(r.namespace, r.name) for r in refs}
     prefixes = [(r.namespace, f"{r.name}-") for r in refs if r.kind in WORKLOAD_KINDS]
     steps = []
-    for metric, minimum in (("http_error_ratio", 0.02), ("http_latency_p95", 0.0), ("cpu_throttling", 0.15)):
+    minimums = {"http_error_ratio": 0.02, "http_latency_p95": 0.0, "cpu_throttling": 0.15}
+    for metric, minimum in ((name, minimums[name]) for name in metrics):
         for item in facts.metrics.get(metric, []):
             labels = item.get("metric") or {}
             ns = labels.get("namespace")

@@ -120,7 +120,7 @@ def compose(question: Question, ranked: list[Candidate], facts: Facts, ctx: Any 
     else:
         if findings:
             top = findings[0]
-            culprit = "it" if subject.owns(top.resource) else str(top.resource)
+            culprit = "it" if top.resource == ref else str(top.resource)
             answer.text = f"{name} is failing: {top.title}. Fix {culprit}" + (
                 f" (since {hhmm(started.at)})." if started else "."
             )

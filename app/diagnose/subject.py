@@ -213,11 +213,11 @@ def _dependencies(facts: Facts, pods: list[dict[str, Any]]) -> set[Key]:
 def victims(candidate: Candidate, facts: Facts) -> list[ResourceRef]:
     """The objects that show a candidate's trouble. Traffic dropped by a policy troubles its sender, not the
     server it was sent to (catalog still reaches postgres), unless the sender is an ingress proxy: then
-    the server behind the Ingress is what people cannot reach."""
+    the server behind the Ingress is what people cannot reach, and the proxy itself is fine."""
     if candidate.category is Category.NetworkPolicyBlocked and candidate.affected:
         source = candidate.affected[0]
         if _is_ingress_proxy(source, facts):
-            return list(candidate.affected)
+            return list(candidate.affected[1:])  # the proxy itself is fine; what is behind it is not
         return [source]
     return list(candidate.affected)
 

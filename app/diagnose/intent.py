@@ -69,7 +69,8 @@ _HEALTH_GOOD = (
 _HEALTH_BAD = (
     "wrong", "broken", "issue", "issues", "problem", "problems", "error", "errors", "erroring", "failing",
     "down", "slow", "stuck", "unhealthy", "degraded", "throwing", "trouble", "fire", "5xx", "500", "502",
-    "503", "504", "timeout", "timing", "latency", "lagging", "flaky", "unreachable", "refused",
+    "503", "504", "timeout", "timing", "latency", "lagging", "flaky", "unreachable", "refused", "maxed",
+    "full", "exhaust", "saturat", "overload", "pending", "crash", "restart", "evict", "oom", "leak", "spik",
 )  # fmt: skip
 _AUX = (
     "is", "are", "was", "were", "did", "does", "do", "has", "have", "had", "any", "anything", "can", "could",
@@ -179,7 +180,7 @@ def read_intent(question: str) -> Reading:
     elif yes_no and event and not statement and "why" not in words:
         reading.intent = "occurrence"
         reading.event = event
-    elif alert and not yes_no:
+    elif alert:
         reading.intent = "diagnose"
         reading.event = alert_event
     elif yes_no and not statement and "why" not in words:

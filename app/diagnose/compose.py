@@ -66,6 +66,8 @@ def compose(question: Question, ranked: list[Candidate], facts: Facts, ctx: Any 
     if ref is not None and ref.kind != "Namespace" and ref.kind not in ("Node",) and not _exists(ref, facts):
         question.missing.append((ref.name, []))
         ref = None
+    if ref is None and question.missing:
+        ref = _named_elsewhere(question, facts)  # a Role, Secret, policy...: not in the router's names
     if ref is None and question.reading.alert and intent == "diagnose":
         alerted = [c for c in live if c.category in question.reading.alert_categories]
         if alerted:
@@ -129,6 +131,32 @@ def compose(question: Question, ranked: list[Candidate], facts: Facts, ctx: Any 
     if elsewhere and not findings:
         composed.details.append("Other problems in the cluster, not asked about, are listed apart.")
     return composed
+
+
+_NAMED_KINDS = (
+    "Certificate", "Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding", "NetworkPolicy",
+    "CiliumNetworkPolicy", "ConfigMap", "Secret", "HorizontalPodAutoscaler", "PodDisruptionBudget",
+    "ResourceQuota", "LimitRange", "ServiceAccount", "StorageClass", "PersistentVolume", "IngressClass",
+    "Pod",
+)  # fmt: skip
+
+
+def _named_elsewhere(question: Question, facts: Facts) -> ResourceRef | None:
+    """A "missing" name that is an object of a kind the router does not list (a Role, a Secret, a
+    certificate, a policy): the question is about that object."""
+    from app.diagnose.k8s_facts import name_of, namespace_of
+
+    for word, _close in question.missing:
+        for kind in _NAMED_KINDS:
+            for obj in facts.of_kind(kind):
+                if name_of(obj).lower() == word:
+                    question.missing = [(w, c) for w, c in question.missing if w != word]
+                    if kind == "Pod":
+                        from app.diagnose.workload_facts import owner_workload
+
+                        return owner_workload(facts, obj)
+                    return ResourceRef(kind=kind, namespace=namespace_of(obj), name=name_of(obj))
+    return None
 
 
 def _exists(ref: ResourceRef, facts: Facts) -> bool:
@@ -280,6 +308,12 @@ def _review(question: Question, answer: Answer, live: list[Candidate], facts: Fa
         asked = question.text[:80]
         prefix = (
             f"I did not recognise a question about this cluster in '{asked}'; here is a review of {where}. "
+        )
+    if question.intent == "status":
+        asked = [c for c in findings if c.category in question.scope.hinted] or findings
+        broken = bool(asked)
+        answer.verdict = (
+            ("no" if broken else "yes") if question.reading.positive else ("yes" if broken else "no")
         )
     if question.intent == "occurrence":
         _occurrence_anywhere(question, answer, facts, namespaces, where)

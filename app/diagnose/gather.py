@@ -380,7 +380,9 @@ def _pods_worth_reading(facts: Facts, scope: Scope) -> Iterable[tuple[dict[str, 
         name = _meta(pod).get("name", "")
         status = pod.get("status") or {}
         statuses = (status.get("initContainerStatuses") or []) + (status.get("containerStatuses") or [])
-        targeted = any(name == t or name.startswith(f"{t}-") for t in target_names)
+        targeted = any(name == t or name.startswith(f"{t}-") for t in target_names) or (
+            not scope.targets and _meta(pod).get("namespace") in scope.namespaces  # a namespace asked about
+        )
         for cs in statuses:
             unhealthy = not cs.get("ready", False) or cs.get("restartCount", 0) > 0
             if cs.get("restartCount", 0) > 0 or (cs.get("lastState") or {}).get("terminated"):

@@ -493,6 +493,8 @@ def status_checks(facts: Facts, subject: Subject) -> str:
             if c.get("type") != "Ready" and c.get("status") == "True"
         ]
         return f"Ready={ready}" + (f", {', '.join(pressure)}" if pressure else ", no pressure conditions")
+    if subject.ref.kind not in (*WORKLOAD_KINDS, "Pod", "Namespace"):
+        return f"checked {subject.ref} and the problems found in what was read"
     pods = [p for p in _pods(facts, subject) if (p.get("status") or {}).get("phase") != "Failed"]
     ready = sum(1 for p in pods if (condition(p, "Ready") or {}).get("status") == "True")
     restarts = sum(int(s.get("restartCount") or 0) for p in pods for s in container_statuses(p))

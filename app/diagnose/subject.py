@@ -238,11 +238,18 @@ def is_about(candidate: Candidate, subject: Subject, facts: Facts) -> bool:
         return True
     if any(subject.owns(ref) for ref in victims(candidate, facts)):
         return True
+    if subject.ref.kind == "Node" and candidate.category is Category.DisruptionBudget:
+        return any(_runs_on(facts, ref, subject.ref.name) for ref in candidate.affected)  # blocks its drain
     if key(candidate.resource) in subject.depends or (
         candidate.category in _NETWORK and any(key(ref) in subject.depends for ref in candidate.affected)
     ):
         return True  # what the subject calls is broken: its cause
     return any(is_about(symptom, subject, facts) for symptom in candidate.caused)
+
+
+def _runs_on(facts: Facts, ref: ResourceRef, node: str) -> bool:
+    pod = find(facts, "Pod", ref.namespace, ref.name) if ref.kind == "Pod" else None
+    return pod is not None and (pod.get("spec") or {}).get("nodeName") == node
 
 
 def depends_on_it(candidate: Candidate, subject: Subject) -> bool:

@@ -145,6 +145,21 @@ def check_question(question: str, settings: Settings) -> str:
     return text
 
 
+def follow_up_briefing(previous: Diagnosis) -> str:
+    """What the agent reads about the turn before (``--thread``, where no chat memory carries it)."""
+    from prompts import load_prompt
+
+    culprit = previous.findings[0].resource if previous.findings else None
+    subject = previous.answer.subject
+    return load_prompt(
+        "follow_up",
+        question=previous.question,
+        answer=previous.answer.text or previous.summary,
+        subject=str(subject) if subject else "",
+        culprit=str(culprit) if culprit else "",
+    )
+
+
 def ask(
     session: Session,
     question: str,
@@ -154,12 +169,16 @@ def ask(
     conversation: Any = None,
     on_event: Callable[[Any], None] | None = None,
     ledger: Ledger | None = None,
+    previous: Diagnosis | None = None,
 ) -> Diagnosis:
     """Answer one question: the LLM agent when a model is configured, else the built-in diagnostician.
 
-    Pass a ``ledger`` to read back every tool result the engine recorded (the page shows them)."""
+    Pass a ``ledger`` to read back every tool result the engine recorded (the page shows them), and the
+    ``previous`` turn's diagnosis for a follow-up in a conversation (page, Slack thread, ``--thread``)."""
     text = check_question(question, session.settings)
     llm = session.settings.model_configured if use_llm is None else use_llm
+    if previous is None and conversation is not None:
+        previous = getattr(conversation, "last", None)
     if llm:
         from app.agent.loop import run_agent
 
@@ -170,7 +189,11 @@ def ask(
             on_event=on_event,
             stream=on_event is not None,
             ledger=ledger,
+            briefing=follow_up_briefing(previous) if previous is not None and conversation is None else None,
         )
     from app.diagnose.engine import diagnose
 
-    return diagnose(session.ctx, text, namespace=namespace, ledger=ledger)
+    diagnosis = diagnose(session.ctx, text, namespace=namespace, ledger=ledger, previous=previous)
+    if conversation is not None:
+        conversation.add(text, diagnosis)  # the next question of this conversation follows this one
+    return diagnosis

@@ -1,7 +1,8 @@
 """Render a diagnosis for people: plain text for a terminal at 2 a.m., Markdown for chat surfaces.
 
-The answer comes first, then each finding with its evidence lines, then next steps as commands that can
-be copied as they are (a model's command kubewhy could not check is shown as text, labelled so). Every
+The direct answer comes first, then each finding with its evidence lines, then next steps as commands
+that can be copied as they are (a model's command kubewhy could not check is shown as text, labelled so),
+and last what is wrong elsewhere in the cluster (not asked about). Every
 string in a diagnosis may come from the cluster or a model, so each is made inert for the medium
 (:mod:`tools.inert`): no escape sequence or control character reaches a terminal, and in Markdown nothing
 but kubewhy's own structure is markup.
@@ -35,10 +36,28 @@ def snapshot_note(meta: Any) -> str | None:
     )
 
 
+def opening(diagnosis: Diagnosis) -> tuple[str, str]:
+    """The direct answer, and the rest of the summary without it (every surface shows the answer first)."""
+    text = (diagnosis.answer.text or "").strip()
+    if not text:
+        return "", diagnosis.summary
+    rest = " ".join(part.strip() for part in diagnosis.summary.split(text, 1)).strip()
+    return text, rest
+
+
+def _opening(diagnosis: Diagnosis) -> tuple[list[str], str]:
+    text, rest = opening(diagnosis)
+    return (text.splitlines() if text else []), rest
+
+
 def render_text(diagnosis: Diagnosis, note: str | None = None) -> str:
     evidence = {item.id: item for item in diagnosis.evidence}
     out: list[str] = [f"({note})", ""] if note else []
-    out += [textwrap.fill(diagnosis.summary, _WIDTH), ""]
+    lines, rest = _opening(diagnosis)
+    out += [line if line.startswith("|") else textwrap.fill(line, _WIDTH) for line in lines]
+    if rest:
+        out.append(textwrap.fill(rest, _WIDTH))
+    out.append("")
     for number, finding in enumerate(diagnosis.findings, start=1):
         out.append(f"{number}. [{finding.category.value}] {finding.title}")
         out.append(f"   fix: {finding.resource}   confidence: {finding.confidence:.0%}")
@@ -58,6 +77,11 @@ def render_text(diagnosis: Diagnosis, note: str | None = None) -> str:
             elif step.command:
                 out.append(f"      ({UNCHECKED}) {' '.join(step.command.split())}")
         out.append("")
+    if diagnosis.elsewhere:
+        out.append("Elsewhere in the cluster (not what was asked about):")
+        for finding in diagnosis.elsewhere:
+            out.append(f"  - [{finding.category.value}] {finding.title} ({finding.resource})")
+        out.append("")
     stats = diagnosis.stats
     calls = f"{stats.tool_calls} tool calls"
     out.append(
@@ -69,7 +93,13 @@ def render_text(diagnosis: Diagnosis, note: str | None = None) -> str:
 def render_markdown(diagnosis: Diagnosis, note: str | None = None) -> str:
     evidence = {item.id: item for item in diagnosis.evidence}
     out: list[str] = [f"_{markdown_line(note)}_", ""] if note else []
-    out += [md(diagnosis.summary), ""]
+    lines, rest = _opening(diagnosis)
+    if lines:
+        out.append(f"**{markdown_line(lines[0])}**")
+        out.extend(md(line) for line in lines[1:])
+    if rest:
+        out.extend(["", md(rest)])
+    out.append("")
     for number, finding in enumerate(diagnosis.findings, start=1):
         out.append(f"**{number}. {markdown_line(finding.title)}**  ")
         fix = markdown_line(finding.resource)
@@ -92,6 +122,11 @@ def render_markdown(diagnosis: Diagnosis, note: str | None = None) -> str:
                 out.extend(f"  {line}" for line in _fenced(" ".join(step.command.split())))
             elif step.command:  # text, not a block to copy
                 out.append(f"  _{UNCHECKED}:_ {markdown_line(step.command)}")
+    if diagnosis.elsewhere:
+        out.extend(["", "**Elsewhere in the cluster** (not what was asked about)"])
+        for finding in diagnosis.elsewhere:
+            title, fix = markdown_line(finding.title), markdown_line(finding.resource)
+            out.append(f"- `{finding.category.value}` {title} ({fix})")
     return "\n".join(out)
 
 

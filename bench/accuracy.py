@@ -1,6 +1,7 @@
 """Accuracy and speed of the built-in diagnostician on the scenario suite and the demo cluster.
 
     python bench/accuracy.py [--only NAME ...] [--snapshots DIR] [--family NAME] [-v]
+    python bench/accuracy.py --qa main heldout [--snapshots DIR] [-v]
 
 Builds every scenario of devkit/scenarios (into a temporary directory unless --snapshots names a directory
 already written by `python -m devkit.scenarios.build_scenarios --out DIR`), asks each its question through
@@ -9,6 +10,10 @@ top-1 and top-3 accuracy (culprit AND category right; healthy clusters: no findi
 median and p95 seconds per question, and session start-up (Prometheus included) reported separately.
 --family expired-events replays every scenario with the Events older than one hour before capturedAt
 removed (what a real cluster still holds); --family no-events removes them all (tests/scenarios/families.py).
+
+With --qa, the question-answer suite of tests/qa instead (main.yaml, and heldout.yaml scored only at the
+end): per intent, subject and verdict (or subject_healthy) right, intent right, onset within 5 minutes of
+the truth, and answers that put something other than the subject as the cause.
 """
 
 from __future__ import annotations
@@ -173,6 +178,54 @@ def report(rows: list[dict[str, Any]]) -> None:
         print(f"demo session start-up (Prometheus included): {demo[0]:.2f} s")
 
 
+def run_qa(suites: list[str], snapshots: Path | None, verbose: bool) -> None:
+    from tests.qa.suite import figures, run
+
+    catalog = load()
+    with tempfile.TemporaryDirectory(prefix="kubewhy-qa-") as tmp:
+        root = snapshots or Path(tmp)
+        built: dict[str, Path] = {}
+
+        def scenario_dir(name: str) -> Path:
+            if name not in built:
+                built[name] = root / name if snapshots else build_one(catalog[name], root)[0]
+            return built[name]
+
+        for suite in suites:
+            cases = load_suite(suite)
+            started = time.perf_counter()
+            log = (lambda line: print(f"    miss {line}", file=sys.stderr)) if verbose else None
+            results = run(cases, scenario_dir, log=log)
+            seconds = [r.seconds for r in results]
+            took, median = time.perf_counter() - started, statistics.median(seconds)
+            print(
+                f"QA suite {suite}: {len(cases)} conversations, {len(results)} questions "
+                f"({took:.0f} s, median {median:.2f} s/question)"
+            )
+            header = ("intent", "questions", "subject+verdict", "intent", "onset<=5min", "wrong cause")
+            print("  {:<12} {:>9} {:>16} {:>8} {:>12} {:>11}".format(*header))
+            for label, row in figures(results).items():
+                n = row["questions"]
+                onset = f"{row['onset_right']}/{row['onset_known']}" if row["onset_known"] else "-"
+                print(
+                    f"  {label:<12} {n:>9} {row['right']:>7} ({100 * row['right'] / n:5.1f}%) "
+                    f"{row['intent_right']:>8} {onset:>12} {row['wrong_cause']:>11}"
+                )
+            for result in results:
+                if result.problems and not verbose:
+                    problems = "; ".join(result.problems)
+                    print(
+                        f"    miss {result.case.id}#{result.index + 1} {result.turn.question!r}: {problems}"
+                    )
+
+
+def load_suite(suite: str) -> list[Any]:
+    """The cases of one QA suite file (``load`` here is the scenario catalogue's)."""
+    from tests.qa.suite import load as load_cases
+
+    return load_cases(suite)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", nargs="*", help="only these scenarios (and no demo questions)")
@@ -182,7 +235,13 @@ def main(argv: list[str] | None = None) -> int:
         "--family", choices=sorted(FAMILIES), help="replay the scenarios with expired Events (no demo)"
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="explain every answer, not just misses")
+    parser.add_argument(
+        "--qa", nargs="+", choices=("main", "heldout"), help="run the question-answer suite(s)"
+    )
     args = parser.parse_args(argv)
+    if args.qa:
+        run_qa(args.qa, args.snapshots, args.verbose)
+        return 0
     rows = run_scenarios(args.snapshots, args.only, args.verbose, args.family)
     if not args.only and not args.no_demo and not args.family:
         rows += run_demo(args.verbose)

@@ -12,7 +12,18 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from app.agent.next_steps import ProposedNextStep, check_next_steps
 from app.agent.schemas import function_tool
-from tools.contracts.diagnosis import Category, Diagnosis, Evidence, Finding, NextStep, ResourceRef, Stats
+from tools.contracts.diagnosis import (
+    Answer,
+    Category,
+    Diagnosis,
+    Evidence,
+    Finding,
+    Intent,
+    NextStep,
+    ResourceRef,
+    Stats,
+    Verdict,
+)
 from tools.contracts.evidence import Ledger
 
 BAD_EXCERPT_FACTOR = 0.6  # a finding whose quote the tools never returned is less certain
@@ -41,12 +52,30 @@ class ProposedFinding(BaseModel):
     evidence: list[str] = Field(default_factory=list, description="evidence ids")
 
 
+class ProposedAnswer(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    text: str = Field(description="one or two sentences answering the question in its own terms, first")
+    intent: Intent = Field(description="what kind of question it was")
+    subject: ResourceRef | None = Field(
+        None, description="the object the question is about; null for a review"
+    )
+    subject_healthy: bool | None = Field(None, description="whether the subject itself is healthy now")
+    verdict: Verdict | None = Field(None, description="yes/no for a yes/no question as it was asked")
+    since: str | None = Field(None, description="RFC 3339 onset of the trouble asked about, if known")
+
+
 class FinalAnswer(BaseModel):
     """The final answer: a diagnosis that cites evidence ids from the tool results."""
 
     model_config = ConfigDict(extra="ignore")
-    summary: str = Field(description="plain words, a few sentences")
-    findings: list[ProposedFinding] = Field(default_factory=list, description="root cause first")
+    summary: str = Field(description="a plain-language answer in a few sentences")
+    answer: ProposedAnswer | None = Field(None, description="the direct answer to the question asked")
+    findings: list[ProposedFinding] = Field(
+        default_factory=list, description="the subject's problems and their cause chain, root cause first"
+    )
+    elsewhere: list[ProposedFinding] = Field(
+        default_factory=list, description="problems the question did not ask about; never its cause"
+    )
     evidence: list[ProposedEvidence] = Field(default_factory=list)
     next_steps: list[ProposedNextStep] = Field(default_factory=list)
 
@@ -92,22 +121,32 @@ _CATEGORIES = {c.value.lower(): c.value for c in Category}
 def _lenient(raw: dict[str, Any]) -> dict[str, Any]:
     """Forgive the harmless slips models make: category case, confidence out of range, ids as objects."""
     raw = dict(raw)
-    findings = []
-    for finding in raw.get("findings") or []:
-        if not isinstance(finding, dict):
+    for key in ("findings", "elsewhere"):
+        findings = []
+        for finding in raw.get(key) or []:
+            if not isinstance(finding, dict):
+                findings.append(finding)
+                continue
+            finding = dict(finding)
+            category = finding.get("category")
+            if isinstance(category, str) and category.lower() in _CATEGORIES:
+                finding["category"] = _CATEGORIES[category.lower()]
+            if isinstance(finding.get("confidence"), int | float):
+                finding["confidence"] = min(1.0, max(0.0, float(finding["confidence"])))
+            finding["evidence"] = [
+                item.get("id") if isinstance(item, dict) else item for item in finding.get("evidence") or []
+            ]
             findings.append(finding)
-            continue
-        finding = dict(finding)
-        category = finding.get("category")
-        if isinstance(category, str) and category.lower() in _CATEGORIES:
-            finding["category"] = _CATEGORIES[category.lower()]
-        if isinstance(finding.get("confidence"), int | float):
-            finding["confidence"] = min(1.0, max(0.0, float(finding["confidence"])))
-        finding["evidence"] = [
-            item.get("id") if isinstance(item, dict) else item for item in finding.get("evidence") or []
-        ]
-        findings.append(finding)
-    raw["findings"] = findings
+        raw[key] = findings
+    answer = raw.get("answer")
+    if isinstance(answer, dict):
+        answer = dict(answer)
+        for key in ("intent", "verdict"):
+            if isinstance(answer.get(key), str):
+                answer[key] = answer[key].strip().lower()
+        raw["answer"] = answer
+    elif answer is not None:  # not an object (the text alone): the summary's first sentence stands in
+        raw["answer"] = None
     evidence = raw.get("evidence") or []
     if isinstance(evidence, dict):  # {"e3": "excerpt"}
         evidence = [{"id": key, "excerpt": value} for key, value in evidence.items()]
@@ -122,6 +161,8 @@ class CheckedAnswer:
     next_steps: list[NextStep]
     summary: str
     corrections: list[str] = field(default_factory=list)  # what was dropped or lowered, for the log
+    answer: ProposedAnswer | None = None
+    elsewhere: list[Finding] = field(default_factory=list)
 
 
 def check_answer(answer: FinalAnswer, ledger: Ledger) -> CheckedAnswer:
@@ -139,26 +180,33 @@ def check_answer(answer: FinalAnswer, ledger: Ledger) -> CheckedAnswer:
         elif item.excerpt.strip() and item.id not in excerpts:
             excerpts[item.id] = item.excerpt.strip()
 
-    findings: list[Finding] = []
     cited_order: list[str] = []
-    for proposed in answer.findings:
-        ids = list(dict.fromkeys(proposed.evidence))
-        known = [i for i in ids if ledger.get(i) is not None]
-        for unknown in set(ids) - set(known):
-            corrections.append(f"finding {proposed.title!r}: dropped unknown evidence id {unknown!r}")
-        confidence = proposed.confidence
-        if any(i in bad_excerpts for i in known):
-            confidence *= BAD_EXCERPT_FACTOR
-            corrections.append(f"finding {proposed.title!r}: confidence lowered, an excerpt was not verbatim")
-        if not known:
-            confidence = min(confidence, UNSUPPORTED_CONFIDENCE_CAP)
-        findings.append(
-            proposed.model_copy(update={"evidence": known, "confidence": round(confidence, 3)}).model_dump()
-        )
-        cited_order.extend(known)
-        for evidence_id in known:
-            if evidence_id not in excerpts:
-                excerpts[evidence_id] = ledger.cite(evidence_id, _needles(proposed))
+
+    def checked(proposals: list[ProposedFinding]) -> list[Finding]:
+        out = []
+        for proposed in proposals:
+            ids = list(dict.fromkeys(proposed.evidence))
+            known = [i for i in ids if ledger.get(i) is not None]
+            for unknown in set(ids) - set(known):
+                corrections.append(f"finding {proposed.title!r}: dropped unknown evidence id {unknown!r}")
+            confidence = proposed.confidence
+            if any(i in bad_excerpts for i in known):
+                confidence *= BAD_EXCERPT_FACTOR
+                corrections.append(
+                    f"finding {proposed.title!r}: confidence lowered, an excerpt was not verbatim"
+                )
+            if not known:
+                confidence = min(confidence, UNSUPPORTED_CONFIDENCE_CAP)
+            update = {"evidence": known, "confidence": round(confidence, 3)}
+            out.append(Finding.model_validate(proposed.model_copy(update=update).model_dump()))
+            cited_order.extend(known)
+            for evidence_id in known:
+                if evidence_id not in excerpts:
+                    excerpts[evidence_id] = ledger.cite(evidence_id, _needles(proposed))
+        return out
+
+    findings = checked(answer.findings)
+    elsewhere = checked(answer.elsewhere)
 
     listed = [item.id for item in answer.evidence if ledger.get(item.id) is not None]
     evidence = []
@@ -166,11 +214,13 @@ def check_answer(answer: FinalAnswer, ledger: Ledger) -> CheckedAnswer:
         excerpt = excerpts.get(evidence_id) or ledger.cite(evidence_id, [])
         evidence.append(ledger.evidence(evidence_id, excerpt))
     return CheckedAnswer(
-        findings=[Finding.model_validate(f) for f in findings],
+        findings=findings,
         evidence=evidence,
         next_steps=check_next_steps(answer.next_steps),
         summary=answer.summary.strip(),
         corrections=corrections,
+        answer=answer.answer,
+        elsewhere=elsewhere,
     )
 
 
@@ -184,6 +234,42 @@ def _needles(finding: ProposedFinding) -> list[str]:
     return [finding.resource.name]
 
 
+def direct_answer(checked: CheckedAnswer, question: str) -> Answer:
+    """The model's direct answer, with what the contract needs filled in when it left it out: the first
+    sentence of its summary as the text, the kind of question as the router reads it, and no onset that
+    is not an RFC 3339 time."""
+    from app.diagnose.intent import read_intent
+    from tools.contracts.kube.time import parse_time
+
+    proposed = checked.answer
+    first = _opening_sentence(checked.summary)
+    if proposed is None:
+        return Answer(text=first, intent=read_intent(question).intent)  # type: ignore[arg-type]
+    since = proposed.since if proposed.since and parse_time(proposed.since) is not None else None
+    healthy = proposed.subject_healthy
+    if healthy and checked.findings:
+        healthy = False  # a subject with findings is not healthy, whatever the model wrote
+    return Answer(
+        text=proposed.text.strip() or first,
+        intent=proposed.intent,
+        subject=proposed.subject,
+        subject_healthy=healthy if proposed.subject is not None else None,
+        verdict=proposed.verdict,
+        since=since,
+    )
+
+
+def _opening_sentence(summary: str) -> str:
+    """The summary's first sentence ("Yes." alone says too little: the next one comes with it)."""
+    sentences = re.split(r"(?<=[.!?])\s+", summary.strip()) if summary.strip() else []
+    text = ""
+    for sentence in sentences:
+        text = f"{text} {sentence}".strip()
+        if len(text) >= 20:
+            break
+    return text
+
+
 def build_diagnosis(
     checked: CheckedAnswer, *, question: str, cluster: str, answered_at: str, engine: str, stats: Stats
 ) -> Diagnosis:
@@ -193,7 +279,9 @@ def build_diagnosis(
         answered_at=answered_at,
         engine=engine,
         summary=checked.summary,
+        answer=direct_answer(checked, question),
         findings=checked.findings,
+        elsewhere=checked.elsewhere,
         evidence=checked.evidence,
         next_steps=checked.next_steps,
         stats=stats,

@@ -44,6 +44,7 @@ class Conversation:
     turns: list[Turn] = field(default_factory=list)
     totals: Stats = field(default_factory=Stats)
     questions: int = 0
+    last: Diagnosis | None = None  # the latest answer: what a follow-up's "it" and "that" refer to
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     @property
@@ -66,6 +67,7 @@ class Conversation:
         """Remember an answered question, add its cost to the totals, and compact if needed."""
         with self._lock:
             self.turns.append(Turn(question, render_answer(diagnosis), f"Summary: {diagnosis.summary}"))
+            self.last = diagnosis
             self.questions += 1
             self.totals = self.totals.plus(diagnosis.stats)
             self._compact()

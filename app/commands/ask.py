@@ -35,6 +35,12 @@ def ask_command(
     llm: Annotated[
         LlmChoice | None, typer.Option("--llm", help="auto, none (built-in), openai, azure")
     ] = None,
+    thread: Annotated[
+        str | None,
+        typer.Option(
+            "--thread", help="Conversation name: the question follows its earlier turns (history store)"
+        ),
+    ] = None,
 ) -> None:
     """Diagnose a question about the cluster and print the answer with its evidence."""
     from app.render import render_markdown, render_text, snapshot_note
@@ -51,11 +57,19 @@ def ask_command(
         except ToolError as exc:
             fail(f"the Kubernetes API of {session.cluster} cannot be read: {exc}", EXIT_SOURCE_FAILED)
         typer.echo(f"… asking {session.engine_label} about {session.cluster}", err=True)
-        from app.store import current_user, record_answer_safely
+        from app.store import StoreError, current_user, last_turn, record_answer_safely
 
+        previous = None
+        if thread is not None:
+            if not thread.strip() or len(thread) > 200:
+                fail("--thread: give a name of 1 to 200 characters")
+            try:
+                previous = last_turn(settings, thread, session.cluster)
+            except StoreError as exc:
+                fail(f"--thread {thread}: the history store cannot be read: {exc}")
         started_at, ledger = datetime.now(UTC), Ledger()
         try:
-            diagnosis = ask(session, question, namespace=namespace, ledger=ledger)
+            diagnosis = ask(session, question, namespace=namespace, ledger=ledger, previous=previous)
         except SourceFailed as exc:
             fail(str(exc), EXIT_SOURCE_FAILED)
         record_answer_safely(  # a history failure is a warning on stderr; the answer is still printed
@@ -67,6 +81,7 @@ def ask_command(
             diagnosis=diagnosis,
             ledger=ledger,
             started_at=started_at,
+            thread=thread,
         )
         note = snapshot_note(session.snapshot_meta)
     if output is AnswerOutput.json:

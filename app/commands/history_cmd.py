@@ -80,12 +80,17 @@ def history_list(
 
 @history_app.command("show")
 def history_show(
-    run_id: Annotated[int, typer.Argument(help="Answer id (kubewhy history list)")],
+    what: Annotated[str, typer.Argument(help="Answer id (kubewhy history list), or a thread name")],
     output: AnswerOutputOption = AnswerOutput.text,
 ) -> None:
-    """Reopen a past answer: the diagnosis as it was given, and every tool call behind it."""
+    """Reopen a past answer (the diagnosis as it was given, and every tool call behind it), or list the
+    turns of a conversation kept with `kubewhy ask --thread NAME`."""
     from app.render import render_markdown, render_text
 
+    if not what.isdigit():
+        _show_thread(Settings.load(), what, output)
+        return
+    run_id = int(what)
     run = _get(Settings.load(), run_id)
     if output is AnswerOutput.json:
         typer.echo(json.dumps(run.as_dict(full=True), indent=2))
@@ -190,6 +195,22 @@ def history_audit(
     for e in entries:
         args = json.dumps(e.args, sort_keys=True)
         typer.echo(f"{_iso(e.recorded_at)}  {e.user}@{e.surface}  {e.cluster}  #{e.run_id}  {e.tool} {args}")
+
+
+def _show_thread(settings: Settings, thread: str, output: AnswerOutput) -> None:
+    runs = history_call(open_history(settings).thread_runs, thread)
+    if not runs:
+        fail(f"no thread called {thread!r} in the history (kubewhy ask QUESTION --thread {thread})")
+    if output is AnswerOutput.json:
+        turns = [{**run.as_dict(), "answer": run.diagnosis_json.get("answer")} for run in runs]
+        typer.echo(json.dumps({"thread": thread, "turns": turns}, indent=2))
+        return
+    typer.echo(f"thread {thread}: {len(runs)} turn(s)")
+    for number, run in enumerate(runs, start=1):
+        answer = (run.diagnosis_json.get("answer") or {}).get("text") or run.summary
+        typer.echo(f"{number}. #{run.id} {_iso(run.recorded_at)} {run.user}@{run.surface} {run.cluster}")
+        typer.echo(f"   Q: {run.question}")
+        typer.echo(f"   A: {answer}")
 
 
 def _get(settings: Settings, run_id: int) -> Any:

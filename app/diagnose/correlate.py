@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from app.diagnose.candidate import Candidate
 from app.diagnose.router import Scope
-from tools.contracts.diagnosis import ResourceRef
+from tools.contracts.diagnosis import Category, ResourceRef
 
 
 def _key(ref: ResourceRef) -> tuple[str, str | None, str]:
@@ -43,6 +43,32 @@ def explains(cause: Candidate, symptom: Candidate) -> bool:
     if _key(symptom.resource) in {_key(ref) for ref in cause.affected}:
         return True
     return cause.severity >= 2 and _key(cause.resource) in {_key(ref) for ref in symptom.depends_on}
+
+
+def fold_same_culprit(candidates: list[Candidate]) -> list[Candidate]:
+    """A latency or error rise on a workload that also has a concrete problem (it is throttled, crashing,
+    OOM-killed) is that problem's symptom, not a second finding about the same object."""
+    kept = []
+    for candidate in candidates:
+        if candidate.category is Category.PerformanceRegression:
+            cause = next(
+                (
+                    other
+                    for other in candidates
+                    if other is not candidate
+                    and other.category is not Category.PerformanceRegression
+                    and other.severity >= 2
+                    and _key(other.resource) == _key(candidate.resource)
+                ),
+                None,
+            )
+            if cause is not None:
+                cause.caused.append(candidate)
+                cause.cites.extend(c for c in candidate.cites if c not in cause.cites)
+                cause.severity = max(cause.severity, candidate.severity)
+                continue
+        kept.append(candidate)
+    return kept
 
 
 def fold_chains(candidates: list[Candidate]) -> list[Candidate]:
@@ -110,4 +136,4 @@ def rank(candidates: list[Candidate], scope: Scope) -> list[Candidate]:
 
 
 def correlate(candidates: list[Candidate], scope: Scope) -> list[Candidate]:
-    return rank(fold_chains(merge_duplicates(candidates)), scope)
+    return rank(fold_chains(fold_same_culprit(merge_duplicates(candidates))), scope)

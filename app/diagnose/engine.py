@@ -11,9 +11,11 @@ from datetime import UTC
 from app.diagnose.analyzers import run_analyzers_with_errors
 from app.diagnose.candidate import Candidate
 from app.diagnose.cite import cite_candidate
-from app.diagnose.correlate import correlate, relevance
+from app.diagnose.compose import compose
+from app.diagnose.correlate import correlate
 from app.diagnose.gather import TIME_BUDGET_NOTE, gather
-from app.diagnose.router import Scope, route
+from app.diagnose.question import PreviousTurn, Question
+from app.diagnose.router import Scope, route_question
 from tools.contracts.diagnosis import Diagnosis, Finding, NextStep, Stats
 from tools.contracts.evidence import Ledger
 from tools.contracts.tool import ToolContext
@@ -27,79 +29,108 @@ def diagnose(
     question: str,
     namespace: str | None = None,
     ledger: Ledger | None = None,
+    previous: PreviousTurn | Diagnosis | None = None,
 ) -> Diagnosis:
-    """Answer ``question`` about the cluster behind ``ctx`` with the analyzers; cite tool output."""
+    """Answer ``question`` about the cluster behind ``ctx`` with the analyzers; cite tool output.
+    ``previous`` is the turn before it in a conversation (follow-ups are about its subject and culprit)."""
     started = time.perf_counter()
     ledger = ledger if ledger is not None else Ledger()
     now = ctx.now()
+    if isinstance(previous, Diagnosis):
+        previous = PreviousTurn.from_diagnosis(previous)
+    asked: list[Question] = []
 
     def scope_of(inventory: list) -> Scope:
-        scope = route(question, inventory, now)
+        typed = route_question(question, inventory, now, previous)
+        scope = typed.scope
         if namespace and namespace not in scope.namespaces:
             scope.namespaces.insert(0, namespace)
             scope.whole_cluster = False
+        asked.append(typed)
         return scope
 
     gathered, scope = gather(ctx, scope_of, namespace)
+    typed = asked[-1]
     facts = gathered.facts
     run = run_analyzers_with_errors(facts)
     ranked = correlate(run.candidates, scope)
-    ranked = _in_scope(ranked, scope)
     if not scope.targets and not scope.hinted:  # a health review: show each kind of trouble
         ranked = _review_mix(ranked)
-    live = [c for c in ranked if c.severity > 0][:MAX_FINDINGS]
+    out_of_time = TIME_BUDGET_NOTE in gathered.notes
+    if out_of_time:
+        typed.missing = []  # names were not all read: "no such name" would be a guess
+        typed.scope.unknown = []
+    composed = compose(typed, ranked, facts, ctx)
+    if out_of_time and not composed.findings:
+        answer = composed.answer
+        answer.text = (
+            f"No problem found in what could be read of {facts.cluster} before the time budget ran out."
+        )
+        answer.subject_healthy = None
+        answer.verdict = "unknown" if answer.verdict else None
 
     ctx.progress("confirming the findings with the tools")
-    findings, evidence, steps = [], [], []
+    evidence, steps = [], []
     seen_evidence: set[str] = set()
-    for candidate in live:
-        cited = cite_candidate(ctx, ledger, candidate)
-        ids = []
-        for evidence_id, excerpt in cited:
-            ids.append(evidence_id)
-            if evidence_id not in seen_evidence:
-                seen_evidence.add(evidence_id)
-                evidence.append(ledger.evidence(evidence_id, excerpt))
-        confidence = candidate.confidence if ids else min(candidate.confidence, 0.5)
-        findings.append(
-            Finding(
-                title=candidate.title,
-                category=candidate.category,
-                resource=candidate.resource,
-                confidence=round(confidence, 2),
-                explanation=_explanation(candidate),
-                evidence=ids,
+
+    def cited(candidates: list[Candidate]) -> list[Finding]:
+        out = []
+        for candidate in candidates[:MAX_FINDINGS]:
+            ids = []
+            for evidence_id, excerpt in cite_candidate(ctx, ledger, candidate):
+                ids.append(evidence_id)
+                if evidence_id not in seen_evidence:
+                    seen_evidence.add(evidence_id)
+                    evidence.append(ledger.evidence(evidence_id, excerpt))
+            confidence = candidate.confidence if ids else min(candidate.confidence, 0.5)
+            out.append(
+                Finding(
+                    title=candidate.title,
+                    category=candidate.category,
+                    resource=candidate.resource,
+                    confidence=round(confidence, 2),
+                    explanation=_explanation(candidate),
+                    evidence=ids,
+                )
             )
-        )
+        return out
+
+    findings = cited(composed.findings)
+    for candidate in composed.findings[:MAX_FINDINGS]:
         for step in candidate.next_steps:
             if step not in steps:
                 steps.append(step)
+    elsewhere = cited(composed.elsewhere)
     notes = list(gathered.notes)
     if gathered.log_failures:
         first = gathered.log_failures[0]
         notes.append(f"could not read the logs of {len(gathered.log_failures)} container(s) (first: {first})")
-    summary = summarize(question, facts.cluster, scope, live, facts.unavailable, notes, run.errors)
+    if out_of_time and composed.answer.subject_healthy:
+        composed.answer.subject_healthy = None  # not everything was read: "healthy" would be a guess
+    details = summarize(
+        question,
+        facts.cluster,
+        scope,
+        composed.findings[:MAX_FINDINGS],
+        facts.unavailable,
+        notes,
+        run.errors,
+        answered=bool(composed.answer.text),
+    )
+    summary = " ".join(part for part in (composed.answer.text, *composed.details, details) if part)
     return Diagnosis(
         question=question,
         cluster=facts.cluster,
         answered_at=now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         engine=ENGINE,
         summary=summary,
+        answer=composed.answer,
         findings=findings,
+        elsewhere=elsewhere,
         evidence=evidence,
         next_steps=[step.model_copy(update={"checked": True}) for step in steps[:8]],  # written by kubewhy
         stats=Stats(tool_calls=len(ledger), duration_s=round(time.perf_counter() - started, 3)),
     )
-
-
-def _in_scope(ranked: list[Candidate], scope: Scope) -> list[Candidate]:
-    """A question about something specific gets findings about it (or its causes) first; unrelated trouble
-    elsewhere is kept after them only when it is severe, so the answer stays on topic."""
-    if scope.whole_cluster:
-        return ranked
-    related = [c for c in ranked if relevance(c, scope) >= 1.5]
-    others = [c for c in ranked if c not in related and c.severity >= 3]
-    return related + others[:2] if related else ranked
 
 
 def _review_mix(ranked: list[Candidate], per_category: int = 2) -> list[Candidate]:
@@ -132,7 +163,11 @@ def summarize(
     unavailable: dict[str, str],
     notes: list[str],
     errors: list[tuple[str, str]],
+    answered: bool = False,
 ) -> str:
+    """The sentences after the direct answer (or the whole summary when there is none): names kubewhy may
+    not read or cannot find, the cause and what else the subject's findings explain, what was not
+    checked."""
     parts: list[str] = []
     permitted = ", ".join(scope.permitted)
     for ns in scope.outside:
@@ -142,10 +177,13 @@ def summarize(
         )
     where = f"kubewhy's permitted namespaces ({permitted})" if scope.permitted else cluster
     out_of_time = TIME_BUDGET_NOTE in notes  # then names were not all read: "no such name" would be a guess
-    for word, close in [] if out_of_time else scope.unknown:
+    for word, close in [] if out_of_time or answered else scope.unknown:
         hint = f" Did you mean {', '.join(close)}?" if close else ""
         parts.append(f"There is no namespace, workload or service called '{word}' in {where}.{hint}")
-    if findings:
+    if findings and answered:
+        if findings[0].caused:
+            parts.append(f"It also explains {len(findings[0].caused)} related symptom(s).")
+    elif findings:
         top = findings[0]
         parts.append(f"Most likely cause: {top.title} (fix {top.resource}).")
         if top.caused:
@@ -153,9 +191,13 @@ def summarize(
         if len(findings) > 1:
             others = "; ".join(f.title for f in findings[1:3])
             parts.append(f"Also found: {others}.")
-    elif out_of_time:
+    elif out_of_time and not answered:
         parts.append(f"No problem found in what could be read of {cluster} before the time budget ran out.")
-    elif not scope.unknown and not (scope.outside and not scope.namespaces and not scope.targets):
+    elif (
+        not answered
+        and not scope.unknown
+        and not (scope.outside and not scope.namespaces and not scope.targets)
+    ):
         what = _scope_words(scope)
         parts.append(
             f"Nothing wrong found with {what} in {cluster}: pods, workloads, services, events"

@@ -117,7 +117,10 @@ def _namespace_stubs(permitted: tuple[str, ...]) -> list[dict[str, Any]]:
 
 
 def inventory_of(objects: dict[str, list[dict[str, Any]]]) -> list[NamedObject]:
-    names = [NamedObject("Namespace", None, meta(ns).get("name", "")) for ns in objects.get("Namespace", [])]
+    names = [
+        NamedObject("Namespace", None, meta(ns).get("name", ""), _owner_labels(ns))
+        for ns in objects.get("Namespace", [])
+    ]
     for kind in (*INVENTORY_KINDS, "Node", "PersistentVolumeClaim"):
         for obj in objects.get(kind, []):
             names.append(
@@ -132,6 +135,16 @@ def inventory_of(objects: dict[str, list[dict[str, Any]]]) -> list[NamedObject]:
         if not meta(pod).get("ownerReferences"):
             names.append(NamedObject("Pod", meta(pod).get("namespace"), meta(pod).get("name", "")))
     return names
+
+
+OWNER_LABELS = ("team", "owner", "squad", "tribe", "app.kubernetes.io/part-of", "product")
+
+
+def _owner_labels(obj: dict[str, Any]) -> tuple[str, ...]:
+    """The team or product a namespace belongs to (label ``team: storefront``): people ask about their
+    team's stuff by that name."""
+    labels = meta(obj).get("labels") or {}
+    return tuple(sorted({str(labels[k]).lower() for k in OWNER_LABELS if labels.get(k)}))
 
 
 def _hosts(obj: dict[str, Any]) -> tuple[str, ...]:
@@ -370,12 +383,22 @@ def _unhealthy_namespaces(facts: Facts) -> list[str]:
 
 def _pods_worth_reading(facts: Facts, scope: Scope) -> Iterable[tuple[dict[str, Any], str, bool]]:
     """Containers whose logs may explain trouble: restarted or not ready, and the asked-about workloads."""
-    target_names = scope.target_names
+    target_names = set(scope.target_names)
+    for target in scope.targets:  # a host names an Ingress: the pods behind its backends are asked about
+        if target.kind == "Ingress":
+            ingress = facts.find("Ingress", target.namespace, target.name) or {}
+            for rule in (ingress.get("spec") or {}).get("rules") or []:
+                for path in (rule.get("http") or {}).get("paths") or []:
+                    service = ((path.get("backend") or {}).get("service") or {}).get("name")
+                    if service:
+                        target_names.add(service)
     for pod in facts.of_kind("Pod"):
         name = meta(pod).get("name", "")
         status = pod.get("status") or {}
         statuses = (status.get("initContainerStatuses") or []) + (status.get("containerStatuses") or [])
-        targeted = any(name == t or name.startswith(f"{t}-") for t in target_names)
+        targeted = any(name == t or name.startswith(f"{t}-") for t in target_names) or (
+            not scope.targets and meta(pod).get("namespace") in scope.namespaces  # a namespace asked about
+        )
         for cs in statuses:
             unhealthy = not cs.get("ready", False) or cs.get("restartCount", 0) > 0
             if cs.get("restartCount", 0) > 0 or (cs.get("lastState") or {}).get("terminated"):

@@ -8,6 +8,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from app.diagnose.intent import ALERTS
+from app.diagnose.question import PreviousTurn, Question
 from tools.contracts.diagnosis import Category
 
 _WORD = re.compile(r"[a-z0-9][a-z0-9.\-_]*")
@@ -98,6 +100,21 @@ _STOP = {
     "seems",
     "seem",
     "im",
+    "which",
+    "who",
+    "where",
+    "when",
+    "most",
+    "top",
+    "same",
+    "else",
+    "other",
+    "kubewhy",
+    "hey",
+    "hi",
+    "hello",
+    "pls",
+    "yo",
 }
 
 # Trouble words -> the categories they usually point to (a hint for ranking, never a filter).
@@ -179,6 +196,7 @@ class Scope:
     called_namespaces: list[str] = field(default_factory=list)  # "namespace X", "the X namespace"
     outside: list[str] = field(default_factory=list)  # named namespaces outside KUBEWHY_NAMESPACES
     permitted: list[str] = field(default_factory=list)  # KUBEWHY_NAMESPACES, when set
+    guessed: list[NamedObject] = field(default_factory=list)  # targets found only by a close spelling
 
     @property
     def target_names(self) -> set[str]:
@@ -238,14 +256,23 @@ def route(question: str, inventory: list[NamedObject], now: datetime) -> Scope:
         for alias in obj.aliases:
             by_stem.setdefault(alias.lower(), []).append(obj)
 
-    for word in words:
-        for stem_word in {word, _singular(word)}:
-            for obj in by_stem.get(stem_word, []):
-                if obj.kind == "Namespace":
-                    if obj.name not in scope.namespaces:
-                        scope.namespaces.append(obj.name)
-                elif obj not in scope.targets:
-                    scope.targets.append(obj)
+    def add(obj: NamedObject) -> None:
+        if obj.kind == "Namespace":
+            if obj.name not in scope.namespaces:
+                scope.namespaces.append(obj.name)
+        elif obj not in scope.targets:
+            scope.targets.append(obj)
+
+    for index, word in enumerate(words):
+        found = _joined(word, words[index + 1 : index + 3], by_stem)
+        if not found:
+            found = [obj for stem_word in (word, _singular(word)) for obj in by_stem.get(stem_word, [])]
+        if any(obj.kind == "Namespace" for obj in found) and not _kind_named(words, index):
+            found = [obj for obj in found if obj.kind == "Namespace"]  # "in shop": the namespace
+        if not found:
+            found = _spelled_out(word, by_stem)
+        for obj in found:
+            add(obj)
 
     for key, categories in TROUBLE_WORDS.items():
         if any(w.startswith(key) for w in words):
@@ -253,7 +280,12 @@ def route(question: str, inventory: list[NamedObject], now: datetime) -> Scope:
                 if category not in scope.hinted:
                     scope.hinted.append(category)
 
+    if not scope.targets:
+        for obj in _by_role(words, inventory):
+            add(obj)
     matched_words = {stem for obj in scope.targets for stem in _name_stems(obj.name.lower())}
+    matched_words |= {w for w in words if _spelled_out(w, by_stem)}
+    matched_words |= {w for i, w in enumerate(words) if _joined(w, words[i + 1 : i + 3], by_stem)}
     matched_words |= set(scope.namespaces)
     known = sorted(by_stem)
     for word in words:
@@ -264,6 +296,7 @@ def route(question: str, inventory: list[NamedObject], now: datetime) -> Scope:
             or len(word) < 4
             or word.isdigit()
             or any(word.startswith(k) for k in TROUBLE_WORDS)
+            or word in ALERTS
         ):
             continue
         if _looks_like_a_name(word, question):
@@ -275,6 +308,7 @@ def route(question: str, inventory: list[NamedObject], now: datetime) -> Scope:
                             scope.namespaces.append(obj.name)
                         elif obj.kind != "Namespace" and obj not in scope.targets:
                             scope.targets.append(obj)
+                            scope.guessed.append(obj)
             elif word in _explicit_names(question):
                 scope.unknown.append((word, difflib.get_close_matches(word, known, n=3, cutoff=0.5)))
 
@@ -282,6 +316,83 @@ def route(question: str, inventory: list[NamedObject], now: datetime) -> Scope:
     if not scope.namespaces and not scope.targets:
         scope.whole_cluster = True
     return scope
+
+
+# Words people use for a role rather than a name, and the names (or images) that fill that role.
+ROLE_WORDS: dict[str, tuple[str, ...]] = {
+    "db": ("postgres", "mysql", "mariadb", "mongo", "cockroach", "cassandra", "timescale"),
+    "database": ("postgres", "mysql", "mariadb", "mongo", "cockroach", "cassandra", "timescale"),
+    "postgresql": ("postgres",),
+    "cache": ("redis", "memcached", "valkey", "dragonfly"),
+    "broker": ("kafka", "rabbitmq", "nats"),
+    "queue": ("kafka", "rabbitmq", "nats", "sqs"),
+}
+_WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet", "CronJob", "Job")
+
+
+def _by_role(words: list[str], inventory: list[NamedObject]) -> list[NamedObject]:
+    """ "the db", "the database", "cache": the workloads whose name says they fill that role."""
+    wanted = {hint for word in words for hint in ROLE_WORDS.get(_singular(word), ())}
+    if not wanted:
+        return []
+    return [
+        obj
+        for obj in inventory
+        if obj.kind in _WORKLOADS and any(hint in obj.name.lower() for hint in wanted)
+    ]
+
+
+_POD_SUFFIX = re.compile(r"^(?=[a-z0-9]*\d)[a-z0-9]{1,10}$")  # a hash or an ordinal: 5c9f7d, d9zdb, 0
+
+
+def _spelled_out(word: str, by_stem: dict[str, list[NamedObject]]) -> list[NamedObject]:
+    """A name written another way: a pod name (``payments-lm2kvkchd7-d9zdb`` -> payments, ``postgres-0`` ->
+    postgres) or a Service's DNS name (``cart.shop.svc.cluster.local``)."""
+    dns = re.match(r"^([a-z0-9-]+)\.([a-z0-9-]+)\.svc(?:\.|$)", word)
+    if dns:
+        return [o for o in by_stem.get(dns[1], []) if o.namespace == dns[2] and o.kind != "Namespace"] or [
+            o for o in by_stem.get(dns[2], []) if o.kind == "Namespace"
+        ]
+    parts = word.split("-")
+    for cut in range(len(parts) - 1, 0, -1):
+        if not all(_POD_SUFFIX.match(part) for part in parts[cut:]):
+            break
+        head = "-".join(parts[:cut])
+        found = [o for o in by_stem.get(head, []) if o.kind != "Namespace" and o.name.lower() == head]
+        if found and len(head) >= 3:
+            return found
+    return []
+
+
+def _joined(word: str, following: list[str], by_stem: dict[str, list[NamedObject]]) -> list[NamedObject]:
+    """A dashed name written with spaces: ``billing worker`` -> billing-worker, ``ml batch`` -> ml-batch."""
+    for count in (2, 1):
+        if len(following) >= count:
+            joined = "-".join([word, *following[:count]])
+            found = [o for o in by_stem.get(joined, []) if o.name.lower() == joined]
+            if found:
+                return found
+    return []
+
+
+_KIND_WORDS = {
+    "ingress",
+    "service",
+    "svc",
+    "deployment",
+    "deploy",
+    "statefulset",
+    "sts",
+    "app",
+    "pod",
+    "pods",
+}
+
+
+def _kind_named(words: list[str], index: int) -> bool:
+    """The word is called something other than a namespace: "the shop ingress", "service cart"."""
+    near = words[index + 1 : index + 2] + words[max(0, index - 1) : index]
+    return any(w in _KIND_WORDS for w in near)
 
 
 def _in_named_namespaces(targets: list[NamedObject], namespaces: list[str]) -> list[NamedObject]:
@@ -330,3 +441,177 @@ def _explicit_names(question: str) -> set[str]:
 
 def _looks_like_a_name(word: str, question: str) -> bool:
     return "-" in word or word in _explicit_names(question) or len(word) >= 5
+
+
+# ---- the typed question -------------------------------------------------------------------------------
+
+# Words that sit where a name would but are not names ("why is the site down", "is everything ok").
+_NOT_NAMES = _STOP | {
+    "site", "everything", "everyone", "things", "stuff", "nodes", "node", "apps", "system", "database",
+    "db", "api", "web", "server", "customers", "customer", "users", "user", "shop", "page", "prod",
+    "production", "staging", "traffic", "latency", "errors", "error", "request", "requests", "new", "old",
+    "whole", "entire", "other", "else", "quick", "health", "status", "same", "rollout", "release", "deploy",
+    "fine", "ok", "okay", "healthy", "broken", "slow", "failing", "running", "working", "stuck", "really",
+    "alert", "firing", "orders", "order", "checkout", "dns", "external", "calls", "kubectl", "thing",
+}  # fmt: skip
+_SUBJECT_SLOTS = (
+    re.compile(
+        r"^(?:why|how come)\s+(?:is|are|does|do|did|has|have|was|were|cant|wont|isnt)\s+"
+        r"(?:the\s+|my\s+|our\s+)?([a-z0-9][\w.-]*)"
+    ),
+    re.compile(r"^(?:is|are|did|does|was|were|has|have)\s+(?:the\s+|my\s+|our\s+)?([a-z0-9][\w.-]*)"),
+    re.compile(r"^(?:the\s+)?([a-z0-9][\w.-]*)\s+(?:keeps?|is|are|has|wont|cant|isnt|not|throwing|failing|crash\w*|down|slow)\b"),
+    re.compile(r"\b(?:with|about)\s+(?:the\s+)?([a-z0-9][\w.-]*)"),
+)  # fmt: skip
+
+
+def unknown_subject(question: str, inventory: list[NamedObject]) -> tuple[str, list[str]] | None:
+    """The word in a subject's place ("why is inventory down?", "is the payments-gateway healthy?") when it
+    names nothing in this cluster, with the closest names that exist."""
+    from app.diagnose.intent import normalise
+
+    text = normalise(question)
+    names = sorted({obj.name for obj in inventory})
+    for slot in _SUBJECT_SLOTS:
+        match = slot.search(text)
+        if not match:
+            continue
+        word = match[1].strip(".-_")
+        if (
+            word in _NOT_NAMES
+            or len(word) < 3
+            or word.isdigit()
+            or any(word.startswith(k) for k in TROUBLE_WORDS)
+        ):
+            continue
+        return word, closest_names(word, names)
+    return None
+
+
+def closest_names(word: str, names: list[str], n: int = 3) -> list[str]:
+    close = difflib.get_close_matches(word, names, n=n, cutoff=0.5)
+    return close or difflib.get_close_matches(word, names, n=n, cutoff=0.2)
+
+
+def _mentioned_at(obj: NamedObject, words: list[str]) -> tuple[int, int]:
+    """(how loosely, where) the question names ``obj``: 0 by its name, an alias, a pod or DNS name or the
+    name written with spaces; 1 by the head of a dashed name only; 2 by a close spelling."""
+    name = obj.name.lower()
+    exact = {name, _singular(name)} | {a.lower() for a in obj.aliases}
+    head = _name_stems(name) - exact
+    best = (3, len(words))
+    for index, word in enumerate(words):
+        joined = "-".join(words[index : index + 1 + name.count("-")])
+        if (
+            word in exact
+            or _singular(word) in exact
+            or joined == name
+            or word.startswith(f"{name}-")
+            or word.startswith(f"{name}.")
+            or (".svc" in word and word.split(".")[0] == name)
+        ):
+            quality = 0
+        elif word in head or _singular(word) in head:
+            quality = 1
+        elif difflib.SequenceMatcher(None, word, name).ratio() >= 0.75:
+            quality = 2
+        else:
+            continue
+        best = min(best, (quality, index))
+    return best
+
+
+_KIND_ORDER = ("Deployment", "StatefulSet", "DaemonSet", "CronJob", "Job", "Node", "PersistentVolumeClaim",
+               "Service", "Ingress")  # fmt: skip
+
+
+def first_named(scope: Scope, question: str) -> NamedObject | None:
+    """The object the question is about: the first one it names (a workload before a Service of the same
+    name: the engine resolves Services and hosts to the workload behind them)."""
+    if not scope.targets:
+        return None
+    words = [w.strip(".-_") for w in _WORD.findall(question.lower())]
+
+    mentions = {id(obj): _mentioned_at(obj, words) for obj in scope.targets}
+    named_outright = any(quality == 0 for quality, _ in mentions.values())
+
+    def order(obj: NamedObject) -> tuple[bool, int, int, str]:
+        quality, index = mentions[id(obj)]
+        rank = _KIND_ORDER.index(obj.kind) if obj.kind in _KIND_ORDER else len(_KIND_ORDER)
+        return (named_outright and quality > 0, index, rank, obj.name)
+
+    return sorted(scope.targets, key=order)[0]
+
+
+def route_question(
+    question: str, inventory: list[NamedObject], now: datetime, previous: PreviousTurn | None = None
+) -> Question:
+    """The typed question: intent (intent.py), subject, window and the turn before it. A follow-up with no
+    name of its own ("when did that start?", "how do I fix it?") is about the previous turn's subject (or
+    culprit) and keeps its namespace and time window; "what about X?" asks the previous kind of question
+    about X."""
+    from app.diagnose.intent import is_review_wording as review_wording
+    from app.diagnose.intent import read_intent, recognised, window_start
+
+    reading = read_intent(question)
+    scope = route(question, inventory, now)
+    intent = reading.intent
+    own_names = bool(scope.targets or scope.namespaces or scope.unknown)
+    asked = Question(text=question, intent=intent, reading=reading, scope=scope, previous=previous)
+    asked.recognised = recognised(question, own_names, bool(scope.hinted) or bool(reading.alert))
+    if previous is not None and reading.about_other and previous.intent:
+        intent = previous.intent if previous.intent != "review" else "diagnose"
+    if previous is not None and not own_names:
+        asked.follow_up = True
+        if scope.since is None:
+            scope.since = parse_since(previous.question, now)
+        if previous.intent == "occurrence" and intent == "status" and reading.event is None:
+            intent = "occurrence"  # "is it still happening?"
+            reading.event = read_intent(previous.question).event
+        if intent in ("diagnose", "status") and review_wording(question):
+            intent = "review"
+        scope.namespaces = [ns for ns in previous.namespaces if ns not in scope.namespaces] + scope.namespaces
+        if intent != "review":
+            for ref in (previous.subject, previous.culprit):
+                if ref is not None and ref.kind != "Namespace":
+                    named = NamedObject(ref.kind, ref.namespace, ref.name)
+                    if named not in scope.targets:
+                        scope.targets.append(named)
+            subject = previous.subject or previous.culprit
+            if subject is not None:
+                asked.subject = NamedObject(subject.kind, subject.namespace, subject.name)
+        scope.whole_cluster = not scope.namespaces and not scope.targets
+    elif not asked.recognised:
+        intent = "review"
+    elif scope.targets:
+        asked.subject = first_named(scope, question)
+    elif scope.namespaces and not reading.alert:
+        namespace = scope.namespaces[0]
+        in_it = re.search(rf"\b(?:in|across|inside)\s+(?:the\s+)?{re.escape(namespace)}\b", question.lower())
+        if (
+            intent in ("ranking", "review")
+            or (in_it and intent in ("diagnose", "status"))
+            or (intent == "diagnose" and review_wording(question))
+        ):
+            intent = "ranking" if intent == "ranking" else "review"
+        else:
+            asked.subject = NamedObject("Namespace", None, namespace)
+    elif not scope.unknown and intent in ("diagnose", "status") and review_wording(question):
+        intent = "review"
+    if (
+        asked.subject is None
+        and not asked.follow_up
+        and not scope.targets
+        and intent not in ("review", "ranking")
+    ):
+        missing = unknown_subject(question, inventory)
+        if missing and missing[0] not in {word for word, _ in scope.unknown}:
+            scope.unknown.append(missing)
+    asked.missing = [
+        (w, c or closest_names(w, sorted({o.name for o in inventory}))) for w, c in scope.unknown
+    ]
+    if asked.missing and asked.subject is None:
+        scope.whole_cluster = False  # nothing else is presented as the cause of a name that does not exist
+    asked.intent = intent
+    asked.window_start = window_start(question, reading, now, scope.since)
+    return asked

@@ -108,14 +108,13 @@ def answer(
 
 
 def ask_step(question: str, state: ThreadState, ask_fn: AskFn = ask) -> Produce:
-    """The engine on one question: the agent with the thread's conversation, or the built-in
-    diagnostician with the thread's first question as context."""
+    """The engine on one question with the thread's conversation: a follow-up ("how do I fix it?") is
+    about the previous answer's subject and culprit, for the agent and the built-in diagnostician alike."""
 
     def produce(session: Session, reply: ThreadReply, ledger: Ledger) -> Diagnosis:
         text = check_question(question, session.settings)
-        if session.settings.model_configured:
-            return ask_fn(session, text, conversation=state.conversation, on_event=reply.event, ledger=ledger)
-        return ask_fn(session, state.offline_question(text), ledger=ledger)
+        events = reply.event if session.settings.model_configured else None
+        return ask_fn(session, text, conversation=state.conversation, on_event=events, ledger=ledger)
 
     return produce
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.agent.pricing import cost_note
+from app.render import opening
 from app.slack.mrkdwn import FENCE, inert, inert_code, inline_code
 from tools.contracts.diagnosis import UNCHECKED, Diagnosis, Evidence, Finding
 from tools.contracts.tool import ToolResult
@@ -138,7 +139,13 @@ def diagnosis_blocks(diagnosis: Diagnosis, note: str | None = None) -> list[Bloc
         f"cluster {inline_code(diagnosis.cluster)} · {inert(diagnosis.engine)} · "
         f"{stats.tool_calls} tool calls · {stats.duration_s:.1f} s{cost_note(stats)}"
     )
-    blocks = [*text_sections(f":mag: {inert(diagnosis.summary)}"), context(facts)]
+    answer, rest = opening(diagnosis)
+    first = (
+        f":mag: *{inert(answer)}*" + (f"\n{inert(rest)}" if rest else "")
+        if answer
+        else f":mag: {inert(rest)}"
+    )
+    blocks = [*text_sections(first), context(facts)]
     for number, finding in enumerate(diagnosis.findings, 1):
         blocks.extend(finding_blocks(number, finding, evidence))
     cited = {ref for finding in diagnosis.findings for ref in finding.evidence}
@@ -157,6 +164,10 @@ def diagnosis_blocks(diagnosis: Diagnosis, note: str | None = None) -> list[Bloc
                 blocks.extend(text_sections(f"{line}\n_{UNCHECKED}:_ {inert(step.command)}"))
             else:
                 blocks.extend(text_sections(line))
+    if diagnosis.elsewhere:
+        blocks += [divider(), section("*Elsewhere in the cluster* (not what was asked about)")]
+        lines = [f"• {inert(f.title)} ({inert(str(f.resource))})" for f in diagnosis.elsewhere]
+        blocks.extend(text_sections("\n".join(lines)))
     if note:
         blocks.append(context(note))
     return blocks
@@ -191,7 +202,7 @@ def _shorten(text: str, limit: int) -> str:
 
 def diagnosis_messages(diagnosis: Diagnosis, note: str | None = None) -> list[SlackMessage]:
     """The diagnosis as ready-to-post messages (the notification text is the summary)."""
-    return pack(diagnosis_blocks(diagnosis, note), diagnosis.summary)
+    return pack(diagnosis_blocks(diagnosis, note), diagnosis.answer.text or diagnosis.summary)
 
 
 # ----- the full evidence ----------------------------------------------------------------------------

@@ -1,8 +1,7 @@
 """The conversation of each Slack thread, so a follow-up in the thread continues it, on any replica.
 
-With a model, the thread's :class:`~app.agent.memory.Conversation` carries the earlier answers to the
-agent. Without one, the built-in diagnostician reads words, not history, so a follow-up is asked together
-with the thread's first question.
+The thread's :class:`~app.agent.memory.Conversation` carries the earlier answers to the engine: the agent
+reads them, and the built-in diagnostician takes the last one's subject and culprit for a follow-up.
 
 The thread's cluster, its questions and the run ids of its answers are kept in the database
 (``slack_threads``); the conversation is rebuilt from those runs when this process has not seen the
@@ -34,12 +33,6 @@ class ThreadState:
     questions: list[str] = field(default_factory=list)
     run_ids: list[int] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)  # one answer at a time per thread
-
-    def offline_question(self, question: str) -> str:
-        """The follow-up with the thread's first question as context for the built-in diagnostician."""
-        if not self.questions or question == self.questions[0]:
-            return question
-        return f"{question} (follow-up to: {self.questions[0]})"
 
 
 class ThreadStore:

@@ -39,6 +39,7 @@ __all__ = [
     "describe_url",
     "diff_findings",
     "finding_key",
+    "last_turn",
     "open_store",
     "record_answer",
     "record_answer_safely",
@@ -92,6 +93,7 @@ def record_answer(
     started_at: datetime,
     runbook: str | None = None,
     runbook_params: dict[str, Any] | None = None,
+    thread: str | None = None,
 ) -> int:
     """Store one answer and every tool call behind it; returns the run id. Raises StoreError."""
     if surface not in SURFACES:
@@ -106,8 +108,16 @@ def record_answer(
         calls=calls_from_ledger(ledger),
         runbook=runbook,
         runbook_params=runbook_params,
+        thread=thread,
     )
     return open_store(settings).add_run(record)
+
+
+def last_turn(settings: Settings, thread: str, cluster: str) -> Diagnosis | None:
+    """The latest answer of conversation ``thread`` on ``cluster`` (None for a new thread). Raises
+    StoreError."""
+    runs = open_store(settings).thread_runs(thread, cluster)
+    return runs[-1].diagnosis if runs else None
 
 
 def record_answer_safely(

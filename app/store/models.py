@@ -39,9 +39,11 @@ class Run(Base):
     tool_calls: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     input_tokens: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     output_tokens: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    thread: Mapped[str | None] = mapped_column(String(200), nullable=True)  # conversation (ask --thread)
 
     __table_args__ = (
         Index("ix_runs_recorded_at", "recorded_at"),
+        Index("ix_runs_thread", "thread"),
         Index("ix_runs_runbook", "runbook"),
         Index("ix_runs_user", "user"),
     )

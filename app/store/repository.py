@@ -48,6 +48,7 @@ class RunRecord:
     calls: list[CallRecord] = field(default_factory=list)
     runbook: str | None = None
     runbook_params: dict[str, Any] | None = None
+    thread: str | None = None
 
 
 @dataclass
@@ -71,6 +72,7 @@ class StoredRun:
     output_tokens: int
     diagnosis_json: dict[str, Any] = field(repr=False, default_factory=dict)
     calls: list[AuditEntry] = field(default_factory=list)
+    thread: str | None = None
 
     @property
     def diagnosis(self) -> Diagnosis:
@@ -101,6 +103,7 @@ class StoredRun:
             "input_tokens": self.input_tokens,
             "output_tokens": self.output_tokens,
             "cost_usd": self.cost_usd,
+            "thread": self.thread,
         }
         if full:
             item["diagnosis"] = self.diagnosis_json
@@ -178,6 +181,7 @@ class HistoryStore:
             "tool_calls": int(stats.tool_calls),
             "input_tokens": int(stats.input_tokens),
             "output_tokens": int(stats.output_tokens),
+            "thread": record.thread[:200] if record.thread else None,
         }
         with translate_errors(self.url), writing(self.engine) as connection:
             run_id = connection.execute(insert(RUNS).values(**row)).inserted_primary_key[0]
@@ -244,6 +248,14 @@ class HistoryStore:
             calls = connection.execute(select(CALLS).where(CALLS.c.run_id == run_id).order_by(CALLS.c.seq))
             run.calls = [AuditEntry(**dict(call)) for call in calls.mappings()]
         return run
+
+    def thread_runs(self, thread: str, cluster: str | None = None) -> list[StoredRun]:
+        """The turns of one conversation, oldest first (with their diagnoses)."""
+        query = select(RUNS).where(RUNS.c.thread == thread).order_by(RUNS.c.id)
+        if cluster is not None:
+            query = query.where(RUNS.c.cluster == cluster)
+        with translate_errors(self.url), reading(self.engine) as connection:
+            return [_run(row) for row in connection.execute(query).mappings()]
 
     def previous_run(self, run: StoredRun) -> StoredRun | None:
         """The latest earlier run of the same runbook with the same parameters (or the same question) on

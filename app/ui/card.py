@@ -7,6 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app.agent.pricing import format_cost, tokens_text
+from app.render import opening
 from app.ui.charts import draw, has_series
 from app.ui.safe import md, md_line, plain
 from tools.contracts.diagnosis import UNCHECKED, Category, Diagnosis, Evidence, Finding, NextStep
@@ -48,8 +49,17 @@ def confidence_color(confidence: float) -> str:
 def render_card(diagnosis: Diagnosis, results: dict[str, ToolResult], key: str) -> None:
     """Summary, findings and next steps. ``results`` lets cited metrics be drawn next to their excerpt."""
     evidence = {item.id: item for item in diagnosis.evidence}
+    answer, rest = opening(diagnosis)
     with st.container(border=True, key=f"card-{key}"):
-        st.markdown(md(diagnosis.summary))
+        if answer:
+            if "\n" in answer:  # a ranking's table: shown as the text it is
+                st.text(answer)
+            else:
+                st.markdown(f"**{md(answer)}**")
+            if rest:
+                st.markdown(md(rest))
+        else:
+            st.markdown(md(diagnosis.summary))
         st.caption(md_line(_footer(diagnosis)))
     charted: set[str] = set()
     for number, finding in enumerate(diagnosis.findings, start=1):
@@ -63,6 +73,13 @@ def render_card(diagnosis: Diagnosis, results: dict[str, ToolResult], key: str) 
             if more:
                 with st.expander(f"{len(more)} more next steps"):
                     _steps(more)
+    if diagnosis.elsewhere:
+        with st.expander("Elsewhere in the cluster", expanded=False, icon=":material/travel_explore:"):
+            st.caption("Problems found that the question was not about; none of them is its cause.")
+            for finding in diagnosis.elsewhere:
+                st.markdown(
+                    f"- {badge(finding.category.value, category_color(finding.category))} {md(finding.title)}"
+                )
 
 
 def _steps(steps: list[NextStep]) -> None:

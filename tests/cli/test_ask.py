@@ -28,9 +28,18 @@ def test_json_output_is_exactly_the_contract_document(checkout_answer):
     assert checkout_answer.returncode == 0, checkout_answer.stderr
     doc = json.loads(checkout_answer.stdout)  # nothing but the document on stdout
     assert set(doc) == {
-        "question", "cluster", "answered_at", "engine", "summary",
-        "findings", "evidence", "next_steps", "stats",
+        "question", "cluster", "answered_at", "engine", "summary", "answer",
+        "findings", "elsewhere", "evidence", "next_steps", "stats",
     }  # fmt: skip
+    assert set(doc["answer"]) == {"text", "intent", "subject", "subject_healthy", "verdict", "since"}
+    assert doc["answer"]["intent"] == "diagnose"
+    assert doc["answer"]["subject"] == {"kind": "Deployment", "namespace": "shop", "name": "checkout"}
+    assert doc["answer"]["subject_healthy"] is False
+    assert doc["answer"]["since"] == "2026-11-20T08:52:00Z"  # the policy's creation and the first drop
+    assert doc["summary"].startswith(doc["answer"]["text"])
+    for finding in doc["elsewhere"]:  # the other problems of the cluster, in the same shape
+        assert set(finding) == set(doc["findings"][0])
+        assert set(finding["evidence"]) <= {item["id"] for item in doc["evidence"]}
     assert doc["engine"] == "offline"
     assert doc["cluster"] == "shop-prod"
     assert doc["answered_at"] == "2026-11-20T09:30:00Z"  # the snapshot's capturedAt is "now"

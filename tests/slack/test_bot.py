@@ -149,17 +149,23 @@ def test_follow_up_in_the_thread_continues_the_conversation(make_bot: BotFactory
     bot = make_bot()
     body, ts = mention(CHANNEL, USER, QUESTION)
     run(bot, bolt_request(body))
-    follow_body, _ = mention(CHANNEL, USER, "and what does its log say?", thread_ts=ts)
+    follow_body, _ = mention(CHANNEL, USER, "how do I fix it?", thread_ts=ts)
     run(bot, bolt_request(follow_body))
     posted = slack.thread(CHANNEL, ts)
     acks = [c for c in posted if "Looking into it" in c.params["text"]]
     assert len(acks) == 2 and "(follow-up)" in acks[1].params["text"]
     documents = [c.body.decode() for c in slack.of("upload")]
     assert len(documents) == 2
-    assert documents[1].startswith(
-        f"kubewhy evidence for: and what does its log say? (follow-up to: {QUESTION})"
-    )
-    assert bot.threads.get(CHANNEL, ts).questions == [QUESTION, "and what does its log say?"]
+    assert documents[1].startswith("kubewhy evidence for: how do I fix it?")
+    assert bot.threads.get(CHANNEL, ts).questions == [QUESTION, "how do I fix it?"]
+    # The follow-up has no name of its own: it is answered about the first answer's culprit, and the
+    # direct answer is the first line of the reply.
+    assert len(bot.threads.get(CHANNEL, ts).conversation.turns) == 2
+    culprit = bot.threads.get(CHANNEL, ts).conversation.last.findings[0].resource
+    assert culprit.name == "api"
+    replies = [c.params for c in posted if c.params.get("blocks")]
+    opening = replies[-1]["blocks"][0]["text"]["text"]
+    assert opening.startswith(":mag: *Fix Deployment") and "api" in opening.splitlines()[0]
 
 
 def test_bad_signature_is_refused_with_401(make_bot: BotFactory, slack: MockSlack) -> None:

@@ -95,8 +95,6 @@ def test_thread_store_forgets_the_oldest_threads() -> None:
     store.start("C1", "2.0", Target())
     store.start("C1", "3.0", Target())
     assert store.get("C1", "1.0") is None and store.get("C1", "3.0") is not None
-    first.questions.append("why is api down?")
-    assert first.offline_question("and now?") == "and now? (follow-up to: why is api down?)"
 
 
 def test_the_manifest_asks_for_what_the_bot_uses() -> None:

@@ -39,10 +39,10 @@ def test_a_question_renders_the_card_then_the_evidence(page):
     assert status.label.startswith("Investigated in") and status.state == "complete"
     assert contains(status, "reading Hubble flows: drops, DNS failures, resets, HTTP errors")
 
-    # the card: summary first, then the finding with category, culprit, confidence and its evidence
+    # the card: the direct answer first, then the finding with category, culprit, confidence and evidence
     assert isinstance(answer.children[0], Status)  # what was investigated, then the card
     summary = plain(answer.children[1].markdown[0].value)
-    assert summary.startswith("Most likely cause: shop/checkout cannot reach data/postgres:5432")
+    assert summary.strip("*").startswith("checkout is failing: shop/checkout cannot reach data/postgres:5432")
     shown = [plain(m.value) for m in answer.markdown]
     badges = next(m.value for m in answer.markdown if "badge[NetworkPolicyBlocked]" in m.value)
     assert f"fix{md(': NetworkPolicy data/postgres-allow-catalog')}" in badges
@@ -82,6 +82,13 @@ def test_a_follow_up_keeps_the_conversation_and_new_conversation_clears_it(page)
     assert "badge[AppCrash]" in top and "Deployment shop/payments" in plain(top)
     assert len(at.status) == 2  # the earlier investigation is still there, collapsed
 
+    # a follow-up with no name of its own is about the previous answer's subject and culprit
+    ask(at, "how do I fix it?")
+    third = at.chat_message[5]
+    assert plain(third.children[1].markdown[0].value).strip("*").startswith("Fix Deployment shop/payments")
+    elsewhere = [e for e in third.expander if plain(e.label) == "Elsewhere in the cluster"]
+    assert elsewhere and not elsewhere[0].proto.expanded  # the rest of the cluster, collapsed
+
     at.button(key="new-conversation").click().run()
     assert not at.exception
     assert len(at.chat_message) == 0
@@ -92,8 +99,9 @@ def test_suggested_questions_come_from_the_health_review_and_can_be_asked(page):
     at = page()
     at.run()
     starters = {plain(b.label): b for b in at.button if (b.key or "").startswith("starter-")}
-    assert "Why does payments keep restarting?" in starters
+    assert "Why can checkout not reach the services it needs?" in starters  # the outage first
     assert "Why is recommendations not starting?" in starters
+    assert "Why is catalog slow?" in starters
 
     starters["Why is recommendations not starting?"].click().run()
     assert not at.exception

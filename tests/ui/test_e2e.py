@@ -102,6 +102,14 @@ def ask(page, question: str, answers: int) -> None:
     page.wait_for_timeout(800)  # let the charts draw
 
 
+def assert_answer_starts_in_view(page, message) -> None:
+    """After an answer, the page shows its start (not the bottom of the page): the top of the new
+    assistant message is inside the window."""
+    page.wait_for_timeout(1500)  # the page scrolls once the answer is drawn
+    top = message.evaluate("e => e.getBoundingClientRect().top")
+    assert 0 <= top < page.viewport_size["height"] / 2, f"the new answer starts at y={top}"
+
+
 def show(page, element) -> None:
     """Scroll up with the mouse wheel, as a reader would (the chat sticks to the bottom otherwise), until
     ``element`` starts near the top of the window."""
@@ -173,6 +181,8 @@ def test_kubewhy_demo_answers_in_the_browser_and_stops_on_ctrl_c(tmp_path):
                 # Streamlit, and the Prometheus its session started: pid -> command line
                 started = {pid: command_of(pid) for pid in descendants(process.pid)}
                 first = wide.get_by_test_id("stChatMessage").nth(1)
+                assert_answer_starts_in_view(wide, first)
+                wide.screenshot(path=ARTIFACTS / "checkout-answer-top-1280.png")
                 assert "NetworkPolicyBlocked" in first.inner_text()
                 assert "fix: NetworkPolicy data/postgres-allow-catalog" in first.inner_text()
                 show(wide, wide.get_by_test_id("stChatMessage").nth(0))
@@ -193,6 +203,14 @@ def test_kubewhy_demo_answers_in_the_browser_and_stops_on_ctrl_c(tmp_path):
                 show(wide, messages.nth(2))
                 wide.screenshot(path=ARTIFACTS / "catalog-answer-1280x1240.png")
                 assert_inert_and_fitting(wide, 1280)
+
+                # a follow-up in the same conversation is answered about the previous culprit
+                wide.set_viewport_size({"width": 1280, "height": 800})
+                ask(wide, "how do I fix it?", answers=3)
+                follow = wide.get_by_test_id("stChatMessage").nth(5)
+                assert_answer_starts_in_view(wide, follow)
+                assert "Fix Deployment shop/catalog" in follow.inner_text()
+                wide.screenshot(path=ARTIFACTS / "follow-up-1280.png")
                 visit_runbooks_and_history(wide, url)
 
                 narrow = browser.new_page(viewport={"width": 420, "height": 800})

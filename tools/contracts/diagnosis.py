@@ -81,6 +81,22 @@ class NextStep(BaseModel):
     checked: bool = False
 
 
+Intent = Literal["diagnose", "status", "occurrence", "onset", "remediation", "ranking", "review"]
+Verdict = Literal["yes", "no", "unknown"]
+
+
+class Answer(BaseModel):
+    """The direct answer (contracts section 2, added 2026-12-02): what a person reads first, in the
+    question's own terms, and what kind of question it was about which object."""
+
+    text: str = ""
+    intent: Intent = "review"
+    subject: ResourceRef | None = None
+    subject_healthy: bool | None = None
+    verdict: Verdict | None = None
+    since: str | None = None  # RFC 3339 onset of the trouble asked about, where it is known
+
+
 class Stats(BaseModel):
     tool_calls: int = 0
     duration_s: float = 0.0
@@ -108,7 +124,9 @@ class Diagnosis(BaseModel):
     answered_at: str
     engine: str
     summary: str
+    answer: Answer = Answer()
     findings: list[Finding] = []
+    elsewhere: list[Finding] = []  # problems the question did not ask about, ranked; never "the cause"
     evidence: list[Evidence] = []
     next_steps: list[NextStep] = []
     stats: Stats = Stats()
@@ -117,7 +135,7 @@ class Diagnosis(BaseModel):
         """Violations of the contract's cross-references (every cited id must exist)."""
         ids = {item.id for item in self.evidence}
         problems = []
-        for finding in self.findings:
+        for finding in [*self.findings, *self.elsewhere]:
             for ref in finding.evidence:
                 if ref not in ids:
                     problems.append(f"finding {finding.title!r} cites unknown evidence {ref!r}")

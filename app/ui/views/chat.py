@@ -50,6 +50,7 @@ def render() -> None:
             turn = investigate(session, question, state.scope(), memory)
             record_turn(current.settings, session, turn)
             render_answer(turn, turn_key, replay=False)
+            scroll_to_this_answer()
         state.turns().append(turn)
         conversation_cost(memory)
     elif not state.turns():
@@ -62,6 +63,22 @@ def conversation_cost(memory: Conversation) -> None:
     cost = format_cost(totals.cost_usd)
     if cost and memory.questions > 1:
         st.caption(md_line(f"This conversation: {memory.questions} questions · {cost}"))
+
+
+# The chat sticks to the bottom of the page; a person reads an answer from its start. A static script (no
+# text from the cluster or a model in it), drawn inside the new answer, scrolls that answer to the top.
+_SCROLL_SCRIPT = """<script>
+function toAnswer() {
+  const frame = window.frameElement;
+  const answer = frame && frame.closest('[data-testid="stChatMessage"]');
+  if (answer) answer.scrollIntoView({block: "start"});
+}
+[50, 400, 1000, 2000].forEach((ms) => setTimeout(toAnswer, ms));
+</script>"""
+
+
+def scroll_to_this_answer() -> None:
+    st.iframe(_SCROLL_SCRIPT, height=1)  # a constant of this module: nothing untrusted reaches the iframe
 
 
 def render_turn(turn: Turn, key: str) -> None:

@@ -1,0 +1,387 @@
+"""The answer composer: from the typed question and the ranked candidates, write the direct answer, keep the
+subject's problems and their cause chain as findings, and put everything else elsewhere.
+
+Only a finding about the subject is ever worded as its cause; problems elsewhere are listed as such.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from app.diagnose.candidate import Candidate
+from app.diagnose.facts import Facts
+from app.diagnose.intent import EVENT_CATEGORIES
+from app.diagnose.measure import (
+    Moment,
+    changes_before,
+    hhmm,
+    occurrences,
+    onset,
+    restart_table,
+    status_checks,
+    usage_table,
+)
+from app.diagnose.question import Question
+from app.diagnose.subject import Subject, depends_on_it, is_about, resolve, subject_of, symptom_workload
+from tools.contracts.diagnosis import Answer, NextStep, ResourceRef
+
+_EVENT_WORDS = {
+    "oom": ("OOM-killed", "OOM kill"),
+    "restart": ("restarted", "restart or crash"),
+    "evicted": ("evicted", "eviction"),
+    "throttled": ("CPU-throttled", "CPU throttling"),
+    "probe": ("failing a probe", "probe failure"),
+    "dropped": ("dropped", "dropped connection"),
+    "pull": ("failing to pull its image", "image pull failure"),
+}
+
+
+@dataclass
+class Composed:
+    answer: Answer
+    findings: list[Candidate]
+    elsewhere: list[Candidate]
+    subject: Subject | None = None
+    details: list[str] = field(default_factory=list)  # sentences after the direct answer
+
+
+def _name(ref: ResourceRef) -> str:
+    if ref.kind == "Namespace":
+        return f"namespace {ref.name}"
+    if ref.kind == "Node":
+        return f"node {ref.name}"
+    return ref.name if ref.kind in ("Deployment", "StatefulSet", "DaemonSet") else f"{ref.kind} {ref.name}"
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None
+
+
+def compose(question: Question, ranked: list[Candidate], facts: Facts, ctx: Any = None) -> Composed:
+    live = [c for c in ranked if c.severity > 0]
+    intent = question.intent
+    ref = resolve(question.subject, facts)
+    if ref is not None and ref.kind != "Namespace" and ref.kind not in ("Node",) and not _exists(ref, facts):
+        question.missing.append((ref.name, []))
+        ref = None
+    if ref is None and question.missing:
+        ref = _named_elsewhere(question, facts)  # a Role, Secret, policy...: not in the router's names
+    if ref is None and question.reading.alert and intent == "diagnose":
+        alerted = [c for c in live if c.category in question.reading.alert_categories]
+        if alerted:
+            ref = symptom_workload(alerted[0], facts)
+    subject = subject_of(ref, facts)
+    guessed = subject is not None and question.subject in question.scope.guessed and intent == "diagnose"
+    if guessed and ref is not None and ref.namespace and not any(is_about(c, subject, facts) for c in live):
+        # A name only guessed from a close spelling ("thumbnails") that turns out healthy while the
+        # question describes trouble: the question is about its namespace.
+        ref = ResourceRef(kind="Namespace", name=ref.namespace)
+        subject = subject_of(ref, facts)
+    answer = Answer(intent=intent, subject=ref)  # type: ignore[arg-type]
+
+    if subject is None and question.missing:
+        return _missing(question, answer, live, facts)
+    if subject is None:
+        return _review(question, answer, live, facts, ctx)
+
+    findings = [c for c in live if is_about(c, subject, facts)]
+    causes = [c for c in findings if depends_on_it(c, subject) and not subject.owns(c.resource)]
+    findings = causes + [c for c in findings if c not in causes]  # the broken dependency before its symptom
+    elsewhere = [c for c in live if c not in findings]
+    if question.previous is not None and question.follow_up and question.previous.culprit is not None:
+        findings = _culprit_first(findings, question.previous.culprit)
+    answer.subject_healthy = not findings
+    composed = Composed(answer, findings, elsewhere, subject)
+    name = _name(ref)
+    started = onset(facts, findings, subject)
+    answer.since = _iso(started.at) if started else None
+
+    if intent == "occurrence":
+        _occurrence(question, composed, facts, name, started)
+    elif intent == "status":
+        healthy = answer.subject_healthy
+        answer.verdict = (
+            ("yes" if healthy else "no") if question.reading.positive else ("no" if healthy else "yes")
+        )
+        checks = status_checks(facts, subject)
+        if healthy:
+            answer.text = (
+                f"{answer.verdict.capitalize()}. {name} is healthy: {checks}; no problem found with it."
+            )
+        else:
+            top = findings[0]
+            answer.text = f"{answer.verdict.capitalize()}. {name} is not healthy: {top.title} ({checks})."
+    elif intent == "onset":
+        answer.text = _onset_text(name, started, findings, facts, subject)
+    elif intent == "remediation":
+        answer.text = _remedy_text(name, findings, ref)
+    elif intent == "ranking":
+        return _ranking(question, answer, live, facts, ctx, [ref.namespace or ref.name])
+    else:
+        if findings:
+            top = findings[0]
+            culprit = "it" if top.resource == ref else str(top.resource)
+            answer.text = f"{name} is failing: {top.title}. Fix {culprit}" + (
+                f" (since {hhmm(started.at)})." if started else "."
+            )
+        else:
+            answer.text = f"Nothing wrong found with {name}: {status_checks(facts, subject)}."
+    if elsewhere and not findings:
+        composed.details.append("Other problems in the cluster, not asked about, are listed apart.")
+    return composed
+
+
+_NAMED_KINDS = (
+    "Certificate", "Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding", "NetworkPolicy",
+    "CiliumNetworkPolicy", "ConfigMap", "Secret", "HorizontalPodAutoscaler", "PodDisruptionBudget",
+    "ResourceQuota", "LimitRange", "ServiceAccount", "StorageClass", "PersistentVolume", "IngressClass",
+    "Pod",
+)  # fmt: skip
+
+
+def _named_elsewhere(question: Question, facts: Facts) -> ResourceRef | None:
+    """A "missing" name that is an object of a kind the router does not list (a Role, a Secret, a
+    certificate, a policy): the question is about that object."""
+    from tools.contracts.kube.objects import name_of, namespace_of
+
+    for word, _close in question.missing:
+        for kind in _NAMED_KINDS:
+            for obj in facts.of_kind(kind):
+                if name_of(obj).lower() == word:
+                    question.missing = [(w, c) for w, c in question.missing if w != word]
+                    if kind == "Pod":
+                        from app.diagnose.workload_facts import owner_workload
+
+                        return owner_workload(facts, obj)
+                    return ResourceRef(kind=kind, namespace=namespace_of(obj), name=name_of(obj))
+    return None
+
+
+def _exists(ref: ResourceRef, facts: Facts) -> bool:
+    from app.diagnose.workload_facts import find
+
+    return find(facts, ref.kind, ref.namespace, ref.name) is not None or not facts.objects.get(ref.kind)
+
+
+def _culprit_first(findings: list[Candidate], culprit: ResourceRef) -> list[Candidate]:
+    first = [c for c in findings if c.resource == culprit]
+    return first + [c for c in findings if c not in first]
+
+
+def _occurrence(
+    question: Question, composed: Composed, facts: Facts, name: str, started: Moment | None
+) -> None:
+    answer, subject = composed.answer, composed.subject
+    assert subject is not None
+    event = question.reading.event or "restart"
+    past, noun = _EVENT_WORDS.get(event, (event, event))
+    seen = occurrences(facts, subject, event, composed.findings)
+    window = question.window_start
+    inside = [m for m in seen if window is None or m.at >= window]
+    related = [c for c in composed.findings if c.category in EVENT_CATEGORIES.get(event, ())]
+    if inside or (related and window is not None and not seen):
+        answer.verdict = "yes"
+        last = inside[-1] if inside else None
+        if last is None:
+            answer.text = f"Yes. {name} is {past} now: {related[0].title}."
+        else:
+            when = f" at {hhmm(last.at)}" if last.at < facts.now else " (now)"
+            first = min(inside[0].at, started.at) if started else inside[0].at
+            count = f"; since {hhmm(first)}" if first < last.at else ""
+            answer.text = f"Yes. {name}: {last.what}{when}{count} ({status_checks(facts, subject)})."
+            if related:
+                answer.text += f" {related[0].title}."
+        answer.since = answer.since or (_iso(inside[0].at) if inside else None)
+    elif seen:
+        answer.verdict = "no"
+        last = seen[-1]
+        ago = int((facts.now - last.at).total_seconds() // 60)
+        answer.text = f"No. {name} was last {past} at {hhmm(last.at)}, {ago} minutes ago; nothing since."
+    else:
+        answer.verdict = "no"
+        answer.text = f"No. No {noun} of {name} is on record ({status_checks(facts, subject)})."
+    if composed.findings and answer.verdict == "no":
+        answer.text += f" But it is not healthy: {composed.findings[0].title}."
+
+
+def _onset_text(
+    name: str, started: Moment | None, findings: list[Candidate], facts: Facts, subject: Subject
+) -> str:
+    if not findings:
+        return (
+            f"{name} has no trouble to date: nothing wrong found with it ({status_checks(facts, subject)})."
+        )
+    if started is None:
+        return f"The start of {name}'s trouble ({findings[0].title}) is not on record in the last two hours."
+    namespaces = sorted({r.namespace for c in findings[:1] for r in (c.resource, *c.affected) if r.namespace})
+    if subject.ref.namespace and subject.ref.namespace not in namespaces:
+        namespaces.append(subject.ref.namespace)
+    changes = changes_before(facts, started.at, namespaces)
+    text = f"{name}'s trouble started at {hhmm(started.at)} ({started.what}): {findings[0].title}."
+    if changes:
+        listed = "; ".join(f"{hhmm(m.at)} {m.what}" for m in changes[-4:])
+        text += f" Changes in the 30 minutes before it: {listed}."
+    else:
+        text += " No rollout, policy, config or node change is on record in the 30 minutes before it."
+    return text
+
+
+def _remedy_text(name: str, findings: list[Candidate], subject: ResourceRef) -> str:
+    if not findings:
+        return f"Nothing to fix: no problem found with {name}."
+    top = findings[0]
+    fix = _fixing_step(top.next_steps)
+    text = f"Fix {top.resource}: {top.title}."
+    if fix is not None:
+        text += f" {fix.description}" + (f": `{fix.command}`" if fix.command else "") + "."
+    if subject.kind == "Node":
+        return text + f" Afterwards check that the node is Ready: `kubectl get node {subject.name} -w`."
+    namespace = subject.name if subject.kind == "Namespace" else subject.namespace or "default"
+    watch = f"`kubectl get pods -n {namespace} -w`"
+    return text + f" Afterwards check that {name}'s pods are Ready and stay up: {watch}."
+
+
+# Next steps that look (read, list, compare...) come before the one that changes something; the fix is
+# the one whose wording or command changes the object.
+_LOOKING = (
+    "see",
+    "read",
+    "check",
+    "list",
+    "compare",
+    "find",
+    "review",
+    "look",
+    "inspect",
+    "count",
+    "confirm",
+)
+_CHANGING = (
+    " edit ",
+    " set ",
+    " scale ",
+    " patch ",
+    " apply ",
+    " rollout undo",
+    " delete ",
+    " label ",
+    " annotate ",
+)
+
+
+def _fixing_step(steps: list[NextStep]) -> NextStep | None:
+    for step in steps:
+        if not step.description.lower().startswith(_LOOKING):
+            return step
+    for step in steps:
+        if step.command and any(verb in f" {step.command} " for verb in _CHANGING):
+            return step
+    return steps[-1] if steps else None
+
+
+def _missing(question: Question, answer: Answer, live: list[Candidate], facts: Facts) -> Composed:
+    parts = []
+    for word, close in question.missing:
+        hint = f" The closest names are {', '.join(close)}." if close else ""
+        parts.append(f"There is no workload, service or namespace called '{word}' in {facts.cluster}.{hint}")
+    answer.text = " ".join(parts)
+    if question.intent in ("status", "occurrence"):
+        answer.verdict = "unknown"
+    return Composed(answer, [], live)
+
+
+def _review(question: Question, answer: Answer, live: list[Candidate], facts: Facts, ctx: Any) -> Composed:
+    scope = question.scope
+    if question.intent == "ranking":
+        return _ranking(question, answer, live, facts, ctx, scope.namespaces)
+    namespaces = [ns for ns in scope.namespaces if not scope.whole_cluster]
+    if namespaces:
+        findings = [c for c in live if any(r.namespace in namespaces for r in (c.resource, *c.affected))]
+        elsewhere = [c for c in live if c not in findings]
+    else:
+        findings, elsewhere = live, []
+    where = f"namespace {', '.join(namespaces)}" if namespaces else facts.cluster
+    prefix = ""
+    if not question.recognised:
+        asked = question.text[:80]
+        prefix = (
+            f"I did not recognise a question about this cluster in '{asked}'; here is a review of {where}. "
+        )
+    if question.intent == "status":
+        asked = [c for c in findings if c.category in question.scope.hinted] or findings
+        broken = bool(asked)
+        answer.verdict = (
+            ("no" if broken else "yes") if question.reading.positive else ("yes" if broken else "no")
+        )
+    if question.intent == "occurrence":
+        _occurrence_anywhere(question, answer, facts, namespaces, where)
+    elif findings:
+        listed = "; ".join(f"{c.title} (fix {c.resource})" for c in findings[:3])
+        answer.text = prefix + f"{len(findings)} problem(s) found in {where}: {listed}."
+        started = onset(facts, findings, None)
+        answer.since = _iso(started.at) if started else None
+    else:
+        answer.text = prefix + f"Nothing wrong found in {where}."
+    return Composed(answer, findings, elsewhere)
+
+
+def _occurrence_anywhere(
+    question: Question, answer: Answer, facts: Facts, namespaces: list[str], where: str
+) -> None:
+    """Did anything get OOM-killed? The asked-about event over every namespace in scope."""
+    event = question.reading.event or "restart"
+    noun = _EVENT_WORDS.get(event, (event, event))[1]
+    seen: list[Moment] = []
+    for ns in namespaces or sorted(
+        {n for n in (m.get("metadata", {}).get("namespace") for m in facts.of_kind("Pod")) if n}
+    ):
+        subject = subject_of(ResourceRef(kind="Namespace", name=ns), facts)
+        if subject is not None:
+            seen.extend(occurrences(facts, subject, event, []))
+    seen.sort(key=lambda m: m.at)
+    window = question.window_start
+    inside = [m for m in seen if window is None or m.at >= window]
+    if inside:
+        answer.verdict = "yes"
+        listed = "; ".join(f"{hhmm(m.at)} {m.what}" for m in inside[-3:])
+        answer.text = f"Yes. {len(inside)} {noun}(s) on record in {where}: {listed}."
+        answer.since = _iso(inside[0].at)
+    elif seen:
+        answer.verdict = "no"
+        last = seen[-1]
+        answer.text = f"No. The last {noun} in {where} was at {hhmm(last.at)}: {last.what}; nothing since."
+    else:
+        answer.verdict = "no"
+        answer.text = f"No. No {noun} is on record in {where}."
+
+
+def _ranking(
+    question: Question, answer: Answer, live: list[Candidate], facts: Facts, ctx: Any, namespaces: list[str]
+) -> Composed:
+    by = question.reading.rank_by
+    rows = restart_table(facts, namespaces or None)
+    unit = "restarts"
+    if by in ("memory", "cpu"):
+        usage = usage_table(ctx, facts, by, namespaces or None)
+        if usage is None:
+            answer.text = f"{by} use cannot be ranked: Prometheus is not available. By restarts instead:\n"
+        else:
+            rows, unit = usage, by
+    where = f" in {', '.join(namespaces)}" if namespaces else ""
+    table = [
+        f"Pods{where} by {unit}:",
+        "| pod | namespace | "
+        + ("memory | " if unit == "memory" else "cpu | " if unit == "cpu" else "")
+        + "restarts | last termination |",
+    ]
+    for row in rows[:5]:
+        value = ""
+        if unit == "memory" and row.value is not None:
+            value = f"{row.value / 2**20:.0f}Mi | "
+        elif unit == "cpu" and row.value is not None:
+            value = f"{row.value:.3f} cores | "
+        table.append(f"| {row.pod} | {row.namespace} | {value}{row.restarts} | {row.last or '-'} |")
+    answer.text = (answer.text or "") + "\n".join(table)
+    return Composed(answer, [], live)

@@ -1,0 +1,278 @@
+"""What kind of question it is (contracts section 2, "The direct answer"): diagnose, status, occurrence,
+onset, remediation, ranking or review, read from the question's words alone. Pure and deterministic.
+
+Also read here: which event an occurrence question asks about (an OOM kill, a restart, an eviction...),
+whether a status question asks "is it healthy?" or "is something wrong?", and the window a yes/no
+question looks at ("still", "recently", "today", "in the last 15 min").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from tools.contracts.diagnosis import Category
+
+# Events an occurrence question can ask about, by the words that name them.
+EVENT_WORDS: dict[str, tuple[str, ...]] = {
+    "oom": ("oom", "out of memory", "outofmemory", "memory kill", "oomkill"),
+    "evicted": ("evict",),
+    "throttled": ("throttl",),
+    "probe": ("probe", "readiness", "liveness"),
+    "restart": ("restart", "crash", "segfault", "die", "dying", "died", "killed", "bounc", "reboot"),
+    "dropped": ("drop", "denied", "blocked"),
+    "pull": ("imagepull", "pull"),
+}
+EVENT_CATEGORIES: dict[str, tuple[Category, ...]] = {
+    "oom": (Category.OOMKilled,),
+    "evicted": (Category.NodePressure,),
+    "throttled": (Category.CPUThrottling,),
+    "probe": (Category.ProbeFailure,),
+    "restart": (Category.AppCrash, Category.OOMKilled, Category.ProbeFailure, Category.MissingConfig),
+    "dropped": (Category.NetworkPolicyBlocked,),
+    "pull": (Category.ImagePull,),
+}
+
+# Alert names of kube-prometheus-stack and friends: what they fire on (event or trouble categories).
+ALERTS: dict[str, tuple[str | None, tuple[Category, ...]]] = {
+    "kubepodcrashlooping": ("restart", (Category.AppCrash, Category.OOMKilled, Category.ProbeFailure)),
+    "kubecontaineroomkilled": ("oom", (Category.OOMKilled,)),
+    "kubepodoomkilled": ("oom", (Category.OOMKilled,)),
+    "containeroomkilled": ("oom", (Category.OOMKilled,)),
+    "kubepodnotready": (None, (Category.ProbeFailure, Category.AppCrash, Category.NodeNotReady)),
+    "kubecontainerwaiting": (None, (Category.ImagePull, Category.MissingConfig, Category.AppCrash)),
+    "kubedeploymentreplicasmismatch": (None, (Category.ImagePull, Category.AppCrash, Category.QuotaExceeded)),
+    "kubedeploymentrolloutstuck": (None, (Category.ImagePull, Category.AppCrash, Category.QuotaExceeded)),
+    "kubestatefulsetreplicasmismatch": (None, (Category.AppCrash, Category.StorageProvisioning)),
+    "kubehpamaxedout": (None, (Category.AutoscalingLimit,)),
+    "kubehpareplicasmismatch": (None, (Category.AutoscalingLimit,)),
+    "kubenodenotready": (None, (Category.NodeNotReady,)),
+    "kubenodeunreachable": (None, (Category.NodeNotReady,)),
+    "kubeletdown": (None, (Category.NodeNotReady,)),
+    "nodefilesystemspacefillingup": (None, (Category.NodePressure, Category.VolumeFull)),
+    "kubepersistentvolumefillingup": (None, (Category.VolumeFull,)),
+    "kubepersistentvolumeerrors": (None, (Category.StorageProvisioning,)),
+    "cputhrottlinghigh": ("throttled", (Category.CPUThrottling,)),
+    "kubequotaexceeded": (None, (Category.QuotaExceeded,)),
+    "kubequotafullyused": (None, (Category.QuotaExceeded,)),
+    "kubejobfailed": (None, (Category.AppCrash,)),
+    "kubeclientcertificateexpiration": (None, (Category.CertificateExpired,)),
+    "corednsdown": (None, (Category.DNSFailure,)),
+    "targetdown": (None, (Category.ServiceNoEndpoints, Category.NetworkPolicyBlocked)),
+}
+
+_HEALTH_GOOD = (
+    "ok", "okay", "healthy", "health", "fine", "up", "running", "alive", "working", "good", "green", "stable",
+    "normal", "available",
+)  # fmt: skip
+_HEALTH_BAD = (
+    "wrong", "broken", "issue", "issues", "problem", "problems", "error", "errors", "erroring", "failing",
+    "down", "slow", "stuck", "unhealthy", "degraded", "throwing", "trouble", "fire", "5xx", "500", "502",
+    "503", "504", "timeout", "timing", "latency", "lagging", "flaky", "unreachable", "refused", "maxed",
+    "full", "exhaust", "saturat", "overload", "pending", "crash", "restart", "evict", "oom", "leak", "spik",
+    "expired", "invalid", "revoked", "denied", "forbidden", "block", "hang", "hung",
+)  # fmt: skip
+_AUX = (
+    "is", "are", "was", "were", "did", "does", "do", "has", "have", "had", "any", "anything", "can", "could",
+    "will", "should", "isnt", "arent", "didnt", "doesnt", "hasnt",
+)  # fmt: skip
+_WH = ("why", "what", "whats", "how", "when", "which", "who", "where", "wtf")
+_RANK_WORDS = (
+    "most", "top", "highest", "biggest", "heaviest", "noisiest", "worst", "hungriest", "rank", "ranking",
+    "largest", "busiest", "greediest",
+)  # fmt: skip
+RANK_METRICS: dict[str, tuple[str, ...]] = {
+    "restarts": ("restart", "crash", "flap"),
+    "memory": ("memory", "mem", "ram", "oom"),
+    "cpu": ("cpu", "processor", "compute"),
+}
+_PRESENT = re.compile(r"\b(still|now|currently|right now|rn|at the moment|anymore|keeps?|being|getting)\b")
+_PAST_FIRST = ("did", "was", "were", "has", "have", "had", "didnt", "wasnt", "hasnt", "ever")
+_NOT_VERBS = (
+    "morning",
+    "evening",
+    "thing",
+    "anything",
+    "something",
+    "everything",
+    "nothing",
+    "string",
+    "ping",
+)
+_STATUS_WORDS = ("ok", "okay", "healthy", "fine", "alive", "good", "working", "green")
+_RECENT = re.compile(r"\b(recently|lately|just now)\b")
+_TODAY = re.compile(r"\b(today|this morning|tonight|this afternoon|overnight)\b")
+
+
+@dataclass
+class Reading:
+    """What the words of a question say about its kind (the subject comes from the router)."""
+
+    intent: str
+    recognised: bool = True
+    event: str | None = None  # the event an occurrence question asks about
+    positive: bool = True  # a status question asks "is it healthy?" (else "is something wrong?")
+    alert: str | None = None  # an alert name the question quotes
+    alert_categories: tuple[Category, ...] = ()
+    rank_by: str = "restarts"
+    about_other: bool = False  # "what about X?": the previous turn's kind of question, about X
+    present: bool = False  # "still", "now", "-ing": the window is the last minutes, not all history
+
+
+def normalise(question: str) -> str:
+    text = question.lower().replace("’", "'").replace("‘", "'")
+    text = re.sub(r"\b(\w+)'(s|re|t|ll|ve|m|d)\b", r"\1\2", text)  # what's -> whats, can't -> cant
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9][a-z0-9.\-_]*", text)
+
+
+def _has(words: list[str], text: str, stems: tuple[str, ...]) -> bool:
+    return any((" " in s and s in text) or any(w.startswith(s) for w in words) for s in stems)
+
+
+def event_of(text: str, words: list[str]) -> str | None:
+    for event, stems in EVENT_WORDS.items():
+        if _has(words, text, stems):
+            return event
+    return None
+
+
+_FILLER = re.compile(
+    r"^(?:(?:hey|hi|hello|yo|ok|okay|so|um|uh|pls|please|quick q(?:uestion)?|question|folks|team|guys|"
+    r"all|@\S+|kubewhy)[,:!]?\s+)+"
+)
+
+
+def read_intent(question: str) -> Reading:
+    """The kind of question, from its words (deterministic; the first matching rule wins)."""
+    text = _FILLER.sub("", normalise(question)) or normalise(question)
+    words = _words(text)
+    first = words[0] if words else ""
+    alert = next((w for w in words if w in ALERTS), None)
+    alert_event, alert_categories = ALERTS.get(alert, (None, ())) if alert else (None, ())
+    event = event_of(text, words) or alert_event
+    present = _present(text, words)
+    reading = Reading(intent="diagnose", alert=alert, alert_categories=alert_categories, present=present)
+    reading.about_other = bool(re.match(r"^(?:and |so )?(?:what|how) about\b", text))
+    questions = _yes_no_clauses(text)
+    yes_no = first in _AUX or bool(questions)
+    statement = bool(re.search(r"\b(keeps?|every \d+|all the time|forever|wont|cant|doesnt)\b", text))
+    if re.match(r"^[^,.;?]+[,.;]\s*\S", text) and words and words[0] not in _AUX:
+        statement = True  # "cart throwing errors, redis related?": a symptom, then a guess at its cause
+
+    if _REMEDY.search(text):
+        reading.intent = "remediation"
+    elif re.search(
+        r"\bwhen (?:did|does|was|were|has|have|exactly|do)\b|^when\b|\bsince when\b|\bwhat changed\b|"
+        r"\bhow long\b|"
+        r"\bwhat happened (?:right )?before\b|\bwhat time did\b|\bwhen .*\b(?:start|begin|began|stop)",
+        text,
+    ):
+        reading.intent = "onset"
+    elif any(w in _RANK_WORDS for w in words) and _rank_metric(words):
+        reading.intent = "ranking"
+        reading.rank_by = _rank_metric(words) or "restarts"
+    elif any(w in _STATUS_WORDS for clause in questions or [text] for w in _words(clause)) and yes_no:
+        reading.intent = "status"
+    elif yes_no and event and not statement and "why" not in words:
+        reading.intent = "occurrence"
+        reading.event = event
+    elif alert:
+        reading.intent = "diagnose"
+        reading.event = alert_event
+    elif yes_no and not statement and "why" not in words:
+        reading.intent = "status"
+        reading.positive = not (any(w.startswith(b) for w in words for b in _HEALTH_BAD) or "wrong" in words)
+    elif re.search(
+        r"\b(how is|hows|how are|status of|health of|state of)\b|^(status|health)\b", text
+    ) or re.search(r"\bok or not\b", text):
+        reading.intent = "status"
+    else:
+        reading.intent = "diagnose"
+    if reading.intent == "status" and any(w in ("ok", "okay", "healthy", "fine") for w in words):
+        reading.positive = True
+    return reading
+
+
+_REMEDY = re.compile(
+    r"\b(fix|fixed|fixing|resolve|remedy|remediat\w*|mitigat\w*|workaround|unblock|repair)\b"
+    r"|\bwhat (?:do|should|can) (?:i|we) do\b|\bhow (?:do|can|should) (?:i|we) (?:get|make) it\b"
+)
+
+
+def _yes_no_clauses(text: str) -> list[str]:
+    """Clauses that end in a question mark and open with no question word: "redis ok?", "is it ok?"."""
+    clauses = re.findall(r"([^,.;?!]+)\?", text)
+    return [c for c in clauses if not any(w in _WH for w in _words(c)[:3])]
+
+
+def _present(text: str, words: list[str]) -> bool:
+    """Present tense ("is it still...", "are pods restarting", "catalog probes failing?"): the question is
+    about now, not about all the history kubewhy can see."""
+    if _PRESENT.search(text):
+        return True
+    if not words or words[0] in _PAST_FIRST or _TODAY.search(text):
+        return False
+    if words[0] in ("is", "are", "do", "does", "isnt", "arent"):
+        return True
+    return any(w.endswith("ing") and len(w) > 4 and w not in _NOT_VERBS for w in words)
+
+
+def _rank_metric(words: list[str]) -> str | None:
+    for metric, stems in RANK_METRICS.items():
+        if any(w.startswith(s) for w in words for s in stems):
+            return metric
+    return None
+
+
+def is_review_wording(question: str) -> bool:
+    """No object, just "what is broken / anything wrong / health check": a review of the scope."""
+    text = normalise(question)
+    words = _words(text)
+    return bool(
+        re.search(r"\b(anything|something|what|whats|everything|all|else)\b", text)
+        and any(w.startswith(b) for w in words for b in (*_HEALTH_BAD, "broke", "fire", "wrong", "health"))
+    ) or bool(re.search(r"\b(health ?check|review|overview|status report|how is the cluster)\b", text))
+
+
+def recognised(question: str, has_names: bool, hinted: bool) -> bool:
+    """A question kubewhy can make sense of: it names something here, describes trouble, or asks about
+    health, time or a fix."""
+    text = normalise(question)
+    words = _words(text)
+    if has_names or hinted:
+        return True
+    vocabulary = (
+        *_HEALTH_GOOD,
+        *_HEALTH_BAD,
+        *_RANK_WORDS,
+        "why",
+        "when",
+        "fix",
+        "pod",
+        "pods",
+        "node",
+        "nodes",
+    )
+    return any(w.startswith(v) for w in words for v in vocabulary if len(v) > 2) or any(
+        w in vocabulary for w in words
+    )
+
+
+def window_start(question: str, reading: Reading, now: datetime, since: datetime | None) -> datetime | None:
+    """Where a yes/no question's window starts: the time it names, else the last 30 minutes for "still",
+    "now" and the present tense, the last hour for "recently", midnight for "today"; None: all history."""
+    text = normalise(question)
+    if since is not None:
+        return since
+    if _TODAY.search(text):
+        return now.replace(hour=0, minute=0, second=0, microsecond=0)
+    if _RECENT.search(text):
+        return now - timedelta(hours=1)
+    if reading.present:
+        return now - timedelta(minutes=30)
+    return None

@@ -1,0 +1,504 @@
+"""Measured answers: when the asked-about event happened (OOM kills, restarts, evictions, probe failures,
+drops), when the subject's trouble began and what changed just before it, and tables of pods by restarts,
+memory or CPU. Every reading comes from what the gather step read through the tools; nothing is guessed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from itertools import pairwise
+from typing import Any
+
+from app.diagnose import series as ts
+from app.diagnose.candidate import Candidate
+from app.diagnose.facts import Facts
+from app.diagnose.k8s_facts import WORKLOAD_KINDS, condition
+from app.diagnose.subject import Subject, victims
+from app.diagnose.workload_facts import container_statuses, find
+from tools.contracts.diagnosis import Category
+from tools.contracts.kube.objects import meta, name_of, namespace_of
+from tools.contracts.kube.time import parse_time
+
+NETWORK_CATEGORIES = (
+    Category.NetworkPolicyBlocked, Category.DNSFailure, Category.ServicePortMismatch,
+    Category.ServiceNoEndpoints, Category.NetworkCapacity,
+)  # fmt: skip
+HISTORY = timedelta(hours=2)  # how far back onsets and changes are looked for (the metrics window)
+ONGOING = timedelta(minutes=15)  # an event seen this recently is still going on
+CHANGES_BEFORE = timedelta(minutes=30)
+CHANGE_KINDS = (
+    "NetworkPolicy", "CiliumNetworkPolicy", "ConfigMap", "Secret", "ResourceQuota", "LimitRange", "Service",
+    "Ingress", "HorizontalPodAutoscaler", "PodDisruptionBudget", "Role", "RoleBinding", "Certificate",
+    "PersistentVolumeClaim", "Deployment", "StatefulSet", "DaemonSet",
+)  # fmt: skip
+_TROUBLE_REASONS = (
+    "BackOff", "Failed", "FailedScheduling", "Unhealthy", "FailedMount", "FailedCreate", "Evicted",
+    "Evicting", "NodeNotReady", "OOMKilling", "FailedGetResourceMetric", "FailedComputeMetricsReplicas",
+    "FailedAttachVolume",
+    "ProvisioningFailed", "FailedCreatePodSandBox", "ErrImagePull", "Killing", "FailedToUpdateEndpoint",
+    "InvalidDiskCapacity", "EvictionThresholdMet", "NodeHasDiskPressure", "FailedBinding",
+)  # fmt: skip
+
+
+@dataclass
+class Moment:
+    at: datetime
+    what: str
+
+
+def hhmm(moment: datetime) -> str:
+    return moment.strftime("%H:%M")
+
+
+def _pods(facts: Facts, subject: Subject) -> list[dict[str, Any]]:
+    if subject.ref.kind == "Node":
+        return [p for p in facts.of_kind("Pod") if (p.get("spec") or {}).get("nodeName") == subject.ref.name]
+    if subject.ref.kind == "Namespace":
+        return list(facts.of_kind("Pod", subject.ref.name))
+    return [p for p in facts.of_kind("Pod", subject.ref.namespace) if subject.owns(_pod_ref(p))]
+
+
+def _pod_ref(pod: dict[str, Any]) -> Any:
+    from tools.contracts.diagnosis import ResourceRef
+
+    return ResourceRef(kind="Pod", namespace=namespace_of(pod), name=name_of(pod))
+
+
+def _events_of(facts: Facts, subject: Subject, pods: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    pod_names = {name_of(p) for p in pods}
+    found = []
+    for event in facts.events:
+        involved = event.get("involvedObject") or {}
+        name, kind, ns = involved.get("name", ""), involved.get("kind", ""), involved.get("namespace")
+        if (
+            name in pod_names
+            or (kind == subject.ref.kind and name == subject.ref.name)
+            or (
+                kind in ("Pod", "ReplicaSet")
+                and ns == subject.ref.namespace
+                and any(name.startswith(p) for p in subject.pod_prefixes)
+            )
+            or (
+                subject.ref.kind == "Node"
+                and kind == "Pod"
+                and subject.ref.name in (event.get("message") or "")
+            )
+        ):
+            found.append(event)
+    return found
+
+
+def _first(event: dict[str, Any]) -> datetime | None:
+    for field in ("firstTimestamp", "eventTime", "lastTimestamp"):
+        moment = parse_time(event.get(field))
+        if moment:
+            return moment
+    return parse_time(meta(event).get("creationTimestamp"))
+
+
+def _last(event: dict[str, Any]) -> datetime | None:
+    for field in ("lastTimestamp", "eventTime", "firstTimestamp"):
+        moment = parse_time(event.get(field))
+        if moment:
+            return moment
+    return None
+
+
+# ---- occurrence -------------------------------------------------------------------------------------
+
+
+def occurrences(facts: Facts, subject: Subject, event: str, candidates: list[Candidate]) -> list[Moment]:
+    """Every time the asked-about event is on record for the subject, oldest first."""
+    pods = _pods(facts, subject)
+    found: list[Moment] = []
+    for pod in pods:
+        for status in container_statuses(pod):
+            for state_name in ("lastState", "state"):
+                terminated = (status.get(state_name) or {}).get("terminated") or {}
+                if not terminated:
+                    continue
+                reason = terminated.get("reason") or ""
+                at = parse_time(terminated.get("finishedAt"))
+                if at is None:
+                    continue
+                oom = reason == "OOMKilled"
+                if (event == "oom" and oom) or event == "restart":
+                    how = (
+                        "was OOM-killed"
+                        if oom
+                        else f"exited ({reason or 'exit'} {terminated.get('exitCode')})"
+                    )
+                    found.append(Moment(at, f"{name_of(pod)} {how}"))
+            waiting = (status.get("state") or {}).get("waiting") or {}
+            reason = waiting.get("reason") or ""
+            if (event == "restart" and reason == "CrashLoopBackOff") or (
+                event == "pull" and "Image" in reason
+            ):
+                found.append(Moment(facts.now, f"{name_of(pod)} is in {reason}"))
+        if event == "evicted" and (pod.get("status") or {}).get("reason") == "Evicted":
+            at = _pod_failed_at(pod) or parse_time(meta(pod).get("creationTimestamp"))
+            if at is not None:
+                found.append(
+                    Moment(
+                        at,
+                        f"{name_of(pod)} was evicted: {(pod.get('status') or {}).get('message', '')[:120]}",
+                    )
+                )
+    for item in _events_of(facts, subject, pods):
+        reason, message = item.get("reason") or "", item.get("message") or ""
+        last = _last(item)
+        if last is None:
+            continue
+        if (
+            (
+                event == "oom"
+                and (reason == "OOMKilling" or "OOMKilled" in message or "out of memory" in message.lower())
+            )
+            or (event == "evicted" and reason in ("Evicted", "Evicting"))
+            or (event == "probe" and reason == "Unhealthy")
+            or (event == "restart" and reason == "BackOff" and "restarting" in message)
+            or (event == "pull" and ("pull" in message.lower() and reason in ("Failed", "BackOff")))
+        ):
+            found.append(Moment(last, f"{reason}: {message[:140]}"))
+    if event == "throttled":
+        found.extend(_throttled(facts, subject, candidates))
+    if event == "dropped":
+        for flow in facts.flows:
+            if flow.get("verdict") == "DROPPED" and _flow_touches(flow, subject):
+                at = parse_time(flow.get("time"))
+                if at is not None:
+                    found.append(Moment(at, "a connection was dropped"))
+    return sorted(found, key=lambda m: m.at)
+
+
+def _pod_failed_at(pod: dict[str, Any]) -> datetime | None:
+    for item in (pod.get("status") or {}).get("conditions") or []:
+        if item.get("type") in ("DisruptionTarget", "Ready") and item.get("lastTransitionTime"):
+            return parse_time(item["lastTransitionTime"])
+    return None
+
+
+def _throttled(facts: Facts, subject: Subject, candidates: list[Candidate]) -> list[Moment]:
+    found = []
+    for candidate in candidates:
+        if candidate.category.value == "CPUThrottling" and subject.owns(candidate.resource):
+            found.append(Moment(facts.now, candidate.title))
+    for item in facts.metrics.get("cpu_throttling", []):
+        labels = item.get("metric") or {}
+        if labels.get("namespace") != subject.ref.namespace:
+            continue
+        if not any(labels.get("pod", "").startswith(p) for p in subject.pod_prefixes):
+            continue
+        value = ts.latest(item, facts.now)
+        if value is not None and value >= 0.25:
+            found.append(Moment(facts.now, f"{labels.get('pod')} is throttled in {value:.0%} of CPU periods"))
+    return found
+
+
+def _flow_touches(flow: dict[str, Any], subject: Subject) -> bool:
+    for side in ("source", "destination"):
+        end = flow.get(side) or {}
+        pod = end.get("pod_name") or ""
+        if end.get("namespace") == subject.ref.namespace and any(
+            pod.startswith(p) for p in subject.pod_prefixes
+        ):
+            return True
+    return False
+
+
+# ---- onset and the changes before it -----------------------------------------------------------------
+
+
+def onset(facts: Facts, findings: list[Candidate], subject: Subject | None) -> Moment | None:
+    """When the trouble asked about began: the earliest sign of it that is still going on, on the culprit
+    and the objects showing the symptom (warning events, pods not ready, node conditions, dropped or failed
+    flows, level shifts in error rate, latency or throttling), within the last two hours."""
+    if not findings:
+        return None
+    top = findings[0]
+    chain = [top, *top.caused]
+    refs = []
+    for candidate in chain:
+        for ref in (candidate.resource, *victims(candidate, facts)):
+            if ref not in refs:
+                refs.append(ref)
+    signs: list[Moment] = []
+    earliest = facts.now - HISTORY
+    for ref in refs:
+        signs.extend(_signs_of(facts, ref))
+    signs.extend(_metric_steps(facts, refs))
+    if any(c.category in NETWORK_CATEGORIES for c in chain):
+        signs.extend(_flow_starts(facts, refs))
+    if any(c.category is Category.OOMKilled for c in chain):
+        signs.extend(_memory_at_limit(facts, refs))
+    if (
+        subject is not None
+        and (top.resource.kind, top.resource.namespace, top.resource.name) in subject.depends
+    ):
+        signs.extend(_failed_calls(facts, subject))
+        # the subject's own errors, not its latency: a broken dependency shows as failed requests
+        signs.extend(_metric_steps(facts, [subject.ref], metrics=("http_error_ratio",)))
+    signs = [s for s in signs if s.at >= earliest]
+    return min(signs, key=lambda s: s.at) if signs else None
+
+
+def _failed_calls(facts: Facts, subject: Subject) -> list[Moment]:
+    """When the subject's calls to a broken dependency began to fail: its first timestamped error line
+    (connection refused, timeout, no such host) in the logs read."""
+    from app.diagnose.log_shapes import find_shapes
+
+    names = {name_of(pod) for pod in _pods(facts, subject)}
+    found = []
+    for (_ns, pod, _container, _previous), text in facts.logs.items():
+        if pod not in names:
+            continue
+        for shape in find_shapes(text, ("connection_refused", "timeout", "no_such_host")):
+            at = parse_time(shape.timestamp) if shape.timestamp else None
+            if at is not None:
+                found.append(Moment(at, f"{pod}: {shape.line[:120]}"))
+                break
+    return found
+
+
+def _signs_of(facts: Facts, ref: Any) -> list[Moment]:
+    from app.diagnose.subject import subject_of
+
+    signs: list[Moment] = []
+    if ref.kind == "Node":
+        node = find(facts, "Node", None, ref.name) or {}
+        for item in (node.get("status") or {}).get("conditions") or []:
+            bad = (
+                item.get("status") != "True" if item.get("type") == "Ready" else item.get("status") == "True"
+            )
+            at = parse_time(item.get("lastTransitionTime"))
+            if bad and at is not None:
+                signs.append(Moment(at, f"node {ref.name} {item.get('type')}={item.get('status')}"))
+    subject = subject_of(ref, facts)
+    if subject is None:
+        return signs
+    pods = _pods(facts, subject) if ref.kind in (*WORKLOAD_KINDS, "Pod") else []
+    for item in _events_of(facts, subject, pods):
+        last, first = _last(item), _first(item)
+        if item.get("type") != "Warning" and item.get("reason") not in _TROUBLE_REASONS:
+            continue
+        if last is None or first is None or facts.now - last > ONGOING:
+            continue
+        signs.append(Moment(first, f"{item.get('reason')}: {(item.get('message') or '')[:120]}"))
+    signs.extend(_restart_bursts(facts, ref, pods))
+    for pod in pods:
+        ready = condition(pod, "Ready") or {}
+        if ready.get("status") == "True" or any(s.get("restartCount") for s in container_statuses(pod)):
+            continue  # a crash loop is dated by its events, not by the pod's last restart
+        created = parse_time(meta(pod).get("creationTimestamp"))
+        moment = (
+            created
+            if created and facts.now - created <= HISTORY
+            else parse_time(ready.get("lastTransitionTime"))
+        )
+        if moment is not None:
+            signs.append(Moment(moment, f"pod {name_of(pod)} not ready"))
+    return signs
+
+
+def _restart_bursts(facts: Facts, ref: Any, pods: list[dict[str, Any]]) -> list[Moment]:
+    """When a container that is still restarting (its restart counter rose in the last half hour) first
+    restarted within the metrics window: kube-state-metrics' restart counter, sample by sample."""
+    names = {name_of(pod) for pod in pods}
+    found = []
+    for item in facts.metrics.get("container_restarts", []):
+        labels = item.get("metric") or {}
+        if labels.get("namespace") != ref.namespace or labels.get("pod") not in names:
+            continue
+        data = ts.points(item)
+        rises = [t for (t0, v0), (t, v) in pairwise(data) if v > v0 and t > t0]
+        if rises and facts.now.timestamp() - rises[-1] <= 2 * ONGOING.total_seconds():
+            at = datetime.fromtimestamp(rises[0], tz=facts.now.tzinfo)
+            found.append(Moment(at, f"{labels.get('pod')} started restarting"))
+    return found
+
+
+def _memory_at_limit(facts: Facts, refs: list[Any]) -> list[Moment]:
+    """The first time, in the metrics window, that a container of an OOM-killed workload reached its
+    memory limit (cAdvisor working set at 90% of it or more): when the kills began."""
+    prefixes = [(r.namespace, f"{r.name}-") for r in refs if r.kind in (*WORKLOAD_KINDS, "Pod")]
+    found = []
+    for item in facts.metrics.get("memory_working_set_ratio", []):
+        labels = item.get("metric") or {}
+        pod = labels.get("pod") or ""
+        if not any(labels.get("namespace") == ns and pod.startswith(p) for ns, p in prefixes):
+            continue
+        peaks = [t for t, value in ts.points(item) if value >= 0.9]
+        if peaks:
+            found.append(
+                Moment(
+                    datetime.fromtimestamp(peaks[0], tz=facts.now.tzinfo), f"{pod} reached its memory limit"
+                )
+            )
+    return found
+
+
+def _metric_steps(
+    facts: Facts,
+    refs: list[Any],
+    metrics: tuple[str, ...] = ("http_error_ratio", "http_latency_p95", "cpu_throttling"),
+) -> list[Moment]:
+    names = {(r.namespace, r.name) for r in refs}
+    prefixes = [(r.namespace, f"{r.name}-") for r in refs if r.kind in WORKLOAD_KINDS]
+    steps = []
+    minimums = {"http_error_ratio": 0.02, "http_latency_p95": 0.0, "cpu_throttling": 0.15}
+    for metric, minimum in ((name, minimums[name]) for name in metrics):
+        for item in facts.metrics.get(metric, []):
+            labels = item.get("metric") or {}
+            ns = labels.get("namespace")
+            owner = labels.get("service") or ""
+            pod = labels.get("pod") or ""
+            if (ns, owner) not in names and not any(ns == p_ns and pod.startswith(p) for p_ns, p in prefixes):
+                continue
+            step = ts.change_point(item)
+            if step is None or step.after <= max(step.before * 1.5, minimum):
+                continue
+            at = datetime.fromtimestamp(step.at, tz=facts.now.tzinfo)
+            steps.append(
+                Moment(at, f"{metric} of {owner or pod} rose from {step.before:.3g} to {step.after:.3g}")
+            )
+    return steps
+
+
+def _flow_starts(facts: Facts, refs: list[Any]) -> list[Moment]:
+    workloads = [r for r in refs if r.kind in WORKLOAD_KINDS]
+    policies = {r.name for r in refs if "Policy" in r.kind}
+    starts = []
+    for flow in facts.flows:
+        ends = [flow.get("source") or {}, flow.get("destination") or {}]
+        mine = any(
+            end.get("namespace") == w.namespace and (end.get("pod_name") or "").startswith(f"{w.name}-")
+            for end in ends
+            for w in workloads
+        )
+        if not mine and policies:
+            mine = flow.get("verdict") == "DROPPED" and any(
+                ends[1].get("namespace") == r.namespace for r in refs if "Policy" in r.kind
+            )
+        if mine:
+            at = parse_time(flow.get("time"))
+            if at is not None:
+                starts.append(Moment(at, f"first {str(flow.get('verdict', 'failed')).lower()} flow"))
+    return [min(starts, key=lambda m: m.at)] if starts else []
+
+
+def changes_before(facts: Facts, moment: datetime, namespaces: list[str]) -> list[Moment]:
+    """What was created or rolled out in the half hour before ``moment`` (and up to two minutes after it) in
+    the namespaces involved: new ReplicaSets, policies, config, quotas, Services; node and autoscaler
+    events."""
+    start, end = moment - CHANGES_BEFORE, moment + timedelta(minutes=2)
+    found: list[Moment] = []
+    for kind in (*CHANGE_KINDS, "ReplicaSet"):
+        for obj in facts.of_kind(kind):
+            ns = namespace_of(obj)
+            if ns not in namespaces:
+                continue
+            created = parse_time(meta(obj).get("creationTimestamp"))
+            if created is None or not start <= created <= end:
+                continue
+            if kind == "ReplicaSet":
+                owner = (meta(obj).get("ownerReferences") or [{}])[0].get("name", name_of(obj))
+                image = ",".join(
+                    c.get("image", "")
+                    for c in ((obj.get("spec") or {}).get("template") or {})
+                    .get("spec", {})
+                    .get("containers", [])
+                )
+                found.append(
+                    Moment(created, f"Deployment {ns}/{owner} rolled out ReplicaSet {name_of(obj)} ({image})")
+                )
+            else:
+                found.append(Moment(created, f"{kind} {ns}/{name_of(obj)} created"))
+    for event in facts.events:
+        involved = event.get("involvedObject") or {}
+        if involved.get("kind") not in ("Node", "HorizontalPodAutoscaler"):
+            continue
+        at = _first(event)
+        if at is not None and start <= at <= end:
+            found.append(Moment(at, f"{involved.get('kind')} {involved.get('name')}: {event.get('reason')}"))
+    return sorted(found, key=lambda m: m.at)
+
+
+# ---- ranking ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    pod: str
+    namespace: str
+    restarts: int
+    last: str  # the last termination, e.g. "OOMKilled 08:00"
+    value: float | None = None  # memory bytes or CPU cores, for those rankings
+
+
+def restart_table(facts: Facts, namespaces: list[str] | None) -> list[Row]:
+    rows = []
+    for pod in facts.of_kind("Pod"):
+        ns = namespace_of(pod) or ""
+        if namespaces and ns not in namespaces:
+            continue
+        restarts, last = 0, ""
+        for status in container_statuses(pod):
+            restarts += int(status.get("restartCount") or 0)
+            terminated = (status.get("lastState") or {}).get("terminated") or {}
+            at = parse_time(terminated.get("finishedAt"))
+            if at is not None:
+                last = f"{terminated.get('reason', 'exit')} {hhmm(at)}"
+        rows.append(Row(name_of(pod), ns, restarts, last))
+    return sorted(rows, key=lambda r: (-r.restarts, r.namespace, r.pod))
+
+
+def usage_table(ctx: Any, facts: Facts, metric: str, namespaces: list[str] | None) -> list[Row] | None:
+    """Pods by memory working set or CPU use now, from Prometheus (None when there is no Prometheus)."""
+    prometheus = getattr(ctx, "prometheus", None)
+    if prometheus is None:
+        return None
+    selector = '{container!="", container!="POD"}'
+    promql = (
+        f"sum by (namespace, pod) (container_memory_working_set_bytes{selector})"
+        if metric == "memory"
+        else f"sum by (namespace, pod) (rate(container_cpu_usage_seconds_total{selector}[5m]))"
+    )
+    try:
+        result = prometheus.query(promql, facts.now)
+    except Exception:  # a failing Prometheus makes the table unavailable, not the answer
+        return None
+    restarts = {(r.namespace, r.pod): r for r in restart_table(facts, namespaces)}
+    rows = []
+    for item in result:
+        labels = item.get("metric") or {}
+        ns, pod = labels.get("namespace", ""), labels.get("pod", "")
+        if namespaces and ns not in namespaces:
+            continue
+        try:
+            value = float(item["value"][1])
+        except (KeyError, IndexError, TypeError, ValueError):
+            continue
+        known = restarts.get((ns, pod))
+        rows.append(Row(pod, ns, known.restarts if known else 0, known.last if known else "", value))
+    return sorted(rows, key=lambda r: (-(r.value or 0.0), r.namespace, r.pod))
+
+
+def status_checks(facts: Facts, subject: Subject) -> str:
+    """What was looked at for a status answer, in numbers: "2/2 pods ready, 0 restarts in 45 min"."""
+    if subject.ref.kind == "Node":
+        node = find(facts, "Node", None, subject.ref.name) or {}
+        ready = (condition(node, "Ready") or {}).get("status", "unknown")
+        pressure = [
+            c.get("type")
+            for c in (node.get("status") or {}).get("conditions") or []
+            if c.get("type") != "Ready" and c.get("status") == "True"
+        ]
+        return f"Ready={ready}" + (f", {', '.join(pressure)}" if pressure else ", no pressure conditions")
+    if subject.ref.kind not in (*WORKLOAD_KINDS, "Pod", "Namespace"):
+        return f"checked {subject.ref} and the problems found in what was read"
+    pods = [p for p in _pods(facts, subject) if (p.get("status") or {}).get("phase") != "Failed"]
+    ready = sum(1 for p in pods if (condition(p, "Ready") or {}).get("status") == "True")
+    restarts = sum(int(s.get("restartCount") or 0) for p in pods for s in container_statuses(p))
+    what = "pods" if subject.ref.kind != "Namespace" else f"pods in namespace {subject.ref.name}"
+    return f"{ready}/{len(pods)} {what} ready, {restarts} restart(s) on record"

@@ -1,0 +1,137 @@
+"""The typed question (router.route_question and intent.read_intent): what kind of question, about what,
+over which window, and how a follow-up takes the previous turn's subject. Pure functions, table-driven."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from app.diagnose.intent import read_intent
+from app.diagnose.question import PreviousTurn
+from app.diagnose.router import NamedObject, route_question
+from tools.contracts.diagnosis import ResourceRef
+
+NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
+INVENTORY = [
+    NamedObject("Namespace", None, "shop"),
+    NamedObject("Namespace", None, "data"),
+    NamedObject("Namespace", None, "billing"),
+    NamedObject("Deployment", "shop", "checkout"),
+    NamedObject("Deployment", "shop", "payments"),
+    NamedObject("Deployment", "shop", "cart"),
+    NamedObject("Service", "shop", "cart"),
+    NamedObject("Deployment", "billing", "billing-worker"),
+    NamedObject("Deployment", "billing", "invoices"),
+    NamedObject("StatefulSet", "data", "postgres"),
+    NamedObject("Ingress", "shop", "shop", aliases=("shop.example.com",)),
+    NamedObject("Node", None, "worker-2"),
+]
+
+
+@pytest.mark.parametrize(
+    ("question", "intent"),
+    [
+        ("why is checkout failing?", "diagnose"),
+        ("payments pod keeps restarting??", "diagnose"),  # a symptom stated, not a yes/no question
+        ("cart throwing errors, redis related?", "diagnose"),
+        ("is checkout healthy?", "status"),
+        ("redis ok?", "status"),
+        ("checkout had a restart, is it ok?", "status"),
+        ("Is anything wrong with the database?", "status"),
+        ("Is the cart service still running out of memory?", "occurrence"),
+        ("did postgres-0 get oomkilled?", "occurrence"),
+        ("KubeContainerOOMKilled on postgres?", "occurrence"),
+        ("are pods getting evicted on worker-2?", "occurrence"),
+        ("when did that start, and what changed right before it?", "onset"),
+        ("catalog slow, since when?", "onset"),
+        ("how do I fix it?", "remediation"),
+        ("fix?", "remediation"),
+        ("which pods restart the most?", "ranking"),
+        ("top cpu pods?", "ranking"),
+        ("KubePodCrashLooping firing in shop, whats up", "diagnose"),
+    ],
+)
+def test_the_kind_of_question_is_read_from_its_words(question, intent):
+    assert read_intent(question).intent == intent
+
+
+@pytest.mark.parametrize(
+    ("question", "intent", "subject"),
+    [  # "healthy" is not a name
+        ("is checkout healthy?", "status", ("Deployment", "shop", "checkout")),
+        ("billing worker refused by invoices", "diagnose", ("Deployment", "billing", "billing-worker")),
+        ("KubePodCrashLooping pod=payments-lm2kvkchd7-d9zdb", "diagnose", ("Deployment", "shop", "payments")),
+        ("checkout.shop.svc.cluster.local timing out", "diagnose", ("Deployment", "shop", "checkout")),
+        ("shop.example.com is timing out", "diagnose", ("Ingress", "shop", "shop")),
+        ("db ok??", "status", ("StatefulSet", "data", "postgres")),
+        ("anything wrong with the shop namespace", "status", ("Namespace", None, "shop")),
+        ("what's wrong in the billing ns?", "review", None),
+        ("anything broken in billing?", "review", None),
+        ("whats broken rn", "review", None),
+        ("is worker-2 ok", "status", ("Node", None, "worker-2")),
+    ],
+)  # fmt: skip
+def test_the_subject_is_the_object_first_named_as_the_cluster_names_it(question, intent, subject):
+    asked = route_question(question, INVENTORY, NOW)
+    assert asked.intent == intent
+    got = (asked.subject.kind, asked.subject.namespace, asked.subject.name) if asked.subject else None
+    assert got == subject
+    assert not asked.missing
+
+
+@pytest.mark.parametrize(
+    ("question", "word"),
+    [
+        ("why is inventory down?", "inventory"),
+        ("is the payments-gateway healthy", "payments-gateway"),  # not the pod of payments
+        ("wallet-api keeps crashing", "wallet-api"),
+        ("whats up with the ledger service", "ledger"),
+    ],
+)
+def test_a_name_that_does_not_exist_is_missing_with_the_closest_names(question, word):
+    asked = route_question(question, INVENTORY, NOW)
+    assert asked.subject is None
+    [(missing, close)] = asked.missing
+    assert missing == word and close  # the closest names that do exist
+
+
+def test_an_unrecognised_question_is_a_review_and_says_so():
+    asked = route_question("banana", INVENTORY, NOW)
+    assert asked.intent == "review" and not asked.recognised
+
+
+def test_a_follow_up_takes_the_previous_subject_culprit_namespace_and_window():
+    previous = PreviousTurn(
+        question="why is checkout failing since 9:00?",
+        intent="diagnose",
+        subject=ResourceRef(kind="Deployment", namespace="shop", name="checkout"),
+        culprit=ResourceRef(kind="NetworkPolicy", namespace="data", name="postgres-allow-catalog"),
+    )
+    onset = route_question("when did that start?", INVENTORY, NOW, previous)
+    assert onset.intent == "onset" and onset.follow_up
+    assert (onset.subject.kind, onset.subject.name) == ("Deployment", "checkout")
+    assert set(onset.scope.namespaces) >= {"shop", "data"}
+    assert onset.scope.since == NOW - timedelta(minutes=30)  # "since 9:00" of the previous turn
+    fix = route_question("how do I fix it?", INVENTORY, NOW, previous)
+    assert fix.intent == "remediation" and fix.subject.name == "checkout"
+    assert any(t.name == "postgres-allow-catalog" for t in fix.scope.targets)
+    other = route_question("what about cart?", INVENTORY, NOW, previous)
+    assert other.intent == "diagnose" and other.subject.name == "cart" and not other.follow_up
+    review = route_question("same namespace, anything else broken?", INVENTORY, NOW, previous)
+    assert review.intent == "review" and review.subject is None and "shop" in review.scope.namespaces
+
+
+def test_still_means_the_last_half_hour_and_did_means_all_history():
+    still = route_question("is cart still getting OOMKilled?", INVENTORY, NOW)
+    assert still.window_start == NOW - timedelta(minutes=30)
+    ever = route_question("did cart get OOMKilled?", INVENTORY, NOW)
+    assert ever.window_start is None
+    today = route_question("was cart oom killed today?", INVENTORY, NOW)
+    assert today.window_start == NOW.replace(hour=0, minute=0)
+    given = route_question("did payments restart in the last 15 min?", INVENTORY, NOW)
+    assert given.window_start == NOW - timedelta(minutes=15)
+    cart = ResourceRef(kind="Deployment", namespace="shop", name="cart")
+    earlier = PreviousTurn("was cart oom killed today?", "occurrence", cart)
+    follow = route_question("is it still happening?", INVENTORY, NOW, earlier)
+    assert follow.intent == "occurrence" and follow.reading.event == "oom" and follow.subject.name == "cart"

@@ -9,7 +9,7 @@ about, by severity and by causal depth.
 from __future__ import annotations
 
 from app.diagnose.candidate import Candidate
-from app.diagnose.router import Scope
+from app.diagnose.question import Scope
 from tools.contracts.diagnosis import Category, ResourceRef
 
 

@@ -14,8 +14,8 @@ from app.diagnose.cite import cite_candidate
 from app.diagnose.compose import compose
 from app.diagnose.correlate import correlate
 from app.diagnose.gather import TIME_BUDGET_NOTE, gather
-from app.diagnose.question import PreviousTurn, Question
-from app.diagnose.router import Scope, route_question
+from app.diagnose.question import PreviousTurn, Question, Scope
+from app.diagnose.router import route_question
 from tools.contracts.diagnosis import Diagnosis, Finding, NextStep, Stats
 from tools.contracts.evidence import Ledger
 from tools.contracts.tool import ToolContext

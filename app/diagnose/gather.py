@@ -16,7 +16,7 @@ from datetime import timedelta
 from typing import Any
 
 from app.diagnose.facts import Facts, core_events
-from app.diagnose.router import NamedObject, Scope
+from app.diagnose.question import NamedObject, Scope
 from tools.contracts.diagnosis import SourceFailed
 from tools.contracts.kube.objects import meta
 from tools.contracts.kube.pod_status import pod_is_healthy

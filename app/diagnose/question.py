@@ -12,11 +12,38 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from tools.contracts.diagnosis import Diagnosis, ResourceRef
+from tools.contracts.diagnosis import Category, Diagnosis, ResourceRef
 
 if TYPE_CHECKING:
     from app.diagnose.intent import Reading
-    from app.diagnose.router import NamedObject, Scope
+
+
+@dataclass(frozen=True)
+class NamedObject:
+    kind: str  # Namespace, Deployment, StatefulSet, DaemonSet, Service, Ingress, Pod, Node, ...
+    namespace: str | None
+    name: str
+    aliases: tuple[str, ...] = field(default=(), compare=False)  # other names it answers to (Ingress hosts)
+
+
+@dataclass
+class Scope:
+    """What the question is about, in this cluster's terms."""
+
+    namespaces: list[str] = field(default_factory=list)
+    targets: list[NamedObject] = field(default_factory=list)
+    hinted: list[Category] = field(default_factory=list)
+    since: datetime | None = None
+    unknown: list[tuple[str, list[str]]] = field(default_factory=list)  # (word, close names)
+    whole_cluster: bool = False
+    called_namespaces: list[str] = field(default_factory=list)  # "namespace X", "the X namespace"
+    outside: list[str] = field(default_factory=list)  # named namespaces outside KUBEWHY_NAMESPACES
+    permitted: list[str] = field(default_factory=list)  # KUBEWHY_NAMESPACES, when set
+    guessed: list[NamedObject] = field(default_factory=list)  # targets found only by a close spelling
+
+    @property
+    def target_names(self) -> set[str]:
+        return {t.name for t in self.targets}
 
 
 @dataclass

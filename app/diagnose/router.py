@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from app.diagnose.intent import ALERTS
-from app.diagnose.question import PreviousTurn, Question
+from app.diagnose.question import NamedObject, PreviousTurn, Question, Scope
 from tools.contracts.diagnosis import Category
 
 _WORD = re.compile(r"[a-z0-9][a-z0-9.\-_]*")
@@ -173,34 +172,6 @@ TROUBLE_WORDS: dict[str, tuple[Category, ...]] = {
     "ip": (Category.NetworkCapacity,),
     "conntrack": (Category.NetworkCapacity,),
 }
-
-
-@dataclass(frozen=True)
-class NamedObject:
-    kind: str  # Namespace, Deployment, StatefulSet, DaemonSet, Service, Ingress, Pod, Node, ...
-    namespace: str | None
-    name: str
-    aliases: tuple[str, ...] = field(default=(), compare=False)  # other names it answers to (Ingress hosts)
-
-
-@dataclass
-class Scope:
-    """What the question is about, in this cluster's terms."""
-
-    namespaces: list[str] = field(default_factory=list)
-    targets: list[NamedObject] = field(default_factory=list)
-    hinted: list[Category] = field(default_factory=list)
-    since: datetime | None = None
-    unknown: list[tuple[str, list[str]]] = field(default_factory=list)  # (word, close names)
-    whole_cluster: bool = False
-    called_namespaces: list[str] = field(default_factory=list)  # "namespace X", "the X namespace"
-    outside: list[str] = field(default_factory=list)  # named namespaces outside KUBEWHY_NAMESPACES
-    permitted: list[str] = field(default_factory=list)  # KUBEWHY_NAMESPACES, when set
-    guessed: list[NamedObject] = field(default_factory=list)  # targets found only by a close spelling
-
-    @property
-    def target_names(self) -> set[str]:
-        return {t.name for t in self.targets}
 
 
 def _singular(word: str) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 from app.diagnose.candidate import Candidate
 from app.diagnose.facts import Facts
 from app.diagnose.k8s_facts import WORKLOAD_KINDS
-from app.diagnose.router import NamedObject
+from app.diagnose.question import NamedObject
 from app.diagnose.service_facts import selected_pods, service_selector, template_labels
 from app.diagnose.workload_facts import find, owner_workload, pod_volume_claims, pods_of
 from tools.contracts.diagnosis import Category, ResourceRef

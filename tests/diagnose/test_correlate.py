@@ -2,7 +2,8 @@ from datetime import UTC, datetime
 
 from app.diagnose.candidate import Candidate
 from app.diagnose.correlate import correlate
-from app.diagnose.router import NamedObject, route
+from app.diagnose.question import NamedObject
+from app.diagnose.router import route
 from tools.contracts.diagnosis import Category, ResourceRef
 
 NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from app.diagnose.intent import read_intent
-from app.diagnose.question import PreviousTurn
-from app.diagnose.router import NamedObject, route_question
+from app.diagnose.question import NamedObject, PreviousTurn
+from app.diagnose.router import route_question
 from tools.contracts.diagnosis import ResourceRef
 
 NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)

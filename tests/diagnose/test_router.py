@@ -2,7 +2,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from app.diagnose.router import NamedObject, route
+from app.diagnose.question import NamedObject
+from app.diagnose.router import route
 from tools.contracts.diagnosis import Category
 
 INVENTORY = [

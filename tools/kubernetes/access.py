@@ -25,6 +25,7 @@ from kubernetes.config import ConfigException, load_incluster_config, load_kube_
 
 from tools.contracts.kube.kinds import KindInfo
 from tools.contracts.tool import ToolError
+from tools.kubernetes.kubeconfig import explain_unusable
 from tools.kubernetes.transport import GuardedApiClient, ReadOnlyViolation, ThrottleRetry
 
 DEFAULT_PAGE_SIZE = 500
@@ -89,10 +90,7 @@ class KubeAccess:
                 config_file=path, context=context, client_configuration=configuration, persist_config=False
             )
         except (ConfigException, OSError, TypeError, ValueError, yaml.YAMLError) as exc:
-            where = path or "the default kubeconfig"
-            raise KubeError(
-                f"cannot use {where}{f' context {context!r}' if context else ''}: {exc}"
-            ) from None
+            raise KubeError(explain_unusable(path, context, exc)) from None
         return cls(configuration, name=context or _current_context(path) or "cluster", namespaces=namespaces)
 
     @classmethod

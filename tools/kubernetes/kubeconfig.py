@@ -23,6 +23,13 @@ def kubeconfig_files(path: str | None) -> tuple[list[Path], str]:
     return [Path(DEFAULT_KUBECONFIG).expanduser()], "the default; KUBECONFIG is not set"
 
 
+def kubeconfig_location(path: str | None) -> str:
+    """What to hand the kubernetes client: read KUBECONFIG now, not when the client was first imported
+    (its default is frozen at import time, so a later KUBECONFIG would be ignored)."""
+    files, _ = kubeconfig_files(path)
+    return os.pathsep.join(str(f) for f in files)
+
+
 def context_names(files: list[Path]) -> list[str]:
     """Context names across ``files`` (first definition wins, as the client merges them)."""
     names: list[str] = []

@@ -21,6 +21,12 @@ from tools.inert import markdown_line, plain
 _WIDTH = 100
 
 
+def _fill(text: str, width: int = _WIDTH) -> str:
+    """Wrap prose at spaces only: a resource name, an image reference or a command stays whole (so a
+    double-click copies it), even when it is longer than the line."""
+    return textwrap.fill(text, width, break_on_hyphens=False, break_long_words=False)
+
+
 def _indent(text: str, prefix: str = "      ") -> str:
     return textwrap.indent(text, prefix)
 
@@ -54,14 +60,14 @@ def render_text(diagnosis: Diagnosis, note: str | None = None) -> str:
     evidence = {item.id: item for item in diagnosis.evidence}
     out: list[str] = [f"({note})", ""] if note else []
     lines, rest = _opening(diagnosis)
-    out += [line if line.startswith("|") else textwrap.fill(line, _WIDTH) for line in lines]
+    out += [line if line.startswith("|") else _fill(line) for line in lines]
     if rest:
-        out.append(textwrap.fill(rest, _WIDTH))
+        out.append(_fill(rest))
     out.append("")
     for number, finding in enumerate(diagnosis.findings, start=1):
         out.append(f"{number}. [{finding.category.value}] {finding.title}")
         out.append(f"   fix: {finding.resource}   confidence: {finding.confidence:.0%}")
-        out.append(_indent(textwrap.fill(finding.explanation, _WIDTH - 3), "   "))
+        out.append(_indent(_fill(finding.explanation, _WIDTH - 3), "   "))
         for ref in finding.evidence:
             item = evidence.get(ref)
             if item is not None:
@@ -73,7 +79,7 @@ def render_text(diagnosis: Diagnosis, note: str | None = None) -> str:
         for step in diagnosis.next_steps:
             out.append(f"  - {step.description}")
             if step.command and step.checked:
-                out.append(f"      {step.command}")
+                out.append(f"      {' '.join(step.command.split())}")  # one line, copied as it is
             elif step.command:
                 out.append(f"      ({UNCHECKED}) {' '.join(step.command.split())}")
         out.append("")

@@ -114,7 +114,7 @@ def cli_session(
             progress=None if quiet else stderr_progress,
         )
     except SnapshotError as exc:
-        fail(f"bad snapshot: {exc}")
+        fail(f"--snapshot {exc}")
     except ToolError as exc:
         fail(str(exc), EXIT_BAD_INPUT if "kubeconfig" in str(exc).lower() else EXIT_SOURCE_FAILED)
     with session:

@@ -8,6 +8,7 @@ same way: the schema uses portable types only. Failures become a StoreError that
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -67,15 +68,29 @@ def _create(url: str) -> Engine:
         except (NoSuchModuleError, ModuleNotFoundError) as exc:
             raise StoreError(f"cannot use {describe_url(url)}: {exc} (install the database driver)") from None
     if parsed.database and parsed.database != ":memory:":
-        path = Path(parsed.database).expanduser()
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise StoreError(f"cannot create the folder for the history database {path}: {exc}") from None
+        _create_private(Path(parsed.database).expanduser())
     engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S, "check_same_thread": False})
     event.listen(engine, "connect", _sqlite_connect)
     event.listen(engine, "begin", _sqlite_begin)
     return engine
+
+
+def _create_private(path: Path) -> None:
+    """Create a missing history file 0600 in a 0700 folder: it holds every question and answer.
+
+    SQLite gives its -wal and -shm files the main file's mode, so they stay private too. An existing
+    file or folder keeps the mode its owner gave it.
+    """
+    try:
+        if not path.parent.exists():
+            path.parent.parent.mkdir(parents=True, exist_ok=True)
+            path.parent.mkdir(mode=0o700, exist_ok=True)
+            os.chmod(path.parent, 0o700)  # mkdir's mode is masked by the umask
+        if not path.exists():
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+            os.chmod(path, 0o600)
+    except OSError as exc:
+        raise StoreError(f"cannot create the history database {path}: {exc}") from None
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -161,3 +161,14 @@ def test_unreadable_kubeconfig(tmp_path: Path) -> None:
         KubeAccess.from_kubeconfig(str(bad))
     with pytest.raises(KubeError, match="context 'nope'"):
         KubeAccess.from_kubeconfig(str(_kubeconfig(tmp_path / "ok", "http://127.0.0.1:1")), "nope")
+
+
+def test_kubeconfig_env_is_read_when_connecting_not_when_the_client_was_imported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import kubernetes.config.kube_config  # noqa: F401  (imported long before KUBECONFIG is set below)
+
+    monkeypatch.setenv("KUBECONFIG", str(_kubeconfig(tmp_path / "config", "http://127.0.0.1:1")))
+    access = KubeAccess.from_kubeconfig()
+    assert access.name == "t" and access.host == "http://127.0.0.1:1"
+    access.close()

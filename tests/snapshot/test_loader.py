@@ -112,7 +112,7 @@ def test_not_a_snapshot(tmp_path: Path) -> None:
     with pytest.raises(SnapshotError, match=r"missing snapshot\.yaml"):
         load_snapshot(tmp_path)
     (tmp_path / "x.zip").write_text("zip?", encoding="utf-8")
-    with pytest.raises(SnapshotError, match=r"directory or a \.tar\.gz"):
+    with pytest.raises(SnapshotError, match=r"x.zip: not a kubewhy snapshot, and no Kubernetes objects"):
         load_snapshot(tmp_path / "x.zip")
     (tmp_path / "broken.tar.gz").write_bytes(b"not gzip at all")
     with pytest.raises(SnapshotError, match=r"not a readable \.tar\.gz"):

@@ -25,6 +25,7 @@ from kubernetes.config import ConfigException, load_incluster_config, load_kube_
 
 from tools.contracts.kube.kinds import KindInfo
 from tools.contracts.tool import ToolError
+from tools.kubernetes.kubeconfig import explain_unusable, kubeconfig_location
 from tools.kubernetes.transport import GuardedApiClient, ReadOnlyViolation, ThrottleRetry
 
 DEFAULT_PAGE_SIZE = 500
@@ -86,13 +87,13 @@ class KubeAccess:
         configuration = k8s.Configuration()
         try:
             load_kube_config(
-                config_file=path, context=context, client_configuration=configuration, persist_config=False
+                config_file=kubeconfig_location(path),
+                context=context,
+                client_configuration=configuration,
+                persist_config=False,
             )
         except (ConfigException, OSError, TypeError, ValueError, yaml.YAMLError) as exc:
-            where = path or "the default kubeconfig"
-            raise KubeError(
-                f"cannot use {where}{f' context {context!r}' if context else ''}: {exc}"
-            ) from None
+            raise KubeError(explain_unusable(path, context, exc)) from None
         return cls(configuration, name=context or _current_context(path) or "cluster", namespaces=namespaces)
 
     @classmethod
@@ -464,7 +465,7 @@ def _current_context(path: str | None) -> str | None:
     from kubernetes.config import list_kube_config_contexts
 
     try:
-        _, current = list_kube_config_contexts(config_file=path)
+        _, current = list_kube_config_contexts(config_file=kubeconfig_location(path))
     except (ConfigException, OSError, TypeError, ValueError, yaml.YAMLError):
         return None
     return (current or {}).get("name")

@@ -23,6 +23,7 @@ import yaml
 
 from tools.contracts.kube.time import parse_time
 from tools.snapshot.bounded import BadDocument, json_depth_ok, load_yaml, too_deep_message
+from tools.snapshot.hints import WHAT_TO_DO
 from tools.snapshot.log_file import log_lines
 
 RESOURCE_SUFFIXES = (".json", ".yaml", ".yml")
@@ -120,7 +121,7 @@ def load_snapshot(source: str | Path) -> Snapshot:
             raise
         except (tarfile.TarError, OSError, EOFError) as exc:
             tempdir.cleanup()
-            raise SnapshotError(f"{path}: not a readable .tar.gz archive ({exc})") from exc
+            raise SnapshotError(f"{path}: not a readable .tar.gz archive ({exc}); {WHAT_TO_DO}") from exc
         path = _archive_root(Path(tempdir.name))
     root = path.resolve()
     meta_file = root / "snapshot.yaml"

@@ -14,21 +14,17 @@ import tempfile
 from datetime import datetime
 from pathlib import Path
 
+from tools.snapshot.hints import CAPTURE, WHAT_TO_DO
 from tools.snapshot.importers import cluster_dump, must_gather, troubleshoot
 from tools.snapshot.importers.documents import GO_STRUCTS, BadFile, read_text
 from tools.snapshot.importers.intake import Intake
-from tools.snapshot.importers.report import SNAPSHOT_CAPTURE_HINT, ImportFailed, ImportReport, Skipped
+from tools.snapshot.importers.report import ImportFailed, ImportReport, Skipped
 from tools.snapshot.importers.tree import ARCHIVE_SUFFIXES, InputTree, Limits, open_input, walk_directory
 from tools.snapshot.writer import SnapshotWriter
 
 __all__ = ["ImportFailed", "ImportReport", "Limits", "Skipped", "import_foreign", "import_input"]
 
 KUBECTL_FORMAT, KUBECTL_LABEL = "kubectl", "`kubectl get -o json|yaml` output"
-EXPECTED = (
-    "a kubewhy snapshot (snapshot.yaml), a troubleshoot.sh support bundle (version.yaml, "
-    "cluster-resources/), a `kubectl cluster-info dump` (nodes.json, <namespace>/pods.json), an OpenShift "
-    "must-gather (namespaces/, cluster-scoped-resources/) or `kubectl get -o json|yaml` output"
-)
 
 
 def import_input(
@@ -118,7 +114,7 @@ def _unrecognized(source: Path, intake: Intake) -> str:
         return f"{source}: {GO_STRUCTS}"
     first = next((s for s in intake.skipped if s.reason), None)
     detail = f" (first: {first.file}: {first.reason})" if first else " (it holds no files)"
-    return f"{source}: no Kubernetes objects found{detail}; expected {EXPECTED}; {SNAPSHOT_CAPTURE_HINT}"
+    return f"{source}: no Kubernetes objects found{detail}; {WHAT_TO_DO}"
 
 
 def _default_name(source: Path) -> str:
@@ -139,7 +135,9 @@ def import_foreign(
     scratch = tempfile.TemporaryDirectory(prefix="kubewhy-imported-")
     try:
         if root is not None and (root / "resources").is_dir():  # a kubewhy snapshot that lost its meta file
-            raise ImportFailed(f"{source}: missing snapshot.yaml (not a kubewhy snapshot)")
+            raise ImportFailed(
+                f"{source}: missing snapshot.yaml, so not a kubewhy snapshot; put it back, or {CAPTURE}"
+            )
         if root is None:
             with open_input(source) as tree:
                 report = import_tree(tree, source, Path(scratch.name) / "snapshot")
@@ -162,5 +160,5 @@ def _as_loader_message(source: Path, root: Path | None, message: str) -> str:
     """Keep the loader's own words first, so "not a snapshot" reads the same as before imports existed."""
     if "no Kubernetes objects found" not in message:
         return message
-    lead = "a snapshot is a directory or a .tar.gz archive" if root is None else "missing snapshot.yaml"
+    lead = "not a kubewhy snapshot" if root is None else "missing snapshot.yaml"
     return message.replace(f"{source}: ", f"{source}: {lead}, and ", 1)

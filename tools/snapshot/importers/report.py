@@ -10,8 +10,6 @@ from typing import Any
 
 from tools.contracts.kube.time import rfc3339
 
-SNAPSHOT_CAPTURE_HINT = "to take a snapshot of a live cluster, run `kubewhy snapshot capture --out DIR`"
-
 
 class ImportFailed(Exception):
     """The input cannot be imported at all; the message is the one line a person reads."""

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from app.ui import runtime
 from app.ui.charts import draw, has_series
+from app.ui.promql import render_query, split_excerpt
 from app.ui.safe import md, md_line, plain
 from tools.contracts.diagnosis import UNCHECKED, Category, Diagnosis, Evidence, Finding, NextStep
 from tools.contracts.tool import ToolResult
@@ -100,11 +102,20 @@ def _finding(
     with st.expander(label, expanded=number == 1, icon=":material/fact_check:"):
         for item in cited:
             st.caption(md_line(f"{item.id} · {item.source} · {item.tool} {args_text(item.args)}"))
-            st.code(plain(item.excerpt), language=None, wrap_lines=True)
             result = results.get(item.id)
+            render_excerpt(item.excerpt, result, f"card-{key}-{item.id}")
             drawable = result is not None and item.id not in charted and has_series(result.data)
             if drawable and draw(result.data, key=f"card-chart-{key}-{item.id}", height=140):
                 charted.add(item.id)
+
+
+def render_excerpt(excerpt: str, result: ToolResult | None, key: str) -> None:
+    """Cited lines as read, each PromQL query in it folded to one line (with links to run it)."""
+    queries, rest = split_excerpt(excerpt)
+    for number, query in enumerate(queries):
+        render_query(query, result.data if result else None, runtime.settings(), f"{key}-q{number}")
+    if rest.strip():
+        st.code(plain(rest), language=None, wrap_lines=True)
 
 
 def args_text(args: dict[str, object]) -> str:

@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from app.ui.card import args_text
+from app.ui.card import args_text, render_excerpt
 from app.ui.charts import draw, has_series
 from app.ui.safe import md_line, plain
 from tools.contracts.diagnosis import Diagnosis
@@ -51,7 +51,7 @@ def _result(result: ToolResult, excerpt: str | None, key: str) -> None:
         st.error(md_line(result.error, 500))
     if excerpt:
         st.markdown(":orange-badge[cited lines]")
-        st.code(plain(excerpt), language=None, wrap_lines=True)
+        render_excerpt(excerpt, result, f"cited-{key}")
     if result.source == "prometheus" and has_series(result.data):
         draw(result.data, key=f"chart-{key}")
     if result.source == "flows":
@@ -59,7 +59,7 @@ def _result(result: ToolResult, excerpt: str | None, key: str) -> None:
             st.caption(md_line(name))
             st.dataframe(frame, hide_index=True, width="stretch", key=f"table-{key}-{name}")
     st.markdown("**The output as read**" + (" (cut to the token budget)" if result.truncated else ""))
-    st.code(plain(result.text), language=None, wrap_lines=True)
+    render_excerpt(result.text, result, f"read-{key}")
 
 
 def flow_tables(data: Any) -> list[tuple[str, pd.DataFrame]]:

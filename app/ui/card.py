@@ -8,6 +8,7 @@ import streamlit as st
 
 from app.ui import runtime
 from app.ui.charts import draw, has_series
+from app.ui.flows import render_flows
 from app.ui.promql import render_query, split_excerpt
 from app.ui.safe import md, md_line, plain
 from tools.contracts.diagnosis import UNCHECKED, Category, Diagnosis, Evidence, Finding, NextStep
@@ -104,9 +105,15 @@ def _finding(
             st.caption(md_line(f"{item.id} · {item.source} · {item.tool} {args_text(item.args)}"))
             result = results.get(item.id)
             render_excerpt(item.excerpt, result, f"card-{key}-{item.id}")
-            drawable = result is not None and item.id not in charted and has_series(result.data)
-            if drawable and draw(result.data, key=f"card-chart-{key}-{item.id}", height=140):
+            if result is not None and item.id not in charted and _chart(result, results, f"{key}-{item.id}"):
                 charted.add(item.id)
+
+
+def _chart(result: ToolResult, results: dict[str, ToolResult], key: str) -> bool:
+    """A cited metric's chart, or a cited flow result's verdict timeline; False when there is none."""
+    if has_series(result.data):
+        return draw(result.data, key=f"card-chart-{key}", height=140)
+    return result.source == "flows" and render_flows(result, results, f"card-{key}", table=False)
 
 
 def render_excerpt(excerpt: str, result: ToolResult | None, key: str) -> None:

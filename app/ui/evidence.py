@@ -12,6 +12,7 @@ import streamlit as st
 
 from app.ui.card import args_text, render_excerpt
 from app.ui.charts import draw, has_series
+from app.ui.flows import render_flows
 from app.ui.safe import md_line, plain
 from tools.contracts.diagnosis import Diagnosis
 from tools.contracts.tool import ToolResult
@@ -32,7 +33,7 @@ def render_evidence(diagnosis: Diagnosis | None, results: dict[str, ToolResult],
             label += f" — cited by finding {', '.join(str(n) for n in findings)}"
         icon = ":material/star:" if findings else (":material/error:" if result.error else None)
         with st.expander(md_line(label, 140), icon=icon):
-            _result(result, excerpts.get(evidence_id) if findings else None, f"{key}-{evidence_id}")
+            _result(result, results, excerpts.get(evidence_id) if findings else None, f"{key}-{evidence_id}")
 
 
 def citations(diagnosis: Diagnosis | None) -> dict[str, list[int]]:
@@ -44,7 +45,7 @@ def citations(diagnosis: Diagnosis | None) -> dict[str, list[int]]:
     return cited
 
 
-def _result(result: ToolResult, excerpt: str | None, key: str) -> None:
+def _result(result: ToolResult, results: dict[str, ToolResult], excerpt: str | None, key: str) -> None:
     st.caption(md_line(f"source: {result.source} · tool: {result.tool}", 200))
     st.code(plain(json.dumps(result.args, sort_keys=True)), language="json", wrap_lines=True)
     if result.error:
@@ -54,7 +55,7 @@ def _result(result: ToolResult, excerpt: str | None, key: str) -> None:
         render_excerpt(excerpt, result, f"cited-{key}")
     if result.source == "prometheus" and has_series(result.data):
         draw(result.data, key=f"chart-{key}")
-    if result.source == "flows":
+    if result.source == "flows" and not render_flows(result, results, key):
         for name, frame in flow_tables(result.data):
             st.caption(md_line(name))
             st.dataframe(frame, hide_index=True, width="stretch", key=f"table-{key}-{name}")

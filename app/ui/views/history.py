@@ -77,9 +77,10 @@ def render() -> None:
 
 
 def _linked(store: HistoryStore, listed: list[StoredRun]) -> StoredRun | None:
-    """The run a permalink names (``?run=N``) when the filters do not list it."""
+    """The run a permalink names (``?run=N``) when the filters do not list it. The page writes the open
+    run into the address too; that echo is not a link (else a filter could never hide the run)."""
     run_id = opened_run()
-    if run_id is None or any(run.id == run_id for run in listed):
+    if run_id is None or run_id == st.session_state.get(OPENED) or any(run.id == run_id for run in listed):
         return None
     try:
         run = store.get_run(run_id)

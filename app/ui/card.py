@@ -100,7 +100,7 @@ def _finding(
         st.caption("No tool output backs this finding; treat it as a lead to check.")
         return
     label = f"Evidence: {', '.join(item.id for item in cited)}"
-    with st.expander(label, expanded=number == 1, icon=":material/fact_check:"):
+    with st.expander(label, icon=":material/fact_check:"):
         for item in cited:
             st.caption(md_line(f"{item.id} · {item.source} · {item.tool} {args_text(item.args)}"))
             result = results.get(item.id)

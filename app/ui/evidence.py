@@ -25,15 +25,20 @@ def render_evidence(diagnosis: Diagnosis | None, results: dict[str, ToolResult],
         return
     cited_by = citations(diagnosis)
     excerpts = {item.id: item.excerpt for item in diagnosis.evidence} if diagnosis else {}
-    st.markdown(f"**Evidence** · {len(results)} tool results, {len(cited_by)} cited")
-    for evidence_id, result in results.items():
-        findings = cited_by.get(evidence_id, [])
-        label = f"{evidence_id} · {result.tool} {args_text(result.args)}"
-        if findings:
-            label += f" — cited by finding {', '.join(str(n) for n in findings)}"
-        icon = ":material/star:" if findings else (":material/error:" if result.error else None)
-        with st.expander(md_line(label, 140), icon=icon):
-            _result(result, results, excerpts.get(evidence_id) if findings else None, f"{key}-{evidence_id}")
+    cited = [i for i in results if i in cited_by]
+    ordered = cited + [i for i in results if i not in cited_by]  # what the findings rest on first
+    index = f"Evidence index: {len(results)} tool results, {len(cited)} cited"
+    with st.expander(index, icon=":material/inventory_2:", key=f"evidence-{key}"):
+        for evidence_id in ordered:
+            result = results[evidence_id]
+            findings = cited_by.get(evidence_id, [])
+            label = f"{evidence_id} · {result.tool} {args_text(result.args)}"
+            if findings:
+                label += f" — cited by finding {', '.join(str(n) for n in findings)}"
+            icon = ":material/star:" if findings else (":material/error:" if result.error else None)
+            with st.expander(md_line(label, 140), icon=icon):
+                excerpt = excerpts.get(evidence_id) if findings else None
+                _result(result, results, excerpt, f"{key}-{evidence_id}")
 
 
 def citations(diagnosis: Diagnosis | None) -> dict[str, list[int]]:
@@ -59,8 +64,13 @@ def _result(result: ToolResult, results: dict[str, ToolResult], excerpt: str | N
         for name, frame in flow_tables(result.data):
             st.caption(md_line(name))
             st.dataframe(frame, hide_index=True, width="stretch", key=f"table-{key}-{name}")
-    st.markdown("**The output as read**" + (" (cut to the token budget)" if result.truncated else ""))
-    render_excerpt(result.text, result, f"read-{key}")
+    read = "The output as read" + (" (cut to the token budget)" if result.truncated else "")
+    if excerpt:  # the cited lines above say what matters; the whole text stays one click away
+        with st.expander(read, icon=":material/description:"):
+            render_excerpt(result.text, result, f"read-{key}")
+    else:
+        st.markdown(f"**{read}**")
+        render_excerpt(result.text, result, f"read-{key}")
 
 
 def flow_tables(data: Any) -> list[tuple[str, pd.DataFrame]]:

@@ -143,6 +143,9 @@ def serve_page(
             signal.signal(signum, handler)
 
 
+PRIMARY_COLOR = "#2563eb"
+
+
 def streamlit_command(port: int, host: str = HOST) -> list[str]:
     return [
         sys.executable,
@@ -162,6 +165,8 @@ def streamlit_command(port: int, host: str = HOST) -> list[str]:
         "none",
         "--client.toolbarMode",
         "minimal",
+        "--theme.primaryColor",  # focus rings and accents in blue: Streamlit's red reads as an error
+        PRIMARY_COLOR,
     ]
 
 

@@ -8,7 +8,10 @@ import streamlit as st
 
 from app.agent.pricing import format_cost, tokens_text
 from app.render import opening
+from app.ui import runtime
 from app.ui.charts import draw, has_series
+from app.ui.flows import render_flows
+from app.ui.promql import render_query, split_excerpt
 from app.ui.safe import md, md_line, plain
 from tools.contracts.diagnosis import UNCHECKED, Category, Diagnosis, Evidence, Finding, NextStep
 from tools.contracts.tool import ToolResult
@@ -115,14 +118,29 @@ def _finding(
         st.caption("No tool output backs this finding; treat it as a lead to check.")
         return
     label = f"Evidence: {', '.join(item.id for item in cited)}"
-    with st.expander(label, expanded=number == 1, icon=":material/fact_check:"):
+    with st.expander(label, icon=":material/fact_check:"):
         for item in cited:
             st.caption(md_line(f"{item.id} · {item.source} · {item.tool} {args_text(item.args)}"))
-            st.code(plain(item.excerpt), language=None, wrap_lines=True)
             result = results.get(item.id)
-            drawable = result is not None and item.id not in charted and has_series(result.data)
-            if drawable and draw(result.data, key=f"card-chart-{key}-{item.id}", height=140):
+            render_excerpt(item.excerpt, result, f"card-{key}-{item.id}")
+            if result is not None and item.id not in charted and _chart(result, results, f"{key}-{item.id}"):
                 charted.add(item.id)
+
+
+def _chart(result: ToolResult, results: dict[str, ToolResult], key: str) -> bool:
+    """A cited metric's chart, or a cited flow result's verdict timeline; False when there is none."""
+    if has_series(result.data):
+        return draw(result.data, key=f"card-chart-{key}", height=140)
+    return result.source == "flows" and render_flows(result, results, f"card-{key}", table=False)
+
+
+def render_excerpt(excerpt: str, result: ToolResult | None, key: str) -> None:
+    """Cited lines as read, each PromQL query in it folded to one line (with links to run it)."""
+    queries, rest = split_excerpt(excerpt)
+    for number, query in enumerate(queries):
+        render_query(query, result.data if result else None, runtime.settings(), f"{key}-q{number}")
+    if rest.strip():
+        st.code(plain(rest), language=None, wrap_lines=True)
 
 
 def args_text(args: dict[str, object]) -> str:

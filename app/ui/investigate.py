@@ -17,6 +17,7 @@ import streamlit as st
 
 from app.agent.events import BudgetHit, Fallback, Status, TextDelta, ToolFinished, ToolStarted, describe_call
 from app.engine import BadQuestion, Session, ask, check_question
+from app.ui.flows import follow_policy_drops
 from app.ui.safe import md, md_line
 from app.ui.state import Turn
 from tools.contracts.evidence import Ledger
@@ -63,6 +64,8 @@ def investigate(session: Session, question: str, namespace: str | None, conversa
         except Exception as exc:  # the page must survive anything the engine throws
             log.exception("question failed: %s", turn.question)
             turn.error, turn.error_kind = f"The investigation failed: {type(exc).__name__}: {exc}", "failed"
+        if turn.diagnosis is not None:
+            follow_policy_drops(session.ctx, ledger)  # the flows behind cited drops, for the timeline
         turn.duration_s = time.perf_counter() - started
         turn.ledger = ledger
         turn.results = {evidence_id: entry.result for evidence_id, entry in ledger.entries.items()}

@@ -11,7 +11,8 @@ import streamlit as st
 from app.ui import identity, runtime, shell
 from app.ui.views import chat, history, runbooks
 
-st.set_page_config(page_title="kubewhy", page_icon=":material/troubleshoot:", layout="centered")
+st.set_page_config(page_title="kubewhy", page_icon=":material/troubleshoot:", layout="wide")
+shell.style()
 identity.require_sign_in(runtime.settings())  # behind the auth proxy: only signed-in requests
 
 PAGES = [

@@ -13,6 +13,15 @@ from tools.contracts.settings import Settings
 
 _KEY = "kubewhy_shell"
 
+# kubewhy's own style sheet (no text from the cluster in it): a readable line length on wide screens, a
+# neutral focus ring on the question box, and room at the right of code blocks for their copy button so
+# it never covers the end of a long command.
+STYLE = """<style>
+.stMainBlockContainer { max-width: 1200px; }
+[data-testid="stChatInput"] > div:focus-within { border-color: #94a3b8 !important; box-shadow: none; }
+[data-testid="stCode"] pre { padding-right: 3rem !important; }
+</style>"""
+
 
 @dataclass
 class Shell:
@@ -20,6 +29,10 @@ class Shell:
     target: runtime.Target
     session: Session | None
     failure: str | None = None
+
+
+def style() -> None:
+    st.html(STYLE)
 
 
 def build() -> Shell:

@@ -61,9 +61,27 @@ def test_a_question_renders_the_card_then_the_evidence(page):
     assert charts, "no metric chart"
     marks = [layer["mark"]["type"] for chart in charts for layer in chart.get("layer", [])]
     assert "line" in marks and "rule" in marks  # the series, and the change point marked
+    # the drops' flows: a Hubble-style table, and the verdict timeline with the change marked
     table = at.dataframe[0].value
-    assert {"source", "destination", "port", "count"} <= set(table.columns)
-    assert "shop/checkout" in set(table["source"])
+    assert list(table.columns) == [
+        "time",
+        "source",
+        "destination",
+        "port",
+        "verdict",
+        "drop reason",
+        "policy",
+    ]
+    dropped = table[table["verdict"] == "DROPPED"]
+    assert len(dropped) == 52 and len(table[table["verdict"] == "FORWARDED"]) == 7
+    assert set(dropped["policy"]) == {"data/postgres-allow-catalog"}
+    assert set(dropped["drop reason"]) == {"POLICY_DENIED"} and set(dropped["port"]) == {"5432/TCP"}
+    assert all(source.startswith("shop/checkout-") for source in table["source"])
+    timelines = [c for c in charts if c.get("title", {}).get("text") == "Verdicts over time"]
+    assert timelines, "no verdict timeline"
+    layers = timelines[0]["layer"]
+    assert [layer["mark"]["type"] for layer in layers] == ["bar", "rule", "text"]
+    assert len(timelines) == 3  # the finding's evidence; the index: the drops and the follow-up read
 
 
 def test_a_follow_up_keeps_the_conversation_and_new_conversation_clears_it(page):

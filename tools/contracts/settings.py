@@ -115,6 +115,11 @@ class Settings(BaseSettings):
     context: str | None = None
     snapshot: str | None = None
     prometheus_url: str | None = None
+    # Where people open Prometheus and Grafana in their browser (the page links a query there); kubewhy
+    # itself never reads them. Grafana: its base URL, and the uid of the Prometheus data source in it.
+    prometheus_public_url: str | None = None
+    grafana_url: str | None = None
+    grafana_datasource: str = "prometheus"
     hubble_address: str | None = None
     hubble_tls: bool = False
     hubble_ca_file: str | None = None

@@ -11,6 +11,7 @@ from app.runbooks import Runbook, runbook_from_ledger
 from app.ui import runtime, shell, state
 from app.ui.card import render_card
 from app.ui.evidence import render_evidence
+from app.ui.export import render_export
 from app.ui.investigate import investigate, status_label
 from app.ui.recording import record_turn
 from app.ui.safe import md, md_line
@@ -103,6 +104,7 @@ def render_answer(turn: Turn, key: str, replay: bool) -> None:
         st.warning(md(warning))
     if turn.diagnosis is not None:
         render_card(turn.diagnosis, turn.results, key)
+        render_export(turn.diagnosis, turn.run_id, key)
         render_evidence(turn.diagnosis, turn.results, key)
         if turn.ledger is not None and turn.results:
             offer_save(turn, key)

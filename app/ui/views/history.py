@@ -11,6 +11,7 @@ from app.store import SURFACES, HistoryStore, StoredRun, StoreError, diff_findin
 from app.ui import shell
 from app.ui.card import render_card
 from app.ui.diff_view import render_diff
+from app.ui.export import RUN_PARAM, opened_run, render_export
 from app.ui.investigate import investigate
 from app.ui.recording import record_turn
 from app.ui.runbook_run import run_in_page
@@ -43,6 +44,9 @@ def render() -> None:
     runs, filtered = _filtered(store, users, clusters)
     if runs is None:
         return
+    linked = _linked(store, runs)
+    if linked is not None:
+        runs = [linked, *runs]
     if not runs:
         if filtered:
             st.info("No stored answer matches these filters.")
@@ -52,7 +56,8 @@ def render() -> None:
     st.dataframe(overview(runs), hide_index=True, width="stretch", key="history-table")
     labels = {run.id: _label(run) for run in runs}
     ids = list(labels)
-    wanted = st.session_state.get(OPENED)  # kept by hand: a new run changes the options (and the widget)
+    # kept by hand: a new run changes the options (and the widget); a permalink (?run=N) opens its run
+    wanted = opened_run() or st.session_state.get(OPENED)
     chosen = st.selectbox(
         "Open",
         ids,
@@ -61,6 +66,7 @@ def render() -> None:
         key="history-open",
     )
     st.session_state[OPENED] = chosen
+    st.query_params[RUN_PARAM] = str(chosen)  # the address bar is the permalink of the open run
     try:
         opened = store.get_run(chosen)
     except StoreError as exc:
@@ -68,6 +74,21 @@ def render() -> None:
         return
     if opened is not None:
         _opened(store, opened, current)
+
+
+def _linked(store: HistoryStore, listed: list[StoredRun]) -> StoredRun | None:
+    """The run a permalink names (``?run=N``) when the filters do not list it. The page writes the open
+    run into the address too; that echo is not a link (else a filter could never hide the run)."""
+    run_id = opened_run()
+    if run_id is None or run_id == st.session_state.get(OPENED) or any(run.id == run_id for run in listed):
+        return None
+    try:
+        run = store.get_run(run_id)
+    except StoreError:
+        run = None
+    if run is None:
+        st.warning(f"Run #{run_id} of the link is not in this history.")
+    return run
 
 
 @st.cache_data(ttl=60, show_spinner=False, max_entries=8)
@@ -172,6 +193,7 @@ def _opened(store: HistoryStore, run: StoredRun, current: shell.Shell) -> None:
 
 def _stored(run: StoredRun, diagnosis: Diagnosis, current: shell.Shell) -> None:
     render_card(diagnosis, {}, f"h{run.id}")
+    render_export(diagnosis, run.id, f"h{run.id}")
     _calls(run)
     if not run.runbook:
         _save(run, current)

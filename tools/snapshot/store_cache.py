@@ -52,7 +52,13 @@ def open_store(snapshot: Snapshot, *, cache: bool = True) -> SnapshotStore:
     for folder in cache_folders(snapshot.root):
         if _save(built, folder, fingerprint, snapshot.problems[listed:]):
             # Serve from the mapped blob: the built bytes can go, memory follows what is served.
-            return _restore_quietly(snapshot, folder, fingerprint) or built
+            found = snapshot.problems[listed:]
+            del snapshot.problems[listed:]  # the cache holds them: restoring adds them back
+            restored = _restore_quietly(snapshot, folder, fingerprint)
+            if restored is not None:
+                return restored
+            snapshot.problems.extend(found)
+            break
     return built
 
 

@@ -38,6 +38,7 @@ class RequestRecord:
     path: str
     query: str
     status: int
+    bytes: int = 0  # body bytes sent: what a question costs to fetch
 
 
 class _HTTPServer(ThreadingHTTPServer):
@@ -72,7 +73,7 @@ class _Handler(BaseHTTPRequestHandler):
             traceback.print_exc(file=sys.stderr)
             response = status_response(500, "internal error in the kubewhy snapshot server")
         # Record before answering, so a client that has its answer can trust the log to contain it.
-        self.server.owner.record(RequestRecord(self.command, path, query, response.status))
+        self.server.owner.record(RequestRecord(self.command, path, query, response.status, response.length))
         try:
             self._write(response)
         except (BrokenPipeError, ConnectionResetError):

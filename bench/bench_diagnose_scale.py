@@ -8,11 +8,18 @@ namespaces, ~3% of pods crash-looping, ~1% Pending, ~1% of nodes NotReady), open
   - a question about one namespace (target < 5 s),
   - a whole-cluster health review (target < 60 s),
 and the process's peak memory (VmHWM; the in-process snapshot server included; target < 2 GB).
+
+With --cli it times whole `kubewhy ask --snapshot DIR -o json` processes under `/usr/bin/time -v` instead:
+the first answer with no store cache (parse, build and write the cache), then a second answer served from
+the cache beside the snapshot (targets <= 10 s and <= 2 s, <= 1.5 GB peak RSS), and the bytes the snapshot
+server sends for one namespaced question (its request log). The load average is printed with each figure.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -79,12 +86,72 @@ def report(label: str, seconds: float, diagnosis, target: float) -> None:
         print(f"    {finding.category.value:<22} {finding.resource}  {finding.title[:90]}")
 
 
+CLI_QUESTIONS = [
+    "Something in the young-grove namespace keeps failing - what is wrong?",  # no such namespace: all
+    "Something in the ns-042 namespace keeps failing - what is wrong?",
+]
+
+
+def load_average() -> str:
+    return Path("/proc/loadavg").read_text().split(" ", 1)[0]
+
+
+def cli_timed(snapshot: Path, question: str) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MiB) of one `kubewhy ask` process, from /usr/bin/time -v."""
+    command = ["/usr/bin/time", "-v", sys.executable, "-m", "app.cli", "ask", question]
+    command += ["--snapshot", str(snapshot), "-o", "json"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, env=env, check=False)
+    figures = dict(line.strip().rsplit(": ", 1) for line in done.stderr.splitlines() if ": " in line)
+    wall = figures["Elapsed (wall clock) time (h:mm:ss or m:ss)"].split(":")
+    seconds = float(wall[-1]) + 60 * float(wall[-2]) + (3600 * float(wall[0]) if len(wall) == 3 else 0)
+    return seconds, int(figures["Maximum resident set size (kbytes)"]) / 1024
+
+
+def bytes_per_question(snapshot: Path, question: str) -> tuple[int, int]:
+    """Requests and body bytes the snapshot server sends while one question is answered."""
+    from app.engine import open_session
+    from tools.contracts.settings import Settings
+    from tools.snapshot.server import start_snapshot_server
+
+    with start_snapshot_server(snapshot) as server:
+        session = open_session(Settings.load(llm="none"), kubeconfig=str(server.kubeconfig_path))
+        try:
+            server.requests.clear()
+            ask_with_ledger(session, question)
+            return len(server.requests), sum(r.bytes for r in server.requests)
+        finally:
+            session.close()
+
+
+def cli_main(snapshot: Path) -> int:
+    from tools.snapshot.store_cache import cache_folders
+
+    for question in CLI_QUESTIONS:
+        for folder in cache_folders(snapshot.resolve()):
+            shutil.rmtree(folder, ignore_errors=True)
+        for label, target in (("first answer, no cache", 10), ("second answer, cached", 2)):
+            seconds, peak = cli_timed(snapshot, question)
+            verdict = "ok" if seconds <= target and peak <= 1536 else "OVER TARGET"
+            print(
+                f"{label}: {seconds:.1f} s, peak RSS {peak:.0f} MiB (targets <= {target} s, <= 1536 MiB: "
+                f"{verdict}); load average {load_average()}; {question!r}",
+                flush=True,
+            )
+    requests, sent = bytes_per_question(snapshot, CLI_QUESTIONS[1])
+    print(f"namespaced question {CLI_QUESTIONS[1]!r}: {requests} requests, {sent:,} bytes served")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pods", type=int, default=100_000)
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/kubewhy-bench"))
+    parser.add_argument("--cli", action="store_true", help="time whole CLI processes (see above)")
     args = parser.parse_args(argv)
     snapshot = ensure_snapshot(args.pods, args.workdir)
+    if args.cli:
+        return cli_main(snapshot)
 
     started = time.perf_counter()
     session = open_snapshot(snapshot)

@@ -27,6 +27,7 @@ from tools.snapshot.api import Response, SnapshotAPI, status_response
 from tools.snapshot.kubeconfig import context_name, write_kubeconfig
 from tools.snapshot.loader import Snapshot, load_snapshot
 from tools.snapshot.store import SnapshotStore
+from tools.snapshot.store_cache import open_store
 
 _WRITE_BATCH = 1 << 20  # join list items into ~1 MiB writes
 
@@ -37,6 +38,7 @@ class RequestRecord:
     path: str
     query: str
     status: int
+    bytes: int = 0  # body bytes sent: what a question costs to fetch
 
 
 class _HTTPServer(ThreadingHTTPServer):
@@ -71,7 +73,7 @@ class _Handler(BaseHTTPRequestHandler):
             traceback.print_exc(file=sys.stderr)
             response = status_response(500, "internal error in the kubewhy snapshot server")
         # Record before answering, so a client that has its answer can trust the log to contain it.
-        self.server.owner.record(RequestRecord(self.command, path, query, response.status))
+        self.server.owner.record(RequestRecord(self.command, path, query, response.status, response.length))
         try:
             self._write(response)
         except (BrokenPipeError, ConnectionResetError):
@@ -190,16 +192,18 @@ def start_snapshot_server(
     kubeconfig_path: Path | None = None,
     *,
     record_requests: bool = True,
+    cache: bool = True,
 ) -> SnapshotServer:
     """Load a snapshot, serve it on 127.0.0.1:`port` (0 = any free port), write its kubeconfig.
 
     Raises SnapshotError when `source` is not a snapshot, OSError when the port cannot be bound.
     Without `kubeconfig_path` the kubeconfig goes to a temporary directory removed by stop().
     `record_requests=False` keeps `requests` empty (long-running servers: it would grow forever).
+    `cache=False` builds the store without reading or writing the on-disk cache (store_cache.py).
     """
     started = time.perf_counter()
     snapshot = source if isinstance(source, Snapshot) else load_snapshot(source)
-    store = SnapshotStore(snapshot)
+    store = open_store(snapshot, cache=cache)
     # The index never changes: move it out of the collector's sight, or every full collection
     # (triggered by parsing responses in this process) rescans ~10 objects per snapshot object.
     gc.collect()

@@ -90,7 +90,12 @@ class StoredObject:
     __slots__ = ("fields", "labels", "name", "namespace", "raw")
 
     def __init__(
-        self, namespace: str, name: str, labels: dict[str, str], fields: dict[str, str] | None, raw: bytes
+        self,
+        namespace: str,
+        name: str,
+        labels: dict[str, str],
+        fields: dict[str, str] | None,
+        raw: bytes | memoryview,  # a view into the mapped cache blob when restored from the cache
     ) -> None:
         self.namespace = namespace
         self.name = name
@@ -134,9 +139,14 @@ class ResourceIndex:
         return not replaced
 
     def finalize(self) -> None:
-        self.keys = sorted(self._pending)
-        self.records = [self._pending[key] for key in self.keys]
+        keys = sorted(self._pending)
+        self.restore(keys, [self._pending[key] for key in keys])
         self._pending = {}
+
+    def restore(self, keys: list[tuple[str, str]], records: list[StoredObject]) -> None:
+        """Take records already sorted by (namespace, name) and index their labels."""
+        self.keys = keys
+        self.records = records
         postings: dict[tuple[str, str], list[int]] = {}
         for position, record in enumerate(self.records):
             for pair in record.labels.items():
@@ -196,7 +206,8 @@ class ResourceIndex:
 class SnapshotStore:
     """Every resource of a snapshot, plus the discovery view built from the kinds present."""
 
-    def __init__(self, snapshot: Snapshot) -> None:
+    def __init__(self, snapshot: Snapshot, *, load: bool = True) -> None:
+        """Parse and index every object of `snapshot` (`load=False`: an empty store to restore into)."""
         self.snapshot = snapshot
         self.now = snapshot.meta.captured_at
         self.resources: dict[tuple[str, str], ResourceIndex] = {}  # (group, kind) -> index
@@ -204,7 +215,8 @@ class SnapshotStore:
         self.resource_version = "1"
         for info in BUILTIN_KINDS:
             self.resources[(info.group, info.kind)] = ResourceIndex(info)
-        self._load()
+        if load:
+            self._load()
 
     # --- lookups --------------------------------------------------------------------------------------
 

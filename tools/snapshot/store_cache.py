@@ -1,0 +1,191 @@
+"""An on-disk copy of a snapshot's built store, so the next question on the same snapshot skips parsing.
+
+Building the store means parsing and normalising every object (~10 s for 100,000 pods). The cache keeps
+the result: one blob of every object's normalised JSON, and one JSON index of the small records
+(namespace, name, labels, selector fields, where the object's bytes are in the blob). The blob is mapped,
+not read: an object's bytes are paged in only when it is served, so the server's memory follows what it
+serves.
+
+Where: `.kubewhy-cache/` inside the snapshot folder, else (read-only snapshot) a folder under the user's
+cache directory, else no cache at all. Valid while every resource file and snapshot.yaml keep their
+mtime and size and the code that builds the store is unchanged; otherwise it is rebuilt. A cache shipped
+inside a hostile snapshot gains nothing: Secrets are redacted again when it is read.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import mmap
+import os
+import secrets
+import sys
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from tools.contracts.kube import kinds as contract_kinds
+from tools.contracts.kube.kinds import KindInfo
+from tools.snapshot import kinds as snapshot_kinds
+from tools.snapshot import loader, store
+from tools.snapshot.loader import Problem, Snapshot
+from tools.snapshot.store import ResourceIndex, SnapshotStore, StoredObject, redact_secret, to_json
+
+CACHE_FOLDER = ".kubewhy-cache"
+INDEX_NAME = "store.json"
+_FORMAT = 1
+
+
+def open_store(snapshot: Snapshot, *, cache: bool = True) -> SnapshotStore:
+    """The snapshot's store: restored from a valid cache, or built (and cached for the next time)."""
+    if not cache or snapshot._tempdir is not None:  # an archive or an import: a new folder every time
+        return SnapshotStore(snapshot)
+    fingerprint = snapshot_fingerprint(snapshot)
+    for folder in cache_folders(snapshot.root):
+        restored = _restore_quietly(snapshot, folder, fingerprint)
+        if restored is not None:
+            return restored
+    listed = len(snapshot.problems)
+    built = SnapshotStore(snapshot)
+    for folder in cache_folders(snapshot.root):
+        if _save(built, folder, fingerprint, snapshot.problems[listed:]):
+            # Serve from the mapped blob: the built bytes can go, memory follows what is served.
+            found = snapshot.problems[listed:]
+            del snapshot.problems[listed:]  # the cache holds them: restoring adds them back
+            restored = _restore_quietly(snapshot, folder, fingerprint)
+            if restored is not None:
+                return restored
+            snapshot.problems.extend(found)
+            break
+    return built
+
+
+def cache_folders(root: Path) -> list[Path]:
+    """Beside the snapshot first, then under the user's cache directory."""
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    digest = hashlib.sha256(str(root).encode()).hexdigest()[:24]
+    return [root / CACHE_FOLDER, base / "kubewhy" / "snapshots" / digest]
+
+
+def snapshot_fingerprint(snapshot: Snapshot) -> dict[str, Any]:
+    """What the store is built from: every resource file's (mtime, size) and the building code."""
+    files: dict[str, list[int]] = {}
+    for path in [snapshot.root / "snapshot.yaml", *snapshot.resource_files]:
+        try:
+            stat = path.stat()
+        except OSError:
+            continue
+        files[snapshot.rel(path)] = [stat.st_mtime_ns, stat.st_size]
+    return {"format": _FORMAT, "code": _code_digest(), "root": str(snapshot.root), "files": files}
+
+
+def _code_digest() -> str:
+    digest = hashlib.sha256()
+    for module in (store, loader, snapshot_kinds, contract_kinds, sys.modules[__name__]):
+        digest.update(Path(module.__file__ or "").read_bytes())
+    return digest.hexdigest()
+
+
+def _save(built: SnapshotStore, folder: Path, fingerprint: dict[str, Any], problems: list[Problem]) -> bool:
+    """Write blob then index, each by rename: a reader sees the old cache or the new one, never half."""
+    token = secrets.token_hex(8)
+    blob_name = f"objects-{token}.bin"
+    resources = []
+    label_sets: dict[tuple[tuple[str, str], ...], int] = {}  # pods of a replica set share one label set
+    offset = 0
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with open(folder / f"{blob_name}.partial", "wb") as blob:
+            for (group, kind), index in built.resources.items():
+                rows = []
+                for record in index.records:
+                    blob.write(record.raw)
+                    labels = label_sets.setdefault(tuple(record.labels.items()), len(label_sets))
+                    rows.append(
+                        [record.namespace, record.name, labels, record.fields, offset, len(record.raw)]
+                    )
+                    offset += len(record.raw)
+                resources.append({"group": group, "kind": kind, "info": asdict(index.info), "records": rows})
+        os.replace(folder / f"{blob_name}.partial", folder / blob_name)
+        document = {
+            "fingerprint": fingerprint,
+            "blob": blob_name,
+            "blob_size": offset,
+            "resource_version": built.resource_version,
+            "problems": [[p.file, p.line, p.message] for p in problems],
+            "label_sets": [dict(pairs) for pairs in label_sets],
+            "resources": resources,
+        }
+        partial = folder / f"{INDEX_NAME}.{token}.partial"
+        partial.write_bytes(orjson.dumps(document))
+        os.replace(partial, folder / INDEX_NAME)
+    except OSError:
+        for leftover in folder.glob(f"*{token}*"):
+            leftover.unlink(missing_ok=True)
+        return False
+    for old in folder.glob("objects-*.bin"):  # a reader still mapping one keeps it until it closes
+        if old.name != blob_name:
+            old.unlink(missing_ok=True)
+    return True
+
+
+def _restore_quietly(snapshot: Snapshot, folder: Path, fingerprint: dict[str, Any]) -> SnapshotStore | None:
+    """Restore with the cyclic GC paused: ~250,000 new containers would trigger full collections."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _restore(snapshot, folder, fingerprint)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _restore(snapshot: Snapshot, folder: Path, fingerprint: dict[str, Any]) -> SnapshotStore | None:
+    """The cached store, or None when there is none or it no longer matches the snapshot."""
+    try:
+        document = orjson.loads((folder / INDEX_NAME).read_bytes())
+        if document.get("fingerprint") != fingerprint:
+            return None
+        blob_path = folder / str(document["blob"])
+        if "/" in str(document["blob"]) or blob_path.stat().st_size != document["blob_size"]:
+            return None
+        restored = SnapshotStore(snapshot, load=False)
+        label_sets = [_interned(labels) for labels in document["label_sets"]]
+        with open(blob_path, "rb") as handle:
+            view = (
+                memoryview(mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ))
+                if document["blob_size"]
+                else memoryview(b"")
+            )
+        for entry in document["resources"]:
+            info = KindInfo(**{k: tuple(v) if isinstance(v, list) else v for k, v in entry["info"].items()})
+            index = ResourceIndex(info)
+            records = [
+                StoredObject(
+                    sys.intern(namespace), name, label_sets[labels], fields, view[start : start + length]
+                )
+                for namespace, name, labels, fields, start, length in entry["records"]
+            ]
+            if (info.group, info.kind) == ("", "Secret"):
+                records = [_redacted(record) for record in records]
+            index.restore([(r.namespace, r.name) for r in records], records)
+            restored.resources[(entry["group"], entry["kind"])] = index
+    except (OSError, ValueError, KeyError, IndexError, TypeError):  # unreadable, or not ours: rebuild
+        return None
+    restored.object_count = sum(len(index) for index in restored.resources.values())
+    restored.resource_version = str(document["resource_version"])
+    snapshot.problems.extend(Problem(file, line, message) for file, line, message in document["problems"])
+    return restored
+
+
+def _interned(values: dict[str, str]) -> dict[str, str]:
+    """Label keys and values repeat across label sets: one copy of each string, as the builder keeps."""
+    return {sys.intern(k): sys.intern(v) for k, v in values.items()}
+
+
+def _redacted(record: StoredObject) -> StoredObject:
+    obj = record.parsed()
+    redact_secret(obj)
+    return StoredObject(record.namespace, record.name, record.labels, record.fields, to_json(obj))

@@ -12,7 +12,7 @@ from tools.registry import tool
 class HealthChecksParams(ToolParams):
     namespace: str | None = Field(None, description="omit for all")
     workload: str | None = Field(None, description="workload, service or pod the question names")
-    question: str | None = Field(None, description="the operator's words")
+    question: str | None = Field(None, max_length=4000, description="the operator's words")
 
 
 @tool("health_checks", "kubernetes", HealthChecksParams)

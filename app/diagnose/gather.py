@@ -210,6 +210,7 @@ def gather(ctx: ToolContext, scope_of: Any, namespace: str | None = None) -> tup
             namespaces = list(permitted) or _review_namespaces(ctx, gathered, _unhealthy_namespaces(facts))
         else:
             namespaces = _scope_namespaces(scope, namespace, facts)
+        namespaces += [ns for ns in _bare_pod_namespaces(ctx, gathered, scope) if ns not in namespaces]
         if permitted:
             namespaces = [ns for ns in namespaces if ns in permitted]
         if len(namespaces) > MAX_SCOPE_NAMESPACES:
@@ -241,6 +242,26 @@ def gather(ctx: ToolContext, scope_of: Any, namespace: str | None = None) -> tup
     _read_metrics(ctx, gathered)
     _read_flows(ctx, gathered)
     return gathered, scope
+
+
+def _bare_pod_namespaces(ctx: ToolContext, gathered: Gathered, scope: Scope) -> list[str]:
+    """Pods are not in the big-cluster inventory, so a name the question uses that matched nothing may be
+    a bare Pod's: ask the API for Pods of that exact name (one field-selected list per name) before the
+    name is called unknown."""
+    found: list[str] = []
+    for word, _close in scope.unknown[:3]:
+        if gathered.out_of_time():
+            break
+        gathered.reads += 1
+        try:
+            pods = ctx.kube.list_objects("Pod", field_selector=f"metadata.name={word}")
+        except ToolError:
+            continue
+        for pod in pods:
+            ns = meta(pod).get("namespace")
+            if ns and ns not in found:
+                found.append(ns)
+    return found
 
 
 def _target_bare_pods(gathered: Gathered, scope: Scope, scope_of: Any) -> None:

@@ -102,7 +102,7 @@ def _answer(calls):
         (
             c
             for c in calls
-            if c.method == "chat.postMessage" and "Most likely cause" in c.params.get("text", "")
+            if c.method == "chat.postMessage" and " · fix *" in str(c.params.get("blocks", ""))
         ),
         None,
     )

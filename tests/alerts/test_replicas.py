@@ -120,7 +120,7 @@ def test_two_replicas_answer_once_and_share_threads(slack: MockSlack) -> None:
             answers_in_alert_thread = [
                 c
                 for c in slack.thread(ALERTS_CHANNEL, alert_roots[0].answer["ts"])
-                if "Most likely cause" in c.params.get("text", "")
+                if " · fix *" in str(c.params.get("blocks", ""))
             ]
             assert len(answers_in_alert_thread) == 1
 

@@ -61,7 +61,7 @@ def test_a_firing_group_gets_one_thread_with_the_culprit(
     assert "prometheus.monitoring:9090/graph" in first  # the link back to generatorURL
     assert "kube-state-metrics" not in first  # scrape labels are not the alert's subject
     thread = slack.thread(CHANNEL, ts)
-    answers = [c for c in thread if "Most likely cause" in c.params.get("text", "")]
+    answers = [c for c in thread if " · fix *" in str(c.params.get("blocks", ""))]
     assert answers, [c.params.get("text", "")[:80] for c in thread]
     found = blocks_text(answers[0])
     assert "fix *Deployment shop/payments*" in found  # the culprit: the pod's workload, from its owners

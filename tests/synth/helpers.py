@@ -17,7 +17,12 @@ def objects_by_kind(root: Path) -> dict[str, list[dict[str, Any]]]:
 
 
 def tree_bytes(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    """The snapshot's own files: the derived store cache kept beside it (.kubewhy-cache/) is not content."""
+    return {
+        str(p.relative_to(root)): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and ".kubewhy-cache" not in p.relative_to(root).parts
+    }
 
 
 def flows(root: Path) -> list[dict[str, Any]]:

@@ -105,7 +105,7 @@ def ask(page, question: str, answers: int) -> None:
 def assert_answer_starts_in_view(page, message) -> None:
     """After an answer, the page shows its start (not the bottom of the page): the top of the new
     assistant message is inside the window."""
-    page.wait_for_timeout(1500)  # the page scrolls once the answer is drawn (sub-pixel rounding allowed)
+    page.wait_for_timeout(2500)  # the page scrolls once the answer is drawn (sub-pixel rounding allowed)
     top = message.evaluate("e => e.getBoundingClientRect().top")
     assert -1 <= top < page.viewport_size["height"] / 2, f"the new answer starts at y={top}"
 

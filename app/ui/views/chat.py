@@ -67,14 +67,25 @@ def conversation_cost(memory: Conversation) -> None:
 
 
 # The chat sticks to the bottom of the page; a person reads an answer from its start. A static script (no
-# text from the cluster or a model in it), drawn inside the new answer, scrolls that answer to the top.
+# text from the cluster or a model in it), drawn inside the new answer, keeps that answer's start at the
+# top while the rest of the page is still drawing (a slow browser draws for seconds), and lets go as soon
+# as the person scrolls, types or touches the page.
 _SCROLL_SCRIPT = """<script>
+const frame = window.frameElement;
+const answer = frame && frame.closest('[data-testid="stChatMessage"]');
+const host = window.parent;
+let pinned = Boolean(answer);
+function release() { pinned = false; }
+if (host) ["wheel", "touchstart", "keydown", "mousedown"].forEach(
+  (name) => host.addEventListener(name, release, {once: true, passive: true}));
 function toAnswer() {
-  const frame = window.frameElement;
-  const answer = frame && frame.closest('[data-testid="stChatMessage"]');
-  if (answer) answer.scrollIntoView({block: "start"});
+  if (!pinned) return;
+  const top = answer.getBoundingClientRect().top;
+  if (Math.abs(top) > 1) answer.scrollIntoView({block: "start"});
 }
-[50, 400, 1000, 2000].forEach((ms) => setTimeout(toAnswer, ms));
+const timer = setInterval(toAnswer, 150);
+setTimeout(() => { clearInterval(timer); release(); }, 8000);
+toAnswer();
 </script>"""
 
 

@@ -12,15 +12,17 @@ from app.ui import runtime, sidebar
 from tools.contracts.settings import Settings
 
 _KEY = "kubewhy_shell"
+SCROLL_KEY = "kubewhy-scroll"  # the container of the chat page's scroll script (app/ui/views/chat.py)
 
 # kubewhy's own style sheet (no text from the cluster in it): a readable line length on wide screens, a
 # neutral focus ring on the question box, and room at the right of code blocks for their copy button so
-# it never covers the end of a long command.
+# it never covers the end of a long command; the frame of the chat page's scroll script takes no room.
 STYLE = """<style>
 .stMainBlockContainer { max-width: 1200px; }
 [data-testid="stChatInput"] > div:focus-within { border-color: #94a3b8 !important; box-shadow: none; }
 [data-testid="stCode"] pre { padding-right: 3rem !important; }
-</style>"""
+[class*="st-key-SCROLL_KEY"] { position: absolute; height: 0; overflow: hidden; }
+</style>""".replace("SCROLL_KEY", SCROLL_KEY)
 
 
 @dataclass

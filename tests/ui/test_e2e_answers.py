@@ -80,6 +80,17 @@ def findings(page, key: str) -> list[str]:
     return shown
 
 
+COPY_BUTTON_COVERS_TEXT = """e => {
+  const button = e.querySelector('button');
+  if (!button) return false;
+  const b = button.getBoundingClientRect();
+  const text = document.createRange();
+  text.selectNodeContents(e.querySelector('pre'));
+  return [...text.getClientRects()].some(
+    (r) => r.width > 0 && r.right > b.left && r.left < b.right && r.bottom > b.top && r.top < b.bottom);
+}"""
+
+
 def page_height(page) -> int:
     """The height of what scrolls in the main area: the whole page a reader goes through."""
     return page.get_by_test_id("stAppScrollToBottomContainer").evaluate("e => e.scrollHeight")
@@ -112,6 +123,7 @@ def test_one_answer_is_short_with_its_flows_drawn_and_nothing_wider_than_the_win
     page = open_chat(browser, demo, size)
     ask(page, CHECKOUT, answers=1)
     answer = page.get_by_test_id("stChatMessage").nth(1)
+    assert_answer_starts_in_view(page, answer)
     height = page_height(page)
     print(f"page height for one answer at {size} px wide, evidence folded: {height} px")
     assert height < MAX_ANSWER_PAGE_PX, f"one answer makes the page {height} px tall"
@@ -132,7 +144,8 @@ def test_one_answer_is_short_with_its_flows_drawn_and_nothing_wider_than_the_win
     answer.get_by_text(re.compile(r"^e\d+ · flows_query")).click()
     flows = answer.get_by_test_id("stExpander").filter(has_text=re.compile(r"e\d+ · flows_query")).last
     table = flows.get_by_test_id("stDataFrame").first
-    table.wait_for(timeout=WAIT_MS)
+    show(page, table)  # the grid fills in its cells once it is in view
+    table.locator("th").first.wait_for(state="attached", timeout=WAIT_MS)  # the hidden accessible table
     # the grid puts only the columns in view into the page: all seven at 1400 px, the first ones at 420
     header = [cell.strip() for cell in table.locator("th").all_inner_texts()]
     assert len(header) >= 2 and header == HUBBLE_COLUMNS[: len(header)], header
@@ -142,8 +155,14 @@ def test_one_answer_is_short_with_its_flows_drawn_and_nothing_wider_than_the_win
         dropped = [row for row in rows if "DROPPED" in row]
         assert dropped and all("POLICY_DENIED" in row and "postgres-allow-catalog" in row for row in dropped)
         assert any("FORWARDED" in row for row in rows)
-    show(page, table)
     page.screenshot(path=ARTIFACTS / f"flow-table-{size}.png")
+
+    # the copy button of a command never sits on the command's text
+    for code in block(page, "steps-t0").get_by_test_id("stCode").all():
+        code.hover()
+        assert not code.evaluate(COPY_BUTTON_COVERS_TEXT), (
+            f"the copy button hides part of: {code.inner_text()}"
+        )
 
     widths = page.evaluate(
         """() => [document.documentElement.scrollWidth,
@@ -227,6 +246,30 @@ def test_a_permalink_opened_in_a_fresh_browser_shows_the_same_answer(browser, de
     assert findings(fresh, f"h{run_id}") == shown
     show(fresh, block(fresh, f"card-h{run_id}"))
     fresh.screenshot(path=ARTIFACTS / "permalink-1400.png")
+
+
+def test_a_runbook_run_on_its_own_page_has_a_permalink_too(browser, demo):
+    page = browser.new_context(viewport=SIZES["1400"]).new_page()
+    page.goto(demo.rstrip("/") + "/runbooks")  # the Runbooks page has its own address
+    page.get_by_label("Runbook", exact=True).click(timeout=WAIT_MS)
+    page.get_by_role("option", name=re.compile("^pod-restarting")).click()
+    page.get_by_label("namespace *", exact=True).fill("shop")
+    page.get_by_label("workload *", exact=True).fill("payments")
+    page.get_by_role("button", name="Run", exact=True).click()
+    page.get_by_text("Runbook pod-restarting ran in").wait_for(timeout=WAIT_MS)
+    card_text = block(page, "card-rb-pod-restarting").inner_text()
+    assert "fix: Deployment shop/payments" in page.get_by_test_id("stMain").inner_text()
+    page.get_by_test_id("stPopoverButton").filter(has_text="Permalink").click()
+    link = (
+        page.get_by_test_id("stPopoverBody").filter(has_text="Opens this answer").locator("code").inner_text()
+    )
+    run_id = re.fullmatch(r"http://127\.0\.0\.1:\d+/history\?run=(\d+)", link.strip()).group(1)
+
+    fresh = browser.new_context(viewport=SIZES["1400"]).new_page()
+    fresh.goto(link.strip())
+    fresh.get_by_text(f"run #{run_id}").first.wait_for(timeout=WAIT_MS)
+    assert "runbook pod-restarting" in fresh.get_by_test_id("stMain").inner_text()
+    assert block(fresh, f"card-h{run_id}").inner_text() == card_text
 
 
 def test_an_object_name_opens_its_yaml_and_the_chat_box_does_not_look_like_an_error(browser, demo):

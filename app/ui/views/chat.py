@@ -84,7 +84,8 @@ _SCROLL_SCRIPT = """<script>
     page.addEventListener(kind, stop, {once: true, capture: true}));
   setTimeout(stop, 120000);
   const pin = () => {
-    if (Math.abs(answer.getBoundingClientRect().top) > 1) answer.scrollIntoView({block: "start"});
+    const below = parseFloat(getComputedStyle(answer).scrollMarginTop) || 0;  // under the page's header
+    if (Math.abs(answer.getBoundingClientRect().top - below) > 1) answer.scrollIntoView({block: "start"});
     const height = answer.offsetHeight;
     const running = app && app.getAttribute("data-test-script-state") === "running";
     still = running || height !== lastHeight ? 0 : still + 1;

@@ -183,7 +183,7 @@ def test_the_network_policy_evidence_shows_its_rule_and_creation_time(browser, d
     finding = block(page, "finding-t0-1")
     finding.get_by_text("Evidence: e1").click()
     shown = finding.get_by_test_id("stExpanderDetails").first.inner_text()
-    described = shown.split("k8s_describe kind=NetworkPolicy", 1)[1].split("\ne", 1)[0]
+    described = re.split(r"\ne\d+ · ", shown.split("k8s_describe kind=NetworkPolicy", 1)[1])[0]
     assert "app=catalog" in described and "5432" in described, described  # the rule: who may come in
     assert re.search(r"Created.*08:52", described), described
     assert "CHG-4471" in described, described  # kubernetes.io/change-cause

@@ -11,6 +11,7 @@ from app.render import opening
 from app.ui import runtime
 from app.ui.charts import draw, has_series
 from app.ui.flows import render_flows
+from app.ui.objects import named_objects, render_objects
 from app.ui.promql import render_query, split_excerpt
 from app.ui.safe import md, md_line, plain
 from tools.contracts.diagnosis import UNCHECKED, Category, Diagnosis, Evidence, Finding, NextStep
@@ -67,7 +68,7 @@ def render_card(diagnosis: Diagnosis, results: dict[str, ToolResult], key: str) 
     charted: set[str] = set()
     for number, finding in enumerate(diagnosis.findings, start=1):
         with st.container(border=True, key=f"finding-{key}-{number}"):
-            _finding(number, finding, evidence, results, charted, key)
+            _finding(number, finding, evidence, results, charted, key, diagnosis.cluster)
     if diagnosis.next_steps:
         with st.container(border=True, key=f"steps-{key}"):
             st.markdown("**Next steps** — suggestions for you to run; kubewhy never changes the cluster")
@@ -101,6 +102,7 @@ def _finding(
     results: dict[str, ToolResult],
     charted: set[str],
     key: str,
+    cluster: str,
 ) -> None:
     st.markdown(f"**{number}\\. {md(finding.title)}**")
     st.markdown(
@@ -114,6 +116,7 @@ def _finding(
     )
     st.markdown(md(finding.explanation))
     cited = [evidence[ref] for ref in finding.evidence if ref in evidence]
+    render_objects(named_objects(finding, cited), cluster, f"{key}-{number}")
     if not cited:
         st.caption("No tool output backs this finding; treat it as a lead to check.")
         return

@@ -98,8 +98,8 @@ def metric_chart(data: dict[str, Any], height: int = 160) -> alt.LayerChart | al
         biggest = changes.loc[[changes["size"].idxmax()]]
         marks = (
             alt.Chart(biggest)
-            .mark_text(color=CHANGE_COLOR, align="left", dx=4, dy=-4, baseline="top", fontWeight="bold")
-            .encode(x="time:T", y=alt.value(2), text=alt.Text("time:T", format="change %H:%M"))
+            .mark_text(color=CHANGE_COLOR, align="left", dx=4, baseline="bottom", fontWeight="bold")
+            .encode(x="time:T", y=alt.value(-3), text=alt.Text("time:T", format="change %H:%M"))
         )
         chart = alt.layer(lines, rules, marks)
     # fit-x: ``height`` is the plot's own height; the legend and title add to it instead of squeezing it.
@@ -132,7 +132,8 @@ def _title(data: dict[str, Any]) -> alt.TitleParams:
         start = datetime.fromisoformat(data["start"]).astimezone(UTC)
         end = datetime.fromisoformat(data["end"]).astimezone(UTC)
         window = f"{start:%H:%M}–{end:%H:%M} UTC"
-    return alt.TitleParams(text=str(name), subtitle=window, anchor="start", fontSize=13)
+    # offset: room above the plot for the change label, which never covers the lines
+    return alt.TitleParams(text=str(name), subtitle=window, anchor="start", fontSize=13, offset=16)
 
 
 def _time(ts: float) -> datetime:

@@ -47,20 +47,22 @@ def file_stem(diagnosis: Diagnosis, run_id: int | None) -> str:
 def render_export(diagnosis: Diagnosis, run_id: int | None, key: str) -> None:
     """The row under an answer: Copy as Markdown, Download JSON and, for a stored answer, its permalink."""
     stem = file_stem(diagnosis, run_id).replace(":", "")
-    markdown_col, json_col, link_col = st.columns([1, 1, 2], gap="small")
-    with markdown_col.popover("Copy as Markdown", icon=":material/content_copy:", key=f"md-{key}"):
-        st.caption("The answer as Markdown, for a ticket or a chat: copy it with the button on the block.")
-        st.code(render_markdown(diagnosis), language="markdown", wrap_lines=True)
-    json_col.download_button(
-        "Download JSON",
-        diagnosis.model_dump_json(indent=2),
-        file_name=f"{stem}.json",
-        mime="application/json",
-        on_click="ignore",
-        icon=":material/download:",
-        key=f"json-{key}",
-    )
-    if run_id is not None:
-        with link_col.popover("Permalink", icon=":material/link:", key=f"link-{key}"):
-            st.caption("Opens this answer from the history, in any browser that reaches this page.")
-            st.code(permalink(st.context.url, run_id), language=None, wrap_lines=True)
+    with st.container(horizontal=True, gap="small", key=f"export-{key}"):  # one row; wraps on a phone
+        with st.popover("Copy as Markdown", icon=":material/content_copy:", key=f"md-{key}"):
+            st.caption(
+                "The answer as Markdown, for a ticket or a chat: copy it with the button on the block."
+            )
+            st.code(render_markdown(diagnosis), language="markdown", wrap_lines=True)
+        st.download_button(
+            "Download JSON",
+            diagnosis.model_dump_json(indent=2),
+            file_name=f"{stem}.json",
+            mime="application/json",
+            on_click="ignore",
+            icon=":material/download:",
+            key=f"json-{key}",
+        )
+        if run_id is not None:
+            with st.popover("Permalink", icon=":material/link:", key=f"link-{key}"):
+                st.caption("Opens this answer from the history, in any browser that reaches this page.")
+                st.code(permalink(st.context.url, run_id), language=None, wrap_lines=True)

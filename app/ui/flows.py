@@ -29,6 +29,8 @@ COLORS = {"FORWARDED": "#2ca02c", "DROPPED": "#d62728"}
 CHANGE_COLOR = "#444444"
 TABLE_ROW_PX, TABLE_MAX_PX = 35, 320
 COLUMNS = ["time", "source", "destination", "port", "verdict", "drop reason", "policy"]
+# short values: narrow columns leave the room to the names (the policy stays in view at 1400 px)
+NARROW_COLUMNS = {name: st.column_config.TextColumn(width="small") for name in ("time", "port")}
 
 
 def pair_query(pair: dict[str, Any], window: dict[str, Any]) -> dict[str, Any] | None:
@@ -184,11 +186,12 @@ def timeline_chart(data: dict[str, Any], height: int = 130) -> alt.LayerChart | 
         )
         label = (
             alt.Chart(marks)
-            .mark_text(color=CHANGE_COLOR, align="left", dx=4, baseline="top", fontWeight="bold")
-            .encode(x="time:T", y=alt.value(2), text=alt.Text("time:T", format="change %H:%M"))
+            .mark_text(color=CHANGE_COLOR, align="left", dx=4, baseline="bottom", fontWeight="bold")
+            .encode(x="time:T", y=alt.value(-3), text=alt.Text("time:T", format="change %H:%M"))
         )
         chart = alt.layer(bars, rule, label)
-    title = alt.TitleParams(text="Verdicts over time", subtitle=f"{len(items)} flows", anchor="start")
+    subtitle = f"{len(items)} flows"  # offset: room above the bars for the change label
+    title = alt.TitleParams(text="Verdicts over time", subtitle=subtitle, anchor="start", offset=16)
     return chart.properties(
         height=height, title=title, autosize=alt.AutoSizeParams(type="fit-x", contains="padding")
     )
@@ -215,7 +218,14 @@ def render_flows(result: ToolResult, results: dict[str, ToolResult], key: str, t
         shown = f"the latest {len(frame)} of {total}" if total > len(frame) else f"{len(frame)}"
         st.caption(f"Flows ({shown}), read with {flows.tool} {_args(flows.args)}")
         height = min(TABLE_ROW_PX * (len(frame) + 1) + 3, TABLE_MAX_PX)
-        st.dataframe(frame, hide_index=True, width="stretch", height=height, key=f"flow-table-{key}")
+        st.dataframe(
+            frame,
+            hide_index=True,
+            width="stretch",
+            height=height,
+            column_config=NARROW_COLUMNS,
+            key=f"flow-table-{key}",
+        )
     return True
 
 

@@ -12,15 +12,20 @@ from app.ui import runtime, sidebar
 from tools.contracts.settings import Settings
 
 _KEY = "kubewhy_shell"
+SCROLL_KEY = "kubewhy-scroll"  # the container of the chat page's scroll script (app/ui/views/chat.py)
 
-# kubewhy's own style sheet (no text from the cluster in it): a readable line length on wide screens, a
-# neutral focus ring on the question box, and room at the right of code blocks for their copy button so
-# it never covers the end of a long command.
+# kubewhy's own style sheet (no text from the cluster in it): the page's width used, up to a readable line
+# length; a neutral focus ring on the question box (Streamlit's red one reads as an error); room at the
+# right of code blocks for their copy button so it never covers the end of a long command; and no room
+# taken by the frame of the chat page's scroll script, which brings an answer's start just under the header.
 STYLE = """<style>
 .stMainBlockContainer { max-width: 1200px; }
+@media (min-width: 768px) { .stMainBlockContainer { padding-left: 2.5rem; padding-right: 2.5rem; } }
 [data-testid="stChatInput"] > div:focus-within { border-color: #94a3b8 !important; box-shadow: none; }
 [data-testid="stCode"] pre { padding-right: 3rem !important; }
-</style>"""
+[class*="st-key-SCROLL_KEY"] { position: absolute; height: 0; overflow: hidden; }
+[data-testid="stChatMessage"] { scroll-margin-top: 3.75rem; }
+</style>""".replace("SCROLL_KEY", SCROLL_KEY)
 
 
 @dataclass

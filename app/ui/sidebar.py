@@ -3,6 +3,8 @@ the budgets, and the new-conversation button."""
 
 from __future__ import annotations
 
+from datetime import UTC
+
 import streamlit as st
 
 from app.engine import Session
@@ -43,7 +45,9 @@ def render_cluster(session: Session | None, target: runtime.Target, failure: str
             kind = "snapshot" if target.snapshot else "live cluster"
             st.markdown(f"**{md(session.cluster)}** · {kind}")
             if target.snapshot:
-                st.caption(md_line(f"loaded from {target.snapshot}; its capture time is 'now'"))
+                captured = session.ctx.now().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+                where = f"loaded from {target.snapshot}; answers are as of its capture, {captured}"
+                st.caption(md_line(where, 400))
                 note = snapshot_note(session.snapshot_meta)
                 if note:
                     st.caption(md_line(note, 300))

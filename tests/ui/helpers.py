@@ -25,3 +25,14 @@ def texts(node: Any) -> list[str]:
 
 def contains(node: Any, needle: str) -> bool:
     return any(needle in text for text in texts(node))
+
+
+def answer_parts(message: Any) -> list[Any]:
+    """A chat message's parts in page order, without the chat page's scroll script (it draws nothing)."""
+    from app.ui.shell import SCROLL_KEY
+
+    return [
+        part
+        for part in message.children.values()
+        if SCROLL_KEY not in str(getattr(getattr(part, "proto", None), "id", ""))
+    ]

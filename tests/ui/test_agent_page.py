@@ -12,7 +12,7 @@ import pytest
 
 from app.ui import runtime
 from tests.agent.scripted_server import Reply, Request, ScriptedModel
-from tests.ui.helpers import contains, plain
+from tests.ui.helpers import answer_parts, contains, plain
 
 pytestmark = pytest.mark.prometheus
 
@@ -92,7 +92,7 @@ def test_the_status_follows_the_model_and_a_follow_up_carries_the_history(page, 
     assert NOTE in steps  # the model's text, streamed into the status
     answer = at.chat_message[1]
     # the model gave no direct answer: its summary's first sentence is shown first, in bold
-    assert plain(answer.children[1].markdown[0].value).strip("*").startswith("catalog is CPU-throttled")
+    assert plain(answer_parts(answer)[1].markdown[0].value).strip("*").startswith("catalog is CPU-throttled")
     assert contains(answer, "fix: Deployment shop/catalog")
     assert contains(answer, "llm:scripted-model")
     labels = [plain(e.label) for e in answer.expander]

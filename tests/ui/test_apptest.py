@@ -12,7 +12,7 @@ from streamlit.testing.v1.element_tree import Status
 from app.demo import SHOP_SNAPSHOT
 from app.ui import runtime
 from app.ui.safe import md
-from tests.ui.helpers import contains, plain, texts
+from tests.ui.helpers import answer_parts, contains, plain, texts
 
 pytestmark = pytest.mark.prometheus
 
@@ -40,8 +40,9 @@ def test_a_question_renders_the_card_then_the_evidence(page):
     assert contains(status, "reading Hubble flows: drops, DNS failures, resets, HTTP errors")
 
     # the card: the direct answer first, then the finding with category, culprit, confidence and evidence
-    assert isinstance(answer.children[0], Status)  # what was investigated, then the card
-    summary = plain(answer.children[1].markdown[0].value)
+    parts = answer_parts(answer)
+    assert isinstance(parts[0], Status)  # what was investigated, then the card
+    summary = plain(parts[1].markdown[0].value)
     assert summary.strip("*").startswith("checkout is failing: shop/checkout cannot reach data/postgres:5432")
     shown = [plain(m.value) for m in answer.markdown]
     badges = next(m.value for m in answer.markdown if "badge[NetworkPolicyBlocked]" in m.value)
@@ -103,7 +104,8 @@ def test_a_follow_up_keeps_the_conversation_and_new_conversation_clears_it(page)
     # a follow-up with no name of its own is about the previous answer's subject and culprit
     ask(at, "how do I fix it?")
     third = at.chat_message[5]
-    assert plain(third.children[1].markdown[0].value).strip("*").startswith("Fix Deployment shop/payments")
+    opening = plain(answer_parts(third)[1].markdown[0].value)
+    assert opening.strip("*").startswith("Fix Deployment shop/payments")
     elsewhere = [e for e in third.expander if plain(e.label) == "Elsewhere in the cluster"]
     assert elsewhere and not elsewhere[0].proto.expanded  # the rest of the cluster, collapsed
 

@@ -5,41 +5,29 @@ that everything it started is gone."""
 
 from __future__ import annotations
 
-import os
 import re
 import signal
-import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
+from tests.ui.browser import (
+    ARTIFACTS,
+    WAIT_MS,
+    ask,
+    assert_answer_starts_in_view,
+    free_port,
+    launch,
+    show,
+    start_demo,
+)
+
 pytestmark = [pytest.mark.e2e, pytest.mark.prometheus]
 
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 CHECKOUT = "Why are customers' orders failing at checkout?"
 CATALOG = "Why has the product catalog been so slow since about 9 o'clock?"
 PAYMENTS = "Why does the new payments pod keep restarting?"
-WAIT_MS = 60_000
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def descendants(pid: int) -> set[int]:
@@ -73,55 +61,6 @@ def command_of(pid: int) -> str:
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
     except OSError:
         return ""
-
-
-def start_demo(port: int, log: Path) -> tuple[subprocess.Popen[str], str]:
-    history = (
-        f"sqlite:///{log.parent / 'history.db'}"  # its own history: the History page lists only its runs
-    )
-    env = {**os.environ, "KUBEWHY_LLM": "none", "KUBEWHY_DATABASE_URL": history}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "demo", "--port", str(port), "--no-browser"],
-        stdout=subprocess.PIPE,
-        stderr=log.open("w"),
-        text=True,
-        env=env,
-    )
-    assert process.stdout is not None
-    line = process.stdout.readline()  # the command prints the URL once the page answers
-    assert line.startswith("kubewhy is ready on the demo cluster shop-prod: "), (line, log.read_text())
-    return process, line.rsplit(" ", 1)[1].strip()
-
-
-def ask(page, question: str, answers: int) -> None:
-    box = page.get_by_test_id("stChatInputTextArea")
-    box.fill(question)
-    box.press("Enter")
-    messages = page.get_by_test_id("stChatMessage")
-    messages.nth(2 * answers - 1).get_by_text("Investigated in").wait_for(timeout=WAIT_MS)
-    page.wait_for_timeout(800)  # let the charts draw
-
-
-def assert_answer_starts_in_view(page, message) -> None:
-    """After an answer, the page shows its start (not the bottom of the page): the top of the new
-    assistant message is inside the window."""
-    page.wait_for_timeout(2500)  # the page scrolls once the answer is drawn (sub-pixel rounding allowed)
-    top = message.evaluate("e => e.getBoundingClientRect().top")
-    assert -1 <= top < page.viewport_size["height"] / 2, f"the new answer starts at y={top}"
-
-
-def show(page, element) -> None:
-    """Scroll up with the mouse wheel, as a reader would (the chat sticks to the bottom otherwise), until
-    ``element`` starts near the top of the window."""
-    viewport = page.viewport_size
-    page.mouse.move(viewport["width"] * 0.6, viewport["height"] / 2)
-    for _ in range(20):
-        top = element.evaluate("e => e.getBoundingClientRect().top")
-        if abs(top - 70) < 20:
-            break
-        page.mouse.wheel(0, top - 70)
-        page.wait_for_timeout(150)
-    page.wait_for_timeout(400)
 
 
 def assert_inert_and_fitting(page, width: int) -> None:
@@ -170,7 +109,7 @@ def test_kubewhy_demo_answers_in_the_browser_and_stops_on_ctrl_c(tmp_path):
     started: dict[int, str] = {}
     try:
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            browser = launch(playwright)
             try:
                 wide = browser.new_page(viewport={"width": 1280, "height": 800})
                 wide.goto(url)

@@ -16,6 +16,7 @@ from app.ui.investigate import investigate, status_label
 from app.ui.recording import record_turn
 from app.ui.safe import md, md_line
 from app.ui.save_runbook import save_as_runbook
+from app.ui.shell import SCROLL_KEY
 from app.ui.state import Turn
 
 ERROR_TITLES = {
@@ -48,10 +49,10 @@ def render() -> None:
             _question(question, state.scope())
         with st.chat_message("assistant"):
             memory = state.memory(current.settings.context_window)
+            scroll_to_this_answer()
             turn = investigate(session, question, state.scope(), memory)
             record_turn(current.settings, session, turn)
             render_answer(turn, turn_key, replay=False)
-            scroll_to_this_answer()
         state.turns().append(turn)
         conversation_cost(memory)
     elif not state.turns():
@@ -67,30 +68,40 @@ def conversation_cost(memory: Conversation) -> None:
 
 
 # The chat sticks to the bottom of the page; a person reads an answer from its start. A static script (no
-# text from the cluster or a model in it), drawn inside the new answer, keeps that answer's start at the
-# top while the rest of the page is still drawing (a slow browser draws for seconds), and lets go as soon
-# as the person scrolls, types or touches the page.
+# text from the cluster or a model in it), drawn first in the new answer, keeps that answer's top at the top
+# of the window while the browser draws the rest of it (charts and tables take seconds and each growth pulls
+# the page down), and lets go as soon as the reader scrolls, clicks or types, or when the answer stays put.
 _SCROLL_SCRIPT = """<script>
-const frame = window.frameElement;
-const answer = frame && frame.closest('[data-testid="stChatMessage"]');
-const host = window.parent;
-let pinned = Boolean(answer);
-function release() { pinned = false; }
-if (host) ["wheel", "touchstart", "keydown", "mousedown"].forEach(
-  (name) => host.addEventListener(name, release, {once: true, passive: true}));
-function toAnswer() {
-  if (!pinned) return;
-  const top = answer.getBoundingClientRect().top;
-  if (Math.abs(top) > 1) answer.scrollIntoView({block: "start"});
-}
-const timer = setInterval(toAnswer, 150);
-setTimeout(() => { clearInterval(timer); release(); }, 8000);
-toAnswer();
+(() => {
+  const frame = window.frameElement;
+  const answer = frame && frame.closest('[data-testid="stChatMessage"]');
+  if (!answer) return;
+  const page = window.parent.document;
+  const app = page.querySelector('[data-testid="stApp"]');
+  let done = false, lastHeight = -1, still = 0;
+  const stop = () => { done = true; };
+  ["wheel", "touchstart", "keydown", "mousedown"].forEach((kind) =>
+    page.addEventListener(kind, stop, {once: true, capture: true}));
+  setTimeout(stop, 120000);
+  const pin = () => {
+    const below = parseFloat(getComputedStyle(answer).scrollMarginTop) || 0;  // under the page's header
+    if (Math.abs(answer.getBoundingClientRect().top - below) > 1) answer.scrollIntoView({block: "start"});
+    const height = answer.offsetHeight;
+    const running = app && app.getAttribute("data-test-script-state") === "running";
+    still = running || height !== lastHeight ? 0 : still + 1;
+    lastHeight = height;
+    if (still > 20) stop();  // the run is over and the answer has kept its size for two seconds
+  };
+  const timer = setInterval(() => (done ? clearInterval(timer) : pin()), 100);
+  pin();
+})();
 </script>"""
 
 
 def scroll_to_this_answer() -> None:
-    st.iframe(_SCROLL_SCRIPT, height=1)  # a constant of this module: nothing untrusted reaches the iframe
+    """The scroll script, in a frame that takes no room in the answer (see ``shell.STYLE``)."""
+    with st.container(key=f"{SCROLL_KEY}-{len(state.turns())}"):
+        st.iframe(_SCROLL_SCRIPT, height=1)  # a constant of this module: nothing untrusted reaches it
 
 
 def render_turn(turn: Turn, key: str) -> None:

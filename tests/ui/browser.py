@@ -1,0 +1,88 @@
+"""Driving `kubewhy demo` in headless Chromium (the system /usr/bin/chromium; never a downloaded browser):
+start it on a free 127.0.0.1 port with its own history, ask questions, read what the page shows."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+WAIT_MS = 60_000
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_demo(port: int, log: Path) -> tuple[subprocess.Popen[str], str]:
+    """`kubewhy demo --no-browser` with no model and a history of its own; returns it and its URL."""
+    history = f"sqlite:///{log.parent / 'history.db'}"  # the History page lists only this demo's runs
+    env = {**os.environ, "KUBEWHY_LLM": "none", "KUBEWHY_DATABASE_URL": history}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "demo", "--port", str(port), "--no-browser"],
+        stdout=subprocess.PIPE,
+        stderr=log.open("w"),
+        text=True,
+        env=env,
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline()  # the command prints the URL once the page answers
+    assert line.startswith("kubewhy is ready on the demo cluster shop-prod: "), (line, log.read_text())
+    return process, line.rsplit(" ", 1)[1].strip()
+
+
+def launch(playwright):
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
+
+def wait_until_idle(page) -> None:
+    """Until the page's script run is over (Streamlit marks the app root while it runs)."""
+    page.locator("[data-testid=stApp][data-test-script-state=notRunning]").wait_for(timeout=WAIT_MS)
+
+
+def ask(page, question: str, answers: int) -> None:
+    """Type ``question`` into the chat box; return once the ``answers``-th answer is drawn."""
+    box = page.get_by_test_id("stChatInputTextArea")
+    box.fill(question)
+    box.press("Enter")
+    messages = page.get_by_test_id("stChatMessage")
+    messages.nth(2 * answers - 1).get_by_text("Investigated in").wait_for(timeout=WAIT_MS)
+    wait_until_idle(page)
+    page.wait_for_timeout(800)  # let the charts draw
+
+
+def assert_answer_starts_in_view(page, message) -> None:
+    """After an answer, the page shows its start (not the bottom of the page): the top of the new
+    assistant message is inside the upper half of the window."""
+    page.wait_for_timeout(1500)  # the browser may still be laying out charts and tables
+    top = message.evaluate("e => e.getBoundingClientRect().top")
+    assert -1 <= top < page.viewport_size["height"] / 2, f"the new answer starts at y={top}"  # sub-pixel
+
+
+def show(page, element) -> None:
+    """Scroll with the mouse wheel, as a reader would, until ``element`` starts near the top."""
+    viewport = page.viewport_size
+    page.mouse.move(viewport["width"] * 0.6, viewport["height"] / 2)
+    for _ in range(20):
+        top = element.evaluate("e => e.getBoundingClientRect().top")
+        if abs(top - 70) < 20:
+            break
+        page.mouse.wheel(0, top - 70)
+        page.wait_for_timeout(150)
+    page.wait_for_timeout(400)

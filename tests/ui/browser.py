@@ -4,6 +4,7 @@ start it on a free 127.0.0.1 port with its own history, ask questions, read what
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -86,3 +87,16 @@ def show(page, element) -> None:
         page.mouse.wheel(0, top - 70)
         page.wait_for_timeout(150)
     page.wait_for_timeout(400)
+
+
+def run_pod_restarting_runbook(page, base_url: str) -> None:
+    """Open the Runbooks page by its own address and run the bundled pod-restarting runbook on
+    shop/payments; returns once its answer is drawn and names the payments Deployment."""
+    page.goto(base_url.rstrip("/") + "/runbooks")
+    page.get_by_label("Runbook", exact=True).click(timeout=WAIT_MS)
+    page.get_by_role("option", name=re.compile("^pod-restarting")).click()
+    page.get_by_label("namespace *", exact=True).fill("shop")
+    page.get_by_label("workload *", exact=True).fill("payments")
+    page.get_by_role("button", name="Run", exact=True).click()
+    page.get_by_text("Runbook pod-restarting ran in").wait_for(timeout=WAIT_MS)
+    assert "fix: Deployment shop/payments" in page.get_by_test_id("stMain").inner_text()

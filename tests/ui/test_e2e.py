@@ -5,7 +5,6 @@ that everything it started is gone."""
 
 from __future__ import annotations
 
-import re
 import signal
 import time
 from pathlib import Path
@@ -19,6 +18,7 @@ from tests.ui.browser import (
     assert_answer_starts_in_view,
     free_port,
     launch,
+    run_pod_restarting_runbook,
     show,
     start_demo,
 )
@@ -79,14 +79,7 @@ def assert_inert_and_fitting(page, width: int) -> None:
 def visit_runbooks_and_history(page, url: str) -> None:
     """Run a bundled runbook on the Runbooks page, then run it again from the History page."""
     page.set_viewport_size({"width": 1280, "height": 900})
-    page.goto(url.rstrip("/") + "/runbooks")
-    page.get_by_label("Runbook", exact=True).click(timeout=WAIT_MS)
-    page.get_by_role("option", name=re.compile("^pod-restarting")).click()
-    page.get_by_label("namespace *", exact=True).fill("shop")
-    page.get_by_label("workload *", exact=True).fill("payments")
-    page.get_by_role("button", name="Run", exact=True).click()
-    page.get_by_text("Runbook pod-restarting ran in").wait_for(timeout=WAIT_MS)
-    assert "fix: Deployment shop/payments" in page.get_by_test_id("stMain").inner_text()
+    run_pod_restarting_runbook(page, url)
     show(page, page.get_by_text("Why do the pods of payments in namespace shop keep restarting?"))
     page.screenshot(path=ARTIFACTS / "runbooks-1280.png")
 

@@ -14,7 +14,16 @@ from html.parser import HTMLParser
 import pytest
 from markdown_it import MarkdownIt
 
-from tests.ui.browser import ARTIFACTS, WAIT_MS, ask, assert_answer_starts_in_view, free_port, launch, show
+from tests.ui.browser import (
+    ARTIFACTS,
+    WAIT_MS,
+    ask,
+    assert_answer_starts_in_view,
+    free_port,
+    launch,
+    run_pod_restarting_runbook,
+    show,
+)
 from tests.ui.browser import start_demo as start
 
 pytestmark = [pytest.mark.e2e, pytest.mark.prometheus]
@@ -250,15 +259,8 @@ def test_a_permalink_opened_in_a_fresh_browser_shows_the_same_answer(browser, de
 
 def test_a_runbook_run_on_its_own_page_has_a_permalink_too(browser, demo):
     page = browser.new_context(viewport=SIZES["1400"]).new_page()
-    page.goto(demo.rstrip("/") + "/runbooks")  # the Runbooks page has its own address
-    page.get_by_label("Runbook", exact=True).click(timeout=WAIT_MS)
-    page.get_by_role("option", name=re.compile("^pod-restarting")).click()
-    page.get_by_label("namespace *", exact=True).fill("shop")
-    page.get_by_label("workload *", exact=True).fill("payments")
-    page.get_by_role("button", name="Run", exact=True).click()
-    page.get_by_text("Runbook pod-restarting ran in").wait_for(timeout=WAIT_MS)
+    run_pod_restarting_runbook(page, demo)  # the Runbooks page has its own address
     card_text = block(page, "card-rb-pod-restarting").inner_text()
-    assert "fix: Deployment shop/payments" in page.get_by_test_id("stMain").inner_text()
     page.get_by_test_id("stPopoverButton").filter(has_text="Permalink").click()
     link = (
         page.get_by_test_id("stPopoverBody").filter(has_text="Opens this answer").locator("code").inner_text()

@@ -12,7 +12,7 @@ from tools.registry import tool
 class HealthChecksParams(ToolParams):
     namespace: str | None = Field(None, description="omit for all")
     workload: str | None = Field(None, description="workload, service or pod the question names")
-    question: str | None = Field(None, max_length=4000, description="the operator's words")
+    question: str | None = Field(None, description="the operator's words")
 
 
 @tool("health_checks", "kubernetes", HealthChecksParams)
@@ -23,6 +23,12 @@ def health_checks(ctx: ToolContext, params: HealthChecksParams) -> ToolOutput:
         from app.diagnose.engine import diagnose
     except ImportError as exc:
         raise ToolError(f"the built-in health checks are not available: {exc}") from None
+    limit = ctx.settings.max_question_chars
+    if params.question and len(params.question) > limit:
+        raise ToolError(
+            f"question is {len(params.question):,} characters; the limit is {limit:,} "
+            "(KUBEWHY_MAX_QUESTION_CHARS)"
+        )
     question = params.question or (
         f"what is wrong with {params.workload}?" if params.workload else "what is wrong?"
     )

@@ -8,6 +8,7 @@ import re
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
@@ -70,16 +71,36 @@ def ask(page, question: str, answers: int) -> None:
 
 def assert_answer_starts_in_view(page, message) -> None:
     """After an answer, the page shows its start (not the bottom of the page): the top of the new
-    assistant message is inside the upper half of the window."""
-    page.wait_for_timeout(1500)  # the browser may still be laying out charts and tables
+    assistant message is inside the upper half of the window, once the page's scroll script has placed
+    it and the browser has finished laying the answer out (its height unchanged for a second)."""
+    pinned = "e => e.dataset.kubewhyPinned === '1'"
+    page.wait_for_function(pinned, arg=message.element_handle(), timeout=WAIT_MS)
+    wait_until_still(page, message)
     top = message.evaluate("e => e.getBoundingClientRect().top")
     assert -1 <= top < page.viewport_size["height"] / 2, f"the new answer starts at y={top}"  # sub-pixel
 
 
+def wait_until_still(page, element, seconds: float = 1.0) -> None:
+    """Until ``element`` has kept its height for ``seconds`` (charts and grids draw late on a busy box)."""
+    last, since = None, time.monotonic()
+    deadline = since + WAIT_MS / 1000
+    while time.monotonic() < deadline:
+        height = element.evaluate("e => e.offsetHeight")
+        if height != last:
+            last, since = height, time.monotonic()
+        elif time.monotonic() - since >= seconds:
+            return
+        page.wait_for_timeout(100)
+
+
 def show(page, element) -> None:
-    """Scroll with the mouse wheel, as a reader would, until ``element`` starts near the top."""
+    """Scroll with the mouse wheel, as a reader would, until ``element`` starts near the top.
+
+    The pointer rests on the page's right edge, beside the content: over a table or chart the wheel
+    would scroll that grid's own rows instead of the page (which rows a grid shows is what tests read).
+    """
     viewport = page.viewport_size
-    page.mouse.move(viewport["width"] * 0.6, viewport["height"] / 2)
+    page.mouse.move(viewport["width"] - 4, viewport["height"] / 2)
     for _ in range(20):
         top = element.evaluate("e => e.getBoundingClientRect().top")
         if abs(top - 70) < 20:

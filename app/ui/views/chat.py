@@ -67,10 +67,14 @@ def conversation_cost(memory: Conversation) -> None:
         st.caption(md_line(f"This conversation: {memory.questions} questions · {cost}"))
 
 
-# The chat sticks to the bottom of the page; a person reads an answer from its start. A static script (no
-# text from the cluster or a model in it), drawn first in the new answer, keeps that answer's top at the top
-# of the window while the browser draws the rest of it (charts and tables take seconds and each growth pulls
-# the page down), and lets go as soon as the reader scrolls, clicks or types, or when the answer stays put.
+# The chat sticks to the bottom of the page; a person reads an answer from its start. The scroll script
+# (a constant: no text from the cluster or a model in it), drawn first in the new answer,
+# keeps that answer's top at the top of the window while the browser draws the rest of it: charts and
+# tables take seconds and each growth pulls the page down. It re-pins on every change of the answer's size
+# (a ResizeObserver, so a starved browser that lays out late is still caught) and on a slow tick for
+# changes above it; it lets go as soon as the reader scrolls, clicks or types, when a newer message is
+# drawn, or once the run is over and the answer has kept its size for three seconds. It marks the answer
+# ``data-kubewhy-pinned`` when it has placed it, so a test can wait for that instead of guessing a delay.
 _SCROLL_SCRIPT = """<script>
 (() => {
   const frame = window.frameElement;
@@ -78,21 +82,27 @@ _SCROLL_SCRIPT = """<script>
   if (!answer) return;
   const page = window.parent.document;
   const app = page.querySelector('[data-testid="stApp"]');
-  let done = false, lastHeight = -1, still = 0;
-  const stop = () => { done = true; };
+  let done = false, lastHeight = -1, stillSince = performance.now();
+  const watch = new ResizeObserver(() => pin());
+  const timer = setInterval(() => pin(), 200);
+  const stop = () => { done = true; watch.disconnect(); clearInterval(timer); };
   ["wheel", "touchstart", "keydown", "mousedown"].forEach((kind) =>
     page.addEventListener(kind, stop, {once: true, capture: true}));
   setTimeout(stop, 120000);
   const pin = () => {
+    if (done) return;
+    const messages = page.querySelectorAll('[data-testid="stChatMessage"]');
+    if (messages[messages.length - 1] !== answer) return stop();  // a newer message is drawn
     const below = parseFloat(getComputedStyle(answer).scrollMarginTop) || 0;  // under the page's header
     if (Math.abs(answer.getBoundingClientRect().top - below) > 1) answer.scrollIntoView({block: "start"});
-    const height = answer.offsetHeight;
+    answer.dataset.kubewhyPinned = "1";
+    const height = answer.offsetHeight, now = performance.now();
     const running = app && app.getAttribute("data-test-script-state") === "running";
-    still = running || height !== lastHeight ? 0 : still + 1;
+    if (running || height !== lastHeight) stillSince = now;
     lastHeight = height;
-    if (still > 20) stop();  // the run is over and the answer has kept its size for two seconds
+    if (now - stillSince > 3000) stop();
   };
-  const timer = setInterval(() => (done ? clearInterval(timer) : pin()), 100);
+  watch.observe(answer);
   pin();
 })();
 </script>"""

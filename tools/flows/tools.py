@@ -40,7 +40,7 @@ from tools.flows.query import (
     window,
 )
 from tools.flows.source import FlowSourceError
-from tools.registry import tool
+from tools.registry import tool, tool_family
 
 NARROW_HINT = "Narrow with namespace, workload, verdict or port, or a smaller since_minutes."
 
@@ -82,8 +82,7 @@ class FlowsQueryParams(FlowScopeParams):
 
 @tool("flows_query", "flows", FlowsQueryParams)
 def flows_query(ctx: ToolContext, params: FlowsQueryParams) -> ToolOutput:
-    """Individual Hubble flows by any filter, one line each (counted per pair when many). When the
-    summaries (flows_drops, flows_dns, flows_http) are not enough."""
+    """Individual flows by any filter, one line each: when the summaries are not enough."""
     span = window(ctx, params)
     variant: dict[str, Any] = {}
     described: list[str] = []
@@ -176,7 +175,7 @@ class FlowsDropsParams(FlowScopeParams):
 
 @tool("flows_drops", "flows", FlowsDropsParams)
 def flows_drops(ctx: ToolContext, params: FlowsDropsParams) -> ToolOutput:
-    """Dropped flows by reason and source -> destination pair. Start here for 'cannot connect'."""
+    """Dropped flows by reason and source -> destination pair; start here for 'cannot connect'."""
     span = window(ctx, params)
     selection = select(params, [{"verdict": ["DROPPED"]}])
     stats = DropStats()
@@ -223,8 +222,7 @@ class FlowsDnsParams(FlowScopeParams):
 
 @tool("flows_dns", "flows", FlowsDnsParams)
 def flows_dns(ctx: ToolContext, params: FlowsDnsParams) -> ToolOutput:
-    """Failed DNS lookups by name, answer code and client, and dropped port-53 traffic. For name
-    resolution errors."""
+    """Failed DNS lookups by name, answer code and client, and dropped port-53 traffic."""
     span = window(ctx, params)
     if params.query:
         variants: list[dict[str, Any]] = [{"protocol": ["dns"], "dns_query": [params.query]}]
@@ -299,7 +297,7 @@ class FlowsHttpParams(FlowScopeParams):
 
 @tool("flows_http", "flows", FlowsHttpParams)
 def flows_http(ctx: ToolContext, params: FlowsHttpParams) -> ToolOutput:
-    """HTTP errors by destination: error ratio, status codes, the most failing request and client."""
+    """HTTP errors by destination: error ratio, status codes, the worst request and client."""
     span = window(ctx, params)
     selection = select(params, [{"protocol": ["http"]}])
     stats = HttpStats(min_status=params.min_status)
@@ -339,8 +337,7 @@ class FlowsPairParams(FlowWindowParams):
 
 @tool("flows_pair", "flows", FlowsPairParams)
 def flows_pair(ctx: ToolContext, params: FlowsPairParams) -> ToolOutput:
-    """Two workloads' traffic over time: verdicts, drops, unanswered SYNs and RSTs (nothing listens:
-    a wrong targetPort)."""
+    """Two workloads' traffic over time: verdicts, drops, unanswered SYNs, RSTs (a wrong targetPort)."""
     span = window(ctx, params)
     try:
         source, destination = WorkloadRef.parse(params.source), WorkloadRef.parse(params.destination)
@@ -415,7 +412,7 @@ class FlowsPolicyParams(FlowScopeParams):
 
 @tool("flows_policy", "flows", FlowsPolicyParams)
 def flows_policy(ctx: ToolContext, params: FlowsPolicyParams) -> ToolOutput:
-    """Which NetworkPolicy drops a flow dropped by policy, and what it allows instead."""
+    """Which NetworkPolicy drops policy-denied flows, and what it allows instead."""
     span = window(ctx, params)
     selection = select(
         params,
@@ -501,7 +498,7 @@ class FlowsStatusParams(FlowWindowParams):
 
 @tool("flows_status", "flows", FlowsStatusParams)
 def flows_status(ctx: ToolContext, params: FlowsStatusParams) -> ToolOutput:
-    """Where flows come from and what they cover (counts by verdict). When flow results look empty."""
+    """Where flows come from and what they cover: when flow results look empty."""
     span = window(ctx, params)
     source = flow_source(ctx)
     status: dict[str, Any] = {}
@@ -542,3 +539,20 @@ def flows_status(ctx: ToolContext, params: FlowsStatusParams) -> ToolOutput:
         "nodes": dict(nodes),
     }
     return ToolOutput(text=text, data=data, truncated=cut)
+
+
+FAMILY = tool_family(
+    "flows",
+    "flows",
+    "Hubble network flows; op picks the tool.",
+    {
+        "drops": flows_drops,
+        "dns": flows_dns,
+        "http": flows_http,
+        "pair": flows_pair,
+        "policy": flows_policy,
+        "query": flows_query,
+        "status": flows_status,
+    },
+    hidden=frozenset({"until", "side", "policies"}),  # for runbooks and tests; a model needs the defaults
+)

@@ -27,6 +27,7 @@ from tools.kubernetes.overview import overview_report
 from tools.kubernetes.render import BoundedText
 from tools.kubernetes.workloads import find_workload, workload_report
 from tools.log_lines import SHOWN_LINE_LIMIT, cut_text
+from tools.registry import tool_family
 
 _NAMESPACE = Field(None, description="omit for all")
 _SINCE = Field(None, description="e.g. 30m, 2h, 1d")
@@ -50,7 +51,7 @@ def _since_seconds(value: str | None) -> int | None:
 
 
 class ListParams(ToolParams):
-    kind: str = Field(description="any kind or short name: pods, deploy, svc, nodes, a CRD ...")
+    kind: str = Field(description="e.g. pods, deploy, svc, nodes, a CRD")
     namespace: str | None = _NAMESPACE
     label_selector: str | None = Field(None, description="e.g. app=checkout")
     field_selector: str | None = Field(None, description="e.g. status.phase!=Running")
@@ -59,8 +60,7 @@ class ListParams(ToolParams):
 
 @k8s_tool("k8s_list", ListParams)
 def k8s_list(ctx: ToolContext, p: ListParams) -> ToolOutput:
-    """Find objects: one status line each, troubled first; big lists counted by state. Narrow with
-    selectors."""
+    """Find objects of a kind: one status line each, troubled first; big lists counted by state."""
     out, data = list_report(
         kube_of(ctx),
         p.kind,
@@ -82,15 +82,15 @@ class GetParams(ToolParams):
 
 @k8s_tool("k8s_get", GetParams)
 def k8s_get(ctx: ToolContext, p: GetParams) -> ToolOutput:
-    """An object's full YAML (spec and status), when you need an exact field. Secret values are hidden."""
+    """One object's full YAML (spec and status), for an exact field. Secret values are hidden."""
     out, data = get_report(kube_of(ctx), p.kind, p.name, p.namespace, ctx.token_budget)
     return ToolOutput(out.text(), data, out.truncated)
 
 
 @k8s_tool("k8s_describe", GetParams)
 def k8s_describe(ctx: ToolContext, p: GetParams) -> ToolOutput:
-    """Why an object is unhealthy, like kubectl describe: status, owners, its pods' container states
-    (reasons, exit codes, restarts) and its events. Usually the second call."""
+    """Why one object is unhealthy, like kubectl describe: status, its pods' container states, its
+    events."""
     kube = kube_of(ctx)
     info = kube.resolve_kind(p.kind)
     if info.kind == "Service" and info.group == "" and p.namespace:
@@ -113,8 +113,7 @@ class EventsParams(ToolParams):
 
 @k8s_tool("k8s_events", EventsParams)
 def k8s_events(ctx: ToolContext, p: EventsParams) -> ToolOutput:
-    """Events, newest first, by object, type, reason and age: why pods fail to schedule, pull, start or
-    pass probes. k8s_describe already shows an object's own events."""
+    """Events, newest first: why pods fail to schedule, pull an image, start or pass probes."""
     kube = kube_of(ctx)
     now = ctx.now()
     seconds = _since_seconds(p.since)
@@ -152,15 +151,13 @@ class LogsParams(ToolParams):
     previous: bool = Field(False, description="the crashed instance's log")
     tail: int | None = Field(None, ge=1, le=100_000)
     since: str | None = _SINCE
-    grep: str | None = Field(
-        None, description="regex (RE2: no backreferences or lookarounds), case-insensitive"
-    )
+    grep: str | None = Field(None, description="RE2 regex, case-insensitive")
 
 
 @k8s_tool("k8s_logs", LogsParams, source="logs")
 def k8s_logs(ctx: ToolContext, p: LogsParams) -> ToolOutput:
-    """A container's log; long logs keep error and last lines. For a crash loop use previous=true.
-    Credentials are masked."""
+    """A container's log, errors and last lines first kept; previous=true for a crash loop. Credentials
+    masked."""
     kube = kube_of(ctx)
     pod = kube.get_object("Pod", p.pod, p.namespace)
     container, others = choose_container(pod, p.container)
@@ -207,8 +204,7 @@ class WorkloadParams(ToolParams):
 
 @k8s_tool("k8s_workload", WorkloadParams)
 def k8s_workload(ctx: ToolContext, p: WorkloadParams) -> ToolOutput:
-    """A rollout: replicas desired vs ready, conditions, revisions with images, pods by status. Use after a
-    change or a stuck rollout."""
+    """A rollout: replicas desired vs ready, revisions with images, pods by status; after a change."""
     kube = kube_of(ctx)
     obj = find_workload(kube, p.name, p.namespace, p.kind)
     out, data = workload_report(kube, obj, ctx.now(), ctx.token_budget)
@@ -222,8 +218,7 @@ class ServiceParams(ToolParams):
 
 @k8s_tool("k8s_service", ServiceParams)
 def k8s_service(ctx: ToolContext, p: ServiceParams) -> ToolOutput:
-    """Why a Service does not answer: selected pods and readiness, endpoints, targetPort vs container
-    ports."""
+    """Why a Service does not answer: selected pods, endpoints, targetPort vs container ports."""
     out, data = service_report(kube_of(ctx), p.name, p.namespace, ctx.now(), ctx.token_budget)
     return ToolOutput(out.text(), data, out.truncated)
 
@@ -234,7 +229,7 @@ class NodeParams(ToolParams):
 
 @k8s_tool("k8s_node", NodeParams)
 def k8s_node(ctx: ToolContext, p: NodeParams) -> ToolOutput:
-    """Node health: conditions, pressure, taints, requested vs allocatable, pods not running on it."""
+    """Node health: conditions, pressure, taints, requests vs allocatable (every node if no name)."""
     kube = kube_of(ctx)
     if p.name:
         out, data = node_report(kube, p.name, ctx.now(), ctx.token_budget)
@@ -250,8 +245,7 @@ class NetpolParams(ToolParams):
 
 @k8s_tool("k8s_netpol", NetpolParams)
 def k8s_netpol(ctx: ToolContext, p: NetpolParams) -> ToolOutput:
-    """The NetworkPolicies selecting a pod and what they allow in and out (DNS included). For blocked
-    connections."""
+    """The NetworkPolicies selecting a pod and what they allow in and out: for blocked connections."""
     out, data = netpol_report(kube_of(ctx), p.namespace, p.pod, ctx.token_budget)
     return ToolOutput(out.text(), data, out.truncated)
 
@@ -262,9 +256,26 @@ class OverviewParams(ToolParams):
 
 @k8s_tool("k8s_overview", OverviewParams)
 def k8s_overview(ctx: ToolContext, p: OverviewParams) -> ToolOutput:
-    """What is unhealthy: nodes, workloads short of replicas, pods not running by reason, warnings. When
-    the question names no object."""
+    """What is unhealthy in a namespace or the cluster: when the question names no object."""
     out, data = overview_report(
         kube_of(ctx), p.namespace, ctx.now(), ctx.token_budget, ctx.cluster_name, ctx.progress
     )
     return ToolOutput(out.text(), data, out.truncated)
+
+
+FAMILY = tool_family(
+    "k8s",
+    "kubernetes",
+    "Read the Kubernetes API; op picks what.",
+    {
+        "describe": k8s_describe,
+        "list": k8s_list,
+        "get": k8s_get,
+        "events": k8s_events,
+        "overview": k8s_overview,
+        "workload": k8s_workload,
+        "service": k8s_service,
+        "node": k8s_node,
+        "netpol": k8s_netpol,
+    },
+)

@@ -44,17 +44,22 @@ def reachable_names(spec: ToolSpec) -> set[str]:
 
 
 def offered_tools(ctx: ToolContext) -> tuple[list[ToolSpec], dict[str, str]]:
-    """The tools the agent offers a model in one session (:func:`agent_tools`), and those held back
-    because their source is not connected (name -> why). A tool for a source that is not there only
-    costs schema tokens on every model call and an error when called."""
+    """The tools the agent offers a model in one session (:func:`agent_tools`, a family without the
+    members whose source is not connected), and the registered tools held back (name -> why). A tool for
+    a source that is not there only costs schema tokens on every model call and an error when called."""
     offered: list[ToolSpec] = []
     withheld: dict[str, str] = {}
     for spec in agent_tools():
-        why = ctx.unavailable.get(spec.source)
-        if why is None:
-            offered.append(spec)
+        kept = spec.narrowed(ctx.unavailable) if isinstance(spec, ToolFamily) else spec
+        if kept is not None and kept.source not in ctx.unavailable:
+            offered.append(kept)
+            reached = reachable_names(kept)
         else:
-            withheld[spec.name] = f"{spec.source} is not connected: {why}"
+            reached = set()
+        for name in sorted(reachable_names(spec) - reached):
+            source = registered_tools()[name].source
+            source = source if source in ctx.unavailable else spec.source
+            withheld[name] = f"{source} is not connected: {ctx.unavailable[source]}"
     return offered, withheld
 
 

@@ -80,16 +80,16 @@ def investigation(body: dict[str, Any]) -> Reply:
     step = sum(1 for m in body["messages"] if m.get("role") == "assistant")
     seen = "\n".join(tool_texts(body))
     if step == 0:
-        return Reply(tool_calls=[("k8s_list", {"kind": "pods", "namespace": NAMESPACE})])
+        return Reply(tool_calls=[("k8s", {"op": "list", "kind": "pods", "namespace": NAMESPACE})])
     if step == 1:
-        args = {"kind": "deployment", "name": WORKLOAD, "namespace": NAMESPACE}
-        return Reply(tool_calls=[("k8s_describe", args)])
+        args = {"op": "describe", "kind": "deployment", "name": WORKLOAD, "namespace": NAMESPACE}
+        return Reply(tool_calls=[("k8s", args)])
     if step == 2:
         found = CRASHING_POD.search(seen)
         pod = found.group(1) if found else WORKLOAD
-        return Reply(tool_calls=[("k8s_logs", {"namespace": NAMESPACE, "pod": pod, "previous": True})])
+        return Reply(tool_calls=[("k8s", {"op": "logs", "namespace": NAMESPACE, "pod": pod, "previous": True})])
     if step == 3:
-        return Reply(tool_calls=[("k8s_events", {"namespace": NAMESPACE})])
+        return Reply(tool_calls=[("k8s", {"op": "events", "namespace": NAMESPACE})])
     return Reply(tool_calls=[("final_answer", answer(body))], usage=(100, 300))
 
 

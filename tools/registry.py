@@ -8,8 +8,9 @@ and a family's call runs, and is recorded as, the member it names."""
 
 from __future__ import annotations
 
+import functools
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -48,9 +49,11 @@ class _FamilyParams(ToolParams):
 
 @dataclass(frozen=True)
 class ToolFamily(ToolSpec):
-    """Tools of one source offered as one, chosen by ``op`` (see the module docstring). Its schema is the
-    union of the members' parameters, less ``hidden`` ones a model need not see (still accepted)."""
+    """Tools offered as one, chosen by ``op`` (see the module docstring). Its schema is the union of the
+    members' parameters, less ``hidden`` ones a model need not see (still accepted); its description is
+    ``intro``, then each op with its member's description."""
 
+    intro: str = ""
     members: tuple[tuple[str, ToolSpec], ...] = ()
     hidden: frozenset[str] = frozenset()
 
@@ -70,6 +73,13 @@ class ToolFamily(ToolSpec):
                     properties[name] = _without_defaults(_inline(prop, defs))
         return {"properties": properties, "required": [OP], "type": "object"}
 
+    def narrowed(self, unavailable: Mapping[str, str]) -> ToolFamily | None:
+        """This family without the members whose source is not connected; None when none is left."""
+        kept = tuple((op, member) for op, member in self.members if member.source not in unavailable)
+        if kept == self.members:
+            return self
+        return _family(self.name, self.source, self.intro, kept, self.hidden) if kept else None
+
 
 def tool_family(
     name: str,
@@ -78,17 +88,24 @@ def tool_family(
     members: dict[str, ToolFunction],
     hidden: frozenset[str] = frozenset(),
 ) -> ToolFamily:
-    """A family of registered tools; its description is ``intro`` then each op with its member's."""
-    specs = tuple((op, spec_of(function)) for op, function in members.items())
-    wrong = [spec.name for _, spec in specs if spec.source != source]
-    if wrong:
-        raise ValueError(f"family {name!r} mixes sources: {', '.join(wrong)} are not {source}")
-    ops = tuple(op for op, _ in specs)
+    """A family of registered tools, offered when ``source`` is connected."""
+    return _family(name, source, intro, tuple((op, spec_of(f)) for op, f in members.items()), hidden)
+
+
+@functools.lru_cache(maxsize=64)
+def _family(
+    name: str, source: Source, intro: str, members: tuple[tuple[str, ToolSpec], ...], hidden: frozenset[str]
+) -> ToolFamily:
+    """Built once per member set, so the same family is the same object (and the same schema) each time."""
+    ops = tuple(op for op, _ in members)
     params = create_model(
         f"{name}_params", __base__=_FamilyParams, op=(Literal[ops], Field(description="the tool to run"))
     )
-    described = " ".join(f"{op}: {spec.description}" for op, spec in specs)
-    return ToolFamily(name, source, f"{intro} {described}", params, _unrouted, members=specs, hidden=hidden)
+    described = " ".join(f"{op}: {spec.description}" for op, spec in members)
+    description = f"{intro} {described}"
+    return ToolFamily(
+        name, source, description, params, _unrouted, intro=intro, members=members, hidden=hidden
+    )
 
 
 def _unrouted(ctx: ToolContext, params: Any) -> ToolOutput:

@@ -51,7 +51,7 @@ def _since_seconds(value: str | None) -> int | None:
 
 
 class ListParams(ToolParams):
-    kind: str = Field(description="e.g. pods, deploy, svc, nodes, a CRD")
+    kind: str = Field(description="e.g. pods, deploy, svc, a CRD")
     namespace: str | None = _NAMESPACE
     label_selector: str | None = Field(None, description="e.g. app=checkout")
     field_selector: str | None = Field(None, description="e.g. status.phase!=Running")
@@ -60,7 +60,7 @@ class ListParams(ToolParams):
 
 @k8s_tool("k8s_list", ListParams)
 def k8s_list(ctx: ToolContext, p: ListParams) -> ToolOutput:
-    """Find objects of a kind: one status line each, troubled first; big lists counted by state."""
+    """Objects of a kind, one status line each, troubled first."""
     out, data = list_report(
         kube_of(ctx),
         p.kind,
@@ -82,15 +82,14 @@ class GetParams(ToolParams):
 
 @k8s_tool("k8s_get", GetParams)
 def k8s_get(ctx: ToolContext, p: GetParams) -> ToolOutput:
-    """One object's full YAML (spec and status), for an exact field. Secret values are hidden."""
+    """An object's full YAML, for an exact field; Secret values hidden."""
     out, data = get_report(kube_of(ctx), p.kind, p.name, p.namespace, ctx.token_budget)
     return ToolOutput(out.text(), data, out.truncated)
 
 
 @k8s_tool("k8s_describe", GetParams)
 def k8s_describe(ctx: ToolContext, p: GetParams) -> ToolOutput:
-    """Why one object is unhealthy, like kubectl describe: status, its pods' container states, its
-    events."""
+    """Why an object is unhealthy: status, container states, events."""
     kube = kube_of(ctx)
     info = kube.resolve_kind(p.kind)
     if info.kind == "Service" and info.group == "" and p.namespace:
@@ -104,16 +103,16 @@ def k8s_describe(ctx: ToolContext, p: GetParams) -> ToolOutput:
 
 class EventsParams(ToolParams):
     namespace: str | None = _NAMESPACE
-    kind: str | None = Field(None, description="of the involved object")
+    kind: str | None = None
     name: str | None = Field(None, description="of the involved object")
-    type: str | None = Field(None, description="Normal or Warning")
-    reason: str | None = Field(None, description="e.g. BackOff, FailedScheduling")
+    type: str | None = Field(None, description="Warning or Normal")
+    reason: str | None = None
     since: str | None = _SINCE
 
 
 @k8s_tool("k8s_events", EventsParams)
 def k8s_events(ctx: ToolContext, p: EventsParams) -> ToolOutput:
-    """Events, newest first: why pods fail to schedule, pull an image, start or pass probes."""
+    """Events, newest first: failed scheduling, pulls, starts, probes."""
     kube = kube_of(ctx)
     now = ctx.now()
     seconds = _since_seconds(p.since)
@@ -147,8 +146,8 @@ def k8s_events(ctx: ToolContext, p: EventsParams) -> ToolOutput:
 class LogsParams(ToolParams):
     namespace: str
     pod: str
-    container: str | None = Field(None, description="default: the failing or only one")
-    previous: bool = Field(False, description="the crashed instance's log")
+    container: str | None = None
+    previous: bool = False
     tail: int | None = Field(None, ge=1, le=100_000)
     since: str | None = _SINCE
     grep: str | None = Field(None, description="RE2 regex, case-insensitive")
@@ -156,8 +155,7 @@ class LogsParams(ToolParams):
 
 @k8s_tool("k8s_logs", LogsParams, source="logs")
 def k8s_logs(ctx: ToolContext, p: LogsParams) -> ToolOutput:
-    """A container's log, errors and last lines first kept; previous=true for a crash loop. Credentials
-    masked."""
+    """A container's log, errors and last lines kept; previous=true after a crash."""
     kube = kube_of(ctx)
     pod = kube.get_object("Pod", p.pod, p.namespace)
     container, others = choose_container(pod, p.container)
@@ -204,7 +202,7 @@ class WorkloadParams(ToolParams):
 
 @k8s_tool("k8s_workload", WorkloadParams)
 def k8s_workload(ctx: ToolContext, p: WorkloadParams) -> ToolOutput:
-    """A rollout: replicas desired vs ready, revisions with images, pods by status; after a change."""
+    """A rollout: replicas ready, revisions with images, pods by status."""
     kube = kube_of(ctx)
     obj = find_workload(kube, p.name, p.namespace, p.kind)
     out, data = workload_report(kube, obj, ctx.now(), ctx.token_budget)
@@ -218,7 +216,7 @@ class ServiceParams(ToolParams):
 
 @k8s_tool("k8s_service", ServiceParams)
 def k8s_service(ctx: ToolContext, p: ServiceParams) -> ToolOutput:
-    """Why a Service does not answer: selected pods, endpoints, targetPort vs container ports."""
+    """Why a Service does not answer: its pods, endpoints, target ports."""
     out, data = service_report(kube_of(ctx), p.name, p.namespace, ctx.now(), ctx.token_budget)
     return ToolOutput(out.text(), data, out.truncated)
 
@@ -229,7 +227,7 @@ class NodeParams(ToolParams):
 
 @k8s_tool("k8s_node", NodeParams)
 def k8s_node(ctx: ToolContext, p: NodeParams) -> ToolOutput:
-    """Node health: conditions, pressure, taints, requests vs allocatable (every node if no name)."""
+    """Node conditions, pressure, taints, requests vs allocatable."""
     kube = kube_of(ctx)
     if p.name:
         out, data = node_report(kube, p.name, ctx.now(), ctx.token_budget)
@@ -245,7 +243,7 @@ class NetpolParams(ToolParams):
 
 @k8s_tool("k8s_netpol", NetpolParams)
 def k8s_netpol(ctx: ToolContext, p: NetpolParams) -> ToolOutput:
-    """The NetworkPolicies selecting a pod and what they allow in and out: for blocked connections."""
+    """The NetworkPolicies selecting a pod and what they allow."""
     out, data = netpol_report(kube_of(ctx), p.namespace, p.pod, ctx.token_budget)
     return ToolOutput(out.text(), data, out.truncated)
 
@@ -256,7 +254,7 @@ class OverviewParams(ToolParams):
 
 @k8s_tool("k8s_overview", OverviewParams)
 def k8s_overview(ctx: ToolContext, p: OverviewParams) -> ToolOutput:
-    """What is unhealthy in a namespace or the cluster: when the question names no object."""
+    """What is unhealthy in a namespace or the cluster."""
     out, data = overview_report(
         kube_of(ctx), p.namespace, ctx.now(), ctx.token_budget, ctx.cluster_name, ctx.progress
     )
@@ -266,16 +264,18 @@ def k8s_overview(ctx: ToolContext, p: OverviewParams) -> ToolOutput:
 FAMILY = tool_family(
     "k8s",
     "kubernetes",
-    "Read the Kubernetes API; op picks what.",
+    "Kubernetes reads; op picks one.",
     {
         "describe": k8s_describe,
         "list": k8s_list,
         "get": k8s_get,
         "events": k8s_events,
+        "logs": k8s_logs,
         "overview": k8s_overview,
         "workload": k8s_workload,
         "service": k8s_service,
         "node": k8s_node,
         "netpol": k8s_netpol,
     },
+    hidden=frozenset({"limit"}),
 )

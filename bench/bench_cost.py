@@ -87,7 +87,9 @@ def investigation(body: dict[str, Any]) -> Reply:
     if step == 2:
         found = CRASHING_POD.search(seen)
         pod = found.group(1) if found else WORKLOAD
-        return Reply(tool_calls=[("k8s", {"op": "logs", "namespace": NAMESPACE, "pod": pod, "previous": True})])
+        return Reply(
+            tool_calls=[("k8s", {"op": "logs", "namespace": NAMESPACE, "pod": pod, "previous": True})]
+        )
     if step == 3:
         return Reply(tool_calls=[("k8s", {"op": "events", "namespace": NAMESPACE})])
     return Reply(tool_calls=[("final_answer", answer(body))], usage=(100, 300))

@@ -39,7 +39,7 @@ class AnswerError(Exception):
 class ProposedEvidence(BaseModel):
     model_config = ConfigDict(extra="ignore")
     id: str
-    excerpt: str = Field("", description="the decisive lines, verbatim")
+    excerpt: str = Field("", description="decisive lines, verbatim")
 
 
 class ProposedFinding(BaseModel):
@@ -55,13 +55,11 @@ class ProposedFinding(BaseModel):
 class ProposedAnswer(BaseModel):
     model_config = ConfigDict(extra="ignore")
     text: str = Field(
-        description="1-2 sentences in the question's terms: yes/no and since when; healthy or not and what "
-        "was checked; the start and the change before it; the fix and what to check; a table for a ranking"
+        description="1-2 sentences in the question's terms: yes/no and since when, what was checked, the "
+        "change before the start, the fix, a table for a ranking"
     )
     intent: Intent
-    subject: ResourceRef | None = Field(
-        None, description="the object asked about as named here; null: review"
-    )
+    subject: ResourceRef | None = Field(None, description="the object asked about; null: review")
     subject_healthy: bool | None = None
     verdict: Verdict | None = Field(None, description="for a yes/no question")
     since: str | None = Field(None, description="RFC 3339 start, if known")
@@ -73,12 +71,8 @@ class FinalAnswer(BaseModel):
     model_config = ConfigDict(extra="ignore")
     summary: str = Field(description="a few plain sentences, the direct answer first")
     answer: ProposedAnswer | None = None
-    findings: list[ProposedFinding] = Field(
-        default_factory=list, description="the subject's problems and their cause chain, root cause first"
-    )
-    elsewhere: list[ProposedFinding] = Field(
-        default_factory=list, description="problems the question did not ask about; never its cause"
-    )
+    findings: list[ProposedFinding] = Field(default_factory=list)  # what they hold: prompts/system.md
+    elsewhere: list[ProposedFinding] = Field(default_factory=list)
     evidence: list[ProposedEvidence] = Field(default_factory=list)
     next_steps: list[ProposedNextStep] = Field(default_factory=list)
 

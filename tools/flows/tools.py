@@ -82,7 +82,7 @@ class FlowsQueryParams(FlowScopeParams):
 
 @tool("flows_query", "flows", FlowsQueryParams)
 def flows_query(ctx: ToolContext, params: FlowsQueryParams) -> ToolOutput:
-    """Single flows by any filter, when summaries are not enough."""
+    """Single flows by filter, when summaries are not enough."""
     span = window(ctx, params)
     variant: dict[str, Any] = {}
     described: list[str] = []
@@ -556,6 +556,6 @@ FAMILY = tool_family(
     },
     hidden=frozenset(  # for runbooks and tests; a model does with the defaults
         {"until", "side", "policies", "top", "limit", "min_status", "bucket_minutes", "protocol", "direction"}
-        | {"dns_query"}
+        | {"dns_query", "dns_rcode", "http_status"}
     ),
 )

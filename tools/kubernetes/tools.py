@@ -30,7 +30,7 @@ from tools.log_lines import SHOWN_LINE_LIMIT, cut_text
 from tools.registry import tool_family
 
 _NAMESPACE = Field(None, description="omit for all")
-_SINCE = Field(None, description="e.g. 30m, 2h, 1d")
+_SINCE = Field(None, description="e.g. 30m")
 
 
 MAX_SINCE_DAYS = 365
@@ -53,7 +53,7 @@ def _since_seconds(value: str | None) -> int | None:
 class ListParams(ToolParams):
     kind: str = Field(description="e.g. pods, deploy, svc, a CRD")
     namespace: str | None = _NAMESPACE
-    label_selector: str | None = Field(None, description="e.g. app=checkout")
+    label_selector: str | None = Field(None, description="e.g. app=web")
     field_selector: str | None = Field(None, description="e.g. status.phase!=Running")
     limit: int | None = Field(None, ge=1, le=100_000)
 
@@ -75,21 +75,21 @@ def k8s_list(ctx: ToolContext, p: ListParams) -> ToolOutput:
 
 
 class GetParams(ToolParams):
-    kind: str = Field(description="e.g. deployment, svc, configmap")
+    kind: str = Field(description="e.g. pod, deploy, svc")
     name: str
     namespace: str | None = None
 
 
 @k8s_tool("k8s_get", GetParams)
 def k8s_get(ctx: ToolContext, p: GetParams) -> ToolOutput:
-    """An object's full YAML, for an exact field; Secret values hidden."""
+    """An object's YAML, for an exact field; Secret values hidden."""
     out, data = get_report(kube_of(ctx), p.kind, p.name, p.namespace, ctx.token_budget)
     return ToolOutput(out.text(), data, out.truncated)
 
 
 @k8s_tool("k8s_describe", GetParams)
 def k8s_describe(ctx: ToolContext, p: GetParams) -> ToolOutput:
-    """Why an object is unhealthy: status, container states, events."""
+    """Why an object is unhealthy: status, containers, events."""
     kube = kube_of(ctx)
     info = kube.resolve_kind(p.kind)
     if info.kind == "Service" and info.group == "" and p.namespace:
@@ -112,7 +112,7 @@ class EventsParams(ToolParams):
 
 @k8s_tool("k8s_events", EventsParams)
 def k8s_events(ctx: ToolContext, p: EventsParams) -> ToolOutput:
-    """Events, newest first: failed scheduling, pulls, starts, probes."""
+    """Events, newest first: scheduling, pulls, starts, probes."""
     kube = kube_of(ctx)
     now = ctx.now()
     seconds = _since_seconds(p.since)
@@ -150,12 +150,12 @@ class LogsParams(ToolParams):
     previous: bool = False
     tail: int | None = Field(None, ge=1, le=100_000)
     since: str | None = _SINCE
-    grep: str | None = Field(None, description="RE2 regex, case-insensitive")
+    grep: str | None = Field(None, description="regex")
 
 
 @k8s_tool("k8s_logs", LogsParams, source="logs")
 def k8s_logs(ctx: ToolContext, p: LogsParams) -> ToolOutput:
-    """A container's log, errors and last lines kept; previous=true after a crash."""
+    """A container's log; previous=true for the crashed instance."""
     kube = kube_of(ctx)
     pod = kube.get_object("Pod", p.pod, p.namespace)
     container, others = choose_container(pod, p.container)
@@ -202,7 +202,7 @@ class WorkloadParams(ToolParams):
 
 @k8s_tool("k8s_workload", WorkloadParams)
 def k8s_workload(ctx: ToolContext, p: WorkloadParams) -> ToolOutput:
-    """A rollout: replicas ready, revisions with images, pods by status."""
+    """A rollout: replicas, revisions with images, pods by status."""
     kube = kube_of(ctx)
     obj = find_workload(kube, p.name, p.namespace, p.kind)
     out, data = workload_report(kube, obj, ctx.now(), ctx.token_budget)
@@ -216,7 +216,7 @@ class ServiceParams(ToolParams):
 
 @k8s_tool("k8s_service", ServiceParams)
 def k8s_service(ctx: ToolContext, p: ServiceParams) -> ToolOutput:
-    """Why a Service does not answer: its pods, endpoints, target ports."""
+    """A Service's pods, endpoints and target ports."""
     out, data = service_report(kube_of(ctx), p.name, p.namespace, ctx.now(), ctx.token_budget)
     return ToolOutput(out.text(), data, out.truncated)
 
@@ -227,7 +227,7 @@ class NodeParams(ToolParams):
 
 @k8s_tool("k8s_node", NodeParams)
 def k8s_node(ctx: ToolContext, p: NodeParams) -> ToolOutput:
-    """Node conditions, pressure, taints, requests vs allocatable."""
+    """Node conditions, taints, requests vs allocatable."""
     kube = kube_of(ctx)
     if p.name:
         out, data = node_report(kube, p.name, ctx.now(), ctx.token_budget)
@@ -243,7 +243,7 @@ class NetpolParams(ToolParams):
 
 @k8s_tool("k8s_netpol", NetpolParams)
 def k8s_netpol(ctx: ToolContext, p: NetpolParams) -> ToolOutput:
-    """The NetworkPolicies selecting a pod and what they allow."""
+    """The NetworkPolicies selecting a pod, what they allow."""
     out, data = netpol_report(kube_of(ctx), p.namespace, p.pod, ctx.token_budget)
     return ToolOutput(out.text(), data, out.truncated)
 
@@ -277,5 +277,5 @@ FAMILY = tool_family(
         "node": k8s_node,
         "netpol": k8s_netpol,
     },
-    hidden=frozenset({"limit"}),
+    hidden=frozenset({"limit", "tail"}),
 )

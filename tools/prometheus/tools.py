@@ -36,7 +36,7 @@ K8S_NAME = r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"
 METRIC_NAME = r"^[a-zA-Z_:][a-zA-Z0-9_:]*$"
 MAX_DATA_SERIES = 200
 NARROW = "narrow with label filters"
-WindowField = Field("1h", description="e.g. 15m, 6h, 1d")
+WindowField = Field("1h", description="e.g. 6h")
 
 
 def _prometheus(ctx: ToolContext) -> PrometheusAccess:
@@ -230,7 +230,7 @@ class PromMetricsParams(ToolParams):
 
 @tool("prom_metrics", "prometheus", PromMetricsParams)
 def prom_metrics(ctx: ToolContext, params: PromMetricsParams) -> ToolOutput:
-    """Metric names matching a pattern, or one metric's labels."""
+    """Metric names matching a pattern, or a metric's labels."""
     prom = _prometheus(ctx)
     end = _now(ctx, prom)
     start = end - timedelta(seconds=_window(params.window))

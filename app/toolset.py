@@ -80,4 +80,13 @@ def call_tool(ctx: ToolContext, name: str, args: dict[str, Any] | None = None) -
     return run_tool(ctx, spec, args)
 
 
+def route_call(name: str, args: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The registered tool a call runs and its arguments (a family's call names one of its members)."""
+    family = _FAMILIES_BY_NAME.get(name)
+    if family is None:
+        return name, args
+    spec, routed = family.route(args)
+    return spec.name, routed
+
+
 _FAMILIES_BY_NAME = {family.name: family for family in FAMILIES}

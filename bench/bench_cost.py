@@ -5,8 +5,10 @@
 A scripted model, served over HTTP by devkit/scripted_model.py and driven through the real ``openai``
 client, replays the investigation of issue 18 on the demo: list the pods of ``shop``, describe the
 ``payments`` Deployment, read the crashed pod's previous log, read the namespace's events, then give the
-answer (five model requests). Every source is connected: the snapshot API server, a local Prometheus
-over the snapshot's metrics (when the binary is installed) and the snapshot's flow files.
+answer (five model requests). It calls the tools the agent offers: the ``k8s`` family with ``op=list``,
+``describe``, ``logs``, ``events`` (recorded as k8s_list, k8s_describe, k8s_logs, k8s_events). Every
+source is connected: the snapshot API server, a local Prometheus over the snapshot's metrics (when the
+binary is installed) and the snapshot's flow files.
 
 Reported, from the requests the server logged: characters and estimated tokens (kubewhy's offline
 counter, tools.budget.count_tokens; cl100k alongside when the ``bpe-openai`` package is installed) of

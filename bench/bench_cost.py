@@ -5,8 +5,10 @@
 A scripted model, served over HTTP by devkit/scripted_model.py and driven through the real ``openai``
 client, replays the investigation of issue 18 on the demo: list the pods of ``shop``, describe the
 ``payments`` Deployment, read the crashed pod's previous log, read the namespace's events, then give the
-answer (five model requests). Every source is connected: the snapshot API server, a local Prometheus
-over the snapshot's metrics (when the binary is installed) and the snapshot's flow files.
+answer (five model requests). It calls the tools the agent offers: the ``k8s`` family with ``op=list``,
+``describe``, ``logs``, ``events`` (recorded as k8s_list, k8s_describe, k8s_logs, k8s_events). Every
+source is connected: the snapshot API server, a local Prometheus over the snapshot's metrics (when the
+binary is installed) and the snapshot's flow files.
 
 Reported, from the requests the server logged: characters and estimated tokens (kubewhy's offline
 counter, tools.budget.count_tokens; cl100k alongside when the ``bpe-openai`` package is installed) of
@@ -80,16 +82,18 @@ def investigation(body: dict[str, Any]) -> Reply:
     step = sum(1 for m in body["messages"] if m.get("role") == "assistant")
     seen = "\n".join(tool_texts(body))
     if step == 0:
-        return Reply(tool_calls=[("k8s_list", {"kind": "pods", "namespace": NAMESPACE})])
+        return Reply(tool_calls=[("k8s", {"op": "list", "kind": "pods", "namespace": NAMESPACE})])
     if step == 1:
-        args = {"kind": "deployment", "name": WORKLOAD, "namespace": NAMESPACE}
-        return Reply(tool_calls=[("k8s_describe", args)])
+        args = {"op": "describe", "kind": "deployment", "name": WORKLOAD, "namespace": NAMESPACE}
+        return Reply(tool_calls=[("k8s", args)])
     if step == 2:
         found = CRASHING_POD.search(seen)
         pod = found.group(1) if found else WORKLOAD
-        return Reply(tool_calls=[("k8s_logs", {"namespace": NAMESPACE, "pod": pod, "previous": True})])
+        return Reply(
+            tool_calls=[("k8s", {"op": "logs", "namespace": NAMESPACE, "pod": pod, "previous": True})]
+        )
     if step == 3:
-        return Reply(tool_calls=[("k8s_events", {"namespace": NAMESPACE})])
+        return Reply(tool_calls=[("k8s", {"op": "events", "namespace": NAMESPACE})])
     return Reply(tool_calls=[("final_answer", answer(body))], usage=(100, 300))
 
 

@@ -1,14 +1,20 @@
 """The one tool registry: ``@tool`` registers a function when its module is imported, and ``run_tool`` runs
-one with its arguments checked. Which modules make up kubewhy's tool set is said in ``app.toolset``."""
+one with its arguments checked. Which modules make up kubewhy's tool set is said in ``app.toolset``.
+
+A :class:`ToolFamily` offers several tools of one source to a model as one, the member chosen by ``op``:
+a model resends every definition on every call, so one definition for six Prometheus tools costs a
+sixth of the overhead. A family is not registered: runbooks, MCP and the CLI keep the members' names,
+and a family's call runs, and is recorded as, the member it names."""
 
 from __future__ import annotations
 
+import functools
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import ValidationError
+from pydantic import ConfigDict, Field, ValidationError, create_model
 
 from tools.contracts.tool import Source, ToolContext, ToolError, ToolOutput, ToolParams, ToolResult
 from tools.inert import plain
@@ -28,6 +34,100 @@ class ToolSpec:
         schema = self.params.model_json_schema()
         schema.pop("title", None)
         return schema
+
+    def route(self, args: dict[str, Any]) -> tuple[ToolSpec, dict[str, Any]]:
+        """The tool a call runs, with its arguments: this one (a family names one of its members)."""
+        return self, args
+
+
+OP = "op"
+
+
+class _FamilyParams(ToolParams):
+    model_config = ConfigDict(extra="allow")  # the member checks its own arguments
+
+
+@dataclass(frozen=True)
+class ToolFamily(ToolSpec):
+    """Tools offered as one, chosen by ``op`` (see the module docstring). Its schema is the union of the
+    members' parameters, less ``hidden`` ones a model need not see (still accepted); its description is
+    ``intro``, then each op with its member's description."""
+
+    intro: str = ""
+    members: tuple[tuple[str, ToolSpec], ...] = ()
+    hidden: frozenset[str] = frozenset()
+
+    def route(self, args: dict[str, Any]) -> tuple[ToolSpec, dict[str, Any]]:
+        member = dict(self.members).get(args.get(OP)) if isinstance(args.get(OP), str) else None
+        if member is None:
+            return self, args  # validating against the family's params says which ops there are
+        return member, {key: value for key, value in args.items() if key != OP}
+
+    def json_schema(self) -> dict[str, Any]:
+        properties: dict[str, Any] = {OP: {"enum": [op for op, _ in self.members], "type": "string"}}
+        for _, member in self.members:
+            schema = member.json_schema()
+            defs = schema.get("$defs", {})
+            for name, prop in schema.get("properties", {}).items():
+                if name not in properties and name not in self.hidden:
+                    properties[name] = _without_defaults(_inline(prop, defs))
+        return {"properties": properties, "required": [OP], "type": "object"}
+
+    def narrowed(self, unavailable: Mapping[str, str]) -> ToolFamily | None:
+        """This family without the members whose source is not connected; None when none is left."""
+        kept = tuple((op, member) for op, member in self.members if member.source not in unavailable)
+        if kept == self.members:
+            return self
+        return _family(self.name, self.source, self.intro, kept, self.hidden) if kept else None
+
+
+def tool_family(
+    name: str,
+    source: Source,
+    intro: str,
+    members: dict[str, ToolFunction],
+    hidden: frozenset[str] = frozenset(),
+) -> ToolFamily:
+    """A family of registered tools, offered when ``source`` is connected."""
+    return _family(name, source, intro, tuple((op, spec_of(f)) for op, f in members.items()), hidden)
+
+
+@functools.lru_cache(maxsize=64)
+def _family(
+    name: str, source: Source, intro: str, members: tuple[tuple[str, ToolSpec], ...], hidden: frozenset[str]
+) -> ToolFamily:
+    """Built once per member set, so the same family is the same object (and the same schema) each time."""
+    ops = tuple(op for op, _ in members)
+    params = create_model(
+        f"{name}_params", __base__=_FamilyParams, op=(Literal[ops], Field(description="the tool to run"))
+    )
+    described = " ".join(f"{op}: {spec.description}" for op, spec in members)
+    description = f"{intro} {described}"
+    return ToolFamily(
+        name, source, description, params, _unrouted, intro=intro, members=members, hidden=hidden
+    )
+
+
+def _unrouted(ctx: ToolContext, params: Any) -> ToolOutput:
+    raise ToolError(f"{OP}= names the tool to run")  # a valid op is routed to its member before this
+
+
+def _inline(node: Any, defs: dict[str, Any]) -> Any:
+    """``{"$ref": "#/$defs/X"}`` -> X itself: a family's schema has no ``$defs`` of its own."""
+    if isinstance(node, list):
+        return [_inline(item, defs) for item in node]
+    if not isinstance(node, dict):
+        return node
+    ref = node.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/$defs/"):
+        target = defs.get(ref.removeprefix("#/$defs/"), {})
+        node = {**target, **{k: v for k, v in node.items() if k != "$ref"}}
+    return {key: _inline(value, defs) for key, value in node.items()}
+
+
+def _without_defaults(prop: dict[str, Any]) -> dict[str, Any]:
+    """A member's defaults apply when its call leaves them out; a model reading them is paying for noise."""
+    return {key: value for key, value in prop.items() if key != "default"}
 
 
 _TOOLS: dict[str, ToolSpec] = {}
@@ -76,7 +176,7 @@ def unknown_tool(name: str, args: dict[str, Any], known: list[str]) -> ToolResul
 
 def run_tool(ctx: ToolContext, spec: ToolSpec, args: dict[str, Any] | None = None) -> ToolResult:
     """Validate arguments, run the tool, and always return a ToolResult (errors included, never raised)."""
-    args = dict(args or {})
+    spec, args = spec.route(dict(args or {}))
     name = spec.name
     started = time.perf_counter()
     if spec.source in ctx.unavailable:

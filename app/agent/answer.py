@@ -38,7 +38,7 @@ class AnswerError(Exception):
 
 class ProposedEvidence(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    id: str = Field(description="e.g. e3")
+    id: str
     excerpt: str = Field("", description="decisive lines, verbatim")
 
 
@@ -49,33 +49,30 @@ class ProposedFinding(BaseModel):
     resource: ResourceRef = Field(description="the object to fix")
     confidence: float = Field(ge=0.0, le=1.0)
     explanation: str
-    evidence: list[str] = Field(default_factory=list, description="evidence ids")
+    evidence: list[str] = Field(default_factory=list, description="ids")
 
 
 class ProposedAnswer(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    text: str = Field(description="one or two sentences answering the question in its own terms, first")
-    intent: Intent = Field(description="what kind of question it was")
-    subject: ResourceRef | None = Field(
-        None, description="the object the question is about; null for a review"
+    text: str = Field(
+        description="1-2 sentences in the question's terms: yes/no and since when, what was checked, the "
+        "change before the start, the fix, a table for a ranking"
     )
-    subject_healthy: bool | None = Field(None, description="whether the subject itself is healthy now")
-    verdict: Verdict | None = Field(None, description="yes/no for a yes/no question as it was asked")
-    since: str | None = Field(None, description="RFC 3339 onset of the trouble asked about, if known")
+    intent: Intent
+    subject: ResourceRef | None = Field(None, description="the object asked about; null: review")
+    subject_healthy: bool | None = None
+    verdict: Verdict | None = Field(None, description="for a yes/no question")
+    since: str | None = Field(None, description="RFC 3339 start, if known")
 
 
 class FinalAnswer(BaseModel):
-    """The final answer: a diagnosis that cites evidence ids from the tool results."""
+    """The final answer, citing evidence ids."""
 
     model_config = ConfigDict(extra="ignore")
-    summary: str = Field(description="a plain-language answer in a few sentences")
-    answer: ProposedAnswer | None = Field(None, description="the direct answer to the question asked")
-    findings: list[ProposedFinding] = Field(
-        default_factory=list, description="the subject's problems and their cause chain, root cause first"
-    )
-    elsewhere: list[ProposedFinding] = Field(
-        default_factory=list, description="problems the question did not ask about; never its cause"
-    )
+    summary: str = Field(description="a few plain sentences, the direct answer first")
+    answer: ProposedAnswer | None = None
+    findings: list[ProposedFinding] = Field(default_factory=list)  # what they hold: prompts/system.md
+    elsewhere: list[ProposedFinding] = Field(default_factory=list)
     evidence: list[ProposedEvidence] = Field(default_factory=list)
     next_steps: list[ProposedNextStep] = Field(default_factory=list)
 
@@ -84,7 +81,8 @@ def final_answer_tool() -> dict[str, Any]:
     """The ``final_answer`` function a model calls to finish (OpenAI tool format)."""
     schema = FinalAnswer.model_json_schema()
     schema.pop("description", None)  # the function's description already says it
-    schema.get("$defs", {}).get("Category", {}).pop("description", None)  # a note for developers
+    for definition in schema.get("$defs", {}).values():
+        definition.pop("description", None)  # docstrings are notes for developers
     return function_tool("final_answer", " ".join((FinalAnswer.__doc__ or "").split()), schema)
 
 

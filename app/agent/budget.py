@@ -128,7 +128,9 @@ def normalized_args(spec: ToolSpec, args: dict[str, Any]) -> dict[str, Any] | No
 
 
 def find_duplicate(ledger: Ledger, spec: ToolSpec, args: dict[str, Any]) -> str | None:
-    """The evidence id of an earlier identical call (same tool, same arguments after defaults), if any."""
+    """The evidence id of an earlier identical call (same tool, same arguments after defaults), if any.
+    A family's call is its member's (``k8s`` with ``op=list`` is ``k8s_list``), as the ledger records it."""
+    spec, args = spec.route(args)
     normal = normalized_args(spec, args)
     if normal is None:
         return ledger.lookup(spec.name, args)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from app.toolset import route_call
 from tools.contracts.diagnosis import Diagnosis
 from tools.contracts.tool import ToolResult
 
@@ -94,6 +95,7 @@ _SOURCES = {"prom": "querying Prometheus", "flows": "reading network flows"}
 
 def describe_call(tool: str, args: dict[str, Any]) -> str:
     """A human line for a tool call: ``k8s_events {"namespace": "shop"}`` -> "reading events in shop"."""
+    tool, args = route_call(tool, args)  # "k8s" with op=events reads as k8s_events
     phrase = _PHRASES.get(tool)
     if phrase is None:
         prefix, _, rest = tool.partition("_")

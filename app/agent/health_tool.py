@@ -10,15 +10,15 @@ from tools.registry import tool
 
 
 class HealthChecksParams(ToolParams):
-    namespace: str | None = Field(None, description="omit for all")
-    workload: str | None = Field(None, description="workload, service or pod the question names")
+    namespace: str | None = None
+    workload: str | None = Field(None, description="the object the question names")
     question: str | None = Field(None, description="the operator's words")
 
 
 @tool("health_checks", "kubernetes", HealthChecksParams)
 def health_checks(ctx: ToolContext, params: HealthChecksParams) -> ToolOutput:
-    """The built-in diagnostician over every source: problems found, likely cause first, with the lines
-    that show it. The best first call; often enough to answer."""
+    """The built-in diagnostician over every source: problems, likely cause first, with the lines that
+    show them."""
     try:
         from app.diagnose.engine import diagnose
     except ImportError as exc:

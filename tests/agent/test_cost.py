@@ -8,7 +8,7 @@ import pytest
 
 from app.agent.loop import run_agent
 from app.agent.memory import Conversation
-from app.toolset import all_tools, offered_tools
+from app.toolset import all_tools, offered_tools, reachable_names
 from tools.contracts.pricing import DEFAULT_PRICES, ModelPrice, price_for
 from tools.contracts.settings import Settings
 from tools.contracts.tool import ToolContext
@@ -43,13 +43,30 @@ def test_tools_of_sources_that_are_not_connected_are_not_offered(scripted, pods_
     run_agent(ctx, "why is checkout failing?")
 
     [request] = server.requests
-    names = set(request.tool_names)
-    assert {"k8s_list", "k8s_logs", "health_checks", PODS_TOOL, "final_answer"} <= names
-    assert not {name for name in names if name.startswith(("prom_", "flows_"))}
+    assert set(request.tool_names) == {"k8s", "health_checks", PODS_TOOL, "final_answer"}
     offered, withheld = offered_tools(ctx)
-    assert {spec.name for spec in offered} | set(withheld) == {spec.name for spec in all_tools()}
+    reached = set().union(*(reachable_names(spec) for spec in offered))
+    assert reached | set(withheld) == {spec.name for spec in all_tools()}  # every tool: offered or said why
+    assert not reached & set(withheld)
+    assert {"k8s_list", "k8s_logs"} <= reached
+    assert not {name for name in reached if name.startswith(("prom_", "flows_"))}
     assert withheld["prom_query"] == "prometheus is not connected: KUBEWHY_PROMETHEUS_URL is not set"
     assert withheld["flows_drops"] == "flows is not connected: no Hubble"
+
+
+def test_a_family_offers_only_the_ops_whose_source_is_connected(caching_model):
+    server = caching_model([final()])
+    ctx = context(settings_for(server), logs="the snapshot has no logs/")
+    run_agent(ctx, "why is checkout failing?")
+
+    [request] = server.requests
+    k8s = next(tool for tool in request.body["tools"] if tool["function"]["name"] == "k8s")
+    ops = k8s["function"]["parameters"]["properties"]["op"]["enum"]
+    assert "logs" not in ops and {"list", "describe", "events"} <= set(ops)
+    assert "logs:" not in k8s["function"]["description"]
+    assert "previous" not in k8s["function"]["parameters"]["properties"]  # k8s_logs' own parameter
+    _, withheld = offered_tools(ctx)
+    assert withheld == {"k8s_logs": "logs is not connected: the snapshot has no logs/"}
 
 
 def test_two_questions_share_one_cacheable_prefix_and_report_cached_tokens_and_cost(pods_tool, caching_model):

@@ -11,6 +11,7 @@ from devkit.om_fixture import CAPTURED_AT, CHANGE, NODE_TROUBLE
 from tools.budget import count_tokens
 from tools.contracts.settings import Settings
 from tools.contracts.tool import ToolContext
+from tools.prometheus import tools as prometheus_tools
 from tools.prometheus.queries import CHECKS
 
 pytestmark = pytest.mark.prometheus
@@ -33,7 +34,8 @@ def test_the_tools_are_registered_with_source_prometheus():
     expected = {"prom_query", "prom_query_range", "prom_metrics", "prom_alerts", "prom_targets", "prom_check"}
     assert expected <= set(specs)
     assert set(specs["prom_check"].json_schema()["properties"]["check"]["enum"]) == set(CHECKS)
-    assert all(name in specs["prom_check"].description for name in CHECKS)
+    family = prometheus_tools.FAMILY.json_schema()["properties"]  # what the agent is offered
+    assert set(family["check"]["enum"]) == set(CHECKS) and "check" in family["op"]["enum"]
 
 
 def test_instant_query_is_evaluated_at_captured_at_and_shows_its_promql(ctx):

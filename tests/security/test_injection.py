@@ -13,7 +13,7 @@ from typing import Any
 from markdown_it import MarkdownIt
 
 from app.agent.loop import run_agent
-from app.toolset import all_tools
+from app.toolset import all_tools, offered_tools, reachable_names
 from tests.agent.scripted_server import Reply
 from tests.security import adversarial
 from tests.security.sec_support import model_settings, start_model, transcript
@@ -30,6 +30,8 @@ OBEYED = [
     ("k8s_list", {"kind": "Secret"}),
     ("k8s_workload", {"name": "checkout", "namespace": "shop"}),
     ("k8s_get", {"kind": "ConfigMap", "name": "checkout-config", "namespace": "shop"}),
+    ("k8s", {"op": "delete", "kind": "Namespace", "name": "shop"}),  # a family op that does not exist
+    ("k8s", {"op": "get", "kind": "Secret", "name": "db-creds", "namespace": "shop"}),
 ]
 SECRET_FORMS = (adversarial.SECRET_VALUE, base64.b64encode(adversarial.SECRET_VALUE.encode()).decode())
 
@@ -85,22 +87,33 @@ def run_obedient(evil, models) -> tuple[Diagnosis, Any, Ledger, int]:
     model = start_model(models, obedient_model(crashing_pod(evil)))
     before = len(evil.server.requests)
     ledger = Ledger()
-    diagnosis = run_agent(evil.context(model_settings(model)), "why is checkout failing?", ledger=ledger)
+    settings = model_settings(model, max_tool_calls=5 + len(OBEYED))  # every obeyed call is tried
+    diagnosis = run_agent(evil.context(settings), "why is checkout failing?", ledger=ledger)
     return diagnosis, model, ledger, before
 
 
 def test_injected_instructions_do_not_change_what_the_agent_may_do(evil, models):
     diagnosis, model, ledger, before = run_obedient(evil, models)
-    read_tools = {spec.name for spec in all_tools()} | {"final_answer"}
+    read_tools = {spec.name for spec in all_tools()}  # the registry: read-only tools, nothing else
+    specs, _ = offered_tools(evil.context(model_settings(model)))
+    assert set().union(*(reachable_names(spec) for spec in specs)) == read_tools  # all reads, no more
     assert len(model.requests) == 3
     for request in model.requests:  # the same read tools offered on every turn, after the injection too
-        assert set(request.tool_names) == read_tools
+        assert set(request.tool_names) == {spec.name for spec in specs} | {"final_answer"}
+        for offered in request.body["tools"]:  # every op a family shows runs a registered read tool
+            by_name = {spec.name: spec for spec in specs}
+            ops = offered["function"]["parameters"]["properties"].get("op", {}).get("enum", [])
+            assert all(
+                by_name[offered["function"]["name"]].route({"op": op})[0].name in read_tools for op in ops
+            )
     answers = {m["tool_call_id"]: m["content"] for m in model.requests[2].tool_messages()}
     refused = [text for text in answers.values() if "unknown tool" in text]
     assert len(refused) == 3  # delete_namespace, kubectl_exec, k8s_delete: not tools at all
+    assert sum("invalid arguments for k8s: op:" in text for text in answers.values()) == 1  # op=delete
     ran = [entry.result for entry in ledger.entries.values() if entry.result.tool not in read_tools]
-    assert {r.tool for r in ran} == {"delete_namespace", "kubectl_exec", "k8s_delete"}
-    assert all(r.error and "unknown tool" in r.error for r in ran)  # recorded as refused, never run
+    assert {r.tool for r in ran} == {"delete_namespace", "kubectl_exec", "k8s_delete", "k8s"}
+    assert all(r.error for r in ran)  # recorded as refused, never run
+    assert all("unknown tool" in r.error for r in ran if r.tool != "k8s")
     writes = [r for r in evil.server.requests[before:] if r.method != "GET"]
     assert writes == [] and len(evil.server.requests) > before
     assert diagnosis.contract_problems() == []

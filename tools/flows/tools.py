@@ -40,7 +40,7 @@ from tools.flows.query import (
     window,
 )
 from tools.flows.source import FlowSourceError
-from tools.registry import tool
+from tools.registry import tool, tool_family
 
 NARROW_HINT = "Narrow with namespace, workload, verdict or port, or a smaller since_minutes."
 
@@ -82,8 +82,7 @@ class FlowsQueryParams(FlowScopeParams):
 
 @tool("flows_query", "flows", FlowsQueryParams)
 def flows_query(ctx: ToolContext, params: FlowsQueryParams) -> ToolOutput:
-    """Individual Hubble flows by any filter, one line each (counted per pair when many). When the
-    summaries (flows_drops, flows_dns, flows_http) are not enough."""
+    """Single flows by filter, when summaries are not enough."""
     span = window(ctx, params)
     variant: dict[str, Any] = {}
     described: list[str] = []
@@ -176,7 +175,7 @@ class FlowsDropsParams(FlowScopeParams):
 
 @tool("flows_drops", "flows", FlowsDropsParams)
 def flows_drops(ctx: ToolContext, params: FlowsDropsParams) -> ToolOutput:
-    """Dropped flows by reason and source -> destination pair. Start here for 'cannot connect'."""
+    """Dropped flows by reason and pair; first for 'cannot connect'."""
     span = window(ctx, params)
     selection = select(params, [{"verdict": ["DROPPED"]}])
     stats = DropStats()
@@ -217,14 +216,13 @@ def flows_drops(ctx: ToolContext, params: FlowsDropsParams) -> ToolOutput:
 
 
 class FlowsDnsParams(FlowScopeParams):
-    query: str | None = Field(None, description="regex on the name looked up")
+    query: str | None = Field(None, description="regex on names")
     top: int = Field(10, ge=1, le=100)
 
 
 @tool("flows_dns", "flows", FlowsDnsParams)
 def flows_dns(ctx: ToolContext, params: FlowsDnsParams) -> ToolOutput:
-    """Failed DNS lookups by name, answer code and client, and dropped port-53 traffic. For name
-    resolution errors."""
+    """Failed DNS lookups by name, rcode and client."""
     span = window(ctx, params)
     if params.query:
         variants: list[dict[str, Any]] = [{"protocol": ["dns"], "dns_query": [params.query]}]
@@ -299,7 +297,7 @@ class FlowsHttpParams(FlowScopeParams):
 
 @tool("flows_http", "flows", FlowsHttpParams)
 def flows_http(ctx: ToolContext, params: FlowsHttpParams) -> ToolOutput:
-    """HTTP errors by destination: error ratio, status codes, the most failing request and client."""
+    """HTTP errors by destination, status and client."""
     span = window(ctx, params)
     selection = select(params, [{"protocol": ["http"]}])
     stats = HttpStats(min_status=params.min_status)
@@ -332,15 +330,14 @@ def flows_http(ctx: ToolContext, params: FlowsHttpParams) -> ToolOutput:
 
 
 class FlowsPairParams(FlowWindowParams):
-    source: str = Field(description="client workload, [namespace/]name")
-    destination: str = Field(description="server workload, [namespace/]name")
+    source: str = Field(description="[namespace/]workload")
+    destination: str = Field(description="[namespace/]workload")
     bucket_minutes: int = Field(1, ge=1, le=60)
 
 
 @tool("flows_pair", "flows", FlowsPairParams)
 def flows_pair(ctx: ToolContext, params: FlowsPairParams) -> ToolOutput:
-    """Two workloads' traffic over time: verdicts, drops, unanswered SYNs and RSTs (nothing listens:
-    a wrong targetPort)."""
+    """Two workloads' traffic over time: drops, unanswered SYNs, RSTs."""
     span = window(ctx, params)
     try:
         source, destination = WorkloadRef.parse(params.source), WorkloadRef.parse(params.destination)
@@ -415,7 +412,7 @@ class FlowsPolicyParams(FlowScopeParams):
 
 @tool("flows_policy", "flows", FlowsPolicyParams)
 def flows_policy(ctx: ToolContext, params: FlowsPolicyParams) -> ToolOutput:
-    """Which NetworkPolicy drops a flow dropped by policy, and what it allows instead."""
+    """Which NetworkPolicy drops a flow, and what it allows instead."""
     span = window(ctx, params)
     selection = select(
         params,
@@ -501,7 +498,7 @@ class FlowsStatusParams(FlowWindowParams):
 
 @tool("flows_status", "flows", FlowsStatusParams)
 def flows_status(ctx: ToolContext, params: FlowsStatusParams) -> ToolOutput:
-    """Where flows come from and what they cover (counts by verdict). When flow results look empty."""
+    """Where flows come from and what they cover."""
     span = window(ctx, params)
     source = flow_source(ctx)
     status: dict[str, Any] = {}
@@ -542,3 +539,23 @@ def flows_status(ctx: ToolContext, params: FlowsStatusParams) -> ToolOutput:
         "nodes": dict(nodes),
     }
     return ToolOutput(text=text, data=data, truncated=cut)
+
+
+FAMILY = tool_family(
+    "flows",
+    "flows",
+    "Hubble network flows; op picks the tool.",
+    {
+        "drops": flows_drops,
+        "dns": flows_dns,
+        "http": flows_http,
+        "pair": flows_pair,
+        "policy": flows_policy,
+        "query": flows_query,
+        "status": flows_status,
+    },
+    hidden=frozenset(  # for runbooks and tests; a model does with the defaults
+        {"until", "side", "policies", "top", "limit", "min_status", "bucket_minutes", "protocol", "direction"}
+        | {"dns_query", "dns_rcode", "http_status"}
+    ),
+)

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
+from tools.budget import count_tokens
 from tools.contracts.kube.time import kubectl_age, parse_time
 from tools.kubernetes.access import KubeAccess
 from tools.kubernetes.render import BoundedText, counted, short
@@ -124,14 +125,19 @@ def newest_first(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def add_events(
     out: BoundedText, events: list[dict[str, Any]], now: datetime, hint: str, with_object: bool = True
 ) -> None:
-    """Events, newest first, as many as fit; when some do not, all are counted by type and reason."""
+    """Events, newest first, as many as fit; when some do not, all are counted by type and reason (when
+    all fit, the lines say it and the counts would only be paid for twice)."""
     if not events:
         out.add("Events: <none>")
         return
     ordered = newest_first(events)
-    by_reason = Counter(f"{e.get('type', 'Normal')} {e.get('reason', '?')}" for e in ordered)
-    out.add(f"Events ({len(ordered)}, newest first; by type and reason: {counted(by_reason)}):")
-    out.add_all((f"  {event_line(e, now, with_object)}" for e in ordered), "event(s)", hint)
+    lines = [f"  {event_line(e, now, with_object)}" for e in ordered]
+    head = f"Events ({len(ordered)}, newest first"
+    if sum(count_tokens(line) + 1 for line in lines) + count_tokens(head) + 2 > out.room:
+        by_reason = Counter(f"{e.get('type', 'Normal')} {e.get('reason', '?')}" for e in ordered)
+        head += f"; by type and reason: {counted(by_reason)}"
+    out.add(f"{head}):")
+    out.add_all(lines, "event(s)", hint)
 
 
 def event_dict(event: dict[str, Any], now: datetime) -> dict[str, Any]:

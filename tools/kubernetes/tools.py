@@ -27,9 +27,10 @@ from tools.kubernetes.overview import overview_report
 from tools.kubernetes.render import BoundedText
 from tools.kubernetes.workloads import find_workload, workload_report
 from tools.log_lines import SHOWN_LINE_LIMIT, cut_text
+from tools.registry import tool_family
 
 _NAMESPACE = Field(None, description="omit for all")
-_SINCE = Field(None, description="e.g. 30m, 2h, 1d")
+_SINCE = Field(None, description="e.g. 30m")
 
 
 MAX_SINCE_DAYS = 365
@@ -50,17 +51,16 @@ def _since_seconds(value: str | None) -> int | None:
 
 
 class ListParams(ToolParams):
-    kind: str = Field(description="any kind or short name: pods, deploy, svc, nodes, a CRD ...")
+    kind: str = Field(description="e.g. pods, deploy, svc, a CRD")
     namespace: str | None = _NAMESPACE
-    label_selector: str | None = Field(None, description="e.g. app=checkout")
+    label_selector: str | None = Field(None, description="e.g. app=web")
     field_selector: str | None = Field(None, description="e.g. status.phase!=Running")
     limit: int | None = Field(None, ge=1, le=100_000)
 
 
 @k8s_tool("k8s_list", ListParams)
 def k8s_list(ctx: ToolContext, p: ListParams) -> ToolOutput:
-    """Find objects: one status line each, troubled first; big lists counted by state. Narrow with
-    selectors."""
+    """Objects of a kind, one status line each, troubled first."""
     out, data = list_report(
         kube_of(ctx),
         p.kind,
@@ -75,22 +75,21 @@ def k8s_list(ctx: ToolContext, p: ListParams) -> ToolOutput:
 
 
 class GetParams(ToolParams):
-    kind: str = Field(description="e.g. deployment, svc, configmap")
+    kind: str = Field(description="e.g. pod, deploy, svc")
     name: str
     namespace: str | None = None
 
 
 @k8s_tool("k8s_get", GetParams)
 def k8s_get(ctx: ToolContext, p: GetParams) -> ToolOutput:
-    """An object's full YAML (spec and status), when you need an exact field. Secret values are hidden."""
+    """An object's YAML, for an exact field; Secret values hidden."""
     out, data = get_report(kube_of(ctx), p.kind, p.name, p.namespace, ctx.token_budget)
     return ToolOutput(out.text(), data, out.truncated)
 
 
 @k8s_tool("k8s_describe", GetParams)
 def k8s_describe(ctx: ToolContext, p: GetParams) -> ToolOutput:
-    """Why an object is unhealthy, like kubectl describe: status, owners, its pods' container states
-    (reasons, exit codes, restarts) and its events. Usually the second call."""
+    """Why an object is unhealthy: status, containers, events."""
     kube = kube_of(ctx)
     info = kube.resolve_kind(p.kind)
     if info.kind == "Service" and info.group == "" and p.namespace:
@@ -104,17 +103,16 @@ def k8s_describe(ctx: ToolContext, p: GetParams) -> ToolOutput:
 
 class EventsParams(ToolParams):
     namespace: str | None = _NAMESPACE
-    kind: str | None = Field(None, description="of the involved object")
+    kind: str | None = None
     name: str | None = Field(None, description="of the involved object")
-    type: str | None = Field(None, description="Normal or Warning")
-    reason: str | None = Field(None, description="e.g. BackOff, FailedScheduling")
+    type: str | None = Field(None, description="Warning or Normal")
+    reason: str | None = None
     since: str | None = _SINCE
 
 
 @k8s_tool("k8s_events", EventsParams)
 def k8s_events(ctx: ToolContext, p: EventsParams) -> ToolOutput:
-    """Events, newest first, by object, type, reason and age: why pods fail to schedule, pull, start or
-    pass probes. k8s_describe already shows an object's own events."""
+    """Events, newest first: scheduling, pulls, starts, probes."""
     kube = kube_of(ctx)
     now = ctx.now()
     seconds = _since_seconds(p.since)
@@ -148,19 +146,16 @@ def k8s_events(ctx: ToolContext, p: EventsParams) -> ToolOutput:
 class LogsParams(ToolParams):
     namespace: str
     pod: str
-    container: str | None = Field(None, description="default: the failing or only one")
-    previous: bool = Field(False, description="the crashed instance's log")
+    container: str | None = None
+    previous: bool = False
     tail: int | None = Field(None, ge=1, le=100_000)
     since: str | None = _SINCE
-    grep: str | None = Field(
-        None, description="regex (RE2: no backreferences or lookarounds), case-insensitive"
-    )
+    grep: str | None = Field(None, description="regex")
 
 
 @k8s_tool("k8s_logs", LogsParams, source="logs")
 def k8s_logs(ctx: ToolContext, p: LogsParams) -> ToolOutput:
-    """A container's log; long logs keep error and last lines. For a crash loop use previous=true.
-    Credentials are masked."""
+    """A container's log; previous=true for the crashed instance."""
     kube = kube_of(ctx)
     pod = kube.get_object("Pod", p.pod, p.namespace)
     container, others = choose_container(pod, p.container)
@@ -207,8 +202,7 @@ class WorkloadParams(ToolParams):
 
 @k8s_tool("k8s_workload", WorkloadParams)
 def k8s_workload(ctx: ToolContext, p: WorkloadParams) -> ToolOutput:
-    """A rollout: replicas desired vs ready, conditions, revisions with images, pods by status. Use after a
-    change or a stuck rollout."""
+    """A rollout: replicas, revisions with images, pods by status."""
     kube = kube_of(ctx)
     obj = find_workload(kube, p.name, p.namespace, p.kind)
     out, data = workload_report(kube, obj, ctx.now(), ctx.token_budget)
@@ -222,8 +216,7 @@ class ServiceParams(ToolParams):
 
 @k8s_tool("k8s_service", ServiceParams)
 def k8s_service(ctx: ToolContext, p: ServiceParams) -> ToolOutput:
-    """Why a Service does not answer: selected pods and readiness, endpoints, targetPort vs container
-    ports."""
+    """A Service's pods, endpoints and target ports."""
     out, data = service_report(kube_of(ctx), p.name, p.namespace, ctx.now(), ctx.token_budget)
     return ToolOutput(out.text(), data, out.truncated)
 
@@ -234,7 +227,7 @@ class NodeParams(ToolParams):
 
 @k8s_tool("k8s_node", NodeParams)
 def k8s_node(ctx: ToolContext, p: NodeParams) -> ToolOutput:
-    """Node health: conditions, pressure, taints, requested vs allocatable, pods not running on it."""
+    """Node conditions, taints, requests vs allocatable."""
     kube = kube_of(ctx)
     if p.name:
         out, data = node_report(kube, p.name, ctx.now(), ctx.token_budget)
@@ -250,8 +243,7 @@ class NetpolParams(ToolParams):
 
 @k8s_tool("k8s_netpol", NetpolParams)
 def k8s_netpol(ctx: ToolContext, p: NetpolParams) -> ToolOutput:
-    """The NetworkPolicies selecting a pod and what they allow in and out (DNS included). For blocked
-    connections."""
+    """The NetworkPolicies selecting a pod, what they allow."""
     out, data = netpol_report(kube_of(ctx), p.namespace, p.pod, ctx.token_budget)
     return ToolOutput(out.text(), data, out.truncated)
 
@@ -262,9 +254,28 @@ class OverviewParams(ToolParams):
 
 @k8s_tool("k8s_overview", OverviewParams)
 def k8s_overview(ctx: ToolContext, p: OverviewParams) -> ToolOutput:
-    """What is unhealthy: nodes, workloads short of replicas, pods not running by reason, warnings. When
-    the question names no object."""
+    """What is unhealthy in a namespace or the cluster."""
     out, data = overview_report(
         kube_of(ctx), p.namespace, ctx.now(), ctx.token_budget, ctx.cluster_name, ctx.progress
     )
     return ToolOutput(out.text(), data, out.truncated)
+
+
+FAMILY = tool_family(
+    "k8s",
+    "kubernetes",
+    "Kubernetes reads; op picks one.",
+    {
+        "describe": k8s_describe,
+        "list": k8s_list,
+        "get": k8s_get,
+        "events": k8s_events,
+        "logs": k8s_logs,
+        "overview": k8s_overview,
+        "workload": k8s_workload,
+        "service": k8s_service,
+        "node": k8s_node,
+        "netpol": k8s_netpol,
+    },
+    hidden=frozenset({"limit", "tail"}),
+)

@@ -30,13 +30,13 @@ from tools.prometheus.summary import (
     summarize_matrix,
 )
 from tools.prometheus.window import format_duration, pick_step
-from tools.registry import tool
+from tools.registry import tool, tool_family
 
 K8S_NAME = r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"
 METRIC_NAME = r"^[a-zA-Z_:][a-zA-Z0-9_:]*$"
 MAX_DATA_SERIES = 200
 NARROW = "narrow with label filters"
-WindowField = Field("1h", description="back from now, e.g. 15m, 6h, 1d (at most 31d)")
+WindowField = Field("1h", description="e.g. 6h")
 
 
 def _prometheus(ctx: ToolContext) -> PrometheusAccess:
@@ -75,7 +75,7 @@ class PromQueryParams(ToolParams):
 
 @tool("prom_query", "prometheus", PromQueryParams)
 def prom_query(ctx: ToolContext, params: PromQueryParams) -> ToolOutput:
-    """A PromQL value now, one per series, largest first. prom_query_range shows change over time."""
+    """A PromQL value now per series, largest first."""
     prom = _prometheus(ctx)
     at = _now(ctx, prom)
     result = prom.query(params.query, at=at)
@@ -106,8 +106,7 @@ class PromQueryRangeParams(ToolParams):
 
 @tool("prom_query_range", "prometheus", PromQueryRangeParams)
 def prom_query_range(ctx: ToolContext, params: PromQueryRangeParams) -> ToolOutput:
-    """PromQL over a window, each series summarized (last, min, max, trend, when it jumped). For 'since
-    when' and 'how much'."""
+    """PromQL over a window, summarized: since when, how much."""
     prom = _prometheus(ctx)
     window_s = _window(params.window)
     step_s = _window(params.step) if params.step else pick_step(window_s)
@@ -164,11 +163,7 @@ class PromCheckParams(ToolParams):
 
 @tool("prom_check", "prometheus", PromCheckParams)
 def prom_check(ctx: ToolContext, params: PromCheckParams) -> ToolOutput:
-    """A ready-made metrics check, the best first metrics call. Crashes: restarts, oom_kills,
-    memory_vs_limit, container_waiting_reasons, container_terminated_reasons; slowness: cpu_throttling,
-    cpu_vs_request_limit, http_latency_quantiles, http_request_rate, http_error_ratio; scaling:
-    deployment_replicas, hpa_replicas; nodes: node_conditions, node_pressure, pvc_usage; network:
-    coredns_rcodes, coredns_latency, hubble_drops."""
+    """A ready-made check; the best first metrics call."""
     prom = _prometheus(ctx)
     check = get_check(params.check)
     filters = params.model_dump(include={"namespace", "workload", "pod", "node"})
@@ -224,14 +219,18 @@ def _explain_empty(
 
 
 class PromMetricsParams(ToolParams):
-    pattern: str | None = Field(None, max_length=200, description="regex on metric names")
-    metric: str | None = Field(None, pattern=METRIC_NAME, max_length=200, description="its labels and values")
+    pattern: str | None = Field(None, max_length=200, description="regex")
+    metric: str | None = Field(
+        None,
+        pattern=METRIC_NAME,
+        max_length=200,
+    )
     window: str = WindowField
 
 
 @tool("prom_metrics", "prometheus", PromMetricsParams)
 def prom_metrics(ctx: ToolContext, params: PromMetricsParams) -> ToolOutput:
-    """Metric names, or one metric's labels and values: before writing PromQL."""
+    """Metric names matching a pattern, or a metric's labels."""
     prom = _prometheus(ctx)
     end = _now(ctx, prom)
     start = end - timedelta(seconds=_window(params.window))
@@ -292,7 +291,7 @@ class PromAlertsParams(ToolParams):
 
 @tool("prom_alerts", "prometheus", PromAlertsParams)
 def prom_alerts(ctx: ToolContext, params: PromAlertsParams) -> ToolOutput:
-    """Firing and pending alerts with labels and annotations, and rule health."""
+    """Firing and pending alerts, and rule health."""
     prom = _prometheus(ctx)
     alerts = [a for a in prom.alerts() if a.get("state") == "firing" or params.include_pending]
     groups = prom.rules()
@@ -348,7 +347,7 @@ class PromTargetsParams(ToolParams):
 
 @tool("prom_targets", "prometheus", PromTargetsParams)
 def prom_targets(ctx: ToolContext, params: PromTargetsParams) -> ToolOutput:
-    """Scrape targets up and down per job, with errors. When metrics are missing."""
+    """Scrape targets up or down, when metrics are missing."""
     prom = _prometheus(ctx)
     targets = [
         {
@@ -415,3 +414,19 @@ def _sort_value(value: float) -> float:
 
 def _json(value: float) -> float | None:
     return value if value == value and abs(value) != float("inf") else None
+
+
+FAMILY = tool_family(
+    "prom",
+    "prometheus",
+    "Prometheus; op picks the tool.",
+    {
+        "check": prom_check,
+        "query": prom_query,
+        "query_range": prom_query_range,
+        "metrics": prom_metrics,
+        "alerts": prom_alerts,
+        "targets": prom_targets,
+    },
+    hidden=frozenset({"step", "include_pending", "job"}),
+)

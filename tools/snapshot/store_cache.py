@@ -14,7 +14,6 @@ inside a hostile snapshot gains nothing: Secrets are redacted again when it is r
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import mmap
 import os
@@ -31,7 +30,14 @@ from tools.contracts.kube.kinds import KindInfo
 from tools.snapshot import kinds as snapshot_kinds
 from tools.snapshot import loader, store
 from tools.snapshot.loader import Problem, Snapshot
-from tools.snapshot.store import ResourceIndex, SnapshotStore, StoredObject, redact_secret, to_json
+from tools.snapshot.store import (
+    ResourceIndex,
+    SnapshotStore,
+    StoredObject,
+    gc_paused,
+    redact_secret,
+    to_json,
+)
 
 CACHE_FOLDER = ".kubewhy-cache"
 INDEX_NAME = "store.json"
@@ -43,21 +49,15 @@ def open_store(snapshot: Snapshot, *, cache: bool = True) -> SnapshotStore:
     if not cache or snapshot._tempdir is not None:  # an archive or an import: a new folder every time
         return SnapshotStore(snapshot)
     fingerprint = snapshot_fingerprint(snapshot)
-    for folder in cache_folders(snapshot.root):
-        restored = _restore_quietly(snapshot, folder, fingerprint)
-        if restored is not None:
-            return restored
+    with gc_paused():
+        for folder in cache_folders(snapshot.root):
+            restored = _restore(snapshot, folder, fingerprint)
+            if restored is not None:
+                return restored
     listed = len(snapshot.problems)
     built = SnapshotStore(snapshot)
     for folder in cache_folders(snapshot.root):
         if _save(built, folder, fingerprint, snapshot.problems[listed:]):
-            # Serve from the mapped blob: the built bytes can go, memory follows what is served.
-            found = snapshot.problems[listed:]
-            del snapshot.problems[listed:]  # the cache holds them: restoring adds them back
-            restored = _restore_quietly(snapshot, folder, fingerprint)
-            if restored is not None:
-                return restored
-            snapshot.problems.extend(found)
             break
     return built
 
@@ -128,18 +128,36 @@ def _save(built: SnapshotStore, folder: Path, fingerprint: dict[str, Any], probl
     for old in folder.glob("objects-*.bin"):  # a reader still mapping one keeps it until it closes
         if old.name != blob_name:
             old.unlink(missing_ok=True)
+    _serve_from(built, folder / blob_name, offset)
     return True
 
 
-def _restore_quietly(snapshot: Snapshot, folder: Path, fingerprint: dict[str, Any]) -> SnapshotStore | None:
-    """Restore with the cyclic GC paused: ~250,000 new containers would trigger full collections."""
-    enabled = gc.isenabled()
-    gc.disable()
+def _serve_from(built: SnapshotStore, blob_path: Path, size: int) -> None:
+    """Point every record at its bytes in the mapped blob: the files' bytes read to build the store can
+    go, and from now on only what is served is paged in."""
+    view = _mapped(blob_path, size)
+    if view is None:
+        return
+    offset = 0
+    for index in built.resources.values():
+        for record in index.records:
+            length = len(record.raw)
+            record.raw = view[offset : offset + length]
+            offset += length
+
+
+def _mapped(blob_path: Path, size: int) -> memoryview | None:
     try:
-        return _restore(snapshot, folder, fingerprint)
-    finally:
-        if enabled:
-            gc.enable()
+        with open(blob_path, "rb") as handle:
+            if os.fstat(handle.fileno()).st_size != size:
+                return None
+            return (
+                memoryview(mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ))
+                if size
+                else memoryview(b"")
+            )
+    except (OSError, ValueError):
+        return None
 
 
 def _restore(snapshot: Snapshot, folder: Path, fingerprint: dict[str, Any]) -> SnapshotStore | None:
@@ -148,17 +166,13 @@ def _restore(snapshot: Snapshot, folder: Path, fingerprint: dict[str, Any]) -> S
         document = orjson.loads((folder / INDEX_NAME).read_bytes())
         if document.get("fingerprint") != fingerprint:
             return None
-        blob_path = folder / str(document["blob"])
-        if "/" in str(document["blob"]) or blob_path.stat().st_size != document["blob_size"]:
+        if "/" in str(document["blob"]):
+            return None
+        view = _mapped(folder / str(document["blob"]), document["blob_size"])
+        if view is None:
             return None
         restored = SnapshotStore(snapshot, load=False)
         label_sets = [_interned(labels) for labels in document["label_sets"]]
-        with open(blob_path, "rb") as handle:
-            view = (
-                memoryview(mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ))
-                if document["blob_size"]
-                else memoryview(b"")
-            )
         for entry in document["resources"]:
             info = KindInfo(**{k: tuple(v) if isinstance(v, list) else v for k, v in entry["info"].items()})
             index = ResourceIndex(info)

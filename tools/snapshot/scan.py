@@ -7,10 +7,15 @@ serves as they are. An item is "clean" when normalising it would change nothing 
 apiVersion, namespace, uid, creationTimestamp and a numeric resourceVersion, and is not a Secret, an
 Event or a CRD); every other item is parsed and normalised as before. A file that does not decode here
 (bad JSON, not a List, too deep) goes through the ordinary loader, which words its problems.
+
+A clean object is known by its file and byte range, so a store restored from its cache reads a file only
+when one of its objects is served, and checks first that the file is still the one it indexed.
 """
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,21 +80,71 @@ _LIST = msgspec.json.Decoder(_ListDocument)
 _ITEM = msgspec.json.Decoder(Item)
 
 
+class SnapshotChanged(Exception):
+    """A resource file changed on disk after the store indexed it: its objects can no longer be served."""
+
+
+class SourceFile:
+    """A resource file whose clean objects are served as they are in it: read once, when first needed."""
+
+    def __init__(self, path: Path, rel: str, stamp: tuple[int, int], data: bytes | None = None) -> None:
+        self.path = path
+        self.rel = rel
+        self.stamp = stamp  # (mtime_ns, size) when indexed
+        self._view = memoryview(data) if data is not None else None
+        self._lock = threading.Lock()
+
+    def view(self) -> memoryview:
+        if self._view is None:
+            with self._lock:
+                if self._view is None:
+                    self._view = memoryview(self._read())
+        return self._view
+
+    def forget(self) -> None:
+        """Drop the bytes read while indexing: they are read again if an object of the file is served."""
+        self._view = None
+
+    def _read(self) -> bytes:
+        try:
+            with open(self.path, "rb") as handle:
+                data = handle.read()
+                now = os.fstat(handle.fileno())
+        except OSError as exc:
+            raise SnapshotChanged(
+                f"{self.rel}: cannot be read any more ({exc}); open the snapshot again"
+            ) from None
+        if (now.st_mtime_ns, now.st_size) != self.stamp or len(data) != self.stamp[1]:
+            raise SnapshotChanged(f"{self.rel} changed on disk after it was loaded; open the snapshot again")
+        return data
+
+
+def file_stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_mtime_ns, stat.st_size
+
+
 @dataclass
 class ScannedObject:
-    """A clean object: what to index, and its bytes as they are in the file."""
+    """A clean object: what to index, and where its bytes are in its file."""
 
     info: KindInfo
     item: Item
-    raw: memoryview
-    file: str
+    source: SourceFile
+    start: int
+    length: int
 
 
 def scan_json_file(path: Path, rel: str, problems: list[Problem]) -> Iterator[Any] | None:
     """The objects of a JSON `*List` file (ScannedObject or, for an item that needs normalising,
     SourcedObject), or None when the file is not one this path reads (the loader then reads it)."""
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as handle:
+            data = handle.read()
+            stat = os.fstat(handle.fileno())
         if not data.isascii():
             data.decode("utf-8")  # the loader reports a file that is not UTF-8
         document = _LIST.decode(data)
@@ -98,32 +153,39 @@ def scan_json_file(path: Path, rel: str, problems: list[Problem]) -> Iterator[An
     kind = document.kind
     if not isinstance(kind, str) or not kind.endswith("List") or document.items is _UNSET:
         return None
-    return _items(document, rel, problems)
+    source = SourceFile(path, rel, (stat.st_mtime_ns, stat.st_size), data)
+    return _items(data, source, document, problems)
 
 
-def _items(document: _ListDocument, rel: str, problems: list[Problem]) -> Iterator[Any]:
+def _items(
+    data: bytes, source: SourceFile, document: _ListDocument, problems: list[Problem]
+) -> Iterator[Any]:
     item_kind = None if document.kind == "List" else document.kind[: -len("List")]
+    end = 0
     for index, raw in enumerate(document.items):
-        scanned = _clean(raw, rel)
+        text = bytes(raw)
+        # Items follow one another, separated by commas and blanks: an object starts at the next "{".
+        start = data.find(b"{", end) if end else -1
+        if start < 0 or not data.startswith(text, start):
+            start = data.find(text, end)
+        end = start + len(text)
+        scanned = _clean(text, source, start)
         if scanned is not None:
             yield scanned
             continue
         try:
-            item = orjson.loads(raw)
+            item = orjson.loads(text)
         except orjson.JSONDecodeError:  # e.g. an integer beyond 64 bits, which orjson refuses
-            item = msgspec.json.decode(raw)
-        yield from json_list_item(document.apiVersion, item_kind, index, item, rel, problems)
+            item = msgspec.json.decode(text)
+        yield from json_list_item(document.apiVersion, item_kind, index, item, source.rel, problems)
 
 
-def _clean(raw: msgspec.Raw, rel: str) -> ScannedObject | None:
+def _clean(text: bytes, source: SourceFile, start: int) -> ScannedObject | None:
     """The object as it can be served unchanged, or None when it must be parsed and normalised."""
-    view = memoryview(raw)  # the file's own bytes (msgspec does not copy them)
-    if view.nbytes > MAX_DEPTH:
-        text = bytes(view)
-        if text.count(b"{") + text.count(b"[") > MAX_DEPTH:  # maybe too deep: the loader decides
-            return None
+    if len(text) > MAX_DEPTH and text.count(b"{") + text.count(b"[") > MAX_DEPTH:
+        return None  # may be nested too deeply: the loader decides
     try:
-        item = _ITEM.decode(raw)
+        item = _ITEM.decode(text)
     except msgspec.DecodeError:
         return None
     meta = item.metadata
@@ -142,4 +204,4 @@ def _clean(raw: msgspec.Raw, rel: str) -> ScannedObject | None:
         return None
     if not isinstance(version, str) or not version.isdigit():
         return None
-    return ScannedObject(info, item, view, rel)
+    return ScannedObject(info, item, source, start, len(text))

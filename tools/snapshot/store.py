@@ -36,7 +36,7 @@ from tools.snapshot.kinds import (
     split_api_version,
 )
 from tools.snapshot.loader import Problem, Snapshot, SourcedObject, objects_in_file
-from tools.snapshot.scan import Item, ScannedObject, scan_json_file
+from tools.snapshot.scan import Item, ScannedObject, SourceFile, scan_json_file
 
 REDACTED = "REDACTED"
 REDACTED_B64 = base64.b64encode(REDACTED.encode()).decode()
@@ -101,9 +101,9 @@ def gc_paused() -> Iterator[None]:
 
 
 class StoredObject:
-    """One object: its serialized JSON and the few values selectors look at."""
+    """One object: its serialized JSON (or where it is in its file) and the values selectors look at."""
 
-    __slots__ = ("fields", "labels", "name", "namespace", "raw")
+    __slots__ = ("_raw", "fields", "labels", "length", "name", "namespace", "source", "start")
 
     def __init__(
         self,
@@ -111,13 +111,27 @@ class StoredObject:
         name: str,
         labels: dict[str, str],
         fields: dict[str, str] | None,
-        raw: bytes | memoryview,  # a view into the mapped cache blob when restored from the cache
+        raw: bytes | memoryview | None,  # a view into the mapped cache blob when restored from the cache
+        source: SourceFile | None = None,  # or the file holding the object's bytes as they are served
+        start: int = 0,
+        length: int = 0,
     ) -> None:
         self.namespace = namespace
         self.name = name
         self.labels = labels
         self.fields = fields
-        self.raw = raw
+        self._raw = raw
+        self.source = source
+        self.start = start
+        self.length = length
+
+    @property
+    def raw(self) -> bytes | memoryview:
+        raw = self._raw
+        if raw is None:
+            assert self.source is not None  # an object without bytes always has its file
+            raw = self.source.view()[self.start : self.start + self.length]
+        return raw
 
     def field(self, name: str) -> str:
         if name == "metadata.name":
@@ -349,7 +363,16 @@ class SnapshotStore:
         labels = {sys.intern(k): sys.intern(v) for k, v in meta.labels.items()} if meta.labels else {}
         paths = FIELD_PATHS.get((info.group, info.kind))
         fields = _scanned_field_values(item, paths) if paths else None
-        record = StoredObject(sys.intern(namespace), meta.name, labels, fields, scanned.raw)
+        record = StoredObject(
+            sys.intern(namespace),
+            meta.name,
+            labels,
+            fields,
+            None,
+            scanned.source,
+            scanned.start,
+            scanned.length,
+        )
         if not self.resources[(info.group, info.kind)].add(record):
             where = f"{namespace}/{meta.name}" if namespace else meta.name
             self._problem(scanned.file, None, f"duplicate {info.kind} {where}: the last one read wins")

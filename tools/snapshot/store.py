@@ -360,7 +360,7 @@ class SnapshotStore:
         namespace = meta.namespace if info.namespaced else ""
         assert isinstance(namespace, str)
         loader.count(namespace, meta.creationTimestamp, meta.resourceVersion)
-        labels = {sys.intern(k): sys.intern(v) for k, v in meta.labels.items()} if meta.labels else {}
+        labels = loader.label_set(meta.labels) if meta.labels else {}
         paths = FIELD_PATHS.get((info.group, info.kind))
         fields = _scanned_field_values(item, paths) if paths else None
         record = StoredObject(
@@ -494,6 +494,7 @@ class _Normaliser:
         self.max_resource_version = 1
         self._next_rv = 1
         self.namespaces_seen: dict[str, str] = {}
+        self._label_sets: dict[tuple[tuple[str, str], ...], dict[str, str]] = {}
 
     def normalise(self, obj: dict[str, Any], info: KindInfo) -> None:
         if not obj.get("apiVersion") or split_api_version(obj["apiVersion"])[0] != info.group:
@@ -524,6 +525,14 @@ class _Normaliser:
         self.count(namespace, created, metadata["resourceVersion"])
         if info.group == "" and info.kind == "Secret":
             redact_secret(obj)
+
+    def label_set(self, labels: dict[str, str]) -> dict[str, str]:
+        """One shared dict per distinct label set (a replica set's pods all carry the same labels)."""
+        key = tuple(labels.items())
+        shared = self._label_sets.get(key)
+        if shared is None:
+            shared = self._label_sets[key] = {sys.intern(k): sys.intern(v) for k, v in labels.items()}
+        return shared
 
     def count(self, namespace: str, created: str, version: str) -> None:
         """Note an object's namespace (a Namespace object may be missing) and resourceVersion."""

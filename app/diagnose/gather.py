@@ -163,14 +163,16 @@ def is_small_cluster(ctx: ToolContext) -> bool:
 
 
 def _question_namespaces(scope_of: Any, facts: Facts, namespace: str | None) -> list[str]:
-    """The namespaces a question names, known from the Namespace list alone. Their inventory is all the
-    routing needs (a name means the one in the namespace the question names), so a namespaced question
-    on a big cluster lists nothing across all namespaces."""
+    """The namespaces a question calls by name ("the ns-042 namespace", "namespace shop", --namespace),
+    known from the Namespace list alone. When it names nothing else, their inventory is all its routing
+    needs, so a namespaced question on a big cluster lists nothing across all namespaces."""
     if namespace:
         return [namespace, "kube-system"]
     named = scope_of(inventory_of({"Namespace": facts.objects.get("Namespace", [])}))
     if named.whole_cluster or not named.namespaces:
         return []
+    if any(ns not in named.called_namespaces for ns in named.namespaces):
+        return []  # "the shop is down": maybe a namespace, maybe not; names elsewhere may matter
     return [*named.namespaces, *([] if "kube-system" in named.namespaces else ["kube-system"])]
 
 
@@ -208,8 +210,10 @@ def gather(ctx: ToolContext, scope_of: Any, namespace: str | None = None) -> tup
         inventory_in = list(permitted) or _question_namespaces(scope_of, facts, namespace)
         _read_inventory(ctx, gathered, inventory_in)
         scope = scope_of(gathered.inventory)
-        if inventory_in and not permitted and (scope.unknown or scope.whole_cluster):
-            _read_inventory(ctx, gathered, [])  # it names something outside those namespaces: look everywhere
+        if inventory_in and not permitted and (scope.targets or scope.unknown or scope.whole_cluster):
+            # It names objects too: a name found in one namespace only counts wherever it is, so look
+            # everywhere (cart in shop can't reach redis in the data namespace).
+            _read_inventory(ctx, gathered, [])
             scope = scope_of(gathered.inventory)
         if permitted:
             _keep_to_permitted(scope, permitted, namespace)

@@ -375,7 +375,7 @@ class SnapshotStore:
         )
         if not self.resources[(info.group, info.kind)].add(record):
             where = f"{namespace}/{meta.name}" if namespace else meta.name
-            self._problem(scanned.file, None, f"duplicate {info.kind} {where}: the last one read wins")
+            self._problem(scanned.source.rel, None, f"duplicate {info.kind} {where}: the last one read wins")
 
     def _uid_of(self, involved: dict[str, Any]) -> str | None:
         """The uid of the built-in object an event is about, when the snapshot holds it."""

@@ -160,6 +160,7 @@ class ResourceIndex:
     records: list[StoredObject] = field(default_factory=list)
     postings: dict[tuple[str, str], array] = field(default_factory=dict)
     _pending: dict[tuple[str, str], StoredObject] = field(default_factory=dict)
+    _fields: dict[str, dict[Any, array]] = field(default_factory=dict)  # see _field_postings
 
     def add(self, record: StoredObject) -> bool:
         """Stage a record; returns False when it replaced an object with the same key."""
@@ -177,6 +178,7 @@ class ResourceIndex:
         """Take records already sorted by (namespace, name) and index their labels."""
         self.keys = keys
         self.records = records
+        self._fields = {}
         postings: dict[tuple[str, str], list[int]] = {}
         for position, record in enumerate(self.records):
             for pair in record.labels.items():
@@ -185,6 +187,17 @@ class ResourceIndex:
 
     def __len__(self) -> int:
         return len(self.records)
+
+    def _field_postings(self, name: str) -> dict[Any, array]:
+        """Positions by value of one selector field, built the first time it is asked for (pods on a node:
+        `spec.nodeName=...` is asked once per node a question looks at)."""
+        postings = self._fields.get(name)
+        if postings is None:
+            found: dict[str, list[int]] = {}
+            for position, record in enumerate(self.records):
+                found.setdefault(record.field(name), []).append(position)
+            postings = self._fields[name] = {value: array("l", items) for value, items in found.items()}
+        return postings
 
     def get(self, namespace: str, name: str) -> StoredObject | None:
         key = (namespace, name)
@@ -212,8 +225,14 @@ class ResourceIndex:
             low = max(low, bisect_right(self.keys, after))
         filtered = not (labels.empty and fields.empty)
         candidates: Any = range(low, high)
-        for pair in labels.equality_terms():
-            posting = self.postings.get(pair)
+        terms = [(self.postings, pair) for pair in labels.equality_terms()]
+        terms += [
+            (self._field_postings(r.field), r.value)
+            for r in fields.requirements
+            if not r.negated and r.field not in _COMMON_FIELDS
+        ]
+        for postings, term in terms:
+            posting = postings.get(term)
             if posting is None:
                 return ListPage([], None, 0)
             start, stop = bisect_left(posting, low), bisect_left(posting, high)

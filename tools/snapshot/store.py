@@ -151,6 +151,9 @@ class ListPage:
     remaining: int | None  # exact count of items after this page, when cheap to know
 
 
+_SCAN_AT_MOST = 5000  # records a selector checks one by one before an inverted index pays
+
+
 @dataclass
 class ResourceIndex:
     """All objects of one resource, sorted by (namespace, name)."""
@@ -158,7 +161,7 @@ class ResourceIndex:
     info: KindInfo
     keys: list[tuple[str, str]] = field(default_factory=list)
     records: list[StoredObject] = field(default_factory=list)
-    postings: dict[tuple[str, str], array] = field(default_factory=dict)
+    _postings: dict[tuple[str, str], array] | None = None  # see postings
     _pending: dict[tuple[str, str], StoredObject] = field(default_factory=dict)
     _fields: dict[str, dict[Any, array]] = field(default_factory=dict)  # see _field_postings
 
@@ -179,11 +182,18 @@ class ResourceIndex:
         self.keys = keys
         self.records = records
         self._fields = {}
-        postings: dict[tuple[str, str], list[int]] = {}
-        for position, record in enumerate(self.records):
-            for pair in record.labels.items():
-                postings.setdefault(pair, []).append(position)
-        self.postings = {pair: array("l", positions) for pair, positions in postings.items()}
+        self._postings = None
+
+    @property
+    def postings(self) -> dict[tuple[str, str], array]:
+        """Positions by `key=value` label, built the first time a wide list selects by label."""
+        if self._postings is None:
+            found: dict[tuple[str, str], list[int]] = {}
+            for position, record in enumerate(self.records):
+                for pair in record.labels.items():
+                    found.setdefault(pair, []).append(position)
+            self._postings = {pair: array("l", positions) for pair, positions in found.items()}
+        return self._postings
 
     def __len__(self) -> int:
         return len(self.records)
@@ -225,12 +235,14 @@ class ResourceIndex:
             low = max(low, bisect_right(self.keys, after))
         filtered = not (labels.empty and fields.empty)
         candidates: Any = range(low, high)
-        terms = [(self.postings, pair) for pair in labels.equality_terms()]
-        terms += [
-            (self._field_postings(r.field), r.value)
-            for r in fields.requirements
-            if not r.negated and r.field not in _COMMON_FIELDS
-        ]
+        terms: list[tuple[dict[Any, array], Any]] = []
+        if high - low > _SCAN_AT_MOST:  # a namespace is scanned; a wide list uses the inverted indexes
+            terms += [(self.postings, pair) for pair in labels.equality_terms()]
+            terms += [
+                (self._field_postings(r.field), r.value)
+                for r in fields.requirements
+                if not r.negated and r.field not in _COMMON_FIELDS
+            ]
         for postings, term in terms:
             posting = postings.get(term)
             if posting is None:

@@ -76,6 +76,7 @@ FIELD_PATHS: dict[tuple[str, str], dict[str, tuple[str, ...]]] = {
     ("apps", "ReplicaSet"): {"status.replicas": ("status", "replicas")},
     ("batch", "Job"): {"status.successful": ("status", "successful")},
 }
+FIELD_NAMES = {kind: tuple(paths) for kind, paths in FIELD_PATHS.items()}
 # events.k8s.io/v1 field names, mapped onto the core event fields they are stored under.
 EVENTS_V1_FIELD_ALIASES = {
     **{f"regarding.{n}": f"involvedObject.{n}" for n in ("kind", "namespace", "name", "uid", "apiVersion")},
@@ -103,27 +104,46 @@ def gc_paused() -> Iterator[None]:
 class StoredObject:
     """One object: its serialized JSON (or where it is in its file) and the values selectors look at."""
 
-    __slots__ = ("_raw", "fields", "labels", "length", "name", "namespace", "source", "start")
+    __slots__ = (
+        "_raw",
+        "field_names",
+        "field_values",
+        "labels",
+        "length",
+        "name",
+        "namespace",
+        "source",
+        "start",
+    )
 
     def __init__(
         self,
         namespace: str,
         name: str,
         labels: dict[str, str],
-        fields: dict[str, str] | None,
+        field_values: tuple[str | None, ...] | None,  # in the order of field_names (FIELD_PATHS of its kind)
         raw: bytes | memoryview | None,  # a view into the mapped cache blob when restored from the cache
         source: SourceFile | None = None,  # or the file holding the object's bytes as they are served
         start: int = 0,
         length: int = 0,
+        field_names: tuple[str, ...] | None = None,
     ) -> None:
         self.namespace = namespace
         self.name = name
         self.labels = labels
-        self.fields = fields
+        self.field_names = field_names
+        self.field_values = field_values
         self._raw = raw
         self.source = source
         self.start = start
         self.length = length
+
+    @property
+    def fields(self) -> dict[str, str] | None:
+        """The selector fields it has a value for."""
+        if self.field_names is None or self.field_values is None:
+            return None
+        return {n: v for n, v in zip(self.field_names, self.field_values, strict=True) if v is not None}
 
     @property
     def raw(self) -> bytes | memoryview:
@@ -138,7 +158,10 @@ class StoredObject:
             return self.name
         if name == "metadata.namespace":
             return self.namespace
-        return (self.fields or {}).get(name, "")
+        names, values = self.field_names, self.field_values
+        if names is None or values is None or name not in names:
+            return ""
+        return values[names.index(name)] or ""
 
     def parsed(self) -> dict[str, Any]:
         return orjson.loads(self.raw)
@@ -403,6 +426,7 @@ class SnapshotStore:
             scanned.source,
             scanned.start,
             scanned.length,
+            field_names(info),
         )
         if not self.resources[(info.group, info.kind)].add(record):
             where = f"{namespace}/{meta.name}" if namespace else meta.name
@@ -446,7 +470,9 @@ class SnapshotStore:
         paths = FIELD_PATHS.get((info.group, info.kind))
         fields = _field_values(obj, paths) if paths else None
         raw = bytes(memoryview(to_json(obj)))  # a tight copy: orjson's own buffer keeps ~3x slack
-        record = StoredObject(sys.intern(namespace), meta["name"], labels, fields, raw)
+        record = StoredObject(
+            sys.intern(namespace), meta["name"], labels, fields, raw, field_names=field_names(info)
+        )
         if not self.resources[(info.group, info.kind)].add(record) and file:
             where = f"{namespace}/{meta['name']}" if namespace else meta["name"]
             self._problem(file, None, f"duplicate {info.kind} {where}: the last one read wins")
@@ -463,37 +489,41 @@ def _crd_storage_version(crd: dict[str, Any]) -> str | None:
     return str(versions[0]["name"]) if versions and versions[0].get("name") else None
 
 
-def _scanned_field_values(item: Item, paths: dict[str, tuple[str, ...]]) -> dict[str, str]:
+def field_names(info: KindInfo) -> tuple[str, ...] | None:
+    """The selector fields (beyond metadata.name/namespace) a record of this kind carries, in order."""
+    return FIELD_NAMES.get((info.group, info.kind))
+
+
+def _scanned_field_values(item: Item, paths: dict[str, tuple[str, ...]]) -> tuple[str | None, ...]:
     """`_field_values` of a scanned object (its selector fields are attributes of the scan's structs)."""
-    values: dict[str, str] = {}
-    for name, path in paths.items():
+    values: list[str | None] = []
+    for path in paths.values():
         value: Any = item
         for step in path:
             value = getattr(value, step, None)
             if value is None:
                 break
-        if value is None or value == "":
-            continue
-        if isinstance(value, str):
-            values[name] = sys.intern(value)
-        else:
-            values[name] = sys.intern(
-                ("true" if value else "false") if isinstance(value, bool) else str(value)
-            )
-    return values
+        values.append(_field_text(value))
+    return tuple(values)
 
 
-def _field_values(obj: dict[str, Any], paths: dict[str, tuple[str, ...]]) -> dict[str, str]:
-    values: dict[str, str] = {}
-    for name, path in paths.items():
+def _field_values(obj: dict[str, Any], paths: dict[str, tuple[str, ...]]) -> tuple[str | None, ...]:
+    values: list[str | None] = []
+    for path in paths.values():
         value: Any = obj
         for step in path:
             value = value.get(step) if isinstance(value, dict) else None
-        if value is None or value == "":
-            continue
-        text = ("true" if value else "false") if isinstance(value, bool) else str(value)
-        values[name] = sys.intern(text)
-    return values
+        values.append(_field_text(value))
+    return tuple(values)
+
+
+def _field_text(value: Any) -> str | None:
+    """What a field selector compares: booleans as the API writes them; nothing for empty values."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        return sys.intern(value)
+    return sys.intern(("true" if value else "false") if isinstance(value, bool) else str(value))
 
 
 def _as_text(value: Any) -> str:

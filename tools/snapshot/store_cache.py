@@ -35,6 +35,7 @@ from tools.snapshot.store import (
     ResourceIndex,
     SnapshotStore,
     StoredObject,
+    field_names,
     gc_paused,
     redact_secret,
     to_json,
@@ -105,7 +106,7 @@ def _save(built: SnapshotStore, folder: Path, fingerprint: dict[str, Any], probl
                 rows = []
                 for record in index.records:
                     labels = label_sets.setdefault(tuple(record.labels.items()), len(label_sets))
-                    row = [record.namespace, record.name, labels, record.fields]
+                    row = [record.namespace, record.name, labels, record.field_values]
                     if record.source is not None:
                         number = files.setdefault(record.source.rel, len(files))
                         rows.append([*row, number, record.start, record.length])
@@ -188,22 +189,20 @@ def _restore(snapshot: Snapshot, folder: Path, fingerprint: dict[str, Any]) -> S
         for entry in document["resources"]:
             info = KindInfo(**{k: tuple(v) if isinstance(v, list) else v for k, v in entry["info"].items()})
             index = ResourceIndex(info)
+            names = field_names(info)
             records = [
                 StoredObject(
-                    sys.intern(namespace), name, label_sets[labels], fields, view[start : start + length]
-                )
-                if number < 0
-                else StoredObject(
                     sys.intern(namespace),
                     name,
                     label_sets[labels],
-                    fields,
-                    None,
-                    sources[number],
+                    _field_values(names, values),
+                    view[start : start + length] if number < 0 else None,
+                    None if number < 0 else sources[number],
                     start,
                     length,
+                    names,
                 )
-                for namespace, name, labels, fields, number, start, length in entry["records"]
+                for namespace, name, labels, values, number, start, length in entry["records"]
             ]
             if (info.group, info.kind) == ("", "Secret"):
                 records = [_redacted(record) for record in records]
@@ -222,7 +221,23 @@ def _interned(values: dict[str, str]) -> dict[str, str]:
     return {sys.intern(k): sys.intern(v) for k, v in values.items()}
 
 
+def _field_values(names: tuple[str, ...] | None, values: Any) -> tuple[str | None, ...] | None:
+    """The cached field values, as many as the kind has (a cache that does not match is not ours)."""
+    if names is None or values is None:
+        return None
+    if len(values) != len(names):
+        raise ValueError("field values do not match the kind's fields")
+    return tuple(values)
+
+
 def _redacted(record: StoredObject) -> StoredObject:
     obj = record.parsed()
     redact_secret(obj)
-    return StoredObject(record.namespace, record.name, record.labels, record.fields, to_json(obj))
+    return StoredObject(
+        record.namespace,
+        record.name,
+        record.labels,
+        record.field_values,
+        to_json(obj),
+        field_names=record.field_names,
+    )

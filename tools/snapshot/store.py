@@ -1,11 +1,13 @@
 """In-memory index of a snapshot's objects, built for 100,000-pod snapshots.
 
-Each object is normalised once at load time (apiVersion, uid, resourceVersion, creationTimestamp filled
-in; Secret values redacted; `events.k8s.io` events turned into core events) and kept ONCE as compact
-JSON bytes. A small record per object holds what selectors need (namespace, name, labels, a few field
-values). Records of a resource are sorted by (namespace, name): a namespace is a contiguous slice, a
-`continue` token is just the last key, and an inverted index of `key=value` labels answers equality
-selectors without scanning.
+An object that is already complete, as captured from an API server, is served as the bytes it has in
+its file (JSON List files are indexed by `scan.py` without building their objects). The others are
+normalised once at load time (apiVersion, uid, resourceVersion, creationTimestamp filled in; Secret
+values redacted; `events.k8s.io` events turned into core events) and kept ONCE as compact JSON bytes. A
+small record per object holds what selectors need (namespace, name, labels, a few field values). Records
+of a resource are sorted by (namespace, name): a namespace is a contiguous slice, a `continue` token is
+just the last key, and wide lists select through inverted indexes of labels and fields, built on first
+use.
 """
 
 from __future__ import annotations

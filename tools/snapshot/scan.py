@@ -85,38 +85,51 @@ class SnapshotChanged(Exception):
 
 
 class SourceFile:
-    """A resource file whose clean objects are served as they are in it: read once, when first needed."""
+    """A resource file whose clean objects are served as they are in it. A few objects are read one by one
+    (pods on a node come from many files); a file many objects are served from is read whole, once."""
 
     def __init__(self, path: Path, rel: str, stamp: tuple[int, int], data: bytes | None = None) -> None:
         self.path = path
         self.rel = rel
         self.stamp = stamp  # (mtime_ns, size) when indexed
         self._view = memoryview(data) if data is not None else None
+        self._reads = 0
         self._lock = threading.Lock()
 
-    def view(self) -> memoryview:
-        if self._view is None:
-            with self._lock:
-                if self._view is None:
-                    self._view = memoryview(self._read())
-        return self._view
+    def read(self, start: int, length: int) -> bytes | memoryview:
+        view = self._view
+        if view is None:
+            self._reads += 1
+            if self._reads <= _READS_ONE_BY_ONE:
+                return self._read(start, length)
+            view = self._whole()
+        return view[start : start + length]
 
     def forget(self) -> None:
-        """Drop the bytes read while indexing: they are read again if an object of the file is served."""
+        """Drop the bytes read while indexing: what is served later is read again."""
         self._view = None
 
-    def _read(self) -> bytes:
+    def _whole(self) -> memoryview:
+        with self._lock:
+            if self._view is None:
+                self._view = memoryview(self._read(0, self.stamp[1]))
+            return self._view
+
+    def _read(self, start: int, length: int) -> bytes:
         try:
             with open(self.path, "rb") as handle:
-                data = handle.read()
                 now = os.fstat(handle.fileno())
+                data = os.pread(handle.fileno(), length, start)
         except OSError as exc:
             raise SnapshotChanged(
                 f"{self.rel}: cannot be read any more ({exc}); open the snapshot again"
             ) from None
-        if (now.st_mtime_ns, now.st_size) != self.stamp or len(data) != self.stamp[1]:
+        if (now.st_mtime_ns, now.st_size) != self.stamp or len(data) != length:
             raise SnapshotChanged(f"{self.rel} changed on disk after it was loaded; open the snapshot again")
         return data
+
+
+_READS_ONE_BY_ONE = 64
 
 
 def file_stamp(path: Path) -> tuple[int, int] | None:

@@ -152,7 +152,7 @@ class StoredObject:
         raw = self._raw
         if raw is None:
             assert self.source is not None  # an object without bytes always has its file
-            raw = self.source.view()[self.start : self.start + self.length]
+            raw = self.source.read(self.start, self.length)
         return raw
 
     def field(self, name: str) -> str:

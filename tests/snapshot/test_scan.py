@@ -22,7 +22,7 @@ from tools.snapshot.bounded import MAX_DEPTH
 from tools.snapshot.loader import load_snapshot
 from tools.snapshot.server import start_snapshot_server
 from tools.snapshot.store import SnapshotStore
-from tools.snapshot.store_cache import open_store
+from tools.snapshot.store_cache import CACHE_FOLDER, INDEX_NAME, open_store
 
 CREATED = "2026-11-01T00:00:00Z"
 
@@ -210,3 +210,22 @@ def test_a_file_changed_under_a_running_server_is_named_not_served_stale(
     # and the next open sees the edit
     store = open_store(load_snapshot(root))
     assert store.resources[("", "Pod")].get("shop", "web-X") is not None
+
+
+def test_a_cache_naming_a_file_outside_the_snapshot_is_not_ours(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Objects are read from the snapshot's own files only: a forged index pointing elsewhere is rebuilt."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
+    root = _snapshot(tmp_path / "json", as_yaml=False)
+    outside = tmp_path / "outside.json"
+    outside.write_text('{"kind": "Pod", "metadata": {"name": "stolen"}}' * 1000)
+    fresh = _served(SnapshotStore(load_snapshot(root)))
+    open_store(load_snapshot(root))
+    index = root / CACHE_FOLDER / INDEX_NAME
+    document = json.loads(index.read_text())
+    assert document["files"] == ["resources/all.json"]  # the clean objects are served from their file
+    document["files"] = [os.path.relpath(outside, root)]
+    index.write_text(json.dumps(document))
+    assert _served(open_store(load_snapshot(root))) == fresh
+    assert json.loads(index.read_text())["files"] == ["resources/all.json"]  # rebuilt

@@ -229,8 +229,12 @@ class ResourceIndex:
         postings = self._fields.get(name)
         if postings is None:
             found: dict[str, list[int]] = {}
+            names = field_names(self.info) or ()
+            slot = names.index(name) if name in names else None
             for position, record in enumerate(self.records):
-                found.setdefault(record.field(name), []).append(position)
+                values = record.field_values
+                value = (values[slot] or "") if slot is not None and values is not None else ""
+                found.setdefault(value, []).append(position)
             postings = self._fields[name] = {value: array("l", items) for value, items in found.items()}
         return postings
 

@@ -10,14 +10,17 @@ namespaces, ~3% of pods crash-looping, ~1% Pending, ~1% of nodes NotReady), open
 and the process's peak memory (VmHWM; the in-process snapshot server included; target < 2 GB).
 
 With --cli it times whole `kubewhy ask --snapshot DIR -o json` processes under `/usr/bin/time -v` instead:
-the first answer with no store cache (parse, build and write the cache), then a second answer served from
-the cache beside the snapshot (targets <= 10 s and <= 2 s, <= 1.5 GB peak RSS), and the bytes the snapshot
-server sends for one namespaced question (its request log). The load average is printed with each figure.
+the first answer with no store cache (scan, index and write the cache), then a second answer served from
+the cache beside the snapshot (targets <= 10 s and <= 2 s, <= 1.5 GB peak RSS), for a namespaced question
+and a whole-cluster review; then the requests and bytes the snapshot server sends for each (its request
+log), and how many of them list a namespaced kind across all namespaces. The load average is printed with
+each figure.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import statistics
@@ -25,6 +28,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import parse_qs
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -87,8 +91,10 @@ def report(label: str, seconds: float, diagnosis, target: float) -> None:
 
 
 CLI_QUESTIONS = [
-    "Something in the young-grove namespace keeps failing - what is wrong?",  # no such namespace: all
+    # The issue's question, about a namespace the generator writes (it has no "young-grove": asked about a
+    # namespace that does not exist, kubewhy says so and names the closest, without a review).
     "Something in the ns-042 namespace keeps failing - what is wrong?",
+    CLUSTER_QUESTION,
 ]
 
 
@@ -96,8 +102,9 @@ def load_average() -> str:
     return Path("/proc/loadavg").read_text().split(" ", 1)[0]
 
 
-def cli_timed(snapshot: Path, question: str) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MiB) of one `kubewhy ask` process, from /usr/bin/time -v."""
+def cli_timed(snapshot: Path, question: str) -> tuple[float, float, float, float]:
+    """Wall seconds, CPU seconds (user + system: what a quiet machine's wall time would be, near enough),
+    peak RSS (MiB) and the diagnosis's own seconds of one `kubewhy ask` process."""
     command = ["/usr/bin/time", "-v", sys.executable, "-m", "app.cli", "ask", question]
     command += ["--snapshot", str(snapshot), "-o", "json"]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -105,11 +112,13 @@ def cli_timed(snapshot: Path, question: str) -> tuple[float, float]:
     figures = dict(line.strip().rsplit(": ", 1) for line in done.stderr.splitlines() if ": " in line)
     wall = figures["Elapsed (wall clock) time (h:mm:ss or m:ss)"].split(":")
     seconds = float(wall[-1]) + 60 * float(wall[-2]) + (3600 * float(wall[0]) if len(wall) == 3 else 0)
-    return seconds, int(figures["Maximum resident set size (kbytes)"]) / 1024
+    diagnosis = json.loads(done.stdout)["stats"]["duration_s"] if done.returncode == 0 else float("nan")
+    cpu = float(figures["User time (seconds)"]) + float(figures["System time (seconds)"])
+    return seconds, cpu, int(figures["Maximum resident set size (kbytes)"]) / 1024, diagnosis
 
 
-def bytes_per_question(snapshot: Path, question: str) -> tuple[int, int]:
-    """Requests and body bytes the snapshot server sends while one question is answered."""
+def requests_per_question(snapshot: Path, question: str) -> list:
+    """What the snapshot server is asked, and sends, while one question is answered (its request log)."""
     from app.engine import open_session
     from tools.contracts.settings import Settings
     from tools.snapshot.server import start_snapshot_server
@@ -119,9 +128,25 @@ def bytes_per_question(snapshot: Path, question: str) -> tuple[int, int]:
         try:
             server.requests.clear()
             ask_with_ledger(session, question)
-            return len(server.requests), sum(r.bytes for r in server.requests)
+            return list(server.requests)
         finally:
             session.close()
+
+
+def _across_namespaces(requests: list) -> list:
+    """Lists of a namespaced kind across all namespaces with no selector (a one-item size probe aside)."""
+    from tools.snapshot.kinds import BUILTIN_KINDS
+
+    plurals = {info.plural for info in BUILTIN_KINDS if info.namespaced}
+    found = []
+    for request in requests:
+        parts = [p for p in request.path.split("/") if p]
+        rest = parts[2:] if parts[:1] == ["api"] else parts[3:]
+        query = parse_qs(request.query)
+        scoped = "labelSelector" in query or "fieldSelector" in query or query.get("limit") == ["1"]
+        if len(rest) == 1 and rest[0] in plurals and not scoped:
+            found.append(request)
+    return found
 
 
 def cli_main(snapshot: Path) -> int:
@@ -131,15 +156,22 @@ def cli_main(snapshot: Path) -> int:
         for folder in cache_folders(snapshot.resolve()):
             shutil.rmtree(folder, ignore_errors=True)
         for label, target in (("first answer, no cache", 10), ("second answer, cached", 2)):
-            seconds, peak = cli_timed(snapshot, question)
+            seconds, cpu, peak, diagnosis = cli_timed(snapshot, question)
             verdict = "ok" if seconds <= target and peak <= 1536 else "OVER TARGET"
             print(
-                f"{label}: {seconds:.1f} s, peak RSS {peak:.0f} MiB (targets <= {target} s, <= 1536 MiB: "
-                f"{verdict}); load average {load_average()}; {question!r}",
+                f"{label}: {seconds:.1f} s wall, {cpu:.1f} s CPU (diagnosis {diagnosis:.1f} s), "
+                f"peak RSS {peak:.0f} MiB "
+                f"(targets <= {target} s, <= 1536 MiB: {verdict}); load average {load_average()}; "
+                f"{question!r}",
                 flush=True,
             )
-    requests, sent = bytes_per_question(snapshot, CLI_QUESTIONS[1])
-    print(f"namespaced question {CLI_QUESTIONS[1]!r}: {requests} requests, {sent:,} bytes served")
+    for question in CLI_QUESTIONS:
+        requests = requests_per_question(snapshot, question)
+        wide = _across_namespaces(requests)
+        print(
+            f"served for {question!r}: {len(requests)} requests, {sum(r.bytes for r in requests):,} bytes; "
+            f"{len(wide)} across all namespaces without a selector ({sum(r.bytes for r in wide):,} bytes)"
+        )
     return 0
 
 

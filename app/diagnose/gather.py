@@ -56,6 +56,7 @@ class Gathered:
     deadline: float = float("inf")  # time.monotonic() after which nothing more is read
     log_failures: list[str] = field(default_factory=list)
     permitted: tuple[str, ...] = ()  # KUBEWHY_NAMESPACES: the only namespaces read; empty = all
+    inventory_namespaces: set[str] | None = None  # where the inventory kinds were read; None = everywhere
 
     def out_of_time(self) -> bool:
         """True once the question's time budget for reading is spent (noted once in the answer)."""
@@ -154,14 +155,25 @@ def _hosts(obj: dict[str, Any]) -> tuple[str, ...]:
 
 
 def is_small_cluster(ctx: ToolContext) -> bool:
-    """One bounded page tells whether reading everything is cheap."""
+    """One one-pod page (the server counts the rest) tells whether reading everything is cheap."""
     try:
-        pages = ctx.kube.iter_pages("Pod", page_size=SMALL_CLUSTER_PODS)
-        first = next(pages, [])
-        pages.close()
+        return not ctx.kube.has_at_least("Pod", SMALL_CLUSTER_PODS)
     except ToolError:
         return True
-    return len(first) < SMALL_CLUSTER_PODS
+
+
+def _question_namespaces(scope_of: Any, facts: Facts, namespace: str | None) -> list[str]:
+    """The namespaces a question calls by name ("the ns-042 namespace", "namespace shop", --namespace),
+    known from the Namespace list alone. When it names nothing else, their inventory is all its routing
+    needs, so a namespaced question on a big cluster lists nothing across all namespaces."""
+    if namespace:
+        return [namespace, "kube-system"]
+    named = scope_of(inventory_of({"Namespace": facts.objects.get("Namespace", [])}))
+    if named.whole_cluster or not named.namespaces:
+        return []
+    if any(ns not in named.called_namespaces for ns in named.namespaces):
+        return []  # "the shop is down": maybe a namespace, maybe not; names elsewhere may matter
+    return [*named.namespaces, *([] if "kube-system" in named.namespaces else ["kube-system"])]
 
 
 def gather(ctx: ToolContext, scope_of: Any, namespace: str | None = None) -> tuple[Gathered, Scope]:
@@ -195,13 +207,14 @@ def gather(ctx: ToolContext, scope_of: Any, namespace: str | None = None) -> tup
         gathered.inventory = inventory_of(facts.objects)
         scope = scope_of(gathered.inventory)
     else:
-        for kind in INVENTORY_KINDS:
-            if permitted:
-                facts.objects[kind] = [o for ns in permitted for o in _list(ctx, gathered, kind, ns)]
-            else:
-                facts.objects[kind] = _list(ctx, gathered, kind)
-        gathered.inventory = inventory_of(facts.objects)
+        inventory_in = list(permitted) or _question_namespaces(scope_of, facts, namespace)
+        _read_inventory(ctx, gathered, inventory_in)
         scope = scope_of(gathered.inventory)
+        if inventory_in and not permitted and (scope.targets or scope.unknown or scope.whole_cluster):
+            # It names objects too: a name found in one namespace only counts wherever it is, so look
+            # everywhere (cart in shop can't reach redis in the data namespace).
+            _read_inventory(ctx, gathered, [])
+            scope = scope_of(gathered.inventory)
         if permitted:
             _keep_to_permitted(scope, permitted, namespace)
         if scope.outside and not scope.namespaces and not scope.targets:
@@ -280,14 +293,29 @@ def _target_bare_pods(gathered: Gathered, scope: Scope, scope_of: Any) -> None:
         ]
 
 
+def _read_inventory(ctx: ToolContext, gathered: Gathered, namespaces: list[str]) -> None:
+    """The named kinds (workloads, Services, Ingresses, ...) in these namespaces, or everywhere (none)."""
+    facts = gathered.facts
+    for kind in INVENTORY_KINDS:
+        if namespaces:
+            facts.objects[kind] = [o for ns in namespaces for o in _list(ctx, gathered, kind, ns)]
+        else:
+            facts.objects[kind] = _list(ctx, gathered, kind)
+    gathered.inventory_namespaces = set(namespaces) if namespaces else None
+    gathered.inventory = inventory_of(facts.objects)
+
+
 def _read_namespaces(ctx: ToolContext, gathered: Gathered, namespaces: list[str]) -> None:
     facts = gathered.facts
     for ns in namespaces:
         ctx.progress(f"reading objects and events in {ns}")
+        read = gathered.inventory_namespaces
         for kind in NAMESPACED_KINDS:
-            if kind in INVENTORY_KINDS:
+            if kind in INVENTORY_KINDS and (read is None or ns in read):
                 continue
             facts.objects.setdefault(kind, []).extend(_list(ctx, gathered, kind, ns))
+        if read is not None:
+            read.add(ns)
         facts.events.extend(core_events(_list(ctx, gathered, "Event", ns)))
 
 
@@ -367,36 +395,50 @@ def _troubled(pod: dict[str, Any]) -> bool:
     return not pod_is_healthy(pod)
 
 
-def _review_namespaces(ctx: ToolContext, gathered: Gathered, unhealthy: list[str]) -> list[str]:
-    """A whole-cluster review on a big cluster: one streamed pass over every pod (only counts are kept)
-    finds the namespaces with pods not running or not ready (bare pods and DaemonSets included), the most
-    troubled first, next to those whose Deployments/StatefulSets report missing replicas; kube-system
-    always comes along."""
-    ctx.progress("scanning every pod for trouble")
-    counts: dict[str, int] = dict.fromkeys(unhealthy, 1)
+NOT_RUNNING = "status.phase!=Running,status.phase!=Succeeded"
+
+
+def _review_namespaces(ctx: ToolContext, gathered: Gathered, unhealthy: dict[str, int]) -> list[str]:
+    """A whole-cluster review on a big cluster, from summary counts rather than every pod's details: the
+    workloads' own ready counts (Deployments, StatefulSets, DaemonSets, from the inventory) and one
+    selector-scoped list of the pods that are not running (Pending, Failed, Unknown; bare pods included).
+    The most troubled namespaces come first; kube-system always comes along. A bare pod that runs but is
+    not ready shows once its namespace is read."""
+    ctx.progress("counting the pods in trouble")
+    counts = dict(unhealthy)
     try:
-        for page in ctx.kube.iter_pages("Pod", page_size=1000):
+        for page in ctx.kube.iter_pages("Pod", field_selector=NOT_RUNNING, page_size=1000):
             gathered.reads += 1
             for pod in page:
                 if _troubled(pod):
                     ns = meta(pod).get("namespace") or ""
                     counts[ns] = counts.get(ns, 0) + 1
     except ToolError as exc:
-        gathered.notes.append(f"could not scan all pods: {exc}")
+        gathered.notes.append(f"could not list the pods that are not running: {exc}")
     found = sorted((ns for ns in counts if ns and ns != "kube-system"), key=lambda ns: (-counts[ns], ns))
     return [*found, "kube-system"]
 
 
-def _unhealthy_namespaces(facts: Facts) -> list[str]:
-    found: list[str] = []
-    for kind in ("Deployment", "StatefulSet"):
+def _unhealthy_namespaces(facts: Facts) -> dict[str, int]:
+    """Pods missing from each namespace's workloads, by their own status counts."""
+    missing: dict[str, int] = {}
+    for kind, want_key, ready_key in (
+        ("Deployment", None, "readyReplicas"),
+        ("StatefulSet", None, "readyReplicas"),
+        ("DaemonSet", "desiredNumberScheduled", "numberReady"),
+    ):
         for obj in facts.objects.get(kind, []):
-            want = (obj.get("spec") or {}).get("replicas", 1)
-            ready = (obj.get("status") or {}).get("readyReplicas", 0) or 0
+            status = obj.get("status") or {}
+            want = status.get(want_key, 0) if want_key else (obj.get("spec") or {}).get("replicas", 1)
+            short = _count(want) - _count(status.get(ready_key, 0))
             ns = meta(obj).get("namespace")
-            if ns and ready < want and ns not in found:
-                found.append(ns)
-    return found
+            if ns and short > 0:
+                missing[ns] = missing.get(ns, 0) + short
+    return missing
+
+
+def _count(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
 # ---- logs -------------------------------------------------------------------------------------------

@@ -386,7 +386,7 @@ def _in_named_namespaces(targets: list[NamedObject], namespaces: list[str]) -> l
 
 
 _CALLED_NAMESPACE = re.compile(
-    r"\b(?:namespace|ns)\s+[`'\"]?([a-z0-9][a-z0-9-]*)|\b([a-z0-9][a-z0-9-]*)[`'\"]?\s+(?:namespace|ns)\b"
+    r"\b(?:namespace|ns)\s+[`'\"]?([a-z0-9][a-z0-9-]*)|\b([a-z0-9][a-z0-9-]*)[`'\"]?(?=\s+(?:namespace|ns)(?![\w-]))"
 )
 
 

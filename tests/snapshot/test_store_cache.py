@@ -67,7 +67,8 @@ def test_cached_secrets_stay_redacted_even_if_the_cache_is_forged(snapshot_dir: 
     secrets = next(r for r in document["resources"] if r["kind"] == "Secret")
     data = blob.read_bytes()
     forged = bytearray(data)
-    for _, _, _, _, start, length in secrets["records"]:
+    for _, _, _, _, number, start, length in secrets["records"]:
+        assert number == -1, "a Secret is served normalised (redacted) from the blob, never from its file"
         obj = json.loads(data[start : start + length])
         obj["data"] = {key: "c2VjcmV0" for key in obj["data"]}  # "secret": what a hostile cache could hold
         text = json.dumps(obj, separators=(",", ":")).encode()

@@ -313,6 +313,23 @@ class KubeAccess:
                 if not token:
                     break
 
+    def has_at_least(self, kind: str, count: int) -> bool:
+        """Whether the cluster holds at least ``count`` objects of ``kind``, asked with a one-item page whose
+        ``remainingItemCount`` tells the rest (a page of ``count`` only when the server does not say)."""
+        info = self.resolve_kind(kind)
+        doc = self.get_json(info.path(None), [("limit", 1)], what=f"count {info.plural}")
+        seen = len(doc.get("items") or [])
+        metadata = doc.get("metadata") or {}
+        if not metadata.get("continue"):
+            return seen >= count
+        remaining = metadata.get("remainingItemCount")
+        if isinstance(remaining, int) and not isinstance(remaining, bool):
+            return seen + remaining >= count
+        pages = self.iter_pages(kind, page_size=count)
+        first = next(pages, [])
+        pages.close()
+        return len(first) >= count
+
     def iter_objects(
         self,
         kind: str,

@@ -28,6 +28,7 @@ from tools.snapshot.discovery import (
 from tools.snapshot.loader import LogKey
 from tools.snapshot.log_file import log_lines
 from tools.snapshot.pod_logs import LogOptions, render_log
+from tools.snapshot.scan import SnapshotChanged
 from tools.snapshot.store import (
     EVENTS_V1_FIELD_ALIASES,
     ResourceIndex,
@@ -171,6 +172,10 @@ class SnapshotAPI:
             return self._route(parts, query, parse_accept(accept_header))
         except SelectorError as exc:
             return status_response(400, str(exc))
+        except (
+            SnapshotChanged
+        ) as exc:  # a file edited under a running server: say which, serve no stale bytes
+            return status_response(500, str(exc))
 
     def _details_for(self, parts: list[str]) -> dict[str, Any]:
         rest = parts[2:] if parts[:1] == ["api"] else parts[3:]

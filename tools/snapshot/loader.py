@@ -92,7 +92,7 @@ class Snapshot:
     def iter_objects(self) -> Iterator[SourcedObject]:
         """Yield every valid object; record a Problem for everything that is not."""
         for path in self.resource_files:
-            yield from _objects_in_file(path, self.rel(path), self.problems)
+            yield from objects_in_file(path, self.rel(path), self.problems)
 
     def read_log(self, key: LogKey) -> str | None:
         """The log's text as stored (its last READ_LIMIT bytes, long lines cut)."""
@@ -303,7 +303,7 @@ def _yaml_reason(exc: yaml.YAMLError) -> str:
     return str(getattr(exc, "problem", None) or exc).strip()
 
 
-def _objects_in_file(path: Path, rel: str, problems: list[Problem]) -> Iterator[SourcedObject]:
+def objects_in_file(path: Path, rel: str, problems: list[Problem]) -> Iterator[SourcedObject]:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -369,19 +369,43 @@ def _objects_in_document(doc: Any, rel: str, line: int, problems: list[Problem])
     if isinstance(kind, str) and kind.endswith("List") and isinstance(doc.get("items"), list):
         item_kind = None if kind == "List" else kind[: -len("List")]
         for index, item in enumerate(doc["items"]):
-            if not isinstance(item, dict):
-                problems.append(Problem(rel, line, f"items[{index}] is not an object"))
-                continue
-            if item_kind and "kind" not in item:
-                item = {"kind": item_kind, **item}
-            if "apiVersion" not in item and doc.get("apiVersion") and item_kind:
-                item = {"apiVersion": doc["apiVersion"], **item}
-            yield from _checked(item, rel, line, problems, where=f"items[{index}]: ")
+            yield from _list_item(doc.get("apiVersion"), item_kind, index, item, rel, line, problems)
         return
     if isinstance(kind, str) and kind.endswith("List") and "items" in doc:
         problems.append(Problem(rel, line, f"{kind}.items must be a list"))
         return
     yield from _checked(doc, rel, line, problems, where="")
+
+
+def _list_item(
+    api_version: Any,
+    item_kind: str | None,
+    index: int,
+    item: Any,
+    rel: str,
+    line: int,
+    problems: list[Problem],
+) -> Iterator[SourcedObject]:
+    """One item of a `*List`: typed lists lend their items kind and apiVersion."""
+    if not isinstance(item, dict):
+        problems.append(Problem(rel, line, f"items[{index}] is not an object"))
+        return
+    if item_kind and "kind" not in item:
+        item = {"kind": item_kind, **item}
+    if "apiVersion" not in item and api_version and item_kind:
+        item = {"apiVersion": api_version, **item}
+    yield from _checked(item, rel, line, problems, where=f"items[{index}]: ")
+
+
+def json_list_item(
+    api_version: Any, item_kind: str | None, index: int, item: Any, rel: str, problems: list[Problem]
+) -> Iterator[SourcedObject]:
+    """An item of a JSON list file read apart from its file (the fast path's items that need normalising)."""
+    for sourced in _list_item(api_version, item_kind, index, item, rel, 1, problems):
+        if json_depth_ok(sourced.obj):
+            yield sourced
+        else:
+            problems.append(Problem(rel, 1, too_deep_message()))
 
 
 def _checked(

@@ -1,22 +1,26 @@
 """In-memory index of a snapshot's objects, built for 100,000-pod snapshots.
 
-Each object is normalised once at load time (apiVersion, uid, resourceVersion, creationTimestamp filled
-in; Secret values redacted; `events.k8s.io` events turned into core events) and kept ONCE as compact
-JSON bytes. A small record per object holds what selectors need (namespace, name, labels, a few field
-values). Records of a resource are sorted by (namespace, name): a namespace is a contiguous slice, a
-`continue` token is just the last key, and an inverted index of `key=value` labels answers equality
-selectors without scanning.
+An object that is already complete, as captured from an API server, is served as the bytes it has in
+its file (JSON List files are indexed by `scan.py` without building their objects). The others are
+normalised once at load time (apiVersion, uid, resourceVersion, creationTimestamp filled in; Secret
+values redacted; `events.k8s.io` events turned into core events) and kept ONCE as compact JSON bytes. A
+small record per object holds what selectors need (namespace, name, labels, a few field values). Records
+of a resource are sorted by (namespace, name): a namespace is a contiguous slice, a `continue` token is
+just the last key, and wide lists select through inverted indexes of labels and fields, built on first
+use.
 """
 
 from __future__ import annotations
 
 import base64
+import gc
 import json
 import sys
 import uuid
 from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -33,7 +37,8 @@ from tools.snapshot.kinds import (
     custom_kind,
     split_api_version,
 )
-from tools.snapshot.loader import Problem, Snapshot
+from tools.snapshot.loader import Problem, Snapshot, SourcedObject, objects_in_file
+from tools.snapshot.scan import Item, ScannedObject, SourceFile, scan_json_file
 
 REDACTED = "REDACTED"
 REDACTED_B64 = base64.b64encode(REDACTED.encode()).decode()
@@ -73,6 +78,7 @@ FIELD_PATHS: dict[tuple[str, str], dict[str, tuple[str, ...]]] = {
     ("apps", "ReplicaSet"): {"status.replicas": ("status", "replicas")},
     ("batch", "Job"): {"status.successful": ("status", "successful")},
 }
+FIELD_NAMES = {kind: tuple(paths) for kind, paths in FIELD_PATHS.items()}
 # events.k8s.io/v1 field names, mapped onto the core event fields they are stored under.
 EVENTS_V1_FIELD_ALIASES = {
     **{f"regarding.{n}": f"involvedObject.{n}" for n in ("kind", "namespace", "name", "uid", "apiVersion")},
@@ -84,31 +90,80 @@ EVENTS_V1_FIELD_ALIASES = {
 }
 
 
-class StoredObject:
-    """One object: its serialized JSON and the few values selectors look at."""
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Build with the cyclic GC paused: ~250,000 new containers would trigger full collections that
+    rescan everything built so far (a third of the build time on 100,000 pods)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
-    __slots__ = ("fields", "labels", "name", "namespace", "raw")
+
+class StoredObject:
+    """One object: its serialized JSON (or where it is in its file) and the values selectors look at."""
+
+    __slots__ = (
+        "_raw",
+        "field_names",
+        "field_values",
+        "labels",
+        "length",
+        "name",
+        "namespace",
+        "source",
+        "start",
+    )
 
     def __init__(
         self,
         namespace: str,
         name: str,
         labels: dict[str, str],
-        fields: dict[str, str] | None,
-        raw: bytes | memoryview,  # a view into the mapped cache blob when restored from the cache
+        field_values: tuple[str | None, ...] | None,  # in the order of field_names (FIELD_PATHS of its kind)
+        raw: bytes | memoryview | None,  # a view into the mapped cache blob when restored from the cache
+        source: SourceFile | None = None,  # or the file holding the object's bytes as they are served
+        start: int = 0,
+        length: int = 0,
+        field_names: tuple[str, ...] | None = None,
     ) -> None:
         self.namespace = namespace
         self.name = name
         self.labels = labels
-        self.fields = fields
-        self.raw = raw
+        self.field_names = field_names
+        self.field_values = field_values
+        self._raw = raw
+        self.source = source
+        self.start = start
+        self.length = length
+
+    @property
+    def fields(self) -> dict[str, str] | None:
+        """The selector fields it has a value for."""
+        if self.field_names is None or self.field_values is None:
+            return None
+        return {n: v for n, v in zip(self.field_names, self.field_values, strict=True) if v is not None}
+
+    @property
+    def raw(self) -> bytes | memoryview:
+        raw = self._raw
+        if raw is None:
+            assert self.source is not None  # an object without bytes always has its file
+            raw = self.source.read(self.start, self.length)
+        return raw
 
     def field(self, name: str) -> str:
         if name == "metadata.name":
             return self.name
         if name == "metadata.namespace":
             return self.namespace
-        return (self.fields or {}).get(name, "")
+        names, values = self.field_names, self.field_values
+        if names is None or values is None or name not in names:
+            return ""
+        return values[names.index(name)] or ""
 
     def parsed(self) -> dict[str, Any]:
         return orjson.loads(self.raw)
@@ -121,6 +176,9 @@ class ListPage:
     remaining: int | None  # exact count of items after this page, when cheap to know
 
 
+_SCAN_AT_MOST = 5000  # records a selector checks one by one before an inverted index pays
+
+
 @dataclass
 class ResourceIndex:
     """All objects of one resource, sorted by (namespace, name)."""
@@ -128,8 +186,9 @@ class ResourceIndex:
     info: KindInfo
     keys: list[tuple[str, str]] = field(default_factory=list)
     records: list[StoredObject] = field(default_factory=list)
-    postings: dict[tuple[str, str], array] = field(default_factory=dict)
+    _postings: dict[tuple[str, str], array] | None = None  # see postings
     _pending: dict[tuple[str, str], StoredObject] = field(default_factory=dict)
+    _fields: dict[str, dict[Any, array]] = field(default_factory=dict)  # see _field_postings
 
     def add(self, record: StoredObject) -> bool:
         """Stage a record; returns False when it replaced an object with the same key."""
@@ -147,14 +206,37 @@ class ResourceIndex:
         """Take records already sorted by (namespace, name) and index their labels."""
         self.keys = keys
         self.records = records
-        postings: dict[tuple[str, str], list[int]] = {}
-        for position, record in enumerate(self.records):
-            for pair in record.labels.items():
-                postings.setdefault(pair, []).append(position)
-        self.postings = {pair: array("l", positions) for pair, positions in postings.items()}
+        self._fields = {}
+        self._postings = None
+
+    @property
+    def postings(self) -> dict[tuple[str, str], array]:
+        """Positions by `key=value` label, built the first time a wide list selects by label."""
+        if self._postings is None:
+            found: dict[tuple[str, str], list[int]] = {}
+            for position, record in enumerate(self.records):
+                for pair in record.labels.items():
+                    found.setdefault(pair, []).append(position)
+            self._postings = {pair: array("l", positions) for pair, positions in found.items()}
+        return self._postings
 
     def __len__(self) -> int:
         return len(self.records)
+
+    def _field_postings(self, name: str) -> dict[Any, array]:
+        """Positions by value of one selector field, built the first time it is asked for (pods on a node:
+        `spec.nodeName=...` is asked once per node a question looks at)."""
+        postings = self._fields.get(name)
+        if postings is None:
+            found: dict[str, list[int]] = {}
+            names = field_names(self.info) or ()
+            slot = names.index(name) if name in names else None
+            for position, record in enumerate(self.records):
+                values = record.field_values
+                value = (values[slot] or "") if slot is not None and values is not None else ""
+                found.setdefault(value, []).append(position)
+            postings = self._fields[name] = {value: array("l", items) for value, items in found.items()}
+        return postings
 
     def get(self, namespace: str, name: str) -> StoredObject | None:
         key = (namespace, name)
@@ -182,8 +264,16 @@ class ResourceIndex:
             low = max(low, bisect_right(self.keys, after))
         filtered = not (labels.empty and fields.empty)
         candidates: Any = range(low, high)
-        for pair in labels.equality_terms():
-            posting = self.postings.get(pair)
+        terms: list[tuple[dict[Any, array], Any]] = []
+        if high - low > _SCAN_AT_MOST:  # a namespace is scanned; a wide list uses the inverted indexes
+            terms += [(self.postings, pair) for pair in labels.equality_terms()]
+            terms += [
+                (self._field_postings(r.field), r.value)
+                for r in fields.requirements
+                if not r.negated and r.field not in _COMMON_FIELDS
+            ]
+        for postings, term in terms:
+            posting = postings.get(term)
             if posting is None:
                 return ListPage([], None, 0)
             start, stop = bisect_left(posting, low), bisect_left(posting, high)
@@ -216,7 +306,8 @@ class SnapshotStore:
         for info in BUILTIN_KINDS:
             self.resources[(info.group, info.kind)] = ResourceIndex(info)
         if load:
-            self._load()
+            with gc_paused():
+                self._load()
 
     # --- lookups --------------------------------------------------------------------------------------
 
@@ -253,9 +344,11 @@ class SnapshotStore:
         loader = _Normaliser(self.now)
         custom: list[dict[str, Any]] = []
         deferred_events: list[dict[str, Any]] = []
-        uids: dict[tuple[str, str, str, str], str] = {}
         crds: list[dict[str, Any]] = []
-        for sourced in self.snapshot.iter_objects():
+        for sourced in self._entries():
+            if isinstance(sourced, ScannedObject):
+                self._add_scanned(sourced, loader)
+                continue
             obj = sourced.obj
             info = builtin_for(obj.get("apiVersion"), obj["kind"])
             if info is None:
@@ -273,8 +366,6 @@ class SnapshotStore:
             if info.kind == "CustomResourceDefinition":
                 crds.append(obj)
             loader.normalise(obj, info)
-            meta = obj["metadata"]
-            uids[(info.group, info.kind, meta.get("namespace", ""), meta["name"])] = meta["uid"]
             self._add(info, obj, sourced.file)
         crd_index = crd_names(crds)
         namespaced_kinds = {
@@ -304,11 +395,7 @@ class SnapshotStore:
             loader.normalise(event, event_info)
             involved = event.get("involvedObject")
             if isinstance(involved, dict) and not involved.get("uid") and involved.get("kind"):
-                target = builtin_for(involved.get("apiVersion"), involved["kind"])
-                group = target.group if target else split_api_version(involved.get("apiVersion") or "")[0]
-                uid = uids.get(
-                    (group, involved["kind"], involved.get("namespace", ""), involved.get("name", ""))
-                )
+                uid = self._uid_of(involved)
                 if uid:
                     involved["uid"] = uid
             self._add(event_info, event, None)
@@ -317,6 +404,48 @@ class SnapshotStore:
             index.finalize()
         self.object_count = sum(len(index) for index in self.resources.values())
         self.resource_version = str(loader.max_resource_version)
+
+    def _entries(self) -> Iterator[SourcedObject | ScannedObject]:
+        """Every object in file order: JSON list files through the fast scan, the rest parsed."""
+        problems = self.snapshot.problems
+        for path in self.snapshot.resource_files:
+            rel = self.snapshot.rel(path)
+            scanned = scan_json_file(path, rel, problems) if rel.endswith(".json") else None
+            yield from scanned if scanned is not None else objects_in_file(path, rel, problems)
+
+    def _add_scanned(self, scanned: ScannedObject, loader: _Normaliser) -> None:
+        info, item = scanned.info, scanned.item
+        meta = item.metadata
+        assert meta is not None  # a scanned object always has its metadata
+        namespace = meta.namespace if info.namespaced else ""
+        assert isinstance(namespace, str)
+        loader.count(namespace, meta.creationTimestamp, meta.resourceVersion)
+        labels = loader.label_set(meta.labels) if meta.labels else {}
+        paths = FIELD_PATHS.get((info.group, info.kind))
+        fields = _scanned_field_values(item, paths) if paths else None
+        record = StoredObject(
+            sys.intern(namespace),
+            meta.name,
+            labels,
+            fields,
+            None,
+            scanned.source,
+            scanned.start,
+            scanned.length,
+            field_names(info),
+        )
+        if not self.resources[(info.group, info.kind)].add(record):
+            where = f"{namespace}/{meta.name}" if namespace else meta.name
+            self._problem(scanned.source.rel, None, f"duplicate {info.kind} {where}: the last one read wins")
+
+    def _uid_of(self, involved: dict[str, Any]) -> str | None:
+        """The uid of the built-in object an event is about, when the snapshot holds it."""
+        target = builtin_for(involved.get("apiVersion"), involved["kind"])
+        if target is None:
+            return None
+        key = (involved.get("namespace", ""), involved.get("name", ""))
+        record = self.resources[(target.group, target.kind)]._pending.get(key)  # type: ignore[arg-type]
+        return None if record is None else str(record.parsed()["metadata"]["uid"])
 
     def _add_missing_namespaces(self, loader: _Normaliser) -> None:
         """Real clusters always have a Namespace object for every namespace in use."""
@@ -347,7 +476,9 @@ class SnapshotStore:
         paths = FIELD_PATHS.get((info.group, info.kind))
         fields = _field_values(obj, paths) if paths else None
         raw = bytes(memoryview(to_json(obj)))  # a tight copy: orjson's own buffer keeps ~3x slack
-        record = StoredObject(sys.intern(namespace), meta["name"], labels, fields, raw)
+        record = StoredObject(
+            sys.intern(namespace), meta["name"], labels, fields, raw, field_names=field_names(info)
+        )
         if not self.resources[(info.group, info.kind)].add(record) and file:
             where = f"{namespace}/{meta['name']}" if namespace else meta["name"]
             self._problem(file, None, f"duplicate {info.kind} {where}: the last one read wins")
@@ -364,17 +495,41 @@ def _crd_storage_version(crd: dict[str, Any]) -> str | None:
     return str(versions[0]["name"]) if versions and versions[0].get("name") else None
 
 
-def _field_values(obj: dict[str, Any], paths: dict[str, tuple[str, ...]]) -> dict[str, str]:
-    values: dict[str, str] = {}
-    for name, path in paths.items():
+def field_names(info: KindInfo) -> tuple[str, ...] | None:
+    """The selector fields (beyond metadata.name/namespace) a record of this kind carries, in order."""
+    return FIELD_NAMES.get((info.group, info.kind))
+
+
+def _scanned_field_values(item: Item, paths: dict[str, tuple[str, ...]]) -> tuple[str | None, ...]:
+    """`_field_values` of a scanned object (its selector fields are attributes of the scan's structs)."""
+    values: list[str | None] = []
+    for path in paths.values():
+        value: Any = item
+        for step in path:
+            value = getattr(value, step, None)
+            if value is None:
+                break
+        values.append(_field_text(value))
+    return tuple(values)
+
+
+def _field_values(obj: dict[str, Any], paths: dict[str, tuple[str, ...]]) -> tuple[str | None, ...]:
+    values: list[str | None] = []
+    for path in paths.values():
         value: Any = obj
         for step in path:
             value = value.get(step) if isinstance(value, dict) else None
-        if value is None or value == "":
-            continue
-        text = ("true" if value else "false") if isinstance(value, bool) else str(value)
-        values[name] = sys.intern(text)
-    return values
+        values.append(_field_text(value))
+    return tuple(values)
+
+
+def _field_text(value: Any) -> str | None:
+    """What a field selector compares: booleans as the API writes them; nothing for empty values."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        return sys.intern(value)
+    return sys.intern(("true" if value else "false") if isinstance(value, bool) else str(value))
 
 
 def _as_text(value: Any) -> str:
@@ -406,6 +561,7 @@ class _Normaliser:
         self.max_resource_version = 1
         self._next_rv = 1
         self.namespaces_seen: dict[str, str] = {}
+        self._label_sets: dict[tuple[tuple[str, str], ...], dict[str, str]] = {}
 
     def normalise(self, obj: dict[str, Any], info: KindInfo) -> None:
         if not obj.get("apiVersion") or split_api_version(obj["apiVersion"])[0] != info.group:
@@ -428,20 +584,30 @@ class _Normaliser:
         if isinstance(created, datetime):  # an unquoted YAML timestamp
             created = format_time(created if created.tzinfo else created.replace(tzinfo=UTC))
         metadata["creationTimestamp"] = created
+        version = metadata.get("resourceVersion")
+        if not (version and str(version).isdigit()):
+            self._next_rv += 1
+            version = self._next_rv
+        metadata["resourceVersion"] = str(version)
+        self.count(namespace, created, metadata["resourceVersion"])
+        if info.group == "" and info.kind == "Secret":
+            redact_secret(obj)
+
+    def label_set(self, labels: dict[str, str]) -> dict[str, str]:
+        """One shared dict per distinct label set (a replica set's pods all carry the same labels)."""
+        key = tuple(labels.items())
+        shared = self._label_sets.get(key)
+        if shared is None:
+            shared = self._label_sets[key] = {sys.intern(k): sys.intern(v) for k, v in labels.items()}
+        return shared
+
+    def count(self, namespace: str, created: str, version: str) -> None:
+        """Note an object's namespace (a Namespace object may be missing) and resourceVersion."""
         if namespace:
             earliest = self.namespaces_seen.get(namespace)
             if earliest is None or created < earliest:
                 self.namespaces_seen[namespace] = created
-        version = metadata.get("resourceVersion")
-        if version and str(version).isdigit():
-            metadata["resourceVersion"] = str(version)
-            self.max_resource_version = max(self.max_resource_version, int(version))
-        else:
-            self._next_rv += 1
-            metadata["resourceVersion"] = str(self._next_rv)
-            self.max_resource_version = max(self.max_resource_version, self._next_rv)
-        if info.group == "" and info.kind == "Secret":
-            redact_secret(obj)
+        self.max_resource_version = max(self.max_resource_version, int(version))
 
     def core_event(self, obj: dict[str, Any]) -> dict[str, Any]:
         """events.k8s.io/v1 events become core v1 events (what `kubectl describe` lists)."""

@@ -1,10 +1,10 @@
 """An on-disk copy of a snapshot's built store, so the next question on the same snapshot skips parsing.
 
-Building the store means parsing and normalising every object (~10 s for 100,000 pods). The cache keeps
-the result: one blob of every object's normalised JSON, and one JSON index of the small records
-(namespace, name, labels, selector fields, where the object's bytes are in the blob). The blob is mapped,
-not read: an object's bytes are paged in only when it is served, so the server's memory follows what it
-serves.
+Building the store means scanning every file and indexing every object (~3 s for 100,000 pods). The cache
+keeps the result: one JSON index of the small records (namespace, name, labels, selector fields, and
+where the object's bytes are: a byte range of its resource file, or of the cache's blob of the objects
+that had to be normalised). The blob is mapped and a resource file read only when one of its objects is
+served, so the server's memory follows what it serves.
 
 Where: `.kubewhy-cache/` inside the snapshot folder, else (read-only snapshot) a folder under the user's
 cache directory, else no cache at all. Valid while every resource file and snapshot.yaml keep their
@@ -14,7 +14,6 @@ inside a hostile snapshot gains nothing: Secrets are redacted again when it is r
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import mmap
 import os
@@ -29,13 +28,22 @@ import orjson
 from tools.contracts.kube import kinds as contract_kinds
 from tools.contracts.kube.kinds import KindInfo
 from tools.snapshot import kinds as snapshot_kinds
-from tools.snapshot import loader, store
+from tools.snapshot import loader, scan, store
 from tools.snapshot.loader import Problem, Snapshot
-from tools.snapshot.store import ResourceIndex, SnapshotStore, StoredObject, redact_secret, to_json
+from tools.snapshot.scan import SourceFile
+from tools.snapshot.store import (
+    ResourceIndex,
+    SnapshotStore,
+    StoredObject,
+    field_names,
+    gc_paused,
+    redact_secret,
+    to_json,
+)
 
 CACHE_FOLDER = ".kubewhy-cache"
 INDEX_NAME = "store.json"
-_FORMAT = 1
+_FORMAT = 2
 
 
 def open_store(snapshot: Snapshot, *, cache: bool = True) -> SnapshotStore:
@@ -43,21 +51,15 @@ def open_store(snapshot: Snapshot, *, cache: bool = True) -> SnapshotStore:
     if not cache or snapshot._tempdir is not None:  # an archive or an import: a new folder every time
         return SnapshotStore(snapshot)
     fingerprint = snapshot_fingerprint(snapshot)
-    for folder in cache_folders(snapshot.root):
-        restored = _restore_quietly(snapshot, folder, fingerprint)
-        if restored is not None:
-            return restored
+    with gc_paused():
+        for folder in cache_folders(snapshot.root):
+            restored = _restore(snapshot, folder, fingerprint)
+            if restored is not None:
+                return restored
     listed = len(snapshot.problems)
     built = SnapshotStore(snapshot)
     for folder in cache_folders(snapshot.root):
         if _save(built, folder, fingerprint, snapshot.problems[listed:]):
-            # Serve from the mapped blob: the built bytes can go, memory follows what is served.
-            found = snapshot.problems[listed:]
-            del snapshot.problems[listed:]  # the cache holds them: restoring adds them back
-            restored = _restore_quietly(snapshot, folder, fingerprint)
-            if restored is not None:
-                return restored
-            snapshot.problems.extend(found)
             break
     return built
 
@@ -83,7 +85,7 @@ def snapshot_fingerprint(snapshot: Snapshot) -> dict[str, Any]:
 
 def _code_digest() -> str:
     digest = hashlib.sha256()
-    for module in (store, loader, snapshot_kinds, contract_kinds, sys.modules[__name__]):
+    for module in (store, scan, loader, snapshot_kinds, contract_kinds, sys.modules[__name__]):
         digest.update(Path(module.__file__ or "").read_bytes())
     return digest.hexdigest()
 
@@ -94,6 +96,8 @@ def _save(built: SnapshotStore, folder: Path, fingerprint: dict[str, Any], probl
     blob_name = f"objects-{token}.bin"
     resources = []
     label_sets: dict[tuple[tuple[str, str], ...], int] = {}  # pods of a replica set share one label set
+    files: dict[str, int] = {}
+    in_blob: list[StoredObject] = []
     offset = 0
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -101,18 +105,24 @@ def _save(built: SnapshotStore, folder: Path, fingerprint: dict[str, Any], probl
             for (group, kind), index in built.resources.items():
                 rows = []
                 for record in index.records:
-                    blob.write(record.raw)
                     labels = label_sets.setdefault(tuple(record.labels.items()), len(label_sets))
-                    rows.append(
-                        [record.namespace, record.name, labels, record.fields, offset, len(record.raw)]
-                    )
-                    offset += len(record.raw)
+                    row = [record.namespace, record.name, labels, record.field_values]
+                    if record.source is not None:
+                        number = files.setdefault(record.source.rel, len(files))
+                        rows.append([*row, number, record.start, record.length])
+                        continue
+                    raw = record.raw
+                    blob.write(raw)
+                    in_blob.append(record)
+                    rows.append([*row, -1, offset, len(raw)])
+                    offset += len(raw)
                 resources.append({"group": group, "kind": kind, "info": asdict(index.info), "records": rows})
         os.replace(folder / f"{blob_name}.partial", folder / blob_name)
         document = {
             "fingerprint": fingerprint,
             "blob": blob_name,
             "blob_size": offset,
+            "files": list(files),
             "resource_version": built.resource_version,
             "problems": [[p.file, p.line, p.message] for p in problems],
             "label_sets": [dict(pairs) for pairs in label_sets],
@@ -128,45 +138,71 @@ def _save(built: SnapshotStore, folder: Path, fingerprint: dict[str, Any], probl
     for old in folder.glob("objects-*.bin"):  # a reader still mapping one keeps it until it closes
         if old.name != blob_name:
             old.unlink(missing_ok=True)
+    _serve_from_cache(built, in_blob, folder / blob_name, offset)
     return True
 
 
-def _restore_quietly(snapshot: Snapshot, folder: Path, fingerprint: dict[str, Any]) -> SnapshotStore | None:
-    """Restore with the cyclic GC paused: ~250,000 new containers would trigger full collections."""
-    enabled = gc.isenabled()
-    gc.disable()
+def _serve_from_cache(built: SnapshotStore, in_blob: list[StoredObject], blob_path: Path, size: int) -> None:
+    """Serve as a restored store would: normalised objects from the mapped blob, the others from their
+    files, read again when served; the bytes read to build the store can go."""
+    view = _mapped(blob_path, size)
+    if view is None:
+        return
+    offset = 0
+    for record in in_blob:
+        length = len(record.raw)
+        record._raw = view[offset : offset + length]
+        offset += length
+    for index in built.resources.values():
+        for record in index.records:
+            if record.source is not None:
+                record.source.forget()
+
+
+def _mapped(blob_path: Path, size: int) -> memoryview | None:
     try:
-        return _restore(snapshot, folder, fingerprint)
-    finally:
-        if enabled:
-            gc.enable()
+        with open(blob_path, "rb") as handle:
+            if os.fstat(handle.fileno()).st_size != size:
+                return None
+            if not size:
+                return memoryview(b"")
+            return memoryview(mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ))
+    except (OSError, ValueError):
+        return None
 
 
 def _restore(snapshot: Snapshot, folder: Path, fingerprint: dict[str, Any]) -> SnapshotStore | None:
     """The cached store, or None when there is none or it no longer matches the snapshot."""
     try:
         document = orjson.loads((folder / INDEX_NAME).read_bytes())
-        if document.get("fingerprint") != fingerprint:
+        if document.get("fingerprint") != fingerprint or "/" in str(document["blob"]):
             return None
-        blob_path = folder / str(document["blob"])
-        if "/" in str(document["blob"]) or blob_path.stat().st_size != document["blob_size"]:
+        view = _mapped(folder / str(document["blob"]), document["blob_size"])
+        if view is None:
             return None
+        known = fingerprint["files"]  # only the snapshot's own files, with the stamps just taken
+        sources = [
+            SourceFile(snapshot.root / rel, rel, (known[rel][0], known[rel][1])) for rel in document["files"]
+        ]
         restored = SnapshotStore(snapshot, load=False)
         label_sets = [_interned(labels) for labels in document["label_sets"]]
-        with open(blob_path, "rb") as handle:
-            view = (
-                memoryview(mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ))
-                if document["blob_size"]
-                else memoryview(b"")
-            )
         for entry in document["resources"]:
             info = KindInfo(**{k: tuple(v) if isinstance(v, list) else v for k, v in entry["info"].items()})
             index = ResourceIndex(info)
+            names = field_names(info)
             records = [
                 StoredObject(
-                    sys.intern(namespace), name, label_sets[labels], fields, view[start : start + length]
+                    sys.intern(namespace),
+                    name,
+                    label_sets[labels],
+                    _field_values(names, values),
+                    view[start : start + length] if number < 0 else None,
+                    None if number < 0 else sources[number],
+                    start,
+                    length,
+                    names,
                 )
-                for namespace, name, labels, fields, start, length in entry["records"]
+                for namespace, name, labels, values, number, start, length in entry["records"]
             ]
             if (info.group, info.kind) == ("", "Secret"):
                 records = [_redacted(record) for record in records]
@@ -185,7 +221,23 @@ def _interned(values: dict[str, str]) -> dict[str, str]:
     return {sys.intern(k): sys.intern(v) for k, v in values.items()}
 
 
+def _field_values(names: tuple[str, ...] | None, values: Any) -> tuple[str | None, ...] | None:
+    """The cached field values, as many as the kind has (a cache that does not match is not ours)."""
+    if names is None or values is None:
+        return None
+    if len(values) != len(names):
+        raise ValueError("field values do not match the kind's fields")
+    return tuple(values)
+
+
 def _redacted(record: StoredObject) -> StoredObject:
     obj = record.parsed()
     redact_secret(obj)
-    return StoredObject(record.namespace, record.name, record.labels, record.fields, to_json(obj))
+    return StoredObject(
+        record.namespace,
+        record.name,
+        record.labels,
+        record.field_values,
+        to_json(obj),
+        field_names=record.field_names,
+    )

@@ -26,6 +26,7 @@ from app.diagnose.measure import (
 from app.diagnose.question import Question
 from app.diagnose.subject import Subject, depends_on_it, is_about, resolve, subject_of, symptom_workload
 from tools.contracts.diagnosis import Answer, NextStep, ResourceRef
+from tools.contracts.wording import plural
 
 _EVENT_WORDS = {
     "oom": ("OOM-killed", "OOM kill"),
@@ -319,7 +320,7 @@ def _review(question: Question, answer: Answer, live: list[Candidate], facts: Fa
         _occurrence_anywhere(question, answer, facts, namespaces, where)
     elif findings:
         listed = "; ".join(f"{c.title} (fix {c.resource})" for c in findings[:3])
-        answer.text = prefix + f"{len(findings)} problem(s) found in {where}: {listed}."
+        answer.text = prefix + f"{plural(len(findings), 'problem')} found in {where}: {listed}."
         started = onset(facts, findings, None)
         answer.since = _iso(started.at) if started else None
     else:
@@ -346,7 +347,7 @@ def _occurrence_anywhere(
     if inside:
         answer.verdict = "yes"
         listed = "; ".join(f"{hhmm(m.at)} {m.what}" for m in inside[-3:])
-        answer.text = f"Yes. {len(inside)} {noun}(s) on record in {where}: {listed}."
+        answer.text = f"Yes. {plural(len(inside), noun)} on record in {where}: {listed}."
         answer.since = _iso(inside[0].at)
     elif seen:
         answer.verdict = "no"

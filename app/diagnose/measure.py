@@ -19,6 +19,7 @@ from app.diagnose.workload_facts import container_statuses, find
 from tools.contracts.diagnosis import Category
 from tools.contracts.kube.objects import meta, name_of, namespace_of
 from tools.contracts.kube.time import parse_time
+from tools.contracts.wording import plural
 
 NETWORK_CATEGORIES = (
     Category.NetworkPolicyBlocked, Category.DNSFailure, Category.ServicePortMismatch,
@@ -501,4 +502,4 @@ def status_checks(facts: Facts, subject: Subject) -> str:
     ready = sum(1 for p in pods if (condition(p, "Ready") or {}).get("status") == "True")
     restarts = sum(int(s.get("restartCount") or 0) for p in pods for s in container_statuses(p))
     what = "pods" if subject.ref.kind != "Namespace" else f"pods in namespace {subject.ref.name}"
-    return f"{ready}/{len(pods)} {what} ready, {restarts} restart(s) on record"
+    return f"{ready}/{len(pods)} {what} ready, {plural(restarts, 'restart')} on record"

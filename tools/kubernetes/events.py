@@ -131,7 +131,7 @@ def add_events(
     ordered = newest_first(events)
     by_reason = Counter(f"{e.get('type', 'Normal')} {e.get('reason', '?')}" for e in ordered)
     out.add(f"Events ({len(ordered)}, newest first; by type and reason: {counted(by_reason)}):")
-    out.add_all((f"  {event_line(e, now, with_object)}" for e in ordered), "event(s)", hint)
+    out.add_all((f"  {event_line(e, now, with_object)}" for e in ordered), "event", hint)
 
 
 def event_dict(event: dict[str, Any], now: datetime) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from app.diagnose.candidate import Candidate, Cite
+from app.diagnose.dependencies import failing_calls
 from app.diagnose.facts import Facts
 from app.diagnose.k8s_facts import controller_of, workload_of
 from app.diagnose.series import Step, change_point, label, window
@@ -218,6 +219,10 @@ def analyze(facts: Facts) -> list[Candidate]:
                 f"look at load and dependencies."
             )
             confidence = 0.35
+        # Without a change of its own, the step is the effect of what its calls fail to reach (a Service
+        # with no endpoints, a dropped connection): correlation folds it into that dependency's problem.
+        workload_pods = [p for p in pods if str(workload_of(facts, p)) == str(workload)]
+        depends_on = [] if change is not None else failing_calls(facts, workload_pods)
         candidates.append(
             Candidate(
                 title=title,
@@ -228,6 +233,7 @@ def analyze(facts: Facts) -> list[Candidate]:
                 cites=cites,
                 affected=[ResourceRef(kind="Service", namespace=namespace, name=service_name)],
                 severity=3 if errors else 2,
+                depends_on=[ref for ref in depends_on if ref != workload],
                 next_steps=[
                     NextStep(
                         description="See the rollout history",

@@ -82,6 +82,13 @@ def parse_message(message: str) -> Verdict:
     return verdict
 
 
+def _counted(reason: str, nodes: int) -> str:
+    """The scheduler's "node(s) had untolerated taint {..}" with its node count: "2 nodes had ..."."""
+    if reason.startswith("node(s) "):
+        return f"{plural(nodes, 'node')} {reason.removeprefix('node(s) ')}"
+    return f"{reason} ({plural(nodes, 'node')})"
+
+
 def _segments(message: str) -> list[tuple[int, str]]:
     """(node count, reason) pairs of either message form."""
     match = COUNTED.search(message)
@@ -165,7 +172,7 @@ def _candidate(
             ],
             **common,
         )
-    reasons = "; ".join(sorted(verdict.constraints))
+    reasons = "; ".join(_counted(reason, count) for reason, count in sorted(verdict.constraints.items()))
     explanation = (
         f"{plural(len(group), 'pod')} of {workload} {verb(len(group), 'stays', 'stay')} "
         f"Pending{since_text(found.since)}: every node is ruled out "

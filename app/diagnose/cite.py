@@ -109,7 +109,7 @@ def cite_candidate(ctx: ToolContext, ledger: Ledger, candidate: Candidate) -> li
     by_call: dict[str, list[str]] = {}
     order: list[str] = []
     for cite in candidate.cites:
-        evidence_id = _record(ctx, ledger, cite, candidate)
+        evidence_id = _record(ctx, ledger, cite, _owner(cite, candidate))
         if evidence_id is None:
             continue
         if evidence_id not in by_call:
@@ -127,6 +127,15 @@ def cite_candidate(ctx: ToolContext, ledger: Ledger, candidate: Candidate) -> li
         if excerpt:
             cited.append((evidence_id, excerpt))
     return cited
+
+
+def _owner(cite: Cite, candidate: Candidate) -> Candidate:
+    """The candidate a cite was made for: a symptom folded into this cause keeps its own scope (the
+    frontend's error ratio is read for the frontend, not for the Service that causes it)."""
+    for symptom in candidate.caused:
+        if cite in symptom.cites:
+            return _owner(cite, symptom)
+    return candidate
 
 
 def _object_name(ledger: Ledger, evidence_id: str) -> str:

@@ -219,21 +219,21 @@ def onset(facts: Facts, findings: list[Candidate], subject: Subject | None) -> M
         return None
     top = findings[0]
     culprit = (top.resource.kind, top.resource.namespace, top.resource.name)
-    # A caller's symptom folded in because it depends on the culprit dates the trouble by its failed
-    # requests only: its latency may have risen earlier, for other reasons.
+    # A caller's symptom folded in because it depends on the culprit dates the trouble by its events and
+    # failed requests, not by its latency: that may have risen earlier, for other reasons.
     callers = [c for c in top.caused if culprit in {(r.kind, r.namespace, r.name) for r in c.depends_on}]
-    chain = [top, *(c for c in top.caused if c not in callers)]
     caller_refs = [ref for c in callers for ref in (c.resource, *c.affected)]
+    chain = [top, *top.caused]
     refs = []
     for candidate in chain:
         for ref in (candidate.resource, *victims(candidate, facts)):
-            if ref not in refs and ref not in caller_refs:
+            if ref not in refs:
                 refs.append(ref)
     signs: list[Moment] = []
     earliest = facts.now - HISTORY
     for ref in refs:
         signs.extend(_signs_of(facts, ref))
-    signs.extend(_metric_steps(facts, refs))
+    signs.extend(_metric_steps(facts, [ref for ref in refs if ref not in caller_refs]))
     signs.extend(_metric_steps(facts, caller_refs, metrics=("http_error_ratio",)))
     if any(c.category in NETWORK_CATEGORIES for c in chain):
         signs.extend(_flow_starts(facts, refs))

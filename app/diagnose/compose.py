@@ -46,6 +46,7 @@ class Composed:
     elsewhere: list[Candidate]
     subject: Subject | None = None
     details: list[str] = field(default_factory=list)  # sentences after the direct answer
+    changes: list[Moment] = field(default_factory=list)  # what changed before the onset, oldest first
 
 
 def _name(ref: ResourceRef) -> str:
@@ -98,6 +99,9 @@ def compose(question: Question, ranked: list[Candidate], facts: Facts, ctx: Any 
     name = _name(ref)
     started = onset(facts, findings, subject)
     answer.since = _iso(started.at) if started else None
+    if findings and started is not None:
+        composed.changes = changes_before(facts, started.at, _change_namespaces(findings[0], subject))
+        _cite_changes(findings[0], composed.changes, started)
 
     if intent == "occurrence":
         _occurrence(question, composed, facts, name, started)
@@ -115,7 +119,7 @@ def compose(question: Question, ranked: list[Candidate], facts: Facts, ctx: Any 
             top = findings[0]
             answer.text = f"{answer.verdict.capitalize()}. {name} is not healthy: {top.title} ({checks})."
     elif intent == "onset":
-        answer.text = _onset_text(name, started, findings, facts, subject)
+        answer.text = _onset_text(name, started, findings, composed.changes, facts, subject)
     elif intent == "remediation":
         answer.text = _remedy_text(name, findings, ref)
     elif intent == "ranking":
@@ -207,8 +211,36 @@ def _occurrence(
         answer.text += f" But it is not healthy: {composed.findings[0].title}."
 
 
+def _change_namespaces(top: Candidate, subject: Subject) -> list[str]:
+    """Where a change could have started the trouble: the namespaces of the culprit and of what shows it,
+    and the subject's own."""
+    namespaces = sorted({r.namespace for r in (top.resource, *top.affected) if r.namespace})
+    if subject.ref.namespace and subject.ref.namespace not in namespaces:
+        namespaces.append(subject.ref.namespace)
+    return namespaces
+
+
+MAX_CHANGES = 4
+
+
+def _cite_changes(top: Candidate, changes: list[Moment], started: Moment) -> None:
+    """The changes before the onset become evidence of the top finding: each cites the line that shows it
+    (the policy's creation time, the Deployment's new ReplicaSet, the node event)."""
+    shown = changes[-MAX_CHANGES:]
+    if not shown:
+        return
+    top.cites.extend(m.cite for m in shown if m.cite is not None and m.cite not in top.cites)
+    listed = "; ".join(f"{hhmm(m.at)} {m.what}" for m in shown)
+    top.explanation += f" What changed in the 30 minutes before the onset ({hhmm(started.at)}): {listed}."
+
+
 def _onset_text(
-    name: str, started: Moment | None, findings: list[Candidate], facts: Facts, subject: Subject
+    name: str,
+    started: Moment | None,
+    findings: list[Candidate],
+    changes: list[Moment],
+    facts: Facts,
+    subject: Subject,
 ) -> str:
     if not findings:
         return (
@@ -216,13 +248,9 @@ def _onset_text(
         )
     if started is None:
         return f"The start of {name}'s trouble ({findings[0].title}) is not on record in the last two hours."
-    namespaces = sorted({r.namespace for c in findings[:1] for r in (c.resource, *c.affected) if r.namespace})
-    if subject.ref.namespace and subject.ref.namespace not in namespaces:
-        namespaces.append(subject.ref.namespace)
-    changes = changes_before(facts, started.at, namespaces)
     text = f"{name}'s trouble started at {hhmm(started.at)} ({started.what}): {findings[0].title}."
     if changes:
-        listed = "; ".join(f"{hhmm(m.at)} {m.what}" for m in changes[-4:])
+        listed = "; ".join(f"{hhmm(m.at)} {m.what}" for m in changes[-MAX_CHANGES:])
         text += f" Changes in the 30 minutes before it: {listed}."
     else:
         text += " No rollout, policy, config or node change is on record in the 30 minutes before it."

@@ -116,3 +116,23 @@ def test_no_rendered_answer_writes_s_plurals(question):
     own_words += [e["excerpt"] for e in doc["evidence"]]
     for words in (text.stdout, *own_words):
         assert "(s)" not in words, [line for line in words.splitlines() if "(s)" in line]
+
+
+def test_what_changed_before_the_onset_is_cited_evidence(checkout):
+    top = checkout["findings"][0]
+    assert (
+        "What changed in the 30 minutes before the onset (08:52): 08:52 NetworkPolicy " in top["explanation"]
+    )
+    onset = document("recommendations wont start, what changed?")
+    assert onset["answer"]["intent"] == "onset"
+    rollout = "Deployment shop/recommendations rolled out ReplicaSet recommendations-5hpk6nsgx8"
+    assert rollout in onset["answer"]["text"]
+    cited = {e["id"]: e for e in onset["evidence"]}
+    described = [
+        cited[i]
+        for i in onset["findings"][0]["evidence"]
+        if cited[i]["tool"] == "k8s_describe"
+        and cited[i]["args"]["name"] == "recommendations"
+        and cited[i]["args"]["kind"] == "Deployment"
+    ]
+    assert any("new ReplicaSet: recommendations-5hpk6nsgx8 (rev 1" in e["excerpt"] for e in described)

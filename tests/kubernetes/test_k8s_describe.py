@@ -12,7 +12,7 @@ import pytest
 
 from app.demo import SHOP_SNAPSHOT
 from app.toolset import call_tool
-from tests.kubernetes.k8s_builders import container, deployment, meta, namespace, owner, write_snapshot
+from tests.kubernetes.k8s_builders import container, deployment, meta, namespace, owner, ts, write_snapshot
 from tools.budget import count_tokens
 from tools.contracts.settings import Settings
 from tools.contracts.tool import ToolContext, ToolResult
@@ -144,7 +144,21 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ToolContext]:
         "metadata": meta("db-creds", "shop", ownerReferences=[owner("Deployment", "api", "shop")]),
         "data": {"user": secret_value},
     }
-    root: Path = write_snapshot(tmp_path_factory.mktemp("describe"), [namespace("shop"), web, agent, secret])
+    config = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": meta(
+            "api-config",
+            "shop",
+            managedFields=[
+                {"manager": "helm", "operation": "Update", "time": ts(600)},
+                {"manager": "kubectl-edit", "operation": "Update", "time": ts(20)},
+            ],
+        ),
+        "data": {"MODE": "fast"},
+    }
+    objects = [namespace("shop"), web, agent, secret, config]
+    root: Path = write_snapshot(tmp_path_factory.mktemp("describe"), objects)
     with open_kube(Settings(llm="none"), snapshot=root) as connection:
         yield tool_context(Settings(llm="none"), connection)
 
@@ -178,3 +192,10 @@ def test_secret_values_never_appear(built):
     assert "s3cr3t-value" not in result.text
     assert base64.b64encode(b"s3cr3t-value").decode() not in result.text
     assert "  controlled by: Deployment/api" in result.text
+
+
+def test_the_last_change_of_an_object_is_dated_from_its_managed_fields(built):
+    result = describe(built, "configmap", "api-config", "shop")
+    line = "  last changed: 2026-11-20T09:10:00Z (20m ago) by kubectl-edit"
+    assert line in result.text.splitlines() and line in result.data["key_lines"]
+    assert "  created: 2026-11-19T23:30:00Z (10h ago)" in result.text

@@ -15,7 +15,6 @@ from tools.kubernetes.access import KubeAccess, KubeError
 from tools.kubernetes.describe_kinds import (
     Section,
     annotation_lines,
-    created_line,
     endpoints_section,
     endpointslice_section,
     identity,
@@ -26,7 +25,7 @@ from tools.kubernetes.describe_kinds import (
 from tools.kubernetes.events import add_events, event_dict, newest_first, related_events
 from tools.kubernetes.pods import add_pods, condition_text, container_lines, pod_summary, volume_lines
 from tools.kubernetes.redact import redact_data
-from tools.kubernetes.render import BoundedText, ref
+from tools.kubernetes.render import BoundedText, changed_line, created_line, ref
 from tools.kubernetes.workloads import WORKLOAD_KINDS, pods_of, status_lines
 
 MAX_OWNER_DEPTH = 6
@@ -146,9 +145,9 @@ def _describe_workload(
                 ("  replicas:", "  pods:", "  completions:", "  selector:", "  conditions:", "  schedule:")
             ),
         )
-    created = created_line(obj, now)
-    if created:
-        head.add(created, key=True)
+    for line in (created_line(obj, now), changed_line(obj, now)):
+        if line:
+            head.add(line, key=True)
     head.extend(annotation_lines(obj))
     head.add(f"  controlled by: {chain_text(chain)}", key=bool(chain))
     if obj.get("kind") == "Deployment":

@@ -23,7 +23,7 @@ from tools.kubernetes.access import KubeAccess
 from tools.kubernetes.netpol import policy_types
 from tools.kubernetes.network import policy_rule_lines
 from tools.kubernetes.pods import container_lines, volume_lines
-from tools.kubernetes.render import created_line, short
+from tools.kubernetes.render import changed_line, created_line, short
 from tools.kubernetes.workloads import CHANGE_CAUSE, REVISION, owned
 
 # Annotations that say when or why an object last changed, shown first and always quoted.
@@ -82,9 +82,9 @@ def identity(obj: dict[str, Any], now: datetime, owners: str | None) -> Section:
     where = f"{meta(obj)['namespace']}/" if meta(obj).get("namespace") else ""
     age = kubectl_age(meta(obj).get("creationTimestamp"), now)
     section.add(f"{obj.get('kind')} {where}{name_of(obj)}  age={age}", key=True)
-    created = created_line(obj, now)
-    if created:
-        section.add(created, key=True)
+    for line in (created_line(obj, now), changed_line(obj, now)):
+        if line:
+            section.add(line, key=True)
     section.extend(annotation_lines(obj))
     section.add(f"  labels: {map_text(labels_of(obj)) or '<none>'}")
     if owners:

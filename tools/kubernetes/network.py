@@ -11,7 +11,7 @@ from tools.contracts.wording import plural
 from tools.kubernetes.access import KubeAccess
 from tools.kubernetes.netpol import policy_types
 from tools.kubernetes.pods import add_pods
-from tools.kubernetes.render import BoundedText, created_line
+from tools.kubernetes.render import BoundedText, changed_line, created_line
 
 # --- Services --------------------------------------------------------------------------------------
 
@@ -88,9 +88,7 @@ def service_report(
         + (f"  externalName={spec['externalName']}" if spec.get("externalName") else "")
     )
     key.append(f"  selector: {map_text(selector) or '<none> (endpoints are managed by hand)'}")
-    created = created_line(svc, now)
-    if created:
-        key.append(created)
+    key += [line for line in (created_line(svc, now), changed_line(svc, now)) if line]
     for line in key:
         out.add(line)
     pods = kube.list_objects("pods", namespace, label_selector=map_text(selector)) if selector else []

@@ -153,6 +153,23 @@ def created_line(obj: dict[str, Any], now: datetime) -> str | None:
     return f"  created: {rfc3339(created)} ({kubectl_age(created, now)} ago)"
 
 
+def changed_line(obj: dict[str, Any], now: datetime) -> str | None:
+    """'last changed: 2026-11-20T09:10:00Z (20m ago) by kubectl-edit': the newest managedFields entry,
+    when the API server kept them (a snapshot capture drops them) and it is newer than the creation."""
+    meta = obj.get("metadata") or {}
+    created = parse_time(meta.get("creationTimestamp"))
+    entries = [
+        (moment, entry)
+        for entry in meta.get("managedFields") or []
+        if (moment := parse_time(entry.get("time"))) is not None and (created is None or moment > created)
+    ]
+    if not entries:
+        return None
+    moment, entry = max(entries, key=lambda item: item[0])
+    manager = f" by {entry['manager']}" if entry.get("manager") else ""
+    return f"  last changed: {rfc3339(moment)} ({kubectl_age(moment, now)} ago){manager}"
+
+
 def short(text: Any, limit: int = 240) -> str:
     value = " ".join(str(text or "").split())
     return value if len(value) <= limit else value[: limit - 3] + "..."

@@ -101,7 +101,7 @@ def describe(
     elif obj.get("kind") in KIND_SECTIONS:
         section = identity(obj, now, chain_text(chain) if chain else None)
         section.extend(KIND_SECTIONS[str(obj.get("kind"))](kube, obj))
-        _write(out, section, "line", f"k8s_get kind={obj.get('kind')} shows the whole object")
+        out.add_all(section.lines, "line", f"k8s_get kind={obj.get('kind')} shows the whole object")
         key += section.key
     else:
         key += _describe_generic(out, obj, chain, now)
@@ -127,8 +127,8 @@ KIND_SECTIONS: dict[str, Callable[[KubeAccess, dict[str, Any]], Section]] = {
 }
 
 
-def _write(out: BoundedText, section: Section, what: str, hint: str, share: float = 1.0) -> None:
-    out.add_all(section.lines, what, hint, share)
+# The status lines that prove a workload's state (beside its header): counts, selector and conditions.
+_PROVING_STATUS = ("  replicas:", "  pods:", "  completions:", "  schedule:", "  selector:", "  conditions:")
 
 
 def _describe_workload(
@@ -136,15 +136,8 @@ def _describe_workload(
 ) -> list[str]:
     """Status, creation and change annotations, owners, ReplicaSets, then the pod template."""
     head = Section()
-    status = status_lines(obj, now, images=False)
-    for index, line in enumerate(status):
-        head.add(
-            line,
-            key=index == 0
-            or line.startswith(
-                ("  replicas:", "  pods:", "  completions:", "  selector:", "  conditions:", "  schedule:")
-            ),
-        )
+    for index, line in enumerate(status_lines(obj, now, images=False)):
+        head.add(line, key=index == 0 or line.startswith(_PROVING_STATUS))
     for line in (created_line(obj, now), changed_line(obj, now)):
         if line:
             head.add(line, key=True)
@@ -155,7 +148,7 @@ def _describe_workload(
     for line in head.lines:
         out.add(line)
     template = template_section(obj, now)
-    _write(out, template, "pod template line", "k8s_get shows the whole template", share=0.45)
+    out.add_all(template.lines, "pod template line", "k8s_get shows the whole template", share=0.45)
     return head.key + template.key
 
 

@@ -27,6 +27,7 @@ from app.commands.snapshot_import import snapshot_import
 from app.commands.snapshot_serve import snapshot_serve
 from app.commands.tools_cmd import tools_app
 from app.commands.ui_cmd import demo_command, ui_command
+from tools.contracts.wording import plural
 
 app = typer.Typer(
     name="kubewhy",
@@ -85,9 +86,12 @@ def snapshot_check(
     else:
         for problem in problems:
             typer.echo(str(problem))
-        counts = f"{len(snapshot.resource_files)} resource file(s), {len(snapshot.logs)} log(s), "
-        counts += f"{len(snapshot.metrics_files)} metrics file(s), {len(snapshot.flow_files)} flow file(s)"
-        verdict = "ok" if not problems else f"{len(problems)} problem(s)"
+        counts = (
+            f"{plural(len(snapshot.resource_files), 'resource file')}, {plural(len(snapshot.logs), 'log')}, "
+        )
+        counts += f"{plural(len(snapshot.metrics_files), 'metrics file')}, "
+        counts += plural(len(snapshot.flow_files), "flow file")
+        verdict = "ok" if not problems else f"{plural(len(problems), 'problem')}"
         typer.echo(f"{snapshot.meta.name}: {verdict} ({counts})", err=bool(problems))
     raise typer.Exit(1 if problems else 0)
 

@@ -13,6 +13,7 @@ from tools.contracts.diagnosis import Diagnosis
 from tools.contracts.evidence import Ledger
 from tools.contracts.settings import Settings
 from tools.contracts.tool import ToolContext
+from tools.contracts.wording import plural
 
 ProgressFn = Callable[[str], None]
 
@@ -87,7 +88,7 @@ def open_session(
         if loaded is not None and loaded.problems:
             first = loaded.problems[0]
             ctx.unavailable["snapshot"] = (
-                f"{len(loaded.problems)} problem(s) in the snapshot's files, which were skipped "
+                f"{plural(len(loaded.problems), 'problem')} in the snapshot's files, which were skipped "
                 f"(first: {first}); run `kubewhy snapshot check` for all of them"
             )
 

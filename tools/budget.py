@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 
+from tools.contracts.wording import plural
+
 _PIECES = re.compile(
     r"'(?:s|t|re|ve|m|ll|d)|[^\r\n\w]?[^\W\d_]+|\d{1,3}| ?[^\s\w]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+|_+"
 )
@@ -47,7 +49,7 @@ def fit_lines(lines: list[str], budget_tokens: int, omitted_hint: str) -> tuple[
         cost = count_tokens(line) + 1
         if used + cost + hint_cost > budget_tokens:
             left = len(lines) - index
-            kept.append(f"... {left} more line(s) not shown. {omitted_hint}")
+            kept.append(f"... {plural(left, 'more line')} not shown. {omitted_hint}")
             return "\n".join(kept), True
         kept.append(line)
         used += cost

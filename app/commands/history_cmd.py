@@ -26,6 +26,7 @@ from app.commands.common import (
 )
 from app.commands.runs import change_text, runbook_entry
 from tools.contracts.settings import Settings
+from tools.contracts.wording import plural
 
 history_app = typer.Typer(
     help="Past answers and runbook runs, what changed since, and the audit log.", invoke_without_command=True
@@ -205,7 +206,7 @@ def _show_thread(settings: Settings, thread: str, output: AnswerOutput) -> None:
         turns = [{**run.as_dict(), "answer": run.diagnosis_json.get("answer")} for run in runs]
         typer.echo(json.dumps({"thread": thread, "turns": turns}, indent=2))
         return
-    typer.echo(f"thread {thread}: {len(runs)} turn(s)")
+    typer.echo(f"thread {thread}: {plural(len(runs), 'turn')}")
     for number, run in enumerate(runs, start=1):
         answer = (run.diagnosis_json.get("answer") or {}).get("text") or run.summary
         typer.echo(f"{number}. #{run.id} {_iso(run.recorded_at)} {run.user}@{run.surface} {run.cluster}")

@@ -25,6 +25,7 @@ from app.commands.common import (
 )
 from app.commands.runs import print_change_since_last, runbook_entry, runbook_library
 from tools.contracts.settings import Settings
+from tools.contracts.wording import plural
 
 runbook_app = typer.Typer(
     help="Saved diagnostic runbooks: list, show, run, validate, save.", no_args_is_help=True
@@ -154,8 +155,8 @@ def runbook_validate(
     else:
         for problem in problems:
             typer.echo(str(problem))
-        verdict = "ok" if not problems else f"{len(problems)} problem(s)"
-        typer.echo(f"{len(files)} runbook file(s): {verdict}", err=bool(problems))
+        verdict = "ok" if not problems else f"{plural(len(problems), 'problem')}"
+        typer.echo(f"{plural(len(files), 'runbook file')}: {verdict}", err=bool(problems))
     raise typer.Exit(1 if problems else 0)
 
 
@@ -189,7 +190,8 @@ def runbook_save(
         return
     params = " ".join(f"{p.name}=..." for p in runbook.params)
     typer.echo(
-        f"saved {path} ({len(runbook.steps)} step(s)); run it with: kubewhy runbook run {name} {params}"
+        f"saved {path} ({plural(len(runbook.steps), 'step')}); run it with: kubewhy runbook run "
+        f"{name} {params}"
     )
 
 

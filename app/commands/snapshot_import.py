@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from app.commands.common import DataOutput, DataOutputOption, fail
+from tools.contracts.wording import plural
 
 
 def snapshot_import(
@@ -46,4 +47,7 @@ def snapshot_import(
     for skipped in report.skipped:
         typer.echo(f"skipped {skipped.file}: {skipped.reason}", err=True)
     kinds = ", ".join(f"{count} {kind}" for kind, count in sorted(report.kinds.items()))
-    typer.echo(f"wrote {report.out}: {kinds}; {report.logs} log(s); {len(report.skipped)} file(s) skipped")
+    typer.echo(
+        f"wrote {report.out}: {kinds}; {plural(report.logs, 'log')}; "
+        f"{plural(len(report.skipped), 'file')} skipped"
+    )

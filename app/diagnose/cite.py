@@ -103,23 +103,53 @@ def _flow_namespace(candidate: Candidate) -> str | None:
 
 
 def cite_candidate(ctx: ToolContext, ledger: Ledger, candidate: Candidate) -> list[tuple[str, str]]:
-    """Evidence (id, excerpt) for every citation of a candidate that a tool could show."""
+    """Evidence (id, excerpt) for every citation of a candidate that a tool could show. An object cited by
+    its bare name is quoted by its key lines (its header holds the name) rather than every line that
+    mentions the name."""
     by_call: dict[str, list[str]] = {}
     order: list[str] = []
     for cite in candidate.cites:
-        evidence_id = _record(ctx, ledger, cite, candidate)
+        evidence_id = _record(ctx, ledger, cite, _owner(cite, candidate))
         if evidence_id is None:
             continue
         if evidence_id not in by_call:
             by_call[evidence_id] = []
             order.append(evidence_id)
-        by_call[evidence_id].append(cite.needle)
+        by_name = cite.ref.kind == "object" and cite.needle.strip() == cite.ref.key[-1]
+        by_call[evidence_id].append("" if by_name else cite.needle)
     cited = []
     for evidence_id in order:
-        excerpt = ledger.cite(evidence_id, _needles(by_call[evidence_id]))
+        key_lines = _key_lines(ledger, evidence_id)
+        needles = [n for n in by_call[evidence_id] if n]
+        if not needles and not key_lines:
+            needles = [_object_name(ledger, evidence_id)]
+        excerpt = ledger.cite(evidence_id, _needles(needles), key_lines)
         if excerpt:
             cited.append((evidence_id, excerpt))
     return cited
+
+
+def _owner(cite: Cite, candidate: Candidate) -> Candidate:
+    """The candidate a cite was made for: a symptom folded into this cause keeps its own scope (the
+    frontend's error ratio is read for the frontend, not for the Service that causes it)."""
+    for symptom in candidate.caused:
+        if cite in symptom.cites:
+            return _owner(cite, symptom)
+    return candidate
+
+
+def _object_name(ledger: Ledger, evidence_id: str) -> str:
+    result = ledger.get(evidence_id)
+    return str((result.args if result is not None else {}).get("name") or "")
+
+
+def _key_lines(ledger: Ledger, evidence_id: str) -> list[str]:
+    """The lines a tool marks as proving an object's state (k8s_describe's rules, selectors, ready counts,
+    times and change annotations): every excerpt of that output quotes them, room allowing."""
+    result = ledger.get(evidence_id)
+    data = result.data if result is not None else None
+    lines = data.get("key_lines") if isinstance(data, dict) else None
+    return [line for line in lines if isinstance(line, str)] if isinstance(lines, list) else []
 
 
 def _needles(needles: list[str]) -> list[str]:

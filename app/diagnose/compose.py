@@ -26,6 +26,7 @@ from app.diagnose.measure import (
 from app.diagnose.question import Question
 from app.diagnose.subject import Subject, depends_on_it, is_about, resolve, subject_of, symptom_workload
 from tools.contracts.diagnosis import Answer, NextStep, ResourceRef
+from tools.contracts.wording import plural
 
 _EVENT_WORDS = {
     "oom": ("OOM-killed", "OOM kill"),
@@ -45,6 +46,7 @@ class Composed:
     elsewhere: list[Candidate]
     subject: Subject | None = None
     details: list[str] = field(default_factory=list)  # sentences after the direct answer
+    changes: list[Moment] = field(default_factory=list)  # what changed before the onset, oldest first
 
 
 def _name(ref: ResourceRef) -> str:
@@ -97,6 +99,9 @@ def compose(question: Question, ranked: list[Candidate], facts: Facts, ctx: Any 
     name = _name(ref)
     started = onset(facts, findings, subject)
     answer.since = _iso(started.at) if started else None
+    if findings and started is not None:
+        composed.changes = changes_before(facts, started.at, _change_namespaces(findings[0], subject))
+        _cite_changes(findings[0], composed.changes, started)
 
     if intent == "occurrence":
         _occurrence(question, composed, facts, name, started)
@@ -114,7 +119,7 @@ def compose(question: Question, ranked: list[Candidate], facts: Facts, ctx: Any 
             top = findings[0]
             answer.text = f"{answer.verdict.capitalize()}. {name} is not healthy: {top.title} ({checks})."
     elif intent == "onset":
-        answer.text = _onset_text(name, started, findings, facts, subject)
+        answer.text = _onset_text(name, started, findings, composed.changes, facts, subject)
     elif intent == "remediation":
         answer.text = _remedy_text(name, findings, ref)
     elif intent == "ranking":
@@ -206,8 +211,36 @@ def _occurrence(
         answer.text += f" But it is not healthy: {composed.findings[0].title}."
 
 
+def _change_namespaces(top: Candidate, subject: Subject) -> list[str]:
+    """Where a change could have started the trouble: the namespaces of the culprit and of what shows it,
+    and the subject's own."""
+    namespaces = sorted({r.namespace for r in (top.resource, *top.affected) if r.namespace})
+    if subject.ref.namespace and subject.ref.namespace not in namespaces:
+        namespaces.append(subject.ref.namespace)
+    return namespaces
+
+
+MAX_CHANGES = 4
+
+
+def _cite_changes(top: Candidate, changes: list[Moment], started: Moment) -> None:
+    """The changes before the onset become evidence of the top finding: each cites the line that shows it
+    (the policy's creation time, the Deployment's new ReplicaSet, the node event)."""
+    shown = changes[-MAX_CHANGES:]
+    if not shown:
+        return
+    top.cites.extend(m.cite for m in shown if m.cite is not None and m.cite not in top.cites)
+    listed = "; ".join(f"{hhmm(m.at)} {m.what}" for m in shown)
+    top.explanation += f" What changed in the 30 minutes before the onset ({hhmm(started.at)}): {listed}."
+
+
 def _onset_text(
-    name: str, started: Moment | None, findings: list[Candidate], facts: Facts, subject: Subject
+    name: str,
+    started: Moment | None,
+    findings: list[Candidate],
+    changes: list[Moment],
+    facts: Facts,
+    subject: Subject,
 ) -> str:
     if not findings:
         return (
@@ -215,13 +248,9 @@ def _onset_text(
         )
     if started is None:
         return f"The start of {name}'s trouble ({findings[0].title}) is not on record in the last two hours."
-    namespaces = sorted({r.namespace for c in findings[:1] for r in (c.resource, *c.affected) if r.namespace})
-    if subject.ref.namespace and subject.ref.namespace not in namespaces:
-        namespaces.append(subject.ref.namespace)
-    changes = changes_before(facts, started.at, namespaces)
     text = f"{name}'s trouble started at {hhmm(started.at)} ({started.what}): {findings[0].title}."
     if changes:
-        listed = "; ".join(f"{hhmm(m.at)} {m.what}" for m in changes[-4:])
+        listed = "; ".join(f"{hhmm(m.at)} {m.what}" for m in changes[-MAX_CHANGES:])
         text += f" Changes in the 30 minutes before it: {listed}."
     else:
         text += " No rollout, policy, config or node change is on record in the 30 minutes before it."
@@ -319,7 +348,7 @@ def _review(question: Question, answer: Answer, live: list[Candidate], facts: Fa
         _occurrence_anywhere(question, answer, facts, namespaces, where)
     elif findings:
         listed = "; ".join(f"{c.title} (fix {c.resource})" for c in findings[:3])
-        answer.text = prefix + f"{len(findings)} problem(s) found in {where}: {listed}."
+        answer.text = prefix + f"{plural(len(findings), 'problem')} found in {where}: {listed}."
         started = onset(facts, findings, None)
         answer.since = _iso(started.at) if started else None
     else:
@@ -346,7 +375,7 @@ def _occurrence_anywhere(
     if inside:
         answer.verdict = "yes"
         listed = "; ".join(f"{hhmm(m.at)} {m.what}" for m in inside[-3:])
-        answer.text = f"Yes. {len(inside)} {noun}(s) on record in {where}: {listed}."
+        answer.text = f"Yes. {plural(len(inside), noun)} on record in {where}: {listed}."
         answer.since = _iso(inside[0].at)
     elif seen:
         answer.verdict = "no"

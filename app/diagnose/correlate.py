@@ -71,6 +71,32 @@ def fold_same_culprit(candidates: list[Candidate]) -> list[Candidate]:
     return kept
 
 
+def fold_repeats(candidates: list[Candidate]) -> list[Candidate]:
+    """A finding that repeats another one: the same culprit under a second category, proved by nothing the
+    other does not cite already (one cause seen by two analyzers). It folds into the stronger one."""
+    kept: list[Candidate] = []
+    for candidate in sorted(candidates, key=lambda c: (-c.severity, -c.confidence, -len(c.cites))):
+        proof = set(candidate.cites)
+        same = next(
+            (
+                other
+                for other in kept
+                if _key(other.resource) == _key(candidate.resource)
+                and other.category is not candidate.category
+                and proof
+                and proof <= set(other.cites)
+            ),
+            None,
+        )
+        if same is None:
+            kept.append(candidate)
+            continue
+        same.caused.append(candidate)
+        same.affected.extend(a for a in candidate.affected if a not in same.affected)
+        same.next_steps.extend(s for s in candidate.next_steps if s not in same.next_steps)
+    return [c for c in candidates if c in kept]
+
+
 def fold_chains(candidates: list[Candidate]) -> list[Candidate]:
     """Fold symptom candidates into the candidate that causes them (one level per pass, until stable)."""
     remaining = list(candidates)
@@ -136,4 +162,4 @@ def rank(candidates: list[Candidate], scope: Scope) -> list[Candidate]:
 
 
 def correlate(candidates: list[Candidate], scope: Scope) -> list[Candidate]:
-    return rank(fold_chains(fold_same_culprit(merge_duplicates(candidates))), scope)
+    return rank(fold_chains(fold_repeats(fold_same_culprit(merge_duplicates(candidates)))), scope)

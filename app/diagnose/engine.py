@@ -19,6 +19,7 @@ from app.diagnose.router import route_question
 from tools.contracts.diagnosis import Diagnosis, Finding, NextStep, Stats
 from tools.contracts.evidence import Ledger
 from tools.contracts.tool import ToolContext
+from tools.contracts.wording import plural
 
 ENGINE = "offline"
 MAX_FINDINGS = 5
@@ -104,7 +105,9 @@ def diagnose(
     notes = list(gathered.notes)
     if gathered.log_failures:
         first = gathered.log_failures[0]
-        notes.append(f"could not read the logs of {len(gathered.log_failures)} container(s) (first: {first})")
+        notes.append(
+            f"could not read the logs of {plural(len(gathered.log_failures), 'container')} (first: {first})"
+        )
     if out_of_time and composed.answer.subject_healthy:
         composed.answer.subject_healthy = None  # not everything was read: "healthy" would be a guess
     details = summarize(
@@ -182,12 +185,12 @@ def summarize(
         parts.append(f"There is no namespace, workload or service called '{word}' in {where}.{hint}")
     if findings and answered:
         if findings[0].caused:
-            parts.append(f"It also explains {len(findings[0].caused)} related symptom(s).")
+            parts.append(f"It also explains {plural(len(findings[0].caused), 'related symptom')}.")
     elif findings:
         top = findings[0]
         parts.append(f"Most likely cause: {top.title} (fix {top.resource}).")
         if top.caused:
-            parts.append(f"It also explains {len(top.caused)} related symptom(s).")
+            parts.append(f"It also explains {plural(len(top.caused), 'related symptom')}.")
         if len(findings) > 1:
             others = "; ".join(f.title for f in findings[1:3])
             parts.append(f"Also found: {others}.")
@@ -209,7 +212,9 @@ def summarize(
         missing = "; ".join(f"{source}: {reason}" for source, reason in sorted(unavailable.items()))
         parts.append(f"Not checked — {missing}.")
     if errors:
-        parts.append(f"{len(errors)} check(s) failed to run: {', '.join(name for name, _ in errors)}.")
+        parts.append(
+            f"{plural(len(errors), 'check')} failed to run: {', '.join(name for name, _ in errors)}."
+        )
     parts.extend(_describe_notes(notes))
     return " ".join(parts)
 

@@ -250,9 +250,11 @@ def gather(ctx: ToolContext, scope_of: Any, namespace: str | None = None) -> tup
         for kind in INVENTORY_KINDS:
             facts.objects[kind] = [o for o in facts.objects[kind] if meta(o).get("namespace") in keep]
         _read_metrics(ctx, gathered)
+        _read_erroring_logs(ctx, gathered)
         return gathered, scope
     _read_logs(ctx, gathered, scope)
     _read_metrics(ctx, gathered)
+    _read_erroring_logs(ctx, gathered)
     _read_flows(ctx, gathered)
     return gathered, scope
 
@@ -478,23 +480,59 @@ def _read_logs(ctx: ToolContext, gathered: Gathered, scope: Scope) -> None:
             gathered.notes.append(f"read logs of the first {MAX_LOG_PODS} troubled containers only")
             return
         ns, name = meta(pod).get("namespace", ""), meta(pod).get("name", "")
-        key = (ns, name, container, previous)
-        if key in facts.logs:
+        if (ns, name, container, previous) in facts.logs:
             continue
         if gathered.out_of_time():
             return
-        gathered.reads += 1
         read += 1
-        try:
-            text = ctx.kube.read_log(ns, name, container=container, previous=previous, tail_lines=LOG_TAIL)
-        except ToolError as exc:
-            if not (previous and "previous terminated container" in str(exc)):
-                gathered.log_failures.append(f"{ns}/{name}/{container}: {exc}")
-            continue
-        if text:
-            from tools.kubernetes.redact import redact_text
+        _read_log(ctx, gathered, pod, container, previous)
 
-            facts.logs[key] = redact_text(text)
+
+def _read_log(
+    ctx: ToolContext, gathered: Gathered, pod: dict[str, Any], container: str, previous: bool
+) -> None:
+    facts = gathered.facts
+    ns, name = meta(pod).get("namespace", ""), meta(pod).get("name", "")
+    gathered.reads += 1
+    try:
+        text = ctx.kube.read_log(ns, name, container=container, previous=previous, tail_lines=LOG_TAIL)
+    except ToolError as exc:
+        if not (previous and "previous terminated container" in str(exc)):
+            gathered.log_failures.append(f"{ns}/{name}/{container}: {exc}")
+        return
+    if text:
+        from tools.kubernetes.redact import redact_text
+
+        facts.logs[(ns, name, container, previous)] = redact_text(text)
+
+
+ERRORING_RATIO = 0.05  # a Service answering more than this share with 5xx now is failing its callers
+MAX_ERRORING_SERVICES = 5
+
+
+def _read_erroring_logs(ctx: ToolContext, gathered: Gathered) -> None:
+    """The log of one pod behind each Service whose 5xx share is high now, though its pods look healthy:
+    its error lines name the dependency that fails it, so its errors join that dependency's cause chain
+    instead of standing as a finding of their own."""
+    from app.diagnose.series import label, latest
+    from app.diagnose.service_facts import selected_pods
+
+    facts = gathered.facts
+    erroring = [
+        series
+        for series in facts.metrics.get("http_error_ratio", [])
+        if (latest(series, facts.now) or 0.0) >= ERRORING_RATIO
+    ]
+    for series in erroring[:MAX_ERRORING_SERVICES]:
+        service = facts.find("Service", label(series, "namespace"), label(series, "service"))
+        pods = selected_pods(facts, service) if service is not None else []
+        if not pods or gathered.out_of_time():
+            continue
+        pod = pods[0]
+        ns, name = meta(pod).get("namespace", ""), meta(pod).get("name", "")
+        for container in (pod.get("spec") or {}).get("containers") or []:
+            if (ns, name, container.get("name", ""), False) not in facts.logs:
+                _read_log(ctx, gathered, pod, container.get("name", ""), False)
 
 
 # ---- metrics ----------------------------------------------------------------------------------------

@@ -11,14 +11,15 @@ from itertools import pairwise
 from typing import Any
 
 from app.diagnose import series as ts
-from app.diagnose.candidate import Candidate
+from app.diagnose.candidate import Candidate, Cite
 from app.diagnose.facts import Facts
 from app.diagnose.k8s_facts import WORKLOAD_KINDS, condition
 from app.diagnose.subject import Subject, victims
-from app.diagnose.workload_facts import container_statuses, find
+from app.diagnose.workload_facts import cite_event, cite_object, container_statuses, find
 from tools.contracts.diagnosis import Category
 from tools.contracts.kube.objects import meta, name_of, namespace_of
-from tools.contracts.kube.time import parse_time
+from tools.contracts.kube.time import parse_time, rfc3339
+from tools.contracts.wording import plural
 
 NETWORK_CATEGORIES = (
     Category.NetworkPolicyBlocked, Category.DNSFailure, Category.ServicePortMismatch,
@@ -45,6 +46,7 @@ _TROUBLE_REASONS = (
 class Moment:
     at: datetime
     what: str
+    cite: Cite | None = None  # the tool output line that shows it (for a change: its object or event)
 
 
 def hhmm(moment: datetime) -> str:
@@ -217,6 +219,11 @@ def onset(facts: Facts, findings: list[Candidate], subject: Subject | None) -> M
     if not findings:
         return None
     top = findings[0]
+    culprit = (top.resource.kind, top.resource.namespace, top.resource.name)
+    # A caller's symptom folded in because it depends on the culprit dates the trouble by its events and
+    # failed requests, not by its latency: that may have risen earlier, for other reasons.
+    callers = [c for c in top.caused if culprit in {(r.kind, r.namespace, r.name) for r in c.depends_on}]
+    caller_refs = [ref for c in callers for ref in (c.resource, *c.affected)]
     chain = [top, *top.caused]
     refs = []
     for candidate in chain:
@@ -227,7 +234,8 @@ def onset(facts: Facts, findings: list[Candidate], subject: Subject | None) -> M
     earliest = facts.now - HISTORY
     for ref in refs:
         signs.extend(_signs_of(facts, ref))
-    signs.extend(_metric_steps(facts, refs))
+    signs.extend(_metric_steps(facts, [ref for ref in refs if ref not in caller_refs]))
+    signs.extend(_metric_steps(facts, caller_refs, metrics=("http_error_ratio",)))
     if any(c.category in NETWORK_CATEGORIES for c in chain):
         signs.extend(_flow_starts(facts, refs))
     if any(c.category is Category.OOMKilled for c in chain):
@@ -388,9 +396,10 @@ def _flow_starts(facts: Facts, refs: list[Any]) -> list[Moment]:
 
 
 def changes_before(facts: Facts, moment: datetime, namespaces: list[str]) -> list[Moment]:
-    """What was created or rolled out in the half hour before ``moment`` (and up to two minutes after it) in
-    the namespaces involved: new ReplicaSets, policies, config, quotas, Services; node and autoscaler
-    events."""
+    """What was created, rolled out or edited in the half hour before ``moment`` (and up to two minutes
+    after it) in the namespaces involved: new ReplicaSets (their Deployment's rollout), policies, config,
+    quotas, Services and workloads created or last changed (managedFields, where the API kept them); node
+    and autoscaler events. Each change cites the tool line that shows it."""
     start, end = moment - CHANGES_BEFORE, moment + timedelta(minutes=2)
     found: list[Moment] = []
     for kind in (*CHANGE_KINDS, "ReplicaSet"):
@@ -399,29 +408,55 @@ def changes_before(facts: Facts, moment: datetime, namespaces: list[str]) -> lis
             if ns not in namespaces:
                 continue
             created = parse_time(meta(obj).get("creationTimestamp"))
-            if created is None or not start <= created <= end:
-                continue
-            if kind == "ReplicaSet":
-                owner = (meta(obj).get("ownerReferences") or [{}])[0].get("name", name_of(obj))
-                image = ",".join(
-                    c.get("image", "")
-                    for c in ((obj.get("spec") or {}).get("template") or {})
-                    .get("spec", {})
-                    .get("containers", [])
-                )
+            if created is not None and start <= created <= end:
+                found.append(_created(facts, kind, obj, created))
+            changed = _last_changed(obj)
+            if (
+                kind != "ReplicaSet"
+                and changed is not None
+                and start <= changed <= end
+                and changed != created
+            ):
+                needle = f"last changed: {rfc3339(changed)}"
                 found.append(
-                    Moment(created, f"Deployment {ns}/{owner} rolled out ReplicaSet {name_of(obj)} ({image})")
+                    Moment(changed, f"{kind} {ns}/{name_of(obj)} changed", cite_object(obj, needle, kind))
                 )
-            else:
-                found.append(Moment(created, f"{kind} {ns}/{name_of(obj)} created"))
     for event in facts.events:
         involved = event.get("involvedObject") or {}
         if involved.get("kind") not in ("Node", "HorizontalPodAutoscaler"):
             continue
         at = _first(event)
         if at is not None and start <= at <= end:
-            found.append(Moment(at, f"{involved.get('kind')} {involved.get('name')}: {event.get('reason')}"))
+            what = f"{involved.get('kind')} {involved.get('name')}: {event.get('reason')}"
+            found.append(Moment(at, what, cite_event(event)))
     return sorted(found, key=lambda m: m.at)
+
+
+def _created(facts: Facts, kind: str, obj: dict[str, Any], created: datetime) -> Moment:
+    ns = namespace_of(obj)
+    if kind != "ReplicaSet":
+        return Moment(
+            created,
+            f"{kind} {ns}/{name_of(obj)} created",
+            cite_object(obj, f"created: {rfc3339(created)}", kind),
+        )
+    owner = (meta(obj).get("ownerReferences") or [{}])[0]
+    image = ",".join(
+        c.get("image", "")
+        for c in ((obj.get("spec") or {}).get("template") or {}).get("spec", {}).get("containers", [])
+    )
+    what = f"Deployment {ns}/{owner.get('name', name_of(obj))} rolled out ReplicaSet {name_of(obj)} ({image})"
+    deployment = (
+        find(facts, "Deployment", ns, owner.get("name", "")) if owner.get("kind") == "Deployment" else None
+    )
+    if deployment is not None:  # its describe holds the new and the old ReplicaSets side by side
+        return Moment(created, what, cite_object(deployment, f"ReplicaSet: {name_of(obj)} (", "Deployment"))
+    return Moment(created, what, cite_object(obj, f"created: {rfc3339(created)}", "ReplicaSet"))
+
+
+def _last_changed(obj: dict[str, Any]) -> datetime | None:
+    times = [parse_time(entry.get("time")) for entry in meta(obj).get("managedFields") or []]
+    return max((t for t in times if t is not None), default=None)
 
 
 # ---- ranking ----------------------------------------------------------------------------------------
@@ -501,4 +536,4 @@ def status_checks(facts: Facts, subject: Subject) -> str:
     ready = sum(1 for p in pods if (condition(p, "Ready") or {}).get("status") == "True")
     restarts = sum(int(s.get("restartCount") or 0) for p in pods for s in container_statuses(p))
     what = "pods" if subject.ref.kind != "Namespace" else f"pods in namespace {subject.ref.name}"
-    return f"{ready}/{len(pods)} {what} ready, {restarts} restart(s) on record"
+    return f"{ready}/{len(pods)} {what} ready, {plural(restarts, 'restart')} on record"

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.diagnose.candidate import Candidate
+from app.diagnose.dependencies import failing_calls
 from app.diagnose.facts import Facts
 from app.diagnose.k8s_facts import WORKLOAD_KINDS
 from app.diagnose.question import NamedObject
@@ -117,7 +118,7 @@ def subject_of(ref: ResourceRef | None, facts: Facts) -> Subject | None:
             subject.members.add(("Pod", ns, name_of(pod)))
             for claim in pod_volume_claims(pod).values():
                 subject.members.add(("PersistentVolumeClaim", ns, claim))
-        subject.depends = _dependencies(facts, pods) - subject.members
+        subject.depends = {key(ref) for ref in failing_calls(facts, pods)} - subject.members
         for template in ((workload.get("spec") or {}).get("volumeClaimTemplates") or []) if workload else []:
             subject.members.add(("PersistentVolumeClaim", ns, f"{name_of(template)}-{ref.name}-0"))
         services = []
@@ -178,36 +179,10 @@ def _add_front(
             subject.members.add(("Certificate", ns, name_of(cert)))
 
 
-_FAILED_CALLS = ("connection_refused", "timeout", "no_such_host")
 _NETWORK = (
     Category.ServiceNoEndpoints, Category.ServicePortMismatch, Category.NetworkPolicyBlocked,
     Category.DNSFailure, Category.IngressMisconfig,
 )  # fmt: skip
-
-
-def _dependencies(facts: Facts, pods: list[dict[str, Any]]) -> set[Key]:
-    """The Services and workloads the subject's pods fail to reach: named by their error log lines (by
-    ClusterIP or DNS name) and by the other end of their reset or dropped flows."""
-    from app.diagnose.dependencies import dependency_refs
-    from app.diagnose.log_shapes import find_shapes
-
-    found: set[Key] = set()
-    names = {name_of(pod) for pod in pods}
-    for (ns, pod_name, _container, _previous), text in facts.logs.items():
-        if pod_name not in names:
-            continue
-        for shape in find_shapes(text, _FAILED_CALLS)[-5:]:
-            found |= {key(ref) for ref in dependency_refs(facts, shape.detail, ns)}
-    for flow in facts.flows:
-        if (flow.get("l7") or {}).get("dns") is not None:
-            continue  # DNS answers: a lookup, not a call to the other end
-        source, destination = flow.get("source") or {}, flow.get("destination") or {}
-        client, server = (destination, source) if flow.get("is_reply") else (source, destination)
-        if client.get("pod_name") in names and server.get("pod_name"):
-            pod = find(facts, "Pod", server.get("namespace"), server["pod_name"])
-            if pod is not None:
-                found.add(key(owner_workload(facts, pod)))
-    return found
 
 
 def victims(candidate: Candidate, facts: Facts) -> list[ResourceRef]:

@@ -71,7 +71,7 @@ def test_history_show_lists_the_threads_turns(conversation):
     assert [t["answer"]["text"] for t in document["turns"]] == [t["answer"]["text"] for t in turns]
     text = run(db, "history", "show", "orders")
     assert text.returncode == 0
-    assert "3 turn(s)" in text.stdout and "Q: how do I fix it?" in text.stdout
+    assert "3 turns" in text.stdout and "Q: how do I fix it?" in text.stdout
 
 
 def test_an_unknown_thread_is_one_clear_line(conversation):

@@ -1,7 +1,8 @@
 from datetime import UTC, datetime
 
-from app.diagnose.candidate import Candidate
+from app.diagnose.candidate import Candidate, Cite
 from app.diagnose.correlate import correlate
+from app.diagnose.facts import FactRef
 from app.diagnose.question import NamedObject
 from app.diagnose.router import route
 from tools.contracts.diagnosis import Category, ResourceRef
@@ -101,3 +102,33 @@ def test_the_trouble_described_outranks_a_louder_problem_that_only_touches_the_n
     crash = cand(Category.AppCrash, ref("Deployment", "shop", "checkout"), severity=2, confidence=0.6)
     ranked = correlate([node, crash], route("why are pods crashing in shop?", inventory, NOW))
     assert ranked[0].category == Category.AppCrash
+
+
+def object_cite(key, needle):
+    return Cite(FactRef("object", key), needle)
+
+
+def test_a_finding_that_repeats_another_under_a_second_category_folds_into_it():
+    """Two analyzers read the same proof of one cause on one workload: one finding, not two."""
+    payments = ref("Deployment", "shop", "payments")
+    proof = [
+        Cite(FactRef("log", ("shop", "payments-1", "app", "previous")), "secret db-creds not found"),
+        object_cite(("Pod", "shop", "payments-1"), "CreateContainerConfigError"),
+    ]
+    missing = cand(Category.MissingConfig, payments, severity=3, confidence=0.9)
+    missing.cites = list(proof)
+    crash = cand(Category.AppCrash, payments, severity=3, confidence=0.7)
+    crash.cites = proof[:1]
+    ranked = correlate([crash, missing], route("why is payments down?", INVENTORY, NOW))
+    assert [(c.category, c.resource) for c in ranked] == [(Category.MissingConfig, payments)]
+    assert ranked[0].caused == [crash]
+
+
+def test_two_causes_on_one_workload_with_their_own_proof_stay_two():
+    payments = ref("Deployment", "shop", "payments")
+    oom = cand(Category.OOMKilled, payments, severity=3)
+    oom.cites = [object_cite(("Pod", "shop", "payments-1"), "OOMKilled")]
+    throttled = cand(Category.CPUThrottling, payments, severity=2)
+    throttled.cites = [object_cite(("Pod", "shop", "payments-1"), "throttled")]
+    ranked = correlate([oom, throttled], route("why is payments down?", INVENTORY, NOW))
+    assert {c.category for c in ranked} == {Category.OOMKilled, Category.CPUThrottling}

@@ -123,7 +123,7 @@ def test_flows_query_filters(ctx: ToolContext, args: dict, total: int) -> None:
     result = call_tool(ctx, "flows_query", args)
     assert result.ok, result.error
     assert result.data["total"] == total
-    assert result.text.startswith(f"{total} flow(s) match in ")
+    assert result.text.startswith(f"{total} flows match in ")
 
 
 def test_flows_query_lists_few_flows_and_groups_many(ctx: ToolContext) -> None:
@@ -143,7 +143,7 @@ def test_flows_query_stays_within_the_budget(tmp_path: Path) -> None:
     result = call_tool(small, "flows_query", {"limit": 100})
     assert result.truncated
     assert count_tokens(result.text) <= 150
-    assert "more line(s) not shown" in result.text
+    assert "more lines not shown" in result.text
 
 
 @pytest.mark.parametrize(
@@ -295,7 +295,7 @@ def test_bad_lines_are_reported(tmp_path: Path) -> None:
         handle.write('{"flow": {"verdict": "DROPPED", "time": "not a time"}}\n')
     result = call_tool(ctx, "flows_drops", {})
     assert (
-        "note: 1 unreadable flow line(s) skipped (first: node.jsonl:82: flow has no readable time)"
+        "note: 1 unreadable flow line skipped (first: node.jsonl:82: flow has no readable time)"
         in result.text
     )
 

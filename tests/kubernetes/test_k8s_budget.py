@@ -129,7 +129,7 @@ def test_every_tool_stays_within_any_budget(load_kube: KubeAccess, budget: int) 
 def test_events_say_what_was_left_out(load_kube: KubeAccess) -> None:
     result = _call(_ctx(load_kube), "k8s_events", {"namespace": "load"})
     assert result.truncated
-    assert "more event(s) not shown; narrow with name=, reason=, type=, since=" in result.text
+    assert "more events not shown; narrow with name=, reason=, type=, since=" in result.text
     assert (
         "Events (1500, newest first; by type and reason: 1000 Warning BackOff, 500 Warning Unhealthy)"
         in result.text
@@ -141,8 +141,8 @@ def test_long_log_keeps_errors_and_the_end(load_kube: KubeAccess) -> None:
     lines = result.data["lines"]
     assert lines[-1] == "FATAL out of memory, exiting"
     assert "ERROR first sign of trouble: connection pool exhausted" in lines
-    assert any("line(s) skipped" in line for line in lines)
-    assert "log line(s) not shown; narrow with grep=, since=, tail=" in result.text
+    assert any("lines skipped" in line for line in lines)
+    assert "log lines not shown; narrow with grep=, since=, tail=" in result.text
     assert result.data["lines_read"] == 5000  # bounded fetch: the last 5,000 lines
 
 

@@ -85,7 +85,7 @@ def test_describe_pod_shows_owner_chain_containers_and_events(ctx: ToolContext) 
     assert "controlled by: ReplicaSet/checkout-7d9f8c6b5 <- Deployment/checkout" in text
     assert "state: waiting CrashLoopBackOff" in text
     assert "last state: terminated Error exit=1, finished 5m ago" in text
-    assert "API_KEY from secret db-creds key api-key" in text
+    assert "env API_KEY from key 'api-key' of secret 'db-creds'" in text
     assert f"2m  Warning  BackOff  Pod/{CRASH_POD} (x12)" in text
     assert result.data["owners"] == ["ReplicaSet/shop/checkout-7d9f8c6b5", "Deployment/shop/checkout"]
 
@@ -123,7 +123,7 @@ def test_logs_current_points_at_the_previous_instance(ctx: ToolContext) -> None:
     result = run(ctx, "k8s_logs", namespace="shop", pod=CRASH_POD)
     assert result.source == "logs"
     assert "info starting checkout v2" in result.text
-    assert "restarted 12 time(s); last exit: Error (exit code 1); previous=true" in result.text
+    assert "restarted 12 times; last exit: Error (exit code 1); previous=true" in result.text
 
 
 def test_logs_previous_grep_and_tail(ctx: ToolContext) -> None:
@@ -177,7 +177,7 @@ def test_service_named_target_port_resolves(ctx: ToolContext) -> None:
 def test_service_port_mismatch_and_empty_selector(ctx: ToolContext) -> None:
     api = run(ctx, "k8s_service", name="api", namespace="shop")
     assert api.data["problems"] == [
-        "targetPort 9090/TCP is not a declared containerPort in 2 of 2 selected pod(s); "
+        "targetPort 9090/TCP is not a declared containerPort in 2 of 2 selected pods; "
         "the pods declare 8080/TCP(http)"
     ]
     orphan = run(ctx, "k8s_service", name="orphan", namespace="shop")

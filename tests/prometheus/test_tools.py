@@ -108,7 +108,7 @@ def test_metric_discovery_by_pattern_and_by_name(ctx):
         "kube_deployment_spec_replicas",
         "kube_deployment_status_replicas_available",
     ]
-    assert names.text.startswith("2 metric name(s) matching /^kube_deployment/")
+    assert names.text.startswith("2 metric names matching /^kube_deployment/")
     labels = call_tool(ctx, "prom_metrics", {"metric": "kube_node_status_condition"})
     assert labels.data["labels"]["condition"] == ["MemoryPressure", "Ready"]
     assert "node (2): worker-1, worker-2" in labels.text
@@ -123,7 +123,7 @@ def test_metric_discovery_by_pattern_and_by_name(ctx):
 def test_alerts_come_from_the_recorded_alerts_series_in_a_snapshot(ctx):
     result = call_tool(ctx, "prom_alerts", {})
     assert result.ok, result.error
-    assert result.text.startswith("1 firing, 0 pending alert(s) (ALERTS series at 2026-11-20T09:30:00Z)")
+    assert result.text.startswith("1 firing, 0 pending alerts (ALERTS series at 2026-11-20T09:30:00Z)")
     assert "firing KubePodCrashLooping" in result.text and CHECKOUT_POD in result.text
     assert "no rules are loaded" in result.text
     assert result.data["promql"] == "ALERTS"
@@ -134,7 +134,7 @@ def test_alerts_come_from_the_recorded_alerts_series_in_a_snapshot(ctx):
 def test_targets_come_from_the_recorded_up_series_in_a_snapshot(ctx):
     result = call_tool(ctx, "prom_targets", {})
     assert result.ok, result.error
-    assert result.text.splitlines()[0].startswith("2 target(s) in 2 job(s), 1 not up (recorded `up` series")
+    assert result.text.splitlines()[0].startswith("2 targets in 2 jobs, 1 not up (recorded `up` series")
     assert "job node-exporter: 0/1 up" in result.text
     assert "down node-exporter worker-2" in result.text
     one_job = call_tool(ctx, "prom_targets", {"job": "kube-state-metrics"})
@@ -209,7 +209,7 @@ def test_deployment_replicas_desired_vs_available(ctx):
 def test_node_conditions_and_pressure(ctx):
     conditions = _check(ctx, "node_conditions", namespace="shop")
     assert _only(conditions, condition="MemoryPressure")["labels"]["node"] == "worker-2"
-    assert "ignored filter(s): namespace" in conditions.text
+    assert "ignored filter: namespace" in conditions.text
     assert conditions.data["ignored_filters"] == ["namespace"]
     pressure = _check(ctx, "node_pressure", node="worker-2")
     memory = _only(pressure, resource="memory")

@@ -40,7 +40,7 @@ def test_check_text_output_names_file_and_line(tmp_path: Path) -> None:
     result = runner.invoke(app, ["snapshot", "check", str(tmp_path)])
     assert result.exit_code != 0
     assert "resources/bad.json:3: invalid JSON" in result.stdout
-    assert f"{len(EXPECTED_PROBLEMS)} problem(s)" in result.stderr
+    assert f"{len(EXPECTED_PROBLEMS)} problems" in result.stderr
 
 
 def test_check_not_a_snapshot_is_bad_input(tmp_path: Path) -> None:

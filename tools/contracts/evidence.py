@@ -57,16 +57,26 @@ class Ledger:
         lines = [line.strip() for line in excerpt.splitlines() if line.strip()]
         return bool(lines) and all(line in result.text for line in lines)
 
-    def cite(self, evidence_id: str, needles: list[str]) -> str:
-        """The lines of the recorded text that contain any of ``needles`` (verbatim), else its first line."""
+    def cite(self, evidence_id: str, needles: list[str], context: list[str] | None = None) -> str:
+        """The lines of the recorded text that contain any of ``needles`` (verbatim), in the text's order,
+        with the ``context`` lines (the tool's own key lines: what proves the object's state) added while
+        the excerpt stays within ``MAX_EXCERPT_CHARS``; with neither, the head of the output."""
         result = self.get(evidence_id)
         if result is None:
             return ""
         lines = result.text.splitlines()
-        picked = [line for line in lines if any(n and n in line for n in needles)]
-        if not picked:
-            picked = lines[:12]  # nothing cited verbatim: show the head of the output
-        excerpt = "\n".join(dict.fromkeys(picked))
+        picked = [i for i, line in enumerate(lines) if any(n and n in line for n in needles)]
+        wanted = set(context or ())
+        extra = [i for i, line in enumerate(lines) if line in wanted and i not in picked]
+        if not picked and not extra:
+            picked = list(range(min(12, len(lines))))  # nothing cited verbatim: show the head of the output
+        size = sum(len(lines[i]) + 1 for i in picked)
+        for index in extra:
+            if size + len(lines[index]) + 1 > MAX_EXCERPT_CHARS:
+                continue
+            picked.append(index)
+            size += len(lines[index]) + 1
+        excerpt = "\n".join(dict.fromkeys(lines[i] for i in sorted(set(picked))))
         if len(excerpt) > MAX_EXCERPT_CHARS:
             cut = excerpt[:MAX_EXCERPT_CHARS]
             excerpt = cut[: cut.rfind("\n")] if "\n" in cut else cut

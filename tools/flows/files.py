@@ -16,6 +16,7 @@ from itertools import islice
 from pathlib import Path
 from typing import IO, Any
 
+from tools.contracts.wording import plural
 from tools.flows.filters import FlowFilter, LinePrefilter, line_prefilter, selects
 from tools.flows.model import flow_epoch, unwrap
 from tools.flows.source import FlowSourceError
@@ -60,7 +61,7 @@ class FileFlowSource:
             else:
                 raise FlowSourceError(f"flow file {path} does not exist")
         self.paths = files
-        self.description = f"flow files ({len(files)} file(s))"
+        self.description = f"flow files ({plural(len(files), 'file')})"
         self.last_stats = ScanStats()
 
     def iter_flows(

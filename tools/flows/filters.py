@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from tools.contracts.kube.selectors import LabelRequirement, LabelSelector
+from tools.contracts.wording import noun_for
 from tools.flows.model import L4_PROTOCOLS, VERDICTS, Flow
 from tools.patterns import PatternError, outside_pattern
 
@@ -113,7 +114,9 @@ class FlowFilter:
         known = {item.name for item in fields(cls) if not item.name.startswith("_")}
         unknown = sorted(set(data) - known)
         if unknown:
-            raise FilterError(f"unsupported FlowFilter field(s): {', '.join(unknown)}")
+            raise FilterError(
+                f"unsupported FlowFilter {noun_for(len(unknown), 'field')}: {', '.join(unknown)}"
+            )
         return cls(**{key: list(value) for key, value in data.items()})
 
     # --- matching ----------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from pydantic import Field
 
 from tools.contracts.kube.time import rfc3339
 from tools.contracts.tool import ToolContext, ToolError, ToolParams
+from tools.contracts.wording import plural
 from tools.flows.filters import FilterError, FlowFilter
 from tools.flows.model import Flow, endpoint_matches_workload
 from tools.flows.source import FlowSource
@@ -144,4 +145,4 @@ def source_notes(ctx: ToolContext) -> list[str]:
     stats = getattr(ctx.flows, "last_stats", None)
     if stats is None or not stats.bad_lines:
         return []
-    return [f"note: {stats.bad_lines} unreadable flow line(s) skipped (first: {stats.problems[0]})"]
+    return [f"note: {plural(stats.bad_lines, 'unreadable flow line')} skipped (first: {stats.problems[0]})"]

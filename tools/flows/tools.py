@@ -10,6 +10,7 @@ from pydantic import Field
 
 from tools.budget import fit_lines
 from tools.contracts.tool import ToolContext, ToolError, ToolOutput
+from tools.contracts.wording import plural, verb
 from tools.flows.aggregate import (
     DnsStats,
     DropStats,
@@ -121,7 +122,8 @@ def flows_query(ctx: ToolContext, params: FlowsQueryParams) -> ToolOutput:
         groups.add(flow)
     with_date = span.with_date
     source = flow_source(ctx)
-    header = f"{groups.total} flow(s) match in {span.text}{_filters_text(selection)} ({source.description})"
+    matched = f"{plural(groups.total, 'flow')} {verb(groups.total, 'matches', 'match')}"
+    header = f"{matched} in {span.text}{_filters_text(selection)} ({source.description})"
     lines = [header, *source_notes(ctx)]
     group_rows = groups.group_rows(20, with_date)
     if groups.total == 0:
@@ -133,7 +135,7 @@ def flows_query(ctx: ToolContext, params: FlowsQueryParams) -> ToolOutput:
         for row in group_rows:
             lines.append(_group_line(row))
         latest = list(groups.recent)[-min(10, params.limit) :]
-        lines.append(f"Latest {len(latest)} flow(s):")
+        lines.append(f"Latest {plural(len(latest), 'flow')}:")
         lines.extend(FlowView(flow).summary(with_date) for flow in latest)
     text, cut = _fit(lines, ctx)
     data = {
@@ -184,7 +186,7 @@ def flows_drops(ctx: ToolContext, params: FlowsDropsParams) -> ToolOutput:
     with_date = span.with_date
     pairs = stats.top_pairs(params.top, with_date)
     lines = [
-        f"{stats.total} dropped flow(s) in {span.text}{_filters_text(selection)} "
+        f"{plural(stats.total, 'dropped flow')} in {span.text}{_filters_text(selection)} "
         f"({flow_source(ctx).description})",
         *source_notes(ctx),
     ]
@@ -245,7 +247,8 @@ def flows_dns(ctx: ToolContext, params: FlowsDnsParams) -> ToolOutput:
             f"{DNS_RCODES.get(code, code)} {n}" for code, n in stats.by_rcode.most_common() if code != 0
         )
         lines.append(
-            f"{stats.responses} L7 DNS response(s), {failed} failed{f' ({by_code})' if by_code else ''}"
+            f"{plural(stats.responses, 'L7 DNS response')}, {failed} "
+            f"failed{f' ({by_code})' if by_code else ''}"
         )
         if failures:
             lines.append("Failed lookups:")
@@ -308,8 +311,9 @@ def flows_http(ctx: ToolContext, params: FlowsHttpParams) -> ToolOutput:
     responses = sum(server.responses for server in stats.servers.values())
     errors = sum(server.errors for server in stats.servers.values())
     lines = [
-        f"HTTP in {span.text}{_filters_text(selection)} ({flow_source(ctx).description}): {responses} "
-        f"response(s) from {len(stats.servers)} destination(s), {errors} with status >= {params.min_status}",
+        f"HTTP in {span.text}{_filters_text(selection)} ({flow_source(ctx).description}): "
+        f"{plural(responses, 'response')} from {plural(len(stats.servers), 'destination')}, "
+        f"{errors} with status >= {params.min_status}",
         *source_notes(ctx),
     ]
     if not responses:
@@ -440,7 +444,8 @@ def flows_policy(ctx: ToolContext, params: FlowsPolicyParams) -> ToolOutput:
     with_date = span.with_date
     ranked = sorted(groups.items(), key=lambda item: (-item[1][0].count, str(item[0])))[: params.top]
     lines = [
-        f"{total} policy-dropped flow(s) in {span.text}{_filters_text(selection)} in {len(groups)} pair(s) "
+        f"{plural(total, 'policy-dropped flow')} in {span.text}{_filters_text(selection)} in "
+        f"{plural(len(groups), 'pair')} "
         f"({flow_source(ctx).description}); {origin}",
         *source_notes(ctx),
     ]
@@ -524,7 +529,7 @@ def flows_status(ctx: ToolContext, params: FlowsStatusParams) -> ToolOutput:
                 f"{key}={value}" for key, value in status.items() if not isinstance(value, (list, dict))
             )
         )
-    lines.append(f"{total} flow(s) in {span.text} from {len(nodes)} node(s)")
+    lines.append(f"{plural(total, 'flow')} in {span.text} from {plural(len(nodes), 'node')}")
     if total:
         lines.append("By verdict: " + ", ".join(f"{v} {n}" for v, n in verdicts.most_common()))
         lines.append("By type: " + ", ".join(f"{t} {n}" for t, n in types.most_common()))

@@ -17,6 +17,7 @@ from typing import Any
 
 from tools.contracts.kube.kinds import KindInfo
 from tools.contracts.kube.pod_status import pod_is_healthy
+from tools.contracts.wording import plural
 from tools.kubernetes.access import KubeAccess, KubeError
 from tools.snapshot.writer import SnapshotWriter, UnsafeName, safe_path
 
@@ -116,7 +117,7 @@ def _write_logs(
 ) -> int:
     written = 0
     if pods:
-        say(f"reading logs of {len(pods)} unhealthy pod(s)")
+        say(f"reading logs of {plural(len(pods), 'unhealthy pod')}")
     for pod in pods:
         meta = pod.get("metadata") or {}
         namespace, name = meta.get("namespace"), meta.get("name")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -11,10 +12,20 @@ from tools.contracts.kube.pod_status import pod_is_healthy, pod_status
 from tools.contracts.kube.selectors import map_text
 from tools.contracts.kube.time import kubectl_age
 from tools.kubernetes.access import KubeAccess, KubeError
+from tools.kubernetes.describe_kinds import (
+    Section,
+    annotation_lines,
+    endpoints_section,
+    endpointslice_section,
+    identity,
+    netpol_section,
+    replicaset_section,
+    template_section,
+)
 from tools.kubernetes.events import add_events, event_dict, newest_first, related_events
 from tools.kubernetes.pods import add_pods, condition_text, container_lines, pod_summary, volume_lines
 from tools.kubernetes.redact import redact_data
-from tools.kubernetes.render import BoundedText, ref
+from tools.kubernetes.render import BoundedText, changed_line, created_line, ref
 from tools.kubernetes.workloads import WORKLOAD_KINDS, pods_of, status_lines
 
 MAX_OWNER_DEPTH = 6
@@ -67,15 +78,14 @@ def describe(
     out = BoundedText(budget)
     meta = obj.get("metadata") or {}
     data: dict[str, Any] = {"object": ref(obj), "owners": [ref(o) for o in chain]}
+    key: list[str] = []  # the lines that prove the object's state: what a citation of it quotes
     pods: list[dict[str, Any]] = []
     if obj.get("kind") == "Pod":
-        _describe_pod(out, obj, chain, now)
+        key += _describe_pod(out, obj, chain, now)
         pods = [obj]
         data["pod"] = pod_summary(obj)
     elif obj.get("kind") in WORKLOAD_KINDS:
-        for line in status_lines(obj, now):
-            out.add(line)
-        out.add(f"  controlled by: {chain_text(chain)}")
+        key += _describe_workload(kube, out, obj, chain, now)
         pods = pods_of(kube, obj)
         hint = f"k8s_workload name={name} namespace={namespace} shows pods by revision"
         add_pods(out, pods, now, hint, share=0.5)
@@ -86,12 +96,15 @@ def describe(
             state_lines = [
                 line for line in container_lines(first, now) if "state:" in line or "image=" in line
             ]
-            out.add_all(
-                (f"  {line}" for line in state_lines), "container line(s)", "k8s_describe the pod", 0.3
-            )
+            out.add_all((f"  {line}" for line in state_lines), "container line", "k8s_describe the pod", 0.3)
         data["pods"] = [pod_summary(p) for p in pods[:200]]
+    elif obj.get("kind") in KIND_SECTIONS:
+        section = identity(obj, now, chain_text(chain) if chain else None)
+        section.extend(KIND_SECTIONS[str(obj.get("kind"))](kube, obj))
+        out.add_all(section.lines, "line", f"k8s_get kind={obj.get('kind')} shows the whole object")
+        key += section.key
     else:
-        _describe_generic(out, obj, chain, now)
+        key += _describe_generic(out, obj, chain, now)
     involved = {(obj.get("kind"), meta.get("name"))}
     involved |= {(o.get("kind"), (o.get("metadata") or {}).get("name")) for o in chain}
     involved |= {("Pod", (p.get("metadata") or {}).get("name")) for p in pods}
@@ -101,23 +114,63 @@ def describe(
         out, events, now, "k8s_events with name=... or reason=... narrows", with_object=len(involved) > 1
     )
     data["events"] = [event_dict(e, now) for e in newest_first(events)[:50]]
+    shown = set(out.lines)
+    data["key_lines"] = [line for line in dict.fromkeys(key) if line in shown]
     return out, data
 
 
-def _describe_pod(out: BoundedText, pod: dict[str, Any], chain: list[dict[str, Any]], now: datetime) -> None:
+# Kinds with their own section after the identity lines (creation time, change annotations, owners).
+KIND_SECTIONS: dict[str, Callable[[KubeAccess, dict[str, Any]], Section]] = {
+    "NetworkPolicy": netpol_section,
+    "EndpointSlice": lambda _kube, obj: endpointslice_section(obj),
+    "Endpoints": lambda _kube, obj: endpoints_section(obj),
+}
+
+
+# The status lines that prove a workload's state (beside its header): counts, selector and conditions.
+_PROVING_STATUS = ("  replicas:", "  pods:", "  completions:", "  schedule:", "  selector:", "  conditions:")
+
+
+def _describe_workload(
+    kube: KubeAccess, out: BoundedText, obj: dict[str, Any], chain: list[dict[str, Any]], now: datetime
+) -> list[str]:
+    """Status, creation and change annotations, owners, ReplicaSets, then the pod template."""
+    head = Section()
+    for index, line in enumerate(status_lines(obj, now, images=False)):
+        head.add(line, key=index == 0 or line.startswith(_PROVING_STATUS))
+    for line in (created_line(obj, now), changed_line(obj, now)):
+        if line:
+            head.add(line, key=True)
+    head.extend(annotation_lines(obj))
+    head.add(f"  controlled by: {chain_text(chain)}", key=bool(chain))
+    if obj.get("kind") == "Deployment":
+        head.extend(replicaset_section(kube, obj, now))
+    for line in head.lines:
+        out.add(line)
+    template = template_section(obj, now)
+    out.add_all(template.lines, "pod template line", "k8s_get shows the whole template", share=0.45)
+    return head.key + template.key
+
+
+def _describe_pod(
+    out: BoundedText, pod: dict[str, Any], chain: list[dict[str, Any]], now: datetime
+) -> list[str]:
     meta = pod.get("metadata") or {}
     spec = pod.get("spec") or {}
     status = pod.get("status") or {}
-    out.add(f"Pod {meta.get('namespace')}/{meta.get('name')}")
-    out.add(
+    key = [f"Pod {meta.get('namespace')}/{meta.get('name')}"]
+    key.append(
         f"  status: {pod_status(pod)}  phase: {status.get('phase')}"
         f"  node: {spec.get('nodeName') or '<unscheduled>'}"
         f"  ip: {status.get('podIP') or '<none>'}  age: {kubectl_age(meta.get('creationTimestamp'), now)}"
     )
+    for line in key:
+        out.add(line)
     if status.get("reason") or status.get("message"):
         out.add(f"  reason: {status.get('reason', '')} {status.get('message', '')}".rstrip())
     out.add(f"  labels: {map_text(meta.get('labels')) or '<none>'}")
-    out.add(f"  controlled by: {chain_text(chain)}")
+    key.append(f"  controlled by: {chain_text(chain)}")
+    out.add(key[-1])
     out.add(f"  conditions: {condition_text(status.get('conditions'), now)}")
     extras = []
     if spec.get("serviceAccountName"):
@@ -134,24 +187,24 @@ def _describe_pod(out: BoundedText, pod: dict[str, Any], chain: list[dict[str, A
         out.add("  " + "  ".join(extras))
     for line in container_lines(pod, now):
         if not out.add(f"  {line}"):
-            out.omit(1, "container detail line(s)", "k8s_get kind=pod shows the full object")
+            out.omit(1, "container detail line", "k8s_get kind=pod shows the full object")
             break
+        if line.lstrip().startswith(("state:", "last state:")):
+            key.append(f"  {line}")  # what each container is doing now and how it last ended
     volumes = volume_lines(pod)
     if volumes:
         out.add(f"  volumes: {', '.join(volumes)}")
+    return key
 
 
 def _describe_generic(
     out: BoundedText, obj: dict[str, Any], chain: list[dict[str, Any]], now: datetime
-) -> None:
-    meta = obj.get("metadata") or {}
-    where = f"{meta['namespace']}/" if meta.get("namespace") else ""
-    out.add(
-        f"{obj.get('kind')} {where}{meta.get('name')}  age={kubectl_age(meta.get('creationTimestamp'), now)}"
-    )
-    out.add(f"  labels: {map_text(meta.get('labels')) or '<none>'}")
-    if chain:
-        out.add(f"  controlled by: {chain_text(chain)}")
+) -> list[str]:
+    """Identity lines, then the spec and status as YAML (Secret values redacted, long ConfigMap values
+    counted)."""
+    head = identity(obj, now, chain_text(chain) if chain else None)
+    for line in head.lines:
+        out.add(line)
     # redact the whole object first: its Secret rule needs `kind`, which the shown body leaves out
     shown = redact_data(obj)
     body = {k: v for k, v in shown.items() if k not in ("metadata", "apiVersion", "kind")}
@@ -164,6 +217,5 @@ def _describe_generic(
         }
     text = yaml.safe_dump(body, sort_keys=False, default_flow_style=False, width=200) if body else ""
     lines = text.splitlines()
-    out.add_all(
-        (f"  {line}" for line in lines), "line(s) of spec/status", "k8s_get shows the whole object", 0.7
-    )
+    out.add_all((f"  {line}" for line in lines), "spec/status line", "k8s_get shows the whole object", 0.7)
+    return head.key

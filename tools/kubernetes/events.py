@@ -137,7 +137,7 @@ def add_events(
         by_reason = Counter(f"{e.get('type', 'Normal')} {e.get('reason', '?')}" for e in ordered)
         head += f"; by type and reason: {counted(by_reason)}"
     out.add(f"{head}):")
-    out.add_all(lines, "event(s)", hint)
+    out.add_all(lines, "event", hint)
 
 
 def event_dict(event: dict[str, Any], now: datetime) -> dict[str, Any]:

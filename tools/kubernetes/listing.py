@@ -192,7 +192,9 @@ def list_report(
     if result.troubled:
         hint = f"troubled ones come first; {hint}"
     rows = result.troubled + result.fine
-    shown = out.add_all((f"  {row.line}" for row in rows), info.plural, hint, total=result.total)
+    shown = out.add_all(
+        (f"  {row.line}" for row in rows), info.kind, hint, total=result.total, many=info.plural
+    )
     data = {
         "kind": info.kind,
         "namespace": scope,
@@ -225,7 +227,5 @@ def get_report(
     obj = redact_data(clean_object(kube.get_object(kind, name, namespace)))
     text = yaml.safe_dump(obj, sort_keys=False, default_flow_style=False, width=200)
     out = BoundedText(budget)
-    out.add_all(
-        text.splitlines(), "line(s) of YAML", "k8s_describe gives a compact summary of the same object"
-    )
+    out.add_all(text.splitlines(), "YAML line", "k8s_describe gives a compact summary of the same object")
     return out, obj

@@ -12,6 +12,7 @@ from typing import Any
 
 from tools.budget import count_tokens
 from tools.contracts.tool import ToolError
+from tools.contracts.wording import plural
 from tools.kubernetes.access import KubeAccess, KubeError
 from tools.kubernetes.render import BoundedText
 from tools.log_lines import cut_text
@@ -89,11 +90,11 @@ def select_lines(lines: list[str], budget_tokens: int) -> LogSelection:
     previous = -1
     for index in errors:
         if index > previous + 1:
-            kept.append(f"... {index - previous - 1} line(s) skipped ...")
+            kept.append(f"... {plural(index - previous - 1, 'line')} skipped ...")
         kept.append(lines[index])
         previous = index
     if tail_start > previous + 1:
-        kept.append(f"... {tail_start - previous - 1} line(s) skipped ...")
+        kept.append(f"... {plural(tail_start - previous - 1, 'line')} skipped ...")
     kept += lines[tail_start:]
     return LogSelection(kept, len(lines), len(errors) + len(lines) - tail_start)
 
@@ -137,7 +138,7 @@ def restart_note(pod: dict[str, Any], container: str) -> str | None:
         last = (status.get("lastState") or {}).get("terminated") or {}
         detail = f"; last exit: {last.get('reason', '?')} (exit code {last.get('exitCode')})" if last else ""
         return (
-            f"note: container {container} restarted {status['restartCount']} time(s){detail}; "
+            f"note: container {container} restarted {plural(status['restartCount'], 'time')}{detail}; "
             "previous=true shows the log of the instance that crashed"
         )
     return None
@@ -154,4 +155,4 @@ def render_log_text(
         if not out.add(line):
             break
     if selection.shown < selection.total:
-        out.omit(selection.total - selection.shown, "log line(s)", hint)
+        out.omit(selection.total - selection.shown, "log line", hint)

@@ -7,10 +7,11 @@ from typing import Any
 
 from tools.contracts.kube.pod_status import pod_is_healthy, pod_status
 from tools.contracts.kube.selectors import map_text, matches, selector_text
+from tools.contracts.wording import plural
 from tools.kubernetes.access import KubeAccess
 from tools.kubernetes.netpol import policy_types
 from tools.kubernetes.pods import add_pods
-from tools.kubernetes.render import BoundedText
+from tools.kubernetes.render import BoundedText, changed_line, created_line
 
 # --- Services --------------------------------------------------------------------------------------
 
@@ -61,13 +62,13 @@ def resolve_target(port: dict[str, Any], pods: list[dict[str, Any]]) -> tuple[st
     if unresolved:
         if isinstance(target, str) and not target.isdigit():
             problems.append(
-                f"targetPort {target!r} names no {protocol} containerPort in {unresolved} of {len(pods)} "
-                f"selected pod(s); the pods declare {declared_text}"
+                f"targetPort {target!r} names no {protocol} containerPort in {unresolved} of "
+                f"{plural(len(pods), 'selected pod')}; the pods declare {declared_text}"
             )
         elif declared:
             problems.append(
                 f"targetPort {target}/{protocol} is not a declared containerPort in {unresolved} of "
-                f"{len(pods)} selected pod(s); the pods declare {declared_text}"
+                f"{plural(len(pods), 'selected pod')}; the pods declare {declared_text}"
             )
     text = f"targetPort {target} -> " + (", ".join(sorted(resolved)) if resolved else "unresolved")
     return text, problems
@@ -80,12 +81,16 @@ def service_report(
     spec = svc.get("spec") or {}
     out = BoundedText(budget)
     selector = spec.get("selector") or {}
-    out.add(
+    key: list[str] = []  # the lines that prove the Service's state: what a citation of it quotes
+    key.append(
         f"Service {namespace}/{name}  type={spec.get('type', 'ClusterIP')}"
         f"  clusterIP={spec.get('clusterIP', '<none>')}"
         + (f"  externalName={spec['externalName']}" if spec.get("externalName") else "")
     )
-    out.add(f"  selector: {map_text(selector) or '<none> (endpoints are managed by hand)'}")
+    key.append(f"  selector: {map_text(selector) or '<none> (endpoints are managed by hand)'}")
+    key += [line for line in (created_line(svc, now), changed_line(svc, now)) if line]
+    for line in key:
+        out.add(line)
     pods = kube.list_objects("pods", namespace, label_selector=map_text(selector)) if selector else []
     problems: list[str] = []
     ports_data = []
@@ -99,7 +104,11 @@ def service_report(
     if selector and not pods:
         problems.append(f"selector {map_text(selector)} matches no pod in {namespace}")
     elif pods and not ready_pods:
-        problems.append(f"none of the {len(pods)} selected pod(s) is ready")
+        problems.append(
+            "the one selected pod is not ready"
+            if len(pods) == 1
+            else f"none of the {plural(len(pods), 'selected pod')} is ready"
+        )
     slices = kube.list_objects(
         "endpointslices", namespace, label_selector=f"kubernetes.io/service-name={name}"
     )
@@ -115,11 +124,13 @@ def service_report(
             f"{p.get('name') or ''} {p.get('port')}/{p.get('protocol', 'TCP')}".strip()
             for p in item.get("ports") or []
         )
-        out.add(
-            f"  {(item.get('metadata') or {}).get('name')}: {len(ready)} ready, {not_ready} not ready "
-            "endpoint(s); "
+        line = (
+            f"  {(item.get('metadata') or {}).get('name')}: {len(ready)} ready, "
+            f"{plural(not_ready, 'not ready endpoint') if not_ready else '0 not ready'}; "
             f"ports {slice_ports or '<none>'}"
         )
+        out.add(line)
+        key.append(line)
         slice_data.append(
             {"name": (item.get("metadata") or {}).get("name"), "ready": len(ready), "not_ready": not_ready}
         )
@@ -129,6 +140,7 @@ def service_report(
         out.add("Problems:")
         for problem in problems:
             out.add(f"  - {problem}")
+            key.append(f"  - {problem}")
     else:
         out.add("Problems: none found")
     add_pods(out, pods, now, f"k8s_list kind=pods namespace={namespace} label_selector=... narrows")
@@ -153,6 +165,7 @@ def service_report(
         "endpoint_slices": slice_data,
         "ready_endpoints": ready_addresses,
         "problems": problems,
+        "key_lines": [line for line in key if line in set(out.lines)],
     }
     return out, data
 
@@ -210,6 +223,14 @@ def _rules_lines(
     return lines
 
 
+def policy_rule_lines(policy: dict[str, Any], direction: str, namespaces: list[dict[str, Any]]) -> list[str]:
+    """One line per rule of a policy for ``direction`` ("Ingress" or "Egress"): the peers it admits (the
+    namespaces a namespaceSelector picks among ``namespaces``) and the ports."""
+    key = direction.lower()
+    own = (policy.get("metadata") or {}).get("namespace") or "default"
+    return _rules_lines((policy.get("spec") or {}).get(key), key, namespaces, own)
+
+
 def _allows_dns(rules: list[dict[str, Any]] | None) -> bool:
     for rule in rules or []:
         ports = rule.get("ports")
@@ -257,7 +278,7 @@ def netpol_report(
             lines += _rules_lines(spec.get("ingress"), "ingress", namespaces, namespace)
         if "Egress" in types:
             lines += _rules_lines(spec.get("egress"), "egress", namespaces, namespace)
-        out.add_all(lines, "rule line(s)", "k8s_get kind=networkpolicy shows the whole policy")
+        out.add_all(lines, "rule line", "k8s_get kind=networkpolicy shows the whole policy")
         data_policies.append(
             {"name": name, "types": types, "ingress": spec.get("ingress"), "egress": spec.get("egress")}
         )

@@ -134,7 +134,7 @@ def node_report(
     out.add(f"  pods on node: {len(pods)} ({len(unhealthy)} not running/ready)")
     out.add_all(
         (f"    {pod_line(p, now, with_namespace=True)}" for p in unhealthy),
-        "unhealthy pod(s)",
+        "unhealthy pod",
         f"k8s_list kind=pods field_selector=spec.nodeName={name}",
     )
     data = {
@@ -161,7 +161,7 @@ def nodes_report(kube: KubeAccess, now: datetime, budget: int) -> tuple[BoundedT
     states = Counter(", ".join(node_problems(n)) or "Ready" for n in nodes)
     out.add(f"Nodes ({len(nodes)}): {counted(states)}")
     ordered = sorted(nodes, key=lambda n: (not node_problems(n), (n.get("metadata") or {}).get("name", "")))
-    out.add_all((f"  {node_line(n, now)}" for n in ordered), "node(s)", "k8s_node name=... shows one node")
+    out.add_all((f"  {node_line(n, now)}" for n in ordered), "node", "k8s_node name=... shows one node")
     data = {
         "nodes": [
             {

@@ -64,9 +64,7 @@ def overview_report(
         total_nodes = sum(node_states.values())
         out.add(f"Nodes ({total_nodes}): {counted(node_states) or 'none'}")
         if troubled_nodes:
-            out.add_all(
-                (f"  {t}" for t in troubled_nodes), "troubled node(s)", "k8s_node shows each node", 0.2
-            )
+            out.add_all((f"  {t}" for t in troubled_nodes), "troubled node", "k8s_node shows each node", 0.2)
         data["nodes"] = {
             "count": total_nodes,
             "states": dict(node_states),
@@ -91,7 +89,7 @@ def overview_report(
                 raise
     out.add(f"Workloads not at desired replicas: {len(short_of)} of {workload_total}")
     out.add_all(
-        (f"  {w}" for w in short_of), "workload(s)", "k8s_workload name=... namespace=... shows one", 0.3
+        (f"  {w}" for w in short_of), "workload", "k8s_workload name=... namespace=... shows one", 0.3
     )
     data["workloads"] = {"total": workload_total, "not_at_desired": short_of[:MAX_LISTED]}
 
@@ -125,7 +123,7 @@ def overview_report(
             + (" ..." if states[reason] > len(names) else "")
             for reason, names in sorted(examples.items(), key=lambda kv: -states[kv[0]])
         ]
-        out.add_all(lines, "reason(s)", "k8s_list kind=pods namespace=... shows each pod", 0.5)
+        out.add_all(lines, "reason", "k8s_list kind=pods namespace=... shows each pod", 0.5)
     data["pods"] = {
         "total": total_pods,
         "by_status": dict(+states),
@@ -159,7 +157,7 @@ def overview_report(
         f"{latest[reason][1]}"
         for reason, _ in reasons.most_common()
     ]
-    out.add_all(lines, "reason(s)", "k8s_events type=Warning reason=... shows them")
+    out.add_all(lines, "reason", "k8s_events type=Warning reason=... shows them")
     data["warning_events"] = {"by_reason": dict(reasons), "latest": {r: v[1] for r, v in latest.items()}}
     return out, data
 

@@ -31,7 +31,7 @@ def add_pods(
         return
     out.add(f"Pods ({len(pods)}): {counted(Counter(pod_status(p) for p in pods))}")
     ordered = sorted(pods, key=lambda p: (pod_is_healthy(p), (p.get("metadata") or {}).get("name", "")))
-    out.add_all((f"  {pod_line(p, now, with_namespace)}" for p in ordered), "pod(s)", hint, share)
+    out.add_all((f"  {pod_line(p, now, with_namespace)}" for p in ordered), "pod", hint, share)
 
 
 def pod_summary(pod: dict[str, Any]) -> dict[str, Any]:
@@ -120,44 +120,62 @@ def _one_container(container: dict[str, Any], state: dict[str, Any], now: dateti
             f"    requests: {_quantities(resources.get('requests'))}"
             f"  limits: {_quantities(resources.get('limits'))}"
         )
-    env = env_lines(container)
-    if env:
-        lines.append(f"    env: {'; '.join(env)}")
+    lines += [f"    {line}" for line in env_lines(container)]
     for kind in ("liveness", "readiness", "startup"):
         probe = container.get(f"{kind}Probe")
         if probe:
             lines.append(f"    {kind} probe: {probe_text(probe)}")
-    mounts = [f"{m.get('name')}->{m.get('mountPath')}" for m in container.get("volumeMounts") or []]
+    mounts = [
+        f"{m.get('name')}->{m.get('mountPath')}" + (" (ro)" if m.get("readOnly") else "")
+        for m in container.get("volumeMounts") or []
+        if not str(m.get("mountPath", "")).startswith(SERVICE_ACCOUNT_MOUNT)
+    ]
     if mounts:
         lines.append(f"    mounts: {', '.join(mounts)}")
     return lines
 
 
+def reference_text(kind: str, name: str | None, key: str | None = None) -> str:
+    """How a pod spec's reference to a ConfigMap or Secret (or one key of it) is written, in env, envFrom and
+    volume lines alike; analyzers cite a reference by this same text."""
+    what = f"{kind.lower()} '{name}'"
+    return f"key '{key}' of {what}" if key else what
+
+
 def env_lines(container: dict[str, Any]) -> list[str]:
-    """Env vars with credential-looking values masked; references shown by name only."""
+    """One line per env var: literal values with credential-looking ones masked; references (ConfigMap and
+    Secret keys, fields, resources) by name only, never their values; envFrom sources."""
     result = []
     for var in container.get("env") or []:
         name = var.get("name", "?")
         source = var.get("valueFrom") or {}
         if "value" in var:
-            result.append(f"{name}={env_value(name, var.get('value'))}")
-        elif source.get("secretKeyRef"):
-            ref = source["secretKeyRef"]
-            result.append(f"{name} from secret {ref.get('name')} key {ref.get('key')}")
-        elif source.get("configMapKeyRef"):
-            ref = source["configMapKeyRef"]
-            result.append(f"{name} from configmap {ref.get('name')} key {ref.get('key')}")
-        elif source.get("fieldRef"):
-            result.append(f"{name} from field {source['fieldRef'].get('fieldPath')}")
-        elif source.get("resourceFieldRef"):
-            result.append(f"{name} from resource {source['resourceFieldRef'].get('resource')}")
+            result.append(f"env {name}={env_value(name, var.get('value'))}")
+            continue
+        for field, kind in (("secretKeyRef", "Secret"), ("configMapKeyRef", "ConfigMap")):
+            if source.get(field):
+                ref = source[field]
+                optional = " (optional)" if ref.get("optional") else ""
+                result.append(
+                    f"env {name} from {reference_text(kind, ref.get('name'), ref.get('key'))}{optional}"
+                )
+                break
         else:
-            result.append(name)
+            if source.get("fieldRef"):
+                result.append(f"env {name} from field {source['fieldRef'].get('fieldPath')}")
+            elif source.get("resourceFieldRef"):
+                result.append(f"env {name} from resource {source['resourceFieldRef'].get('resource')}")
+            else:
+                result.append(f"env {name}")
     for source in container.get("envFrom") or []:
-        if source.get("configMapRef"):
-            result.append(f"all keys of configmap {source['configMapRef'].get('name')}")
-        if source.get("secretRef"):
-            result.append(f"all keys of secret {source['secretRef'].get('name')}")
+        prefix = f" with prefix {source['prefix']}" if source.get("prefix") else ""
+        for field, kind in (("configMapRef", "ConfigMap"), ("secretRef", "Secret")):
+            if source.get(field):
+                ref = source[field]
+                optional = " (optional)" if ref.get("optional") else ""
+                result.append(
+                    f"env from all keys of {reference_text(kind, ref.get('name'))}{prefix}{optional}"
+                )
     return result
 
 
@@ -180,21 +198,33 @@ def probe_text(probe: dict[str, Any]) -> str:
     return f"{target} {timing}"
 
 
+SERVICE_ACCOUNT_MOUNT = "/var/run/secrets/kubernetes.io/serviceaccount"
+
+
 def volume_lines(pod: dict[str, Any]) -> list[str]:
+    """A pod's (or pod template's) volumes, ConfigMap and Secret ones by :func:`reference_text`."""
     result = []
     for volume in (pod.get("spec") or {}).get("volumes") or []:
         name = volume.get("name")
         if volume.get("configMap"):
-            result.append(f"{name} (configmap {volume['configMap'].get('name')})")
+            result.append(f"{name} ({reference_text('ConfigMap', volume['configMap'].get('name'))})")
         elif volume.get("secret"):
-            result.append(f"{name} (secret {volume['secret'].get('secretName')})")
+            result.append(f"{name} ({reference_text('Secret', volume['secret'].get('secretName'))})")
         elif volume.get("persistentVolumeClaim"):
             result.append(f"{name} (pvc {volume['persistentVolumeClaim'].get('claimName')})")
         elif volume.get("emptyDir") is not None:
             limit = (volume.get("emptyDir") or {}).get("sizeLimit")
             result.append(f"{name} (emptyDir{' ' + str(limit) if limit else ''})")
         elif volume.get("projected") is not None:
-            continue  # the service account token every pod has; noise
+            sources = [
+                reference_text(kind, (source.get(field) or {}).get("name"))
+                for source in volume["projected"].get("sources") or []
+                for field, kind in (("configMap", "ConfigMap"), ("secret", "Secret"))
+                if source.get(field)
+            ]
+            token = any(s.get("serviceAccountToken") for s in volume["projected"].get("sources") or [])
+            if sources and not token:  # the API access volume every pod has is noise
+                result.append(f"{name} (projected {', '.join(sources)})")
         elif volume.get("hostPath"):
             result.append(f"{name} (hostPath {volume['hostPath'].get('path')})")
         else:

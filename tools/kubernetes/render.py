@@ -14,7 +14,8 @@ from typing import Any
 
 from tools.budget import count_tokens
 from tools.contracts.kube.pod_status import pod_ready, pod_restarts, pod_status
-from tools.contracts.kube.time import kubectl_age
+from tools.contracts.kube.time import kubectl_age, parse_time, rfc3339
+from tools.contracts.wording import plural
 
 _SAFETY = 30  # tokens kept free for the last-resort "dropped" line
 
@@ -45,34 +46,40 @@ class BoundedText:
         return True
 
     def add_all(
-        self, lines: Iterable[str], what: str, hint: str, share: float = 1.0, total: int | None = None
+        self,
+        lines: Iterable[str],
+        what: str,
+        hint: str,
+        share: float = 1.0,
+        total: int | None = None,
+        many: str | None = None,
     ) -> int:
         """Add lines while they fit in `share` of the room left (so later sections keep some); when some
-        do not, say how many of `what` were left out (of `total`, default: of `lines`) and how to narrow.
-        Returns how many were added."""
+        do not, say how many of `what` (a singular noun; `many` its plural when not regular) were left out
+        (of `total`, default: of `lines`) and how to narrow. Returns how many were added."""
         pending = list(lines)
         total = len(pending) if total is None else total
         if not pending:
-            self.omit(total, what, hint)
+            self.omit(total, what, hint, many)
             return 0
-        note_cost = count_tokens(_omitted(total, what, hint)) + 1
+        note_cost = count_tokens(_omitted(total, what, hint, many)) + 1
         allowance = int(self.room * share)
         spent = 0
         for index, line in enumerate(pending):
             cost = count_tokens(line) + 1
             last = index == total - 1
             if spent + cost + (0 if last else note_cost) > allowance:
-                self.omit(total - index, what, hint)
+                self.omit(total - index, what, hint, many)
                 return index
             self._lines.append((line, False))
             self.used += cost
             spent += cost
-        self.omit(total - len(pending), what, hint)
+        self.omit(total - len(pending), what, hint, many)
         return len(pending)
 
-    def omit(self, count: int, what: str, hint: str) -> None:
+    def omit(self, count: int, what: str, hint: str, many: str | None = None) -> None:
         if count > 0:
-            self.note(_omitted(count, what, hint))
+            self.note(_omitted(count, what, hint, many))
 
     def note(self, text: str) -> None:
         """A line that must be shown; as a last resort it makes room by dropping earlier body lines."""
@@ -94,15 +101,15 @@ class BoundedText:
 
     def text(self) -> str:
         tail = (
-            [f"... {self.dropped} more line(s) dropped to stay within the output budget"]
+            [f"... {plural(self.dropped, 'more line')} dropped to stay within the output budget"]
             if self.dropped
             else []
         )
         return "\n".join(self.lines + tail)
 
 
-def _omitted(count: int, what: str, hint: str) -> str:
-    return f"... {count} more {what} not shown; {hint}"
+def _omitted(count: int, what: str, hint: str, many: str | None = None) -> str:
+    return f"... {plural(count, 'more ' + what, many and 'more ' + many)} not shown; {hint}"
 
 
 # --- time ------------------------------------------------------------------------------------------
@@ -136,6 +143,31 @@ def ref(obj: dict[str, Any]) -> str:
     meta = obj.get("metadata") or {}
     namespace = f"{meta['namespace']}/" if meta.get("namespace") else ""
     return f"{obj.get('kind', '?')}/{namespace}{meta.get('name', '?')}"
+
+
+def created_line(obj: dict[str, Any], now: datetime) -> str | None:
+    """'created: 2026-11-20T08:52:00Z (38m ago)'."""
+    created = parse_time((obj.get("metadata") or {}).get("creationTimestamp"))
+    if created is None:
+        return None
+    return f"  created: {rfc3339(created)} ({kubectl_age(created, now)} ago)"
+
+
+def changed_line(obj: dict[str, Any], now: datetime) -> str | None:
+    """'last changed: 2026-11-20T09:10:00Z (20m ago) by kubectl-edit': the newest managedFields entry,
+    when the API server kept them (a snapshot capture drops them) and it is newer than the creation."""
+    meta = obj.get("metadata") or {}
+    created = parse_time(meta.get("creationTimestamp"))
+    entries = [
+        (moment, entry)
+        for entry in meta.get("managedFields") or []
+        if (moment := parse_time(entry.get("time"))) is not None and (created is None or moment > created)
+    ]
+    if not entries:
+        return None
+    moment, entry = max(entries, key=lambda item: item[0])
+    manager = f" by {entry['manager']}" if entry.get("manager") else ""
+    return f"  last changed: {rfc3339(moment)} ({kubectl_age(moment, now)} ago){manager}"
 
 
 def short(text: Any, limit: int = 240) -> str:

@@ -9,6 +9,7 @@ from pydantic import Field
 
 from tools.contracts.kube.time import parse_duration
 from tools.contracts.tool import ToolContext, ToolError, ToolOutput, ToolParams
+from tools.contracts.wording import plural
 from tools.kubernetes.common import k8s_tool, kube_of
 from tools.kubernetes.describe import describe
 from tools.kubernetes.events import add_events, event_dict, fetch_events, newest_first
@@ -166,7 +167,7 @@ def k8s_logs(ctx: ToolContext, p: LogsParams) -> ToolOutput:
     lines = [cut_text(line, SHOWN_LINE_LIMIT) for line in lines]
     out = BoundedText(ctx.token_budget)
     which = "previous instance" if p.previous else "current instance"
-    header = f"Log of {p.namespace}/{p.pod} container {container} ({which}): {fetched} line(s) read"
+    header = f"Log of {p.namespace}/{p.pod} container {container} ({which}): {plural(fetched, 'line')} read"
     if p.grep:
         header += f", {len(lines)} match grep={p.grep!r}"
     if others and not p.container:

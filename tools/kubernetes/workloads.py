@@ -33,8 +33,9 @@ def find_workload(kube: KubeAccess, name: str, namespace: str, kind: str | None)
     )
 
 
-def status_lines(obj: dict[str, Any], now: datetime) -> list[str]:
-    """Replicas and conditions, the rollout state in a few lines."""
+def status_lines(obj: dict[str, Any], now: datetime, images: bool = True) -> list[str]:
+    """Replicas and conditions, the rollout state in a few lines (and each container's image, unless the
+    caller shows the pod template itself)."""
     kind = obj.get("kind")
     spec = obj.get("spec") or {}
     status = obj.get("status") or {}
@@ -92,7 +93,7 @@ def status_lines(obj: dict[str, Any], now: datetime) -> list[str]:
     if status.get("conditions"):
         lines.append(f"  conditions: {condition_text(status['conditions'], now)}")
     template = ((spec.get("jobTemplate") or {}).get("spec") or spec).get("template") or {}
-    for container in (template.get("spec") or {}).get("containers") or []:
+    for container in (template.get("spec") or {}).get("containers") or [] if images else []:
         lines.append(f"  container {container.get('name')}: image={container.get('image')}")
     return lines
 
@@ -221,7 +222,7 @@ def workload_report(
     for line in history[:12]:
         out.add(line)
     if len(history) > 12:
-        out.omit(len(history) - 12, "older revision(s)", "k8s_list kind=replicasets shows all")
+        out.omit(len(history) - 12, "older revision", "k8s_list kind=replicasets shows all")
     meta = obj.get("metadata") or {}
     hint = f"narrow with k8s_list kind=pods namespace={meta.get('namespace')} label_selector=..."
     add_pods(out, pods, now, hint)

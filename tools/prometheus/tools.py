@@ -17,6 +17,7 @@ from pydantic import Field
 from tools.budget import count_tokens, fit_lines
 from tools.contracts.kube.time import parse_duration
 from tools.contracts.tool import ToolContext, ToolError, ToolOutput, ToolParams
+from tools.contracts.wording import noun_for, plural
 from tools.patterns import PatternError, outside_pattern
 from tools.prometheus.client import PrometheusAccess
 from tools.prometheus.queries import CHECKS, Check, get_check
@@ -174,7 +175,10 @@ def prom_check(ctx: ToolContext, params: PromCheckParams) -> ToolOutput:
     data.update({"check": check.name, "unit": check.unit, "ignored_filters": ignored})
     footer = [f"note: {check.note}"] if check.note and summaries else []
     if ignored:
-        footer.append(f"ignored filter(s): {', '.join(ignored)} (not labels of this check's series)")
+        footer.append(
+            f"ignored {noun_for(len(ignored), 'filter')}: {', '.join(ignored)} (not labels of this "
+            f"check's series)"
+        )
     if check.order == "labels":
         summaries.sort(key=lambda s: format_labels({k: v for k, v in s.labels.items() if k != "__name__"}))
         data["series"] = [s.as_dict() for s in summaries[:MAX_DATA_SERIES]]
@@ -242,7 +246,7 @@ def prom_metrics(ctx: ToolContext, params: PromMetricsParams) -> ToolOutput:
         raise ToolError(f"pattern: {exc}") from None
     names = sorted(n for n in prom.metric_names(start, end) if regex.search(n))
     wanted = f"matching /{params.pattern}/" if params.pattern else "in total"
-    header = [f"{len(names)} metric name(s) {wanted} with samples in the last {params.window}"]
+    header = [f"{plural(len(names), 'metric name')} {wanted} with samples in the last {params.window}"]
     body, truncated = fit_lines(names, _body_budget(ctx, header), "narrow with a more specific pattern")
     data = {"pattern": params.pattern, "names": names}
     return ToolOutput("\n".join([*header, body]).rstrip(), data, truncated)
@@ -308,8 +312,8 @@ def prom_alerts(ctx: ToolContext, params: PromAlertsParams) -> ToolOutput:
     alerts.sort(key=lambda a: (a.get("state") != "firing", a["labels"].get("alertname", "")))
     header = [
         f"{sum(a.get('state') == 'firing' for a in alerts)} firing, "
-        f"{sum(a.get('state') == 'pending' for a in alerts)} pending alert(s) ({source}); "
-        f"{len(rules)} rule(s) loaded, {len(broken)} unhealthy"
+        f"{plural(sum(a.get('state') == 'pending' for a in alerts), 'pending alert')} ({source}); "
+        f"{plural(len(rules), 'rule')} loaded, {len(broken)} unhealthy"
     ]
     if promql:
         header.append(f"PromQL: {promql}")
@@ -380,7 +384,9 @@ def prom_targets(ctx: ToolContext, params: PromTargetsParams) -> ToolOutput:
     for target in targets:
         by_job[target["job"]].append(target)
     down = [t for t in targets if t["health"] != "up"]
-    header = [f"{len(targets)} target(s) in {len(by_job)} job(s), {len(down)} not up ({source})"]
+    header = [
+        f"{plural(len(targets), 'target')} in {plural(len(by_job), 'job')}, {len(down)} not up ({source})"
+    ]
     if promql:
         header.append(f"PromQL: {promql}")
     lines = [

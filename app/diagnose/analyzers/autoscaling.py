@@ -15,6 +15,7 @@ from app.diagnose.facts import Facts
 from app.diagnose.k8s_facts import condition, ref_of
 from app.diagnose.workload_facts import cite_event, cite_object, events_about, kubectl, pods_of
 from tools.contracts.diagnosis import Category, NextStep, ResourceRef
+from tools.contracts.wording import noun_for, verb
 
 METRIC_FAILURES = {
     "FailedGetResourceMetric",
@@ -131,7 +132,10 @@ def _metric_failure(facts: Facts, hpa: dict[str, Any]) -> Candidate | None:
     if "missing request" not in message and "utilization" not in message:
         missing = []  # another metric failure (adapter, selector): requests are not the point
     if missing:
-        cause = f"container(s) {', '.join(missing)} of {target} set no {resource} request"
+        cause = (
+            f"{noun_for(len(missing), 'container')} {', '.join(missing)} of {target} "
+            f"{verb(len(missing), 'sets', 'set')} no {resource} request"
+        )
     else:
         cause = "the metrics API returns nothing for its pods (metrics-server or its adapter is failing)"
     workload_step = NextStep(

@@ -16,6 +16,7 @@ from app.diagnose.series import label, sustained_above, window
 from app.diagnose.service_facts import services_selecting
 from app.diagnose.workload_facts import cite_metric, cite_object, container_spec, kubectl
 from tools.contracts.diagnosis import Category, NextStep, ResourceRef
+from tools.contracts.wording import plural
 
 THRESHOLD = 0.25  # kubernetes-mixin CPUThrottlingHigh
 
@@ -88,7 +89,8 @@ def analyze(facts: Facts) -> list[Candidate]:
                 confidence=0.85 if slow and limit else (0.7 if limit else 0.55),
                 explanation=(
                     f"Container {container} of {workload} spends {group['peak']:.0%} of its CFS periods "
-                    f"throttled over the last 15 minutes (alert level 25%) on {len(group['pods'])} pod(s), "
+                    f"throttled over the last 15 minutes (alert level 25%) on "
+                    f"{plural(len(group['pods']), 'pod')}, "
                     f"held back by {limit_text}."
                     + (f" p95 latency of Service {', '.join(slow)} rose at the same time." if slow else "")
                     + " Raise or remove the CPU limit (keep the request), or add replicas."

@@ -40,6 +40,7 @@ from app.diagnose.workload_facts import (
 )
 from tools.contracts.diagnosis import Category, NextStep
 from tools.contracts.kube.objects import name_of, namespace_of
+from tools.contracts.wording import plural, verb
 
 EXIT_CODES = {
     1: "a general application error",
@@ -170,7 +171,8 @@ def _candidate(facts: Facts, workload, found: list[Crash]) -> Candidate:
         f"{what} of pod {name_of(pod)} exits{exit_words}"
         + (f" ({EXIT_CODES[primary.exit_code]})" if primary.exit_code in EXIT_CODES else "")
         + (f" and is in {primary.waiting_reason}" if primary.waiting_reason else "")
-        + f" after {primary.restarts} restarts; {len(pods)} pod(s) of {workload} are affected. "
+        + f" after {primary.restarts} restarts; {plural(len(pods), 'pod')} of {workload} "
+        f"{verb(len(pods), 'is', 'are')} affected. "
         + (f"Its log says: {shape.line!r}, so {cause}." if shape else f"{cause[0].upper()}{cause[1:]}.")
     )
     if shape and shape.kind in DEPENDENCY_SHAPES:

@@ -24,6 +24,7 @@ from app.diagnose.workload_facts import (
 from tools.contracts.diagnosis import Category, NextStep, ResourceRef
 from tools.contracts.kube.objects import labels_of, name_of, namespace_of
 from tools.contracts.kube.selectors import matches
+from tools.contracts.wording import noun_for
 
 EVICTION_BLOCKED = "violate the pod's disruption budget"
 
@@ -92,7 +93,7 @@ def _candidate(
         explanation += "; its minAvailable/maxUnavailable can never allow an eviction"
     if events or stranded:
         nodes = sorted({(p.get("spec") or {}).get("nodeName") for p in stranded})
-        where = f" on cordoned node(s) {', '.join(nodes)}" if nodes else ""
+        where = f" on cordoned {noun_for(len(nodes), 'node')} {', '.join(nodes)}" if nodes else ""
         explanation += f", so draining is blocked: pods it covers cannot be evicted{where}."
     else:
         explanation += ". The next node drain or cluster upgrade will hang on it."

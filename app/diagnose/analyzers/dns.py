@@ -28,6 +28,7 @@ from app.diagnose.service_facts import service_for_host
 from app.diagnose.workload_facts import cite_log, cite_metric, cite_object, kubectl
 from tools.contracts.diagnosis import Category, NextStep, ResourceRef
 from tools.contracts.kube.objects import labels_of, name_of, namespace_of
+from tools.contracts.wording import plural
 
 FLOW_WINDOW = timedelta(minutes=30)
 NXDOMAIN, SERVFAIL = 3, 2
@@ -283,7 +284,8 @@ def _name_candidate(facts: Facts, trouble: NameTrouble) -> Candidate:
         resource=client,
         confidence=0.9 if suggestion or configured else 0.8,
         explanation=(
-            f"{client} asks DNS for {trouble.name} and gets NXDOMAIN ({trouble.count} time(s) recently), "
+            f"{client} asks DNS for {trouble.name} and gets NXDOMAIN "
+            f"({plural(trouble.count, 'time')} recently), "
             f"while cluster DNS is healthy: the host name is wrong or the Service it names does not "
             f"exist.{hint}{where}"
         ),

@@ -17,6 +17,7 @@ from app.diagnose.log_facts import log_lines
 from app.diagnose.workload_facts import cite_log, cite_object, kubectl
 from tools.contracts.diagnosis import Category, NextStep
 from tools.contracts.kube.objects import name_of, namespace_of
+from tools.contracts.wording import noun_for
 
 DEFAULT_CLASS_ANNOTATION = "ingressclass.kubernetes.io/is-default-class"
 LEGACY_CLASS_ANNOTATION = "kubernetes.io/ingress.class"
@@ -94,7 +95,7 @@ def _backend_problems(facts: Facts, ingress: dict[str, Any]) -> list[tuple[str, 
             problems.append(
                 (
                     f"backend {where} uses port {port['number']} of Service {svc_name}, "
-                    f"which only has port(s) {listed}",
+                    f"which only has {noun_for(len(ports), 'port')} {listed}",
                     [cite_object(ingress, svc_name, "Ingress"), cite_object(service, svc_name, "Service")],
                 )
             )

@@ -22,6 +22,7 @@ from app.diagnose.workload_facts import cite_object, container_statuses, current
 from tools.contracts.diagnosis import Category, NextStep, ResourceRef
 from tools.contracts.kube.objects import name_of, namespace_of
 from tools.contracts.kube.time import parse_time
+from tools.contracts.wording import noun_for, plural
 
 WINDOW = timedelta(hours=6)  # a failed run stays worth reporting until later runs have had a chance
 
@@ -93,11 +94,16 @@ def _candidate(
         category = Category.Other
     else:
         codes = sorted({str(t.get("exitCode")) for t in exits if t.get("exitCode") is not None})
-        title = f"Job {name} failed: {reason} after {status.get('failed', 0)} failed pod(s)"
+        title = f"Job {name} failed: {reason} after {plural(status.get('failed', 0), 'failed pod')}"
         explanation = (
-            f"Job {namespace}/{name} failed with {reason} ({message}): {status.get('failed', 0)} pod(s) "
+            f"Job {namespace}/{name} failed with {reason} ({message}): "
+            f"{plural(status.get('failed', 0), 'pod')} "
             f"failed against a backoffLimit of {spec.get('backoffLimit', 6)}"
-            + (f", exit code(s) {', '.join(codes)}" if codes else "; the failed pods are gone")
+            + (
+                f", {noun_for(len(codes), 'exit code')} {', '.join(codes)}"
+                if codes
+                else "; the failed pods are gone"
+            )
             + ". The job's own program fails: run it again and read its log."
         )
         category = Category.AppCrash

@@ -21,6 +21,7 @@ from app.diagnose.state_facts import create_failures
 from app.diagnose.workload_facts import (
     cite_event,
     cite_object,
+    cite_ref,
     container_statuses,
     event_message,
     events_about,
@@ -37,6 +38,7 @@ from app.diagnose.workload_facts import (
 )
 from tools.contracts.diagnosis import Category, NextStep, ResourceRef
 from tools.contracts.kube.objects import name_of, namespace_of
+from tools.kubernetes.pods import reference_text
 
 NOT_FOUND = re.compile(r'\b(secret|configmap|serviceaccount)s? "(?P<name>[^"]+)" not found', re.I)
 MISSING_KEY = re.compile(
@@ -83,7 +85,7 @@ def missing_volume_source(facts: Facts, pod: dict[str, Any]) -> Missing | None:
             or kind in facts.unread
         ):
             continue
-        shown = f"({kind.lower()} {source['name']})"
+        shown = reference_text(kind, source["name"])
         obj = find(facts, kind, namespace, source["name"])
         if obj is None:
             message = f'volume {volume}: {kind.lower()} "{source["name"]}" not found'
@@ -185,6 +187,9 @@ def _candidate(
     if close:
         explanation += f"; similar names in the namespace: {', '.join(close)}"
     explanation += ". Create it, or fix the reference in the workload."
+    if workload.kind != "Pod":
+        # the pod template's line that holds the reference (env, envFrom or volume) proves where it is
+        cites.append(cite_ref(workload, reference_text(missing.kind, missing.name, missing.key)))
     stuck = rollout_stuck_cite(facts, workload)
     if stuck:
         cites.append(stuck)
@@ -243,6 +248,8 @@ def _missing_service_accounts(facts: Facts) -> list[Candidate]:
             continue
         seen.add((workload.kind, workload.name))
         cites = list(failure.cites)
+        if workload.kind != "Pod":
+            cites.append(cite_ref(workload, f"serviceAccount={missing.name}"))
         stuck = rollout_stuck_cite(facts, workload)
         if stuck:
             cites.append(stuck)

@@ -39,6 +39,7 @@ from app.diagnose.workload_facts import cite_log, cite_metric, cite_object
 from tools.contracts.diagnosis import Category, NextStep, ResourceRef
 from tools.contracts.kube.objects import labels_of, name_of, namespace_of
 from tools.contracts.kube.selectors import map_text
+from tools.contracts.wording import plural
 
 RECENT_DROP = timedelta(minutes=20)
 DNS_PORT = 53
@@ -242,7 +243,7 @@ def _candidate(facts: Facts, path: Path, verdict: Verdict, source_kind: str) -> 
     if path.drops:
         last = max(flow_time(f) for f in path.drops if flow_time(f))
         seen = (
-            f"Hubble dropped {len(path.drops)} {path.protocol} packet(s) "
+            f"Hubble dropped {plural(len(path.drops), f'{path.protocol} packet')} "
             f"from {src.text} to {dst.text}:{path.port} "
             f"({path.drops[0].get('drop_reason_desc')}, {path.direction.lower()}), the last at "
             f"{last.strftime('%H:%M:%S')}Z."

@@ -20,6 +20,7 @@ from app.diagnose.log_facts import log_lines
 from app.diagnose.series import label, sustained_above
 from app.diagnose.workload_facts import cite_event, cite_log, cite_metric, pod_ref, recent_events
 from tools.contracts.diagnosis import Category, NextStep, ResourceRef
+from tools.contracts.wording import plural, verb
 
 IP_EXHAUSTED = "no IP addresses available in range set"
 CONNTRACK_FULL = "nf_conntrack: table full"
@@ -76,7 +77,8 @@ def _ip_exhaustion(facts: Facts) -> list[Candidate]:
                 explanation=(
                     f"The CNI on node {node} cannot allocate an IP for new pods ({IP_EXHAUSTED}"
                     + (f": {range_text}" if range_text else "")
-                    + f"); {len(events)} pod(s) are stuck creating their sandbox. "
+                    + f"); {plural(len(events), 'pod')} {verb(len(events), 'is', 'are')} stuck "
+                    f"creating their sandbox. "
                     "Addresses leaked by deleted pods "
                     "or a too-small pod CIDR are the usual causes."
                 ),

@@ -21,6 +21,7 @@ from app.diagnose.workload_facts import cite_event, cite_metric, cite_object, po
 from tools.contracts.diagnosis import Category, NextStep, ResourceRef
 from tools.contracts.kube.objects import name_of, namespace_of
 from tools.contracts.kube.pod_status import pod_status
+from tools.contracts.wording import plural, verb
 
 PRESSURES = {"MemoryPressure": "memory", "DiskPressure": "disk", "PIDPressure": "PIDs"}
 LOW_RATIO = 0.10  # node-exporter headroom below which pressure is imminent
@@ -94,7 +95,11 @@ def _not_ready(facts: Facts, node: dict[str, Any], by_node: PodsByNode) -> Candi
             f"({reason}: {message}). "
             f"Cause: {cause}."
             + (f" Taints {', '.join(taints)} keep new pods off it." if taints else "")
-            + (f" {len(pods)} pod(s) scheduled there are affected." if pods else "")
+            + (
+                f" {plural(len(pods), 'pod')} scheduled there {verb(len(pods), 'is', 'are')} affected."
+                if pods
+                else ""
+            )
         ),
         cites=cites,
         affected=[pod_ref(p) for p in pods[:10]],
@@ -184,9 +189,11 @@ def _pressure(facts: Facts, node: dict[str, Any], by_node: PodsByNode) -> Candid
     if low:
         detail.append(", ".join(f"{metric} at {value:.0%}" for metric, value in low))
     if evicted:
-        detail.append(f"{len(evicted)} pod(s) evicted recently" + (f": {messages[0]}" if messages else ""))
+        detail.append(
+            f"{plural(len(evicted), 'pod')} evicted recently" + (f": {messages[0]}" if messages else "")
+        )
     return Candidate(
-        title=text + (f"; {len(evicted)} pod(s) evicted" if evicted else ""),
+        title=text + (f"; {plural(len(evicted), 'pod')} evicted" if evicted else ""),
         category=Category.NodePressure,
         resource=_node_ref(node),
         confidence=0.9 if active or (low and evicted) else (0.7 if low else 0.6),
@@ -211,12 +218,13 @@ def _gone(facts: Facts, name: str, pods: list[dict[str, Any]]) -> Candidate | No
         return None
     states = sorted({pod_status(p) for p in stuck})
     return Candidate(
-        title=f"Node {name} is gone: {len(stuck)} pod(s) still bound to it ({', '.join(states)})",
+        title=f"Node {name} is gone: {plural(len(stuck), 'pod')} still bound to it ({', '.join(states)})",
         category=Category.NodeNotReady,
         resource=ResourceRef(kind="Node", namespace=None, name=name),
         confidence=0.8,
         explanation=(
-            f"No Node {name} exists any more, yet {len(stuck)} pod(s) are still bound to it and read "
+            f"No Node {name} exists any more, yet {plural(len(stuck), 'pod')} "
+            f"{verb(len(stuck), 'is', 'are')} still bound to it and read "
             f"{', '.join(states)}: the node was deleted or lost without its pods being cleaned up. Their "
             "controllers replace them elsewhere only once they are gone; a pod stuck on a finalizer or "
             "a StatefulSet pod waits until it is force-deleted."

@@ -32,6 +32,7 @@ from app.diagnose.workload_facts import (
 )
 from tools.contracts.diagnosis import Category, NextStep, ResourceRef
 from tools.contracts.kube.objects import name_of, namespace_of
+from tools.contracts.wording import plural, verb
 
 METRIC = "memory_working_set_ratio"
 NEAR_LIMIT = 0.95  # a working set this close to the limit is one allocation away from a kill
@@ -87,10 +88,12 @@ def _killed_candidate(
     limit = _memory_limit(pod, container)
     restarts = int(status.get("restartCount") or 0)
     cites: list[Cite] = [cite_object(pod, "OOMKilled", "Pod")]
+    affected = {name_of(p) for p, _ in hits}
     explanation = (
         f"Container {container} of pod {name_of(pod)} was killed for exceeding its memory limit"
-        f"{f' of {limit}' if limit else ''} (OOMKilled, exit code 137) and has restarted {restarts} times"
-        f"; {len({name_of(p) for p, _ in hits})} pod(s) of {workload} are affected."
+        f"{f' of {limit}' if limit else ''} (OOMKilled, exit code 137) and has restarted "
+        f"{plural(restarts, 'time')}"
+        f"; {plural(len(affected), 'pod')} of {workload} {verb(len(affected), 'is', 'are')} affected."
     )
     confidence = 0.85
     values = _series_for(facts, namespace, name_of(pod), container)

@@ -34,6 +34,7 @@ from app.diagnose.workload_facts import (
 )
 from tools.contracts.diagnosis import Category, NextStep, ResourceRef
 from tools.contracts.kube.objects import name_of, namespace_of
+from tools.contracts.wording import noun_for, plural, verb
 
 PROBE_FAILED = re.compile(r"^(Liveness|Readiness|Startup) probe failed")
 KILLED = re.compile(
@@ -129,10 +130,11 @@ def _candidate(facts: Facts, workload: ResourceRef, troubles: list[ProbeTrouble]
     failure = next((event_message(e) for e in primary.events if PROBE_FAILED.match(event_message(e))), "")
     failure = failure or "; ".join(primary.state)
     explanation = (
-        f"The {' and '.join(p.lower() for p in probes)} probe(s) of {workload} fail"
+        f"The {' and '.join(p.lower() for p in probes)} {noun_for(len(probes), 'probe')} of {workload} "
+        + verb(len(probes), "fails", "fail")
         + (f" ({failure})" if failure else "")
         + (f"; the kubelet restarts the container (restarts: {restarts})" if killed else "")
-        + (f"; {not_ready} pod(s) are not ready" if not_ready else "")
+        + (f"; {plural(not_ready, 'pod')} {verb(not_ready, 'is', 'are')} not ready" if not_ready else "")
         + "."
     )
     if primary.misconfig:

@@ -14,11 +14,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from app.diagnose.candidate import Candidate, Cite
+from app.diagnose.dependencies import failed_calls, failing_calls
 from app.diagnose.facts import Facts
 from app.diagnose.k8s_facts import controller_of, workload_of
 from app.diagnose.series import Step, change_point, label, window
 from app.diagnose.service_facts import selected_pods
-from app.diagnose.workload_facts import cite_event, cite_metric, cite_object, kubectl
+from app.diagnose.workload_facts import cite_event, cite_log, cite_metric, cite_object, kubectl
 from tools.contracts.diagnosis import Category, NextStep, ResourceRef
 from tools.contracts.kube.objects import name_of
 from tools.contracts.kube.time import parse_time
@@ -218,6 +219,12 @@ def analyze(facts: Facts) -> list[Candidate]:
                 f"look at load and dependencies."
             )
             confidence = 0.35
+        # Without a change of its own, the step is the effect of what its calls fail to reach (a Service
+        # with no endpoints, a dropped connection): correlation folds it into that dependency's problem.
+        workload_pods = [p for p in pods if str(workload_of(facts, p)) == str(workload)]
+        depends_on = [] if change is not None else failing_calls(facts, workload_pods)
+        for call in failed_calls(facts, workload_pods)[-1:] if depends_on else []:
+            cites.append(cite_log(*call.log, call.line))
         candidates.append(
             Candidate(
                 title=title,
@@ -228,6 +235,7 @@ def analyze(facts: Facts) -> list[Candidate]:
                 cites=cites,
                 affected=[ResourceRef(kind="Service", namespace=namespace, name=service_name)],
                 severity=3 if errors else 2,
+                depends_on=[ref for ref in depends_on if ref != workload],
                 next_steps=[
                     NextStep(
                         description="See the rollout history",

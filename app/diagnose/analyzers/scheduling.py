@@ -33,6 +33,7 @@ from app.diagnose.workload_facts import (
 from tools.contracts.diagnosis import Category, NextStep, ResourceRef
 from tools.contracts.kube.objects import labels_of, name_of, namespace_of
 from tools.contracts.kube.quantity import quantity
+from tools.contracts.wording import noun_for, plural, verb
 
 COUNTED = re.compile(r"nodes are available: (?P<body>.*?)(?:\.\s*preemption:|\.?$)", re.S)
 SEGMENT = re.compile(r"^(?P<count>\d+) (?P<reason>.+)$")
@@ -79,6 +80,13 @@ def parse_message(message: str) -> Verdict:
         else:
             verdict.constraints[reason] = count
     return verdict
+
+
+def _counted(reason: str, nodes: int) -> str:
+    """The scheduler's "node(s) had untolerated taint {..}" with its node count: "2 nodes had ..."."""
+    if reason.startswith("node(s) "):
+        return f"{plural(nodes, 'node')} {reason.removeprefix('node(s) ')}"
+    return f"{reason} ({plural(nodes, 'node')})"
 
 
 def _segments(message: str) -> list[tuple[int, str]]:
@@ -143,7 +151,8 @@ def _candidate(
     if resource_nodes and resource_nodes >= constraint_nodes:
         short = ", ".join(sorted(verdict.resources))
         explanation = (
-            f"{len(group)} pod(s) of {workload} stay Pending{since_text(found.since)}: the scheduler finds "
+            f"{plural(len(group), 'pod')} of {workload} {verb(len(group), 'stays', 'stay')} "
+            f"Pending{since_text(found.since)}: the scheduler finds "
             f"not enough {short} "
             "on any node "
             f"({found.message.split('. preemption')[0]})."
@@ -163,9 +172,10 @@ def _candidate(
             ],
             **common,
         )
-    reasons = "; ".join(sorted(verdict.constraints))
+    reasons = "; ".join(_counted(reason, count) for reason, count in sorted(verdict.constraints.items()))
     explanation = (
-        f"{len(group)} pod(s) of {workload} stay Pending{since_text(found.since)}: every node is ruled out "
+        f"{plural(len(group), 'pod')} of {workload} {verb(len(group), 'stays', 'stay')} "
+        f"Pending{since_text(found.since)}: every node is ruled out "
         f"by its rules ({reasons})."
     )
     explanation += _selector_hint(facts, pod) + _zone_hint(facts, pod, verdict)
@@ -213,7 +223,8 @@ def _selector_hint(facts: Facts, pod: dict[str, Any]) -> str:
         if not any(labels_of(n).get(key) == value for n in nodes)
     ]
     if missing:
-        return f" No node has the label(s) its nodeSelector asks for: {', '.join(missing)}."
+        labels = noun_for(len(missing), "label")
+        return f" No node has the {labels} its nodeSelector asks for: {', '.join(missing)}."
     return ""
 
 

@@ -28,7 +28,8 @@ from app.diagnose.service_facts import (
 from app.diagnose.workload_facts import cite_log, cite_object, kubectl
 from tools.contracts.diagnosis import Category, NextStep, ResourceRef
 from tools.contracts.kube.objects import name_of, namespace_of
-from tools.contracts.kube.selectors import map_matches
+from tools.contracts.kube.selectors import map_matches, map_text
+from tools.contracts.wording import plural
 
 _NO_ENDPOINT = re.compile(r'Service "([^"/]+)/([^"]+)" does not have any active Endpoint')
 
@@ -77,7 +78,8 @@ def _mismatch(facts: Facts, service: dict[str, Any], base: list[Cite], used: boo
             f"The closest match is {owner}: {'; '.join(best.differences)}. Fix the Service selector (or the "
             f"pod template labels) so they agree."
         )
-        cites.append(cite_object(best.obj, name_of(best.obj), best.kind))
+        # the labels its pods carry, beside the selector, are what proves the mismatch
+        cites.append(cite_object(best.obj, f"labels: {map_text(best.labels)}", best.kind))
         affected.append(ResourceRef(kind=best.kind, namespace=namespace_of(best.obj), name=name_of(best.obj)))
         confidence = 0.9
     else:
@@ -142,6 +144,10 @@ def _scaled_to_zero(facts: Facts, service: dict[str, Any], base: list[Cite]) -> 
     return None
 
 
+def _its_pods(count: int) -> str:
+    return "its one pod is" if count == 1 else f"its {count} pods are"
+
+
 def _not_ready(
     facts: Facts, service: dict[str, Any], pods: list[dict[str, Any]], base: list[Cite]
 ) -> Candidate:
@@ -150,12 +156,12 @@ def _not_ready(
     owners = list({str(ref): ref for ref in (workload_of(facts, pod) for pod in pods)}.values())
     workloads = sorted(str(ref) for ref in owners)
     return Candidate(
-        title=f"Service {svc_ref.name} has no ready endpoints: its {len(pods)} pod(s) are not ready",
+        title=f"Service {svc_ref.name} has no ready endpoints: {_its_pods(len(pods))} not ready",
         category=Category.ServiceNoEndpoints,
         resource=svc_ref,
         confidence=0.45,
         explanation=(
-            f"Service {svc_ref.namespace}/{svc_ref.name} selects {len(pods)} pod(s) of "
+            f"Service {svc_ref.namespace}/{svc_ref.name} selects {plural(len(pods), 'pod')} of "
             f"{', '.join(workloads)}, "
             f"but none is ready, so it has no ready endpoints. The selector is right; why the pods are not "
             f"ready is the cause."

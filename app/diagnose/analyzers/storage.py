@@ -24,6 +24,7 @@ from app.diagnose.workload_facts import (
 from tools.contracts.diagnosis import Category, NextStep, ResourceRef
 from tools.contracts.kube.objects import meta, name_of, namespace_of
 from tools.contracts.kube.time import age
+from tools.contracts.wording import plural
 
 PROVISIONING_GRACE = timedelta(minutes=5)  # dynamic provisioning normally takes seconds to a minute
 DEFAULT_CLASS = "storageclass.kubernetes.io/is-default-class"
@@ -88,7 +89,7 @@ def _pending(facts: Facts, claim: dict[str, Any]) -> Candidate | None:
     ref = ResourceRef(kind="PersistentVolumeClaim", namespace=namespace, name=name)
     explanation = f"PersistentVolumeClaim {namespace}/{name} is Pending because {cause}.{detail}"
     if waiting_pods:
-        explanation += f" {len(waiting_pods)} pod(s) using it cannot start until it is bound."
+        explanation += f" {plural(len(waiting_pods), 'pod')} using it cannot start until it is bound."
     return Candidate(
         title=f"PVC {name} stays Pending: {cause}",
         category=Category.StorageProvisioning,

@@ -17,6 +17,7 @@ from app.diagnose.k8s_facts import age, condition
 from app.diagnose.workload_facts import cite_object, group_by_workload, pod_ref, ref_from_key
 from tools.contracts.diagnosis import Category, NextStep
 from tools.contracts.kube.objects import meta, name_of, namespace_of
+from tools.contracts.wording import noun_for, plural, verb
 
 STUCK_AFTER = timedelta(minutes=5)  # beyond the grace period: deletion is no longer in progress
 
@@ -49,14 +50,16 @@ def analyze(facts: Facts) -> list[Candidate]:
         culprit = pod_ref(first) if len(group) == 1 else workload
         candidates.append(
             Candidate(
-                title=f"{len(group)} pod(s) of {workload.name} stuck Terminating on finalizer(s) "
+                title=f"{plural(len(group), 'pod')} of {workload.name} stuck Terminating on "
+                f"{noun_for(len(finalizers), 'finalizer')} "
                 f"{', '.join(finalizers)}",
                 category=Category.Other,
                 resource=culprit,
                 confidence=0.8,
                 explanation=(
                     f"Pod {namespace_of(first)}/{name_of(first)} was deleted at {since} and is still there: "
-                    f"finalizer(s) {', '.join(finalizers)} were never removed. The controller that owns "
+                    f"{noun_for(len(finalizers), 'finalizer').capitalize()} {', '.join(finalizers)} "
+                    f"{verb(len(finalizers), 'was', 'were')} never removed. The controller that owns "
                     "them is down or failing; until it removes them the pod stays Terminating and its "
                     "replacement may wait (StatefulSet) or run next to it."
                 ),

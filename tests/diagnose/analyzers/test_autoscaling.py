@@ -59,7 +59,7 @@ CASES = [
             ),
         ),
         EXPECTED,
-        "container(s) app",
+        "container app of Deployment shop/api sets no cpu request",
     ),
     ("healthy: within range", facts(deployment("api"), hpa("api")), [], None),
     (

@@ -34,7 +34,7 @@ CASES = [
         "backend port not on the Service",
         facts(ingress_class("nginx"), WEB, ingress("shop", backend_port=8080)),
         EXPECTED,
-        "only has port(s) 80",
+        "only has port 80",
     ),
     (
         "named backend port not on the Service",

@@ -67,24 +67,33 @@ class RunbookRun:
 
 
 def resolve_params(runbook: Runbook, given: Mapping[str, Any] | None) -> dict[str, Any]:
-    """The parameter values to run with: given ones checked and typed, defaults filled in."""
+    """The parameter values to run with: given ones checked and typed, defaults filled in. Every missing
+    or invalid value is named in one BadParam, so an empty form is answered with one message."""
     given = dict(given or {})
     unknown = [key for key in given if runbook.param(key) is None]
     if unknown:
         known = ", ".join(p.name for p in runbook.params) or "none"
         raise BadParam(f"runbook {runbook.name} has no parameter {unknown[0]!r} (parameters: {known})")
     values: dict[str, Any] = {}
+    missing, invalid = [], []
     for param in runbook.params:
         if param.name in given and given[param.name] not in (None, ""):
-            values[param.name] = coerce_param(param, given[param.name])
+            try:
+                values[param.name] = coerce_param(param, given[param.name])
+            except BadParam as exc:
+                invalid.append(str(exc))
         elif param.required:
-            raise BadParam(
-                f"runbook {runbook.name} needs {param.name}=..."
-                + (f" ({param.description})" if param.description else "")
-            )
+            missing.append(f"{param.name}=..." + (f" ({param.description})" if param.description else ""))
         else:
             values[param.name] = param.default
+    if missing or invalid:
+        needs = f"runbook {runbook.name} needs {_and(missing)}" if missing else ""
+        raise BadParam("; ".join(filter(None, [needs, *invalid])))
     return values
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def question_of(runbook: Runbook, params: Mapping[str, Any]) -> str:

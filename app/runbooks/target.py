@@ -19,6 +19,7 @@ from app.runbooks.model import Runbook
 OBJECT_PARAMS = {
     "workload": "Deployment",  # or the kind given by a ``kind`` parameter; the engine finds the real kind
     "source": "Deployment",
+    "destination": "Deployment",
     "service": "Service",
     "pvc": "PersistentVolumeClaim",
     "node": "Node",
@@ -38,8 +39,22 @@ def runbook_target(runbook: Runbook, params: Mapping[str, Any]) -> NamedObject |
             kind = str(params["kind"])
         if kind in CLUSTER_SCOPED:
             return NamedObject(kind, None, value)
-        namespace = params.get(f"{param.name}_namespace") or params.get("namespace")
+        where = namespace_param(runbook, param.name)
+        namespace = params.get(where) if where else None
         if not isinstance(namespace, str) or not namespace:
             continue  # a namespaced object without its namespace cannot be told from its namesakes
         return NamedObject(kind, namespace, value)
+    return None
+
+
+def is_namespace_param(name: str) -> bool:
+    return name == "namespace" or name.endswith("_namespace")
+
+
+def namespace_param(runbook: Runbook, name: str) -> str | None:
+    """The parameter that holds the namespace of object parameter ``name``: ``<name>_namespace`` when
+    the runbook declares it (traffic-dropped's source and destination), else ``namespace``."""
+    for candidate in (f"{name}_namespace", "namespace"):
+        if runbook.param(candidate) is not None:
+            return candidate
     return None

@@ -4,7 +4,9 @@ the audit log of what the assistant read, for whom and when."""
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -28,6 +30,8 @@ from app.commands.runs import change_text, runbook_entry
 from tools.contracts.settings import Settings
 from tools.contracts.wording import plural
 
+SA_TOKEN = Path("/var/run/secrets/kubernetes.io/serviceaccount/token")
+
 history_app = typer.Typer(
     help="Past answers and runbook runs, what changed since, and the audit log.", invoke_without_command=True
 )
@@ -40,6 +44,12 @@ def history_default(ctx: typer.Context) -> None:
         history_list()
 
 
+ClusterSnapshotOption = Annotated[
+    Path | None,
+    typer.Option("--snapshot", help="The current cluster is this snapshot's (as `kubewhy ask --snapshot`)"),
+]  # no -s: that is --search here
+
+
 @history_app.command("list")
 def history_list(
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="How many")] = 20,
@@ -47,17 +57,35 @@ def history_list(
     surface: Annotated[
         str | None, typer.Option("--surface", help="cli, page, slack, runbook or alerts")
     ] = None,
-    cluster: Annotated[str | None, typer.Option("--cluster", help="Only this cluster")] = None,
+    cluster: Annotated[
+        str | None, typer.Option("--cluster", help="Only this cluster (default: the current one)")
+    ] = None,
+    all_clusters: Annotated[
+        bool, typer.Option("--all-clusters", "-A", help="Runs on every cluster, not only the current one")
+    ] = False,
     runbook: Annotated[str | None, typer.Option("--runbook", help="Only runs of this runbook")] = None,
     search: Annotated[
         str | None, typer.Option("--search", "-s", help="Words in the question or summary")
     ] = None,
+    snapshot: ClusterSnapshotOption = None,
+    context: ContextOption = None,
+    kubeconfig: KubeconfigOption = None,
     output: DataOutputOption = DataOutput.text,
 ) -> None:
-    """The latest answers, newest first."""
-    store = open_history(Settings.load())
+    """The latest answers on the current cluster (the one `kubewhy ask` would read: --snapshot, --context,
+    else the current kubeconfig context), newest first; --all-clusters for every cluster."""
+    settings = Settings.load()
+    if all_clusters and cluster is not None:
+        fail("give --cluster NAME or --all-clusters, not both")
+    if cluster is None and not all_clusters:
+        cluster = current_cluster(settings, snapshot, context, kubeconfig)
+        if cluster is None:
+            typer.echo(
+                "kubewhy: no current cluster (no --snapshot, --context or kubeconfig): runs on every cluster",
+                err=True,
+            )
     runs = history_call(
-        store.list_runs,
+        open_history(settings).list_runs,
         limit=limit,
         user=user,
         surface=surface,
@@ -65,18 +93,51 @@ def history_list(
         runbook=runbook,
         text=search,
     )
+    if cluster is not None:
+        typer.echo(f"kubewhy: runs on {cluster} (--all-clusters for every cluster)", err=True)
     if output is DataOutput.json:
         typer.echo(json.dumps([run.as_dict() for run in runs], indent=2))
         return
     if not runs:
-        typer.echo("no answers stored yet", err=True)
+        typer.echo("no answers stored yet" + (f" for {cluster}" if cluster else ""), err=True)
     for run in runs:
-        what = f"runbook {run.runbook}" if run.runbook else run.question
         top = f"{run.top_category}" if run.top_category else "nothing wrong found"
         when = run.recorded_at.strftime("%Y-%m-%d %H:%M")
         cost = format_cost(run.cost_usd)
         cost = f"  {cost}" if cost else ""
-        typer.echo(f"{run.id:>5}  {when}  {run.user}@{run.surface}  {run.cluster}  {what}  -> {top}{cost}")
+        typer.echo(
+            f"{run.id:>5}  {when}  {run.user}@{run.surface}  {run.cluster}  {_asked(run)}  -> {top}{cost}"
+        )
+
+
+def current_cluster(
+    settings: Settings, snapshot: Path | None, context: str | None, kubeconfig: str | None
+) -> str | None:
+    """The name runs on the cluster `kubewhy ask` would read with these options are stored under, found
+    without connecting, as ``open_kube`` names it: the snapshot's name, the context given, the pod's own
+    cluster ("in-cluster"), else the kubeconfig's current context (None: no kubeconfig to read)."""
+    snapshot = snapshot or (Path(settings.snapshot) if settings.snapshot else None)
+    if snapshot is not None:
+        from tools.snapshot.loader import SnapshotError, load_snapshot
+
+        try:
+            return load_snapshot(snapshot).meta.name
+        except SnapshotError as exc:
+            fail(f"--snapshot {exc}")
+    context, kubeconfig = context or settings.context, kubeconfig or settings.kubeconfig
+    if context:
+        return context
+    if not kubeconfig and os.environ.get("KUBERNETES_SERVICE_HOST") and SA_TOKEN.is_file():
+        return "in-cluster"
+    from kubernetes.config import list_kube_config_contexts
+
+    from tools.kubernetes.kubeconfig import kubeconfig_location
+
+    try:
+        _, current = list_kube_config_contexts(config_file=kubeconfig_location(kubeconfig))
+    except Exception:  # no kubeconfig, or not one: there is no current cluster to filter on
+        return None
+    return (current or {}).get("name") or "cluster"
 
 
 @history_app.command("show")
@@ -116,10 +177,13 @@ def history_show(
 
 @history_app.command("diff")
 def history_diff(
-    run_id: Annotated[int, typer.Argument(help="Answer id to compare with")],
+    run_id: Annotated[int, typer.Argument(help="Answer id to compare with (kubewhy history list)")],
+    other: Annotated[
+        int | None, typer.Argument(help="A second stored answer: compare the two, nothing runs")
+    ] = None,
     against: Annotated[
         int | None,
-        typer.Option("--against", help="Compare with this later stored answer instead of running again"),
+        typer.Option("--against", help="Same as the second id: compare with this stored answer"),
     ] = None,
     snapshot: SnapshotOption = None,
     context: ContextOption = None,
@@ -129,23 +193,44 @@ def history_diff(
     ] = None,
     output: DataOutputOption = DataOutput.text,
 ) -> None:
-    """Run a past answer's runbook (or question) again and show what changed: findings added, resolved,
-    unchanged. With --against, compare two stored answers without running anything."""
+    """Compare two stored answers (`diff A B`), or run a past answer's runbook (or question) again and show
+    what changed: findings added, resolved, unchanged. When the two asked different questions or are about
+    different clusters, it says so and lists the findings side by side: nothing is called resolved that the
+    other run did not look for."""
     from app.store import diff_findings
 
+    if other is not None and against is not None and other != against:
+        fail(f"compare #{run_id} with one answer: #{other} or --against {against}, not both")
+    second = other if other is not None else against
     settings = Settings.load(llm=llm.value if llm else None)
     before = _get(settings, run_id)
-    if against is not None:
-        after_id, after = against, _get(settings, against).diagnosis
+    if second is not None:
+        stored = _get(settings, second)
+        after_id, after = second, stored.diagnosis
+        heading = [_heading(before), _heading(stored)]
     else:
         after_id, after = _run_again(
             settings, before, snapshot, context, kubeconfig, quiet=output is DataOutput.json
         )
+        heading = [
+            _heading(before),
+            f"#{after_id if after_id is not None else '(new)'}  now  on {after.cluster}",
+        ]
     change = diff_findings(before.diagnosis, after)
     if output is DataOutput.json:
-        typer.echo(json.dumps({"before": before.id, "after": after_id, **change.as_dict()}, indent=2))
+        doc = {"before": before.id, "after": after_id, "clusters": [before.cluster, after.cluster]}
+        typer.echo(json.dumps({**doc, **change.as_dict()}, indent=2))
         return
+    typer.echo("\n".join(heading))
     typer.echo(change_text(before.id, after_id, change))
+
+
+def _heading(run: Any) -> str:
+    return f"#{run.id}  {run.recorded_at:%Y-%m-%d %H:%M}  on {run.cluster}  {_asked(run)}"
+
+
+def _asked(run: Any) -> str:
+    return f"runbook {run.runbook} {_params(run.runbook_params)}".rstrip() if run.runbook else run.question
 
 
 def _run_again(

@@ -53,14 +53,22 @@ def print_change_since_last(settings: Settings, run_id: int) -> None:
 
 
 def change_text(before: int, after: int | None, change: Any) -> str:
-    """What changed between two runs, finding by finding (added, resolved, unchanged)."""
+    """What changed between two runs, finding by finding (added, resolved, unchanged); when the two did
+    not check the same thing, why, and the findings of each side by side (never called resolved)."""
     label = f"#{after}" if after is not None else "now"
-    lines = [f"Changes since #{before} ({label}):"]
-    for word, items in (
-        ("added", change.added),
-        ("resolved", change.resolved),
-        ("unchanged", change.unchanged),
-    ):
+    if not change.comparable:
+        lines = [f"#{before} and {label} cannot be compared finding by finding:"]
+        lines.extend(f"  {why}" for why in change.differences)
+        lines.append("  so nothing is called added or resolved: a run only finds what it looks for.")
+        groups = (
+            (f"only in #{before}", change.only_before),
+            (f"only in {label}", change.only_after),
+            ("in both", change.in_both),
+        )
+    else:
+        lines = [f"Changes since #{before} ({label}):"]
+        groups = (("added", change.added), ("resolved", change.resolved), ("unchanged", change.unchanged))
+    for word, items in groups:
         lines.append(f"  {word}: {len(items)}")
         lines.extend(f"    - [{f.category}] {f.resource}: {f.title}" for f in items)
     return "\n".join(lines)

@@ -14,7 +14,8 @@ from app.diagnose.cite import cite_candidate
 from app.diagnose.compose import compose
 from app.diagnose.correlate import correlate
 from app.diagnose.gather import TIME_BUDGET_NOTE, gather
-from app.diagnose.question import PreviousTurn, Question, Scope
+from app.diagnose.k8s_facts import WORKLOAD_KINDS
+from app.diagnose.question import NamedObject, PreviousTurn, Question, Scope
 from app.diagnose.router import route_question
 from tools.contracts.diagnosis import Diagnosis, Finding, NextStep, Stats
 from tools.contracts.evidence import Ledger
@@ -31,9 +32,12 @@ def diagnose(
     namespace: str | None = None,
     ledger: Ledger | None = None,
     previous: PreviousTurn | Diagnosis | None = None,
+    subject: NamedObject | None = None,
 ) -> Diagnosis:
     """Answer ``question`` about the cluster behind ``ctx`` with the analyzers; cite tool output.
-    ``previous`` is the turn before it in a conversation (follow-ups are about its subject and culprit)."""
+    ``previous`` is the turn before it in a conversation (follow-ups are about its subject and culprit).
+    ``subject`` is the object the question is about when the caller knows it (a runbook's target): the
+    answer keeps to it whatever the question's words name."""
     started = time.perf_counter()
     ledger = ledger if ledger is not None else Ledger()
     now = ctx.now()
@@ -44,6 +48,8 @@ def diagnose(
     def scope_of(inventory: list) -> Scope:
         typed = route_question(question, inventory, now, previous)
         scope = typed.scope
+        if subject is not None:
+            _pin_subject(typed, _in_inventory(subject, inventory))
         if namespace and namespace not in scope.namespaces:
             scope.namespaces.insert(0, namespace)
             scope.whole_cluster = False
@@ -134,6 +140,31 @@ def diagnose(
         next_steps=[step.model_copy(update={"checked": True}) for step in steps[:8]],  # written by kubewhy
         stats=Stats(tool_calls=len(ledger), duration_s=round(time.perf_counter() - started, 3)),
     )
+
+
+def _in_inventory(subject: NamedObject, inventory: list[NamedObject]) -> NamedObject:
+    """The cluster's object for ``subject``: the same kind, else a workload of another kind with its name
+    (a ``workload`` parameter does not say Deployment or StatefulSet). Unknown: as given (the composer then
+    says there is no such object)."""
+    same = [o for o in inventory if (o.namespace, o.name) == (subject.namespace, subject.name)]
+    for obj in same:
+        if obj.kind == subject.kind:
+            return obj
+    if subject.kind in WORKLOAD_KINDS:
+        for obj in same:
+            if obj.kind in WORKLOAD_KINDS:
+                return obj
+    return subject
+
+
+def _pin_subject(typed: Question, subject: NamedObject) -> None:
+    typed.subject = subject
+    scope = typed.scope
+    if subject not in scope.targets:
+        scope.targets.insert(0, subject)
+    scope.whole_cluster = False
+    if typed.intent in ("review", "ranking"):
+        typed.intent = "diagnose"  # a question about one object, whatever its words
 
 
 def _review_mix(ranked: list[Candidate], per_category: int = 2) -> list[Candidate]:

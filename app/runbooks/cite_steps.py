@@ -38,8 +38,23 @@ def cite_steps(diagnosis: Diagnosis, ledger: Ledger, step_ids: list[str]) -> Dia
                 known.add(evidence_id)
                 evidence.append(ledger.evidence(evidence_id, excerpt))
         findings.append(finding.model_copy(update={"evidence": cites}))
-    evidence.sort(key=lambda item: _number(item.id))
-    return diagnosis.model_copy(update={"findings": findings, "evidence": evidence})
+    return in_order(diagnosis.model_copy(update={"findings": findings, "evidence": evidence}))
+
+
+def in_order(diagnosis: Diagnosis) -> Diagnosis:
+    """Evidence listed as it was read (e1, e2, ...): the steps' results come before what the engine read
+    after them, in each finding's citations as in the evidence list."""
+
+    def ordered(findings: list[Finding]) -> list[Finding]:
+        return [f.model_copy(update={"evidence": sorted(f.evidence, key=_number)}) for f in findings]
+
+    return diagnosis.model_copy(
+        update={
+            "findings": ordered(diagnosis.findings),
+            "elsewhere": ordered(diagnosis.elsewhere),
+            "evidence": sorted(diagnosis.evidence, key=lambda item: _number(item.id)),
+        }
+    )
 
 
 def _excerpt(finding: Finding, ledger: Ledger, evidence_id: str) -> str:

@@ -65,7 +65,9 @@ class Match(_Strict):
 
     words: list[str] = Field(default_factory=list, description="words or phrases in the question")
     alerts: list[str] = Field(default_factory=list, description="Prometheus alert names")
-    categories: list[Category] = Field(default_factory=list, description="finding categories it covers")
+    categories: list[Category] = Field(
+        default_factory=list, description="finding categories it covers, the main one first"
+    )
 
 
 class Step(_Strict):

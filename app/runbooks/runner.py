@@ -18,9 +18,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from app.runbooks.cite_steps import cite_steps
+from app.diagnose.question import NamedObject
+from app.runbooks.cite_steps import cite_steps, in_order
 from app.runbooks.loader import LoadedRunbook, Problem, RunbookError
 from app.runbooks.model import BadParam, Runbook, coerce_param
+from app.runbooks.target import runbook_target
 from app.runbooks.template import TemplateProblem, condition, references, render, template_strings
 from tools.contracts.diagnosis import Diagnosis
 from tools.contracts.evidence import Ledger
@@ -65,24 +67,33 @@ class RunbookRun:
 
 
 def resolve_params(runbook: Runbook, given: Mapping[str, Any] | None) -> dict[str, Any]:
-    """The parameter values to run with: given ones checked and typed, defaults filled in."""
+    """The parameter values to run with: given ones checked and typed, defaults filled in. Every missing
+    or invalid value is named in one BadParam, so an empty form is answered with one message."""
     given = dict(given or {})
     unknown = [key for key in given if runbook.param(key) is None]
     if unknown:
         known = ", ".join(p.name for p in runbook.params) or "none"
         raise BadParam(f"runbook {runbook.name} has no parameter {unknown[0]!r} (parameters: {known})")
     values: dict[str, Any] = {}
+    missing, invalid = [], []
     for param in runbook.params:
         if param.name in given and given[param.name] not in (None, ""):
-            values[param.name] = coerce_param(param, given[param.name])
+            try:
+                values[param.name] = coerce_param(param, given[param.name])
+            except BadParam as exc:
+                invalid.append(str(exc))
         elif param.required:
-            raise BadParam(
-                f"runbook {runbook.name} needs {param.name}=..."
-                + (f" ({param.description})" if param.description else "")
-            )
+            missing.append(f"{param.name}=..." + (f" ({param.description})" if param.description else ""))
         else:
             values[param.name] = param.default
+    if missing or invalid:
+        needs = f"runbook {runbook.name} needs {_and(missing)}" if missing else ""
+        raise BadParam("; ".join(filter(None, [needs, *invalid])))
     return values
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def question_of(runbook: Runbook, params: Mapping[str, Any]) -> str:
@@ -209,11 +220,13 @@ def run_runbook(
     if llm:
         diagnosis = _with_agent(ctx, book, values, question, steps, ledger, on_event, chat_model)
     else:
-        diagnosis = _with_diagnostician(ctx, values, question, steps, ledger)
+        diagnosis = _with_diagnostician(ctx, values, question, steps, ledger, runbook_target(book, values))
     ran = sum(1 for s in steps if s.skipped is None)
     lead = f"Runbook {book.name} ran {ran} of {len(steps)} step(s)."
     stats = diagnosis.stats.model_copy(update={"duration_s": round(time.perf_counter() - started, 3)})
-    diagnosis = diagnosis.model_copy(update={"summary": f"{lead} {diagnosis.summary}", "stats": stats})
+    diagnosis = in_order(
+        diagnosis.model_copy(update={"summary": f"{lead} {diagnosis.summary}", "stats": stats})
+    )
     run = RunbookRun(book, values, question, steps, diagnosis, ledger, started_at)
     if surface is not None:
         from app.store import current_user, record_answer_safely
@@ -235,12 +248,17 @@ def run_runbook(
 
 
 def _with_diagnostician(
-    ctx: ToolContext, params: Mapping[str, Any], question: str, steps: list[StepOutcome], ledger: Ledger
+    ctx: ToolContext,
+    params: Mapping[str, Any],
+    question: str,
+    steps: list[StepOutcome],
+    ledger: Ledger,
+    target: NamedObject | None,
 ) -> Diagnosis:
     from app.diagnose.engine import diagnose
 
     namespace = params.get("namespace") if isinstance(params.get("namespace"), str) else None
-    diagnosis = diagnose(ctx, question, namespace=namespace, ledger=ledger)
+    diagnosis = diagnose(ctx, question, namespace=namespace, ledger=ledger, subject=target)
     step_ids = [s.evidence_id for s in steps if s.evidence_id]
     diagnosis = cite_steps(diagnosis, ledger, list(dict.fromkeys(step_ids)))
     stats = diagnosis.stats.model_copy(update={"tool_calls": len(ledger)})

@@ -1,32 +1,51 @@
 """A runbook's parameters as a form: one typed input per parameter, its default filled in, required ones
-marked. The values go through the runbook's own checks (``resolve_params``) when the form is sent, so the
-page and the command line accept and refuse exactly the same things."""
+marked. Namespaces and object names (workload, service, claim, node...) are picked from the cluster, the
+object list following the namespace chosen for it; a name the cluster did not list can still be typed.
+
+The values go through the runbook's own checks (``resolve_params``) when Run is pressed, so the page and
+the command line accept and refuse exactly the same things, and every missing field is named at once.
+The inputs are not an ``st.form``: choosing a namespace must refresh the object list below it.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
 
 from app.runbooks import Param, Runbook
+from app.runbooks.target import is_namespace_param, namespace_param
 from app.ui.safe import md_line
 
 NOT_SET = "(not set)"
+Choices = Callable[[str, dict[str, Any]], list[str] | None]  # (parameter, values so far) -> names
 
 
-def param_form(runbook: Runbook, key: str, hints: dict[str, str] | None = None) -> dict[str, Any] | None:
+def param_form(
+    runbook: Runbook, key: str, hints: dict[str, str] | None = None, choices: Choices | None = None
+) -> dict[str, Any] | None:
     """Draw the form; returns the entered values (empty ones left out) when Run is pressed, else None.
-    ``hints`` pre-fill string parameters that have no default (the namespace chosen in the sidebar)."""
+    ``hints`` pre-fill string parameters that have no default (the namespace chosen in the sidebar);
+    ``choices`` gives the names the cluster has for a parameter (None: type it)."""
     hints = hints or {}
-    with st.form(key=f"rb-form-{key}", border=True):
+    with st.container(border=True, key=f"rb-form-{key}"):
         if runbook.params:
             st.markdown("**Parameters** (\\* required)")
         else:
             st.caption("This runbook takes no parameters.")
-        values = {
-            param.name: _input(param, f"rb-param-{key}-{param.name}", hints) for param in runbook.params
-        }
-        sent = st.form_submit_button("Run", icon=":material/play_arrow:", type="primary")
+        values: dict[str, Any] = {}
+        for param in runbook.params:
+            names = choices(param.name, values) if choices is not None and param.type == "string" else None
+            widget = f"rb-param-{key}-{param.name}"
+            if names is not None and param.enum is None:
+                where = None if is_namespace_param(param.name) else namespace_param(runbook, param.name)
+                values[param.name] = _picker(
+                    param, widget, names, hints, values.get(where) if where else None
+                )
+            else:
+                values[param.name] = _input(param, widget, hints)
+        sent = st.button("Run", key=f"rb-run-{key}", icon=":material/play_arrow:", type="primary")
     if not sent:
         return None
     return {name: value for name, value in values.items() if value not in (None, "", NOT_SET)}
@@ -35,6 +54,30 @@ def param_form(runbook: Runbook, key: str, hints: dict[str, str] | None = None) 
 def _label(param: Param) -> str:
     """The parameter's name (an identifier, so plain text; escaping would show in the aria-label)."""
     return param.name + (" *" if param.required else "")
+
+
+def _picker(
+    param: Param, key: str, names: list[str], hints: dict[str, str], namespace: str | None
+) -> str | None:
+    """A list of the cluster's names; typing another one is allowed (a list may be cut or forbidden).
+    A name chosen in another namespace is cleared when the namespace changes."""
+    wanted = param.default if param.default is not None else hints.get(param.name)
+    chosen_in = f"{key}:namespace"
+    if st.session_state.get(chosen_in, namespace) != namespace:
+        st.session_state.pop(key, None)
+    st.session_state[chosen_in] = namespace
+    index = names.index(wanted) if wanted in names and key not in st.session_state else None
+    help_text = md_line(param.description, 400) if param.description else None
+    placeholder = "choose the namespace first" if not names else f"choose one of {len(names)}, or type a name"
+    return st.selectbox(
+        _label(param),
+        names,
+        index=index,
+        key=key,
+        help=help_text,
+        placeholder=placeholder,
+        accept_new_options=True,
+    )
 
 
 def _input(param: Param, key: str, hints: dict[str, str]) -> Any:

@@ -20,6 +20,7 @@ def env(tmp_path: Path) -> dict[str, str]:
         "KUBEWHY_DATABASE_URL": f"sqlite:///{tmp_path / 'history.db'}",
         "KUBEWHY_RUNBOOKS_DIR": str(tmp_path / "runbooks"),
         "KUBEWHY_LLM": "none",
+        "KUBECONFIG": str(tmp_path / "no-kubeconfig"),  # history list: no current cluster but --snapshot's
     }
 
 
@@ -56,7 +57,7 @@ def test_run_prints_the_diagnosis_and_records_it(env) -> None:
     again = kubewhy(env, *args, "--diff")
     assert "Changes since #1 (#2):" in again.stderr and "added: 0" in again.stderr
 
-    listed = json.loads(kubewhy(env, "history", "list", "-o", "json").stdout)
+    listed = json.loads(kubewhy(env, "history", "list", "--snapshot", str(DEMO), "-o", "json").stdout)
     expected = [(2, "service-unreachable", "runbook"), (1, "service-unreachable", "runbook")]
     assert [(r["id"], r["runbook"], r["surface"]) for r in listed] == expected
     assert listed[0]["runbook_params"] == {"namespace": "shop", "service": "cart"}
@@ -138,6 +139,6 @@ def test_history_diff_runs_the_runbook_again(env) -> None:
     kubewhy(env, *args)
     doc = json.loads(kubewhy(env, "history", "diff", "1", "--snapshot", str(DEMO), "-o", "json").stdout)
     assert doc["before"] == 1 and doc["after"] == 2 and doc["added"] == doc["resolved"] == []
-    assert "pvc-pending" in kubewhy(env, "history").stdout  # no subcommand: the list
+    assert "pvc-pending" in kubewhy(env, "history", "list", "-A").stdout
     shown = kubewhy(env, "runbook", "show", "pvc-pending").stdout
     assert shown.startswith("# ") and "bundled runbook" in shown and "tool: k8s_describe" in shown

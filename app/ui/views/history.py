@@ -1,5 +1,8 @@
 """History: find and reopen past answers from every surface (page, CLI, Slack, runbook runs), run one
-again on the cluster in the sidebar and see what changed since last time."""
+again on the cluster in the sidebar and see what changed since last time, or compare any two runs.
+
+The list keeps to the sidebar's cluster by default (demo runs and real clusters do not mix); "All
+clusters" shows every run, each with the cluster it was on."""
 
 from __future__ import annotations
 
@@ -41,7 +44,8 @@ def render() -> None:
     except StoreError as exc:
         st.error(md(f"The history cannot be read: {exc}"))
         return
-    runs, filtered = _filtered(store, users, clusters)
+    here = current.session.cluster if current.session is not None else None
+    runs, filtered = _filtered(store, users, clusters, here)
     if runs is None:
         return
     linked = _linked(store, runs)
@@ -50,10 +54,15 @@ def render() -> None:
     if not runs:
         if filtered:
             st.info("No stored answer matches these filters.")
+        elif here and any(cluster != here for cluster in clusters):
+            st.info(
+                md_line(f"No answers stored for {here} yet. All clusters shows the runs on the others.", 300)
+            )
         else:
             st.info("No answers stored yet. Ask a question on the Chat page or run a runbook.")
         return
     st.dataframe(overview(runs), hide_index=True, width="stretch", key="history-table")
+    _compare(store, runs)
     labels = {run.id: _label(run) for run in runs}
     ids = list(labels)
     # kept by hand: a new run changes the options (and the widget); a permalink (?run=N) opens its run
@@ -101,14 +110,25 @@ def filter_choices(database_url: str) -> tuple[list[str], list[str]]:
 
 
 def _filtered(
-    store: HistoryStore, users: list[str], clusters: list[str]
+    store: HistoryStore, users: list[str], clusters: list[str], here: str | None
 ) -> tuple[list[StoredRun] | None, bool]:
-    """The runs that match the filters (None after an error), and whether any filter is set."""
+    """The runs that match the filters (None after an error), and whether a filter the person chose is
+    set. The cluster filter starts on the sidebar's cluster (``here``)."""
     text_col, surface_col, user_col, cluster_col = st.columns([3, 2, 2, 2])
     text = text_col.text_input("Search", key="history-text", placeholder="words of the question or answer")
     surface = surface_col.selectbox("Surface", [ALL, *SURFACES], key="history-surface")
     user = user_col.selectbox("User", [ALL, *users], key="history-user")
-    cluster = cluster_col.selectbox("Cluster", [ALL, *clusters], key="history-cluster")
+    options = [ALL, *([here] if here else []), *(c for c in clusters if c != here)]
+    cluster = cluster_col.selectbox(
+        "Cluster",
+        options,
+        index=1 if here else 0,
+        key="history-cluster",
+        format_func=lambda c: "All clusters" if c == ALL else f"{c} (this cluster)" if c == here else c,
+        help="Runs on the sidebar's cluster by default; choose All clusters to see every run.",
+    )
+    if here and cluster == here:
+        st.caption(md_line(f"Runs on {here}, the cluster in the sidebar. All clusters shows every run.", 300))
     chosen = {
         "text": text.strip() or None,
         "surface": None if surface == ALL else surface,
@@ -120,7 +140,41 @@ def _filtered(
     except StoreError as exc:
         st.error(md(f"The history cannot be read: {exc}"))
         return None, True
-    return runs, any(value is not None for value in chosen.values())
+    by_choice = any(value is not None for key, value in chosen.items() if key != "cluster")
+    return runs, by_choice or chosen["cluster"] not in (None, here)
+
+
+def _compare(store: HistoryStore, runs: list[StoredRun]) -> None:
+    """Compare any two listed runs: what changed, or (other question, other cluster) why that cannot be
+    said and their findings side by side."""
+    if len(runs) < 2:
+        return
+    labels = {run.id: _label(run) for run in runs}
+    ids = list(labels)
+    with st.expander("Compare two runs", icon=":material/compare_arrows:"):
+        first_col, second_col = st.columns(2)
+        first = first_col.selectbox(
+            "Earlier run", ids, index=None, format_func=labels.__getitem__, key="history-compare-a"
+        )
+        second = second_col.selectbox(
+            "Later run", ids, index=None, format_func=labels.__getitem__, key="history-compare-b"
+        )
+        if first is None or second is None or first == second:
+            st.caption("Choose two different runs.")
+            return
+        try:
+            before, after = store.get_run(first), store.get_run(second)
+        except StoreError as exc:
+            st.error(md(f"The runs cannot be read: {exc}"))
+            return
+        if before is None or after is None:
+            return
+        try:
+            diff = diff_findings(before.diagnosis, after.diagnosis)
+        except ValueError as exc:  # a row written by an older or newer kubewhy
+            st.error(md(f"A stored diagnosis cannot be read: {exc}"))
+            return
+        render_diff(diff, before, "compare", after=after)
 
 
 def overview(runs: list[StoredRun]) -> pd.DataFrame:
@@ -151,7 +205,7 @@ def _asked(run: StoredRun) -> str:
 def _label(run: StoredRun) -> str:
     asked = _asked(run)
     asked = asked if len(asked) <= 90 else asked[:89] + "…"
-    return f"#{run.id} · {run.recorded_at:%Y-%m-%d %H:%M} · {run.surface} · {asked}"
+    return f"#{run.id} · {run.recorded_at:%Y-%m-%d %H:%M} · {run.cluster} · {run.surface} · {asked}"
 
 
 def _opened(store: HistoryStore, run: StoredRun, current: shell.Shell) -> None:

@@ -110,14 +110,20 @@ def show(page, element) -> None:
     page.wait_for_timeout(400)
 
 
+def pick(page, label: str, name: str) -> None:
+    """Choose ``name`` in the form's picker ``label``, as a person does: open it, click the option."""
+    page.get_by_label(label, exact=True).click(timeout=WAIT_MS)
+    page.get_by_role("option", name=name, exact=True).click(timeout=WAIT_MS)
+
+
 def run_pod_restarting_runbook(page, base_url: str) -> None:
     """Open the Runbooks page by its own address and run the bundled pod-restarting runbook on
     shop/payments; returns once its answer is drawn and names the payments Deployment."""
     page.goto(base_url.rstrip("/") + "/runbooks")
     page.get_by_label("Runbook", exact=True).click(timeout=WAIT_MS)
     page.get_by_role("option", name=re.compile("^pod-restarting")).click()
-    page.get_by_label("namespace *", exact=True).fill("shop")
-    page.get_by_label("workload *", exact=True).fill("payments")
+    pick(page, "namespace *", "shop")
+    pick(page, "workload *", "payments")  # its list follows the namespace chosen
     page.get_by_role("button", name="Run", exact=True).click()
     page.get_by_text("Runbook pod-restarting ran in").wait_for(timeout=WAIT_MS)
     assert "fix: Deployment shop/payments" in page.get_by_test_id("stMain").inner_text()

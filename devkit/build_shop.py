@@ -13,6 +13,7 @@ from pathlib import Path
 
 from app.demo import SHOP_SNAPSHOT
 from devkit.synth import ClusterBuilder, configmap_volume, container, mount, secret_ref
+from devkit.synth.writer import write_snapshot
 
 CAPTURED_AT = "2026-11-20T09:30:00Z"
 REGISTRY = "registry.example.com/shop"
@@ -881,7 +882,7 @@ def main(argv: list[str] | None = None) -> None:
         "--out", type=Path, default=DEFAULT_OUT, help="output directory (default: app/demo/shop)"
     )
     args = parser.parse_args(argv)
-    out = build().write(args.out)
+    out = write_snapshot(build(), args.out)
     print(f"wrote {out}")
 
 

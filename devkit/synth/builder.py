@@ -7,9 +7,9 @@
     api = b.deployment("shop", "api", "registry.example.com/shop/api:1.4.2", port=8080)
     b.service("shop", "api", port=80, target_port="http")
     api.pods[0].crash_loop(since="20m", previous_log=["panic: boom"])
-    b.write("out/")
+    write_snapshot(b, "out/")  # devkit.synth.writer
 
-Everything (objects, events, logs, metrics, flows) is rendered from one model at `write` time, so the
+Everything (objects, events, logs, metrics, flows) is rendered from one model at write time, so the
 pieces agree with each other, and the same inputs always give byte-identical files.
 """
 
@@ -19,7 +19,6 @@ import base64
 import copy
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from devkit.synth.clock import Ago, duration, parse_instant
@@ -1363,13 +1362,6 @@ class ClusterBuilder:
     ):
         """Log lines for a pod by name (e.g. a pod not modelled by a workload)."""
         self.extra_logs[(namespace, pod, container, previous)] = [(self.at(a), t) for a, t in lines]
-
-    # ----- output -----------------------------------------------------------------------------------
-    def write(self, out: str | Path) -> Path:
-        """Write the snapshot directory (snapshot.yaml, resources/, logs/, metrics/, flows/)."""
-        from devkit.synth.writer import write_snapshot
-
-        return write_snapshot(self, Path(out))
 
 
 def _owner(api_version: str, kind: str, name: str, uid: str) -> dict[str, Any]:

@@ -15,8 +15,10 @@ from typing import Any
 
 from devkit.synth.builder import ClusterBuilder
 from devkit.synth.clock import Ago, duration
-from devkit.synth.flows import FlowFactory, sample_times
+from devkit.synth.flows import FlowFactory
+from devkit.synth.sampling import sample_times
 from devkit.synth.workloads import Deployment, ReplicaSet
+from devkit.synth.writer import write_snapshot
 from tools.contracts.kube.time import rfc3339
 
 PROVISIONER = "ebs.csi.aws.com"
@@ -307,8 +309,9 @@ def after_write(b: ClusterBuilder, hook: Callable[[ClusterBuilder, Path], None])
 
 
 def write(b: ClusterBuilder, out: str | Path, *, metrics: tuple[str, ...] | None = None) -> Path:
-    """``b.write(out)``, then the after-write hooks, then (when ``metrics`` is given) trim the metrics."""
-    path = b.write(out)
+    """``write_snapshot(b, out)``, then the after-write hooks, then (when ``metrics`` is given) trim the
+    metrics."""
+    path = write_snapshot(b, out)
     for hook in b.__dict__.get("_after_write", []):
         hook(b, path)
     if metrics is not None:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from devkit.synth.clock import protojson_time
 from devkit.synth.pods import Pod
+from devkit.synth.sampling import ready_pods, sample_times
 
 if TYPE_CHECKING:
     from devkit.synth.builder import ClusterBuilder, DnsTraffic, ServiceModel, Traffic
@@ -29,22 +30,6 @@ DROP_REASON_CODES = {
 }
 SYN_RETRANSMITS = (0.0, 1.0, 3.0, 7.0)  # SYN, then retransmits 1, 2 and 4 seconds apart
 RCODE_NAMES = {0: "NOERROR", 2: "SERVFAIL", 3: "NXDOMAIN", 5: "REFUSED"}
-
-
-def sample_times(
-    b: ClusterBuilder, key: str, since: datetime, until: datetime, every: timedelta
-) -> list[datetime]:
-    """One moment per `every` between since and until, jittered deterministically inside its slot."""
-    rng = b.ids.rng("times/" + key)
-    out, t = [], max(since, b.window_start)
-    while t < until:
-        moment = t + timedelta(
-            seconds=rng.uniform(0, every.total_seconds() * 0.8), microseconds=rng.randint(0, 999999)
-        )
-        if moment < until:
-            out.append(moment)
-        t += every
-    return out
 
 
 class FlowFactory:
@@ -175,9 +160,7 @@ def _pick(pods: list[Pod], rng) -> Pod | None:
 
 
 def _ready(workload: Any, t: datetime) -> list[Pod]:
-    from devkit.synth.metricgen import _ready_pods
-
-    return [p for p in _ready_pods(workload, t) if p.ip]
+    return [p for p in ready_pods(workload, t) if p.ip]
 
 
 def tcp_flows(b: ClusterBuilder, fac: FlowFactory, item: Traffic) -> Iterator[dict[str, Any]]:

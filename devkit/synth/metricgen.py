@@ -16,6 +16,7 @@ from devkit.synth.model import Container, Run
 from devkit.synth.openmetrics import Labels, MetricsFile, labels_of
 from devkit.synth.pods import Pod
 from devkit.synth.quantity import parse_quantity
+from devkit.synth.sampling import ready_pods, sample_times
 
 if TYPE_CHECKING:
     from devkit.synth.builder import ClusterBuilder
@@ -504,13 +505,6 @@ def _split_counts(total: int, shares: dict[str, float]) -> dict[str, int]:
     return counts
 
 
-def _ready_pods(workload: Any, t: datetime) -> list[Pod]:
-    pods = [p for rs in getattr(workload, "replica_sets", []) for p in rs.pods] or list(
-        getattr(workload, "pod_list", [])
-    )
-    return [p for p in pods if p.ready_at(t)]
-
-
 def coredns(b: ClusterBuilder, f: MetricsFile) -> None:
     try:
         dns = b.workload("kube-system/coredns")
@@ -527,7 +521,7 @@ def coredns(b: ClusterBuilder, f: MetricsFile) -> None:
     state: dict[str, dict[str, Any]] = {}
     for t in times:
         ts = epoch(t)
-        pods = _ready_pods(dns, t)
+        pods = ready_pods(dns, t)
         rps, rcodes, latency = profile.at(t)
         for pod in sorted(pods, key=lambda p: p.name):
             rng = b.ids.rng(f"dns/{pod.name}/{ts}")
@@ -551,15 +545,13 @@ def coredns(b: ClusterBuilder, f: MetricsFile) -> None:
 
 # ----- Hubble ---------------------------------------------------------------------------------------
 def _dns_events(b: ClusterBuilder) -> Iterator[tuple[datetime, str, Any]]:
-    from devkit.synth.flows import sample_times
-
     for item in b.dns_list:
         if not item.l7:
             continue
         for t in sample_times(
             b, f"dns/{item.src.namespace}/{item.src.name}/{item.query}", item.since, item.until, item.every
         ):
-            pods = _ready_pods(item.src, t)
+            pods = ready_pods(item.src, t)
             if pods:
                 yield t, pods[0].node, item
 
@@ -600,7 +592,7 @@ def hubble(b: ClusterBuilder, f: MetricsFile) -> None:
         for item in b.traffic_list:
             if not (item.since <= t <= item.until):
                 continue
-            dst_pods = _ready_pods(item.dst, t)
+            dst_pods = ready_pods(item.dst, t)
             if not dst_pods:
                 continue
             node = dst_pods[0].node
@@ -641,7 +633,7 @@ def app_http(b: ClusterBuilder, f: MetricsFile) -> None:
         state: dict[str, dict[str, Any]] = {}
         for t in times:
             ts = epoch(t)
-            pods = _ready_pods(profile.workload, t)
+            pods = ready_pods(profile.workload, t)
             rps, codes, latency = profile.at(t)
             for pod in sorted(pods, key=lambda p: p.name):
                 rng = b.ids.rng(f"http/{pod.name}/{ts}")

@@ -119,3 +119,11 @@ class Container:
         if self.terminated_before(t) is not None:
             return "CrashLoopBackOff"
         return "ContainerCreating"
+
+
+def full_image(image: str) -> str:
+    """What the runtime reports: docker.io/library/redis:7.2 for 'redis:7.2'."""
+    first = image.split("/")[0]
+    if "." in first or ":" in first or first == "localhost":
+        return image
+    return f"docker.io/{image}" if "/" in image else f"docker.io/library/{image}"

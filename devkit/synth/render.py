@@ -6,7 +6,7 @@ import copy
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from devkit.synth.model import READY_DELAY, Container, Run
+from devkit.synth.model import READY_DELAY, Container, Run, full_image
 from devkit.synth.pods import Pod
 from devkit.synth.quantity import kibibytes, parse_quantity
 from devkit.synth.workloads import DaemonSet, Deployment, ReplicaSet, StatefulSet
@@ -38,14 +38,6 @@ DAEMONSET_TOLERATIONS = [
     {"effect": "NoSchedule", "key": "node.kubernetes.io/pid-pressure", "operator": "Exists"},
     {"effect": "NoSchedule", "key": "node.kubernetes.io/unschedulable", "operator": "Exists"},
 ]
-
-
-def full_image(image: str) -> str:
-    """What the runtime reports: docker.io/library/redis:7.2 for 'redis:7.2'."""
-    first = image.split("/")[0]
-    if "." in first or ":" in first or first == "localhost":
-        return image
-    return f"docker.io/{image}" if "/" in image else f"docker.io/library/{image}"
 
 
 def _image_id(b: ClusterBuilder, image: str) -> str:

@@ -7,13 +7,10 @@ kubelet or scheduler emits, with the exact message text (see docs/domain.md in t
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any, Self
 
 from devkit.synth.clock import Ago, duration
-from devkit.synth.model import Container, Run
-
-if TYPE_CHECKING:
-    from devkit.synth.pods import Pod
+from devkit.synth.model import Container, Run, full_image
 
 BACKOFF_CAP = timedelta(minutes=5)
 LogLines = list[str | tuple[Ago, str]]
@@ -47,7 +44,7 @@ class PodStates:
         return f"spec.containers{{{container.name}}}"
 
     def crash_loop(
-        self: Pod,
+        self,
         since: Ago,
         *,
         exit_code: int = 1,
@@ -57,7 +54,7 @@ class PodStates:
         container: str | None = None,
         log: LogLines | None = None,
         previous_log: LogLines | None = None,
-    ) -> Pod:
+    ) -> Self:
         """Container exits shortly after every start since `since`; kubelet backs off (CrashLoopBackOff).
 
         With `running_for`, the latest restart is running right now (started that long ago) and has not
@@ -100,13 +97,13 @@ class PodStates:
         return self
 
     def oom_killed(
-        self: Pod,
+        self,
         at: Ago | list[Ago],
         *,
         container: str | None = None,
         restart_after: Ago = "10s",
         ramp: Ago = "20m",
-    ) -> Pod:
+    ) -> Self:
         """The container was OOMKilled (exit 137) at each time in `at`, restarted, and runs again now.
 
         The working set climbs to the memory limit over `ramp` before each kill (in cAdvisor metrics).
@@ -125,14 +122,14 @@ class PodStates:
         return self
 
     def restarted(
-        self: Pod,
+        self,
         at: Ago,
         *,
         reason: str = "Error",
         exit_code: int = 1,
         container: str | None = None,
         restart_after: Ago = "10s",
-    ) -> Pod:
+    ) -> Self:
         """One past exit (reason, exit code) and an immediate restart; running now."""
         c = self.container(container)
         kill = self.b.at(at)
@@ -143,9 +140,7 @@ class PodStates:
         self._restart_events(c, [runs[-1].started])
         return self
 
-    def image_pull_error(
-        self: Pod, since: Ago, *, container: str | None = None, not_found: bool = True
-    ) -> Pod:
+    def image_pull_error(self, since: Ago, *, container: str | None = None, not_found: bool = True) -> Self:
         """The image cannot be pulled: ErrImagePull, then ImagePullBackOff; the container never starts."""
         c = self.container(container)
         image = c.image
@@ -154,13 +149,13 @@ class PodStates:
         start, now = self.b.at(since), self.b.now
         if not_found:
             why = (
-                f'rpc error: code = NotFound desc = failed to pull and unpack image "{_full(image)}": '
-                f'failed to resolve reference "{_full(image)}": {_full(image)}: not found'
+                f'rpc error: code = NotFound desc = failed to pull and unpack image "{full_image(image)}": '
+                f'failed to resolve reference "{full_image(image)}": {full_image(image)}: not found'
             )
         else:
             why = (
-                f'rpc error: code = Unknown desc = failed to pull and unpack image "{_full(image)}": '
-                f'failed to resolve reference "{_full(image)}": pull access denied, repository does not '
+                f'rpc error: code = Unknown desc = failed to pull and unpack image "{full_image(image)}": '
+                f'failed to resolve reference "{full_image(image)}": pull access denied, repository does not '
                 "exist or may require authorization: server message: insufficient_scope: "
                 "authorization failed"
             )
@@ -196,7 +191,7 @@ class PodStates:
         )
         return self
 
-    def config_error(self: Pod, since: Ago, message: str, *, container: str | None = None) -> Pod:
+    def config_error(self, since: Ago, message: str, *, container: str | None = None) -> Self:
         """A referenced Secret/ConfigMap or key is missing: CreateContainerConfigError.
 
         `message` is the kubelet's text, e.g. 'secret "db-creds" not found' or
@@ -219,7 +214,7 @@ class PodStates:
         )
         return self
 
-    def cannot_schedule(self: Pod, since: Ago, message: str) -> Pod:
+    def cannot_schedule(self, since: Ago, message: str) -> Self:
         """Pending: the scheduler finds no node (message as the scheduler writes it)."""
         self._mark_unschedulable(message)
         start, now = self.b.at(since), self.b.now
@@ -236,14 +231,14 @@ class PodStates:
         )
         return self
 
-    def _mark_unschedulable(self: Pod, message: str) -> None:
+    def _mark_unschedulable(self, message: str) -> None:
         self.unschedulable = message
         self.b.release_ip(self)
         self.node = None
         for c in self.containers:
             c.runs, c.waiting = [], None
 
-    def not_ready(self: Pod, since: Ago, *, message: str | None = None, container: str | None = None) -> Pod:
+    def not_ready(self, since: Ago, *, message: str | None = None, container: str | None = None) -> Self:
         """Running but the readiness probe fails (pod leaves the Service's ready endpoints)."""
         c = self.container(container)
         c.unready_since = self.b.at(since)
@@ -266,7 +261,7 @@ class PodStates:
         )
         return self
 
-    def log(self: Pod, lines: LogLines, *, container: str | None = None, previous: bool = False) -> Pod:
+    def log(self, lines: LogLines, *, container: str | None = None, previous: bool = False) -> Self:
         """Container log lines. Plain strings are spread over the run's life, the last one at its end;
         (ago, text) pairs are placed at that time."""
         c = self.container(container)
@@ -297,7 +292,7 @@ class PodStates:
             c.log = stamped
         return self
 
-    def _restart_events(self: Pod, c: Container, starts: list[datetime]) -> None:
+    def _restart_events(self, c: Container, starts: list[datetime]) -> None:
         """Pulled/Created/Started for restarts (only the ones within the event TTL survive)."""
         if not starts:
             return
@@ -316,9 +311,3 @@ class PodStates:
         )
         self.b.event(self, "Created", f"Created container {c.name}", "Normal", n, first, last, field_path=ref)
         self.b.event(self, "Started", f"Started container {c.name}", "Normal", n, first, last, field_path=ref)
-
-
-def _full(image: str) -> str:
-    from devkit.synth.render import full_image
-
-    return full_image(image)

@@ -200,7 +200,9 @@ def _assign_resource_versions(objects: list[dict[str, Any]]) -> None:
         obj["metadata"]["resourceVersion"] = str(number * 7 + 100000)
 
 
-def write_snapshot(b: ClusterBuilder, out: Path) -> Path:
+def write_snapshot(b: ClusterBuilder, out: str | Path) -> Path:
+    """Write the snapshot directory (snapshot.yaml, resources/, logs/, metrics/, flows/) for ``b``."""
+    out = Path(out)
     writer = SnapshotWriter(out)
     out.mkdir(parents=True, exist_ok=True)
     writer.clear()

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from devkit.synth import ClusterBuilder
 from devkit.synth.extras import pending_pvc
+from devkit.synth.writer import write_snapshot
 
 CAPTURED_AT = "2026-03-01T12:00:00Z"
 UNSCHEDULABLE = (
@@ -102,4 +103,4 @@ def build() -> ClusterBuilder:
 
 
 def write(out: Path) -> Path:
-    return build().write(out)
+    return write_snapshot(build(), out)

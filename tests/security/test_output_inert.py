@@ -21,6 +21,7 @@ from app.render import render_markdown, render_text
 from app.slack.blocks import diagnosis_messages
 from app.ui.safe import md, md_line, plain
 from devkit.synth import ClusterBuilder
+from devkit.synth.writer import write_snapshot
 from tests.agent.scripted_server import Reply
 from tests.security.sec_support import ask_cli, start_model
 from tools.contracts.diagnosis import Diagnosis, Evidence, Finding, NextStep, ResourceRef
@@ -92,7 +93,7 @@ def planted(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     pod = checkout.pods[0]
     pod.crash_loop(since="25m", previous_log=["starting checkout", PAYLOAD, "panic: config missing"])
     b.event(pod, "BackOff", f"Back-off restarting failed container {PAYLOAD}")
-    return b.write(tmp_path_factory.mktemp("ansi") / "ansi-prod"), pod.name
+    return write_snapshot(b, tmp_path_factory.mktemp("ansi") / "ansi-prod"), pod.name
 
 
 def repeating_model(pod: str):

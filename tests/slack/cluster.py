@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from devkit.synth import ClusterBuilder
+from devkit.synth.writer import write_snapshot
 
 BEARER = "sekr3tBEARERtoken9911"
 PASSWORD = "hunter2-in-the-log-4471"
@@ -23,4 +24,4 @@ def write_cluster(out: Path) -> Path:
     b.node("node-a")
     api = b.deployment("shop", "api", "reg.example.com/api:2.0", port=8080)
     api.pods[0].crash_loop(since="20m", exit_code=1, previous_log=CRASH_LOG)
-    return b.write(out)
+    return write_snapshot(b, out)

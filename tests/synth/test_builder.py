@@ -8,6 +8,7 @@ import pytest
 
 from devkit.synth import ClusterBuilder
 from devkit.synth.clock import duration
+from devkit.synth.writer import write_snapshot
 from tests.synth.helpers import flows, objects_by_kind, tree_bytes
 from tools.snapshot.loader import load_snapshot
 from tools.snapshot.validate import validate_snapshot
@@ -60,13 +61,13 @@ def _scenario(seed: int = 5) -> ClusterBuilder:
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return _scenario().write(tmp_path_factory.mktemp("lab"))
+    return write_snapshot(_scenario(), tmp_path_factory.mktemp("lab"))
 
 
 def test_same_inputs_give_identical_bytes(lab: Path, tmp_path: Path) -> None:
-    again = _scenario().write(tmp_path / "again")
+    again = write_snapshot(_scenario(), tmp_path / "again")
     assert tree_bytes(lab) == tree_bytes(again)
-    other = _scenario(seed=6).write(tmp_path / "other")
+    other = write_snapshot(_scenario(seed=6), tmp_path / "other")
     assert tree_bytes(other) != tree_bytes(lab)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -161,40 +162,126 @@ def follow_up_briefing(previous: Diagnosis) -> str:
     )
 
 
+@dataclass(frozen=True)
+class Asker:
+    """Who asks, from which surface: the run history's user and surface. ``warn`` hears a history that
+    cannot be written (stderr by default); the answer is never lost to it. ``settings`` name the history
+    database when the surface has its own (a bot sharing a session pool); None: the session's."""
+
+    surface: str
+    user: str | None = None  # None: the account kubewhy runs as
+    thread: str | None = None  # a named conversation (``kubewhy ask --thread``)
+    warn: Callable[[str], None] | None = None
+    settings: Settings | None = None
+
+
+@dataclass
+class Prelude:
+    """What ran before the engine answers (a runbook's steps, already in the ledger): the model's briefing,
+    the diagnostician's subject, when the question started, and the runbook the history names."""
+
+    briefing: str
+    subject: Any = None  # app.diagnose.question.NamedObject
+    started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    recorded_from: int = 0  # the ledger's entries from this one on belong to the question
+    runbook: str | None = None
+    runbook_params: dict[str, Any] | None = None
+
+
+Finish = Callable[[Diagnosis, bool], Diagnosis]  # (diagnosis, answered by the model) -> what is kept
+
+
+@dataclass
+class Answer:
+    """One answered question: the diagnosis, every tool result behind it, and its run-history id (None when
+    it was not recorded)."""
+
+    diagnosis: Diagnosis
+    ledger: Ledger
+    started_at: datetime
+    run_id: int | None = None
+
+
 def ask(
     session: Session,
     question: str,
     *,
+    asked_by: Asker | None = None,
     namespace: str | None = None,
     use_llm: bool | None = None,
     conversation: Any = None,
     on_event: Callable[[Any], None] | None = None,
     ledger: Ledger | None = None,
     previous: Diagnosis | None = None,
-) -> Diagnosis:
-    """Answer one question: the LLM agent when a model is configured, else the built-in diagnostician.
+    prelude: Prelude | None = None,
+    finish: Finish | None = None,
+    chat_model: Any = None,
+) -> Answer:
+    """Answer one question: the LLM agent when a model is configured (or ``use_llm``), else the built-in
+    diagnostician; this is the one place that choice is made. Every surface and the runbooks ask here.
 
-    Pass a ``ledger`` to read back every tool result the engine recorded (the page shows them), and the
-    ``previous`` turn's diagnosis for a follow-up in a conversation (page, Slack thread, ``--thread``)."""
+    The tool results go to ``ledger`` (a new one unless given: the MCP server keeps one per client). The
+    ``previous`` turn's diagnosis makes a follow-up (page, Slack thread, ``--thread``). A ``prelude`` says
+    what a runbook read first; ``finish`` completes the diagnosis before it is kept. With ``asked_by`` the
+    answer is recorded in the run history and its id returned. Raises BadQuestion and SourceFailed."""
     text = check_question(question, session.settings)
+    ledger = ledger if ledger is not None else Ledger()
+    started_at = prelude.started_at if prelude is not None else datetime.now(UTC)
+    first = prelude.recorded_from if prelude is not None else len(ledger)
     llm = session.settings.model_configured if use_llm is None else use_llm
     if previous is None and conversation is not None:
         previous = getattr(conversation, "last", None)
     if llm:
         from app.agent.loop import run_agent
 
-        return run_agent(
+        briefing = prelude.briefing if prelude is not None else None
+        if briefing is None and previous is not None and conversation is None:
+            briefing = follow_up_briefing(previous)
+        diagnosis = run_agent(
             session.ctx,
             text,
             memory=conversation,
             on_event=on_event,
             stream=on_event is not None,
             ledger=ledger,
-            briefing=follow_up_briefing(previous) if previous is not None and conversation is None else None,
+            briefing=briefing,
+            chat_model=chat_model,
         )
-    from app.diagnose.engine import diagnose
+    else:
+        from app.diagnose.engine import diagnose
 
-    diagnosis = diagnose(session.ctx, text, namespace=namespace, ledger=ledger, previous=previous)
-    if conversation is not None:
-        conversation.add(text, diagnosis)  # the next question of this conversation follows this one
-    return diagnosis
+        subject = prelude.subject if prelude is not None else None
+        diagnosis = diagnose(
+            session.ctx, text, namespace=namespace, ledger=ledger, previous=previous, subject=subject
+        )
+        if conversation is not None:
+            conversation.add(text, diagnosis)  # the next question of this conversation follows this one
+    if finish is not None:
+        diagnosis = finish(diagnosis, llm)
+    answer = Answer(diagnosis, ledger, started_at)
+    if asked_by is not None:
+        answer.run_id = _record(session, text, answer, asked_by, first, prelude)
+    return answer
+
+
+def _record(
+    session: Session, question: str, answer: Answer, asker: Asker, first: int, prelude: Prelude | None
+) -> int | None:
+    """The answer in the run history with the tool calls it made; a store failure is only a warning."""
+    from app.store import current_user, record_answer_safely
+
+    entries = list(answer.ledger.entries.items())[first:]
+    return record_answer_safely(
+        asker.settings or session.settings,
+        warn=asker.warn,
+        user=asker.user or current_user(),
+        surface=asker.surface,
+        cluster=session.cluster,
+        question=question,
+        diagnosis=answer.diagnosis,
+        ledger=answer.ledger if first == 0 else Ledger(entries=dict(entries)),
+        started_at=answer.started_at,
+        runbook=prelude.runbook if prelude is not None else None,
+        runbook_params=prelude.runbook_params if prelude is not None else None,
+        thread=asker.thread,
+    )

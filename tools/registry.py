@@ -9,6 +9,7 @@ and a family's call runs, and is recorded as, the member it names."""
 from __future__ import annotations
 
 import functools
+import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -18,6 +19,8 @@ from pydantic import ConfigDict, Field, ValidationError, create_model
 
 from tools.contracts.tool import Source, ToolContext, ToolError, ToolOutput, ToolParams, ToolResult
 from tools.inert import plain
+
+log = logging.getLogger(__name__)
 
 ToolFunction = Callable[[ToolContext, Any], ToolOutput]
 
@@ -175,7 +178,8 @@ def unknown_tool(name: str, args: dict[str, Any], known: list[str]) -> ToolResul
 
 
 def run_tool(ctx: ToolContext, spec: ToolSpec, args: dict[str, Any] | None = None) -> ToolResult:
-    """Validate arguments, run the tool, and always return a ToolResult (errors included, never raised)."""
+    """Validate arguments, run the tool, and always return a ToolResult: a ToolError or any other exception
+    (a tool bug) becomes the result's error, here and only here, so no caller wraps a call again."""
     spec, args = spec.route(dict(args or {}))
     name = spec.name
     started = time.perf_counter()
@@ -192,8 +196,12 @@ def run_tool(ctx: ToolContext, spec: ToolSpec, args: dict[str, Any] | None = Non
         return ToolResult(tool=name, args=args, source=spec.source, text=f"error: {message}", error=message)
     try:
         output = spec.function(ctx, params)
-    except ToolError as exc:
-        message = _bounded(str(exc))
+    except Exception as exc:  # a tool bug must not end a question: every caller reads one error result
+        if not isinstance(exc, ToolError):
+            log.exception("tool %s failed", name)
+        message = _bounded(
+            str(exc) if isinstance(exc, ToolError) else f"{name} failed: {type(exc).__name__}: {exc}"
+        )
         return ToolResult(
             tool=name,
             args=args,

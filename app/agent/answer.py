@@ -209,7 +209,7 @@ def check_answer(answer: FinalAnswer, ledger: Ledger) -> CheckedAnswer:
     listed = [item.id for item in answer.evidence if ledger.get(item.id) is not None]
     evidence = []
     for evidence_id in dict.fromkeys(cited_order + listed):
-        excerpt = excerpts.get(evidence_id) or ledger.cite(evidence_id, [])
+        excerpt = excerpts.get(evidence_id) or ledger.head(evidence_id)
         evidence.append(ledger.evidence(evidence_id, excerpt))
     return CheckedAnswer(
         findings=findings,

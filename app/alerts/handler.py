@@ -16,7 +16,6 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from slack_sdk import WebClient
@@ -28,14 +27,14 @@ from app.alerts.payload import Notification
 from app.alerts.place import placed
 from app.alerts.render import change_note, direct_answer, resolved_note, root_message
 from app.alerts.storm import StormDigest, overall_budget
-from app.engine import Session, ask
+from app.engine import Answer, Asker, Session, ask
+from app.sessions import SessionPool
 from app.slack.answer import AskFn, answer
 from app.slack.bot import TrackingExecutor
-from app.slack.clusters import ClusterPool
 from app.slack.mrkdwn import inert
 from app.slack.reply import ThreadReply, post, scrub
 from app.slack.threads import ThreadState
-from app.store import StoreError, diff_findings, open_store, record_answer_safely
+from app.store import StoreError, diff_findings, open_store
 from app.store.claims import claim, claim_key, release
 from app.store.shared_state import (
     GroupThread,
@@ -48,7 +47,6 @@ from app.store.shared_state import (
     update_group,
 )
 from tools.contracts.diagnosis import Diagnosis
-from tools.contracts.evidence import Ledger
 from tools.contracts.settings import AlertRoute, Settings
 
 log = logging.getLogger(__name__)
@@ -84,7 +82,7 @@ class Outcome:
 class AlertHandler:
     settings: Settings
     client: WebClient
-    pool: ClusterPool
+    pool: SessionPool
     ask_fn: AskFn = ask
     workers: int = 2
     owns_pool: bool = True
@@ -248,30 +246,21 @@ class AlertHandler:
         state = ThreadState(self.pool.default, Conversation(context_window=self.settings.context_window))
         found: dict[str, Any] = {}
 
-        def produce(session: Session, step_reply: ThreadReply, ledger: Ledger) -> Diagnosis:
-            llm = session.settings.model_configured
+        asker = Asker(
+            surface="alerts",
+            user=f"alertmanager:{notification.receiver or 'webhook'}",
+            warn=log.warning,
+            settings=self.settings,
+        )
+
+        def produce(session: Session, step_reply: ThreadReply) -> Answer:
             found["question"] = asked = placed(session.ctx, question)
             return self.ask_fn(
-                session,
-                asked.text,
-                namespace=asked.namespace,
-                ledger=ledger,
-                **({"on_event": step_reply.event} if llm else {}),
+                session, asked.text, namespace=asked.namespace, asked_by=asker, on_event=step_reply.event
             )
 
-        def record(session: Session, diagnosis: Diagnosis, ledger: Ledger, started_at: datetime) -> None:
-            found["diagnosis"] = diagnosis
-            found["run_id"] = record_answer_safely(
-                self.settings,
-                warn=log.warning,
-                user=f"alertmanager:{notification.receiver or 'webhook'}",
-                surface="alerts",
-                cluster=session.cluster,
-                question=found.get("question", question).text,
-                diagnosis=diagnosis,
-                ledger=ledger,
-                started_at=started_at,
-            )
+        def record(answered: Answer) -> None:
+            found["diagnosis"], found["run_id"] = answered.diagnosis, answered.run_id
 
         what = "Investigating" if previous is None else "Investigating again"
         names = ", ".join(notification.names)
@@ -302,7 +291,7 @@ class AlertHandler:
             thread.channel,
             thread.thread_ts,
             StoredThread(
-                {"snapshot": target.snapshot, "context": target.context},
+                target.stored(),
                 questions or [question],
                 [*run_ids, run_id],
             ),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
@@ -18,9 +17,8 @@ from app.commands.common import (
     cli_session,
     fail,
 )
-from app.engine import BadQuestion, ask, check_question
+from app.engine import Asker, BadQuestion, ask, check_question
 from tools.contracts.diagnosis import SourceFailed
-from tools.contracts.evidence import Ledger
 from tools.contracts.settings import Settings
 from tools.contracts.tool import ToolError
 
@@ -57,7 +55,7 @@ def ask_command(
         except ToolError as exc:
             fail(f"the Kubernetes API of {session.cluster} cannot be read: {exc}", EXIT_SOURCE_FAILED)
         typer.echo(f"… asking {session.engine_label} about {session.cluster}", err=True)
-        from app.store import StoreError, current_user, last_turn, record_answer_safely
+        from app.store import StoreError, last_turn
 
         previous = None
         if thread is not None:
@@ -67,22 +65,12 @@ def ask_command(
                 previous = last_turn(settings, thread, session.cluster)
             except StoreError as exc:
                 fail(f"--thread {thread}: the history store cannot be read: {exc}")
-        started_at, ledger = datetime.now(UTC), Ledger()
-        try:
-            diagnosis = ask(session, question, namespace=namespace, ledger=ledger, previous=previous)
+        asker = Asker(surface="cli", thread=thread)
+        try:  # a history failure is a warning on stderr; the answer is still printed
+            answer = ask(session, question, namespace=namespace, previous=previous, asked_by=asker)
         except SourceFailed as exc:
             fail(str(exc), EXIT_SOURCE_FAILED)
-        record_answer_safely(  # a history failure is a warning on stderr; the answer is still printed
-            settings,
-            user=current_user(),
-            surface="cli",
-            cluster=session.cluster,
-            question=question,
-            diagnosis=diagnosis,
-            ledger=ledger,
-            started_at=started_at,
-            thread=thread,
-        )
+        diagnosis = answer.diagnosis
         note = snapshot_note(session.snapshot_meta)
     if output is AnswerOutput.json:
         typer.echo(diagnosis.model_dump_json(indent=2))

@@ -11,7 +11,8 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
-from app.engine import Session, open_session
+from app.engine import Session
+from app.sessions import Target
 from tools.contracts.settings import Settings
 
 EXIT_BAD_INPUT = 2
@@ -106,13 +107,8 @@ def cli_session(
     if kubeconfig is not None and not Path(kubeconfig).is_file():
         fail(f"--kubeconfig {kubeconfig}: no such file")
     try:
-        session = open_session(
-            settings,
-            snapshot=snapshot,
-            context=context,
-            kubeconfig=kubeconfig,
-            progress=None if quiet else stderr_progress,
-        )
+        target = Target(snapshot=str(snapshot) if snapshot else None, context=context, kubeconfig=kubeconfig)
+        session = target.open(settings, None if quiet else stderr_progress)
     except SnapshotError as exc:
         fail(f"--snapshot {exc}")
     except ToolError as exc:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -236,9 +236,7 @@ def _asked(run: Any) -> str:
 def _run_again(
     settings: Settings, before: Any, snapshot: Any, context: Any, kubeconfig: Any, *, quiet: bool
 ) -> tuple[int | None, Any]:
-    from app.engine import ask
-    from app.store import current_user, record_answer_safely
-    from tools.contracts.evidence import Ledger
+    from app.engine import Asker, ask
 
     with cli_session(settings, snapshot, context, kubeconfig, quiet=quiet) as session:
         if before.runbook:
@@ -246,23 +244,12 @@ def _run_again(
 
             entry = runbook_entry(settings, before.runbook)
             try:
-                run = run_runbook(session, entry, before.runbook_params or {}, surface="runbook")
+                run = run_runbook(session, entry, before.runbook_params or {}, asked_by=Asker("runbook"))
             except (BadParam, RunbookError) as exc:
                 fail(f"runbook {before.runbook} cannot run again: {exc}")
             return run.run_id, run.diagnosis
-        started, ledger = datetime.now(UTC), Ledger()
-        diagnosis = ask(session, before.question, ledger=ledger)
-        run_id = record_answer_safely(
-            settings,
-            user=current_user(),
-            surface="cli",
-            cluster=session.cluster,
-            question=before.question,
-            diagnosis=diagnosis,
-            ledger=ledger,
-            started_at=started,
-        )
-        return run_id, diagnosis
+        answer = ask(session, before.question, asked_by=Asker("cli"))
+        return answer.run_id, answer.diagnosis
 
 
 @history_app.command("audit")

@@ -105,6 +105,7 @@ def runbook_run(
     diff: Annotated[bool, typer.Option("--diff", help="Also show what changed since the last run")] = False,
 ) -> None:
     """Run a runbook and print the diagnosis (contracts section 2 with --output json)."""
+    from app.engine import Asker
     from app.render import render_markdown, render_text, snapshot_note
     from app.runbooks import BadParam, RunbookError, resolve_params, run_runbook
     from app.runbooks.runner import check_ready
@@ -122,7 +123,7 @@ def runbook_run(
         if session.ctx.kube is None:
             fail("the Kubernetes API could not be read", EXIT_SOURCE_FAILED)
         typer.echo(f"… running runbook {name} with {session.engine_label} on {session.cluster}", err=True)
-        run = run_runbook(session, entry, values, surface="runbook")
+        run = run_runbook(session, entry, values, asked_by=Asker("runbook"))
         note = snapshot_note(session.snapshot_meta)
     if output is AnswerOutput.json:
         typer.echo(run.diagnosis.model_dump_json(indent=2))

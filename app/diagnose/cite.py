@@ -105,7 +105,8 @@ def _flow_namespace(candidate: Candidate) -> str | None:
 def cite_candidate(ctx: ToolContext, ledger: Ledger, candidate: Candidate) -> list[tuple[str, str]]:
     """Evidence (id, excerpt) for every citation of a candidate that a tool could show. An object cited by
     its bare name is quoted by its key lines (its header holds the name) rather than every line that
-    mentions the name."""
+    mentions the name. A cited text the tool's output does not print is kept in ``ledger.missed`` (a
+    renderer that stopped printing it), never replaced by other lines of the output."""
     by_call: dict[str, list[str]] = {}
     order: list[str] = []
     for cite in candidate.cites:
@@ -123,10 +124,19 @@ def cite_candidate(ctx: ToolContext, ledger: Ledger, candidate: Candidate) -> li
         needles = [n for n in by_call[evidence_id] if n]
         if not needles and not key_lines:
             needles = [_object_name(ledger, evidence_id)]
+        for needle in needles:
+            if not _printed(ledger, evidence_id, needle):
+                ledger.miss(evidence_id, needle)
         excerpt = ledger.cite(evidence_id, _needles(needles), key_lines)
         if excerpt:
             cited.append((evidence_id, excerpt))
     return cited
+
+
+def _printed(ledger: Ledger, evidence_id: str, needle: str) -> bool:
+    result = ledger.get(evidence_id)
+    text = result.text if result is not None else ""
+    return any(variant in text for variant in _needles([needle]))
 
 
 def _owner(cite: Cite, candidate: Candidate) -> Candidate:

@@ -13,12 +13,13 @@ from app.diagnose.candidate import Candidate
 from app.diagnose.cite import cite_candidate
 from app.diagnose.compose import compose
 from app.diagnose.correlate import correlate
-from app.diagnose.gather import TIME_BUDGET_NOTE, gather
+from app.diagnose.gather import gather
 from app.diagnose.k8s_facts import WORKLOAD_KINDS
 from app.diagnose.question import NamedObject, PreviousTurn, Question, Scope
 from app.diagnose.router import route_question
 from tools.contracts.diagnosis import Diagnosis, Finding, NextStep, Stats
 from tools.contracts.evidence import Ledger
+from tools.contracts.notes import Note, NoteKind, ran_out_of_time
 from tools.contracts.tool import ToolContext
 from tools.contracts.wording import plural
 
@@ -63,7 +64,7 @@ def diagnose(
     ranked = correlate(run.candidates, scope)
     if not scope.targets and not scope.hinted:  # a health review: show each kind of trouble
         ranked = _review_mix(ranked)
-    out_of_time = TIME_BUDGET_NOTE in gathered.notes
+    out_of_time = ran_out_of_time(gathered.notes)
     if out_of_time:
         typed.missing = []  # names were not all read: "no such name" would be a guess
         typed.scope.unknown = []
@@ -111,9 +112,8 @@ def diagnose(
     notes = list(gathered.notes)
     if gathered.log_failures:
         first = gathered.log_failures[0]
-        notes.append(
-            f"could not read the logs of {plural(len(gathered.log_failures), 'container')} (first: {first})"
-        )
+        containers = plural(len(gathered.log_failures), "container")
+        notes.append(Note.failed(f"could not read the logs of {containers} (first: {first})"))
     if out_of_time and composed.answer.subject_healthy:
         composed.answer.subject_healthy = None  # not everything was read: "healthy" would be a guess
     details = summarize(
@@ -195,7 +195,7 @@ def summarize(
     scope: Scope,
     findings: list[Candidate],
     unavailable: dict[str, str],
-    notes: list[str],
+    notes: list[Note],
     errors: list[tuple[str, str]],
     answered: bool = False,
 ) -> str:
@@ -210,7 +210,7 @@ def summarize(
             "it, so nothing in it was checked."
         )
     where = f"kubewhy's permitted namespaces ({permitted})" if scope.permitted else cluster
-    out_of_time = TIME_BUDGET_NOTE in notes  # then names were not all read: "no such name" would be a guess
+    out_of_time = ran_out_of_time(notes)  # then names were not all read: "no such name" would be a guess
     for word, close in [] if out_of_time or answered else scope.unknown:
         hint = f" Did you mean {', '.join(close)}?" if close else ""
         parts.append(f"There is no namespace, workload or service called '{word}' in {where}.{hint}")
@@ -246,25 +246,26 @@ def summarize(
         parts.append(
             f"{plural(len(errors), 'check')} failed to run: {', '.join(name for name, _ in errors)}."
         )
-    parts.extend(_describe_notes(notes))
+    parts.extend(describe_notes(notes))
     return " ".join(parts)
 
 
-def _describe_notes(notes: list[str]) -> list[str]:
+def describe_notes(notes: list[Note]) -> list[str]:
     """Every read that failed is named (kinds that failed the same way are grouped), so a partial answer
     says exactly what it could not see."""
-    unique = list(dict.fromkeys(notes))
     by_reason: dict[str, list[str]] = {}
     others = []
-    for note in unique:
-        if note.startswith("could not read ") and ": " in note:
-            what, reason = note[len("could not read ") :].split(": ", 1)
-            by_reason.setdefault(reason, []).append(what)
+    for note in dict.fromkeys(notes):
+        if note.kind is NoteKind.UNREAD:
+            by_reason.setdefault(note.reason, []).append(note.what)
         else:
-            others.append(note)
+            others.append(OUT_OF_TIME if note.kind is NoteKind.OUT_OF_TIME else note.what)
     out = [f"could not read {', '.join(whats)}: {_clip(reason)}." for reason, whats in by_reason.items()]
-    out.extend(note[0].upper() + note[1:] + ("" if note.endswith(".") else ".") for note in others)
+    out.extend(text[0].upper() + text[1:] + ("" if text.endswith(".") else ".") for text in others)
     return out
+
+
+OUT_OF_TIME = "stopped reading early: the question's time budget ran out (KUBEWHY_QUESTION_TIMEOUT_S)"
 
 
 def _clip(text: str, limit: int = 240) -> str:
@@ -282,4 +283,4 @@ def _scope_words(scope: Scope) -> str:
     return "the cluster"
 
 
-__all__ = ["ENGINE", "NextStep", "diagnose", "summarize"]
+__all__ = ["ENGINE", "NextStep", "describe_notes", "diagnose", "summarize"]

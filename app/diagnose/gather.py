@@ -20,6 +20,7 @@ from app.diagnose.question import NamedObject, Scope
 from tools.contracts.diagnosis import SourceFailed
 from tools.contracts.kube.objects import meta
 from tools.contracts.kube.pod_status import pod_is_healthy
+from tools.contracts.notes import Note, ran_out_of_time
 from tools.contracts.tool import ToolContext, ToolError
 
 log = logging.getLogger(__name__)
@@ -44,15 +45,12 @@ METRIC_WINDOW = timedelta(hours=2)
 MAX_FLOWS = 20_000
 
 
-TIME_BUDGET_NOTE = "stopped reading early: the question's time budget ran out (KUBEWHY_QUESTION_TIMEOUT_S)"
-
-
 @dataclass
 class Gathered:
     facts: Facts
     inventory: list[NamedObject]
     reads: int = 0
-    notes: list[str] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
     deadline: float = float("inf")  # time.monotonic() after which nothing more is read
     log_failures: list[str] = field(default_factory=list)
     permitted: tuple[str, ...] = ()  # KUBEWHY_NAMESPACES: the only namespaces read; empty = all
@@ -62,8 +60,8 @@ class Gathered:
         """True once the question's time budget for reading is spent (noted once in the answer)."""
         if time.monotonic() <= self.deadline:
             return False
-        if TIME_BUDGET_NOTE not in self.notes:
-            self.notes.append(TIME_BUDGET_NOTE)
+        if not ran_out_of_time(self.notes):
+            self.notes.append(Note.out_of_time())
         return True
 
 
@@ -86,7 +84,7 @@ def _list(
         gathered.facts.unread.add(kind)
         if gathered.permitted and getattr(exc, "status", None) == 403:
             message = _forbidden_reason(gathered.permitted, namespace)  # one reason: one grouped note
-        gathered.notes.append(f"could not read {kind}{' in ' + namespace if namespace else ''}: {message}")
+        gathered.notes.append(Note.unread(f"{kind}{' in ' + namespace if namespace else ''}", message))
         return []
 
 
@@ -229,8 +227,10 @@ def gather(ctx: ToolContext, scope_of: Any, namespace: str | None = None) -> tup
         if len(namespaces) > MAX_SCOPE_NAMESPACES:
             what = "have pods in trouble" if scope.whole_cluster else "hold objects the question names"
             gathered.notes.append(
-                f"{len(namespaces)} namespaces {what}; read the first {MAX_SCOPE_NAMESPACES} only: "
-                "name the namespace to narrow the question."
+                Note.limited(
+                    f"{len(namespaces)} namespaces {what}; read the first {MAX_SCOPE_NAMESPACES} only: "
+                    "name the namespace to narrow the question"
+                )
             )
             namespaces = [ns for ns in namespaces if ns != "kube-system"][: MAX_SCOPE_NAMESPACES - 1]
             namespaces.append("kube-system")
@@ -416,7 +416,7 @@ def _review_namespaces(ctx: ToolContext, gathered: Gathered, unhealthy: dict[str
                     ns = meta(pod).get("namespace") or ""
                     counts[ns] = counts.get(ns, 0) + 1
     except ToolError as exc:
-        gathered.notes.append(f"could not list the pods that are not running: {exc}")
+        gathered.notes.append(Note.failed(f"could not list the pods that are not running: {exc}"))
     found = sorted((ns for ns in counts if ns and ns != "kube-system"), key=lambda ns: (-counts[ns], ns))
     return [*found, "kube-system"]
 
@@ -477,7 +477,9 @@ def _read_logs(ctx: ToolContext, gathered: Gathered, scope: Scope) -> None:
     read = 0
     for pod, container, previous in _pods_worth_reading(facts, scope):
         if read >= MAX_LOG_PODS:
-            gathered.notes.append(f"read logs of the first {MAX_LOG_PODS} troubled containers only")
+            gathered.notes.append(
+                Note.limited(f"read logs of the first {MAX_LOG_PODS} troubled containers only")
+            )
             return
         ns, name = meta(pod).get("namespace", ""), meta(pod).get("name", "")
         if (ns, name, container, previous) in facts.logs:
@@ -626,7 +628,7 @@ def _read_flows(ctx: ToolContext, gathered: Gathered) -> None:
             if _notable(flow):
                 facts.flows.append(flow)
                 if len(facts.flows) >= MAX_FLOWS:
-                    gathered.notes.append(f"kept the first {MAX_FLOWS} notable flows")
+                    gathered.notes.append(Note.limited(f"kept the first {MAX_FLOWS} notable flows"))
                     break
     except ToolError as exc:
         facts.unavailable["flows"] = str(exc)

@@ -23,7 +23,7 @@ import anyio
 from mcp import types
 from pydantic import ValidationError
 
-from app.engine import BadQuestion, Session, ask
+from app.engine import Asker, BadQuestion, Session, ask
 from app.mcp.catalog import DIAGNOSE, RUN_RUNBOOK, Catalog, DiagnoseParams, RunRunbookParams
 from app.render import render_text
 from app.runbooks import BadParam, Library, RunbookError, UnknownRunbook, run_runbook
@@ -160,11 +160,7 @@ class Calls:
         """One registry tool call, recorded in the client's ledger (when it answered) and audited."""
         started_at = datetime.now(UTC)
         ctx = dataclasses.replace(self.session.ctx, on_progress=checkpoint)
-        try:
-            result = call_tool(ctx, name, args)
-        except Exception as exc:  # a tool bug must not take the server down: the client reads one line
-            log.exception("tool %s failed", name)
-            result = _failed(name, args, f"{name} failed: {type(exc).__name__}: {exc}")
+        result = call_tool(ctx, name, args)  # a tool bug is an error result (the registry), never raised
         evidence_id = None
         if result.error is None:
             with client.lock:
@@ -179,19 +175,20 @@ class Calls:
             params = DiagnoseParams.model_validate(args)
         except ValidationError as exc:
             return self._refused(client, DIAGNOSE, args, f"invalid arguments for {DIAGNOSE}: {problems(exc)}")
-        started_at = datetime.now(UTC)
         session = self._session(checkpoint)
         with client.lock:
-            before = len(client.ledger)
             try:
-                diagnosis = ask(
-                    session, params.question, namespace=params.namespace, use_llm=False, ledger=client.ledger
+                answer = ask(
+                    session,
+                    params.question,
+                    namespace=params.namespace,
+                    use_llm=False,
+                    ledger=client.ledger,
+                    asked_by=self._asker(client),
                 )
             except (BadQuestion, SourceFailed) as exc:
                 return self._refused(client, DIAGNOSE, args, str(exc))
-            new = entries_since(client.ledger, before)
-        self._record(client, params.question, diagnosis, new, started_at)
-        return diagnosis_result(diagnosis)
+        return diagnosis_result(answer.diagnosis)
 
     def runbook(self, client: Client, args: dict[str, Any], checkpoint: Checkpoint) -> types.CallToolResult:
         try:
@@ -203,25 +200,24 @@ class Calls:
             )
         except (UnknownRunbook, RunbookError) as exc:
             return self._refused(client, RUN_RUNBOOK, args, str(exc))
-        started_at = datetime.now(UTC)
         session = self._session(checkpoint)
         with client.lock:
-            before = len(client.ledger)
             try:
-                run = run_runbook(session, entry, params.params, use_llm=False, ledger=client.ledger)
+                run = run_runbook(
+                    session,
+                    entry,
+                    params.params,
+                    use_llm=False,
+                    ledger=client.ledger,
+                    asked_by=self._asker(client),
+                )
             except (BadParam, RunbookError, SourceFailed) as exc:
                 return self._refused(client, RUN_RUNBOOK, args, str(exc))
-            new = entries_since(client.ledger, before)
-        self._record(
-            client,
-            run.question,
-            run.diagnosis,
-            new,
-            started_at,
-            runbook=entry.name,
-            runbook_params=run.params,
-        )
         return diagnosis_result(run.diagnosis)
+
+    @staticmethod
+    def _asker(client: Client) -> Asker:
+        return Asker(surface="mcp", user=client.name, warn=log.warning)
 
     def _session(self, checkpoint: Checkpoint) -> Session:
         """The session as one call sees it: the same connections, this call's checkpoint."""
@@ -252,17 +248,6 @@ class Calls:
         )
         entry_id = evidence_id or "e0"
         ledger = Ledger(entries={entry_id: LedgerEntry(entry_id, call)})
-        self._record(client, question, diagnosis, ledger, started_at)
-
-    def _record(
-        self,
-        client: Client,
-        question: str,
-        diagnosis: Diagnosis,
-        ledger: Ledger,
-        started_at: datetime,
-        **extra: Any,
-    ) -> None:
         record_answer_safely(
             self.session.settings,
             warn=log.warning,
@@ -273,7 +258,6 @@ class Calls:
             diagnosis=diagnosis,
             ledger=ledger,
             started_at=started_at,
-            **extra,
         )
 
 
@@ -284,11 +268,6 @@ def remember(ledger: Ledger, result: ToolResult) -> str:
     if earlier is not None and known is not None and known.text == result.text:
         return earlier
     return ledger.record_new(result)
-
-
-def entries_since(ledger: Ledger, before: int) -> Ledger:
-    """A ledger holding only the entries recorded after the first ``before`` (what one call read)."""
-    return Ledger(entries=dict(list(ledger.entries.items())[before:]))
 
 
 def evidence_text(evidence_id: str | None, result: ToolResult) -> str:

@@ -5,7 +5,7 @@ Entry points for the CLI, the page and the Slack bot:
     library = load_library(settings)                      # bundled + the user's folder
     entry = library.get("pod-restarting")                 # LoadedRunbook (runbook, path, origin)
     run = run_runbook(session, entry, {"namespace": "shop", "workload": "payments"},
-                      user="alice", surface="page")       # RunbookRun; run.diagnosis is section 2
+                      asked_by=Asker("page", "alice"))    # RunbookRun; run.diagnosis is section 2
     suggest_runbooks(question, categories)                # router suggestions
     runbook_from_ledger(question, ledger, "my-check")     # "save as runbook"; then save_runbook(...)
 """

@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from app.diagnose.question import NamedObject
+from app.engine import Asker, Prelude, ask
 from app.runbooks.cite_steps import cite_steps, in_order
 from app.runbooks.loader import LoadedRunbook, Problem, RunbookError
 from app.runbooks.model import BadParam, Runbook, coerce_param
@@ -171,22 +171,12 @@ def run_steps(
             outcome.skipped = str(exc)
         if outcome.skipped is None:
             ctx.progress(f"runbook step {number}/{len(runbook.steps)}: {step.tool}")
-            outcome.result = _call(ctx, call_tool, step.tool, outcome.args)
+            outcome.result = call_tool(ctx, step.tool, outcome.args)
             outcome.evidence_id = ledger.record(outcome.result)
         outcomes.append(outcome)
         if step.id is not None:
             views[step.id] = outcome.view()
     return outcomes
-
-
-def _call(
-    ctx: ToolContext, call_tool: Callable[..., ToolResult], name: str, args: dict[str, Any]
-) -> ToolResult:
-    try:
-        return call_tool(ctx, name, args)
-    except Exception as exc:  # a tool bug must not end the run: the step records the error
-        message = f"{name} failed: {type(exc).__name__}: {exc}"
-        return ToolResult(tool=name, args=args, source="kubernetes", text=f"error: {message}", error=message)
 
 
 def run_runbook(
@@ -198,15 +188,14 @@ def run_runbook(
     ledger: Ledger | None = None,
     on_event: Callable[[Any], None] | None = None,
     chat_model: Any = None,
-    surface: str | None = None,
-    user: str | None = None,
-    warn: Callable[[str], None] | None = None,
+    asked_by: Asker | None = None,
+    recorded_params: Mapping[str, Any] | None = None,
 ) -> RunbookRun:
     """Run ``runbook`` on an open session (``app.engine.open_session``) and return the run with its
     contracts-section-2 diagnosis. Raises BadParam or RunbookError before anything runs.
 
-    With a ``surface`` (cli, page, slack, runbook) the run is recorded in the history as ``user``; a
-    history failure is passed to ``warn`` (stderr by default) and never loses the answer."""
+    The steps run here; then :func:`app.engine.ask` concludes over their ledger, and records the run in
+    the history when ``asked_by`` says who asked, with ``recorded_params`` (default: the resolved ones)."""
     file = str(runbook.path) if isinstance(runbook, LoadedRunbook) else f"<runbook {runbook.name}>"
     book = runbook.runbook if isinstance(runbook, LoadedRunbook) else runbook
     values = resolve_params(book, params)
@@ -214,55 +203,47 @@ def run_runbook(
     question = question_of(book, values)
     started_at, started = datetime.now(UTC), time.perf_counter()
     ledger = ledger if ledger is not None else Ledger()
-    ctx: ToolContext = session.ctx
-    steps = run_steps(ctx, book, values, ledger)
-    llm = session.settings.model_configured if use_llm is None else use_llm
-    if llm:
-        diagnosis = _with_agent(ctx, book, values, question, steps, ledger, on_event, chat_model)
-    else:
-        diagnosis = _with_diagnostician(ctx, values, question, steps, ledger, runbook_target(book, values))
-    ran = sum(1 for s in steps if s.skipped is None)
-    lead = f"Runbook {book.name} ran {ran} of {len(steps)} step(s)."
-    stats = diagnosis.stats.model_copy(update={"duration_s": round(time.perf_counter() - started, 3)})
-    diagnosis = in_order(
-        diagnosis.model_copy(update={"summary": f"{lead} {diagnosis.summary}", "stats": stats})
-    )
-    run = RunbookRun(book, values, question, steps, diagnosis, ledger, started_at)
-    if surface is not None:
-        from app.store import current_user, record_answer_safely
+    first = len(ledger)
+    steps = run_steps(session.ctx, book, values, ledger)
 
-        run.run_id = record_answer_safely(
-            session.settings,
-            warn=warn,
-            user=user or current_user(),
-            surface=surface,
-            cluster=session.cluster,
-            question=question,
-            diagnosis=diagnosis,
-            ledger=ledger,
-            started_at=started_at,
-            runbook=book.name,
-            runbook_params=values,
+    def conclude(diagnosis: Diagnosis, by_model: bool) -> Diagnosis:
+        ran = sum(1 for s in steps if s.skipped is None)
+        if by_model:
+            tool_calls = diagnosis.stats.tool_calls + sum(1 for s in steps if s.result is not None)
+        else:
+            step_ids = [s.evidence_id for s in steps if s.evidence_id]
+            diagnosis = cite_steps(diagnosis, ledger, list(dict.fromkeys(step_ids)))
+            tool_calls = len(ledger)
+        lead = f"Runbook {book.name} ran {ran} of {len(steps)} step(s)."
+        stats = diagnosis.stats.model_copy(
+            update={"tool_calls": tool_calls, "duration_s": round(time.perf_counter() - started, 3)}
         )
-    return run
+        return in_order(
+            diagnosis.model_copy(update={"summary": f"{lead} {diagnosis.summary}", "stats": stats})
+        )
 
-
-def _with_diagnostician(
-    ctx: ToolContext,
-    params: Mapping[str, Any],
-    question: str,
-    steps: list[StepOutcome],
-    ledger: Ledger,
-    target: NamedObject | None,
-) -> Diagnosis:
-    from app.diagnose.engine import diagnose
-
-    namespace = params.get("namespace") if isinstance(params.get("namespace"), str) else None
-    diagnosis = diagnose(ctx, question, namespace=namespace, ledger=ledger, subject=target)
-    step_ids = [s.evidence_id for s in steps if s.evidence_id]
-    diagnosis = cite_steps(diagnosis, ledger, list(dict.fromkeys(step_ids)))
-    stats = diagnosis.stats.model_copy(update={"tool_calls": len(ledger)})
-    return diagnosis.model_copy(update={"stats": stats})
+    namespace = values.get("namespace") if isinstance(values.get("namespace"), str) else None
+    prelude = Prelude(
+        briefing=briefing(book, values, steps),
+        subject=runbook_target(book, values),
+        started_at=started_at,
+        recorded_from=first,
+        runbook=book.name,
+        runbook_params=dict(recorded_params) if recorded_params is not None else values,
+    )
+    answer = ask(
+        session,
+        question,
+        asked_by=asked_by,
+        namespace=namespace,
+        use_llm=use_llm,
+        on_event=on_event,
+        ledger=ledger,
+        prelude=prelude,
+        finish=conclude,
+        chat_model=chat_model,
+    )
+    return RunbookRun(book, values, question, steps, answer.diagnosis, ledger, started_at, answer.run_id)
 
 
 def briefing(runbook: Runbook, params: Mapping[str, Any], steps: list[StepOutcome]) -> str:
@@ -289,29 +270,3 @@ def briefing(runbook: Runbook, params: Mapping[str, Any], steps: list[StepOutcom
         guidance=runbook.guidance,
         steps=shown,
     )
-
-
-def _with_agent(
-    ctx: ToolContext,
-    runbook: Runbook,
-    params: Mapping[str, Any],
-    question: str,
-    steps: list[StepOutcome],
-    ledger: Ledger,
-    on_event: Callable[[Any], None] | None,
-    chat_model: Any,
-) -> Diagnosis:
-    from app.agent.loop import run_agent
-
-    diagnosis = run_agent(
-        ctx,
-        question,
-        briefing=briefing(runbook, params, steps),
-        ledger=ledger,
-        on_event=on_event,
-        stream=on_event is not None,
-        chat_model=chat_model,
-    )
-    ran = sum(1 for s in steps if s.result is not None)
-    stats = diagnosis.stats.model_copy(update={"tool_calls": diagnosis.stats.tool_calls + ran})
-    return diagnosis.model_copy(update={"stats": stats})

@@ -8,28 +8,24 @@ import dataclasses
 import logging
 import time
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 from app.agent.pricing import format_cost
-from app.engine import BadQuestion, Session, ask, check_question
-from app.slack.clusters import ClusterPool
+from app.engine import Answer, Asker, BadQuestion, Session, ask
+from app.sessions import SessionPool
 from app.slack.mrkdwn import inert
 from app.slack.reply import ThreadReply
 from app.slack.threads import ThreadState
-from tools.contracts.diagnosis import Diagnosis
-from tools.contracts.evidence import Ledger
 from tools.contracts.tool import ToolError, ToolResult
 
 log = logging.getLogger(__name__)
 
-AskFn = Callable[..., Diagnosis]
-# What an answer step returns: the diagnosis and every tool result it recorded.
-Produce = Callable[[Session, ThreadReply, Ledger], Diagnosis]
-OnAnswer = Callable[[Session, Diagnosis, Ledger, datetime], None]
+AskFn = Callable[..., Answer]  # app.engine.ask
+Produce = Callable[[Session, ThreadReply], Answer]  # one answer step: a question or a runbook
+OnAnswer = Callable[[Answer], None]
 
 
-def open_cluster(pool: ClusterPool, state: ThreadState, reply: ThreadReply) -> Session | None:
+def open_cluster(pool: SessionPool, state: ThreadState, reply: ThreadReply) -> Session | None:
     """The thread's cluster session with its API answering; None after saying in the thread why not."""
     from tools.snapshot.loader import SnapshotError
 
@@ -62,7 +58,7 @@ def open_cluster(pool: ClusterPool, state: ThreadState, reply: ThreadReply) -> S
 
 
 def answer(
-    pool: ClusterPool,
+    pool: SessionPool,
     state: ThreadState,
     reply: ThreadReply,
     question: str,
@@ -70,19 +66,17 @@ def answer(
     on_answer: OnAnswer | None = None,
 ) -> None:
     """Run ``produce`` on the thread's cluster and post what it found, or why it found nothing;
-    ``on_answer`` then records the answer (run history)."""
+    ``on_answer`` then hears of the answer (its run id: the thread's conversation)."""
     with state.lock:
-        started_at = datetime.now(UTC)
         session = open_cluster(pool, state, reply)
         if session is None:
             return
         per_question = dataclasses.replace(
             session, ctx=dataclasses.replace(session.ctx, on_progress=reply.progress)
         )
-        ledger = Ledger()
         started = time.perf_counter()
         try:
-            diagnosis = produce(per_question, reply, ledger)
+            answered = produce(per_question, reply)
         except BadQuestion as exc:
             reply.finish(f":warning: {inert(str(exc))}")
             return
@@ -94,11 +88,13 @@ def answer(
             reply.finish(f":x: The investigation failed: {inert(type(exc).__name__)}: {inert(str(exc))}")
             return
         state.questions.append(question)
-        results: Mapping[str, ToolResult] = {key: entry.result for key, entry in ledger.entries.items()}
-        reply.deliver(diagnosis, results)
+        results: Mapping[str, ToolResult] = {
+            key: entry.result for key, entry in answered.ledger.entries.items()
+        }
+        reply.deliver(answered.diagnosis, results)
         took = time.perf_counter() - started
         if on_answer is not None:
-            on_answer(session, diagnosis, ledger, started_at)
+            on_answer(answered)
         thread_cost = format_cost(state.conversation.totals.cost_usd)
         reply.finish(
             f":white_check_mark: Investigated {inert(session.cluster)} in {took:.1f} s "
@@ -107,33 +103,34 @@ def answer(
         )
 
 
-def ask_step(question: str, state: ThreadState, ask_fn: AskFn = ask) -> Produce:
+def ask_step(question: str, state: ThreadState, asker: Asker, ask_fn: AskFn = ask) -> Produce:
     """The engine on one question with the thread's conversation: a follow-up ("how do I fix it?") is
     about the previous answer's subject and culprit, for the agent and the built-in diagnostician alike."""
 
-    def produce(session: Session, reply: ThreadReply, ledger: Ledger) -> Diagnosis:
-        text = check_question(question, session.settings)
-        events = reply.event if session.settings.model_configured else None
-        return ask_fn(session, text, conversation=state.conversation, on_event=events, ledger=ledger)
+    def produce(session: Session, reply: ThreadReply) -> Answer:
+        return ask_fn(
+            session, question, conversation=state.conversation, on_event=reply.event, asked_by=asker
+        )
 
     return produce
 
 
-def runbook_step(loaded: Any, params: Mapping[str, Any], state: ThreadState) -> Produce:
+def runbook_step(loaded: Any, params: Mapping[str, Any], state: ThreadState, asker: Asker) -> Produce:
     """A saved runbook (``app.runbooks``) with its parameters; its answer joins the thread's conversation."""
 
-    def produce(session: Session, reply: ThreadReply, ledger: Ledger) -> Diagnosis:
+    def produce(session: Session, reply: ThreadReply) -> Answer:
         from app.runbooks.loader import RunbookError
         from app.runbooks.model import BadParam
         from app.runbooks.runner import run_runbook
 
-        llm = session.settings.model_configured
         try:
-            run = run_runbook(session, loaded, params, ledger=ledger, on_event=reply.event if llm else None)
+            run = run_runbook(
+                session, loaded, params, on_event=reply.event, asked_by=asker, recorded_params=params
+            )
         except (BadParam, RunbookError) as exc:
             raise BadQuestion(f"the runbook cannot run: {exc}") from exc
-        if llm:
+        if session.settings.model_configured:  # the agent reads the thread's earlier answers
             state.conversation.add(run.question, run.diagnosis)
-        return run.diagnosis
+        return Answer(run.diagnosis, run.ledger, run.started_at, run.run_id)
 
     return produce

@@ -15,14 +15,13 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from app.engine import Session, ask
+from app.engine import Answer, Asker, ask
 from app.slack.answer import AskFn, OnAnswer, answer, ask_step, runbook_step
 from app.slack.clusters import ClusterPool
 from app.slack.commands import HELP, BadCommand, Help, Question, RunbookCall, parse_command
@@ -30,8 +29,6 @@ from app.slack.guard import AccessPolicy, RateLimiter, is_direct_message
 from app.slack.mrkdwn import inert, inline_code, mention, plain_question
 from app.slack.reply import ThreadReply, post, scrub
 from app.slack.threads import ThreadState, ThreadStore
-from tools.contracts.diagnosis import Diagnosis
-from tools.contracts.evidence import Ledger
 from tools.contracts.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -154,48 +151,21 @@ class SlackBot:
         state = self.threads.start(channel, thread_ts, target)
         follow = " (follow-up)" if earlier and earlier.questions else ""
         reply.acknowledge(f":hourglass_flowing_sand: Looking into it on {inert(target.label)}{follow}…")
-        step = ask_step(question, state, self.ask_fn)
-        answer(
-            self.pool,
-            state,
-            reply,
-            question,
-            step,
-            self.recorder(user, question, thread=(channel, thread_ts, state)),
-        )
+        step = ask_step(question, state, self.asker(user), self.ask_fn)
+        answer(self.pool, state, reply, question, step, self.keep_thread(channel, thread_ts, state, question))
 
-    def recorder(
-        self,
-        user: str,
-        question: str,
-        runbook: str | None = None,
-        params: dict[str, str] | None = None,
-        thread: tuple[str, str, ThreadState] | None = None,
-    ) -> OnAnswer:
-        """Record each answer in the run history (surface ``slack``), then the thread (channel, ts,
-        state) so a follow-up can reach any replica; a store failure is only logged."""
+    def asker(self, user: str) -> Asker:
+        """Who the run history says asked (surface ``slack``); a store failure is only logged."""
+        return Asker(surface="slack", user=f"slack:{user}", warn=log.warning, settings=self.settings)
 
-        def record(session: Session, diagnosis: Diagnosis, ledger: Ledger, started_at: datetime) -> None:
-            from app.store import record_answer_safely
+    def keep_thread(self, channel: str, thread_ts: str, state: ThreadState, question: str) -> OnAnswer:
+        """After each answer, store the thread with the answer's run id, so a follow-up can reach any
+        replica."""
 
-            run_id = record_answer_safely(
-                self.settings,
-                warn=log.warning,
-                user=f"slack:{user}",
-                surface="slack",
-                cluster=session.cluster,
-                question=question,
-                diagnosis=diagnosis,
-                ledger=ledger,
-                started_at=started_at,
-                runbook=runbook,
-                runbook_params=params,
-            )
-            if thread is not None:
-                channel, thread_ts, state = thread
-                self.threads.answered(channel, thread_ts, state, question, run_id)
+        def keep(answered: Answer) -> None:
+            self.threads.answered(channel, thread_ts, state, question, answered.run_id)
 
-        return record
+        return keep
 
     def root_message(
         self, client: WebClient, channel: str, text: str, respond: Callable[..., Any]
@@ -254,15 +224,8 @@ class SlackBot:
         state = self.threads.start(channel, root, self.pool.target_for(channel))
         reply = ThreadReply(client, channel, root, self.progress_interval_s)
         reply.acknowledge(f":hourglass_flowing_sand: Looking into it on {inert(state.target.label)}…")
-        step = ask_step(question, state, self.ask_fn)
-        answer(
-            self.pool,
-            state,
-            reply,
-            question,
-            step,
-            self.recorder(user, question, thread=(channel, root, state)),
-        )
+        step = ask_step(question, state, self.asker(user), self.ask_fn)
+        answer(self.pool, state, reply, question, step, self.keep_thread(channel, root, state, question))
 
     def slash_runbook(
         self, client: WebClient, channel: str, user: str, call: RunbookCall, respond: Any
@@ -294,9 +257,8 @@ class SlackBot:
             f":hourglass_flowing_sand: Running runbook {inline_code(call.name)} "
             f"on {inert(state.target.label)}…"
         )
-        step = runbook_step(loaded, call.params, state)
-        record = self.recorder(user, question, call.name, call.params, (channel, root, state))
-        answer(self.pool, state, reply, question, step, record)
+        step = runbook_step(loaded, call.params, state, self.asker(user))
+        answer(self.pool, state, reply, question, step, self.keep_thread(channel, root, state, question))
 
     # ----- events ---------------------------------------------------------------------------------
     def on_mention(self, event: dict[str, Any], client: WebClient) -> None:

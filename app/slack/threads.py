@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from app.agent.memory import Conversation
-from app.slack.clusters import Target
+from app.sessions import Target
 
 if TYPE_CHECKING:
     from app.store.shared_state import StoredThread
@@ -78,7 +78,7 @@ class ThreadStore:
         from app.store import StoreError
         from app.store.shared_state import StoredThread, save_thread
 
-        target = {"snapshot": state.target.snapshot, "context": state.target.context}
+        target = state.target.stored()
         try:
             save_thread(
                 self.database_url,
@@ -128,7 +128,7 @@ class ThreadStore:
             log.warning(
                 "replaying the thread's answers failed; the follow-up has no earlier answers: %s", exc
             )
-        target = Target(snapshot=stored.target.get("snapshot"), context=stored.target.get("context"))
+        target = Target.from_stored(stored.target)
         state = ThreadState(target, conversation, list(stored.questions), list(stored.run_ids))
         if earlier is not None:
             state.lock = earlier.lock

@@ -1,9 +1,7 @@
-"""Run history and audit log. Every surface records an answer with :func:`record_answer` (or
-:func:`record_answer_safely`, which never raises: a store failure must not lose the answer).
+"""Run history and audit log. ``app.engine.ask`` records every answer with
+:func:`record_answer_safely` (which never raises: a store failure must not lose the answer); surfaces ask
+there and read ``answer.run_id``.
 
-    from app.store import record_answer_safely, open_store
-    run_id = record_answer_safely(settings, user=..., surface="page", cluster=..., question=...,
-                                  diagnosis=diagnosis, ledger=ledger, started_at=started_at)
     store = open_store(settings); store.list_runs(limit=20); store.get_run(run_id); store.audit()
 """
 

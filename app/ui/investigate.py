@@ -16,10 +16,11 @@ from typing import Any
 import streamlit as st
 
 from app.agent.events import BudgetHit, Fallback, Status, TextDelta, ToolFinished, ToolStarted, describe_call
-from app.engine import BadQuestion, Session, ask, check_question
+from app.engine import Asker, BadQuestion, Session, ask, check_question
 from app.ui.flows import follow_policy_drops
 from app.ui.safe import md, md_line
 from app.ui.state import Turn
+from tools.contracts.diagnosis import Diagnosis
 from tools.contracts.evidence import Ledger
 from tools.contracts.tool import ToolError, ToolResult
 
@@ -34,7 +35,10 @@ SOURCE_NAMES = {
 
 
 def investigate(session: Session, question: str, namespace: str | None, conversation: Any) -> Turn:
-    """Run ``question`` through the engine (agent or diagnostician) while showing progress; never raises."""
+    """Run ``question`` through the engine (agent or diagnostician) while showing progress, recorded in the
+    run history as the page's user; never raises."""
+    from app.ui.recording import page_user
+
     turn = Turn(question=question, namespace=namespace)
     try:
         turn.question = check_question(question, session.settings)
@@ -42,21 +46,30 @@ def investigate(session: Session, question: str, namespace: str | None, conversa
         turn.error, turn.error_kind = str(exc), "bad question"
         return turn
     ledger = Ledger()
+    unsaved: list[str] = []  # why the history could not keep the answer (shown last)
     started = time.perf_counter()
     with st.status("Investigating…", expanded=True) as status:
         live = LiveView(status, turn)
         per_question = dataclasses.replace(
             session, ctx=dataclasses.replace(session.ctx, on_progress=live.progress)
         )
+
+        def finish(diagnosis: Diagnosis, _by_model: bool) -> Diagnosis:
+            follow_policy_drops(session.ctx, ledger)  # the flows behind cited drops, for the timeline
+            return diagnosis
+
         try:
-            turn.diagnosis = ask(
+            answer = ask(
                 per_question,
                 turn.question,
+                asked_by=Asker(surface="page", user=page_user(), warn=unsaved.append),
                 namespace=namespace,
                 conversation=conversation,
                 on_event=live.event,
                 ledger=ledger,
+                finish=finish,
             )
+            turn.diagnosis, turn.run_id = answer.diagnosis, answer.run_id
         except BadQuestion as exc:
             turn.error, turn.error_kind = str(exc), "bad question"
         except ToolError as exc:
@@ -64,15 +77,13 @@ def investigate(session: Session, question: str, namespace: str | None, conversa
         except Exception as exc:  # the page must survive anything the engine throws
             log.exception("question failed: %s", turn.question)
             turn.error, turn.error_kind = f"The investigation failed: {type(exc).__name__}: {exc}", "failed"
-        if turn.diagnosis is not None:
-            follow_policy_drops(session.ctx, ledger)  # the flows behind cited drops, for the timeline
         turn.duration_s = time.perf_counter() - started
         turn.ledger = ledger
         turn.results = {evidence_id: entry.result for evidence_id, entry in ledger.entries.items()}
         if turn.diagnosis is not None and not live.saw_tools:
             for result in turn.results.values():
                 live.step(describe_call(result.tool, result.args))
-        turn.warnings.extend(unavailable_warnings(session) + failure_warnings(turn.results))
+        turn.warnings.extend(unavailable_warnings(session) + failure_warnings(turn.results) + unsaved)
         status.update(label=status_label(turn), state="error" if turn.error else "complete", expanded=False)
     return turn
 

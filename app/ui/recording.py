@@ -1,4 +1,4 @@
-"""Who is asking from the page, and putting the page's answers in the run history.
+"""Who is asking from the page, as the run history names them.
 
 The history says who asked: the signed-in person when the page is behind Streamlit's login
 (``st.user``), otherwise the account the page server runs as. A history that cannot be written is a
@@ -7,14 +7,9 @@ warning on the answer, never a lost answer.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
 import streamlit as st
 
-from app.engine import Session
-from app.store import current_user, record_answer_safely
-from app.ui.state import Turn
-from tools.contracts.settings import Settings
+from app.store import current_user
 
 IDENTITY_CLAIMS = ("email", "preferred_username", "name", "sub")
 
@@ -37,21 +32,3 @@ def page_user() -> str:
     except Exception:  # no script context, or a host without user info: fall back quietly
         pass
     return current_user()
-
-
-def record_turn(settings: Settings, session: Session, turn: Turn) -> None:
-    """Store an answered chat question (surface ``page``); sets ``turn.run_id`` or adds a warning."""
-    if turn.diagnosis is None:
-        return
-    started_at = datetime.now(UTC) - timedelta(seconds=turn.duration_s)
-    turn.run_id = record_answer_safely(
-        settings,
-        warn=turn.warnings.append,
-        user=page_user(),
-        surface="page",
-        cluster=session.cluster,
-        question=turn.question,
-        diagnosis=turn.diagnosis,
-        ledger=turn.ledger,
-        started_at=started_at,
-    )

@@ -15,7 +15,7 @@ from typing import Any
 
 import streamlit as st
 
-from app.engine import Session
+from app.engine import Asker, Session
 from app.runbooks import BadParam, LoadedRunbook, RunbookError, resolve_params, run_runbook
 from app.runbooks.runner import check_ready
 from app.ui.investigate import LiveView, failure_warnings, unavailable_warnings
@@ -53,9 +53,7 @@ def run_in_page(
                 values,
                 ledger=ledger,
                 on_event=live.event,
-                surface="page",
-                user=page_user(),
-                warn=turn.warnings.append,
+                asked_by=Asker(surface="page", user=page_user(), warn=turn.warnings.append),
             )
         except BadParam as exc:
             turn.error, turn.error_kind = str(exc), "bad parameter"

@@ -1,9 +1,10 @@
 """What the page shares across browser sessions: the settings, and one engine session per cluster.
 
 A session owns a snapshot API server and a local Prometheus; starting them per browser tab would be slow
-and wasteful, so ``shared_session`` creates each once per process (``st.cache_resource``) and closes it
-when the process exits. The target comes from the settings (``KUBEWHY_SNAPSHOT``, ``KUBEWHY_CONTEXT``,
-``KUBEWHY_KUBECONFIG``), which `kubewhy demo` / `kubewhy ui` set for the Streamlit process.
+and wasteful, so ``shared_session`` takes each from the engine's session pool (:mod:`app.sessions`), which
+opens it once per process; every one is closed when the process exits. The target comes from the
+settings (``KUBEWHY_SNAPSHOT``, ``KUBEWHY_CONTEXT``, ``KUBEWHY_KUBECONFIG``), which
+`kubewhy demo` / `kubewhy ui` set for the Streamlit process.
 """
 
 from __future__ import annotations
@@ -11,32 +12,19 @@ from __future__ import annotations
 import atexit
 import logging
 import threading
-from dataclasses import dataclass
 
 import streamlit as st
 
 from app.diagnose.engine import diagnose
-from app.engine import Session, open_session
+from app.engine import Session
+from app.sessions import SessionPool, Target
 from app.ui.starters import HEALTH_QUESTION, starter_questions
 from tools.contracts.settings import Settings
 
 log = logging.getLogger(__name__)
 
-_opened: list[Session] = []
-_opened_lock = threading.Lock()
-
-
-@dataclass(frozen=True)
-class Target:
-    """Which cluster the page reads: a snapshot, or a kubeconfig context (None = the current one)."""
-
-    snapshot: str | None = None
-    context: str | None = None
-    kubeconfig: str | None = None
-
-    @property
-    def key(self) -> str:
-        return f"snapshot:{self.snapshot}" if self.snapshot else f"context:{self.kubeconfig}:{self.context}"
+_pools: list[SessionPool] = []  # the current settings' pool last; earlier ones are closed at exit
+_pools_lock = threading.Lock()
 
 
 @st.cache_resource(show_spinner=False)
@@ -46,35 +34,31 @@ def settings() -> Settings:
 
 
 def default_target() -> Target:
+    return Target.of(settings())
+
+
+def pool() -> SessionPool:
+    """The process's session pool (the engine's), for the current settings."""
     config = settings()
-    return Target(snapshot=config.snapshot, context=config.context, kubeconfig=config.kubeconfig)
+    with _pools_lock:
+        if not _pools or _pools[-1].settings is not config:
+            _pools.append(SessionPool(config))
+        return _pools[-1]
 
 
-@st.cache_resource(
-    show_spinner="Connecting: serving the snapshot, starting Prometheus over its metrics…",
-    max_entries=8,
-)
 def shared_session(target: Target) -> Session:
     """One engine session per cluster for the whole process (closed at exit). Raises SnapshotError or
-    ToolError when the cluster cannot be opened; nothing is cached then, so a retry tries again."""
-    session = open_session(
-        settings(), snapshot=target.snapshot, context=target.context, kubeconfig=target.kubeconfig
-    )
-    with _opened_lock:
-        _opened.append(session)
-    return session
+    ToolError when the cluster cannot be opened; nothing is remembered then, so a retry tries again."""
+    with st.spinner("Connecting: serving the snapshot, starting Prometheus over its metrics…"):
+        return pool().session(target)
 
 
 def close_all_sessions() -> None:
     """Stop every server the page started (process exit; tests)."""
-    shared_session.clear()
-    with _opened_lock:
-        sessions, _opened[:] = list(_opened), []
-    for session in sessions:
-        try:
-            session.close()
-        except Exception:  # closing must go on for the others
-            log.exception("closing a session failed")
+    with _pools_lock:
+        pools, _pools[:] = list(_pools), []
+    for shared in pools:
+        shared.close()
 
 
 atexit.register(close_all_sessions)

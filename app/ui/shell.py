@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from app.engine import Session
+from app.sessions import Target
 from app.ui import runtime, sidebar
 from tools.contracts.settings import Settings
 
@@ -31,7 +32,7 @@ STYLE = """<style>
 @dataclass
 class Shell:
     settings: Settings
-    target: runtime.Target
+    target: Target
     session: Session | None
     failure: str | None = None
 

@@ -9,6 +9,7 @@ import streamlit as st
 
 from app.engine import Session
 from app.render import snapshot_note
+from app.sessions import Target
 from app.ui import runtime, state
 from app.ui.safe import md, md_line
 from tools.contracts.settings import Settings
@@ -16,7 +17,7 @@ from tools.contracts.settings import Settings
 SOURCE_TITLES = {"kubernetes": "Kubernetes", "prometheus": "Prometheus", "flows": "Network flows (Hubble)"}
 
 
-def choose_target(config: Settings) -> runtime.Target:
+def choose_target(config: Settings) -> Target:
     """The loaded snapshot, or a kubeconfig context picked from the list (live clusters)."""
     target = runtime.default_target()
     with st.sidebar:
@@ -36,10 +37,10 @@ def choose_target(config: Settings) -> runtime.Target:
             key=state.CONTEXT,
             on_change=state.new_conversation,  # answers about another cluster would only confuse
         )
-        return runtime.Target(context=chosen, kubeconfig=config.kubeconfig)
+        return Target(context=chosen, kubeconfig=config.kubeconfig)
 
 
-def render_cluster(session: Session | None, target: runtime.Target, failure: str | None) -> None:
+def render_cluster(session: Session | None, target: Target, failure: str | None) -> None:
     with st.sidebar:
         if session is not None:
             kind = "snapshot" if target.snapshot else "live cluster"
@@ -55,7 +56,7 @@ def render_cluster(session: Session | None, target: runtime.Target, failure: str
             st.error(md_line(failure, 500))
 
 
-def render_scope(session: Session, target: runtime.Target) -> None:
+def render_scope(session: Session, target: Target) -> None:
     names = runtime.namespaces(target.key, session)
     with st.sidebar:
         st.selectbox(

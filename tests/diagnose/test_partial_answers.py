@@ -21,7 +21,7 @@ def shop_without_metrics(tmp_path_factory) -> Path:
 
 def test_skipped_snapshot_files_are_named_in_the_answer(shop_without_metrics):
     with open_session(Settings.load(llm="none"), snapshot=shop_without_metrics) as session:
-        diagnosis = ask(session, "why does the payments pod keep restarting?")
+        diagnosis = ask(session, "why does the payments pod keep restarting?").diagnosis
     assert diagnosis.findings[0].resource.name == "payments"  # the rest of the snapshot still answers
     assert "resources/broken.yaml" in diagnosis.summary
     assert "kubewhy snapshot check" in diagnosis.summary
@@ -31,8 +31,8 @@ def test_skipped_snapshot_files_are_named_in_the_answer(shop_without_metrics):
 def test_an_exhausted_time_budget_is_said_not_hidden(shop_without_metrics):
     settings = Settings.load(llm="none", question_timeout_s=0.0)
     with open_session(settings, snapshot=shop_without_metrics) as session:
-        named = ask(session, "why does the payments pod keep restarting?")
-        review = ask(session, "anything wrong in the cluster?")
+        named = ask(session, "why does the payments pod keep restarting?").diagnosis
+        review = ask(session, "anything wrong in the cluster?").diagnosis
     for diagnosis in (named, review):
         assert "time budget ran out" in diagnosis.summary
         assert diagnosis.findings == []  # nothing was read ...

@@ -216,7 +216,7 @@ def run(cases: Iterable[Case], scenario_dir: Callable[[str], Path], log: Callabl
                 previous = None
                 for index, turn in enumerate(case.turns):
                     started = time.perf_counter()
-                    diagnosis = ask(session, turn.question, previous=previous, use_llm=False)
+                    diagnosis = ask(session, turn.question, previous=previous, use_llm=False).diagnosis
                     seconds = time.perf_counter() - started
                     document = diagnosis.model_dump(mode="json")
                     intent_ok, right, onset_ok, wrong, problems = judge(turn, document)

@@ -10,7 +10,7 @@ from devkit.scenarios.judge import open_snapshot
 def test_a_certificate_named_in_the_question_is_the_subject_not_a_missing_name(built):
     directory, _ = built("certificate-expired")
     with open_snapshot(directory) as session:
-        diagnosis = ask(session, "is the shop-tls cert valid?", use_llm=False)
+        diagnosis = ask(session, "is the shop-tls cert valid?", use_llm=False).diagnosis
     answer = diagnosis.answer
     assert (answer.subject.kind, answer.subject.name) == ("Certificate", "shop-tls")
     assert answer.intent == "status" and answer.verdict == "no" and answer.subject_healthy is False
@@ -22,7 +22,7 @@ def test_a_namespace_asked_about_has_its_pods_logs_read(built):
     """The reporter in ops runs and is Ready: only its log says it is forbidden to list pods."""
     directory, _ = built("rbac-reporter-forbidden")
     with open_snapshot(directory) as session:
-        diagnosis = ask(session, "ops namespace healthy?", use_llm=False)
+        diagnosis = ask(session, "ops namespace healthy?", use_llm=False).diagnosis
     answer = diagnosis.answer
     assert (answer.subject.kind, answer.subject.name) == ("Namespace", "ops")
     assert answer.verdict == "no" and answer.subject_healthy is False
@@ -35,6 +35,6 @@ def test_a_namespace_asked_about_has_its_pods_logs_read(built):
 def test_a_yes_no_question_without_a_subject_gets_a_verdict_from_what_was_found(built):
     directory, _ = built("certificate-expired")
     with open_snapshot(directory) as session:
-        diagnosis = ask(session, "cert expired?", use_llm=False)
+        diagnosis = ask(session, "cert expired?", use_llm=False).diagnosis
     assert diagnosis.answer.intent == "status" and diagnosis.answer.subject is None
     assert diagnosis.answer.verdict == "yes"

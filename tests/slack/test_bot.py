@@ -4,14 +4,17 @@ engine on a real snapshot server: what a person sees in the thread."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
+from app.engine import Answer
 from app.store import open_store
 from devkit.mock_slack import BOT_USER, Call, MockSlack
 from devkit.slack_requests import bolt_request, direct_message, mention, slash
 from tests.slack.cluster import BEARER, PASSWORD
 from tests.slack.conftest import DEAD_CHANNEL, BotFactory, run
 from tools.contracts.diagnosis import Diagnosis
+from tools.contracts.evidence import Ledger
 
 CHANNEL, USER = "C0SRE", "U0ALICE"
 QUESTION = "why does api keep restarting?"
@@ -254,7 +257,7 @@ def test_secrets_in_an_engine_answer_are_masked_too(make_bot: BotFactory, slack:
         summary=f"the log says Authorization: Bearer {BEARER}",
         excerpt=f"password={PASSWORD}\n<!here> <http://evil.example|click>",
     )
-    bot = make_bot(ask_fn=lambda *_a, **_k: leaky)
+    bot = make_bot(ask_fn=lambda *_a, **_k: _answered(leaky))
     body, _ = mention(CHANNEL, USER, QUESTION)
     run(bot, bolt_request(body))
     everything = slack.everything()
@@ -269,7 +272,7 @@ def test_an_answer_larger_than_slack_allows_is_split_without_loss(
 ) -> None:
     lines = [f"line {n:05d} " + "x" * 90 for n in range(1200)]  # ~120k characters of evidence
     big = _diagnosis(summary="A very long answer.", excerpt="\n".join(lines), findings=40)
-    bot = make_bot(ask_fn=lambda *_a, **_k: big)
+    bot = make_bot(ask_fn=lambda *_a, **_k: _answered(big))
     body, ts = mention(CHANNEL, USER, QUESTION)
     run(bot, bolt_request(body))
     assert slack.errors() == []  # nothing Slack would refuse
@@ -286,11 +289,16 @@ def test_an_answer_larger_than_slack_allows_is_split_without_loss(
 
 
 def _recording_ask(calls: list[str]) -> Any:
-    def fake(_session: Any, question: str, **_kwargs: Any) -> Diagnosis:
+    def fake(_session: Any, question: str, **_kwargs: Any) -> Answer:
         calls.append(question)
-        return _diagnosis(summary="ok", excerpt="fine")
+        return _answered(_diagnosis(summary="ok", excerpt="fine"))
 
     return fake
+
+
+def _answered(diagnosis: Diagnosis) -> Answer:
+    """What ``app.engine.ask`` returns for a made-up diagnosis (no tool results, not recorded)."""
+    return Answer(diagnosis, Ledger(), datetime.now(UTC))
 
 
 def _diagnosis(summary: str, excerpt: str, findings: int = 1) -> Diagnosis:

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from app.slack.clusters import ClusterPool, Target, parse_target
+from app.sessions import Target, parse_target
+from app.slack.clusters import ClusterPool
 from app.slack.commands import BadCommand, Help, Question, RunbookCall, parse_command
 from app.slack.guard import AccessPolicy, RateLimiter
 from app.slack.threads import ThreadStore

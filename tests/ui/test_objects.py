@@ -64,7 +64,7 @@ def _at() -> dict[str, str]:
 
 
 def test_the_yaml_of_a_named_object_is_the_object_as_the_cluster_serves_it(session):
-    diagnosis = ask(session, "why are orders failing at checkout?")
+    diagnosis = ask(session, "why are orders failing at checkout?").diagnosis
     [culprit] = named_objects(diagnosis.findings[0], [])
     text, error = read_yaml(session.ctx, culprit)
     assert error is None

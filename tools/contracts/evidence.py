@@ -11,6 +11,17 @@ from tools.contracts.diagnosis import Evidence
 from tools.contracts.tool import ToolResult
 
 MAX_EXCERPT_CHARS = 800
+HEAD_LINES = 12  # what :meth:`Ledger.head` shows of a result nothing was cited from
+
+
+@dataclass(frozen=True)
+class Missed:
+    """A citation its tool's output does not print (the renderer's wording changed, or the fact is not
+    shown there): it is kept here, so a test sees it, rather than quoted by some other lines."""
+
+    evidence_id: str
+    tool: str
+    needle: str
 
 
 @dataclass
@@ -23,6 +34,7 @@ class LedgerEntry:
 class Ledger:
     entries: dict[str, LedgerEntry] = field(default_factory=dict)
     _by_call: dict[str, str] = field(default_factory=dict)
+    missed: list[Missed] = field(default_factory=list)
 
     def record(self, result: ToolResult) -> str:
         """Record a tool result (once per distinct tool+args) and return its evidence id."""
@@ -60,7 +72,8 @@ class Ledger:
     def cite(self, evidence_id: str, needles: list[str], context: list[str] | None = None) -> str:
         """The lines of the recorded text that contain any of ``needles`` (verbatim), in the text's order,
         with the ``context`` lines (the tool's own key lines: what proves the object's state) added while
-        the excerpt stays within ``MAX_EXCERPT_CHARS``; with neither, the head of the output."""
+        the excerpt stays within ``MAX_EXCERPT_CHARS``; "" when the text holds neither (never the head of
+        the output in their place: see :meth:`miss`)."""
         result = self.get(evidence_id)
         if result is None:
             return ""
@@ -68,19 +81,24 @@ class Ledger:
         picked = [i for i, line in enumerate(lines) if any(n and n in line for n in needles)]
         wanted = set(context or ())
         extra = [i for i, line in enumerate(lines) if line in wanted and i not in picked]
-        if not picked and not extra:
-            picked = list(range(min(12, len(lines))))  # nothing cited verbatim: show the head of the output
         size = sum(len(lines[i]) + 1 for i in picked)
         for index in extra:
             if size + len(lines[index]) + 1 > MAX_EXCERPT_CHARS:
                 continue
             picked.append(index)
             size += len(lines[index]) + 1
-        excerpt = "\n".join(dict.fromkeys(lines[i] for i in sorted(set(picked))))
-        if len(excerpt) > MAX_EXCERPT_CHARS:
-            cut = excerpt[:MAX_EXCERPT_CHARS]
-            excerpt = cut[: cut.rfind("\n")] if "\n" in cut else cut
-        return excerpt
+        return _bounded("\n".join(dict.fromkeys(lines[i] for i in sorted(set(picked)))))
+
+    def head(self, evidence_id: str) -> str:
+        """The first lines of a recorded result: the excerpt of a result cited without a quote (a model
+        that named an evidence id only)."""
+        result = self.get(evidence_id)
+        return _bounded("\n".join(result.text.splitlines()[:HEAD_LINES])) if result is not None else ""
+
+    def miss(self, evidence_id: str, needle: str) -> None:
+        """Keep a citation whose text the recorded output does not print."""
+        result = self.get(evidence_id)
+        self.missed.append(Missed(evidence_id, result.tool if result is not None else "", needle))
 
     def evidence(self, evidence_id: str, excerpt: str) -> Evidence:
         result = self.entries[evidence_id].result
@@ -90,6 +108,13 @@ class Ledger:
 
     def __len__(self) -> int:
         return len(self.entries)
+
+
+def _bounded(excerpt: str) -> str:
+    if len(excerpt) <= MAX_EXCERPT_CHARS:
+        return excerpt
+    cut = excerpt[:MAX_EXCERPT_CHARS]
+    return cut[: cut.rfind("\n")] if "\n" in cut else cut
 
 
 def call_key(tool: str, args: dict[str, Any]) -> str:

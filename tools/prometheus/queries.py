@@ -150,8 +150,9 @@ _register(
         empty_means="no container has a memory limit",
         build=lambda s: (
             f"max by (namespace, pod, container) (container_memory_working_set_bytes{s(_NOT_POD)}) / "
-            "max by (namespace, pod, container) "
-            f"(kube_pod_container_resource_limits{s('resource=`memory`')} > 0)"
+            "(max by (namespace, pod, container) "
+            f"(kube_pod_container_resource_limits{s('resource=`memory`')} > 0) or "
+            f"max by (namespace, pod, container) (container_spec_memory_limit_bytes{s(_NOT_POD)} > 0))"
         ),
         note="OOM kills happen at 100%",
     )

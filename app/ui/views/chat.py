@@ -13,7 +13,6 @@ from app.ui.card import render_card
 from app.ui.evidence import render_evidence
 from app.ui.export import render_export
 from app.ui.investigate import investigate, status_label
-from app.ui.recording import record_turn
 from app.ui.safe import md, md_line
 from app.ui.save_runbook import save_as_runbook
 from app.ui.shell import SCROLL_KEY
@@ -51,7 +50,6 @@ def render() -> None:
             memory = state.memory(current.settings.context_window)
             scroll_to_this_answer()
             turn = investigate(session, question, state.scope(), memory)
-            record_turn(current.settings, session, turn)
             render_answer(turn, turn_key, replay=False)
         state.turns().append(turn)
         conversation_cost(memory)

@@ -16,7 +16,6 @@ from app.ui.card import render_card
 from app.ui.diff_view import render_diff
 from app.ui.export import RUN_PARAM, opened_run, render_export
 from app.ui.investigate import investigate
-from app.ui.recording import record_turn
 from app.ui.runbook_run import run_in_page
 from app.ui.safe import md, md_line
 from app.ui.save_runbook import save_as_runbook
@@ -318,7 +317,6 @@ def _rerun(run: StoredRun, current: shell.Shell) -> Turn:
             return Turn(question=run.question, error=str(exc), error_kind="invalid runbook")
         return run_in_page(session, entry, run.runbook_params or {}, current.settings)
     turn = investigate(session, run.question, None, None)
-    record_turn(current.settings, session, turn)
     return turn
 
 

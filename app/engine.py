@@ -171,11 +171,13 @@ def ask(
     on_event: Callable[[Any], None] | None = None,
     ledger: Ledger | None = None,
     previous: Diagnosis | None = None,
+    thread: str | None = None,
 ) -> Diagnosis:
     """Answer one question: the LLM agent when a model is configured, else the built-in diagnostician.
 
     Pass a ``ledger`` to read back every tool result the engine recorded (the page shows them), and the
-    ``previous`` turn's diagnosis for a follow-up in a conversation (page, Slack thread, ``--thread``)."""
+    ``previous`` turn's diagnosis for a follow-up in a conversation (page, Slack thread, ``--thread``);
+    the agent keeps a named ``thread``'s conversation in the history database."""
     text = check_question(question, session.settings)
     llm = session.settings.model_configured if use_llm is None else use_llm
     if previous is None and conversation is not None:
@@ -191,6 +193,7 @@ def ask(
             stream=on_event is not None,
             ledger=ledger,
             briefing=follow_up_briefing(previous) if previous is not None and conversation is None else None,
+            thread=thread,
         )
     from app.diagnose.engine import diagnose
 

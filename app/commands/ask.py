@@ -69,7 +69,9 @@ def ask_command(
                 fail(f"--thread {thread}: the history store cannot be read: {exc}")
         started_at, ledger = datetime.now(UTC), Ledger()
         try:
-            diagnosis = ask(session, question, namespace=namespace, ledger=ledger, previous=previous)
+            diagnosis = ask(
+                session, question, namespace=namespace, ledger=ledger, previous=previous, thread=thread
+            )
         except SourceFailed as exc:
             fail(str(exc), EXIT_SOURCE_FAILED)
         record_answer_safely(  # a history failure is a warning on stderr; the answer is still printed

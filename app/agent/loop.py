@@ -25,7 +25,6 @@ from langchain.agents.middleware import ModelCallLimitMiddleware, ModelRetryMidd
 from langchain.agents.middleware.model_call_limit import ModelCallLimitExceededError
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessageChunk, BaseMessage, HumanMessage, SystemMessage
-from langchain_core.tools import StructuredTool
 
 from app.agent.anonymize import anonymizer_for
 from app.agent.answer import build_diagnosis, check_answer, final_answer_tool, mark_fallback
@@ -47,7 +46,7 @@ from app.agent.middleware import (
 from app.agent.models import choose_model, is_transient, make_chat_model
 from app.agent.pricing import question_cost
 from app.agent.schemas import tool_schema
-from app.toolset import call_tool, offered_tools
+from app.toolset import offered_tools
 from prompts import load_prompt
 from tools.contracts.diagnosis import Diagnosis, Stats
 from tools.contracts.evidence import Ledger
@@ -130,21 +129,18 @@ class AgentRun:
         settings = ctx.settings
         self.engine = choose_model(settings).engine
         # retries are the runtime's (ModelRetryMiddleware), so the client itself sends each request once
-        self.chat = chat_model or make_chat_model(
-            settings, timeout_s=settings.question_timeout_s, max_retries=0
-        )
+        chat = chat_model or make_chat_model(settings, timeout_s=settings.question_timeout_s, max_retries=0)
         specs = tuple(offered_tools(ctx)[0])  # only tools whose source is connected
-        schemas, schema_tokens = tool_definitions(specs)
-        self.system = SystemMessage(load_prompt("system"))  # the same for every question: cacheable
+        schema_tokens = tool_definitions(specs)[1]
+        self.specs = specs
         self.state = Investigation(
             ctx=ctx,
             budget=Budget.from_settings(settings),
             ledger=ledger if ledger is not None else Ledger(),
             specs={spec.name: spec for spec in specs},
-            schemas=list(schemas),
-            fixed_tokens=schema_tokens + message_tokens(self.system),
+            fixed_tokens=schema_tokens + message_tokens(system_message()),
+            chat=chat,
         )
-        self.tools = [_langchain_tool(ctx, spec) for spec in specs]
 
     @property
     def budget(self) -> Budget:
@@ -157,32 +153,6 @@ class AgentRun:
     @property
     def trace(self) -> Trace:
         return self.state.trace
-
-    def _agent(self, checkpointer: Any = None) -> Any:
-        settings = self.ctx.settings
-        run = self.state
-        return create_agent(
-            self.chat,
-            self.tools,
-            system_prompt=self.system,
-            middleware=[
-                BudgetGate(run),
-                FinalAnswerGate(run),
-                ModelCallLimitMiddleware(
-                    run_limit=model_call_limit(settings.max_tool_calls), exit_behavior="error"
-                ),
-                ModelAccounting(run, settings.request_timeout_s),
-                ModelRetryMiddleware(
-                    max_retries=settings.max_retries,
-                    retry_on=is_transient,
-                    on_failure="error",
-                    initial_delay=RETRY_FIRST_DELAY_S,
-                    max_delay=RETRY_MAX_DELAY_S,
-                ),
-                EvidenceLedger(run, settings.tool_output_tokens),
-            ],
-            checkpointer=checkpointer,
-        )
 
     # --- the run ----------------------------------------------------------------------------------
 
@@ -206,13 +176,15 @@ class AgentRun:
     def _conversation(self) -> Iterator[tuple[Any, dict[str, Any], list[BaseMessage]]]:
         """The agent, its run config and the earlier turns (the thread's checkpoint, or the memory)."""
         config: dict[str, Any] = {"recursion_limit": 9_999}
+        limits = (self.ctx.settings.max_retries, model_call_limit(self.ctx.settings.max_tool_calls))
         if self.thread is None:
-            yield self._agent(), config, self.memory.messages() if self.memory else []
+            agent = built_agent(self.specs, *limits, model=self.state.chat)
+            yield agent, config, self.memory.messages() if self.memory else []
             return
         from app.store.checkpoints import open_checkpointer
 
         with open_checkpointer(self.ctx.settings) as checkpointer:
-            agent = self._agent(checkpointer)
+            agent = build_agent(self.specs, *limits, model=self.state.chat, checkpointer=checkpointer)
             config["configurable"] = {"thread_id": f"{self.ctx.cluster_name}/{self.thread}"}
             saved = agent.get_state(config).values.get("messages") or []
             yield agent, config, list(saved)
@@ -226,7 +198,7 @@ class AgentRun:
         modes = ["custom", "messages"] if self.stream else ["custom"]
         text: dict[str, str] = {}
         try:
-            for mode, chunk in agent.stream({"messages": messages}, config, stream_mode=modes):
+            for mode, chunk in agent.stream({"messages": messages}, config, context=run, stream_mode=modes):
                 if mode == "custom":
                     self.emit(chunk)
                 else:
@@ -354,17 +326,58 @@ def model_call_limit(max_tool_calls: int) -> int:
     return max_tool_calls + 2 + 2 * ANSWER_RETRIES + 1
 
 
-def _langchain_tool(ctx: ToolContext, spec: ToolSpec) -> StructuredTool:
-    """A tool of the one tool set as the runtime runs it; the ledger middleware reads the result."""
+MAX_BUILT = 16
+_BUILT: dict[tuple[Any, ...], Any] = {}
 
-    def run(**args: Any) -> tuple[str, Any]:
-        result = call_tool(ctx, spec.name, args)
-        return result.text, result
 
-    return StructuredTool(
-        name=spec.name,
-        description=spec.description,
-        args_schema=tool_schema(spec)["function"]["parameters"],
-        func=run,
-        response_format="content_and_artifact",
+def built_agent(specs: tuple[ToolSpec, ...], max_retries: int, call_limit: int, *, model: Any) -> Any:
+    """The agent graph for a tool set and its limits, built once per process: every run passes its own
+    state (and its model) as the runtime context, so nothing in the graph belongs to one question."""
+    key = (specs, max_retries, call_limit)
+    agent = _BUILT.get(key)
+    if agent is None:
+        if len(_BUILT) >= MAX_BUILT:
+            _BUILT.clear()
+        agent = _BUILT.setdefault(key, build_agent(specs, max_retries, call_limit, model=model))
+    return agent
+
+
+def build_agent(
+    specs: tuple[ToolSpec, ...],
+    max_retries: int,
+    call_limit: int,
+    *,
+    model: Any,
+    checkpointer: Any = None,
+) -> Any:
+    """``create_agent`` over the tool definitions, with kubewhy's middleware around the library's. The
+    model given here only builds the graph: ModelAccounting sends each request to the run's own model."""
+    return create_agent(
+        model,
+        list(
+            tool_definitions(specs)[0]
+        ),  # definitions only: EvidenceLedger runs every call through the one tool set
+        system_prompt=system_message(),
+        middleware=[
+            BudgetGate(),
+            FinalAnswerGate(),
+            ModelCallLimitMiddleware(run_limit=call_limit, exit_behavior="error"),
+            ModelAccounting(),
+            ModelRetryMiddleware(
+                max_retries=max_retries,
+                retry_on=is_transient,
+                on_failure="error",
+                initial_delay=RETRY_FIRST_DELAY_S,
+                max_delay=RETRY_MAX_DELAY_S,
+            ),
+            EvidenceLedger(),
+        ],
+        context_schema=Investigation,
+        checkpointer=checkpointer,
     )
+
+
+@lru_cache(maxsize=1)
+def system_message() -> SystemMessage:
+    """The system prompt: the same bytes for every question and turn, so providers cache it."""
+    return SystemMessage(load_prompt("system"))

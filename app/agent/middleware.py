@@ -29,7 +29,7 @@ from typing import Any
 
 from langchain.agents.middleware import AgentMiddleware, AgentState, ModelRequest, ModelResponse
 from langchain.agents.middleware.types import hook_config
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 from langgraph.config import get_stream_writer
 from langgraph.runtime import Runtime
 
@@ -39,10 +39,11 @@ from app.agent.budget import Budget, BudgetStop, find_duplicate, message_tokens,
 from app.agent.events import BudgetHit, Status, ToolFinished, ToolStarted, describe_call
 from app.agent.models import describe_model_error
 from app.agent.reread import SeenLines
+from app.toolset import call_tool
 from prompts import load_prompt
 from tools.budget import count_tokens
 from tools.contracts.evidence import Ledger
-from tools.contracts.tool import ToolContext, ToolResult
+from tools.contracts.tool import ToolContext
 from tools.registry import ToolSpec
 
 FINAL_ANSWER = "final_answer"
@@ -80,8 +81,8 @@ class Investigation:
     budget: Budget
     ledger: Ledger
     specs: dict[str, ToolSpec]
-    schemas: list[dict[str, Any]]  # the tool definitions sent with every model call
     fixed_tokens: int  # system prompt and tool definitions, in every prompt
+    chat: Any  # the chat model this question asks (chosen per request, so one built graph serves all)
     privacy: Anonymizer = field(default_factory=Anonymizer.off)
     trace: Trace = field(default_factory=Trace)
     seen: SeenLines = field(default_factory=SeenLines)  # lines the model read, by the id that showed them
@@ -95,6 +96,7 @@ class Investigation:
     ask_pending: bool = False  # a budget stopped the tools: the next prompt asks for the answer
     answer: FinalAnswer | None = None
     fallback: str | None = None  # why the built-in diagnostician must answer instead
+    order: CallOrder = field(default_factory=lambda: CallOrder())
     _token_cache: dict[str, int] = field(default_factory=dict)
 
     def prompt_tokens(self, messages: list[BaseMessage]) -> int:
@@ -130,13 +132,9 @@ def emit(event: Any) -> None:
 class BudgetGate(AgentMiddleware):
     """Time and input tokens, checked before every model call."""
 
-    def __init__(self, run: Investigation) -> None:
-        super().__init__()
-        self.run = run
-
     @hook_config(can_jump_to=["end"])
-    def before_model(self, state: AgentState, runtime: Runtime) -> dict[str, Any] | None:
-        run = self.run
+    def before_model(self, state: AgentState, runtime: Runtime[Investigation]) -> dict[str, Any] | None:
+        run = runtime.context
         stop = run.budget.out_of_time()
         if stop:
             run.hit(stop)
@@ -157,20 +155,15 @@ class ModelAccounting(AgentMiddleware):
     """What goes to the model and what it cost: pseudonyms out, the compact tool definitions, a timeout
     within the time budget; tokens (cached ones from ``prompt_tokens_details``), time and text back."""
 
-    def __init__(self, run: Investigation, request_timeout_s: float) -> None:
-        super().__init__()
-        self.run = run
-        self.request_timeout_s = request_timeout_s
-
-    def wrap_model_call(self, request: ModelRequest, handler: Any) -> ModelResponse:
-        run = self.run
+    def wrap_model_call(self, request: ModelRequest[Investigation], handler: Any) -> ModelResponse:
+        run = request.runtime.context
         prompt_tokens = run.prompt_tokens(request.messages)
         run.budget.charge_model_call(prompt_tokens)
         emit(Status("thinking"))
-        timeout = max(0.1, min(self.request_timeout_s, run.budget.remaining_s()))
+        timeout = max(0.1, min(run.ctx.settings.request_timeout_s, run.budget.remaining_s()))
         outgoing = request.override(
+            model=run.chat,
             messages=run.privacy.outgoing(request.messages),
-            tools=list(run.schemas),
             model_settings={**request.model_settings, "timeout": timeout},
         )
         started = time.perf_counter()
@@ -196,13 +189,9 @@ class ModelAccounting(AgentMiddleware):
 class FinalAnswerGate(AgentMiddleware):
     """Ends the run on a usable ``final_answer``; otherwise says what to fix, once, then falls back."""
 
-    def __init__(self, run: Investigation) -> None:
-        super().__init__()
-        self.run = run
-
     @hook_config(can_jump_to=["end", "model"])
-    def after_model(self, state: AgentState, runtime: Runtime) -> dict[str, Any] | None:
-        run = self.run
+    def after_model(self, state: AgentState, runtime: Runtime[Investigation]) -> dict[str, Any] | None:
+        run = runtime.context
         reply = state["messages"][-1]
         if not isinstance(reply, AIMessage):
             return None
@@ -214,128 +203,108 @@ class FinalAnswerGate(AgentMiddleware):
             call = finals[0] if finals else broken_finals[0]
             others = calls + broken + (finals + broken_finals)[1:]
             declined = _decline(others, "not run: the final answer was given")
-            return self._try_answer(call.get("args") or "", call.get("id") or "final", declined)
+            return _try_answer(run, call.get("args") or "", call.get("id") or "final", declined)
         if calls or broken:
             if run.trace.stop is not None:
-                declined = _decline(
-                    calls + broken, f"not run: {run.trace.stop.message}; give the final answer now"
-                )
-                return self._retry_or_fallback(
-                    "the model kept calling tools after the budget ran out", None, declined
-                )
-            errors = [self._broken_call(call) for call in broken]
+                message = f"not run: {run.trace.stop.message}; give the final answer now"
+                problem = "the model kept calling tools after the budget ran out"
+                return _retry_or_fallback(run, problem, None, _decline(calls + broken, message))
+            errors = [_broken_call(run, call) for call in broken]
             if not calls:
                 return {"messages": errors, "jump_to": "model"}
             return {"messages": errors} if errors else None  # the runtime runs the valid calls
         text = reply.content if isinstance(reply.content, str) else ""
         if looks_like_json(text):
-            return self._try_answer(text, None, [])
+            return _try_answer(run, text, None, [])
         if not run.asked_for_answer:
             return {"messages": [run.final_prompt()], "jump_to": "model"}
-        return self._retry_or_fallback("the model replied without a final answer", None, [])
+        return _retry_or_fallback(run, "the model replied without a final answer", None, [])
 
-    def _broken_call(self, call: dict[str, Any]) -> ToolMessage:
-        stop = take_tool_call(self.run)
-        reason = stop.message if stop else f"the arguments are not valid JSON ({call.get('error') or ''})"
-        return ToolMessage(f"error: {reason}", tool_call_id=call.get("id") or "")
 
-    def _try_answer(
-        self, raw: dict[str, Any] | str, call_id: str | None, before: list[BaseMessage]
-    ) -> dict[str, Any]:
-        raw = self.run.privacy.reveal_data(raw)
-        try:
-            self.run.answer = parse_final_answer(raw)
-        except AnswerError as exc:
-            self._remember_summary(raw)
-            return self._retry_or_fallback(str(exc), call_id, before)
+def _broken_call(run: Investigation, call: dict[str, Any]) -> ToolMessage:
+    stop = take_tool_call(run)
+    reason = stop.message if stop else f"the arguments are not valid JSON ({call.get('error') or ''})"
+    return ToolMessage(f"error: {reason}", tool_call_id=call.get("id") or "")
+
+
+def _try_answer(
+    run: Investigation, raw: dict[str, Any] | str, call_id: str | None, before: list[BaseMessage]
+) -> dict[str, Any]:
+    raw = run.privacy.reveal_data(raw)
+    try:
+        run.answer = parse_final_answer(raw)
+    except AnswerError as exc:
+        _remember_summary(run, raw)
+        return _retry_or_fallback(run, str(exc), call_id, before)
+    return {"messages": before, "jump_to": "end"}
+
+
+def _retry_or_fallback(
+    run: Investigation, problem: str, call_id: str | None, before: list[BaseMessage]
+) -> dict[str, Any]:
+    if run.answer_retries <= 0:
+        run.fallback = problem
         return {"messages": before, "jump_to": "end"}
+    run.answer_retries -= 1
+    fix = f"error: {problem}. " + load_prompt("final_answer", budget=None)
+    message = ToolMessage(fix, tool_call_id=call_id) if call_id is not None else HumanMessage(fix)
+    return {"messages": [*before, message], "jump_to": "model"}
 
-    def _retry_or_fallback(
-        self, problem: str, call_id: str | None, before: list[BaseMessage]
-    ) -> dict[str, Any]:
-        run = self.run
-        if run.answer_retries <= 0:
-            run.fallback = problem
-            return {"messages": before, "jump_to": "end"}
-        run.answer_retries -= 1
-        fix = f"error: {problem}. " + load_prompt("final_answer", budget=None)
-        message = ToolMessage(fix, tool_call_id=call_id) if call_id is not None else HumanMessage(fix)
-        return {"messages": [*before, message], "jump_to": "model"}
 
-    def _remember_summary(self, raw: dict[str, Any] | str) -> None:
-        """Keep the model's own summary from an unusable answer, for the fallback to quote."""
-        if isinstance(raw, dict) and isinstance(raw.get("summary"), str):
-            self.run.model_text = [raw["summary"]]
-        elif isinstance(raw, str) and '"summary"' in raw:
-            start = raw.find('"summary"')
-            self.run.model_text = [raw[start : start + 600]]
+def _remember_summary(run: Investigation, raw: dict[str, Any] | str) -> None:
+    """Keep the model's own summary from an unusable answer, for the fallback to quote."""
+    if isinstance(raw, dict) and isinstance(raw.get("summary"), str):
+        run.model_text = [raw["summary"]]
+    elif isinstance(raw, str) and '"summary"' in raw:
+        start = raw.find('"summary"')
+        run.model_text = [raw[start : start + 600]]
 
 
 class EvidenceLedger(AgentMiddleware):
-    """Every tool call, in the order the model asked: budget, duplicates, the ledger, the events."""
-
-    def __init__(self, run: Investigation, tool_output_tokens: int) -> None:
-        super().__init__()
-        self.run = run
-        self.tool_output_tokens = tool_output_tokens
-        self.order = CallOrder()
+    """Runs every tool call through the one tool set, in the order the model asked: the tool-call budget,
+    repeated calls answered by their evidence id, each result recorded in the ledger, the events."""
 
     def wrap_tool_call(self, request: Any, handler: Any) -> ToolMessage:
+        run: Investigation = request.runtime.context
         call = request.tool_call
-        with self.order.turn(request.state["messages"], call.get("id")):
-            return self._run(request, handler)
+        with run.order.turn(request.state["messages"], call.get("id")):
+            return _run_tool(run, call, request.state["messages"])
 
-    def _run(self, request: Any, handler: Any) -> ToolMessage:
-        run = self.run
-        call = request.tool_call
-        name, call_id = call["name"], call.get("id") or ""
-        args = run.privacy.reveal_data(dict(call.get("args") or {}))
-        stop = take_tool_call(run)
-        spec = run.specs.get(name)
-        earlier = find_duplicate(run.ledger, spec, args) if spec else run.ledger.lookup(name, args)
-        if earlier is not None and not stop:
-            result = run.ledger.get(earlier)
-            assert result is not None
-            emit(ToolFinished(call_id, name, args, result, earlier, duplicate=True))
-            note = f"[{earlier}] same call as before; its result is {earlier} above (not run again)"
-            return ToolMessage(note, tool_call_id=call_id, name=name)
-        if not stop:
-            prompt = run.prompt_tokens(request.state["messages"])
-            stop = run.budget.before_tool_call(prompt, self.tool_output_tokens)
-            if stop:
-                run.hit(stop)
+
+def _run_tool(run: Investigation, call: dict[str, Any], messages: list[BaseMessage]) -> ToolMessage:
+    name, call_id = call["name"], call.get("id") or ""
+    args = run.privacy.reveal_data(dict(call.get("args") or {}))
+    stop = take_tool_call(run)
+    spec = run.specs.get(name)
+    earlier = find_duplicate(run.ledger, spec, args) if spec else run.ledger.lookup(name, args)
+    if earlier is not None and not stop:
+        result = run.ledger.get(earlier)
+        assert result is not None
+        emit(ToolFinished(call_id, name, args, result, earlier, duplicate=True))
+        note = f"[{earlier}] same call as before; its result is {earlier} above (not run again)"
+        return ToolMessage(note, tool_call_id=call_id, name=name)
+    if not stop:
+        stop = run.budget.before_tool_call(run.prompt_tokens(messages), run.ctx.settings.tool_output_tokens)
         if stop:
-            run.ask_pending = True
-            return ToolMessage(f"not run: {stop.message}", tool_call_id=call_id, name=name)
-        status = describe_call(name, args)
-        emit(ToolStarted(call_id, name, args, status))
-        emit(Status(status))
-        result = self._call(request, handler, name, args)
-        evidence_id = run.ledger.record(result)
-        emit(ToolFinished(call_id, name, args, result, evidence_id))
-        shown = run.seen.fold(name, result.text, evidence_id)
-        run.trace.tool_output_tokens += count_tokens(shown)
-        content = f"[{evidence_id}] {name} {json.dumps(result.args, sort_keys=True)}\n{shown}"
-        return ToolMessage(content, tool_call_id=call_id, name=name)
-
-    def _call(self, request: Any, handler: Any, name: str, args: dict[str, Any]) -> ToolResult:
-        from app.toolset import call_tool
-
-        started = time.perf_counter()
-        try:
-            if request.tool is None:  # not a tool we offer: the registry says so in a result
-                return call_tool(self.run.ctx, name, args)
-            message = handler(request.override(tool_call={**request.tool_call, "args": args}))
-        finally:
-            self.run.trace.tools_s += time.perf_counter() - started
-            self.run.tool_calls += 1
-        if isinstance(getattr(message, "artifact", None), ToolResult):
-            return message.artifact
-        spec = self.run.specs.get(name)
-        text = str(getattr(message, "content", message))
-        return ToolResult(
-            tool=name, args=args, source=spec.source if spec else "kubernetes", text=text, error=text
-        )
+            run.hit(stop)
+    if stop:
+        run.ask_pending = True
+        return ToolMessage(f"not run: {stop.message}", tool_call_id=call_id, name=name)
+    status = describe_call(name, args)
+    emit(ToolStarted(call_id, name, args, status))
+    emit(Status(status))
+    started = time.perf_counter()
+    try:
+        result = call_tool(run.ctx, name, args)  # an unknown name is an error result the model reads
+    finally:
+        run.trace.tools_s += time.perf_counter() - started
+    run.tool_calls += 1
+    evidence_id = run.ledger.record(result)
+    emit(ToolFinished(call_id, name, args, result, evidence_id))
+    shown = run.seen.fold(name, result.text, evidence_id)
+    run.trace.tool_output_tokens += count_tokens(shown)
+    content = f"[{evidence_id}] {name} {json.dumps(result.args, sort_keys=True)}\n{shown}"
+    return ToolMessage(content, tool_call_id=call_id, name=name)
 
 
 class CallOrder:
@@ -390,7 +359,3 @@ def looks_like_json(text: str) -> bool:
 
 def time_stop(budget: Budget) -> BudgetStop:
     return budget.out_of_time() or BudgetStop("time", time_message(budget.timeout_s))
-
-
-def system_tokens(system: SystemMessage) -> int:
-    return message_tokens(system)

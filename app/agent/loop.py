@@ -15,7 +15,7 @@ import contextlib
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC
 from functools import lru_cache
 from typing import Any
@@ -159,11 +159,11 @@ class AgentRun:
     def run(self) -> Diagnosis:
         started = time.perf_counter()
         try:
-            with self._conversation() as (agent, config, earlier):
+            with contextlib.ExitStack() as stack:
+                agent, config, earlier = self._conversation(stack)
                 diagnosis = self._investigate(agent, config, earlier)
-                if self.thread is not None:
-                    turns = thread_turns(earlier, self.question, diagnosis, self.ctx.settings.context_window)
-                    agent.update_state(config, {"messages": turns}, as_node="__start__")
+                if "configurable" in config:
+                    self._save_turn(agent, config, earlier, diagnosis)
         finally:
             self.trace.total_s = time.perf_counter() - started
         diagnosis.stats.duration_s = round(self.budget.elapsed_s(), 3)
@@ -172,29 +172,45 @@ class AgentRun:
         self.emit(Final(diagnosis))
         return diagnosis
 
-    @contextlib.contextmanager
-    def _conversation(self) -> Iterator[tuple[Any, dict[str, Any], list[BaseMessage]]]:
-        """The agent, its run config and the earlier turns (the thread's checkpoint, or the memory)."""
+    def _conversation(self, stack: contextlib.ExitStack) -> tuple[Any, dict[str, Any], list[BaseMessage]]:
+        """The agent, its run config and the earlier turns (the thread's checkpoint, or the memory). A
+        thread whose store cannot be opened is answered as a new conversation, with a warning."""
         config: dict[str, Any] = {"recursion_limit": 9_999}
         limits = (self.ctx.settings.max_retries, model_call_limit(self.ctx.settings.max_tool_calls))
-        if self.thread is None:
-            agent = built_agent(self.specs, *limits, model=self.state.chat)
-            yield agent, config, self.memory.messages() if self.memory else []
-            return
-        from app.store.checkpoints import open_checkpointer
+        if self.thread is not None:
+            from app.store.checkpoints import CHECKPOINT_ERRORS, open_checkpointer
 
-        with open_checkpointer(self.ctx.settings) as checkpointer:
-            agent = build_agent(self.specs, *limits, model=self.state.chat, checkpointer=checkpointer)
-            config["configurable"] = {"thread_id": f"{self.ctx.cluster_name}/{self.thread}"}
-            saved = agent.get_state(config).values.get("messages") or []
-            yield agent, config, list(saved)
+            try:
+                checkpointer = stack.enter_context(open_checkpointer(self.ctx.settings))
+                agent = build_agent(self.specs, *limits, model=self.state.chat, checkpointer=checkpointer)
+                config["configurable"] = {"thread_id": f"{self.ctx.cluster_name}/{self.thread}"}
+                return agent, config, list(agent.get_state(config).values.get("messages") or [])
+            except CHECKPOINT_ERRORS as exc:
+                log.warning(
+                    "thread %s: its conversation cannot be read (%s); answering afresh", self.thread, exc
+                )
+                config.pop("configurable", None)
+        agent = built_agent(self.specs, *limits, model=self.state.chat)
+        return agent, config, self.memory.messages() if self.memory else []
+
+    def _save_turn(
+        self, agent: Any, config: dict[str, Any], earlier: list[BaseMessage], diagnosis: Diagnosis
+    ) -> None:
+        """Keep the thread as compact turns (question, answer text) for whichever process answers next."""
+        from app.store.checkpoints import CHECKPOINT_ERRORS
+
+        turns = thread_turns(earlier, self.question, diagnosis, self.ctx.settings.context_window)
+        try:
+            agent.update_state(config, {"messages": turns}, as_node="__start__")
+        except CHECKPOINT_ERRORS as exc:  # the answer stands; only the thread's memory of it is lost
+            log.warning("thread %s: this turn could not be saved: %s", self.thread, exc)
 
     def _investigate(self, agent: Any, config: dict[str, Any], earlier: list[BaseMessage]) -> Diagnosis:
         run = self.state
         run.privacy = anonymizer_for(self.ctx, self.question)
         question = HumanMessage(self._task_prompt())
         # a thread's earlier turns are already in its checkpoint; memory's are sent ahead of the question
-        messages = [question] if self.thread is not None else [*earlier, question]
+        messages = [question] if "configurable" in config else [*earlier, question]
         modes = ["custom", "messages"] if self.stream else ["custom"]
         text: dict[str, str] = {}
         try:

@@ -16,6 +16,17 @@ from app.store.db import BUSY_TIMEOUT_S, StoreError, describe_url
 from tools.contracts.settings import Settings
 
 
+def _driver_errors() -> tuple[type[Exception], ...]:
+    try:
+        import psycopg
+    except ImportError:
+        return (sqlite3.Error,)
+    return (sqlite3.Error, psycopg.Error)
+
+
+CHECKPOINT_ERRORS: tuple[type[Exception], ...] = (StoreError, *_driver_errors())
+
+
 @contextmanager
 def open_checkpointer(settings: Settings) -> Iterator[Any]:
     """A checkpointer on ``settings.database_url``, set up on first use; StoreError when it cannot be."""

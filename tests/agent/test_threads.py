@@ -113,3 +113,20 @@ def test_another_thread_starts_empty(scripted, tmp_path):
 
     opening = conversation(server.requests[first_requests])
     assert len(opening) == 1 and SECOND in opening[0][1]
+
+
+def test_a_thread_whose_store_is_damaged_is_answered_afresh(scripted, pods_tool, tmp_path, caplog):
+    from app.agent.loop import run_agent
+    from tests.agent.conftest import PODS_TOOL, context_for, settings_for
+    from tests.agent.test_loop import final
+
+    damaged = tmp_path / "history.db"
+    damaged.write_bytes(b"garbage" * 1000)
+    server = start(scripted, [Reply(tool_calls=[(PODS_TOOL, {"namespace": "shop"})]), final()])
+    settings = settings_for(server, database_url=f"sqlite:///{damaged}")
+
+    diagnosis = run_agent(context_for(settings), "why is checkout failing?", thread="incident-42")
+
+    assert not diagnosis.summary.startswith("[Fallback")
+    assert diagnosis.findings[0].evidence == ["e1"]
+    assert "thread incident-42: its conversation cannot be read" in caplog.text

@@ -7,8 +7,8 @@ budget, ledger, counters and outcome):
 
 - :class:`BudgetGate` (``before_model``): stops on time, or when the next prompt would pass the
   input-token budget, and asks for the final answer once a budget stopped the work;
-- :class:`ModelAccounting` (``wrap_model_call``): sends the compact tool definitions, the pseudonymised
-  conversation and a timeout no longer than the time left; counts tokens, cached tokens and time;
+- :class:`ModelAccounting` (``wrap_model_call``): sends the run's model the pseudonymised conversation
+  with a timeout no longer than the time left; counts tokens, cached tokens and time;
 - :class:`FinalAnswerGate` (``after_model``): takes the ``final_answer`` call, sends an unusable one back
   once with the error, declines tool calls made after a budget stop;
 - :class:`EvidenceLedger` (``wrap_tool_call``): counts tool calls against the budget, answers a repeated
@@ -152,8 +152,8 @@ class BudgetGate(AgentMiddleware):
 
 
 class ModelAccounting(AgentMiddleware):
-    """What goes to the model and what it cost: pseudonyms out, the compact tool definitions, a timeout
-    within the time budget; tokens (cached ones from ``prompt_tokens_details``), time and text back."""
+    """What goes to the model and what it cost: the run's model, pseudonyms out, a timeout within the time
+    budget; tokens (cached ones from ``prompt_tokens_details``), time and text back."""
 
     def wrap_model_call(self, request: ModelRequest[Investigation], handler: Any) -> ModelResponse:
         run = request.runtime.context

@@ -29,7 +29,7 @@ from langchain_core.messages import AIMessageChunk, BaseMessage, HumanMessage, S
 from app.agent.anonymize import anonymizer_for
 from app.agent.answer import build_diagnosis, check_answer, final_answer_tool, mark_fallback
 from app.agent.budget import Budget, BudgetStop, message_tokens, tools_tokens
-from app.agent.events import AgentEvent, BudgetHit, Fallback, Final, Status, TextDelta
+from app.agent.events import AgentEvent, Fallback, Final, Status, TextDelta
 from app.agent.memory import Conversation, thread_turns
 from app.agent.middleware import (
     ANSWER_RETRIES,
@@ -222,12 +222,12 @@ class AgentRun:
         except ModelCallLimitExceededError:
             limit = model_call_limit(self.ctx.settings.max_tool_calls)
             stop = BudgetStop("model_calls", f"the model-call budget ({limit} calls) was used up")
-            self._budget_hit(stop)
+            self.state.hit(stop, say=self.emit)
             return self._fallback(stop.message)
         except ModelFailure as exc:
             if self.budget.remaining_s() < TIME_SLACK_S:  # the call was cut short by the time budget
                 stop = time_stop(self.budget)
-                self._budget_hit(stop)
+                self.state.hit(stop, say=self.emit)
                 return self._fallback(stop.message)
             return self._fallback(str(exc))
         if run.answer is not None:
@@ -244,12 +244,6 @@ class AgentRun:
         text[key] = text.get(key, "") + message.content
         if not looks_like_json(text[key]):  # an answer written as JSON is not prose to show
             self.emit(TextDelta(self.state.privacy.reveal(message.content)))
-
-    def _budget_hit(self, stop: BudgetStop) -> None:
-        """A budget stop seen outside the runtime (its middleware report their own)."""
-        if self.trace.stop is None:
-            self.trace.stop = stop
-            self.emit(BudgetHit(stop.budget, stop.message))
 
     # --- the answer -------------------------------------------------------------------------------
 

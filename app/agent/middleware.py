@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -112,10 +113,12 @@ class Investigation:
             total += cost
         return total
 
-    def hit(self, stop: BudgetStop) -> None:
+    def hit(self, stop: BudgetStop, say: Callable[[Any], None] | None = None) -> None:
+        """Remember the first budget that stopped the work and tell the surface (``say`` outside the
+        runtime, where its stream is closed)."""
         if self.trace.stop is None:
             self.trace.stop = stop
-            emit(BudgetHit(stop.budget, stop.message))
+            (say or emit)(BudgetHit(stop.budget, stop.message))
 
     def final_prompt(self) -> HumanMessage:
         self.asked_for_answer = True

@@ -216,6 +216,7 @@ def ask(
     prelude: Prelude | None = None,
     finish: Finish | None = None,
     chat_model: Any = None,
+    thread: str | None = None,
 ) -> Answer:
     """Answer one question: the LLM agent when a model is configured (or ``use_llm``), else the built-in
     diagnostician; this is the one place that choice is made. Every surface and the runbooks ask here.
@@ -223,7 +224,8 @@ def ask(
     The tool results go to ``ledger`` (a new one unless given: the MCP server keeps one per client). The
     ``previous`` turn's diagnosis makes a follow-up (page, Slack thread, ``--thread``). A ``prelude`` says
     what a runbook read first; ``finish`` completes the diagnosis before it is kept. With ``asked_by`` the
-    answer is recorded in the run history and its id returned. Raises BadQuestion and SourceFailed."""
+    answer is recorded in the run history and its id returned; the agent keeps a named ``thread``'s
+    conversation in the history database. Raises BadQuestion and SourceFailed."""
     text = check_question(question, session.settings)
     ledger = ledger if ledger is not None else Ledger()
     started_at = prelude.started_at if prelude is not None else datetime.now(UTC)
@@ -246,6 +248,7 @@ def ask(
             ledger=ledger,
             briefing=briefing,
             chat_model=chat_model,
+            thread=thread,
         )
     else:
         from app.diagnose.engine import diagnose

@@ -1,4 +1,5 @@
-"""The LLM agent: one loop over the read-only tools, with budgets, an evidence ledger and a checked answer.
+"""The LLM agent on LangChain's ``create_agent``: the read-only tools, budgets, an evidence ledger and a
+checked answer, kept by kubewhy's middleware.
 
 Public entry point: :func:`app.agent.loop.run_agent`.
 """

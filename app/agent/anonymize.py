@@ -54,7 +54,7 @@ class Anonymizer:
         self._counts: dict[str, int] = {}
         self._ips: dict[str, str] = {}
         self._real_ips: dict[str, str] = {}
-        self._hidden: dict[int, BaseMessage] = {}
+        self._hidden: dict[str | int, BaseMessage] = {}
 
     @classmethod
     def off(cls) -> Anonymizer:
@@ -123,10 +123,11 @@ class Anonymizer:
             return messages
         out = []
         for message in messages:
-            hidden = self._hidden.get(id(message))
+            key = message.id or id(message)  # the runtime gives every message in its state an id
+            hidden = self._hidden.get(key)
             if hidden is None:
                 hidden = self._hide_message(message)
-                self._hidden[id(message)] = hidden
+                self._hidden[key] = hidden
             out.append(hidden)
         return out
 

@@ -200,7 +200,9 @@ def check_answer(answer: FinalAnswer, ledger: Ledger) -> CheckedAnswer:
             cited_order.extend(known)
             for evidence_id in known:
                 if evidence_id not in excerpts:
-                    excerpts[evidence_id] = ledger.cite(evidence_id, _needles(proposed))
+                    excerpts[evidence_id] = ledger.cite(
+                        evidence_id, _needles(proposed), ledger.key_lines(evidence_id)
+                    )
         return out
 
     findings = checked(answer.findings)
@@ -209,7 +211,9 @@ def check_answer(answer: FinalAnswer, ledger: Ledger) -> CheckedAnswer:
     listed = [item.id for item in answer.evidence if ledger.get(item.id) is not None]
     evidence = []
     for evidence_id in dict.fromkeys(cited_order + listed):
-        excerpt = excerpts.get(evidence_id) or ledger.head(evidence_id)
+        keys = ledger.key_lines(evidence_id)  # an id listed without a quote: its proving lines, else its head
+        excerpt = excerpts.get(evidence_id) or (ledger.cite(evidence_id, [], keys) if keys else "")
+        excerpt = excerpt or ledger.head(evidence_id)
         evidence.append(ledger.evidence(evidence_id, excerpt))
     return CheckedAnswer(
         findings=findings,

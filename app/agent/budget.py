@@ -35,7 +35,7 @@ FINAL_STEP_RESERVE_TOKENS = 150  # the final-answer prompt added after a budget 
 class BudgetStop:
     """Which budget stopped the investigation, in words a person reads in the summary."""
 
-    budget: str  # "tool_calls" | "input_tokens" | "time"
+    budget: str  # "tool_calls" | "input_tokens" | "time" | "model_calls"
     message: str
 
 

@@ -50,7 +50,7 @@ class TextDelta:
 
 @dataclass(frozen=True)
 class BudgetHit:
-    """A budget stopped the investigation; ``budget`` is one of "tool_calls", "input_tokens", "time"."""
+    """A budget stopped the investigation: "tool_calls", "input_tokens", "time" or "model_calls"."""
 
     budget: str
     message: str

@@ -1,91 +1,65 @@
-"""THE agent loop: one small loop for every surface, streaming or not.
+"""The agent on LangChain's own runtime: ``langchain.agents.create_agent`` with kubewhy's middleware.
 
-The model sees the read-only tools from the registry (plus ``health_checks``, the diagnostician's checks)
-and a ``final_answer`` function. Each step: check the budgets, call the model, run the tools it asked for
-(never the same call twice), record every result in the evidence ledger under an id the model sees, and
-repeat until the model gives its final answer. The answer is checked against the ledger; when the model
-fails (errors, timeouts, unusable answers twice) the built-in diagnostician answers instead, and the
-summary says so.
+The model sees the read-only tools of the one tool set (plus ``health_checks``, the diagnostician's
+checks) and a ``final_answer`` function. The runtime runs the loop; the middleware (app/agent/middleware.py)
+keeps the budgets, the evidence ledger and the final answer's gate. The answer is checked against the
+ledger; when the model fails (errors, timeouts, unusable answers twice) the built-in diagnostician answers
+instead, and the summary says so. Streaming or not, it is the same run: a page also asks for the model's
+text as it comes. With a ``thread`` the conversation lives in a LangGraph checkpointer on the history
+database, so another process (the next ``kubewhy ask --thread``, another replica) continues it.
 """
 
 from __future__ import annotations
 
-import json
+import contextlib
 import logging
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC
 from functools import lru_cache
 from typing import Any
 
+from langchain.agents import create_agent
+from langchain.agents.middleware import ModelCallLimitMiddleware, ModelRetryMiddleware
+from langchain.agents.middleware.model_call_limit import ModelCallLimitExceededError
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
+from langchain_core.messages import AIMessageChunk, BaseMessage, HumanMessage, SystemMessage
 
-from app.agent.anonymize import Anonymizer, anonymizer_for
-from app.agent.answer import (
-    AnswerError,
-    FinalAnswer,
-    build_diagnosis,
-    check_answer,
-    final_answer_tool,
-    mark_fallback,
-    parse_final_answer,
+from app.agent.anonymize import anonymizer_for
+from app.agent.answer import build_diagnosis, check_answer, final_answer_tool, mark_fallback
+from app.agent.budget import Budget, BudgetStop, message_tokens, tools_tokens
+from app.agent.events import AgentEvent, Fallback, Final, Status, TextDelta
+from app.agent.memory import Conversation, thread_turns
+from app.agent.middleware import (
+    ANSWER_RETRIES,
+    BudgetGate,
+    EvidenceLedger,
+    FinalAnswerGate,
+    Investigation,
+    ModelAccounting,
+    ModelFailure,
+    Trace,
+    looks_like_json,
+    time_stop,
 )
-from app.agent.budget import Budget, BudgetStop, find_duplicate, message_tokens, time_message, tools_tokens
-from app.agent.events import (
-    AgentEvent,
-    BudgetHit,
-    Fallback,
-    Final,
-    Status,
-    TextDelta,
-    ToolFinished,
-    ToolStarted,
-    describe_call,
-)
-from app.agent.memory import Conversation
-from app.agent.models import choose_model, describe_model_error, make_chat_model
+from app.agent.models import choose_model, is_transient, make_chat_model
 from app.agent.pricing import question_cost
-from app.agent.reread import SeenLines
 from app.agent.schemas import tool_schema
-from app.toolset import call_tool, offered_tools
+from app.toolset import offered_tools
 from prompts import load_prompt
-from tools.budget import count_tokens
 from tools.contracts.diagnosis import Diagnosis, Stats
 from tools.contracts.evidence import Ledger
-from tools.contracts.tool import ToolContext, ToolResult
+from tools.contracts.tool import ToolContext
 from tools.registry import ToolSpec
 
 log = logging.getLogger(__name__)
 
-FINAL_ANSWER = "final_answer"
-ANSWER_RETRIES = 1  # an unusable final answer is sent back once with the error, then we fall back
 TIME_SLACK_S = 0.05
+RETRY_FIRST_DELAY_S = 0.5  # then doubling, as the openai client's own backoff
+RETRY_MAX_DELAY_S = 8.0
 
-
-@dataclass
-class Trace:
-    """What one run cost, for stats, logs and the benchmark."""
-
-    model_calls: int = 0
-    model_s: float = 0.0
-    tools_s: float = 0.0
-    total_s: float = 0.0
-    tool_output_tokens: int = 0  # tokens of tool output handed to the model
-    corrections: list[str] = field(default_factory=list)
-    stop: BudgetStop | None = None
-    fallback: str | None = None
-
-    @property
-    def own_s(self) -> float:
-        """The agent's own work: everything but waiting for the model and running the tools."""
-        return max(0.0, self.total_s - self.model_s - self.tools_s)
-
-
-class ModelFailure(Exception):
-    """The model could not be reached or sent nothing usable."""
+__all__ = ["AgentRun", "ModelFailure", "Trace", "run_agent", "tool_definitions"]
 
 
 @lru_cache(maxsize=16)
@@ -106,11 +80,13 @@ def run_agent(
     ledger: Ledger | None = None,
     namespace: str | None = None,
     briefing: str | None = None,
+    thread: str | None = None,
 ) -> Diagnosis:
     """Answer ``question`` with the configured model. Raises ModelConfigError when no model is configured;
     every other failure ends in a valid diagnosis. A given ``ledger`` receives every tool result (a runbook
     passes one already holding its steps' results, and a ``briefing`` the model reads after the question);
-    ``namespace`` focuses the question on one namespace; ``chat_model`` replaces the configured model."""
+    ``namespace`` focuses the question on one namespace; ``chat_model`` replaces the configured model;
+    ``thread`` names a conversation kept in the history database (it continues in any process)."""
     return AgentRun(
         ctx,
         question,
@@ -121,6 +97,7 @@ def run_agent(
         ledger=ledger,
         namespace=namespace,
         briefing=briefing,
+        thread=thread,
     ).run()
 
 
@@ -139,42 +116,54 @@ class AgentRun:
         ledger: Ledger | None = None,
         namespace: str | None = None,
         briefing: str | None = None,
+        thread: str | None = None,
     ) -> None:
         self.ctx = ctx
         self.question = question
         self.namespace = namespace
         self.briefing = briefing
         self.memory = memory
+        self.thread = thread
         self.emit = on_event or (lambda event: None)
         self.stream = stream
         settings = ctx.settings
         self.engine = choose_model(settings).engine
-        self.budget = Budget.from_settings(settings)
-        chat = chat_model or make_chat_model(settings, timeout_s=settings.question_timeout_s)
+        # retries are the runtime's (ModelRetryMiddleware), so the client itself sends each request once
+        chat = chat_model or make_chat_model(settings, timeout_s=settings.question_timeout_s, max_retries=0)
         specs = tuple(offered_tools(ctx)[0])  # only tools whose source is connected
-        self.specs = {spec.name: spec for spec in specs}
-        schemas, self.schema_tokens = tool_definitions(specs)
-        self.model = chat.bind_tools(list(schemas))
-        self.ledger = ledger if ledger is not None else Ledger()
-        self.trace = Trace()
-        self.messages: list[BaseMessage] = []
-        self.message_costs: list[int] = []
-        self.input_tokens = 0
-        self.output_tokens = 0
-        self.cached_tokens = 0  # of input_tokens, served from the provider's prompt cache
-        self.tool_calls = 0
-        self.model_text: list[str] = []
-        self.seen = SeenLines()  # lines the model already read, by the evidence id that showed them
-        self.answer_retries = ANSWER_RETRIES
-        self.asked_for_answer = False
-        self.privacy = Anonymizer.off()  # pseudonyms for the model when settings.anonymize is on
+        schema_tokens = tool_definitions(specs)[1]
+        self.specs = specs
+        self.state = Investigation(
+            ctx=ctx,
+            budget=Budget.from_settings(settings),
+            ledger=ledger if ledger is not None else Ledger(),
+            specs={spec.name: spec for spec in specs},
+            fixed_tokens=schema_tokens + message_tokens(system_message()),
+            chat=chat,
+        )
 
-    # --- the loop ---------------------------------------------------------------------------------
+    @property
+    def budget(self) -> Budget:
+        return self.state.budget
+
+    @property
+    def ledger(self) -> Ledger:
+        return self.state.ledger
+
+    @property
+    def trace(self) -> Trace:
+        return self.state.trace
+
+    # --- the run ----------------------------------------------------------------------------------
 
     def run(self) -> Diagnosis:
         started = time.perf_counter()
         try:
-            diagnosis = self._investigate()
+            with contextlib.ExitStack() as stack:
+                agent, config, earlier = self._conversation(stack)
+                diagnosis = self._investigate(agent, config, earlier)
+                if "configurable" in config:
+                    self._save_turn(agent, config, earlier, diagnosis)
         finally:
             self.trace.total_s = time.perf_counter() - started
         diagnosis.stats.duration_s = round(self.budget.elapsed_s(), 3)
@@ -183,97 +172,84 @@ class AgentRun:
         self.emit(Final(diagnosis))
         return diagnosis
 
-    def _investigate(self) -> Diagnosis:
-        self.privacy = anonymizer_for(self.ctx, self.question)
-        self._append(SystemMessage(load_prompt("system")))  # the same for every question: cacheable
-        for message in self.memory.messages() if self.memory else []:
-            self._append(message)
-        self._append(HumanMessage(self._task_prompt()))
-        while True:
-            prompt_tokens = self._prompt_tokens()
-            stop = self.budget.out_of_time() or (
-                None if self.trace.stop else self.budget.before_model_call(prompt_tokens)
-            )
-            if stop:
-                self._budget_hit(stop)
-                if stop.budget == "time":
-                    return self._fallback(stop.message)
-                self._ask_for_answer()
-                continue
+    def _conversation(self, stack: contextlib.ExitStack) -> tuple[Any, dict[str, Any], list[BaseMessage]]:
+        """The agent, its run config and the earlier turns (the thread's checkpoint, or the memory). A
+        thread whose store cannot be opened is answered as a new conversation, with a warning."""
+        config: dict[str, Any] = {"recursion_limit": 9_999}
+        limits = (self.ctx.settings.max_retries, model_call_limit(self.ctx.settings.max_tool_calls))
+        if self.thread is not None:
+            from app.store.checkpoints import CHECKPOINT_ERRORS, open_checkpointer
+
             try:
-                reply = self._call_model(prompt_tokens)
-            except ModelFailure as exc:
-                if self.budget.remaining_s() < TIME_SLACK_S:  # the call was cut short by the time budget
-                    stop = self.budget.out_of_time() or BudgetStop(
-                        "time", time_message(self.budget.timeout_s)
-                    )
-                    self._budget_hit(stop)
-                    return self._fallback(stop.message)
-                return self._fallback(str(exc))
-            self._append(reply)
-            outcome = self._handle(reply)
-            if outcome is not None:
-                return outcome
-
-    def _handle(self, reply: AIMessage) -> Diagnosis | None:
-        """Act on one model reply; a diagnosis when the run is over."""
-        finals = [c for c in reply.tool_calls if c["name"] == FINAL_ANSWER]
-        broken_finals = [c for c in reply.invalid_tool_calls if c.get("name") == FINAL_ANSWER]
-        calls = [c for c in reply.tool_calls if c["name"] != FINAL_ANSWER]
-        broken = [c for c in reply.invalid_tool_calls if c.get("name") != FINAL_ANSWER]
-        if finals or broken_finals:
-            call = finals[0] if finals else broken_finals[0]
-            self._decline(
-                calls + broken + (finals + broken_finals)[1:], "not run: the final answer was given"
-            )
-            return self._try_answer(call.get("args") or "", call_id=call.get("id") or "final")
-        if calls or broken:
-            if self.trace.stop is not None:
-                self._decline(
-                    calls + broken, f"not run: {self.trace.stop.message}; give the final answer now"
+                checkpointer = stack.enter_context(open_checkpointer(self.ctx.settings))
+                agent = build_agent(self.specs, *limits, model=self.state.chat, checkpointer=checkpointer)
+                config["configurable"] = {"thread_id": f"{self.ctx.cluster_name}/{self.thread}"}
+                return agent, config, list(agent.get_state(config).values.get("messages") or [])
+            except CHECKPOINT_ERRORS as exc:
+                log.warning(
+                    "thread %s: its conversation cannot be read (%s); answering afresh", self.thread, exc
                 )
-                return self._retry_or_fallback("the model kept calling tools after the budget ran out", None)
-            self._run_tools(calls, broken)
-            if self.trace.stop is not None:
-                self._ask_for_answer()
-            return None
-        text = reply.content if isinstance(reply.content, str) else ""
-        if looks_like_json(text):
-            return self._try_answer(text, call_id=None)
-        if not self.asked_for_answer:
-            self._ask_for_answer()
-            return None
-        return self._retry_or_fallback("the model replied without a final answer", None)
+                config.pop("configurable", None)
+        agent = built_agent(self.specs, *limits, model=self.state.chat)
+        return agent, config, self.memory.messages() if self.memory else []
 
-    # --- the final answer -------------------------------------------------------------------------
+    def _save_turn(
+        self, agent: Any, config: dict[str, Any], earlier: list[BaseMessage], diagnosis: Diagnosis
+    ) -> None:
+        """Keep the thread as compact turns (question, answer text) for whichever process answers next."""
+        from app.store.checkpoints import CHECKPOINT_ERRORS
 
-    def _try_answer(self, raw: dict[str, Any] | str, call_id: str | None) -> Diagnosis | None:
-        raw = self.privacy.reveal_data(raw)
+        turns = thread_turns(earlier, self.question, diagnosis, self.ctx.settings.context_window)
         try:
-            answer = parse_final_answer(raw)
-        except AnswerError as exc:
-            self._remember_summary(raw)
-            return self._retry_or_fallback(str(exc), call_id)
-        return self._finish(answer)
+            agent.update_state(config, {"messages": turns}, as_node="__start__")
+        except CHECKPOINT_ERRORS as exc:  # the answer stands; only the thread's memory of it is lost
+            log.warning("thread %s: this turn could not be saved: %s", self.thread, exc)
 
-    def _retry_or_fallback(self, problem: str, call_id: str | None) -> Diagnosis | None:
-        if self.answer_retries <= 0:
-            return self._fallback(problem)
-        self.answer_retries -= 1
-        fix = f"error: {problem}. " + load_prompt("final_answer", budget=None)
-        if call_id is not None:
-            self._append(ToolMessage(fix, tool_call_id=call_id))
-        else:
-            self._append(HumanMessage(fix))
-        return None
+    def _investigate(self, agent: Any, config: dict[str, Any], earlier: list[BaseMessage]) -> Diagnosis:
+        run = self.state
+        run.privacy = anonymizer_for(self.ctx, self.question)
+        question = HumanMessage(self._task_prompt())
+        # a thread's earlier turns are already in its checkpoint; memory's are sent ahead of the question
+        messages = [question] if "configurable" in config else [*earlier, question]
+        modes = ["custom", "messages"] if self.stream else ["custom"]
+        text: dict[str, str] = {}
+        try:
+            for mode, chunk in agent.stream({"messages": messages}, config, context=run, stream_mode=modes):
+                if mode == "custom":
+                    self.emit(chunk)
+                else:
+                    self._show_text(chunk, text)
+        except ModelCallLimitExceededError:
+            limit = model_call_limit(self.ctx.settings.max_tool_calls)
+            stop = BudgetStop("model_calls", f"the model-call budget ({limit} calls) was used up")
+            self.state.hit(stop, say=self.emit)
+            return self._fallback(stop.message)
+        except ModelFailure as exc:
+            if self.budget.remaining_s() < TIME_SLACK_S:  # the call was cut short by the time budget
+                stop = time_stop(self.budget)
+                self.state.hit(stop, say=self.emit)
+                return self._fallback(stop.message)
+            return self._fallback(str(exc))
+        if run.answer is not None:
+            return self._finish()
+        return self._fallback(run.fallback or "the model gave no final answer")
 
-    def _ask_for_answer(self) -> None:
-        self.asked_for_answer = True
-        self.emit(Status("writing the answer"))
-        budget = self.trace.stop.message if self.trace.stop else None
-        self._append(HumanMessage(load_prompt("final_answer", budget=budget)))
+    def _show_text(self, chunk: tuple[Any, dict[str, Any]], text: dict[str, str]) -> None:
+        message, meta = chunk
+        if meta.get("langgraph_node") != "model" or not isinstance(message, AIMessageChunk):
+            return
+        if not isinstance(message.content, str) or not message.content:
+            return
+        key = message.id or ""
+        text[key] = text.get(key, "") + message.content
+        if not looks_like_json(text[key]):  # an answer written as JSON is not prose to show
+            self.emit(TextDelta(self.state.privacy.reveal(message.content)))
 
-    def _finish(self, answer: FinalAnswer) -> Diagnosis:
+    # --- the answer -------------------------------------------------------------------------------
+
+    def _finish(self) -> Diagnosis:
+        answer = self.state.answer
+        assert answer is not None
         checked = check_answer(answer, self.ledger)
         self.trace.corrections = checked.corrections
         for correction in checked.corrections:
@@ -297,7 +273,8 @@ class AgentRun:
         self.emit(Fallback(reason))
         self.emit(Status("running the built-in checks"))
         base = self._diagnostician()
-        diagnosis = mark_fallback(base, reason, self.privacy.reveal(" ".join(self.model_text)))
+        model_text = self.state.privacy.reveal(" ".join(self.state.model_text))
+        diagnosis = mark_fallback(base, reason, model_text)
         stats = self._stats()
         stats.tool_calls += base.stats.tool_calls
         return diagnosis.model_copy(update={"engine": self.engine, "stats": stats})
@@ -325,146 +302,7 @@ class AgentRun:
                 summary=f"The built-in diagnostician could not run either ({type(exc).__name__}: {exc}).",
             )
 
-    def _remember_summary(self, raw: dict[str, Any] | str) -> None:
-        """Keep the model's own summary from an unusable answer, for the fallback to quote."""
-        if isinstance(raw, dict) and isinstance(raw.get("summary"), str):
-            self.model_text = [raw["summary"]]
-        elif isinstance(raw, str) and '"summary"' in raw:
-            start = raw.find('"summary"')
-            self.model_text = [raw[start : start + 600]]
-
-    # --- model and tools --------------------------------------------------------------------------
-
-    def _call_model(self, prompt_tokens: int) -> AIMessage:
-        self.budget.charge_model_call(prompt_tokens)
-        self.emit(Status("thinking"))
-        timeout = max(0.1, min(self.ctx.settings.request_timeout_s, self.budget.remaining_s()))
-        started = time.perf_counter()
-        try:
-            reply = (
-                self._stream(timeout)
-                if self.stream
-                else self.model.invoke(self.privacy.outgoing(self.messages), timeout=timeout)
-            )
-        except ModelFailure:
-            raise
-        except Exception as exc:  # openai/httpx errors after the client's own retries
-            log.warning("model call failed: %s: %s", type(exc).__name__, exc)
-            raise ModelFailure(f"the model call failed: {describe_model_error(exc)}") from exc
-        finally:
-            self.trace.model_s += time.perf_counter() - started
-            self.trace.model_calls += 1
-        usage = reply.usage_metadata or {}
-        self.input_tokens += usage.get("input_tokens") or prompt_tokens
-        self.output_tokens += usage.get("output_tokens") or message_tokens(reply)
-        self.cached_tokens += (usage.get("input_token_details") or {}).get("cache_read") or 0
-        if isinstance(reply.content, str) and reply.content.strip():
-            self.model_text.append(reply.content.strip())
-        return reply
-
-    def _stream(self, timeout: float) -> AIMessage:
-        merged = None
-        text = ""
-        for chunk in self.model.stream(self.privacy.outgoing(self.messages), timeout=timeout):
-            if isinstance(chunk.content, str) and chunk.content:
-                text += chunk.content
-                if not looks_like_json(text):  # an answer written as JSON is not prose to show
-                    self.emit(TextDelta(self.privacy.reveal(chunk.content)))
-            merged = chunk if merged is None else merged + chunk
-        if merged is None:
-            raise ModelFailure("the model sent an empty stream")
-        return AIMessage(
-            content=merged.content,
-            tool_calls=merged.tool_calls,
-            invalid_tool_calls=merged.invalid_tool_calls,
-            usage_metadata=merged.usage_metadata,
-            id=merged.id,
-        )
-
-    def _run_tools(self, calls: list[dict[str, Any]], broken: list[dict[str, Any]]) -> None:
-        for call in broken:
-            stop = self._take_tool_call()
-            reason = stop.message if stop else f"the arguments are not valid JSON ({call.get('error') or ''})"
-            self._append(ToolMessage(f"error: {reason}", tool_call_id=call.get("id") or ""))
-        for call in calls:
-            name, call_id = call["name"], call.get("id") or ""
-            args = self.privacy.reveal_data(dict(call.get("args") or {}))
-            stop = self._take_tool_call()
-            spec = self.specs.get(name)
-            earlier = find_duplicate(self.ledger, spec, args) if spec else self.ledger.lookup(name, args)
-            if earlier is not None and not stop:
-                result = self.ledger.get(earlier)
-                assert result is not None
-                self.emit(ToolFinished(call_id, name, args, result, earlier, duplicate=True))
-                note = f"[{earlier}] same call as before; its result is {earlier} above (not run again)"
-                self._append(ToolMessage(note, tool_call_id=call_id))
-                continue
-            stop = stop or self._check_room()
-            if stop:
-                self._append(ToolMessage(f"not run: {stop.message}", tool_call_id=call_id))
-                continue
-            status = describe_call(name, args)
-            self.emit(ToolStarted(call_id, name, args, status))
-            self.emit(Status(status))
-            result = self._call_tool(name, args)
-            evidence_id = self.ledger.record(result)
-            self.emit(ToolFinished(call_id, name, args, result, evidence_id))
-            shown = self.seen.fold(name, result.text, evidence_id)
-            content = f"[{evidence_id}] {name} {json.dumps(result.args, sort_keys=True)}\n{shown}"
-            self.trace.tool_output_tokens += count_tokens(shown)
-            self._append(ToolMessage(content, tool_call_id=call_id))
-
-    def _call_tool(self, name: str, args: dict[str, Any]) -> ToolResult:
-        started = time.perf_counter()
-        try:
-            result = call_tool(self.ctx, name, args)
-        except Exception as exc:  # a tool bug must not end the investigation: the model reads the error
-            log.exception("tool %s failed", name)
-            spec = self.specs.get(name)
-            message = f"{name} failed: {type(exc).__name__}: {exc}"
-            result = ToolResult(
-                tool=name,
-                args=args,
-                source=spec.source if spec else "kubernetes",
-                text=f"error: {message}",
-                error=message,
-            )
-        finally:
-            self.trace.tools_s += time.perf_counter() - started
-        self.tool_calls += 1
-        return result
-
-    def _take_tool_call(self) -> BudgetStop | None:
-        if self.trace.stop is not None:
-            return self.trace.stop
-        stop = self.budget.take_tool_call()
-        if stop:
-            self._budget_hit(stop)
-        return stop
-
-    def _check_room(self) -> BudgetStop | None:
-        stop = self.budget.before_tool_call(self._prompt_tokens(), self.ctx.settings.tool_output_tokens)
-        if stop:
-            self._budget_hit(stop)
-        return stop
-
-    def _prompt_tokens(self) -> int:
-        return sum(self.message_costs) + self.schema_tokens
-
-    def _decline(self, calls: list[dict[str, Any]], message: str) -> None:
-        for call in calls:
-            self._append(ToolMessage(message, tool_call_id=call.get("id") or ""))
-
-    def _budget_hit(self, stop: BudgetStop) -> None:
-        if self.trace.stop is None:
-            self.trace.stop = stop
-            self.emit(BudgetHit(stop.budget, stop.message))
-
     # --- small helpers ----------------------------------------------------------------------------
-
-    def _append(self, message: BaseMessage) -> None:
-        self.messages.append(message)
-        self.message_costs.append(message_tokens(message))
 
     def _task_prompt(self) -> str:
         prompt = load_prompt(
@@ -481,18 +319,75 @@ class AgentRun:
         return self.ctx.now().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
     def _stats(self) -> Stats:
+        run = self.state
         return Stats(
-            tool_calls=self.tool_calls,
+            tool_calls=run.tool_calls,
             duration_s=round(self.budget.elapsed_s(), 3),
-            input_tokens=self.input_tokens,
-            output_tokens=self.output_tokens,
-            cached_input_tokens=self.cached_tokens,
-            cost_usd=question_cost(
-                self.ctx.settings, self.input_tokens, self.cached_tokens, self.output_tokens
-            ),
+            input_tokens=run.input_tokens,
+            output_tokens=run.output_tokens,
+            cached_input_tokens=run.cached_tokens,
+            cost_usd=question_cost(self.ctx.settings, run.input_tokens, run.cached_tokens, run.output_tokens),
         )
 
 
-def looks_like_json(text: str) -> bool:
-    """A reply that is (or starts as) a JSON answer rather than prose."""
-    return text.lstrip().startswith(("{", "```"))
+def model_call_limit(max_tool_calls: int) -> int:
+    """A safety net: every model call but the last few asks for at least one tool call, so a run needs at
+    most one call per tool call, plus the stop step, the answer and its retry."""
+    return max_tool_calls + 2 + 2 * ANSWER_RETRIES + 1
+
+
+MAX_BUILT = 16
+_BUILT: dict[tuple[Any, ...], Any] = {}
+
+
+def built_agent(specs: tuple[ToolSpec, ...], max_retries: int, call_limit: int, *, model: Any) -> Any:
+    """The agent graph for a tool set and its limits, built once per process: every run passes its own
+    state (and its model) as the runtime context, so nothing in the graph belongs to one question."""
+    key = (specs, max_retries, call_limit)
+    agent = _BUILT.get(key)
+    if agent is None:
+        if len(_BUILT) >= MAX_BUILT:
+            _BUILT.clear()
+        agent = _BUILT.setdefault(key, build_agent(specs, max_retries, call_limit, model=model))
+    return agent
+
+
+def build_agent(
+    specs: tuple[ToolSpec, ...],
+    max_retries: int,
+    call_limit: int,
+    *,
+    model: Any,
+    checkpointer: Any = None,
+) -> Any:
+    """``create_agent`` over the tool definitions, with kubewhy's middleware around the library's. The
+    model given here only builds the graph: ModelAccounting sends each request to the run's own model."""
+    return create_agent(
+        model,
+        list(
+            tool_definitions(specs)[0]
+        ),  # definitions only: EvidenceLedger runs every call through the one tool set
+        system_prompt=system_message(),
+        middleware=[
+            BudgetGate(),
+            FinalAnswerGate(),
+            ModelCallLimitMiddleware(run_limit=call_limit, exit_behavior="error"),
+            ModelAccounting(),
+            ModelRetryMiddleware(
+                max_retries=max_retries,
+                retry_on=is_transient,
+                on_failure="error",
+                initial_delay=RETRY_FIRST_DELAY_S,
+                max_delay=RETRY_MAX_DELAY_S,
+            ),
+            EvidenceLedger(),
+        ],
+        context_schema=Investigation,
+        checkpointer=checkpointer,
+    )
+
+
+@lru_cache(maxsize=1)
+def system_message() -> SystemMessage:
+    """The system prompt: the same bytes for every question and turn, so providers cache it."""
+    return SystemMessage(load_prompt("system"))

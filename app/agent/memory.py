@@ -100,3 +100,27 @@ def render_answer(diagnosis: Diagnosis) -> str:
     for step in diagnosis.next_steps:
         lines.append(f"Next step: {step.description}" + (f" ({step.command})" if step.command else ""))
     return "\n".join(lines)
+
+
+def thread_turns(
+    earlier: list[BaseMessage], question: str, diagnosis: Diagnosis, context_window: int
+) -> list[BaseMessage]:
+    """A thread's messages after this turn, as its checkpoint keeps them: every earlier turn and this one
+    as question and answer text (tool outputs are not kept), the oldest dropped past the memory share."""
+    from langchain_core.messages import RemoveMessage
+    from langgraph.graph.message import REMOVE_ALL_MESSAGES
+
+    pairs = [
+        (earlier[i], earlier[i + 1])
+        for i in range(0, len(earlier) - 1, 2)
+        if isinstance(earlier[i], HumanMessage) and isinstance(earlier[i + 1], AIMessage)
+    ]
+    pairs.append((HumanMessage(question), AIMessage(render_answer(diagnosis))))
+    limit = int(context_window * DEFAULT_SHARE)
+
+    def tokens() -> int:
+        return sum(count_tokens(str(q.content)) + count_tokens(str(a.content)) + 8 for q, a in pairs)
+
+    while len(pairs) > 1 and tokens() > limit:
+        pairs.pop(0)
+    return [RemoveMessage(id=REMOVE_ALL_MESSAGES), *(m for pair in pairs for m in pair)]

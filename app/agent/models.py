@@ -57,14 +57,17 @@ def choose_model(settings: Settings) -> ModelChoice:
     return ModelChoice("openai", settings.model, settings.openai_base_url or "https://api.openai.com/v1")
 
 
-def make_chat_model(settings: Settings, *, timeout_s: float | None = None) -> BaseChatModel:
-    """A LangChain chat model for the configured endpoint. ``timeout_s`` caps each request."""
+def make_chat_model(
+    settings: Settings, *, timeout_s: float | None = None, max_retries: int | None = None
+) -> BaseChatModel:
+    """A LangChain chat model for the configured endpoint. ``timeout_s`` caps each request;
+    ``max_retries`` replaces the settings' (the agent retries in its runtime instead)."""
     choice = choose_model(settings)
     timeout = min(settings.request_timeout_s, timeout_s) if timeout_s else settings.request_timeout_s
     common = {
         "temperature": settings.temperature,
         "timeout": timeout,
-        "max_retries": settings.max_retries,
+        "max_retries": settings.max_retries if max_retries is None else max_retries,
         "stream_usage": True,
     }
     if choice.provider == "azure":
@@ -123,6 +126,21 @@ def describe_model_error(exc: BaseException) -> str:
     if isinstance(found, openai.APIConnectionError):
         return f"{name}: cannot connect to the model endpoint"
     return f"{name}: {_short(str(found))}"
+
+
+RETRIED_STATUS = frozenset({408, 409, 429})
+
+
+def is_transient(exc: BaseException) -> bool:
+    """An error worth sending the request again for: no connection, a timeout, a rate limit, a 5xx (the
+    cases the openai client retries itself)."""
+    import openai
+
+    if isinstance(exc, openai.APIConnectionError):  # timeouts included
+        return True
+    if isinstance(exc, openai.APIStatusError):
+        return exc.status_code in RETRIED_STATUS or exc.status_code >= 500
+    return False
 
 
 def _short(text: str) -> str:

@@ -67,7 +67,9 @@ def ask_command(
                 fail(f"--thread {thread}: the history store cannot be read: {exc}")
         asker = Asker(surface="cli", thread=thread)
         try:  # a history failure is a warning on stderr; the answer is still printed
-            answer = ask(session, question, namespace=namespace, previous=previous, asked_by=asker)
+            answer = ask(
+                session, question, namespace=namespace, previous=previous, asked_by=asker, thread=thread
+            )
         except SourceFailed as exc:
             fail(str(exc), EXIT_SOURCE_FAILED)
         diagnosis = answer.diagnosis

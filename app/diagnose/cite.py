@@ -120,7 +120,7 @@ def cite_candidate(ctx: ToolContext, ledger: Ledger, candidate: Candidate) -> li
         by_call[evidence_id].append("" if by_name else cite.needle)
     cited = []
     for evidence_id in order:
-        key_lines = _key_lines(ledger, evidence_id)
+        key_lines = ledger.key_lines(evidence_id)
         needles = [n for n in by_call[evidence_id] if n]
         if not needles and not key_lines:
             needles = [_object_name(ledger, evidence_id)]
@@ -151,15 +151,6 @@ def _owner(cite: Cite, candidate: Candidate) -> Candidate:
 def _object_name(ledger: Ledger, evidence_id: str) -> str:
     result = ledger.get(evidence_id)
     return str((result.args if result is not None else {}).get("name") or "")
-
-
-def _key_lines(ledger: Ledger, evidence_id: str) -> list[str]:
-    """The lines a tool marks as proving an object's state (k8s_describe's rules, selectors, ready counts,
-    times and change annotations): every excerpt of that output quotes them, room allowing."""
-    result = ledger.get(evidence_id)
-    data = result.data if result is not None else None
-    lines = data.get("key_lines") if isinstance(data, dict) else None
-    return [line for line in lines if isinstance(line, str)] if isinstance(lines, list) else []
 
 
 def _needles(needles: list[str]) -> list[str]:

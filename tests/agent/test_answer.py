@@ -126,3 +126,36 @@ def test_schema_compaction_keeps_meaning_and_drops_noise():
 )
 def test_status_lines_say_what_is_read(tool, args, text):
     assert describe_call(tool, args) == text
+
+
+DESCRIBE = (
+    "Name:        db\n"
+    "Namespace:   shop\n"
+    "Spec:\n"
+    "  PodSelector:  app=db\n"
+    "  Allowing ingress traffic:\n"
+    "    From: podSelector app=analytics\n"
+    "Created:     2026-11-20T09:05:00Z"
+)
+
+
+def test_a_cited_object_is_quoted_by_the_key_lines_its_tool_marked():
+    book = Ledger()
+    key_lines = ["    From: podSelector app=analytics", "Created:     2026-11-20T09:05:00Z"]
+    result = ToolResult(
+        tool="k8s_describe",
+        args={"kind": "NetworkPolicy", "namespace": "shop", "name": "db"},
+        source="kubernetes",
+        text=DESCRIBE,
+        data={"key_lines": key_lines},
+    )
+    book.record(result)
+    raw = answer(
+        resource={"kind": "NetworkPolicy", "namespace": "shop", "name": "db"},
+        category="NetworkPolicyBlocked",
+    )
+    [evidence] = check_answer(parse_final_answer(raw), book).evidence
+    lines = evidence.excerpt.splitlines()
+    assert "Name:        db" in lines  # the line naming the cited object
+    assert all(line in lines for line in key_lines)  # and what proves its state, though it names neither
+    assert "Spec:" not in lines  # lines neither naming it nor marked stay out

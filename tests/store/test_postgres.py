@@ -99,3 +99,27 @@ def test_history_on_postgresql(pg_url: str) -> None:
     assert run.calls[0].args == {"kind": "Pod", "namespace": "shop"}
     assert [r.id for r in store.list_runs(text="CHECKOUT")] == [first]
     assert len(store.audit(user="alice")) == 2
+
+
+def test_an_agent_thread_continues_from_postgresql_checkpoints(pg_url: str) -> None:
+    """The agent's conversation checkpoints live on the same PostgreSQL server (PostgresSaver)."""
+    from app.agent.loop import run_agent
+    from devkit.scripted_model import Reply, ScriptedModel
+    from tests.agent.conftest import context_for, settings_for
+
+    def answer(body: dict) -> Reply:
+        question = [m for m in body["messages"] if m["role"] == "user"][-1]["content"]
+        return Reply(tool_calls=[("final_answer", {"summary": f"Answered: {question[-30:]}"})])
+
+    with ScriptedModel(answer) as server:
+        settings = settings_for(server, database_url=pg_url)
+        run_agent(context_for(settings), "why is checkout failing?", thread="pg-thread")
+        first_requests = len(server.requests)
+        run_agent(context_for(settings), "and since when?", thread="pg-thread")
+
+    sent = [
+        (m["role"], m["content"]) for m in server.requests[first_requests].messages if m["role"] != "system"
+    ]
+    assert sent[0] == ("user", "why is checkout failing?")
+    assert sent[1][0] == "assistant" and sent[1][1].startswith("Summary: Answered:")
+    assert "and since when?" in sent[2][1]

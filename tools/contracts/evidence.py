@@ -69,6 +69,15 @@ class Ledger:
         lines = [line.strip() for line in excerpt.splitlines() if line.strip()]
         return bool(lines) and all(line in result.text for line in lines)
 
+    def key_lines(self, evidence_id: str) -> list[str]:
+        """The lines a tool marks as proving an object's state (``data.key_lines``: k8s_describe's rules,
+        selectors, ready counts, times and change annotations): every excerpt of that output quotes them,
+        room allowing."""
+        result = self.get(evidence_id)
+        data = result.data if result is not None else None
+        lines = data.get("key_lines") if isinstance(data, dict) else None
+        return [line for line in lines if isinstance(line, str)] if isinstance(lines, list) else []
+
     def cite(self, evidence_id: str, needles: list[str], context: list[str] | None = None) -> str:
         """The lines of the recorded text that contain any of ``needles`` (verbatim), in the text's order,
         with the ``context`` lines (the tool's own key lines: what proves the object's state) added while

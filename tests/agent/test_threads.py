@@ -1,0 +1,132 @@
+"""A conversation thread lives in the history database's LangGraph checkpoints: a second process, with
+nothing in memory, continues the first one's conversation (``kubewhy ask --thread``)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from tests.agent.conftest import start
+from tests.agent.scripted_server import Reply
+
+ROOT = Path(__file__).resolve().parents[2]
+DEMO = ROOT / "app" / "demo" / "shop"
+FIRST = "why is payments restarting?"
+SECOND = "and what should I change?"
+
+
+def answer(summary: str) -> Reply:
+    return Reply(
+        tool_calls=[
+            (
+                "final_answer",
+                {
+                    "summary": summary,
+                    "findings": [
+                        {
+                            "title": "payments runs out of memory",
+                            "category": "OOMKilled",
+                            "resource": {"kind": "Deployment", "namespace": "shop", "name": "payments"},
+                            "confidence": 0.8,
+                            "explanation": "The container is killed at its memory limit.",
+                            "evidence": ["e1"],
+                        }
+                    ],
+                },
+            )
+        ]
+    )
+
+
+def script(body: dict[str, Any]) -> Reply:
+    """Read the overview once per question, then answer; the answer names the question it answers."""
+    question = next(m for m in reversed(body["messages"]) if m["role"] == "user")["content"]
+    asked = SECOND if SECOND in question else FIRST
+    last = body["messages"][-1]
+    if last["role"] != "tool":
+        return Reply(tool_calls=[("k8s_overview", {})])
+    return answer(f"Answer to {asked!r}: payments is OOMKilled.")
+
+
+def ask_in_a_new_process(server: Any, database: Path, question: str, thread: str) -> dict[str, Any]:
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "KUBEWHY_DATABASE_URL": f"sqlite:///{database}",
+        "KUBEWHY_LLM": "openai",
+        "KUBEWHY_MODEL": server.model,
+        "OPENAI_BASE_URL": server.base_url,
+        "OPENAI_API_KEY": "sk-test",
+        "KUBEWHY_MAX_RETRIES": "0",
+    }
+    command = [sys.executable, "-m", "app.cli", "ask", question, "--snapshot", str(DEMO), "-o", "json"]
+    done = subprocess.run(
+        [*command, "--thread", thread], env=env, capture_output=True, text=True, timeout=180, cwd=ROOT
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def conversation(request: Any) -> list[tuple[str, str]]:
+    """The request's user and assistant text messages (the system prompt and tool traffic left out)."""
+    return [
+        (m["role"], m["content"])
+        for m in request.messages
+        if m["role"] in ("user", "assistant") and isinstance(m.get("content"), str) and m["content"]
+    ]
+
+
+def test_a_second_process_continues_the_first_ones_thread(scripted, tmp_path):
+    server = start(scripted, script)
+    database = tmp_path / "history.db"
+
+    first = ask_in_a_new_process(server, database, FIRST, "incident-42")
+    assert first["summary"].startswith(f"Answer to {FIRST!r}")
+    first_requests = len(server.requests)
+    assert conversation(server.requests[0])[0][0] == "user"  # the opening question: no earlier turns
+    assert len(conversation(server.requests[0])) == 1
+
+    second = ask_in_a_new_process(server, database, SECOND, "incident-42")
+    assert second["summary"].startswith(f"Answer to {SECOND!r}")
+    opening = conversation(server.requests[first_requests])
+    # the first turn, from the checkpoint the first process wrote: its question and its answer
+    assert opening[0] == ("user", FIRST)
+    assert opening[1][0] == "assistant"
+    assert opening[1][1].startswith(f"Summary: Answer to {FIRST!r}")
+    assert "payments runs out of memory" in opening[1][1]
+    assert opening[2][0] == "user" and SECOND in opening[2][1]
+    # the system prompt is byte-identical across the two processes (the provider's prompt cache holds)
+    assert server.requests[0].messages[0] == server.requests[first_requests].messages[0]
+
+
+def test_another_thread_starts_empty(scripted, tmp_path):
+    server = start(scripted, script)
+    database = tmp_path / "history.db"
+
+    ask_in_a_new_process(server, database, FIRST, "incident-42")
+    first_requests = len(server.requests)
+    ask_in_a_new_process(server, database, SECOND, "incident-43")
+
+    opening = conversation(server.requests[first_requests])
+    assert len(opening) == 1 and SECOND in opening[0][1]
+
+
+def test_a_thread_whose_store_is_damaged_is_answered_afresh(scripted, pods_tool, tmp_path, caplog):
+    from app.agent.loop import run_agent
+    from tests.agent.conftest import PODS_TOOL, context_for, settings_for
+    from tests.agent.test_loop import final
+
+    damaged = tmp_path / "history.db"
+    damaged.write_bytes(b"garbage" * 1000)
+    server = start(scripted, [Reply(tool_calls=[(PODS_TOOL, {"namespace": "shop"})]), final()])
+    settings = settings_for(server, database_url=f"sqlite:///{damaged}")
+
+    diagnosis = run_agent(context_for(settings), "why is checkout failing?", thread="incident-42")
+
+    assert not diagnosis.summary.startswith("[Fallback")
+    assert diagnosis.findings[0].evidence == ["e1"]
+    assert "thread incident-42: its conversation cannot be read" in caplog.text

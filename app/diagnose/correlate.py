@@ -8,18 +8,20 @@ about, by severity and by causal depth.
 
 from __future__ import annotations
 
-from app.diagnose.candidate import Candidate
+from app.diagnose.candidate import Candidate, Cite
 from app.diagnose.question import Scope
 from tools.contracts.diagnosis import Category, ResourceRef
 
+Key = tuple[str, str | None, str]  # (kind, namespace, name) of a resource
 
-def _key(ref: ResourceRef) -> tuple[str, str | None, str]:
+
+def _key(ref: ResourceRef) -> Key:
     return (ref.kind, ref.namespace, ref.name)
 
 
 def merge_duplicates(candidates: list[Candidate]) -> list[Candidate]:
     """Same category and culprit from two analyzers (or two sources) is one finding with both proofs."""
-    merged: dict[tuple[str, tuple[str, str | None, str]], Candidate] = {}
+    merged: dict[tuple[str, Key], Candidate] = {}
     for candidate in candidates:
         key = (candidate.category.value, _key(candidate.resource))
         existing = merged.get(key)
@@ -37,12 +39,13 @@ def merge_duplicates(candidates: list[Candidate]) -> list[Candidate]:
     return list(merged.values())
 
 
-def explains(cause: Candidate, symptom: Candidate) -> bool:
-    """The cause's trouble shows up as the symptom's culprit, or the symptom's evidence names the cause's
-    culprit as a dependency it cannot use (and the cause is more than a warning)."""
-    if _key(symptom.resource) in {_key(ref) for ref in cause.affected}:
+def explains(cause: Candidate, symptom: Candidate, cause_affects: set[Key], symptom_needs: set[Key]) -> bool:
+    """The cause's trouble shows up as the symptom's culprit (``cause_affects``: the keys of what the cause
+    affects), or the symptom's evidence names the cause's culprit as a dependency it cannot use
+    (``symptom_needs``: the keys of what the symptom depends on) and the cause is more than a warning."""
+    if _key(symptom.resource) in cause_affects:
         return True
-    return cause.severity >= 2 and _key(cause.resource) in {_key(ref) for ref in symptom.depends_on}
+    return cause.severity >= 2 and _key(cause.resource) in symptom_needs
 
 
 def fold_same_culprit(candidates: list[Candidate]) -> list[Candidate]:
@@ -74,40 +77,52 @@ def fold_same_culprit(candidates: list[Candidate]) -> list[Candidate]:
 def fold_repeats(candidates: list[Candidate]) -> list[Candidate]:
     """A finding that repeats another one: the same culprit under a second category, proved by nothing the
     other does not cite already (one cause seen by two analyzers). It folds into the stronger one."""
-    kept: list[Candidate] = []
+    kept: dict[Key, list[tuple[Candidate, set[Cite]]]] = {}  # culprit -> kept
+    kept_ids: set[int] = set()
     for candidate in sorted(candidates, key=lambda c: (-c.severity, -c.confidence, -len(c.cites))):
         proof = set(candidate.cites)
         same = next(
             (
                 other
-                for other in kept
-                if _key(other.resource) == _key(candidate.resource)
-                and other.category is not candidate.category
-                and proof
-                and proof <= set(other.cites)
+                for other, other_proof in kept.get(_key(candidate.resource), ())
+                if other.category is not candidate.category and proof and proof <= other_proof
             ),
             None,
         )
         if same is None:
-            kept.append(candidate)
+            kept.setdefault(_key(candidate.resource), []).append((candidate, proof))
+            kept_ids.add(id(candidate))
             continue
         same.caused.append(candidate)
         same.affected.extend(a for a in candidate.affected if a not in same.affected)
         same.next_steps.extend(s for s in candidate.next_steps if s not in same.next_steps)
-    return [c for c in candidates if c in kept]
+    return [c for c in candidates if id(c) in kept_ids]
 
 
 def fold_chains(candidates: list[Candidate]) -> list[Candidate]:
-    """Fold symptom candidates into the candidate that causes them (one level per pass, until stable)."""
+    """Fold symptom candidates into the candidate that causes them, until none explains another.
+
+    Causes are taken in order and each folds what it explains until it explains nothing more. That is
+    the same as rescanning every pair after each fold: a fold changes only its cause (what it affects,
+    its severity), so only that cause's pairs can newly fold. Culprit keys are kept in sets, not rebuilt
+    for every pair (a whole-cluster review has hundreds of candidates).
+    """
     remaining = list(candidates)
-    changed = True
-    while changed:
-        changed = False
-        for cause in remaining:
+    affected = {id(c): {_key(ref) for ref in c.affected} for c in remaining}
+    depends = {id(c): {_key(ref) for ref in c.depends_on} for c in remaining}
+
+    position = 0
+    while position < len(remaining):
+        cause = remaining[position]
+        folded = True
+        while folded:
+            folded = False
             for symptom in remaining:
-                if symptom is cause or not explains(cause, symptom):
+                if symptom is cause:
                     continue
-                if _key(cause.resource) in {_key(ref) for ref in symptom.affected}:
+                if not explains(cause, symptom, affected[id(cause)], depends[id(symptom)]):
+                    continue
+                if _key(cause.resource) in affected[id(symptom)]:
                     continue  # a cycle: keep both, let ranking decide
                 if symptom.severity > cause.severity + 1:
                     continue
@@ -115,13 +130,13 @@ def fold_chains(candidates: list[Candidate]) -> list[Candidate]:
                 for ref in (symptom.resource, *symptom.affected):
                     if ref not in cause.affected:
                         cause.affected.append(ref)
+                    affected[id(cause)].add(_key(ref))
                 cause.cites.extend(c for c in symptom.cites if c not in cause.cites)
                 cause.severity = max(cause.severity, symptom.severity)
-                remaining.remove(symptom)
-                changed = True
+                remaining = [c for c in remaining if c is not symptom]
+                folded = True
                 break
-            if changed:
-                break
+        position = next(i for i, c in enumerate(remaining) if c is cause) + 1
     return remaining
 
 

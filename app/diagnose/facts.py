@@ -40,6 +40,10 @@ class Facts:
     flows: list[dict[str, Any]] = field(default_factory=list)  # Flow objects (unwrapped), notable ones only
     unavailable: dict[str, str] = field(default_factory=dict)  # source -> reason it could not be read
     unread: set[str] = field(default_factory=set)  # kinds some namespace's list of failed (absence unproven)
+    # Events by (involved kind, name), built on first use; rebuilt when the event list is replaced or grows.
+    _events_by_object: tuple[tuple[int, int], dict[tuple[str, str], list[dict[str, Any]]]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         self.events = core_events(self.events)
@@ -58,11 +62,20 @@ class Facts:
     def events_for(self, kind: str, namespace: str | None, name: str) -> list[dict[str, Any]]:
         return [
             event
-            for event in self.events
-            if event.get("involvedObject", {}).get("kind") == kind
-            and event.get("involvedObject", {}).get("name") == name
-            and (namespace is None or event.get("involvedObject", {}).get("namespace") == namespace)
+            for event in self._events_about(kind, name)
+            if namespace is None or event.get("involvedObject", {}).get("namespace") == namespace
         ]
+
+    def _events_about(self, kind: str, name: str) -> list[dict[str, Any]]:
+        """Analyzers ask for the events of hundreds of objects: one pass over the events, not one each."""
+        stamp = (id(self.events), len(self.events))
+        if self._events_by_object is None or self._events_by_object[0] != stamp:
+            by_object: dict[tuple[str, str], list[dict[str, Any]]] = {}
+            for event in self.events:
+                involved = event.get("involvedObject", {})
+                by_object.setdefault((involved.get("kind"), involved.get("name")), []).append(event)
+            self._events_by_object = (stamp, by_object)
+        return self._events_by_object[1].get((kind, name), [])
 
 
 def core_events(events: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -39,15 +39,6 @@ def merge_duplicates(candidates: list[Candidate]) -> list[Candidate]:
     return list(merged.values())
 
 
-def explains(cause: Candidate, symptom: Candidate, cause_affects: set[Key], symptom_needs: set[Key]) -> bool:
-    """The cause's trouble shows up as the symptom's culprit (``cause_affects``: the keys of what the cause
-    affects), or the symptom's evidence names the cause's culprit as a dependency it cannot use
-    (``symptom_needs``: the keys of what the symptom depends on) and the cause is more than a warning."""
-    if _key(symptom.resource) in cause_affects:
-        return True
-    return cause.severity >= 2 and _key(cause.resource) in symptom_needs
-
-
 def fold_same_culprit(candidates: list[Candidate]) -> list[Candidate]:
     """A latency or error rise on a workload that also has a concrete problem (it is throttled, crashing,
     OOM-killed) is that problem's symptom, not a second finding about the same object."""
@@ -102,42 +93,52 @@ def fold_repeats(candidates: list[Candidate]) -> list[Candidate]:
 def fold_chains(candidates: list[Candidate]) -> list[Candidate]:
     """Fold symptom candidates into the candidate that causes them, until none explains another.
 
-    Causes are taken in order and each folds what it explains until it explains nothing more. That is
-    the same as rescanning every pair after each fold: a fold changes only its cause (what it affects,
-    its severity), so only that cause's pairs can newly fold. Culprit keys are kept in sets, not rebuilt
-    for every pair (a whole-cluster review has hundreds of candidates).
-    """
-    remaining = list(candidates)
-    affected = {id(c): {_key(ref) for ref in c.affected} for c in remaining}
-    depends = {id(c): {_key(ref) for ref in c.depends_on} for c in remaining}
+    A cause explains a symptom when the symptom's culprit is among what the cause affects, or when the
+    symptom's evidence names the cause's culprit as a dependency it cannot use and the cause is more than
+    a warning. A cycle (each affects the other's culprit) keeps both, and so does a symptom more than one
+    severity step above its cause.
 
-    position = 0
-    while position < len(remaining):
-        cause = remaining[position]
-        folded = True
-        while folded:
-            folded = False
-            for symptom in remaining:
-                if symptom is cause:
-                    continue
-                if not explains(cause, symptom, affected[id(cause)], depends[id(symptom)]):
-                    continue
-                if _key(cause.resource) in affected[id(symptom)]:
-                    continue  # a cycle: keep both, let ranking decide
-                if symptom.severity > cause.severity + 1:
-                    continue
-                cause.caused.append(symptom)
-                for ref in (symptom.resource, *symptom.affected):
-                    if ref not in cause.affected:
-                        cause.affected.append(ref)
-                    affected[id(cause)].add(_key(ref))
-                cause.cites.extend(c for c in symptom.cites if c not in cause.cites)
-                cause.severity = max(cause.severity, symptom.severity)
-                remaining = [c for c in remaining if c is not symptom]
-                folded = True
-                break
-        position = next(i for i, c in enumerate(remaining) if c is cause) + 1
-    return remaining
+    Causes are taken in order; each folds the first symptom it explains, in order, until it explains no
+    more. That is the same as rescanning every pair after each fold: a fold changes only its cause (what
+    it affects, its severity), so only that cause's pairs can newly fold. The symptoms a cause may explain
+    are looked up by culprit, not found by trying every pair (a whole-cluster review has hundreds).
+    """
+    order = {id(c): position for position, c in enumerate(candidates)}
+    alive = set(order)
+    culprit = {id(c): _key(c.resource) for c in candidates}
+    affects = {id(c): {_key(ref) for ref in c.affected} for c in candidates}
+    by_culprit: dict[Key, list[Candidate]] = {}
+    needing: dict[Key, list[Candidate]] = {}  # the candidates whose evidence depends on that object
+    for candidate in candidates:
+        by_culprit.setdefault(culprit[id(candidate)], []).append(candidate)
+        for needed in {_key(ref) for ref in candidate.depends_on}:
+            needing.setdefault(needed, []).append(candidate)
+
+    def first_explained(cause: Candidate) -> Candidate | None:
+        found = [s for key in affects[id(cause)] for s in by_culprit.get(key, ())]
+        if cause.severity >= 2:
+            found.extend(needing.get(culprit[id(cause)], ()))
+        foldable = [
+            symptom
+            for symptom in found
+            if symptom is not cause
+            and id(symptom) in alive
+            and culprit[id(cause)] not in affects[id(symptom)]  # a cycle: keep both, let ranking decide
+            and symptom.severity <= cause.severity + 1
+        ]
+        return min(foldable, key=lambda symptom: order[id(symptom)], default=None)
+
+    for cause in candidates:
+        while id(cause) in alive and (symptom := first_explained(cause)) is not None:
+            cause.caused.append(symptom)
+            for ref in (symptom.resource, *symptom.affected):
+                if ref not in cause.affected:
+                    cause.affected.append(ref)
+                affects[id(cause)].add(_key(ref))
+            cause.cites.extend(c for c in symptom.cites if c not in cause.cites)
+            cause.severity = max(cause.severity, symptom.severity)
+            alive.discard(id(symptom))
+    return [c for c in candidates if id(c) in alive]
 
 
 def relevance(candidate: Candidate, scope: Scope) -> float:

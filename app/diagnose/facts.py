@@ -48,6 +48,9 @@ class Facts:
     # kind's objects by namespace.
     _events_by_object: _Index | None = field(default=None, init=False, repr=False, compare=False)
     _by_namespace: dict[str, _Index] = field(default_factory=dict, init=False, repr=False, compare=False)
+    # Indexes other diagnose modules build over these facts (pods by label, objects by key): kept with the
+    # facts, so they go when the facts go (a module-level cache would hold the last review's pods).
+    derived: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self.events = core_events(self.events)

@@ -175,9 +175,14 @@ def _stamped(engine: Engine) -> int | None:
 
 
 def _stamp(engine: Engine, stamp: int) -> None:
-    if engine.dialect.name == "sqlite":
+    """Best effort: a file this process may only read is still used, it just is not stamped."""
+    if engine.dialect.name != "sqlite":
+        return
+    try:
         with writing(engine) as connection:
             connection.exec_driver_sql(f"PRAGMA user_version = {int(stamp)}")
+    except SQLAlchemyError:
+        pass
 
 
 @contextmanager

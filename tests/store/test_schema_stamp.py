@@ -92,3 +92,26 @@ def test_a_current_file_opens_without_alembic(tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_a_current_file_that_cannot_be_written_now_is_still_read(tmp_path: Path) -> None:
+    db = tmp_path / "history.db"
+    run_id = record(settings_at(db), question="kept?")
+    with sqlite3.connect(db) as raw:
+        raw.execute("pragma user_version = 0")  # as a kubewhy from before the stamp left it
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another writer: this process may read, not write
+    try:
+        probe = (
+            "import app.store.db as db; db.BUSY_TIMEOUT_S = 0.3; from app.store import open_store; "
+            "from tests.store.helpers import settings_at; "
+            f"print(open_store(settings_at({str(db)!r})).get_run({run_id}).question)"
+        )
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "kept?"
+    assert _user_version(db) == 0

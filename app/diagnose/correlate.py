@@ -8,18 +8,20 @@ about, by severity and by causal depth.
 
 from __future__ import annotations
 
-from app.diagnose.candidate import Candidate
+from app.diagnose.candidate import Candidate, Cite
 from app.diagnose.question import Scope
 from tools.contracts.diagnosis import Category, ResourceRef
 
+Key = tuple[str, str | None, str]  # (kind, namespace, name) of a resource
 
-def _key(ref: ResourceRef) -> tuple[str, str | None, str]:
+
+def _key(ref: ResourceRef) -> Key:
     return (ref.kind, ref.namespace, ref.name)
 
 
 def merge_duplicates(candidates: list[Candidate]) -> list[Candidate]:
     """Same category and culprit from two analyzers (or two sources) is one finding with both proofs."""
-    merged: dict[tuple[str, tuple[str, str | None, str]], Candidate] = {}
+    merged: dict[tuple[str, Key], Candidate] = {}
     for candidate in candidates:
         key = (candidate.category.value, _key(candidate.resource))
         existing = merged.get(key)
@@ -35,14 +37,6 @@ def merge_duplicates(candidates: list[Candidate]) -> list[Candidate]:
         if len(candidate.explanation) > len(existing.explanation):
             existing.explanation = candidate.explanation
     return list(merged.values())
-
-
-def explains(cause: Candidate, symptom: Candidate) -> bool:
-    """The cause's trouble shows up as the symptom's culprit, or the symptom's evidence names the cause's
-    culprit as a dependency it cannot use (and the cause is more than a warning)."""
-    if _key(symptom.resource) in {_key(ref) for ref in cause.affected}:
-        return True
-    return cause.severity >= 2 and _key(cause.resource) in {_key(ref) for ref in symptom.depends_on}
 
 
 def fold_same_culprit(candidates: list[Candidate]) -> list[Candidate]:
@@ -74,55 +68,77 @@ def fold_same_culprit(candidates: list[Candidate]) -> list[Candidate]:
 def fold_repeats(candidates: list[Candidate]) -> list[Candidate]:
     """A finding that repeats another one: the same culprit under a second category, proved by nothing the
     other does not cite already (one cause seen by two analyzers). It folds into the stronger one."""
-    kept: list[Candidate] = []
+    kept: dict[Key, list[tuple[Candidate, set[Cite]]]] = {}  # culprit -> kept
+    kept_ids: set[int] = set()
     for candidate in sorted(candidates, key=lambda c: (-c.severity, -c.confidence, -len(c.cites))):
         proof = set(candidate.cites)
         same = next(
             (
                 other
-                for other in kept
-                if _key(other.resource) == _key(candidate.resource)
-                and other.category is not candidate.category
-                and proof
-                and proof <= set(other.cites)
+                for other, other_proof in kept.get(_key(candidate.resource), ())
+                if other.category is not candidate.category and proof and proof <= other_proof
             ),
             None,
         )
         if same is None:
-            kept.append(candidate)
+            kept.setdefault(_key(candidate.resource), []).append((candidate, proof))
+            kept_ids.add(id(candidate))
             continue
         same.caused.append(candidate)
         same.affected.extend(a for a in candidate.affected if a not in same.affected)
         same.next_steps.extend(s for s in candidate.next_steps if s not in same.next_steps)
-    return [c for c in candidates if c in kept]
+    return [c for c in candidates if id(c) in kept_ids]
 
 
 def fold_chains(candidates: list[Candidate]) -> list[Candidate]:
-    """Fold symptom candidates into the candidate that causes them (one level per pass, until stable)."""
-    remaining = list(candidates)
-    changed = True
-    while changed:
-        changed = False
-        for cause in remaining:
-            for symptom in remaining:
-                if symptom is cause or not explains(cause, symptom):
-                    continue
-                if _key(cause.resource) in {_key(ref) for ref in symptom.affected}:
-                    continue  # a cycle: keep both, let ranking decide
-                if symptom.severity > cause.severity + 1:
-                    continue
-                cause.caused.append(symptom)
-                for ref in (symptom.resource, *symptom.affected):
-                    if ref not in cause.affected:
-                        cause.affected.append(ref)
-                cause.cites.extend(c for c in symptom.cites if c not in cause.cites)
-                cause.severity = max(cause.severity, symptom.severity)
-                remaining.remove(symptom)
-                changed = True
-                break
-            if changed:
-                break
-    return remaining
+    """Fold symptom candidates into the candidate that causes them, until none explains another.
+
+    A cause explains a symptom when the symptom's culprit is among what the cause affects, or when the
+    symptom's evidence names the cause's culprit as a dependency it cannot use and the cause is more than
+    a warning. A cycle (each affects the other's culprit) keeps both, and so does a symptom more than one
+    severity step above its cause.
+
+    Causes are taken in order; each folds the first symptom it explains, in order, until it explains no
+    more. That is the same as rescanning every pair after each fold: a fold changes only its cause (what
+    it affects, its severity), so only that cause's pairs can newly fold. The symptoms a cause may explain
+    are looked up by culprit, not found by trying every pair (a whole-cluster review has hundreds).
+    """
+    order = {id(c): position for position, c in enumerate(candidates)}
+    alive = set(order)
+    culprit = {id(c): _key(c.resource) for c in candidates}
+    affects = {id(c): {_key(ref) for ref in c.affected} for c in candidates}
+    by_culprit: dict[Key, list[Candidate]] = {}
+    needing: dict[Key, list[Candidate]] = {}  # the candidates whose evidence depends on that object
+    for candidate in candidates:
+        by_culprit.setdefault(culprit[id(candidate)], []).append(candidate)
+        for needed in {_key(ref) for ref in candidate.depends_on}:
+            needing.setdefault(needed, []).append(candidate)
+
+    def first_explained(cause: Candidate) -> Candidate | None:
+        found = [s for key in affects[id(cause)] for s in by_culprit.get(key, ())]
+        if cause.severity >= 2:
+            found.extend(needing.get(culprit[id(cause)], ()))
+        foldable = [
+            symptom
+            for symptom in found
+            if symptom is not cause
+            and id(symptom) in alive
+            and culprit[id(cause)] not in affects[id(symptom)]  # a cycle: keep both, let ranking decide
+            and symptom.severity <= cause.severity + 1
+        ]
+        return min(foldable, key=lambda symptom: order[id(symptom)], default=None)
+
+    for cause in candidates:
+        while id(cause) in alive and (symptom := first_explained(cause)) is not None:
+            cause.caused.append(symptom)
+            for ref in (symptom.resource, *symptom.affected):
+                if ref not in cause.affected:
+                    cause.affected.append(ref)
+                affects[id(cause)].add(_key(ref))
+            cause.cites.extend(c for c in symptom.cites if c not in cause.cites)
+            cause.severity = max(cause.severity, symptom.severity)
+            alive.discard(id(symptom))
+    return [c for c in candidates if id(c) in alive]
 
 
 def relevance(candidate: Candidate, scope: Scope) -> float:

@@ -26,23 +26,18 @@ def routes_to_pods(service: dict[str, Any]) -> bool:
     return bool(spec.get("selector")) and spec.get("type") != "ExternalName"
 
 
-_LABEL_INDEX: list[tuple[Facts, dict[tuple[str, str, str], list[dict[str, Any]]]]] = []
-
-
 def _pods_labelled(facts: Facts, namespace: str | None, key: str, value: str) -> list[dict[str, Any]]:
     """Pods of a namespace carrying label key=value, through an index built once per Facts (a big
-    namespace has hundreds of Services and thousands of pods). One (facts, index) pair is cached and
-    replaced as a whole, so concurrent analyses never mix indexes."""
-    cached = _LABEL_INDEX[0] if _LABEL_INDEX else None
-    if cached is None or cached[0] is not facts:
-        index: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+    namespace has hundreds of Services and thousands of pods)."""
+    index = facts.derived.get("pods by label")
+    if index is None:
+        index = {}
         for pod in facts.of_kind("Pod"):
             pod_namespace = namespace_of(pod) or ""
             for label_key, label_value in labels_of(pod).items():
                 index.setdefault((pod_namespace, label_key, str(label_value)), []).append(pod)
-        cached = (facts, index)
-        _LABEL_INDEX[:] = [cached]
-    return cached[1].get((namespace or "", key, str(value)), [])
+        facts.derived["pods by label"] = index
+    return index.get((namespace or "", key, str(value)), [])
 
 
 def selected_pods(facts: Facts, service: dict[str, Any]) -> list[dict[str, Any]]:

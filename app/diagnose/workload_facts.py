@@ -176,22 +176,16 @@ def pod_healthy(facts: Facts, pod: dict[str, Any], window: timedelta = RECENT) -
     return True
 
 
-_INDEX: list[tuple[Facts, dict[tuple[str, str, str], dict[str, Any]]]] = []  # the facts being analysed
-
-
 def find(facts: Facts, kind: str, namespace: str | None, name: str) -> dict[str, Any] | None:
-    """``facts.find`` through an index built once per Facts (analyzers look up owners for many pods).
-
-    One (facts, index) pair is cached and replaced as a whole, so concurrent analyses never mix indexes."""
-    cached = _INDEX[0] if _INDEX else None
-    if cached is None or cached[0] is not facts:
-        index: dict[tuple[str, str, str], dict[str, Any]] = {}
+    """``facts.find`` through an index built once per Facts (analyzers look up owners for many pods)."""
+    index = facts.derived.get("objects by key")
+    if index is None:
+        index = {}
         for obj_kind, objects in facts.objects.items():
             for obj in objects:
                 index.setdefault((obj_kind, namespace_of(obj) or "", name_of(obj)), obj)
-        cached = (facts, index)
-        _INDEX[:] = [cached]
-    return cached[1].get((kind, namespace or "", name))
+        facts.derived["objects by key"] = index
+    return index.get((kind, namespace or "", name))
 
 
 def owner_workload(facts: Facts, pod: dict[str, Any]) -> ResourceRef:

@@ -15,9 +15,8 @@ from sqlalchemy import Engine, delete, insert
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from app.store.db import engine_for, translate_errors, writing
-from app.store.models import Claim
+from app.store.models import CLAIMS
 
-CLAIMS = Claim.__table__
 KEY_CHARS = 200
 PURGE_EVERY = 200
 _purge_clock = itertools.count(1)

@@ -8,6 +8,7 @@ same way: the schema uses portable types only. Failures become a StoreError that
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 from collections.abc import Iterator
@@ -125,7 +126,14 @@ def reading(engine: Engine) -> Iterator[Connection]:
 
 
 def migrate(engine: Engine) -> None:
-    """``alembic upgrade head`` on this engine; concurrent starters serialize on the write lock."""
+    """``alembic upgrade head`` on this engine; concurrent starters serialize on the write lock.
+
+    A SQLite file migrated by these very scripts carries their digest in its header (``user_version``),
+    so the next process (every `kubewhy ask`) can tell the schema is current without loading Alembic.
+    """
+    stamp = migrations_stamp()
+    if _stamped(engine) == stamp:
+        return
     from alembic import command
     from alembic.config import Config
     from alembic.runtime.migration import MigrationContext
@@ -136,18 +144,45 @@ def migrate(engine: Engine) -> None:
     # "heads": revisions added side by side on separate branches of work each apply, in any order.
     heads = set(ScriptDirectory.from_config(config).get_heads())
     with reading(engine) as connection:
-        if set(MigrationContext.configure(connection).get_current_heads()) == heads:
-            return
+        current = set(MigrationContext.configure(connection).get_current_heads()) == heads
+    if not current:
+        try:
+            with writing(engine) as connection:
+                config.attributes["connection"] = connection
+                command.upgrade(config, "heads")
+        except SQLAlchemyError:
+            # Another process may have migrated at the same moment (PostgreSQL has no database-wide lock
+            # here): fine if the schema is now current, else the error stands.
+            with reading(engine) as connection:
+                if set(MigrationContext.configure(connection).get_current_heads()) != heads:
+                    raise
+    _stamp(engine, stamp)
+
+
+def migrations_stamp() -> int:
+    """A digest of the migration scripts, as a positive 31-bit number (what SQLite's user_version holds)."""
+    digest = hashlib.sha256()
+    for script in sorted((MIGRATIONS_DIR / "versions").glob("*.py")):
+        digest.update(script.name.encode() + b"\0" + script.read_bytes())
+    return int.from_bytes(digest.digest()[:4], "big") & 0x7FFFFFFF or 1
+
+
+def _stamped(engine: Engine) -> int | None:
+    if engine.dialect.name != "sqlite":
+        return None
+    with reading(engine) as connection:
+        return int(connection.exec_driver_sql("PRAGMA user_version").scalar_one())
+
+
+def _stamp(engine: Engine, stamp: int) -> None:
+    """Best effort: a file this process may only read is still used, it just is not stamped."""
+    if engine.dialect.name != "sqlite":
+        return
     try:
         with writing(engine) as connection:
-            config.attributes["connection"] = connection
-            command.upgrade(config, "heads")
+            connection.exec_driver_sql(f"PRAGMA user_version = {int(stamp)}")
     except SQLAlchemyError:
-        # Another process may have migrated at the same moment (PostgreSQL has no database-wide lock
-        # here): fine if the schema is now current, else the error stands.
-        with reading(engine) as connection:
-            if set(MigrationContext.configure(connection).get_current_heads()) != heads:
-                raise
+        pass
 
 
 @contextmanager

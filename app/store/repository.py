@@ -13,11 +13,9 @@ from typing import Any
 from sqlalchemy import Select, func, insert, or_, select
 
 from app.store.db import engine_for, reading, translate_errors, writing
-from app.store.models import Run, ToolCall
+from app.store.models import RUNS
+from app.store.models import TOOL_CALLS as CALLS
 from tools.contracts.diagnosis import Diagnosis
-
-RUNS = Run.__table__
-CALLS = ToolCall.__table__
 
 
 @dataclass

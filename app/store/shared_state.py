@@ -13,10 +13,8 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.store.db import engine_for, reading, translate_errors, writing
-from app.store.models import AlertGroup, SlackThread
-
-GROUPS = AlertGroup.__table__
-THREADS = SlackThread.__table__
+from app.store.models import ALERT_GROUPS as GROUPS
+from app.store.models import SLACK_THREADS as THREADS
 
 
 def _now() -> datetime:

@@ -132,3 +132,83 @@ def test_two_causes_on_one_workload_with_their_own_proof_stay_two():
     throttled.cites = [object_cite(("Pod", "shop", "payments-1"), "throttled")]
     ranked = correlate([oom, throttled], route("why is payments down?", INVENTORY, NOW))
     assert {c.category for c in ranked} == {Category.OOMKilled, Category.CPUThrottling}
+
+
+def _fold_by_rescanning(candidates):
+    """The folding rule stated plainly: after every fold, look at every (cause, symptom) pair again from
+    the start, in order; fold the first pair where the cause explains the symptom."""
+
+    def keys(refs):
+        return {(r.kind, r.namespace, r.name) for r in refs}
+
+    def key(r):
+        return (r.kind, r.namespace, r.name)
+
+    remaining = list(candidates)
+    changed = True
+    while changed:
+        changed = False
+        for cause in remaining:
+            for symptom in remaining:
+                if symptom is cause:
+                    continue
+                explains = key(symptom.resource) in keys(cause.affected) or (
+                    cause.severity >= 2 and key(cause.resource) in keys(symptom.depends_on)
+                )
+                if not explains or key(cause.resource) in keys(symptom.affected):
+                    continue
+                if symptom.severity > cause.severity + 1:
+                    continue
+                cause.caused.append(symptom)
+                for r in (symptom.resource, *symptom.affected):
+                    if r not in cause.affected:
+                        cause.affected.append(r)
+                cause.cites.extend(c for c in symptom.cites if c not in cause.cites)
+                cause.severity = max(cause.severity, symptom.severity)
+                remaining = [c for c in remaining if c is not symptom]
+                changed = True
+                break
+            if changed:
+                break
+    return remaining
+
+
+def _random_candidates(seed: int) -> list[Candidate]:
+    """Chains, cycles and shared dependencies among a few dozen objects, as a big review produces."""
+    import random
+
+    rng = random.Random(seed)
+    objects = [ref("Deployment", f"ns-{i % 3}", f"app-{i}") for i in range(30)]
+    found = []
+    for number in range(rng.randint(5, 60)):
+        culprit = rng.choice(objects)
+        found.append(
+            Candidate(
+                title=f"c{number}",
+                category=rng.choice([Category.AppCrash, Category.ServiceNoEndpoints, Category.NodeNotReady]),
+                resource=culprit,
+                confidence=0.8,
+                explanation="",
+                affected=rng.sample(objects, rng.randint(0, 3)),
+                depends_on=rng.sample(objects, rng.randint(0, 2)),
+                severity=rng.randint(0, 3),
+                cites=[Cite(FactRef("object", ("Deployment", culprit.namespace, culprit.name)), f"{number}")],
+            )
+        )
+    return found
+
+
+def test_folding_causes_in_turn_is_folding_by_rescanning_every_pair():
+    from app.diagnose.correlate import fold_chains
+
+    for seed in range(300):
+        expected = _fold_by_rescanning(_random_candidates(seed))
+        folded = fold_chains(_random_candidates(seed))
+
+        def shape(found):
+            return [
+                (c.title, c.severity, [s.title for s in c.caused], c.affected, [x.needle for x in c.cites])
+                for c in found
+            ]
+
+        assert shape(folded) == shape(expected), seed

@@ -5,15 +5,20 @@ to min/max/mean/last, a trend (rising/falling/flat) and change points found by b
 split that best explains the series as two constant levels is kept when the jump is large against the
 noise, against the series' own scale, and clearly better explained by a step than by a straight line
 (so a steadily climbing counter is a trend, not a "jump"). The structured data keeps every point.
+
+numpy is imported by the functions that summarize series: a question answered without Prometheus (every
+CLI answer on a snapshot with no metrics) does not pay for loading it.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 from tools.budget import count_tokens
 
@@ -54,7 +59,7 @@ class SeriesSummary:
     def relevance(self) -> float:
         """Larger is more interesting: the biggest jump or the highest current value."""
         jumps = [abs(c.delta) for c in self.change_points]
-        last = abs(self.last) if np.isfinite(self.last) else 0.0
+        last = abs(self.last) if math.isfinite(self.last) else 0.0
         return max([last, *jumps])
 
     def as_dict(self) -> dict[str, Any]:
@@ -75,6 +80,8 @@ class SeriesSummary:
 
 def summarize(labels: dict[str, str], raw_points: list[list[Any]]) -> SeriesSummary:
     """Summarize one range-query series (``values`` as Prometheus returns them)."""
+    import numpy as np
+
     times = np.array([float(ts) for ts, _ in raw_points])
     values = np.array([float(value) for _, value in raw_points])
     points = [[ts, _json_number(v)] for ts, v in zip(times.tolist(), values.tolist(), strict=True)]
@@ -101,6 +108,8 @@ def summarize_matrix(result: list[dict[str, Any]]) -> list[SeriesSummary]:
 
 def noise_sigma(values: np.ndarray) -> float:
     """Robust noise level from first differences (MAD), insensitive to a few large jumps."""
+    import numpy as np
+
     if len(values) < 3:
         return 0.0
     diffs = np.diff(values)
@@ -110,6 +119,8 @@ def noise_sigma(values: np.ndarray) -> float:
 
 def trend(values: np.ndarray) -> str:
     """rising / falling / flat, comparing the last third with the first third of the window."""
+    import numpy as np
+
     n = len(values)
     if n < 3:
         return "flat"
@@ -123,6 +134,8 @@ def trend(values: np.ndarray) -> str:
 
 def change_points(times: np.ndarray, values: np.ndarray) -> list[ChangePoint]:
     """Significant level shifts, in time order (binary segmentation on the mean)."""
+    import numpy as np
+
     sigma = noise_sigma(values)
     scale = float(np.abs(values).max()) if len(values) else 0.0
     threshold = max(NOISE_FACTOR * sigma, RELATIVE_JUMP * scale, 1e-12)
@@ -151,6 +164,8 @@ def change_points(times: np.ndarray, values: np.ndarray) -> list[ChangePoint]:
 def _merge_ramps(found: list[int], values: np.ndarray) -> list[int]:
     """A shift spread over a few points (a rate() window catching up) is one change, not several: drop
     a change point when the level between it and the previous one is short and moves the same way."""
+    import numpy as np
+
     short = max(2 * MIN_SEGMENT, len(values) // 10)
     merged: list[int] = []
     for index in found:
@@ -167,6 +182,8 @@ def _merge_ramps(found: list[int], values: np.ndarray) -> list[int]:
 
 def _best_split(segment: np.ndarray, threshold: float) -> int | None:
     """Index of the best two-level split of ``segment`` if it is a significant step, else None."""
+    import numpy as np
+
     n = len(segment)
     if n < 2 * MIN_SEGMENT:
         return None
@@ -202,7 +219,7 @@ def format_labels(labels: dict[str, str]) -> str:
 
 def format_value(value: float, unit: str = "") -> str:
     """Short human form: 0.93 → 93% for ratios, bytes in Ki/Mi/Gi, seconds in ms, else 4 digits."""
-    if not np.isfinite(value):
+    if not math.isfinite(value):
         return str(value)
     if unit == "ratio":
         return f"{value * 100:.3g}%"
@@ -246,7 +263,7 @@ class Window:
 
 def summary_line(summary: SeriesSummary, unit: str = "", window: Window | None = None) -> str:
     """One line a model can read: labels, last/min/max/mean, trend, and each jump with its time."""
-    if not np.isfinite(summary.last):
+    if not math.isfinite(summary.last):
         return f"{format_labels(summary.labels)}: no numeric samples"
     fmt = lambda v: format_value(v, unit)  # noqa: E731
     parts = [
@@ -291,4 +308,4 @@ def render_summaries(
 
 
 def _json_number(value: float) -> float | None:
-    return value if np.isfinite(value) else None
+    return value if math.isfinite(value) else None

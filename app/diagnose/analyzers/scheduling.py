@@ -114,11 +114,23 @@ def analyze(facts: Facts) -> list[Candidate]:
             continue
         pending[name_of(pod)] = (pod, verdict, found)
     pods = [pod for pod in facts.of_kind("Pod") if name_of(pod) in pending]
+    short = {resource for _, verdict, _ in pending.values() for resource in verdict.resources}
+    largest = _largest_allocatable(facts, short)
     candidates = []
     for key, group in group_by_workload(facts, pods).items():
         pod, verdict, event = pending[name_of(group[0])]
-        candidates.append(_candidate(facts, ref_from_key(key), pod, verdict, event, group))
+        candidates.append(_candidate(facts, ref_from_key(key), pod, verdict, event, group, largest))
     return candidates
+
+
+def _largest_allocatable(facts: Facts, resources: set[str]) -> dict[str, float]:
+    """The most of each resource any one node can allocate, read once for all the pending workloads."""
+    largest = dict.fromkeys(resources, 0.0)
+    for node in facts.of_kind("Node") if resources else ():
+        allocatable = (node.get("status") or {}).get("allocatable") or {}
+        for resource in resources:
+            largest[resource] = max(largest[resource], quantity(allocatable.get(resource)))
+    return largest
 
 
 def _requests(pod: dict[str, Any], resource: str) -> float:
@@ -135,6 +147,7 @@ def _candidate(
     verdict: Verdict,
     found: Unschedulable,
     group: list[dict[str, Any]],
+    largest: dict[str, float],
 ) -> Candidate:
     resource_nodes = sum(verdict.resources.values())
     constraint_nodes = sum(verdict.constraints.values())
@@ -157,7 +170,7 @@ def _candidate(
             "on any node "
             f"({found.message.split('. preemption')[0]})."
         )
-        explanation += _size_hint(facts, pod, verdict)
+        explanation += _size_hint(pod, verdict, largest)
         return Candidate(
             title=f"{workload.name} cannot be scheduled: not enough {short} in the cluster",
             category=Category.InsufficientResources,
@@ -195,17 +208,10 @@ def _candidate(
     )
 
 
-def _size_hint(facts: Facts, pod: dict[str, Any], verdict: Verdict) -> str:
+def _size_hint(pod: dict[str, Any], verdict: Verdict, largest: dict[str, float]) -> str:
     for resource in sorted(verdict.resources):
         wanted = _requests(pod, resource)
-        largest = max(
-            (
-                quantity(((node.get("status") or {}).get("allocatable") or {}).get(resource))
-                for node in facts.of_kind("Node")
-            ),
-            default=0.0,
-        )
-        if wanted and largest and wanted > largest:
+        if wanted and largest[resource] and wanted > largest[resource]:
             return (
                 f" Each pod requests more {resource} than the largest node can allocate: no node will fit it."
             )

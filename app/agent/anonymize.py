@@ -26,6 +26,8 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage
 
+from tools.contracts.kube.objects import meta
+
 log = logging.getLogger(__name__)
 
 MIN_NAME_CHARS = 3
@@ -91,12 +93,12 @@ class Anonymizer:
             *((k, "workload") for k in WORKLOAD_KINDS),
         ):
             for obj in _names(kube, kind):
-                name = (obj.get("metadata") or {}).get("name", "")
+                name = meta(obj).get("name", "")
                 self.add(role, name)
                 if role == "workload":
                     workloads.append(name.lower())
         for obj in _names(kube, "Pod"):
-            name = ((obj.get("metadata") or {}).get("name") or "").lower()
+            name = (meta(obj).get("name") or "").lower()
             if not any(name.startswith(w + "-") for w in workloads):  # owned pods hide through their prefix
                 self.add("pod", name)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 
 from app.alerts.mapping import AlertQuestion, Subject
+from tools.contracts.kube import objects
 from tools.contracts.tool import ToolContext
 from tools.kubernetes.access import KubeError
 from tools.kubernetes.describe import owner_chain
@@ -35,7 +36,7 @@ def workload_of(ctx: ToolContext, subject: Subject) -> Subject:
         return subject
     for owner in reversed(chain):
         word = KIND_WORDS.get(str(owner.get("kind")))
-        meta = owner.get("metadata") or {}
+        meta = objects.meta(owner)
         if word and meta.get("name") and not meta.get("missing"):
             return Subject(word, str(meta["name"]), subject.namespace)
     return subject

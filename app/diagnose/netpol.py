@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tools.contracts.kube.objects import meta
 from tools.contracts.kube.selectors import selector_text
 from tools.kubernetes.netpol import (
     EGRESS,
@@ -58,7 +59,7 @@ def describe_ports(rule_ports: list[dict[str, Any]] | None) -> str:
 
 def describe_allowed(policy: dict[str, Any], direction: str) -> str:
     """What the policy admits in ``direction`` in words: "from pods app=web in namespace shop on TCP 5432"."""
-    namespace = (policy.get("metadata") or {}).get("namespace")
+    namespace = meta(policy).get("namespace")
     rules = rules_of(policy, direction)
     if not rules:
         return "nothing (deny all)"

@@ -9,7 +9,7 @@ from typing import Any
 
 from app.diagnose.facts import Facts
 from app.diagnose.k8s_facts import pod_is_ready
-from tools.contracts.kube.objects import labels_of, name_of, namespace_of
+from tools.contracts.kube.objects import labels_of, meta, name_of, namespace_of
 from tools.contracts.kube.selectors import map_matches, map_text
 
 SERVICE_NAME_LABEL = "kubernetes.io/service-name"
@@ -99,7 +99,7 @@ class NearMiss:
 
 
 def template_labels(obj: dict[str, Any]) -> dict[str, str]:
-    return (((obj.get("spec") or {}).get("template") or {}).get("metadata") or {}).get("labels") or {}
+    return labels_of((obj.get("spec") or {}).get("template") or {})
 
 
 def _similarity(a: str, b: str) -> float:
@@ -143,7 +143,7 @@ def near_misses(facts: Facts, service: dict[str, Any]) -> list[NearMiss]:
                 found.append(NearMiss(obj, kind, labels, differences, score))
     if not found:
         for pod in facts.of_kind("Pod", namespace):
-            if (pod.get("metadata") or {}).get("ownerReferences"):
+            if meta(pod).get("ownerReferences"):
                 continue
             score, differences = _differences(selector, labels_of(pod))
             if differences and score > 0:

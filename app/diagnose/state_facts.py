@@ -30,7 +30,7 @@ from app.diagnose.workload_facts import (
     events_about,
     recent_events,
 )
-from tools.contracts.kube.objects import name_of, namespace_of
+from tools.contracts.kube.objects import meta, name_of, namespace_of
 from tools.contracts.kube.time import parse_time
 
 # The kubelet's eviction messages for a pod over its own limits (pkg/kubelet/eviction): not node pressure.
@@ -85,7 +85,7 @@ def create_failures(facts: Facts) -> Iterator[CreateFailure]:
                 continue
             if kind == "Deployment" and (namespace_of(obj) or "", name_of(obj)) in covered:
                 continue  # the Deployment's copy of its ReplicaSet's condition
-            for owner in (obj.get("metadata") or {}).get("ownerReferences") or []:
+            for owner in meta(obj).get("ownerReferences") or []:
                 if owner.get("kind") == "Deployment":
                     covered.add((namespace_of(obj) or "", owner.get("name", "")))
             found[(kind, namespace_of(obj) or "", name_of(obj))] = CreateFailure(
@@ -253,8 +253,6 @@ def stopped_by_deadline(facts: Facts, pod: dict[str, Any]) -> bool:
     """A pod of a Job that ran out of activeDeadlineSeconds: its kill is the deadline, not a crash."""
     if (pod.get("status") or {}).get("reason") == DEADLINE:
         return True
-    owner = next(
-        (o for o in (pod.get("metadata") or {}).get("ownerReferences") or [] if o.get("kind") == "Job"), None
-    )
+    owner = next((o for o in meta(pod).get("ownerReferences") or [] if o.get("kind") == "Job"), None)
     job = facts.find("Job", namespace_of(pod), owner.get("name", "")) if owner else None
     return job is not None and (failed_condition(job) or {}).get("reason") == DEADLINE

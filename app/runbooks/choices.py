@@ -10,6 +10,7 @@ from typing import Any
 
 from app.runbooks.model import Runbook
 from app.runbooks.target import OBJECT_PARAMS, is_namespace_param, namespace_param
+from tools.contracts.kube.objects import meta
 from tools.contracts.tool import ToolError
 
 PICK_LIMIT = 500  # names per kind: a picker is for choosing, not for listing a big cluster
@@ -50,6 +51,4 @@ def param_choices(kube: Any, runbook: Runbook, name: str, values: Mapping[str, A
 
 def _names(kube: Any, kind: str, namespace: str | None) -> list[str]:
     objects = kube.list_objects(kind, namespace, limit=PICK_LIMIT)
-    return sorted(
-        {str((o.get("metadata") or {}).get("name")) for o in objects if isinstance(o, dict)} - {"None"}
-    )
+    return sorted({str(meta(o).get("name")) for o in objects if isinstance(o, dict)} - {"None"})

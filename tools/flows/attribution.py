@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
+from tools.contracts.kube.objects import meta
 from tools.contracts.kube.selectors import selector_text
 from tools.flows.model import Flow, FlowView, label_map, pod_display
 from tools.kubernetes import netpol
@@ -261,7 +262,7 @@ def _check_policy(
                 netpol.ports_admit(ports, port),
             )
         )
-    name = (policy.get("metadata") or {}).get("name", "?")
+    name = meta(policy).get("name", "?")
     return PolicyCheck(namespace=namespace, name=name, direction=direction, rules=rules)
 
 
@@ -293,10 +294,7 @@ def fetch_policies(kube: ObjectLister) -> tuple[list[dict[str, Any]], dict[str, 
     """NetworkPolicies of every namespace and the labels of every Namespace, through ``ctx.kube``."""
     policies = kube.list_objects(kind="NetworkPolicy", namespace=None)
     namespaces = kube.list_objects(kind="Namespace")
-    labels = {
-        (item.get("metadata") or {}).get("name", ""): dict((item.get("metadata") or {}).get("labels") or {})
-        for item in namespaces
-    }
+    labels = {meta(item).get("name", ""): dict(meta(item).get("labels") or {}) for item in namespaces}
     return list(policies), labels
 
 

@@ -24,6 +24,7 @@ from kubernetes.client.exceptions import ApiException
 from kubernetes.config import ConfigException, load_incluster_config, load_kube_config
 
 from tools.contracts.kube.kinds import KindInfo
+from tools.contracts.kube.objects import meta
 from tools.contracts.tool import ToolError
 from tools.kubernetes.kubeconfig import explain_unusable, kubeconfig_location
 from tools.kubernetes.transport import GuardedApiClient, ReadOnlyViolation, ThrottleRetry
@@ -309,7 +310,7 @@ class KubeAccess:
                 ]
                 doc = self.get_json(info.path(scope), query, what=f"list {what}")
                 yield [_with_kind(item, info) for item in doc.get("items") or []]
-                token = (doc.get("metadata") or {}).get("continue") or None
+                token = meta(doc).get("continue") or None
                 if not token:
                     break
 
@@ -319,7 +320,7 @@ class KubeAccess:
         info = self.resolve_kind(kind)
         doc = self.get_json(info.path(None), [("limit", 1)], what=f"count {info.plural}")
         seen = len(doc.get("items") or [])
-        metadata = doc.get("metadata") or {}
+        metadata = meta(doc)
         if not metadata.get("continue"):
             return seen >= count
         remaining = metadata.get("remainingItemCount")

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from tools.contracts.kube import objects
 from tools.contracts.kube.kinds import KindInfo
 from tools.contracts.kube.pod_status import pod_is_healthy
 from tools.contracts.wording import plural
@@ -94,7 +95,7 @@ def _write_kind(
         for scope in scopes:
             for page in kube.iter_pages(info.describe(), scope):
                 for obj in page:
-                    (obj.get("metadata") or {}).pop("managedFields", None)
+                    objects.meta(obj).pop("managedFields", None)
                     listing.add(obj)
                     wants_logs = info.kind == "Pod" and info.group == "" and len(unhealthy) < max_log_pods
                     if wants_logs and (not pod_is_healthy(obj) or _restarted(obj)):
@@ -119,7 +120,7 @@ def _write_logs(
     if pods:
         say(f"reading logs of {plural(len(pods), 'unhealthy pod')}")
     for pod in pods:
-        meta = pod.get("metadata") or {}
+        meta = objects.meta(pod)
         namespace, name = meta.get("namespace"), meta.get("name")
         status = pod.get("status") or {}
         for state in (status.get("initContainerStatuses") or []) + (status.get("containerStatuses") or []):

@@ -8,6 +8,7 @@ from typing import Any
 
 import yaml
 
+from tools.contracts.kube import objects
 from tools.contracts.kube.pod_status import pod_is_healthy, pod_status
 from tools.contracts.kube.selectors import map_text
 from tools.contracts.kube.time import kubectl_age
@@ -36,7 +37,7 @@ def owner_chain(kube: KubeAccess, obj: dict[str, Any]) -> list[dict[str, Any]]:
     chain: list[dict[str, Any]] = []
     current = obj
     for _ in range(MAX_OWNER_DEPTH):
-        meta = current.get("metadata") or {}
+        meta = objects.meta(current)
         refs = meta.get("ownerReferences") or []
         owner_ref = next((r for r in refs if r.get("controller")), refs[0] if refs else None)
         if owner_ref is None:
@@ -62,7 +63,7 @@ def owner_chain(kube: KubeAccess, obj: dict[str, Any]) -> list[dict[str, Any]]:
 def chain_text(chain: list[dict[str, Any]]) -> str:
     parts = []
     for owner in chain:
-        meta = owner.get("metadata") or {}
+        meta = objects.meta(owner)
         missing = " (not found)" if meta.get("missing") else ""
         parts.append(f"{owner.get('kind')}/{meta.get('name')}{missing}")
     return " <- ".join(parts) or "<none>"
@@ -73,10 +74,10 @@ def describe(
 ) -> tuple[BoundedText, dict[str, Any]]:
     obj = kube.get_object(kind, name, namespace)
     info = kube.resolve_kind(kind)
-    namespace = (obj.get("metadata") or {}).get("namespace") if info.namespaced else None
+    namespace = objects.meta(obj).get("namespace") if info.namespaced else None
     chain = owner_chain(kube, obj)
     out = BoundedText(budget)
-    meta = obj.get("metadata") or {}
+    meta = objects.meta(obj)
     data: dict[str, Any] = {"object": ref(obj), "owners": [ref(o) for o in chain]}
     key: list[str] = []  # the lines that prove the object's state: what a citation of it quotes
     pods: list[dict[str, Any]] = []
@@ -106,8 +107,8 @@ def describe(
     else:
         key += _describe_generic(out, obj, chain, now)
     involved = {(obj.get("kind"), meta.get("name"))}
-    involved |= {(o.get("kind"), (o.get("metadata") or {}).get("name")) for o in chain}
-    involved |= {("Pod", (p.get("metadata") or {}).get("name")) for p in pods}
+    involved |= {(o.get("kind"), objects.meta(o).get("name")) for o in chain}
+    involved |= {("Pod", objects.meta(p).get("name")) for p in pods}
     # events about cluster-scoped objects (nodes) live in "default" or elsewhere: search all namespaces
     events = related_events(kube, namespace if info.namespaced else None, involved)
     add_events(
@@ -155,7 +156,7 @@ def _describe_workload(
 def _describe_pod(
     out: BoundedText, pod: dict[str, Any], chain: list[dict[str, Any]], now: datetime
 ) -> list[str]:
-    meta = pod.get("metadata") or {}
+    meta = objects.meta(pod)
     spec = pod.get("spec") or {}
     status = pod.get("status") or {}
     key = [f"Pod {meta.get('namespace')}/{meta.get('name')}"]

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from tools.budget import count_tokens
+from tools.contracts.kube.objects import meta
 from tools.contracts.kube.time import kubectl_age, parse_time
 from tools.kubernetes.access import KubeAccess
 from tools.kubernetes.render import BoundedText, counted, short
@@ -22,7 +23,7 @@ def event_time(event: dict[str, Any]) -> datetime | None:
         event.get("eventTime"),
         event.get("deprecatedLastTimestamp"),
         event.get("firstTimestamp"),
-        (event.get("metadata") or {}).get("creationTimestamp"),
+        meta(event).get("creationTimestamp"),
     ):
         when = parse_time(value)
         if when is not None:
@@ -145,7 +146,7 @@ def event_dict(event: dict[str, Any], now: datetime) -> dict[str, Any]:
     obj = involved(event)
     when = event_time(event)
     return {
-        "namespace": (event.get("metadata") or {}).get("namespace"),
+        "namespace": meta(event).get("namespace"),
         "type": event.get("type"),
         "reason": event.get("reason"),
         "object": {"kind": obj.get("kind"), "name": obj.get("name"), "namespace": obj.get("namespace")},

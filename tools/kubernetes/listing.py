@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from tools.contracts.kube import objects
 from tools.contracts.kube.kinds import KindInfo
 from tools.contracts.kube.pod_status import pod_is_healthy, pod_ready, pod_restarts, pod_status
 from tools.contracts.kube.selectors import selector_text
@@ -42,7 +43,7 @@ class Row:
 
 def row_for(obj: dict[str, Any], now: datetime, with_namespace: bool) -> Row:
     """One line for an object, plus the state it is counted under."""
-    meta = obj.get("metadata") or {}
+    meta = objects.meta(obj)
     kind = obj.get("kind")
     spec = obj.get("spec") or {}
     status = obj.get("status") or {}
@@ -210,7 +211,7 @@ def list_report(
 
 def clean_object(obj: dict[str, Any]) -> dict[str, Any]:
     """An object without the bookkeeping nobody reads (managedFields, last-applied copy)."""
-    meta = dict(obj.get("metadata") or {})
+    meta = dict(objects.meta(obj))
     meta.pop("managedFields", None)
     annotations = dict(meta.get("annotations") or {})
     annotations.pop("kubectl.kubernetes.io/last-applied-configuration", None)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tools.budget import count_tokens
+from tools.contracts.kube.objects import meta
 from tools.contracts.tool import ToolError
 from tools.contracts.wording import plural
 from tools.kubernetes.access import KubeAccess, KubeError
@@ -38,7 +39,7 @@ def choose_container(pod: dict[str, Any], container: str | None) -> tuple[str, l
     spec = pod.get("spec") or {}
     names = [c.get("name") for c in spec.get("containers") or []]
     init = [c.get("name") for c in spec.get("initContainers") or []]
-    pod_name = (pod.get("metadata") or {}).get("name")
+    pod_name = meta(pod).get("name")
     if container:
         if container not in names + init:
             raise ToolError(

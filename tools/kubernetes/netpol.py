@@ -15,6 +15,7 @@ import ipaddress
 from dataclasses import dataclass, field
 from typing import Any
 
+from tools.contracts.kube.objects import meta
 from tools.contracts.kube.selectors import matches
 
 INGRESS = "Ingress"
@@ -53,7 +54,7 @@ class Verdict:
 
 
 def policy_namespace(policy: dict[str, Any]) -> str:
-    return (policy.get("metadata") or {}).get("namespace") or "default"
+    return meta(policy).get("namespace") or "default"
 
 
 def policy_types(policy: dict[str, Any]) -> list[str]:

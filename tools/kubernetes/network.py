@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from tools.contracts.kube.objects import meta
 from tools.contracts.kube.pod_status import pod_is_healthy, pod_status
 from tools.contracts.kube.selectors import map_text, matches, selector_text
 from tools.contracts.wording import plural
@@ -131,9 +132,7 @@ def service_report(
         )
         out.add(line)
         key.append(line)
-        slice_data.append(
-            {"name": (item.get("metadata") or {}).get("name"), "ready": len(ready), "not_ready": not_ready}
-        )
+        slice_data.append({"name": meta(item).get("name"), "ready": len(ready), "not_ready": not_ready})
     if spec.get("type") != "ExternalName" and not ready_addresses:
         problems.append("the Service has no ready endpoint: traffic to it fails")
     if problems:
@@ -154,7 +153,7 @@ def service_report(
         "ports": ports_data,
         "pods": [
             {
-                "name": (p.get("metadata") or {}).get("name"),
+                "name": meta(p).get("name"),
                 "status": pod_status(p),
                 "ready": pod_is_healthy(p),
             }
@@ -196,11 +195,7 @@ def _peer_text(peer: dict[str, Any], namespaces: list[dict[str, Any]], own_names
     elif not ns_selector:
         where = "all namespaces"
     else:
-        names = [
-            (n.get("metadata") or {}).get("name")
-            for n in namespaces
-            if matches(ns_selector, (n.get("metadata") or {}).get("labels"))
-        ]
+        names = [meta(n).get("name") for n in namespaces if matches(ns_selector, meta(n).get("labels"))]
         listed = ", ".join(str(n) for n in names[:8]) + (
             f", +{len(names) - 8} more" if len(names) > 8 else ""
         )
@@ -227,7 +222,7 @@ def policy_rule_lines(policy: dict[str, Any], direction: str, namespaces: list[d
     """One line per rule of a policy for ``direction`` ("Ingress" or "Egress"): the peers it admits (the
     namespaces a namespaceSelector picks among ``namespaces``) and the ports."""
     key = direction.lower()
-    own = (policy.get("metadata") or {}).get("namespace") or "default"
+    own = meta(policy).get("namespace") or "default"
     return _rules_lines((policy.get("spec") or {}).get(key), key, namespaces, own)
 
 
@@ -248,7 +243,7 @@ def netpol_report(
     kube: KubeAccess, namespace: str, pod_name: str, budget: int
 ) -> tuple[BoundedText, dict[str, Any]]:
     pod = kube.get_object("Pod", pod_name, namespace)
-    labels = (pod.get("metadata") or {}).get("labels") or {}
+    labels = meta(pod).get("labels") or {}
     policies = kube.list_objects("networkpolicies", namespace)
     selecting = [p for p in policies if matches((p.get("spec") or {}).get("podSelector") or {}, labels)]
     namespaces = (
@@ -266,7 +261,7 @@ def netpol_report(
     data_policies = []
     for policy in selecting:
         spec = policy.get("spec") or {}
-        name = (policy.get("metadata") or {}).get("name")
+        name = meta(policy).get("name")
         types = policy_types(policy)
         out.add(
             f"  {name}  podSelector: "
@@ -289,7 +284,7 @@ def netpol_report(
             "  note: egress is isolated and no selecting policy allows port 53: "
             "DNS lookups from this pod are dropped"
         )
-    others = [(p.get("metadata") or {}).get("name") for p in policies if p not in selecting]
+    others = [meta(p).get("name") for p in policies if p not in selecting]
     if others:
         shown = ", ".join(str(o) for o in others[:10]) + (
             f", +{len(others) - 10} more" if len(others) > 10 else ""

@@ -7,6 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from tools.contracts.kube import objects
 from tools.contracts.kube.pod_status import pod_is_healthy
 from tools.contracts.kube.quantity import parse_quantity
 from tools.contracts.kube.time import kubectl_age
@@ -37,13 +38,13 @@ def node_problems(node: dict[str, Any]) -> list[str]:
 
 
 def roles(node: dict[str, Any]) -> str:
-    labels = (node.get("metadata") or {}).get("labels") or {}
+    labels = objects.meta(node).get("labels") or {}
     found = [k.split("/", 1)[1] for k in labels if k.startswith("node-role.kubernetes.io/")]
     return ",".join(sorted(r for r in found if r)) or "<none>"
 
 
 def node_line(node: dict[str, Any], now: datetime) -> str:
-    meta = node.get("metadata") or {}
+    meta = objects.meta(node)
     status = ", ".join([node_ready(node), *node_problems(node)[1 if node_ready(node) != "Ready" else 0 :]])
     taints = len((node.get("spec") or {}).get("taints") or [])
     version = ((node.get("status") or {}).get("nodeInfo") or {}).get("kubeletVersion", "?")
@@ -160,12 +161,12 @@ def nodes_report(kube: KubeAccess, now: datetime, budget: int) -> tuple[BoundedT
     out = BoundedText(budget)
     states = Counter(", ".join(node_problems(n)) or "Ready" for n in nodes)
     out.add(f"Nodes ({len(nodes)}): {counted(states)}")
-    ordered = sorted(nodes, key=lambda n: (not node_problems(n), (n.get("metadata") or {}).get("name", "")))
+    ordered = sorted(nodes, key=lambda n: (not node_problems(n), objects.meta(n).get("name", "")))
     out.add_all((f"  {node_line(n, now)}" for n in ordered), "node", "k8s_node name=... shows one node")
     data = {
         "nodes": [
             {
-                "name": (n.get("metadata") or {}).get("name"),
+                "name": objects.meta(n).get("name"),
                 "ready": node_ready(n),
                 "problems": node_problems(n),
             }

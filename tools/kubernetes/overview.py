@@ -10,6 +10,7 @@ from collections import Counter, defaultdict
 from datetime import datetime
 from typing import Any
 
+from tools.contracts.kube import objects
 from tools.contracts.kube.pod_status import pod_is_healthy, pod_status
 from tools.contracts.kube.time import kubectl_age
 from tools.kubernetes.access import KubeAccess, KubeError, paused_gc
@@ -45,8 +46,7 @@ def overview_report(
         _limited_nodes(kube, out, data)
     elif namespace is None:
         names = [
-            (n.get("metadata") or {}).get("name")
-            for n in kube.iter_objects("namespaces", page_size=OVERVIEW_PAGE)
+            objects.meta(n).get("name") for n in kube.iter_objects("namespaces", page_size=OVERVIEW_PAGE)
         ]
         listed = ", ".join(str(n) for n in names[:30]) + (
             f", +{len(names) - 30} more" if len(names) > 30 else ""
@@ -82,7 +82,7 @@ def overview_report(
                 workload_total += 1
                 gap = not_at_desired(obj)
                 if gap:
-                    meta = obj.get("metadata") or {}
+                    meta = objects.meta(obj)
                     short_of.append(f"{obj.get('kind')} {meta.get('namespace')}/{meta.get('name')} {gap}")
         except KubeError as exc:
             if exc.status != 404:
@@ -107,7 +107,7 @@ def overview_report(
                 key = "Running (not ready)" if status == "Running" and not healthy else status
                 states[key] += 1
                 if not healthy:
-                    meta = pod.get("metadata") or {}
+                    meta = objects.meta(pod)
                     by_namespace[str(meta.get("namespace"))] += 1
                     if len(examples[key]) < EXAMPLES:
                         examples[key].append(f"{meta.get('namespace')}/{meta.get('name')}")

@@ -6,6 +6,7 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
+from tools.contracts.kube import objects
 from tools.contracts.kube.pod_status import pod_is_healthy, pod_ready, pod_restarts, pod_status
 from tools.contracts.kube.time import kubectl_age
 from tools.kubernetes.redact import env_value
@@ -30,13 +31,13 @@ def add_pods(
         out.add("Pods: none")
         return
     out.add(f"Pods ({len(pods)}): {counted(Counter(pod_status(p) for p in pods))}")
-    ordered = sorted(pods, key=lambda p: (pod_is_healthy(p), (p.get("metadata") or {}).get("name", "")))
+    ordered = sorted(pods, key=lambda p: (pod_is_healthy(p), objects.meta(p).get("name", "")))
     out.add_all((f"  {pod_line(p, now, with_namespace)}" for p in ordered), "pod", hint, share)
 
 
 def pod_summary(pod: dict[str, Any]) -> dict[str, Any]:
     """A pod as structured data: status, readiness, restarts, container states."""
-    meta = pod.get("metadata") or {}
+    meta = objects.meta(pod)
     return {
         "namespace": meta.get("namespace"),
         "name": meta.get("name"),

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from tools.budget import count_tokens
+from tools.contracts.kube import objects
 from tools.contracts.kube.pod_status import pod_ready, pod_restarts, pod_status
 from tools.contracts.kube.time import kubectl_age, parse_time, rfc3339
 from tools.contracts.wording import plural
@@ -119,7 +120,7 @@ def _omitted(count: int, what: str, hint: str, many: str | None = None) -> str:
 
 
 def pod_line(pod: dict[str, Any], now: datetime, with_namespace: bool = False) -> str:
-    meta = pod.get("metadata") or {}
+    meta = objects.meta(pod)
     name = f"{meta.get('namespace')}/{meta.get('name')}" if with_namespace else meta.get("name")
     restarts = pod_restarts(pod)
     node = (pod.get("spec") or {}).get("nodeName") or "<unscheduled>"
@@ -140,14 +141,14 @@ def counted(counter: Counter[str] | dict[str, int], noun: str = "") -> str:
 
 def ref(obj: dict[str, Any]) -> str:
     """Kind/namespace/name, the way findings and evidence name an object."""
-    meta = obj.get("metadata") or {}
+    meta = objects.meta(obj)
     namespace = f"{meta['namespace']}/" if meta.get("namespace") else ""
     return f"{obj.get('kind', '?')}/{namespace}{meta.get('name', '?')}"
 
 
 def created_line(obj: dict[str, Any], now: datetime) -> str | None:
     """'created: 2026-11-20T08:52:00Z (38m ago)'."""
-    created = parse_time((obj.get("metadata") or {}).get("creationTimestamp"))
+    created = parse_time(objects.meta(obj).get("creationTimestamp"))
     if created is None:
         return None
     return f"  created: {rfc3339(created)} ({kubectl_age(created, now)} ago)"
@@ -156,7 +157,7 @@ def created_line(obj: dict[str, Any], now: datetime) -> str | None:
 def changed_line(obj: dict[str, Any], now: datetime) -> str | None:
     """'last changed: 2026-11-20T09:10:00Z (20m ago) by kubectl-edit': the newest managedFields entry,
     when the API server kept them (a snapshot capture drops them) and it is newer than the creation."""
-    meta = obj.get("metadata") or {}
+    meta = objects.meta(obj)
     created = parse_time(meta.get("creationTimestamp"))
     entries = [
         (moment, entry)

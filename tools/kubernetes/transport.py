@@ -25,6 +25,8 @@ import urllib3
 from kubernetes.client import ApiClient, Configuration
 from kubernetes.client.rest import RESTClientObject, RESTResponse
 
+from tools.contracts.kube.objects import meta
+
 REDACTED = "<redacted>"
 
 # One path segment after percent-decoding: DNS names, and the ':' of names like system:node.
@@ -173,7 +175,7 @@ def _strip_one(obj: dict[str, Any]) -> None:
             obj[field] = dict.fromkeys(values, REDACTED)
         elif values is not None:
             obj[field] = {}
-    annotations = (obj.get("metadata") or {}).get("annotations")
+    annotations = meta(obj).get("annotations")
     if isinstance(annotations, dict):
         # kubectl apply keeps the whole previous object, values included, in this annotation
         annotations.pop("kubectl.kubernetes.io/last-applied-configuration", None)

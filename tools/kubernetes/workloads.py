@@ -7,6 +7,7 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
+from tools.contracts.kube import objects
 from tools.contracts.kube.selectors import selector_text
 from tools.contracts.kube.time import kubectl_age
 from tools.contracts.tool import ToolError
@@ -39,7 +40,7 @@ def status_lines(obj: dict[str, Any], now: datetime, images: bool = True) -> lis
     kind = obj.get("kind")
     spec = obj.get("spec") or {}
     status = obj.get("status") or {}
-    meta = obj.get("metadata") or {}
+    meta = objects.meta(obj)
     created = kubectl_age(meta.get("creationTimestamp"), now)
     head = f"{kind} {meta.get('namespace')}/{meta.get('name')}  age={created}"
     lines = [head]
@@ -101,7 +102,7 @@ def status_lines(obj: dict[str, Any], now: datetime, images: bool = True) -> lis
 def pods_of(kube: KubeAccess, obj: dict[str, Any]) -> list[dict[str, Any]]:
     """The workload's pods, selected by the server with the workload's own selector."""
     spec = obj.get("spec") or {}
-    namespace = (obj.get("metadata") or {}).get("namespace")
+    namespace = objects.meta(obj).get("namespace")
     if obj.get("kind") == "CronJob":
         jobs = owned(kube, obj, "Job")
         pods: list[dict[str, Any]] = []
@@ -116,11 +117,11 @@ def pods_of(kube: KubeAccess, obj: dict[str, Any]) -> list[dict[str, Any]]:
 
 def owned(kube: KubeAccess, owner: dict[str, Any], kind: str) -> list[dict[str, Any]]:
     """Objects of `kind` in the owner's namespace whose ownerReferences point at it."""
-    meta = owner.get("metadata") or {}
+    meta = objects.meta(owner)
     uid, name = meta.get("uid"), meta.get("name")
     result = []
     for obj in kube.iter_objects(kind, meta.get("namespace")):
-        for ref in (obj.get("metadata") or {}).get("ownerReferences") or []:
+        for ref in objects.meta(obj).get("ownerReferences") or []:
             if (uid and ref.get("uid") == uid) or (not uid and ref.get("name") == name):
                 result.append(obj)
                 break
@@ -135,7 +136,7 @@ def history_lines(
     if kind == "Deployment":
         revisions = []
         for rs in owned(kube, obj, "ReplicaSet"):
-            rs_meta = rs.get("metadata") or {}
+            rs_meta = objects.meta(rs)
             annotations = rs_meta.get("annotations") or {}
             containers = (((rs.get("spec") or {}).get("template") or {}).get("spec") or {}).get(
                 "containers"
@@ -176,9 +177,9 @@ def history_lines(
             revisions.append(
                 {
                     "revision": int(rev.get("revision") or 0),
-                    "name": (rev.get("metadata") or {}).get("name"),
+                    "name": objects.meta(rev).get("name"),
                     "images": [c.get("image") for c in containers],
-                    "created": (rev.get("metadata") or {}).get("creationTimestamp"),
+                    "created": objects.meta(rev).get("creationTimestamp"),
                 }
             )
         revisions.sort(key=lambda r: r["revision"], reverse=True)
@@ -194,9 +195,7 @@ def history_lines(
             )
         return lines, revisions
     if kind == "CronJob":
-        jobs = sorted(
-            owned(kube, obj, "Job"), key=lambda j: (j.get("metadata") or {}).get("creationTimestamp") or ""
-        )
+        jobs = sorted(owned(kube, obj, "Job"), key=lambda j: objects.meta(j).get("creationTimestamp") or "")
         lines = [f"Jobs ({len(jobs)}, newest first):"]
         for job in reversed(jobs):
             st = job.get("status") or {}
@@ -205,9 +204,7 @@ def history_lines(
                 f"  {(job.get('metadata') or {}).get('name')}  {outcome}  "
                 f"started {kubectl_age(st.get('startTime'), now)} ago"
             )
-        return lines, [
-            {"name": (j.get("metadata") or {}).get("name"), "status": j.get("status")} for j in jobs
-        ]
+        return lines, [{"name": objects.meta(j).get("name"), "status": j.get("status")} for j in jobs]
     return [], []
 
 
@@ -223,7 +220,7 @@ def workload_report(
         out.add(line)
     if len(history) > 12:
         out.omit(len(history) - 12, "older revision", "k8s_list kind=replicasets shows all")
-    meta = obj.get("metadata") or {}
+    meta = objects.meta(obj)
     hint = f"narrow with k8s_list kind=pods namespace={meta.get('namespace')} label_selector=..."
     add_pods(out, pods, now, hint)
     data = {

@@ -27,6 +27,7 @@ from typing import Any
 
 import orjson
 
+from tools.contracts.kube import objects
 from tools.contracts.kube.kinds import KindInfo
 from tools.contracts.kube.selectors import FieldSelector, LabelSelector, SelectorError
 from tools.snapshot.kinds import (
@@ -624,7 +625,7 @@ def redact_secret(obj: dict[str, Any]) -> None:
             obj[key] = dict.fromkeys(values, placeholder)
         elif values is not None:
             obj[key] = {}
-    annotations = (obj.get("metadata") or {}).get("annotations")
+    annotations = objects.meta(obj).get("annotations")
     if isinstance(annotations, dict) and _LAST_APPLIED in annotations:
         annotations[_LAST_APPLIED] = REDACTED
 
@@ -662,7 +663,7 @@ def events_v1_to_core(obj: dict[str, Any]) -> dict[str, Any]:
 def core_event_to_v1(event: dict[str, Any]) -> dict[str, Any]:
     """The events.k8s.io/v1 view of a stored core event."""
     source = event.get("source") or {}
-    metadata = event.get("metadata") or {}
+    metadata = objects.meta(event)
     result: dict[str, Any] = {
         "apiVersion": "events.k8s.io/v1",
         "kind": "Event",

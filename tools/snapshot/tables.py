@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from tools.contracts.kube.kinds import KindInfo
-from tools.contracts.kube.objects import name_of
+from tools.contracts.kube.objects import labels_of, name_of
 from tools.contracts.kube.pod_status import read_pod
 from tools.contracts.kube.selectors import selector_text
 from tools.contracts.kube.time import human_duration, kubectl_age, parse_time
@@ -207,7 +207,7 @@ def _node_row(node: dict[str, Any], now: datetime) -> list[Any]:
             if condition.get("status") == "Unknown":
                 ready = "NotReady"
     state = ready + (",SchedulingDisabled" if spec.get("unschedulable") else "")
-    labels = (node.get("metadata") or {}).get("labels") or {}
+    labels = labels_of(node)
     roles = sorted(
         key.split("/", 1)[1] for key in labels if key.startswith("node-role.kubernetes.io/") and "/" in key
     )

@@ -15,6 +15,7 @@ from app.diagnose.facts import Facts
 from app.diagnose.k8s_facts import condition, ref_of
 from app.diagnose.workload_facts import cite_event, cite_object, events_about, kubectl, pods_of
 from tools.contracts.diagnosis import Category, NextStep, ResourceRef
+from tools.contracts.kube.objects import meta
 from tools.contracts.wording import noun_for, verb
 
 METRIC_FAILURES = {
@@ -32,7 +33,7 @@ def _target(hpa: dict[str, Any]) -> ResourceRef:
     target = (hpa.get("spec") or {}).get("scaleTargetRef") or {}
     return ResourceRef(
         kind=target.get("kind", "Deployment"),
-        namespace=(hpa.get("metadata") or {}).get("namespace"),
+        namespace=meta(hpa).get("namespace"),
         name=target.get("name", ""),
     )
 

@@ -19,7 +19,7 @@ from app.diagnose.k8s_facts import RECENT, condition
 from app.diagnose.log_shapes import find_shapes, shape_is_recent
 from app.diagnose.workload_facts import cite_log, cite_object, find, key_of, kubectl, owner_workload, pod_ref
 from tools.contracts.diagnosis import Category, NextStep, ResourceRef
-from tools.contracts.kube.objects import name_of, namespace_of
+from tools.contracts.kube.objects import meta, name_of, namespace_of
 from tools.contracts.kube.time import parse_time
 
 RENEWAL_WARNING = timedelta(days=7)
@@ -158,7 +158,7 @@ def _secret_for_line(facts: Facts, pod: dict[str, Any], line: str) -> dict[str, 
         if service is not None:
             selector = (service.get("spec") or {}).get("selector") or {}
             for backend in facts.of_kind("Pod", service_ns):
-                labels = (backend.get("metadata") or {}).get("labels") or {}
+                labels = meta(backend).get("labels") or {}
                 if selector and all(labels.get(k) == v for k, v in selector.items()):
                     secret = _mounted_tls_secret(facts, backend)
                     if secret is not None:
@@ -186,9 +186,7 @@ def _mounted_tls_secret(facts: Facts, pod: dict[str, Any]) -> dict[str, Any] | N
 
 
 def _certificate_for(facts: Facts, secret: dict[str, Any]) -> dict[str, Any] | None:
-    annotated = ((secret.get("metadata") or {}).get("annotations") or {}).get(
-        "cert-manager.io/certificate-name"
-    )
+    annotated = (meta(secret).get("annotations") or {}).get("cert-manager.io/certificate-name")
     for cert in facts.of_kind("Certificate", namespace_of(secret)):
         if name_of(cert) == annotated or (cert.get("spec") or {}).get("secretName") == name_of(secret):
             return cert

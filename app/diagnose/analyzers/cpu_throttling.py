@@ -16,6 +16,7 @@ from app.diagnose.series import label, sustained_above, window
 from app.diagnose.service_facts import services_selecting
 from app.diagnose.workload_facts import cite_metric, cite_object, container_spec, kubectl
 from tools.contracts.diagnosis import Category, NextStep, ResourceRef
+from tools.contracts.kube.objects import meta
 from tools.contracts.wording import plural
 
 THRESHOLD = 0.25  # kubernetes-mixin CPUThrottlingHigh
@@ -76,7 +77,7 @@ def analyze(facts: Facts) -> list[Candidate]:
         slow = []
         for pod in group["pod_objs"][:1]:
             for service in services_selecting(facts, pod):
-                name = (service.get("metadata") or {}).get("name", "")
+                name = meta(service).get("name", "")
                 if latency_rising(facts, namespace, name) is not None:
                     slow.append(name)
                     cites.append(cite_metric("http_latency_p95", name))

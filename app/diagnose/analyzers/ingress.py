@@ -16,7 +16,7 @@ from app.diagnose.k8s_facts import ref_of
 from app.diagnose.log_facts import log_lines
 from app.diagnose.workload_facts import cite_log, cite_object, kubectl
 from tools.contracts.diagnosis import Category, NextStep
-from tools.contracts.kube.objects import name_of, namespace_of
+from tools.contracts.kube.objects import meta, name_of, namespace_of
 from tools.contracts.wording import noun_for
 
 DEFAULT_CLASS_ANNOTATION = "ingressclass.kubernetes.io/is-default-class"
@@ -41,7 +41,7 @@ def _class_problem(facts: Facts, ingress: dict[str, Any]) -> tuple[str, list[Cit
         return None  # classes were not read: cannot judge
     classes = list(facts.of_kind("IngressClass"))
     wanted = (ingress.get("spec") or {}).get("ingressClassName")
-    legacy = ((ingress.get("metadata") or {}).get("annotations") or {}).get(LEGACY_CLASS_ANNOTATION)
+    legacy = (meta(ingress).get("annotations") or {}).get(LEGACY_CLASS_ANNOTATION)
     names = sorted(name_of(c) for c in classes)
     if wanted:
         if wanted in names:
@@ -55,9 +55,7 @@ def _class_problem(facts: Facts, ingress: dict[str, Any]) -> tuple[str, list[Cit
     if legacy:
         return None
     defaults = [
-        c
-        for c in classes
-        if ((c.get("metadata") or {}).get("annotations") or {}).get(DEFAULT_CLASS_ANNOTATION) == "true"
+        c for c in classes if (meta(c).get("annotations") or {}).get(DEFAULT_CLASS_ANNOTATION) == "true"
     ]
     if defaults:
         return None

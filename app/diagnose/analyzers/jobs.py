@@ -20,7 +20,7 @@ from app.diagnose.k8s_facts import condition, controller_of, is_recent
 from app.diagnose.state_facts import DEADLINE, failed_condition
 from app.diagnose.workload_facts import cite_object, container_statuses, current_terminated, kubectl, pods_of
 from tools.contracts.diagnosis import Category, NextStep, ResourceRef
-from tools.contracts.kube.objects import name_of, namespace_of
+from tools.contracts.kube.objects import meta, name_of, namespace_of
 from tools.contracts.kube.time import parse_time
 from tools.contracts.wording import noun_for, plural
 
@@ -62,10 +62,10 @@ def _cronjob(job: dict[str, Any]) -> str | None:
 
 def _later_success(facts: Facts, job: dict[str, Any], cronjob: str) -> bool:
     """A later Job of the same CronJob completed: this failure is history."""
-    started = parse_time((job.get("metadata") or {}).get("creationTimestamp"))
+    started = parse_time(meta(job).get("creationTimestamp"))
     for other in facts.of_kind("Job", namespace_of(job)):
         complete = condition(other, "Complete") or {}
-        later = parse_time((other.get("metadata") or {}).get("creationTimestamp"))
+        later = parse_time(meta(other).get("creationTimestamp"))
         if (
             _cronjob(other) == cronjob
             and complete.get("status") == "True"

@@ -21,7 +21,7 @@ from app.diagnose.series import Step, change_point, label, window
 from app.diagnose.service_facts import selected_pods
 from app.diagnose.workload_facts import cite_event, cite_log, cite_metric, cite_object, kubectl
 from tools.contracts.diagnosis import Category, NextStep, ResourceRef
-from tools.contracts.kube.objects import name_of
+from tools.contracts.kube.objects import meta, name_of
 from tools.contracts.kube.time import parse_time
 
 BEFORE_STEP = timedelta(minutes=15)  # a change this long before the step can explain it
@@ -78,7 +78,7 @@ def _images(obj: dict[str, Any]) -> dict[str, str]:
 
 
 def _revision(rs: dict[str, Any]) -> int:
-    annotations = (rs.get("metadata") or {}).get("annotations") or {}
+    annotations = meta(rs).get("annotations") or {}
     try:
         return int(annotations.get("deployment.kubernetes.io/revision", "0"))
     except ValueError:
@@ -96,13 +96,13 @@ def _rollout_change(facts: Facts, workload: ResourceRef, at: datetime) -> Change
         if (controller_of(rs) or {}).get("name") == workload.name
         and (controller_of(rs) or {}).get("kind") == workload.kind
     ]
-    new = [rs for rs in owned if _near(parse_time((rs.get("metadata") or {}).get("creationTimestamp")), at)]
+    new = [rs for rs in owned if _near(parse_time(meta(rs).get("creationTimestamp")), at)]
     if not new:
         return None
     newest = max(new, key=_revision)
     older = [rs for rs in owned if _revision(rs) < _revision(newest)]
     previous = max(older, key=_revision) if older else None
-    created = (newest.get("metadata") or {}).get("creationTimestamp", "?")
+    created = meta(newest).get("creationTimestamp", "?")
     cites = [cite_object(newest, name_of(newest), "ReplicaSet")]
     diffs = []
     if previous is not None:
@@ -148,10 +148,7 @@ def _config_change(
         config = facts.find("ConfigMap", workload.namespace, name)
         if config is None:
             continue
-        times = [
-            parse_time(entry.get("time"))
-            for entry in (config.get("metadata") or {}).get("managedFields") or []
-        ]
+        times = [parse_time(entry.get("time")) for entry in meta(config).get("managedFields") or []]
         changed = [t for t in times if _near(t, at)]
         if changed:
             moment = max(changed).strftime("%Y-%m-%dT%H:%M:%SZ")

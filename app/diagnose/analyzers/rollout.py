@@ -28,7 +28,7 @@ from app.diagnose.workload_facts import (
     waiting,
 )
 from tools.contracts.diagnosis import Category, NextStep, ResourceRef
-from tools.contracts.kube.objects import name_of, namespace_of
+from tools.contracts.kube.objects import meta, name_of, namespace_of
 from tools.contracts.kube.time import parse_time
 
 EXPLAINING_REASONS = {
@@ -46,11 +46,11 @@ UNOBSERVED_AFTER = timedelta(minutes=5)  # a controller observes a new generatio
 
 def _unobserved(facts: Facts, workload: dict[str, Any]) -> Candidate | None:
     """A workload whose controller has not observed its latest spec long after it was written."""
-    generation = (workload.get("metadata") or {}).get("generation")
+    generation = meta(workload).get("generation")
     observed = (workload.get("status") or {}).get("observedGeneration")
     if generation is None or observed is None or int(observed) >= int(generation):
         return None
-    written = [parse_time(e.get("time")) for e in (workload.get("metadata") or {}).get("managedFields") or []]
+    written = [parse_time(e.get("time")) for e in meta(workload).get("managedFields") or []]
     latest = max((t for t in written if t), default=None)
     if latest is None or facts.now - latest < UNOBSERVED_AFTER:
         return None  # just changed, or no time to judge by
@@ -131,7 +131,7 @@ def _explained(facts: Facts, deployment: ResourceRef) -> bool:
             or {}).get("status") == "True":  # fmt: skip
         return True
     for rs in facts.of_kind("ReplicaSet", deployment.namespace):
-        owners = (rs.get("metadata") or {}).get("ownerReferences") or []
+        owners = meta(rs).get("ownerReferences") or []
         if any(o.get("kind") == "Deployment" and o.get("name") == deployment.name for o in owners):
             names.add(name_of(rs))
             if (condition(rs, "ReplicaFailure") or {}).get("status") == "True":

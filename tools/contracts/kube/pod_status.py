@@ -20,6 +20,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from tools.contracts.kube.objects import meta
 from tools.contracts.kube.time import parse_time
 
 NODE_LOST = "NodeLost"  # status.reason the node lifecycle controller sets on pods of an unreachable node
@@ -100,7 +101,7 @@ class PodReading:
                     self.ready += 1
             if reason == "Completed" and running:
                 reason = "Running" if _true(conditions, "Ready") else "NotReady"
-        if (pod.get("metadata") or {}).get("deletionTimestamp"):
+        if meta(pod).get("deletionTimestamp"):
             if status.get("reason") == NODE_LOST:
                 reason = "Unknown"
             elif phase not in FINISHED_PHASES:

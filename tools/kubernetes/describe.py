@@ -88,7 +88,7 @@ def describe(
         key += _describe_workload(kube, out, obj, chain, now)
         pods = pods_of(kube, obj)
         hint = f"k8s_workload name={name} namespace={namespace} shows pods by revision"
-        add_pods(out, pods, now, hint, share=0.5)
+        add_pods(out, pods, now, hint, share=0.5, fold_quiet="k8s_workload lists them")
         troubled = [p for p in pods if not pod_is_healthy(p)]
         if troubled:
             first = troubled[0]
@@ -142,7 +142,8 @@ def _describe_workload(
         if line:
             head.add(line, key=True)
     head.extend(annotation_lines(obj))
-    head.add(f"  controlled by: {chain_text(chain)}", key=bool(chain))
+    if chain:  # a workload nothing controls is the usual case: no line for it
+        head.add(f"  controlled by: {chain_text(chain)}", key=True)
     if obj.get("kind") == "Deployment":
         head.extend(replicaset_section(kube, obj, now))
     for line in head.lines:

@@ -139,7 +139,8 @@ def k8s_events(ctx: ToolContext, p: EventsParams) -> ToolOutput:
         for k, v in (("name", p.name), ("reason", p.reason), ("type", p.type), ("since", p.since))
         if not v
     ]
-    add_events(out, events, now, "narrow with " + (", ".join(hints) or "a shorter since="))
+    hint = "narrow with " + (", ".join(hints) or "a shorter since=")
+    add_events(out, events, now, hint, fold_routine=not (p.type or p.reason))
     data = [event_dict(e, now) for e in events[:200]]
     return ToolOutput(out.text(), data, out.truncated)
 

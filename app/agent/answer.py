@@ -56,13 +56,13 @@ class ProposedAnswer(BaseModel):
     model_config = ConfigDict(extra="ignore")
     text: str = Field(
         description="1-2 sentences in the question's terms: yes/no and since when, what was checked, the "
-        "change before the start, the fix, a table for a ranking"
+        "change before, the fix; a ranking as a table"
     )
     intent: Intent
     subject: ResourceRef | None = Field(None, description="the object asked about; null: review")
     subject_healthy: bool | None = None
     verdict: Verdict | None = Field(None, description="for a yes/no question")
-    since: str | None = Field(None, description="RFC 3339 start, if known")
+    since: str | None = Field(None, description="RFC 3339 start")
 
 
 class FinalAnswer(BaseModel):

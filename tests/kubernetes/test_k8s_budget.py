@@ -146,8 +146,8 @@ def test_events_say_what_was_left_out(load_kube: KubeAccess) -> None:
     assert result.truncated
     assert "more events not shown; narrow with name=, reason=, type=, since=" in result.text
     assert (
-        "Events (1500, newest first; by type and reason: 1000 Warning BackOff, 500 Warning Unhealthy)"
-        in result.text
+        "Events matching namespace=load (1500, newest first; "
+        "by type and reason: 1000 Warning BackOff, 500 Warning Unhealthy)" in result.text
     )
 
 

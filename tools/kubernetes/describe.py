@@ -92,9 +92,11 @@ def describe(
         troubled = [p for p in pods if not pod_is_healthy(p)]
         if troubled:
             first = troubled[0]
-            out.add(f"Containers of {(first.get('metadata') or {}).get('name')} (first troubled pod):")
+            out.add(f"First troubled pod {(first.get('metadata') or {}).get('name')}:")
             state_lines = [
-                line for line in container_lines(first, now) if "state:" in line or "image=" in line
+                _without_template_image(line, obj)
+                for line in container_lines(first, now)
+                if "state:" in line or "image=" in line
             ]
             out.add_all((f"  {line}" for line in state_lines), "container line", "k8s_describe the pod", 0.3)
         data["pods"] = [pod_summary(p) for p in pods[:200]]
@@ -117,6 +119,17 @@ def describe(
     shown = set(out.lines)
     data["key_lines"] = [line for line in dict.fromkeys(key) if line in shown]
     return out, data
+
+
+def _without_template_image(line: str, workload: dict[str, Any]) -> str:
+    """A pod's container line without its image when the template above already shows that image."""
+    spec = workload.get("spec") or {}
+    template = ((spec.get("jobTemplate") or {}).get("spec") or spec).get("template") or {}
+    for container in (template.get("spec") or {}).get("containers") or []:
+        same = f"  {container.get('name')}  image={container.get('image')}"
+        if line == same or line.startswith(same + "  "):
+            return f"  {container.get('name')}{line[len(same) :]}"
+    return line
 
 
 # Kinds with their own section after the identity lines (creation time, change annotations, owners).

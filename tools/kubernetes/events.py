@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from datetime import datetime
@@ -39,8 +40,14 @@ def event_count(event: dict[str, Any]) -> int:
     return int(event.get("count") or series.get("count") or event.get("deprecatedCount") or 1)
 
 
+_OBJECT_UID = re.compile(r"\([0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}\)")
+
+
 def event_message(event: dict[str, Any]) -> str:
-    return short(event.get("message") or event.get("note") or "", 300)
+    """The message, shortened, without the object UIDs the kubelet appends ("pod web-1_shop(<uid>)"):
+    the involved object is named beside it, and a UID is some twenty tokens that decide nothing."""
+    message = _OBJECT_UID.sub("", str(event.get("message") or event.get("note") or ""))
+    return short(message, 300)
 
 
 def event_line(event: dict[str, Any], now: datetime, with_object: bool = True) -> str:
@@ -149,13 +156,14 @@ def add_events(
     hint: str,
     with_object: bool = True,
     fold_routine: bool = True,
+    title: str = "Events",
 ) -> None:
     """The routine events (:data:`ROUTINE_REASONS`) counted by reason, unless ``fold_routine`` is off (the
     caller asked for a type or reason), then the others, newest first, as many as fit. When some do not fit,
     the shown ones are counted by type and reason too (when all fit, the lines say it and the counts would
-    only be paid for twice)."""
+    only be paid for twice). ``title`` starts the head line ("Events matching namespace=shop")."""
     if not events:
-        out.add("Events: <none>")
+        out.add(f"{title}: <none>")
         return
     ordered = newest_first(events)
     routine = [e for e in ordered if is_routine(e)] if fold_routine else []
@@ -163,7 +171,7 @@ def add_events(
         routine = []  # one line costs no more than its count
     shown = [e for e in ordered if not is_routine(e)] if routine else ordered
     lines = [f"  {event_line(e, now, with_object)}" for e in shown]
-    head = f"Events ({len(ordered)}, newest first"
+    head = f"{title} ({len(ordered)}, newest first"
     if routine:
         head += f"; {len(routine)} routine ones counted"
     if sum(count_tokens(line) + 1 for line in lines) + count_tokens(head) + 2 > out.room:

@@ -61,7 +61,7 @@ class ListParams(ToolParams):
 
 @k8s_tool("k8s_list", ListParams)
 def k8s_list(ctx: ToolContext, p: ListParams) -> ToolOutput:
-    """Objects of a kind, one status line each, troubled first."""
+    """Objects of a kind, troubled first."""
     out, data = list_report(
         kube_of(ctx),
         p.kind,
@@ -76,21 +76,21 @@ def k8s_list(ctx: ToolContext, p: ListParams) -> ToolOutput:
 
 
 class GetParams(ToolParams):
-    kind: str = Field(description="e.g. pod, deploy, svc")
+    kind: str
     name: str
     namespace: str | None = None
 
 
 @k8s_tool("k8s_get", GetParams)
 def k8s_get(ctx: ToolContext, p: GetParams) -> ToolOutput:
-    """An object's YAML, for an exact field; Secret values hidden."""
+    """An object's YAML, for an exact field."""
     out, data = get_report(kube_of(ctx), p.kind, p.name, p.namespace, ctx.token_budget)
     return ToolOutput(out.text(), data, out.truncated)
 
 
 @k8s_tool("k8s_describe", GetParams)
 def k8s_describe(ctx: ToolContext, p: GetParams) -> ToolOutput:
-    """Why an object is unhealthy: status, containers, events."""
+    """Why an object is unhealthy, with its events."""
     kube = kube_of(ctx)
     info = kube.resolve_kind(p.kind)
     if info.kind == "Service" and info.group == "" and p.namespace:
@@ -113,7 +113,7 @@ class EventsParams(ToolParams):
 
 @k8s_tool("k8s_events", EventsParams)
 def k8s_events(ctx: ToolContext, p: EventsParams) -> ToolOutput:
-    """Events, newest first: scheduling, pulls, starts, probes."""
+    """Events, newest first; routine ones counted."""
     kube = kube_of(ctx)
     now = ctx.now()
     seconds = _since_seconds(p.since)
@@ -133,14 +133,14 @@ def k8s_events(ctx: ToolContext, p: EventsParams) -> ToolOutput:
         )
         if v
     )
-    out.add(f"Events matching {filters or 'nothing (all events)'}:")
     hints = [
         f"{k}="
         for k, v in (("name", p.name), ("reason", p.reason), ("type", p.type), ("since", p.since))
         if not v
     ]
     hint = "narrow with " + (", ".join(hints) or "a shorter since=")
-    add_events(out, events, now, hint, fold_routine=not (p.type or p.reason))
+    title = f"Events matching {filters}" if filters else "Events (no filter)"
+    add_events(out, events, now, hint, fold_routine=not (p.type or p.reason), title=title)
     data = [event_dict(e, now) for e in events[:200]]
     return ToolOutput(out.text(), data, out.truncated)
 
@@ -204,7 +204,7 @@ class WorkloadParams(ToolParams):
 
 @k8s_tool("k8s_workload", WorkloadParams)
 def k8s_workload(ctx: ToolContext, p: WorkloadParams) -> ToolOutput:
-    """A rollout: replicas, revisions with images, pods by status."""
+    """A rollout's revisions, images and pods."""
     kube = kube_of(ctx)
     obj = find_workload(kube, p.name, p.namespace, p.kind)
     out, data = workload_report(kube, obj, ctx.now(), ctx.token_budget)
@@ -245,7 +245,7 @@ class NetpolParams(ToolParams):
 
 @k8s_tool("k8s_netpol", NetpolParams)
 def k8s_netpol(ctx: ToolContext, p: NetpolParams) -> ToolOutput:
-    """The NetworkPolicies selecting a pod, what they allow."""
+    """NetworkPolicies selecting a pod, what they allow."""
     out, data = netpol_report(kube_of(ctx), p.namespace, p.pod, ctx.token_budget)
     return ToolOutput(out.text(), data, out.truncated)
 
@@ -266,7 +266,7 @@ def k8s_overview(ctx: ToolContext, p: OverviewParams) -> ToolOutput:
 FAMILY = tool_family(
     "k8s",
     "kubernetes",
-    "Kubernetes reads; op picks one.",
+    "Kubernetes; op picks the read.",
     {
         "describe": k8s_describe,
         "list": k8s_list,

@@ -76,7 +76,7 @@ class PromQueryParams(ToolParams):
 
 @tool("prom_query", "prometheus", PromQueryParams)
 def prom_query(ctx: ToolContext, params: PromQueryParams) -> ToolOutput:
-    """A PromQL value now per series, largest first."""
+    """PromQL now, per series, largest first."""
     prom = _prometheus(ctx)
     at = _now(ctx, prom)
     result = prom.query(params.query, at=at)
@@ -107,7 +107,7 @@ class PromQueryRangeParams(ToolParams):
 
 @tool("prom_query_range", "prometheus", PromQueryRangeParams)
 def prom_query_range(ctx: ToolContext, params: PromQueryRangeParams) -> ToolOutput:
-    """PromQL over a window, summarized: since when, how much."""
+    """PromQL over a window: since when, how much."""
     prom = _prometheus(ctx)
     window_s = _window(params.window)
     step_s = _window(params.step) if params.step else pick_step(window_s)
@@ -351,7 +351,7 @@ class PromTargetsParams(ToolParams):
 
 @tool("prom_targets", "prometheus", PromTargetsParams)
 def prom_targets(ctx: ToolContext, params: PromTargetsParams) -> ToolOutput:
-    """Scrape targets up or down, when metrics are missing."""
+    """Scrape targets, when metrics are missing."""
     prom = _prometheus(ctx)
     targets = [
         {

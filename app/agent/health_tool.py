@@ -17,8 +17,7 @@ class HealthChecksParams(ToolParams):
 
 @tool("health_checks", "kubernetes", HealthChecksParams)
 def health_checks(ctx: ToolContext, params: HealthChecksParams) -> ToolOutput:
-    """The built-in diagnostician over every source: problems, likely cause first, with the lines that
-    show them."""
+    """The built-in diagnostician over every source: problems, likely cause first, with evidence."""
     try:
         from app.diagnose.engine import diagnose
     except ImportError as exc:

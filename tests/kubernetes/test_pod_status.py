@@ -211,7 +211,7 @@ def test_k8s_list_over_the_client_shows_the_same_status(server) -> None:
     assert len(quiet) >= 2
     listed = {line.split()[0] for line in unfiltered.text.splitlines()[1:]}
     assert listed.isdisjoint(quiet) and set(CASES) - set(quiet) <= listed
-    assert f"  {len(quiet)} more healthy, never restarted: (no controller) {len(quiet)}; " in unfiltered.text
+    assert f"  +{len(quiet)} healthy, no restarts: (no controller) {len(quiet)}; " in unfiltered.text
 
 
 def test_only_running_ready_or_finished_pods_are_healthy() -> None:

@@ -503,7 +503,7 @@ class FlowsStatusParams(FlowWindowParams):
 
 @tool("flows_status", "flows", FlowsStatusParams)
 def flows_status(ctx: ToolContext, params: FlowsStatusParams) -> ToolOutput:
-    """Where flows come from and what they cover."""
+    """Where flows come from, what they cover."""
     span = window(ctx, params)
     source = flow_source(ctx)
     status: dict[str, Any] = {}

@@ -140,13 +140,13 @@ def is_routine(event: dict[str, Any]) -> bool:
 
 
 def routine_line(events: list[dict[str, Any]]) -> str:
-    """'routine Normal events: Created x10, Started x10, Scheduled' (occurrences summed per reason)."""
+    """'6 routine Normal: Created x10, Started x10, Scheduled' (occurrences summed per reason)."""
     times: Counter[str] = Counter()
     for event in events:
         times[str(event.get("reason"))] += event_count(event)
     ordered = sorted(times.items(), key=lambda kv: (-kv[1], kv[0]))
     counts = ", ".join(reason + (f" x{n}" if n > 1 else "") for reason, n in ordered)
-    return f"  routine Normal events: {counts}; k8s_events reason= lists them"
+    return f"  {len(events)} routine Normal: {counts}; k8s_events reason= lists them"
 
 
 def add_events(
@@ -172,8 +172,6 @@ def add_events(
     shown = [e for e in ordered if not is_routine(e)] if routine else ordered
     lines = [f"  {event_line(e, now, with_object)}" for e in shown]
     head = f"{title} ({len(ordered)}, newest first"
-    if routine:
-        head += f"; {len(routine)} routine ones counted"
     if sum(count_tokens(line) + 1 for line in lines) + count_tokens(head) + 2 > out.room:
         by_reason = Counter(f"{e.get('type', 'Normal')} {e.get('reason', '?')}" for e in shown)
         head += f"; by type and reason: {counted(by_reason)}"

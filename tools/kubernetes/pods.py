@@ -46,13 +46,13 @@ def workload_name(pod: dict[str, Any]) -> str:
 
 
 def quiet_line(by_workload: Counter[str], hint: str) -> str:
-    """'  11 more healthy, never restarted: catalog 2, cart 1; <hint>' (counted by workload)."""
+    """'  +11 healthy, no restarts: catalog 2, cart 1; <hint>' (counted by workload)."""
     total = sum(by_workload.values())
     groups = sorted(by_workload.items(), key=lambda kv: (-kv[1], kv[0]))
     shown = ", ".join(f"{name} {count}" for name, count in groups[:MAX_QUIET_GROUPS])
     if len(groups) > MAX_QUIET_GROUPS:
         shown += f", {plural(len(groups) - MAX_QUIET_GROUPS, 'more workload')}"
-    return f"  {total} more healthy, never restarted: {shown}; {hint}"
+    return f"  +{total} healthy, no restarts: {shown}; {hint}"
 
 
 def add_pods(

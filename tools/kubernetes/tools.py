@@ -16,6 +16,7 @@ from tools.kubernetes.events import add_events, event_dict, fetch_events, newest
 from tools.kubernetes.listing import get_report, list_report
 from tools.kubernetes.logs import (
     choose_container,
+    fold_log,
     grep_filter,
     read_log_lines,
     render_log_text,
@@ -165,7 +166,7 @@ def k8s_logs(ctx: ToolContext, p: LogsParams) -> ToolOutput:
     fetched = len(lines)
     if p.grep:
         lines = grep_filter(lines, p.grep)
-    lines = [cut_text(line, SHOWN_LINE_LIMIT) for line in lines]
+    lines = [cut_text(line, SHOWN_LINE_LIMIT) for line in fold_log(lines)]
     out = BoundedText(ctx.token_budget)
     which = "previous instance" if p.previous else "current instance"
     header = f"Log of {p.namespace}/{p.pod} container {container} ({which}): {plural(fetched, 'line')} read"
@@ -218,7 +219,7 @@ class ServiceParams(ToolParams):
 
 @k8s_tool("k8s_service", ServiceParams)
 def k8s_service(ctx: ToolContext, p: ServiceParams) -> ToolOutput:
-    """A Service's pods, endpoints and target ports."""
+    """A Service's endpoints and target ports."""
     out, data = service_report(kube_of(ctx), p.name, p.namespace, ctx.now(), ctx.token_budget)
     return ToolOutput(out.text(), data, out.truncated)
 
@@ -229,7 +230,7 @@ class NodeParams(ToolParams):
 
 @k8s_tool("k8s_node", NodeParams)
 def k8s_node(ctx: ToolContext, p: NodeParams) -> ToolOutput:
-    """Node conditions, taints, requests vs allocatable."""
+    """Conditions, taints, requests vs allocatable."""
     kube = kube_of(ctx)
     if p.name:
         out, data = node_report(kube, p.name, ctx.now(), ctx.token_budget)
@@ -256,7 +257,7 @@ class OverviewParams(ToolParams):
 
 @k8s_tool("k8s_overview", OverviewParams)
 def k8s_overview(ctx: ToolContext, p: OverviewParams) -> ToolOutput:
-    """What is unhealthy in a namespace or the cluster."""
+    """What is unhealthy in a namespace or cluster."""
     out, data = overview_report(
         kube_of(ctx), p.namespace, ctx.now(), ctx.token_budget, ctx.cluster_name, ctx.progress
     )

@@ -234,7 +234,7 @@ class PromMetricsParams(ToolParams):
 
 @tool("prom_metrics", "prometheus", PromMetricsParams)
 def prom_metrics(ctx: ToolContext, params: PromMetricsParams) -> ToolOutput:
-    """Metric names matching a pattern, or a metric's labels."""
+    """Metric names by pattern, or a metric's labels."""
     prom = _prometheus(ctx)
     end = _now(ctx, prom)
     start = end - timedelta(seconds=_window(params.window))
@@ -295,7 +295,7 @@ class PromAlertsParams(ToolParams):
 
 @tool("prom_alerts", "prometheus", PromAlertsParams)
 def prom_alerts(ctx: ToolContext, params: PromAlertsParams) -> ToolOutput:
-    """Firing and pending alerts, and rule health."""
+    """Firing and pending alerts, rule health."""
     prom = _prometheus(ctx)
     alerts = [a for a in prom.alerts() if a.get("state") == "firing" or params.include_pending]
     groups = prom.rules()

@@ -224,7 +224,7 @@ class FlowsDnsParams(FlowScopeParams):
 
 @tool("flows_dns", "flows", FlowsDnsParams)
 def flows_dns(ctx: ToolContext, params: FlowsDnsParams) -> ToolOutput:
-    """Failed DNS lookups by name and client."""
+    """Failed DNS lookups, by name and client."""
     span = window(ctx, params)
     if params.query:
         variants: list[dict[str, Any]] = [{"protocol": ["dns"], "dns_query": [params.query]}]
@@ -549,7 +549,7 @@ def flows_status(ctx: ToolContext, params: FlowsStatusParams) -> ToolOutput:
 FAMILY = tool_family(
     "flows",
     "flows",
-    "Hubble flows; op picks the tool.",
+    "Hubble flows.",
     {
         "drops": flows_drops,
         "dns": flows_dns,

@@ -195,9 +195,8 @@ def endpoints_section(obj: dict[str, Any]) -> Section:
 
 
 def template_section(obj: dict[str, Any], now: datetime) -> Section:
-    """The pod template as `kubectl describe` shows it: labels (unless they are the selector, shown above),
-    service account, node selector, each container (image, ports, env and its references, probes,
-    resources, mounts) and the volumes."""
+    """The pod template as `kubectl describe` shows it: labels, service account, node selector, each
+    container (image, ports, env and its references, probes, resources, mounts) and the volumes."""
     section = Section()
     spec = obj.get("spec") or {}
     template = ((spec.get("jobTemplate") or {}).get("spec") or spec).get("template") or {}
@@ -205,9 +204,7 @@ def template_section(obj: dict[str, Any], now: datetime) -> Section:
         return section
     pod_spec = template.get("spec") or {}
     section.add("Pod template:")
-    selector = spec.get("selector") or {}
-    if labels_of(template) != selector.get("matchLabels") or selector.get("matchExpressions"):
-        section.add(f"  labels: {map_text(labels_of(template)) or '<none>'}")  # else: the selector line
+    section.add(f"  labels: {map_text(labels_of(template)) or '<none>'}")
     extras = []
     if pod_spec.get("serviceAccountName"):
         extras.append(f"serviceAccount={pod_spec['serviceAccountName']}")

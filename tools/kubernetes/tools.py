@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from datetime import timedelta
+from typing import Literal
 
 from pydantic import Field
 
@@ -107,7 +108,7 @@ class EventsParams(ToolParams):
     namespace: str | None = _NAMESPACE
     kind: str | None = None
     name: str | None = Field(None, description="of the involved object")
-    type: str | None = Field(None, description="Warning or Normal")
+    type: Literal["Warning", "Normal"] | None = None
     reason: str | None = None
     since: str | None = _SINCE
 
@@ -267,7 +268,7 @@ def k8s_overview(ctx: ToolContext, p: OverviewParams) -> ToolOutput:
 FAMILY = tool_family(
     "k8s",
     "kubernetes",
-    "Kubernetes; op picks the read.",
+    "Kubernetes reads.",
     {
         "describe": k8s_describe,
         "list": k8s_list,

@@ -425,7 +425,7 @@ def _json(value: float) -> float | None:
 FAMILY = tool_family(
     "prom",
     "prometheus",
-    "Prometheus; op picks the tool.",
+    "Prometheus.",
     {
         "check": prom_check,
         "query": prom_query,

@@ -124,7 +124,8 @@ class ListResult:
     total: int = 0
     states: Counter[str] = field(default_factory=Counter)
     troubled: list[Row] = field(default_factory=list)
-    fine: list[Row] = field(default_factory=list)
+    fine: list[Row] = field(default_factory=list)  # healthy, quiet pods aside
+    quiet_rows: list[Row] = field(default_factory=list)
     quiet: Counter[str] = field(default_factory=Counter)  # quiet pods by workload, all of them
     stopped_at_limit: bool = False
 
@@ -148,7 +149,8 @@ def collect(
                 result.states[row.state] += 1
                 if row.quiet_in is not None:
                     result.quiet[row.quiet_in] += 1
-                bucket = result.fine if row.healthy else result.troubled
+                bucket = result.troubled if not row.healthy else result.fine
+                bucket = result.quiet_rows if row.quiet_in is not None else bucket
                 if len(bucket) < KEEP_ROWS:
                     bucket.append(row)
                 if limit and result.total >= limit:
@@ -200,11 +202,11 @@ def list_report(
         hint += " (e.g. field_selector=status.phase!=Running), or k8s_describe one pod"
     if result.troubled:
         hint = f"troubled ones come first; {hint}"
-    rows = result.troubled + result.fine
     # An unfiltered pod list counts the quiet pods by workload; a selector asks for them by name.
     folded = sum(result.quiet.values()) if not (label_selector or field_selector) else 0
     folded = folded if folded >= FOLD_QUIET_AT else 0
-    listed = [row for row in rows if not folded or row.quiet_in is None]
+    rows = result.troubled + result.fine + result.quiet_rows  # a restart is a clue: before the quiet
+    listed = result.troubled + result.fine if folded else rows
     shown = out.add_all(
         (f"  {row.line}" for row in listed), info.kind, hint, total=result.total - folded, many=info.plural
     )
@@ -217,7 +219,7 @@ def list_report(
         "by_state": dict(result.states),
         "items": [
             {"namespace": r.namespace, "name": r.name, "state": r.state, "healthy": r.healthy, **r.extra}
-            for r in (listed if folded else rows)[: max(shown, 50)]
+            for r in listed[: max(shown, 50)]
         ],
     }
     return out, data

@@ -55,21 +55,21 @@ class ProposedFinding(BaseModel):
 class ProposedAnswer(BaseModel):
     model_config = ConfigDict(extra="ignore")
     text: str = Field(
-        description="1-2 sentences in the question's terms: yes/no and since when, what was checked, the "
-        "change before the start, the fix, a table for a ranking"
+        description="1-2 sentences in the question's terms: yes/no, since when, what changed before, "
+        "the fix; a ranking as a table"
     )
     intent: Intent
     subject: ResourceRef | None = Field(None, description="the object asked about; null: review")
     subject_healthy: bool | None = None
-    verdict: Verdict | None = Field(None, description="for a yes/no question")
-    since: str | None = Field(None, description="RFC 3339 start, if known")
+    verdict: Verdict | None = Field(None, description="of a yes/no question")
+    since: str | None = Field(None, description="RFC 3339 start")
 
 
 class FinalAnswer(BaseModel):
     """The final answer, citing evidence ids."""
 
     model_config = ConfigDict(extra="ignore")
-    summary: str = Field(description="a few plain sentences, the direct answer first")
+    summary: str = Field(description="plain sentences, the direct answer first")
     answer: ProposedAnswer | None = None
     findings: list[ProposedFinding] = Field(default_factory=list)  # what they hold: prompts/system.md
     elsewhere: list[ProposedFinding] = Field(default_factory=list)

@@ -11,14 +11,13 @@ from tools.registry import tool
 
 class HealthChecksParams(ToolParams):
     namespace: str | None = None
-    workload: str | None = Field(None, description="the object the question names")
+    workload: str | None = Field(None, description="the object asked about")
     question: str | None = Field(None, description="the operator's words")
 
 
 @tool("health_checks", "kubernetes", HealthChecksParams)
 def health_checks(ctx: ToolContext, params: HealthChecksParams) -> ToolOutput:
-    """The built-in diagnostician over every source: problems, likely cause first, with the lines that
-    show them."""
+    """The built-in diagnostician, every source: problems, likely cause first, with evidence."""
     try:
         from app.diagnose.engine import diagnose
     except ImportError as exc:

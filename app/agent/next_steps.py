@@ -51,7 +51,7 @@ class ProposedNextStep(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
     description: str
-    command: str | None = Field(None, description="a kubectl command for a person")
+    command: str | None = Field(None, description="kubectl, for a person")
 
 
 def is_checked_command(command: str) -> bool:

@@ -96,15 +96,28 @@ def test_3000_pods_are_grouped_and_counted(load_kube: KubeAccess) -> None:
     result = _call(_ctx(load_kube), "k8s_list", {"kind": "pods", "namespace": "load"})
     lines = result.text.splitlines()
     assert lines[0] == "pods in load: 3000 (2950 Running, 30 CrashLoopBackOff, 20 Pending)"
-    # every troubled pod is listed before any healthy one
+    # every troubled pod is listed; the healthy ones are counted, with how to list them
     statuses = [line.split()[2] for line in lines[1:51]]
-    assert set(statuses) == {"CrashLoopBackOff", "Pending"}
-    assert result.truncated
-    assert (
-        "more pods not shown; troubled ones come first; narrow with label_selector=, field_selector="
-        in result.text
-    )
+    assert statuses == ["CrashLoopBackOff"] * CRASHING + ["Pending"] * PENDING
+    assert lines[51:] == ["  +2950 healthy, no restarts: (no controller) 2950; label_selector= lists them"]
+    assert not result.truncated
     assert result.data["total"] == PODS
+
+
+def test_a_selector_lists_healthy_pods_by_name(load_kube: KubeAccess) -> None:
+    args = {"kind": "pods", "namespace": "load", "label_selector": "app=web"}
+    result = _call(_ctx(load_kube), "k8s_list", args)
+    lines = result.text.splitlines()
+    assert (
+        lines[0]
+        == "pods in load matching labels app=web: 3000 (2950 Running, 30 CrashLoopBackOff, 20 Pending)"
+    )
+    assert [line.split()[2] for line in lines[1:51]] == ["CrashLoopBackOff"] * CRASHING + [
+        "Pending"
+    ] * PENDING
+    assert lines[51].startswith("  web-5d8f7-00050  1/1  Running  restarts=0")
+    assert result.truncated
+    assert "more pods not shown; troubled ones come first; narrow with field_selector=" in result.text
 
 
 @pytest.mark.parametrize("budget", [300, 800, 2000, 4000])
@@ -131,8 +144,8 @@ def test_events_say_what_was_left_out(load_kube: KubeAccess) -> None:
     assert result.truncated
     assert "more events not shown; narrow with name=, reason=, type=, since=" in result.text
     assert (
-        "Events (1500, newest first; by type and reason: 1000 Warning BackOff, 500 Warning Unhealthy)"
-        in result.text
+        "Events matching namespace=load (1500, newest first; "
+        "by type and reason: 1000 Warning BackOff, 500 Warning Unhealthy)" in result.text
     )
 
 

@@ -194,7 +194,10 @@ def test_k8s_list_over_the_client_shows_the_same_status(server) -> None:
     kube = KubeAccess.from_kubeconfig(str(server.kubeconfig_path))
     try:
         ctx = ToolContext(settings=Settings(), kube=kube, cluster_name="states", fixed_now=NOW)
-        result = call_tool(ctx, "k8s_list", {"kind": "pod", "namespace": NAMESPACE})
+        # a selector lists every pod by name (without one, the quiet pods are only counted)
+        args = {"kind": "pod", "namespace": NAMESPACE, "field_selector": f"metadata.namespace={NAMESPACE}"}
+        result = call_tool(ctx, "k8s_list", args)
+        unfiltered = call_tool(ctx, "k8s_list", {"kind": "pod", "namespace": NAMESPACE})
     finally:
         kube.close()
     assert not result.error, result.text
@@ -204,6 +207,11 @@ def test_k8s_list_over_the_client_shows_the_same_status(server) -> None:
         if len(parts) >= 3 and parts[0] in CASES:
             shown[parts[0]] = (parts[1], parts[2])
     assert shown == {name: expected[:2] for name, (_, expected) in CASES.items()}
+    quiet = [name for name, pod in PODS.items() if pod_is_healthy(pod) and not pod_restarts(pod)]
+    assert len(quiet) >= 2
+    listed = {line.split()[0] for line in unfiltered.text.splitlines()[1:]}
+    assert listed.isdisjoint(quiet) and set(CASES) - set(quiet) <= listed
+    assert f"  +{len(quiet)} healthy, no restarts: (no controller) {len(quiet)}; " in unfiltered.text
 
 
 def test_only_running_ready_or_finished_pods_are_healthy() -> None:

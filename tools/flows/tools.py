@@ -83,7 +83,7 @@ class FlowsQueryParams(FlowScopeParams):
 
 @tool("flows_query", "flows", FlowsQueryParams)
 def flows_query(ctx: ToolContext, params: FlowsQueryParams) -> ToolOutput:
-    """Single flows by filter, when summaries are not enough."""
+    """Single flows, when summaries are not enough."""
     span = window(ctx, params)
     variant: dict[str, Any] = {}
     described: list[str] = []
@@ -224,7 +224,7 @@ class FlowsDnsParams(FlowScopeParams):
 
 @tool("flows_dns", "flows", FlowsDnsParams)
 def flows_dns(ctx: ToolContext, params: FlowsDnsParams) -> ToolOutput:
-    """Failed DNS lookups by name, rcode and client."""
+    """Failed DNS lookups, by name and client."""
     span = window(ctx, params)
     if params.query:
         variants: list[dict[str, Any]] = [{"protocol": ["dns"], "dns_query": [params.query]}]
@@ -300,7 +300,7 @@ class FlowsHttpParams(FlowScopeParams):
 
 @tool("flows_http", "flows", FlowsHttpParams)
 def flows_http(ctx: ToolContext, params: FlowsHttpParams) -> ToolOutput:
-    """HTTP errors by destination, status and client."""
+    """HTTP errors by destination and client."""
     span = window(ctx, params)
     selection = select(params, [{"protocol": ["http"]}])
     stats = HttpStats(min_status=params.min_status)
@@ -341,7 +341,7 @@ class FlowsPairParams(FlowWindowParams):
 
 @tool("flows_pair", "flows", FlowsPairParams)
 def flows_pair(ctx: ToolContext, params: FlowsPairParams) -> ToolOutput:
-    """Two workloads' traffic over time: drops, unanswered SYNs, RSTs."""
+    """Two workloads' traffic over time: drops, SYNs, RSTs."""
     span = window(ctx, params)
     try:
         source, destination = WorkloadRef.parse(params.source), WorkloadRef.parse(params.destination)
@@ -416,7 +416,7 @@ class FlowsPolicyParams(FlowScopeParams):
 
 @tool("flows_policy", "flows", FlowsPolicyParams)
 def flows_policy(ctx: ToolContext, params: FlowsPolicyParams) -> ToolOutput:
-    """Which NetworkPolicy drops a flow, and what it allows instead."""
+    """Which NetworkPolicy drops a flow, what it allows."""
     span = window(ctx, params)
     selection = select(
         params,
@@ -503,7 +503,7 @@ class FlowsStatusParams(FlowWindowParams):
 
 @tool("flows_status", "flows", FlowsStatusParams)
 def flows_status(ctx: ToolContext, params: FlowsStatusParams) -> ToolOutput:
-    """Where flows come from and what they cover."""
+    """Where flows come from, what they cover."""
     span = window(ctx, params)
     source = flow_source(ctx)
     status: dict[str, Any] = {}
@@ -549,7 +549,7 @@ def flows_status(ctx: ToolContext, params: FlowsStatusParams) -> ToolOutput:
 FAMILY = tool_family(
     "flows",
     "flows",
-    "Hubble network flows; op picks the tool.",
+    "Hubble flows.",
     {
         "drops": flows_drops,
         "dns": flows_dns,
@@ -561,6 +561,6 @@ FAMILY = tool_family(
     },
     hidden=frozenset(  # for runbooks and tests; a model does with the defaults
         {"until", "side", "policies", "top", "limit", "min_status", "bucket_minutes", "protocol", "direction"}
-        | {"dns_query", "dns_rcode", "http_status"}
+        | {"dns_query", "dns_rcode", "http_status", "drop_reason"}
     ),
 )

@@ -89,13 +89,15 @@ def describe(
         key += _describe_workload(kube, out, obj, chain, now)
         pods = pods_of(kube, obj)
         hint = f"k8s_workload name={name} namespace={namespace} shows pods by revision"
-        add_pods(out, pods, now, hint, share=0.5)
+        add_pods(out, pods, now, hint, share=0.5, fold_quiet="k8s_workload lists them")
         troubled = [p for p in pods if not pod_is_healthy(p)]
         if troubled:
             first = troubled[0]
-            out.add(f"Containers of {(first.get('metadata') or {}).get('name')} (first troubled pod):")
+            out.add(f"First troubled pod {(first.get('metadata') or {}).get('name')}:")
             state_lines = [
-                line for line in container_lines(first, now) if "state:" in line or "image=" in line
+                _without_template_image(line, obj)
+                for line in container_lines(first, now)
+                if "state:" in line or "image=" in line
             ]
             out.add_all((f"  {line}" for line in state_lines), "container line", "k8s_describe the pod", 0.3)
         data["pods"] = [pod_summary(p) for p in pods[:200]]
@@ -118,6 +120,17 @@ def describe(
     shown = set(out.lines)
     data["key_lines"] = [line for line in dict.fromkeys(key) if line in shown]
     return out, data
+
+
+def _without_template_image(line: str, workload: dict[str, Any]) -> str:
+    """A pod's container line without its image when the template above already shows that image."""
+    spec = workload.get("spec") or {}
+    template = ((spec.get("jobTemplate") or {}).get("spec") or spec).get("template") or {}
+    for container in (template.get("spec") or {}).get("containers") or []:
+        same = f"  {container.get('name')}  image={container.get('image')}"
+        if line == same or line.startswith(same + "  "):
+            return f"  {container.get('name')}{line[len(same) :]}"
+    return line
 
 
 # Kinds with their own section after the identity lines (creation time, change annotations, owners).
@@ -143,7 +156,8 @@ def _describe_workload(
         if line:
             head.add(line, key=True)
     head.extend(annotation_lines(obj))
-    head.add(f"  controlled by: {chain_text(chain)}", key=bool(chain))
+    if chain:  # a workload nothing controls is the usual case: no line for it
+        head.add(f"  controlled by: {chain_text(chain)}", key=True)
     if obj.get("kind") == "Deployment":
         head.extend(replicaset_section(kube, obj, now))
     for line in head.lines:

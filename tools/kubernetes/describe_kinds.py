@@ -38,7 +38,7 @@ CHANGE_ANNOTATIONS = (
 HIDDEN_ANNOTATIONS = ("kubectl.kubernetes.io/last-applied-configuration",)
 MAX_ANNOTATIONS = 8
 MAX_ENDPOINTS = 12
-MAX_OLD_REPLICASETS = 3
+MAX_OLD_REPLICASETS = 1  # the one a rollout replaces; the older ones are history (k8s_workload)
 
 
 @dataclass
@@ -262,7 +262,6 @@ def replicaset_section(kube: KubeAccess, deployment: dict[str, Any], now: dateti
         section.add(f"  old ReplicaSet: {line(rs)}", key=rs is old[0])
     if len(old) > MAX_OLD_REPLICASETS:
         section.add(
-            f"  ... {plural(len(old) - MAX_OLD_REPLICASETS, 'older ReplicaSet')}; "
-            "k8s_workload shows the history"
+            f"  ... {plural(len(old) - MAX_OLD_REPLICASETS, 'older ReplicaSet')}; k8s_workload shows them"
         )
     return section

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from datetime import datetime
@@ -40,8 +41,14 @@ def event_count(event: dict[str, Any]) -> int:
     return int(event.get("count") or series.get("count") or event.get("deprecatedCount") or 1)
 
 
+_OBJECT_UID = re.compile(r"\([0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}\)")
+
+
 def event_message(event: dict[str, Any]) -> str:
-    return short(event.get("message") or event.get("note") or "", 300)
+    """The message, shortened, without the object UIDs the kubelet appends ("pod web-1_shop(<uid>)"):
+    the involved object is named beside it, and a UID is some twenty tokens that decide nothing."""
+    message = _OBJECT_UID.sub("", str(event.get("message") or event.get("note") or ""))
+    return short(message, 300)
 
 
 def event_line(event: dict[str, Any], now: datetime, with_object: bool = True) -> str:
@@ -123,21 +130,55 @@ def newest_first(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(events, key=key, reverse=True)
 
 
+ROUTINE_REASONS = frozenset({"Scheduled", "Pulling", "Pulled", "Created", "Started", "SuccessfulCreate"})
+"""Normal events every pod start goes through (scheduler, kubelet, ReplicaSet controller). How often they
+happened is all they add, so they are counted by reason instead of printed; the step that fails is a
+Warning (or a Normal BackOff, Killing, ScalingReplicaSet...) and is shown."""
+
+
+def is_routine(event: dict[str, Any]) -> bool:
+    return (event.get("type") or "Normal") == "Normal" and event.get("reason") in ROUTINE_REASONS
+
+
+def routine_line(events: list[dict[str, Any]]) -> str:
+    """'6 routine Normal: Created x10, Started x10, Scheduled' (occurrences summed per reason)."""
+    times: Counter[str] = Counter()
+    for event in events:
+        times[str(event.get("reason"))] += event_count(event)
+    ordered = sorted(times.items(), key=lambda kv: (-kv[1], kv[0]))
+    counts = ", ".join(reason + (f" x{n}" if n > 1 else "") for reason, n in ordered)
+    return f"  {len(events)} routine Normal: {counts}; k8s_events reason= lists them"
+
+
 def add_events(
-    out: BoundedText, events: list[dict[str, Any]], now: datetime, hint: str, with_object: bool = True
+    out: BoundedText,
+    events: list[dict[str, Any]],
+    now: datetime,
+    hint: str,
+    with_object: bool = True,
+    fold_routine: bool = True,
+    title: str = "Events",
 ) -> None:
-    """Events, newest first, as many as fit; when some do not, all are counted by type and reason (when
-    all fit, the lines say it and the counts would only be paid for twice)."""
+    """The routine events (:data:`ROUTINE_REASONS`) counted by reason, unless ``fold_routine`` is off (the
+    caller asked for a type or reason), then the others, newest first, as many as fit. When some do not fit,
+    the shown ones are counted by type and reason too (when all fit, the lines say it and the counts would
+    only be paid for twice). ``title`` starts the head line ("Events matching namespace=shop")."""
     if not events:
-        out.add("Events: <none>")
+        out.add(f"{title}: <none>")
         return
     ordered = newest_first(events)
-    lines = [f"  {event_line(e, now, with_object)}" for e in ordered]
-    head = f"Events ({len(ordered)}, newest first"
+    routine = [e for e in ordered if is_routine(e)] if fold_routine else []
+    if len(routine) < 2:
+        routine = []  # one line costs no more than its count
+    shown = [e for e in ordered if not is_routine(e)] if routine else ordered
+    lines = [f"  {event_line(e, now, with_object)}" for e in shown]
+    head = f"{title} ({len(ordered)}, newest first"
     if sum(count_tokens(line) + 1 for line in lines) + count_tokens(head) + 2 > out.room:
-        by_reason = Counter(f"{e.get('type', 'Normal')} {e.get('reason', '?')}" for e in ordered)
+        by_reason = Counter(f"{e.get('type', 'Normal')} {e.get('reason', '?')}" for e in shown)
         head += f"; by type and reason: {counted(by_reason)}"
     out.add(f"{head}):")
+    if routine:
+        out.add(routine_line(routine))
     out.add_all(lines, "event", hint)
 
 

@@ -21,6 +21,7 @@ from tools.contracts.kube.time import kubectl_age
 from tools.kubernetes.access import KubeAccess, paused_gc
 from tools.kubernetes.events import event_line
 from tools.kubernetes.nodes import node_problems, node_ready, roles
+from tools.kubernetes.pods import FOLD_QUIET_AT, is_quiet, quiet_line, workload_name
 from tools.kubernetes.redact import redact_data
 from tools.kubernetes.render import (
     BoundedText,
@@ -39,6 +40,7 @@ class Row:
     healthy: bool
     line: str
     extra: dict[str, Any] = field(default_factory=dict)
+    quiet_in: str | None = None  # a quiet pod (pods.is_quiet): the workload it is counted under
 
 
 def row_for(obj: dict[str, Any], now: datetime, with_namespace: bool) -> Row:
@@ -55,7 +57,11 @@ def row_for(obj: dict[str, Any], now: datetime, with_namespace: bool) -> Row:
         healthy = pod_is_healthy(obj, state)
         node = spec.get("nodeName") or "<unscheduled>"
         line = f"{shown}  {pod_ready(obj)}  {state}  restarts={pod_restarts(obj)}  age={created}  node={node}"
-        return Row(meta.get("namespace"), name, state, healthy, line, {"ready": pod_ready(obj), "node": node})
+        quiet_in = workload_name(obj) if is_quiet(obj, state) else None
+        if quiet_in and with_namespace:
+            quiet_in = f"{meta.get('namespace')}/{quiet_in}"
+        extra = {"ready": pod_ready(obj), "node": node}
+        return Row(meta.get("namespace"), name, state, healthy, line, extra, quiet_in)
     if kind in ("Deployment", "StatefulSet", "ReplicaSet", "DaemonSet"):
         gap = not_at_desired(obj)
         if kind == "DaemonSet":
@@ -119,7 +125,9 @@ class ListResult:
     total: int = 0
     states: Counter[str] = field(default_factory=Counter)
     troubled: list[Row] = field(default_factory=list)
-    fine: list[Row] = field(default_factory=list)
+    fine: list[Row] = field(default_factory=list)  # healthy, quiet pods aside
+    quiet_rows: list[Row] = field(default_factory=list)
+    quiet: Counter[str] = field(default_factory=Counter)  # quiet pods by workload, all of them
     stopped_at_limit: bool = False
 
 
@@ -140,7 +148,10 @@ def collect(
                 row = row_for(obj, now, with_namespace)
                 result.total += 1
                 result.states[row.state] += 1
-                bucket = result.fine if row.healthy else result.troubled
+                if row.quiet_in is not None:
+                    result.quiet[row.quiet_in] += 1
+                bucket = result.troubled if not row.healthy else result.fine
+                bucket = result.quiet_rows if row.quiet_in is not None else bucket
                 if len(bucket) < KEEP_ROWS:
                     bucket.append(row)
                 if limit and result.total >= limit:
@@ -192,10 +203,16 @@ def list_report(
         hint += " (e.g. field_selector=status.phase!=Running), or k8s_describe one pod"
     if result.troubled:
         hint = f"troubled ones come first; {hint}"
-    rows = result.troubled + result.fine
+    # An unfiltered pod list counts the quiet pods by workload; a selector asks for them by name.
+    folded = sum(result.quiet.values()) if not (label_selector or field_selector) else 0
+    folded = folded if folded >= FOLD_QUIET_AT else 0
+    rows = result.troubled + result.fine + result.quiet_rows  # a restart is a clue: before the quiet
+    listed = result.troubled + result.fine if folded else rows
     shown = out.add_all(
-        (f"  {row.line}" for row in rows), info.kind, hint, total=result.total, many=info.plural
+        (f"  {row.line}" for row in listed), info.kind, hint, total=result.total - folded, many=info.plural
     )
+    if folded:
+        out.note(quiet_line(result.quiet, "label_selector= lists them"))
     data = {
         "kind": info.kind,
         "namespace": scope,
@@ -203,7 +220,7 @@ def list_report(
         "by_state": dict(result.states),
         "items": [
             {"namespace": r.namespace, "name": r.name, "state": r.state, "healthy": r.healthy, **r.extra}
-            for r in rows[: max(shown, 50)]
+            for r in listed[: max(shown, 50)]
         ],
     }
     return out, data

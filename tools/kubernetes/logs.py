@@ -27,6 +27,64 @@ ERROR_LINE = re.compile(
 )
 
 
+# A line's leading timestamp (RFC 3339 / ISO 8601, or klog's "I1120 09:30:00.123456 1 "), ignored when
+# telling whether lines repeat.
+_STAMP = re.compile(
+    r"^(?:\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?"
+    r"|[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+\s+\d+)\s*"
+)
+# Lines of a stack trace below its message: Java/JS/.NET "at ...", Go's "\t/src/x.go:41 +0x1b4" and the
+# call before it, Python's 'File "x.py", line 3' and its code line, Java's "... 12 more".
+_FRAME = re.compile(r"^\s+(?:at\s|File \"|\.\.\. \d+ more)|^\s+\S+\.go:\d+")
+_GO_CALL = re.compile(r"^[\w.*/()-]+\(.*\)$")
+KEEP_FRAMES = 2  # lines of a stack kept: the frame that raised (Python's last, the others' first)
+KEEP_REPEATS = 2  # a run of the same line: its first and last are kept, the ones between counted
+
+
+def _is_frame(lines: list[str], index: int) -> bool:
+    line = lines[index]
+    if _FRAME.match(line):
+        return True
+    following = lines[index + 1] if index + 1 < len(lines) else ""
+    if _GO_CALL.match(line) and re.match(r"^\s+\S+\.go:\d+", following):
+        return True
+    previous = lines[index - 1] if index else ""
+    return bool(line.startswith("    ") and previous.lstrip().startswith('File "'))  # Python's code line
+
+
+def fold_log(lines: list[str]) -> list[str]:
+    """Repeats and stack traces counted instead of shown: a run of lines that differ only in their
+    leading timestamp keeps its first and last line, a stack trace the frame that raised; a marker line
+    says how many were left out. Kept lines are verbatim."""
+    out: list[str] = []
+    index = 0
+    while index < len(lines):
+        end = index + 1
+        if _is_frame(lines, index):
+            while end < len(lines) and _is_frame(lines, end):
+                end += 1
+            run = lines[index:end]
+            if len(run) > KEEP_FRAMES + 1:
+                marker = f"... {plural(len(run) - KEEP_FRAMES, 'more stack line')} ..."
+                python = run[0].lstrip().startswith('File "')  # most recent call last
+                out += [marker, *run[-KEEP_FRAMES:]] if python else [*run[:KEEP_FRAMES], marker]
+            else:
+                out += run
+            index = end
+            continue
+        key = _STAMP.sub("", lines[index])
+        while end < len(lines) and key and _STAMP.sub("", lines[end]) == key:
+            end += 1
+        count = end - index
+        if count > KEEP_REPEATS + 1:
+            between = count - KEEP_REPEATS
+            out += [lines[index], f"... the same line {plural(between, 'more time')} ...", lines[end - 1]]
+        else:
+            out += lines[index:end]
+        index = end
+    return out
+
+
 @dataclass
 class LogSelection:
     lines: list[str]  # kept lines, with "... N lines skipped ..." markers

@@ -9,6 +9,7 @@ from typing import Any
 from tools.contracts.kube import objects
 from tools.contracts.kube.pod_status import pod_is_healthy, pod_ready, pod_restarts, pod_status
 from tools.contracts.kube.time import kubectl_age
+from tools.contracts.wording import plural
 from tools.kubernetes.redact import env_value
 from tools.kubernetes.render import (
     BoundedText,
@@ -16,6 +17,43 @@ from tools.kubernetes.render import (
     pod_line,
     short,
 )
+
+FOLD_QUIET_AT = 2  # below this, a pod's own line costs no more than the count that replaces it
+MAX_QUIET_GROUPS = 12
+
+
+def is_quiet(pod: dict[str, Any], status: str | None = None) -> bool:
+    """Healthy and never restarted: nothing about such a pod decides a diagnosis, so lists count it by
+    workload instead of printing it (a restart, however old, is a clue and keeps the pod's line)."""
+    return pod_is_healthy(pod, status) and pod_restarts(pod) == 0
+
+
+NO_CONTROLLER = "(no controller)"
+
+
+def workload_name(pod: dict[str, Any]) -> str:
+    """The controller a pod belongs to, by name: a Deployment's ReplicaSet (``<deploy>-<pod-template-hash>``)
+    by its Deployment's; :data:`NO_CONTROLLER` for a bare pod."""
+    meta = objects.meta(pod)
+    owners = meta.get("ownerReferences") or []
+    owner = next((o for o in owners if o.get("controller")), owners[0] if owners else None)
+    if owner is None:
+        return NO_CONTROLLER
+    name = str(owner.get("name"))
+    template_hash = (meta.get("labels") or {}).get("pod-template-hash")
+    if owner.get("kind") == "ReplicaSet" and template_hash and name.endswith(f"-{template_hash}"):
+        return name[: -len(template_hash) - 1]
+    return name
+
+
+def quiet_line(by_workload: Counter[str], hint: str) -> str:
+    """'  +11 healthy, no restarts: catalog 2, cart 1; <hint>' (counted by workload)."""
+    total = sum(by_workload.values())
+    groups = sorted(by_workload.items(), key=lambda kv: (-kv[1], kv[0]))
+    shown = ", ".join(f"{name} {count}" for name, count in groups[:MAX_QUIET_GROUPS])
+    if len(groups) > MAX_QUIET_GROUPS:
+        shown += f", {plural(len(groups) - MAX_QUIET_GROUPS, 'more workload')}"
+    return f"  +{total} healthy, no restarts: {shown}; {hint}"
 
 
 def add_pods(
@@ -25,14 +63,23 @@ def add_pods(
     hint: str,
     with_namespace: bool = False,
     share: float = 1.0,
+    fold_quiet: str | None = None,
 ) -> None:
-    """'Pods (412): 409 Running, 3 CrashLoopBackOff' and one line per pod, unhealthy ones first."""
+    """'Pods (412): 409 Running, 3 CrashLoopBackOff' and one line per pod, unhealthy ones first; with
+    ``fold_quiet`` (how to list them), the quiet pods (:func:`is_quiet`) are counted by workload instead."""
     if not pods:
         out.add("Pods: none")
         return
     out.add(f"Pods ({len(pods)}): {counted(Counter(pod_status(p) for p in pods))}")
-    ordered = sorted(pods, key=lambda p: (pod_is_healthy(p), objects.meta(p).get("name", "")))
-    out.add_all((f"  {pod_line(p, now, with_namespace)}" for p in ordered), "pod", hint, share)
+    quiet = [p for p in pods if is_quiet(p)] if fold_quiet else []
+    if len(quiet) < FOLD_QUIET_AT:
+        quiet = []
+    listed = [p for p in pods if not quiet or not is_quiet(p)]
+    ordered = sorted(listed, key=lambda p: (pod_is_healthy(p), objects.meta(p).get("name", "")))
+    if ordered:
+        out.add_all((f"  {pod_line(p, now, with_namespace)}" for p in ordered), "pod", hint, share)
+    if quiet and fold_quiet:
+        out.note(quiet_line(Counter(workload_name(p) for p in quiet), fold_quiet))
 
 
 def pod_summary(pod: dict[str, Any]) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from datetime import timedelta
+from typing import Literal
 
 from pydantic import Field
 
@@ -16,6 +17,7 @@ from tools.kubernetes.events import add_events, event_dict, fetch_events, newest
 from tools.kubernetes.listing import get_report, list_report
 from tools.kubernetes.logs import (
     choose_container,
+    fold_log,
     grep_filter,
     read_log_lines,
     render_log_text,
@@ -61,7 +63,7 @@ class ListParams(ToolParams):
 
 @k8s_tool("k8s_list", ListParams)
 def k8s_list(ctx: ToolContext, p: ListParams) -> ToolOutput:
-    """Objects of a kind, one status line each, troubled first."""
+    """Objects of a kind, troubled first."""
     out, data = list_report(
         kube_of(ctx),
         p.kind,
@@ -76,21 +78,21 @@ def k8s_list(ctx: ToolContext, p: ListParams) -> ToolOutput:
 
 
 class GetParams(ToolParams):
-    kind: str = Field(description="e.g. pod, deploy, svc")
+    kind: str
     name: str
     namespace: str | None = None
 
 
 @k8s_tool("k8s_get", GetParams)
 def k8s_get(ctx: ToolContext, p: GetParams) -> ToolOutput:
-    """An object's YAML, for an exact field; Secret values hidden."""
+    """An object's YAML, for an exact field."""
     out, data = get_report(kube_of(ctx), p.kind, p.name, p.namespace, ctx.token_budget)
     return ToolOutput(out.text(), data, out.truncated)
 
 
 @k8s_tool("k8s_describe", GetParams)
 def k8s_describe(ctx: ToolContext, p: GetParams) -> ToolOutput:
-    """Why an object is unhealthy: status, containers, events."""
+    """Why an object is unhealthy, with its events."""
     kube = kube_of(ctx)
     info = kube.resolve_kind(p.kind)
     if info.kind == "Service" and info.group == "" and p.namespace:
@@ -106,14 +108,14 @@ class EventsParams(ToolParams):
     namespace: str | None = _NAMESPACE
     kind: str | None = None
     name: str | None = Field(None, description="of the involved object")
-    type: str | None = Field(None, description="Warning or Normal")
+    type: Literal["Warning", "Normal"] | None = None
     reason: str | None = None
     since: str | None = _SINCE
 
 
 @k8s_tool("k8s_events", EventsParams)
 def k8s_events(ctx: ToolContext, p: EventsParams) -> ToolOutput:
-    """Events, newest first: scheduling, pulls, starts, probes."""
+    """Events, newest first; routine ones counted."""
     kube = kube_of(ctx)
     now = ctx.now()
     seconds = _since_seconds(p.since)
@@ -133,13 +135,14 @@ def k8s_events(ctx: ToolContext, p: EventsParams) -> ToolOutput:
         )
         if v
     )
-    out.add(f"Events matching {filters or 'nothing (all events)'}:")
     hints = [
         f"{k}="
         for k, v in (("name", p.name), ("reason", p.reason), ("type", p.type), ("since", p.since))
         if not v
     ]
-    add_events(out, events, now, "narrow with " + (", ".join(hints) or "a shorter since="))
+    hint = "narrow with " + (", ".join(hints) or "a shorter since=")
+    title = f"Events matching {filters}" if filters else "Events (no filter)"
+    add_events(out, events, now, hint, fold_routine=not (p.type or p.reason), title=title)
     data = [event_dict(e, now) for e in events[:200]]
     return ToolOutput(out.text(), data, out.truncated)
 
@@ -164,7 +167,7 @@ def k8s_logs(ctx: ToolContext, p: LogsParams) -> ToolOutput:
     fetched = len(lines)
     if p.grep:
         lines = grep_filter(lines, p.grep)
-    lines = [cut_text(line, SHOWN_LINE_LIMIT) for line in lines]
+    lines = [cut_text(line, SHOWN_LINE_LIMIT) for line in fold_log(lines)]
     out = BoundedText(ctx.token_budget)
     which = "previous instance" if p.previous else "current instance"
     header = f"Log of {p.namespace}/{p.pod} container {container} ({which}): {plural(fetched, 'line')} read"
@@ -203,7 +206,7 @@ class WorkloadParams(ToolParams):
 
 @k8s_tool("k8s_workload", WorkloadParams)
 def k8s_workload(ctx: ToolContext, p: WorkloadParams) -> ToolOutput:
-    """A rollout: replicas, revisions with images, pods by status."""
+    """A rollout's revisions, images and pods."""
     kube = kube_of(ctx)
     obj = find_workload(kube, p.name, p.namespace, p.kind)
     out, data = workload_report(kube, obj, ctx.now(), ctx.token_budget)
@@ -217,7 +220,7 @@ class ServiceParams(ToolParams):
 
 @k8s_tool("k8s_service", ServiceParams)
 def k8s_service(ctx: ToolContext, p: ServiceParams) -> ToolOutput:
-    """A Service's pods, endpoints and target ports."""
+    """A Service's endpoints and target ports."""
     out, data = service_report(kube_of(ctx), p.name, p.namespace, ctx.now(), ctx.token_budget)
     return ToolOutput(out.text(), data, out.truncated)
 
@@ -228,7 +231,7 @@ class NodeParams(ToolParams):
 
 @k8s_tool("k8s_node", NodeParams)
 def k8s_node(ctx: ToolContext, p: NodeParams) -> ToolOutput:
-    """Node conditions, taints, requests vs allocatable."""
+    """Conditions, taints, requests vs allocatable."""
     kube = kube_of(ctx)
     if p.name:
         out, data = node_report(kube, p.name, ctx.now(), ctx.token_budget)
@@ -244,7 +247,7 @@ class NetpolParams(ToolParams):
 
 @k8s_tool("k8s_netpol", NetpolParams)
 def k8s_netpol(ctx: ToolContext, p: NetpolParams) -> ToolOutput:
-    """The NetworkPolicies selecting a pod, what they allow."""
+    """NetworkPolicies selecting a pod, what they allow."""
     out, data = netpol_report(kube_of(ctx), p.namespace, p.pod, ctx.token_budget)
     return ToolOutput(out.text(), data, out.truncated)
 
@@ -255,7 +258,7 @@ class OverviewParams(ToolParams):
 
 @k8s_tool("k8s_overview", OverviewParams)
 def k8s_overview(ctx: ToolContext, p: OverviewParams) -> ToolOutput:
-    """What is unhealthy in a namespace or the cluster."""
+    """What is unhealthy in a namespace or cluster."""
     out, data = overview_report(
         kube_of(ctx), p.namespace, ctx.now(), ctx.token_budget, ctx.cluster_name, ctx.progress
     )
@@ -265,7 +268,7 @@ def k8s_overview(ctx: ToolContext, p: OverviewParams) -> ToolOutput:
 FAMILY = tool_family(
     "k8s",
     "kubernetes",
-    "Kubernetes reads; op picks one.",
+    "Kubernetes reads.",
     {
         "describe": k8s_describe,
         "list": k8s_list,

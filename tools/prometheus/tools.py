@@ -76,7 +76,7 @@ class PromQueryParams(ToolParams):
 
 @tool("prom_query", "prometheus", PromQueryParams)
 def prom_query(ctx: ToolContext, params: PromQueryParams) -> ToolOutput:
-    """A PromQL value now per series, largest first."""
+    """PromQL now, per series, largest first."""
     prom = _prometheus(ctx)
     at = _now(ctx, prom)
     result = prom.query(params.query, at=at)
@@ -107,7 +107,7 @@ class PromQueryRangeParams(ToolParams):
 
 @tool("prom_query_range", "prometheus", PromQueryRangeParams)
 def prom_query_range(ctx: ToolContext, params: PromQueryRangeParams) -> ToolOutput:
-    """PromQL over a window, summarized: since when, how much."""
+    """PromQL over a window: since when, how much."""
     prom = _prometheus(ctx)
     window_s = _window(params.window)
     step_s = _window(params.step) if params.step else pick_step(window_s)
@@ -234,7 +234,7 @@ class PromMetricsParams(ToolParams):
 
 @tool("prom_metrics", "prometheus", PromMetricsParams)
 def prom_metrics(ctx: ToolContext, params: PromMetricsParams) -> ToolOutput:
-    """Metric names matching a pattern, or a metric's labels."""
+    """Metric names by pattern, or a metric's labels."""
     prom = _prometheus(ctx)
     end = _now(ctx, prom)
     start = end - timedelta(seconds=_window(params.window))
@@ -295,7 +295,7 @@ class PromAlertsParams(ToolParams):
 
 @tool("prom_alerts", "prometheus", PromAlertsParams)
 def prom_alerts(ctx: ToolContext, params: PromAlertsParams) -> ToolOutput:
-    """Firing and pending alerts, and rule health."""
+    """Firing and pending alerts, rule health."""
     prom = _prometheus(ctx)
     alerts = [a for a in prom.alerts() if a.get("state") == "firing" or params.include_pending]
     groups = prom.rules()
@@ -351,7 +351,7 @@ class PromTargetsParams(ToolParams):
 
 @tool("prom_targets", "prometheus", PromTargetsParams)
 def prom_targets(ctx: ToolContext, params: PromTargetsParams) -> ToolOutput:
-    """Scrape targets up or down, when metrics are missing."""
+    """Scrape targets, when metrics are missing."""
     prom = _prometheus(ctx)
     targets = [
         {
@@ -425,7 +425,7 @@ def _json(value: float) -> float | None:
 FAMILY = tool_family(
     "prom",
     "prometheus",
-    "Prometheus; op picks the tool.",
+    "Prometheus.",
     {
         "check": prom_check,
         "query": prom_query,

@@ -21,7 +21,6 @@ docs/agent.md.
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Callable
@@ -306,7 +305,9 @@ def _run_tool(run: Investigation, call: dict[str, Any], messages: list[BaseMessa
     emit(ToolFinished(call_id, name, args, result, evidence_id))
     shown = run.seen.fold(name, result.text, evidence_id)
     run.trace.tool_output_tokens += count_tokens(shown)
-    content = f"[{evidence_id}] {name} {json.dumps(result.args, sort_keys=True)}\n{shown}"
+    # the evidence id and the tool that ran (a family's call names its member); the model sent the
+    # arguments itself, so they are not repeated in every later request
+    content = f"[{evidence_id}] {result.tool}\n{shown}"
     return ToolMessage(content, tool_call_id=call_id, name=name)
 
 

@@ -48,7 +48,7 @@ def demo() -> Iterator[Demo]:
 def tool_result(request: Request, tool: str) -> tuple[str, str]:
     """(evidence id, text) of the first result of ``tool`` the model was sent."""
     for message in request.tool_messages():
-        match = re.match(rf"^\[(e\d+)\] {tool} ", message["content"])
+        match = re.match(rf"^\[(e\d+)\] {tool}\n", message["content"])
         if match:
             return match.group(1), message["content"]
     raise AssertionError(f"the model was never sent a {tool} result")

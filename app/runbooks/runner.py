@@ -27,6 +27,7 @@ from app.runbooks.template import TemplateProblem, condition, references, render
 from tools.contracts.diagnosis import Diagnosis
 from tools.contracts.evidence import Ledger
 from tools.contracts.tool import ToolContext, ToolResult
+from tools.contracts.wording import plural
 
 
 @dataclass
@@ -222,7 +223,7 @@ def run_runbook(
     else:
         diagnosis = _with_diagnostician(ctx, values, question, steps, ledger, runbook_target(book, values))
     ran = sum(1 for s in steps if s.skipped is None)
-    lead = f"Runbook {book.name} ran {ran} of {len(steps)} step(s)."
+    lead = f"Runbook {book.name} ran {ran} of {plural(len(steps), 'step')}."
     stats = diagnosis.stats.model_copy(update={"duration_s": round(time.perf_counter() - started, 3)})
     diagnosis = in_order(
         diagnosis.model_copy(update={"summary": f"{lead} {diagnosis.summary}", "stats": stats})

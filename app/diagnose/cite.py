@@ -69,8 +69,13 @@ def tool_call_for(ref: FactRef, candidate: Candidate) -> tuple[str, dict[str, An
         if check is None:
             return None
         args = {"check": check}
-        scope = _metric_scope(candidate)
-        args.update(scope)
+        if len(key) == 3:  # read for the namespace and workload it names (cite_metric_of)
+            namespace, workload = key[1:]
+            args.update(
+                {"namespace": namespace, "workload": workload} if workload else {"namespace": namespace}
+            )
+        else:
+            args.update(_metric_scope(candidate))
         return "prom_check", args
     if ref.kind == "flows" and key:
         tool = FLOW_TOOLS.get(key[0], "flows_query")

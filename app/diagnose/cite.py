@@ -134,6 +134,12 @@ def cite_candidate(ctx: ToolContext, ledger: Ledger, candidate: Candidate) -> li
     return cited
 
 
+def evidence_id_of(ledger: Ledger, cite: Cite, candidate: Candidate) -> str | None:
+    """The evidence id under which ``cite`` of ``candidate`` was recorded (after :func:`cite_candidate`)."""
+    call = tool_call_for(cite.ref, _owner(cite, candidate))
+    return ledger.lookup(*call) if call is not None else None
+
+
 def _owner(cite: Cite, candidate: Candidate) -> Candidate:
     """The candidate a cite was made for: a symptom folded into this cause keeps its own scope (the
     frontend's error ratio is read for the frontend, not for the Service that causes it)."""

@@ -9,6 +9,7 @@ import streamlit as st
 from app.agent.pricing import format_cost, tokens_text
 from app.render import opening
 from app.ui import runtime
+from app.ui.changes import render_changes
 from app.ui.charts import draw, has_series
 from app.ui.flows import render_flows
 from app.ui.objects import named_objects, render_objects
@@ -65,6 +66,7 @@ def render_card(diagnosis: Diagnosis, results: dict[str, ToolResult], key: str) 
         else:
             st.markdown(md(diagnosis.summary))
         st.caption(md_line(_footer(diagnosis)))
+    render_changes(diagnosis, key)
     charted: set[str] = set()
     for number, finding in enumerate(diagnosis.findings, start=1):
         with st.container(border=True, key=f"finding-{key}-{number}"):

@@ -20,7 +20,6 @@ from tools.contracts.wording import plural
 
 ONSET_COLOR = "#d62728"
 LANE_PX = 34
-LABEL_PX = 300  # a change's label is cut (with an ellipsis) beyond this width
 KIND_NAMES = {
     "rollout": "rollout", "config": "config", "policy": "policy", "service": "Service",
     "storage": "storage", "scaling": "autoscaling", "node": "node", "traffic": "traffic", "object": "other",
@@ -32,45 +31,48 @@ KIND_COLORS = {
 
 
 def change_rows(answer: Answer) -> pd.DataFrame:
-    """One row per change before the onset: its time, lane, what changed and the evidence that shows it."""
+    """One row per change before the onset, numbered oldest first: its time, lane, what changed and the
+    evidence that shows it."""
+    changes = sorted((c for c in answer.changes if _moment(c.at) is not None), key=lambda c: c.at)
     rows = [
         {
+            "number": str(number),
             "time": _moment(change.at),
             "kind": KIND_NAMES.get(change.kind, change.kind),
             "color": KIND_COLORS.get(change.kind, KIND_COLORS["object"]),
             "what": change.what,
             "evidence": ", ".join(change.evidence),
         }
-        for change in answer.changes
-        if _moment(change.at) is not None
+        for number, change in enumerate(changes, start=1)
     ]
-    return pd.DataFrame(rows, columns=["time", "kind", "color", "what", "evidence"])
+    return pd.DataFrame(rows, columns=["number", "time", "kind", "color", "what", "evidence"])
 
 
 def changes_chart(answer: Answer) -> alt.LayerChart | None:
-    """The timeline of an answer's changes with its onset marked; None without an onset or changes."""
+    """The timeline of an answer's changes with its onset marked; None without an onset or changes. Each
+    point carries its number in the list under the chart (a label per point would not fit at 420 px)."""
     onset = _moment(answer.since)
     rows = change_rows(answer)
     if onset is None or rows.empty:
         return None
     start = min(onset - CHANGES_BEFORE, rows["time"].min())
     end = max(onset + CHANGES_AFTER, rows["time"].max())
-    lanes = list(dict.fromkeys(rows.sort_values("time")["kind"]))
+    lanes = list(dict.fromkeys(rows["kind"]))
     x = alt.X(
         "time:T",
         axis=alt.Axis(format="%H:%M", title=None, labelOverlap=True, tickCount=6),
         scale=alt.Scale(domain=[start.isoformat(), end.isoformat()]),
     )
-    y = alt.Y("kind:N", sort=lanes, axis=alt.Axis(title=None, labelLimit=120), scale=alt.Scale(padding=0.6))
+    y = alt.Y("kind:N", sort=lanes, axis=alt.Axis(title=None, labelLimit=90), scale=alt.Scale(padding=0.6))
     tooltip = [
+        alt.Tooltip("number:N", title="change"),
         alt.Tooltip("time:T", format="%H:%M:%S", title="at"),
-        alt.Tooltip("kind:N"),
         alt.Tooltip("what:N"),
         alt.Tooltip("evidence:N"),
     ]
     base = alt.Chart(rows).encode(x=x, y=y, tooltip=tooltip)
-    points = base.mark_point(filled=True, size=110, opacity=1).encode(color=alt.Color("color:N", scale=None))
-    labels = base.mark_text(align="left", dx=8, fontSize=11, limit=LABEL_PX).encode(text="what:N")
+    points = base.mark_point(filled=True, size=120, opacity=1).encode(color=alt.Color("color:N", scale=None))
+    numbers = base.mark_text(dy=-13, fontSize=11, fontWeight="bold").encode(text="number:N")
     marks = pd.DataFrame([{"time": onset, "onset": f"onset {onset:%H:%M}"}])
     rule = (
         alt.Chart(marks)
@@ -82,17 +84,16 @@ def changes_chart(answer: Answer) -> alt.LayerChart | None:
         .mark_text(color=ONSET_COLOR, align="right", dx=-4, baseline="bottom", fontWeight="bold")
         .encode(x="time:T", y=alt.value(-3), text="onset:N")
     )
+    minutes = int(CHANGES_BEFORE.total_seconds() // 60)
     title = alt.TitleParams(
         text="What changed before the onset",
-        subtitle=f"{plural(len(rows), 'change')} in the "
-        f"{int(CHANGES_BEFORE.total_seconds() // 60)} minutes before {onset:%H:%M} UTC",
+        subtitle=f"{plural(len(rows), 'change')} in the {minutes} minutes before {onset:%H:%M} UTC",
         anchor="start",
         offset=16,  # room above the plot for the onset label
     )
-    return alt.layer(rule, points, labels, onset_label).properties(
-        height=LANE_PX * len(lanes),
-        title=title,
-        autosize=alt.AutoSizeParams(type="fit-x", contains="padding"),
+    fit = alt.AutoSizeParams(type="fit-x", contains="padding")
+    return alt.layer(rule, points, numbers, onset_label).properties(
+        height=LANE_PX * len(lanes), title=title, autosize=fit
     )
 
 
@@ -104,8 +105,8 @@ def changes_spec(answer_json: str) -> dict[str, Any] | None:
 
 
 def render_changes(diagnosis: Diagnosis, key: str) -> bool:
-    """The timeline of what changed before the onset, with the evidence ids that show the changes; False
-    when the answer has none to draw."""
+    """The timeline of what changed before the onset, then the changes as a numbered list (time, what,
+    the evidence that shows it); False when the answer has none to draw."""
     if not diagnosis.answer.changes or not diagnosis.answer.since:
         return False
     spec = changes_spec(diagnosis.answer.model_dump_json())
@@ -113,17 +114,12 @@ def render_changes(diagnosis: Diagnosis, key: str) -> bool:
         return False
     with st.container(border=True, key=f"changes-{key}"):
         st.vega_lite_chart(spec, width="stretch", key=f"changes-chart-{key}")
-        cited = sorted({ref for change in diagnosis.answer.changes for ref in change.evidence}, key=_number)
-        if cited:
-            st.caption(
-                md_line(f"Each change is shown by the evidence {', '.join(cited)} of the first finding.")
-            )
+        lines = []
+        for row in change_rows(diagnosis.answer).itertuples():
+            cited = f" · evidence {md_line(row.evidence)}" if row.evidence else ""
+            lines.append(f"{row.number}. **{row.time:%H:%M}** {md_line(row.what, 400)}{cited}")
+        st.markdown("\n".join(lines))
     return True
-
-
-def _number(evidence_id: str) -> tuple[int, str]:
-    digits = evidence_id.lstrip("e")
-    return (int(digits), evidence_id) if digits.isdigit() else (1 << 30, evidence_id)
 
 
 def _moment(text: Any) -> datetime | None:

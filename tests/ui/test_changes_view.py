@@ -6,6 +6,7 @@ text the page draws writes "(s)" for a count."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -71,9 +72,14 @@ def test_the_cart_answer_draws_what_changed_before_its_onset_with_the_onset_mark
     times = sorted(row["time"] for row in changes.values())
     assert times[0] == "2026-11-20T09:00:00+00:00" and max(times) <= onset["time"]  # ISO, in UTC
 
-    # each change is shown by evidence the first finding cites
-    [caption] = [text for text in texts(at) if text.startswith("Each change is shown by the evidence")]
-    cited = caption.removeprefix("Each change is shown by the evidence ").split(" of ")[0].split(", ")
+    # under the chart, the same changes numbered as on their points, each with the evidence that shows it
+    assert [row["number"] for row in sorted(changes.values(), key=lambda r: r["time"])] == ["1", "2", "3"]
+    [listed] = [
+        text for text in texts(at) if text.startswith("1. **09:00** requests to Service shop/catalog")
+    ]
+    assert [line.split(" ", 1)[0] for line in listed.splitlines()] == ["1.", "2.", "3."]
+    cited = re.findall(r"· evidence (e\d+)$", listed, re.MULTILINE)
+    assert len(cited) == 3, listed
     finding_expander = next(e for e in at.expander if plain(e.label).startswith("Evidence: e1"))
     assert set(cited) <= set(plain(finding_expander.label).removeprefix("Evidence: ").split(", "))
     labels = [plain(e.label) for e in at.expander]

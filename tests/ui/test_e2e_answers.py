@@ -2,8 +2,8 @@
 person reads and shares it: each new answer opens at its start, a follow-up carries on about the culprit,
 the evidence holds the decisive facts (the policy's rule and creation time, a flow table, a verdict
 timeline), "Copy as Markdown" renders the same findings, a permalink reopens the same answer in another
-browser, an object name opens its YAML, and one answer stays short with its evidence folded. At 1400x900
-and 420 px wide; screenshots go to tests/artifacts/."""
+browser, an object name opens its YAML, one answer stays short with its evidence folded, and an answer
+with an onset draws what changed before it. At 1400x900 and 420 px wide; screenshots in tests/artifacts/."""
 
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ from tests.ui.browser import start_demo as start
 pytestmark = [pytest.mark.e2e, pytest.mark.prometheus]
 
 CHECKOUT = "why are orders failing at checkout?"
+CART = "Why do shoppers get errors when they open their cart?"
 FOLLOW_UP = "how do I fix it?"
 CULPRIT = "NetworkPolicy data/postgres-allow-catalog"
 MAX_ANSWER_PAGE_PX = 2500
@@ -290,3 +291,27 @@ def test_an_object_name_opens_its_yaml_and_the_chat_box_does_not_look_like_an_er
     assert "kind: NetworkPolicy" in yaml_text and "name: postgres-allow-catalog" in yaml_text
     assert "app: catalog" in yaml_text and "CHG-4471" in yaml_text
     page.screenshot(path=ARTIFACTS / "object-yaml-1400.png")
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_the_cart_answer_draws_what_changed_before_its_onset(browser, demo, size):
+    page = open_chat(browser, demo, size)
+    ask(page, CART, answers=1)
+    timeline = block(page, "changes-t0")
+    chart = timeline.get_by_test_id("stVegaLiteChart")
+    chart.wait_for(timeout=WAIT_MS)
+    show(page, timeline)
+    wait_until_still(page, chart)
+    drawn = chart.inner_text()
+    assert "What changed before the onset" in drawn and "onset 09:14" in drawn, drawn
+    assert "traffic" in drawn and "rollout" in drawn, drawn  # a lane per kind of change
+    listed = timeline.get_by_test_id("stMarkdownContainer").inner_text()  # numbered as the points
+    assert re.search(r"09:00 requests to Service shop/catalog rose from 30 .*· evidence e\d+", listed), listed
+    assert "09:05 Deployment shop/payments rolled out" in listed, listed
+    # the chart and its labels stay inside the answer
+    box = chart.bounding_box()
+    card = block(page, "card-t0").bounding_box()
+    assert box["x"] >= card["x"] - 1 and box["x"] + box["width"] <= card["x"] + card["width"] + 1, (box, card)
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= SIZES[size]["width"]
+    timeline.screenshot(path=ARTIFACTS / f"changes-timeline-{size}.png")
+    page.screenshot(path=ARTIFACTS / f"cart-changes-{size}.png")

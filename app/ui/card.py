@@ -65,8 +65,8 @@ def render_card(diagnosis: Diagnosis, results: dict[str, ToolResult], key: str) 
                 st.markdown(md(rest))
         else:
             st.markdown(md(diagnosis.summary))
+        render_changes(diagnosis, key)
         st.caption(md_line(_footer(diagnosis)))
-    render_changes(diagnosis, key)
     charted: set[str] = set()
     for number, finding in enumerate(diagnosis.findings, start=1):
         with st.container(border=True, key=f"finding-{key}-{number}"):

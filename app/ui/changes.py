@@ -16,10 +16,9 @@ import streamlit as st
 from app.diagnose.measure import CHANGES_AFTER, CHANGES_BEFORE
 from app.ui.safe import md_line
 from tools.contracts.diagnosis import Answer, Diagnosis
-from tools.contracts.wording import plural
 
 ONSET_COLOR = "#d62728"
-LANE_PX = 34
+LANE_PX = 26
 KIND_NAMES = {
     "rollout": "rollout", "config": "config", "policy": "policy", "service": "Service",
     "storage": "storage", "scaling": "autoscaling", "node": "node", "traffic": "traffic", "object": "other",
@@ -84,12 +83,11 @@ def changes_chart(answer: Answer) -> alt.LayerChart | None:
         .mark_text(color=ONSET_COLOR, align="right", dx=-4, baseline="bottom", fontWeight="bold")
         .encode(x="time:T", y=alt.value(-3), text="onset:N")
     )
-    minutes = int(CHANGES_BEFORE.total_seconds() // 60)
     title = alt.TitleParams(
         text="What changed before the onset",
-        subtitle=f"{plural(len(rows), 'change')} in the {minutes} minutes before {onset:%H:%M} UTC",
         anchor="start",
-        offset=16,  # room above the plot for the onset label
+        fontSize=13,
+        offset=14,  # room above the plot for the onset label
     )
     fit = alt.AutoSizeParams(type="fit-x", contains="padding")
     return alt.layer(rule, points, numbers, onset_label).properties(
@@ -112,13 +110,13 @@ def render_changes(diagnosis: Diagnosis, key: str) -> bool:
     spec = changes_spec(diagnosis.answer.model_dump_json())
     if spec is None:
         return False
-    with st.container(border=True, key=f"changes-{key}"):
+    with st.container(key=f"changes-{key}"):  # inside the answer's card, under its direct answer
         st.vega_lite_chart(spec, width="stretch", key=f"changes-chart-{key}")
         lines = []
         for row in change_rows(diagnosis.answer).itertuples():
             cited = f" · evidence {md_line(row.evidence)}" if row.evidence else ""
             lines.append(f"{row.number}. **{row.time:%H:%M}** {md_line(row.what, 400)}{cited}")
-        st.markdown("\n".join(lines))
+        st.caption("\n".join(lines))  # small type: the list repeats the chart's points in words
     return True
 
 

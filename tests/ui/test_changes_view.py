@@ -114,5 +114,5 @@ def test_no_text_the_page_draws_for_the_demo_answers_writes_s_plurals(page):
     for question in (CART, CATALOG):
         ask(at, question)
     words = page_words(at)
-    assert len(at.chat_message) == 4 and any("What changed before the onset" in w for w in words)
+    assert len(at.chat_message) == 4 and any(TITLE in w for w in words)
     assert not [w for w in words if "(s)" in w]

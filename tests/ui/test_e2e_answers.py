@@ -302,10 +302,12 @@ def test_the_cart_answer_draws_what_changed_before_its_onset(browser, demo, size
     chart.wait_for(timeout=WAIT_MS)
     show(page, timeline)
     wait_until_still(page, chart)
+    timeline.screenshot(path=ARTIFACTS / f"changes-timeline-{size}.png")
+    page.screenshot(path=ARTIFACTS / f"cart-changes-{size}.png")
     drawn = chart.inner_text()
     assert "What changed before the onset" in drawn and "onset 09:14" in drawn, drawn
     assert "traffic" in drawn and "rollout" in drawn, drawn  # a lane per kind of change
-    listed = timeline.get_by_test_id("stMarkdownContainer").inner_text()  # numbered as the points
+    listed = timeline.get_by_test_id("stCaptionContainer").inner_text()  # numbered as the chart's points
     assert re.search(r"09:00 requests to Service shop/catalog rose from 30 .*· evidence e\d+", listed), listed
     assert "09:05 Deployment shop/payments rolled out" in listed, listed
     # the chart and its labels stay inside the answer
@@ -313,5 +315,3 @@ def test_the_cart_answer_draws_what_changed_before_its_onset(browser, demo, size
     card = block(page, "card-t0").bounding_box()
     assert box["x"] >= card["x"] - 1 and box["x"] + box["width"] <= card["x"] + card["width"] + 1, (box, card)
     assert page.evaluate("() => document.documentElement.scrollWidth") <= SIZES[size]["width"]
-    timeline.screenshot(path=ARTIFACTS / f"changes-timeline-{size}.png")
-    page.screenshot(path=ARTIFACTS / f"cart-changes-{size}.png")

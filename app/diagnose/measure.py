@@ -10,6 +10,8 @@ from datetime import datetime, timedelta
 from itertools import pairwise
 from typing import Any
 
+import numpy as np
+
 from app.diagnose import series as ts
 from app.diagnose.candidate import Candidate, Cite
 from app.diagnose.facts import Facts
@@ -28,7 +30,7 @@ from tools.contracts.diagnosis import Category
 from tools.contracts.kube.objects import meta, name_of, namespace_of
 from tools.contracts.kube.time import parse_time, rfc3339
 from tools.contracts.wording import plural
-from tools.prometheus.summary import ChangePoint, summarize
+from tools.prometheus.summary import ChangePoint, noise_sigma, summarize
 
 NETWORK_CATEGORIES = (
     Category.NetworkPolicyBlocked, Category.DNSFailure, Category.ServicePortMismatch,
@@ -486,11 +488,14 @@ def _traffic_steps(facts: Facts, namespaces: list[str]) -> list[Moment]:
 
 def _ramp_start(points: list[list[float | None]], step: ChangePoint) -> float:
     """When a step began: a rate over a window climbs to its new level over several samples, and the
-    change point falls mid-ramp; walk back over the samples already a tenth of the way there."""
-    earlier = [(t, v) for t, v in points if t is not None and v is not None and t < step.at]
+    change point falls mid-ramp; walk back over the samples already clearly on their way (beyond the
+    noise and a tenth of the jump from the old level, toward the new one)."""
+    earlier = [(t, v) for t, v in points if t is not None and v is not None]
+    jump = step.after - step.before
+    margin = max(0.1 * abs(jump), 2 * noise_sigma(np.array([v for _, v in earlier])))
     start = step.at
-    for stamp, value in reversed(earlier):
-        if abs(value - step.before) < 0.1 * abs(step.after - step.before):
+    for stamp, value in reversed([(t, v) for t, v in earlier if t < step.at]):
+        if (value - step.before) * (1 if jump > 0 else -1) <= margin:
             break
         start = stamp
     return start

@@ -75,6 +75,16 @@ def block(page, key: str):
     return page.locator(f".st-key-{key}")
 
 
+def card_text(page, key: str) -> str:
+    """The text of an answer's card once it is drawn: a timeline of what changed in it writes its axis and
+    onset label only when Vega has drawn it."""
+    card = block(page, f"card-{key}")
+    for chart in card.get_by_test_id("stVegaLiteChart").all():
+        chart.get_by_text(re.compile(r"^onset \d\d:\d\d$")).wait_for(timeout=WAIT_MS)
+    wait_until_still(page, card)
+    return card.inner_text()
+
+
 def direct_answer(card) -> str:
     return card.locator("strong").first.inner_text()
 
@@ -240,7 +250,7 @@ def rendered_text(markdown: str) -> str:
 def test_a_permalink_opened_in_a_fresh_browser_shows_the_same_answer(browser, demo):
     page = open_chat(browser, demo, "1400")
     ask(page, CHECKOUT, answers=1)
-    card_text = block(page, "card-t0").inner_text()
+    drawn = card_text(page, "t0")
     shown = findings(page, "t0")
     page.get_by_test_id("stPopoverButton").filter(has_text="Permalink").click()
     body = page.get_by_test_id("stPopoverBody").filter(has_text="Opens this answer")
@@ -251,7 +261,7 @@ def test_a_permalink_opened_in_a_fresh_browser_shows_the_same_answer(browser, de
     fresh.goto(link.strip())
     fresh.get_by_text(f"run #{run_id}").first.wait_for(timeout=WAIT_MS)
     assert fresh.url.endswith(f"/history?run={run_id}")
-    assert block(fresh, f"card-h{run_id}").inner_text() == card_text
+    assert card_text(fresh, f"h{run_id}") == drawn
     assert findings(fresh, f"h{run_id}") == shown
     show(fresh, block(fresh, f"card-h{run_id}"))
     fresh.screenshot(path=ARTIFACTS / "permalink-1400.png")
@@ -260,7 +270,7 @@ def test_a_permalink_opened_in_a_fresh_browser_shows_the_same_answer(browser, de
 def test_a_runbook_run_on_its_own_page_has_a_permalink_too(browser, demo):
     page = browser.new_context(viewport=SIZES["1400"]).new_page()
     run_pod_restarting_runbook(page, demo)  # the Runbooks page has its own address
-    card_text = block(page, "card-rb-pod-restarting").inner_text()
+    drawn = card_text(page, "rb-pod-restarting")
     page.get_by_test_id("stPopoverButton").filter(has_text="Permalink").click()
     link = (
         page.get_by_test_id("stPopoverBody").filter(has_text="Opens this answer").locator("code").inner_text()
@@ -271,7 +281,7 @@ def test_a_runbook_run_on_its_own_page_has_a_permalink_too(browser, demo):
     fresh.goto(link.strip())
     fresh.get_by_text(f"run #{run_id}").first.wait_for(timeout=WAIT_MS)
     assert "runbook pod-restarting" in fresh.get_by_test_id("stMain").inner_text()
-    assert block(fresh, f"card-h{run_id}").inner_text() == card_text
+    assert card_text(fresh, f"h{run_id}") == drawn
 
 
 def test_an_object_name_opens_its_yaml_and_the_chat_box_does_not_look_like_an_error(browser, demo):

@@ -116,8 +116,13 @@ def run_pod_restarting_runbook(page, base_url: str) -> None:
     page.goto(base_url.rstrip("/") + "/runbooks")
     page.get_by_label("Runbook", exact=True).click(timeout=WAIT_MS)
     page.get_by_role("option", name=re.compile("^pod-restarting")).click()
-    page.get_by_label("namespace *", exact=True).fill("shop")
-    page.get_by_label("workload *", exact=True).fill("payments")
-    page.get_by_role("button", name="Run", exact=True).click()
+    for label, value in (("namespace *", "shop"), ("workload *", "payments")):  # pickers from the cluster
+        picker = page.get_by_label(label, exact=True)
+        picker.click()
+        picker.fill(value)
+        picker.press("Enter")
+        wait_until_idle(page)
+    page.locator(".st-key-rb-run-pod-restarting button").click()  # its name carries the icon's name too
     page.get_by_text("Runbook pod-restarting ran in").wait_for(timeout=WAIT_MS)
+    wait_until_idle(page)
     assert "fix: Deployment shop/payments" in page.get_by_test_id("stMain").inner_text()

@@ -11,6 +11,7 @@ but kubewhy's own structure is markup.
 from __future__ import annotations
 
 import textwrap
+from datetime import datetime
 from typing import Any
 
 from app.agent.pricing import cost_note
@@ -74,6 +75,10 @@ def render_text(diagnosis: Diagnosis, note: str | None = None) -> str:
                 out.append(f"   [{ref}] {item.source} · {item.tool} {_args(item)}")
                 out.append(_indent(item.excerpt))
         out.append("")
+    if diagnosis.answer.changes:
+        out.append(f"{changes_heading(diagnosis)}:")
+        out.extend(f"  - {line}" for line in change_lines(diagnosis))
+        out.append("")
     if diagnosis.next_steps:
         out.append("Next steps:")
         for step in diagnosis.next_steps:
@@ -120,6 +125,10 @@ def render_markdown(diagnosis: Diagnosis, note: str | None = None) -> str:
                 out.append(f"_{markdown_line(label)}_")
                 out.extend(_fenced(item.excerpt))
         out.append("")
+    if diagnosis.answer.changes:
+        out.append(f"**{markdown_line(changes_heading(diagnosis))}**")
+        out.extend(f"- {markdown_line(line)}" for line in change_lines(diagnosis))
+        out.append("")
     if diagnosis.next_steps:
         out.append("**Next steps**")
         for step in diagnosis.next_steps:
@@ -134,6 +143,28 @@ def render_markdown(diagnosis: Diagnosis, note: str | None = None) -> str:
             title, fix = markdown_line(finding.title), markdown_line(finding.resource)
             out.append(f"- `{finding.category.value}` {title} ({fix})")
     return "\n".join(out)
+
+
+def changes_heading(diagnosis: Diagnosis) -> str:
+    since = _clock(diagnosis.answer.since)
+    return f"What changed before the onset ({since})" if since else "What changed before the onset"
+
+
+def change_lines(diagnosis: Diagnosis) -> list[str]:
+    """One line per change before the onset, oldest first: its time, what changed, the evidence id."""
+    lines = []
+    for change in diagnosis.answer.changes:
+        cited = f" [{', '.join(change.evidence)}]" if change.evidence else ""
+        lines.append(f"{_clock(change.at) or change.at} {change.what}{cited}")
+    return lines
+
+
+def _clock(moment: str | None) -> str:
+    """HH:MM of an RFC 3339 time ("" when there is none or it does not parse)."""
+    try:
+        return datetime.fromisoformat(str(moment).replace("Z", "+00:00")).strftime("%H:%M") if moment else ""
+    except ValueError:
+        return ""
 
 
 def _fenced(text: str) -> list[str]:

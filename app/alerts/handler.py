@@ -48,6 +48,7 @@ from app.store.shared_state import (
 )
 from tools.contracts.diagnosis import Diagnosis
 from tools.contracts.settings import AlertRoute, Settings
+from tools.contracts.wording import plural
 
 log = logging.getLogger(__name__)
 
@@ -189,7 +190,7 @@ class AlertHandler:
         new = sorted(set(notification.fingerprints) - set(thread.fingerprints))
         gone = sorted(set(thread.fingerprints) - set(notification.fingerprints))
         new_names = self._names(notification, new)
-        gone_text = [f"{len(gone)} alert(s)"] if gone else []
+        gone_text = [plural(len(gone), "alert")] if gone else []
         previous = self._previous(thread)
         self._investigate(notification, question, thread, previous, new_names, gone_text)
 

@@ -8,6 +8,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from tools.contracts.wording import plural
+
 MAX_LABEL_CHARS = 1024  # a label or annotation value longer than this is cut (and says so)
 
 
@@ -111,6 +113,6 @@ def parse_notification(body: bytes) -> Notification:
         errors = exc.errors()
         first = errors[0]
         where = ".".join(str(part) for part in first["loc"]) or "body"
-        more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
+        more = f" (and {plural(len(errors) - 1, 'more problem')})" if len(errors) > 1 else ""
         message = str(first["msg"]).removeprefix("Value error, ")
         raise BadPayload(f"{where}: {message}{more}") from None

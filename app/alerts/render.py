@@ -11,6 +11,7 @@ from app.slack.blocks import Block, SlackMessage, context, section, text_section
 from app.slack.mrkdwn import inert, inline_code, link
 from app.store.diff import FindingsDiff
 from tools.contracts.diagnosis import Diagnosis, Finding
+from tools.contracts.wording import plural
 
 LISTED_ALERTS = 10
 LISTED_LABELS = 12
@@ -106,7 +107,7 @@ def change_note(diff: FindingsDiff | None, new_alerts: list[str], gone_alerts: l
         if diff.resolved:
             parts.append("No longer found:\n" + "\n".join(_finding_line(f) for f in diff.resolved))
         if diff.unchanged:
-            parts.append(f"{len(diff.unchanged)} finding(s) unchanged.")
+            parts.append(f"{plural(len(diff.unchanged), 'finding')} unchanged.")
     return "\n".join(parts)
 
 

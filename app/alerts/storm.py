@@ -21,6 +21,7 @@ from app.store import StoreError
 from app.store.claims import claim, claim_key
 from app.store.shared_state import GroupThread, count_notification, get_group, open_group
 from tools.contracts.settings import Settings
+from tools.contracts.wording import plural, verb
 
 log = logging.getLogger(__name__)
 
@@ -136,6 +137,7 @@ class StormDigest:
     def _root_text(self, total: int) -> str:
         return (
             f":cyclone: *Alert storm*: more than {self.settings.alerts_per_minute} alert groups a minute. "
-            f"{total} group(s) beyond that are listed in this thread instead of one thread each; they were "
-            "not investigated one by one. Ask me about any of them here."
+            f"{plural(total, 'group')} beyond that {verb(total, 'is', 'are')} listed in this thread instead "
+            f"of one thread each; {verb(total, 'it was', 'they were')} not investigated one by one. "
+            "Ask me about any of them here."
         )

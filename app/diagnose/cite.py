@@ -69,8 +69,13 @@ def tool_call_for(ref: FactRef, candidate: Candidate) -> tuple[str, dict[str, An
         if check is None:
             return None
         args = {"check": check}
-        scope = _metric_scope(candidate)
-        args.update(scope)
+        if len(key) == 3:  # read for the namespace and workload it names (cite_metric_of)
+            namespace, workload = key[1:]
+            args.update(
+                {"namespace": namespace, "workload": workload} if workload else {"namespace": namespace}
+            )
+        else:
+            args.update(_metric_scope(candidate))
         return "prom_check", args
     if ref.kind == "flows" and key:
         tool = FLOW_TOOLS.get(key[0], "flows_query")
@@ -137,6 +142,12 @@ def _printed(ledger: Ledger, evidence_id: str, needle: str) -> bool:
     result = ledger.get(evidence_id)
     text = result.text if result is not None else ""
     return any(variant in text for variant in _needles([needle]))
+
+
+def evidence_id_of(ledger: Ledger, cite: Cite, candidate: Candidate) -> str | None:
+    """The evidence id under which ``cite`` of ``candidate`` was recorded (after :func:`cite_candidate`)."""
+    call = tool_call_for(cite.ref, _owner(cite, candidate))
+    return ledger.lookup(*call) if call is not None else None
 
 
 def _owner(cite: Cite, candidate: Candidate) -> Candidate:

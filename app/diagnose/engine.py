@@ -10,14 +10,14 @@ from datetime import UTC
 
 from app.diagnose.analyzers import run_analyzers_with_errors
 from app.diagnose.candidate import Candidate
-from app.diagnose.cite import cite_candidate
-from app.diagnose.compose import compose
+from app.diagnose.cite import cite_candidate, evidence_id_of
+from app.diagnose.compose import Composed, compose
 from app.diagnose.correlate import correlate
 from app.diagnose.gather import gather
 from app.diagnose.k8s_facts import WORKLOAD_KINDS
 from app.diagnose.question import NamedObject, PreviousTurn, Question, Scope
 from app.diagnose.router import route_question
-from tools.contracts.diagnosis import Diagnosis, Finding, NextStep, Stats
+from tools.contracts.diagnosis import Change, Diagnosis, Finding, NextStep, Stats
 from tools.contracts.evidence import Ledger
 from tools.contracts.notes import Note, NoteKind, ran_out_of_time
 from tools.contracts.tool import ToolContext
@@ -25,6 +25,7 @@ from tools.contracts.wording import plural
 
 ENGINE = "offline"
 MAX_FINDINGS = 5
+MAX_CHANGES = 20  # the latest changes before an onset that an answer lists
 
 
 def diagnose(
@@ -104,6 +105,7 @@ def diagnose(
         return out
 
     findings = cited(composed.findings)
+    composed.answer.changes = _changes(composed, ledger, findings[0].evidence if findings else [])
     for candidate in composed.findings[:MAX_FINDINGS]:
         for step in candidate.next_steps:
             if step not in steps:
@@ -140,6 +142,24 @@ def diagnose(
         next_steps=[step.model_copy(update={"checked": True}) for step in steps[:8]],  # written by kubewhy
         stats=Stats(tool_calls=len(ledger), duration_s=round(time.perf_counter() - started, 3)),
     )
+
+
+def _changes(composed: Composed, ledger: Ledger, cited_ids: list[str]) -> list[Change]:
+    """The changes before the onset for every surface to show (a timeline, a list), the latest
+    :data:`MAX_CHANGES` of them, each with the id of the evidence of the top finding that shows it."""
+    top = composed.findings[0] if composed.findings else None
+    listed = []
+    for moment in composed.changes[-MAX_CHANGES:]:
+        found = evidence_id_of(ledger, moment.cite, top) if top and moment.cite in top.cites else None
+        listed.append(
+            Change(
+                at=moment.at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                what=moment.what,
+                kind=moment.kind or "object",
+                evidence=[found] if found in cited_ids else [],
+            )
+        )
+    return listed
 
 
 def _in_inventory(subject: NamedObject, inventory: list[NamedObject]) -> NamedObject:

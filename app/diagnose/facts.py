@@ -20,7 +20,8 @@ class FactRef:
     """Where a fact came from, so a finding can cite the tool output that shows it.
 
     kind: "object" (key = (Kind, namespace, name)), "events" (key = (namespace, involved-object name)),
-    "log" (key = (namespace, pod, container, "previous"|"current")), "metric" (key = (check name,)),
+    "log" (key = (namespace, pod, container, "previous"|"current")), "metric" (key = (check name,), or
+    (check name, namespace, workload) for one workload's series),
     "flows" (key = (aggregation name,)).
     """
 

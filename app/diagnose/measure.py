@@ -10,16 +10,27 @@ from datetime import datetime, timedelta
 from itertools import pairwise
 from typing import Any
 
+import numpy as np
+
 from app.diagnose import series as ts
 from app.diagnose.candidate import Candidate, Cite
 from app.diagnose.facts import Facts
 from app.diagnose.k8s_facts import WORKLOAD_KINDS, condition
+from app.diagnose.service_facts import selected_pods
 from app.diagnose.subject import Subject, victims
-from app.diagnose.workload_facts import cite_event, cite_object, container_statuses, find
+from app.diagnose.workload_facts import (
+    cite_event,
+    cite_metric_of,
+    cite_object,
+    container_statuses,
+    find,
+    owner_workload,
+)
 from tools.contracts.diagnosis import Category
 from tools.contracts.kube.objects import meta, name_of, namespace_of
 from tools.contracts.kube.time import parse_time, rfc3339
 from tools.contracts.wording import plural
+from tools.prometheus.summary import ChangePoint, noise_sigma, summarize
 
 NETWORK_CATEGORIES = (
     Category.NetworkPolicyBlocked, Category.DNSFailure, Category.ServicePortMismatch,
@@ -28,11 +39,23 @@ NETWORK_CATEGORIES = (
 HISTORY = timedelta(hours=2)  # how far back onsets and changes are looked for (the metrics window)
 ONGOING = timedelta(minutes=15)  # an event seen this recently is still going on
 CHANGES_BEFORE = timedelta(minutes=30)
+CHANGES_AFTER = timedelta(minutes=2)  # a change logged just after the first sign can still be its cause
 CHANGE_KINDS = (
     "NetworkPolicy", "CiliumNetworkPolicy", "ConfigMap", "Secret", "ResourceQuota", "LimitRange", "Service",
     "Ingress", "HorizontalPodAutoscaler", "PodDisruptionBudget", "Role", "RoleBinding", "Certificate",
     "PersistentVolumeClaim", "Deployment", "StatefulSet", "DaemonSet",
 )  # fmt: skip
+# which kind of change an object's creation or edit is (how a timeline groups them)
+CHANGE_GROUPS = {
+    "ReplicaSet": "rollout", "Deployment": "rollout", "StatefulSet": "rollout", "DaemonSet": "rollout",
+    "ConfigMap": "config", "Secret": "config", "Certificate": "config",
+    "NetworkPolicy": "policy", "CiliumNetworkPolicy": "policy", "Role": "policy", "RoleBinding": "policy",
+    "ResourceQuota": "policy", "LimitRange": "policy", "PodDisruptionBudget": "policy",
+    "Service": "service", "Ingress": "service", "PersistentVolumeClaim": "storage",
+    "HorizontalPodAutoscaler": "scaling", "Node": "node",
+}  # fmt: skip
+TRAFFIC_STEP = 1.5  # a request rate this many times higher or lower than before is a traffic change
+MIN_TRAFFIC_STEP = 1.0  # requests/s: a smaller move of a quiet Service is noise
 _TROUBLE_REASONS = (
     "BackOff", "Failed", "FailedScheduling", "Unhealthy", "FailedMount", "FailedCreate", "Evicted",
     "Evicting", "NodeNotReady", "OOMKilling", "FailedGetResourceMetric", "FailedComputeMetricsReplicas",
@@ -47,6 +70,7 @@ class Moment:
     at: datetime
     what: str
     cite: Cite | None = None  # the tool output line that shows it (for a change: its object or event)
+    kind: str = ""  # for a change: which kind of change (:data:`CHANGE_GROUPS`, or "traffic")
 
 
 def hhmm(moment: datetime) -> str:
@@ -399,8 +423,9 @@ def changes_before(facts: Facts, moment: datetime, namespaces: list[str]) -> lis
     """What was created, rolled out or edited in the half hour before ``moment`` (and up to two minutes
     after it) in the namespaces involved: new ReplicaSets (their Deployment's rollout), policies, config,
     quotas, Services and workloads created or last changed (managedFields, where the API kept them); node
-    and autoscaler events. Each change cites the tool line that shows it."""
-    start, end = moment - CHANGES_BEFORE, moment + timedelta(minutes=2)
+    and autoscaler events; a Service's request rate jumping or collapsing. Each change cites the tool line
+    that shows it."""
+    start, end = moment - CHANGES_BEFORE, moment + CHANGES_AFTER
     found: list[Moment] = []
     for kind in (*CHANGE_KINDS, "ReplicaSet"):
         for obj in facts.of_kind(kind):
@@ -418,9 +443,8 @@ def changes_before(facts: Facts, moment: datetime, namespaces: list[str]) -> lis
                 and changed != created
             ):
                 needle = f"last changed: {rfc3339(changed)}"
-                found.append(
-                    Moment(changed, f"{kind} {ns}/{name_of(obj)} changed", cite_object(obj, needle, kind))
-                )
+                cite = cite_object(obj, needle, kind)
+                found.append(Moment(changed, f"{kind} {ns}/{name_of(obj)} changed", cite, _group(kind)))
     for event in facts.events:
         involved = event.get("involvedObject") or {}
         if involved.get("kind") not in ("Node", "HorizontalPodAutoscaler"):
@@ -428,8 +452,69 @@ def changes_before(facts: Facts, moment: datetime, namespaces: list[str]) -> lis
         at = _first(event)
         if at is not None and start <= at <= end:
             what = f"{involved.get('kind')} {involved.get('name')}: {event.get('reason')}"
-            found.append(Moment(at, what, cite_event(event)))
+            found.append(Moment(at, what, cite_event(event), _group(str(involved.get("kind")))))
+    found.extend(m for m in _traffic_steps(facts, namespaces) if start <= m.at <= end)
     return sorted(found, key=lambda m: m.at)
+
+
+def _group(kind: str) -> str:
+    return CHANGE_GROUPS.get(kind, "object")
+
+
+def _traffic_steps(facts: Facts, namespaces: list[str]) -> list[Moment]:
+    """Each Service's request rate stepping to a new level (a promotion's load, callers cut off), found
+    by the same change-point reading the request-rate check prints (so a change and its evidence agree on
+    the time and the levels); cited by that check for the Service's workload."""
+    steps = []
+    for item in facts.metrics.get("http_request_rate", []):
+        labels = item.get("metric") or {}
+        ns, service = labels.get("namespace") or "", labels.get("service") or ""
+        if ns not in namespaces or not service:
+            continue
+        read = summarize(labels, item.get("values") or [])
+        for number, step in enumerate(read.change_points, start=1):
+            low, high = sorted((step.before, step.after))
+            if high - low < MIN_TRAFFIC_STEP or high < TRAFFIC_STEP * low:
+                continue
+            moved = "rose" if step.after > step.before else "fell"
+            now = f" ({_rate(read.last)}/s now)" if number == len(read.change_points) else ""
+            rates = f"{_rate(step.before)} to {_rate(step.after)} requests/s{now}"
+            what = f"requests to Service {ns}/{service} {moved} from {rates}"
+            cite = cite_metric_of("http_request_rate", ns, _serving_workload(facts, ns, service), service)
+            at = datetime.fromtimestamp(_ramp_start(read.points, step), tz=facts.now.tzinfo)
+            steps.append(Moment(at, what, cite, "traffic"))
+    return steps
+
+
+def _ramp_start(points: list[list[float | None]], step: ChangePoint) -> float:
+    """When a step began: a rate over a window climbs to its new level over several samples, and the
+    change point falls mid-ramp; walk back over the samples already clearly on their way (beyond the
+    noise and a tenth of the jump from the old level, toward the new one)."""
+    earlier = [(t, v) for t, v in points if t is not None and v is not None]
+    jump = step.after - step.before
+    margin = max(0.1 * abs(jump), 2 * noise_sigma(np.array([v for _, v in earlier])))
+    start = step.at
+    for stamp, value in reversed([(t, v) for t, v in earlier if t < step.at]):
+        if (value - step.before) * (1 if jump > 0 else -1) <= margin:
+            break
+        start = stamp
+    return start
+
+
+def _rate(value: float) -> str:
+    return f"{value:.0f}" if abs(value) >= 10 else f"{value:.2g}"
+
+
+def _serving_workload(facts: Facts, namespace: str, service: str) -> str:
+    """The workload whose pods serve a Service (its selected pods' owner, else a workload of its name);
+    "" when none is known."""
+    obj = find(facts, "Service", namespace, service)
+    for pod in selected_pods(facts, obj) if obj is not None else []:
+        owner = owner_workload(facts, pod)
+        if owner.kind in WORKLOAD_KINDS:
+            return owner.name
+    kinds = ("Deployment", "StatefulSet", "DaemonSet")
+    return service if any(find(facts, kind, namespace, service) is not None for kind in kinds) else ""
 
 
 def _created(facts: Facts, kind: str, obj: dict[str, Any], created: datetime) -> Moment:
@@ -439,6 +524,7 @@ def _created(facts: Facts, kind: str, obj: dict[str, Any], created: datetime) ->
             created,
             f"{kind} {ns}/{name_of(obj)} created",
             cite_object(obj, f"created: {rfc3339(created)}", kind),
+            _group(kind),
         )
     owner = (meta(obj).get("ownerReferences") or [{}])[0]
     image = ",".join(
@@ -450,8 +536,9 @@ def _created(facts: Facts, kind: str, obj: dict[str, Any], created: datetime) ->
         find(facts, "Deployment", ns, owner.get("name", "")) if owner.get("kind") == "Deployment" else None
     )
     if deployment is not None:  # its describe holds the new and the old ReplicaSets side by side
-        return Moment(created, what, cite_object(deployment, f"ReplicaSet: {name_of(obj)} (", "Deployment"))
-    return Moment(created, what, cite_object(obj, f"created: {rfc3339(created)}", "ReplicaSet"))
+        cite = cite_object(deployment, f"ReplicaSet: {name_of(obj)} (", "Deployment")
+        return Moment(created, what, cite, "rollout")
+    return Moment(created, what, cite_object(obj, f"created: {rfc3339(created)}", "ReplicaSet"), "rollout")
 
 
 def _last_changed(obj: dict[str, Any]) -> datetime | None:

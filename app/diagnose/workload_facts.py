@@ -69,6 +69,12 @@ def cite_metric(name: str, text: str) -> Cite:
     return Cite(FactRef("metric", (name,)), needle(text))
 
 
+def cite_metric_of(name: str, namespace: str, workload: str, service: str) -> Cite:
+    """A metric of one Service, read for its own namespace and workload (not the finding's): the line of
+    its series in the check's output."""
+    return Cite(FactRef("metric", (name, namespace, workload)), f'service="{service}"')
+
+
 def key_of(ref: ResourceRef) -> RefKey:
     return (ref.kind, ref.namespace or "", ref.name)
 

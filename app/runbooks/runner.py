@@ -27,6 +27,7 @@ from app.runbooks.template import TemplateProblem, condition, references, render
 from tools.contracts.diagnosis import Diagnosis
 from tools.contracts.evidence import Ledger
 from tools.contracts.tool import ToolContext, ToolResult
+from tools.contracts.wording import plural
 
 
 @dataclass
@@ -214,7 +215,7 @@ def run_runbook(
             step_ids = [s.evidence_id for s in steps if s.evidence_id]
             diagnosis = cite_steps(diagnosis, ledger, list(dict.fromkeys(step_ids)))
             tool_calls = len(ledger)
-        lead = f"Runbook {book.name} ran {ran} of {len(steps)} step(s)."
+        lead = f"Runbook {book.name} ran {ran} of {plural(len(steps), 'step')}."
         stats = diagnosis.stats.model_copy(
             update={"tool_calls": tool_calls, "duration_s": round(time.perf_counter() - started, 3)}
         )

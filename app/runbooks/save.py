@@ -19,6 +19,7 @@ from app.runbooks.loader import load_text, user_runbooks_dir
 from app.runbooks.model import NAME_PATTERN, BadParam, Param, Runbook, Step
 from tools.contracts.evidence import Ledger
 from tools.contracts.settings import Settings
+from tools.contracts.wording import plural, verb
 
 NOT_PARAMETERS = {"kind", "check", "window", "type", "reason", "since", "verdict", "side", "grep", "query"}
 PARAM_NAMES = {
@@ -117,7 +118,12 @@ def runbook_from_calls(
     if not steps:
         raise BadParam("the conversation made no tool call that can be repeated, so there is nothing to save")
     where = f" on {cluster}" if cluster else ""
-    note = f" {left_out} call(s) about individual pods were left out (pod names change)." if left_out else ""
+    note = (
+        f" {plural(left_out, 'call')} about individual pods {verb(left_out, 'was', 'were')} left out "
+        "(pod names change)."
+        if left_out
+        else ""
+    )
     runbook = Runbook(
         name=name,
         title=title or _title(question),

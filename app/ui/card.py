@@ -9,6 +9,7 @@ import streamlit as st
 from app.agent.pricing import format_cost, tokens_text
 from app.render import opening
 from app.ui import runtime
+from app.ui.changes import render_changes
 from app.ui.charts import draw, has_series
 from app.ui.flows import render_flows
 from app.ui.objects import named_objects, render_objects
@@ -64,6 +65,7 @@ def render_card(diagnosis: Diagnosis, results: dict[str, ToolResult], key: str) 
                 st.markdown(md(rest))
         else:
             st.markdown(md(diagnosis.summary))
+        render_changes(diagnosis, key)
         st.caption(md_line(_footer(diagnosis)))
     charted: set[str] = set()
     for number, finding in enumerate(diagnosis.findings, start=1):

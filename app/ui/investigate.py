@@ -23,6 +23,7 @@ from app.ui.state import Turn
 from tools.contracts.diagnosis import Diagnosis
 from tools.contracts.evidence import Ledger
 from tools.contracts.tool import ToolError, ToolResult
+from tools.contracts.wording import plural
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +109,7 @@ def failure_warnings(results: dict[str, ToolResult]) -> list[str]:
         if result.error:
             failed.setdefault(result.source, []).append(result)
     return [
-        f"{len(items)} {SOURCE_NAMES.get(source, source)} tool call(s) failed; the first: "
+        f"{plural(len(items), f'{SOURCE_NAMES.get(source, source)} tool call')} failed; the first: "
         f"{items[0].tool}: {items[0].error}"
         for source, items in failed.items()
     ]

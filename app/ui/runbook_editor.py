@@ -12,6 +12,7 @@ from app.runbooks import LoadedRunbook, Runbook, RunbookError, load_text, user_r
 from app.ui.safe import md
 from app.ui.save_runbook import folder_note
 from tools.contracts.settings import Settings
+from tools.contracts.wording import plural
 
 MONOSPACE = (
     '<style>[class*="st-key-rb-yaml-"] textarea { font-family: "Source Code Pro", monospace; }</style>'
@@ -69,8 +70,8 @@ def validate_text(text: str, file: str) -> Runbook | None:
         return None
     st.success(
         md(
-            f"Valid: runbook {runbook.name} with {len(runbook.params)} parameter(s) "
-            f"and {len(runbook.steps)} step(s)."
+            f"Valid: runbook {runbook.name} with {plural(len(runbook.params), 'parameter')} "
+            f"and {plural(len(runbook.steps), 'step')}."
         )
     )
     return runbook

@@ -163,7 +163,7 @@ def test_a_storm_of_groups_gets_one_summary_thread(make_receiver: ReceiverFactor
     storm_root = next(c for c in threads if "Alert storm" in c.params["text"])
     listed = "\n".join(c.params["text"] for c in slack.thread(CHANNEL, storm_root.answer["ts"]))
     assert listed.count("KubePodCrashLooping") == 28
-    assert "28 group(s)" in root_edits(slack, storm_root.answer["ts"])[-1].params["text"]
+    assert "28 groups" in root_edits(slack, storm_root.answer["ts"])[-1].params["text"]
 
 
 def test_a_group_changing_too_often_is_held_back_once_then_investigated(

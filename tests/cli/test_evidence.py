@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -15,6 +16,7 @@ import pytest
 from app.demo import SHOP_SNAPSHOT
 
 KUBEWHY = [sys.executable, "-m", "app.cli"]
+CART = "Why do shoppers get errors when they open their cart?"
 QUESTIONS = (
     "why are orders failing at checkout?",
     "why is the frontend returning errors?",
@@ -136,3 +138,42 @@ def test_what_changed_before_the_onset_is_cited_evidence(checkout):
         and cited[i]["args"]["kind"] == "Deployment"
     ]
     assert any("new ReplicaSet: recommendations-5hpk6nsgx8 (rev 1" in e["excerpt"] for e in described)
+
+
+def test_the_promotion_traffic_jump_is_a_change_before_the_catalog_and_cart_onsets():
+    """The demo's promotion (catalog's requests 30 -> 75/s at 09:00) comes out of the request-rate series
+    as a change before the catalog slowdown and before the cart errors, cited by the request-rate check
+    of catalog's own workload; the CLI lists it under "What changed before the onset"."""
+    for question, onset in (("why is catalog slow?", "09:00"), (CART, "09:14")):
+        doc = document(question)
+        assert doc["answer"]["since"] == f"2026-11-20T{onset}:00Z", doc["answer"]
+        [jump] = [
+            c for c in doc["answer"]["changes"] if c["what"].startswith("requests to Service shop/catalog")
+        ]
+        assert jump["kind"] == "traffic" and jump["at"] == "2026-11-20T09:00:00Z", jump
+        assert re.match(
+            r"requests to Service shop/catalog rose from 30 to 7\d requests/s \(75/s now\)$", jump["what"]
+        )
+        [shown_by] = jump["evidence"]
+        assert shown_by in doc["findings"][0]["evidence"]
+        evidence = next(e for e in doc["evidence"] if e["id"] == shown_by)
+        assert evidence["args"] == {"check": "http_request_rate", "namespace": "shop", "workload": "catalog"}
+        assert 'service="catalog"' in evidence["excerpt"] and "→ 7" in evidence["excerpt"], evidence[
+            "excerpt"
+        ]
+    kinds = [c["kind"] for c in document(CART)["answer"]["changes"]]
+    assert kinds == ["traffic", "rollout", "traffic"]  # the jump, payments 2.8.0, cart's requests collapsing
+
+    text = ask(CART).stdout
+    listed = text.split("What changed before the onset (09:14):\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    assert len(listed) == 3 and listed[0].startswith(
+        "  - 09:00 requests to Service shop/catalog rose from 30"
+    )
+    assert all(re.search(r" \[e\d+\]$", line) for line in listed), listed
+
+
+def test_a_policy_change_is_the_only_change_before_the_checkout_onset(checkout):
+    [change] = checkout["answer"]["changes"]
+    assert change["kind"] == "policy" and change["at"] == "2026-11-20T08:52:00Z"
+    assert change["what"] == "NetworkPolicy data/postgres-allow-catalog created"
+    assert change["evidence"] and change["evidence"][0] in checkout["findings"][0]["evidence"]

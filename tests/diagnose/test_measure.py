@@ -1,14 +1,17 @@
 """Measured answers over hand-built facts: when an event happened (occurrences), when trouble began
-(onset signs: failing calls in the subject's own log lines, the working set at its limit)."""
+(onset signs: failing calls in the subject's own log lines, the working set at its limit) and what changed
+before an onset (a Service's request rate stepping up or collapsing)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
+from app.diagnose.candidate import Candidate
+from app.diagnose.cite import tool_call_for
 from app.diagnose.facts import Facts
-from app.diagnose.measure import _failed_calls, _memory_at_limit, occurrences
+from app.diagnose.measure import _failed_calls, _memory_at_limit, changes_before, occurrences
 from app.diagnose.subject import subject_of
-from tools.contracts.diagnosis import ResourceRef
+from tools.contracts.diagnosis import Category, ResourceRef
 
 NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 CART = ResourceRef(kind="Deployment", namespace="shop", name="cart")
@@ -74,3 +77,58 @@ def test_repeated_oom_kills_begin_when_the_working_set_first_reaches_its_limit()
     known = facts(metrics={"memory_working_set_ratio": [series]})
     [moment] = _memory_at_limit(known, [CART])
     assert moment.at.timestamp() == start + 60 * 20
+
+
+def rate_series(service: str, before: float, after: float, minutes_ago: int, namespace: str = "shop") -> dict:
+    """A Service's request rate over the two hours before NOW, one sample a minute, stepping from
+    ``before`` to ``after`` ``minutes_ago`` minutes before NOW over a 5-minute ramp (as rate() climbs),
+    with a little noise."""
+    values = []
+    for minute in range(120, -1, -1):
+        progress = min(max((minutes_ago - minute) / 5, 0.0), 1.0)
+        noise = ((minute * 7) % 5 - 2) * 0.05 * max(before, after) / 30
+        values.append([NOW.timestamp() - 60 * minute, str(before + (after - before) * progress + noise)])
+    return {"metric": {"namespace": namespace, "service": service}, "values": values}
+
+
+def traffic_facts(*series: dict) -> Facts:
+    deployments = [
+        {"kind": "Deployment", "metadata": {"name": n, "namespace": "shop"}} for n in ("catalog", "cart")
+    ]
+    return Facts(
+        now=NOW, objects={"Pod": [], "Deployment": deployments}, metrics={"http_request_rate": list(series)}
+    )
+
+
+def test_a_request_rate_jump_before_the_onset_is_a_change_cited_by_the_request_rate_check():
+    promotion = rate_series("catalog", 30, 75, minutes_ago=30)  # 09:00
+    steady = rate_series("payments", 2.5, 2.5, minutes_ago=30)
+    known = traffic_facts(promotion, steady)
+    onset = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+    [jump] = changes_before(known, onset, ["shop"])
+    assert jump.kind == "traffic"
+    assert jump.at == datetime(2026, 11, 20, 9, 0, tzinfo=UTC)  # the start of the ramp, not its middle
+    assert "requests to Service shop/catalog rose from 30 to " in jump.what and "(75/s now)" in jump.what
+    # the check that shows it reads the catalog workload's series, whatever finding cites it
+    finding = Candidate(
+        title="t", category=Category.ServiceNoEndpoints, resource=CART, confidence=0.9, explanation=""
+    )
+    assert jump.cite is not None and jump.cite.needle == 'service="catalog"'
+    assert tool_call_for(jump.cite.ref, finding) == (
+        "prom_check",
+        {"check": "http_request_rate", "namespace": "shop", "workload": "catalog"},
+    )
+    # outside the window, or in a namespace not involved, it is not a change before this onset
+    assert changes_before(known, onset + timedelta(minutes=45), ["shop"]) == []
+    assert changes_before(known, onset, ["data"]) == []
+
+
+def test_a_request_rate_that_collapses_is_a_change_and_small_moves_are_not():
+    cut_off = rate_series("cart", 15, 0, minutes_ago=18)  # 09:12: callers cannot reach it
+    wobble = rate_series("catalog", 10, 12, minutes_ago=18)  # +20%: ordinary variation
+    quiet = rate_series("payments", 0.2, 0.6, minutes_ago=18)  # x3, but under one request a second
+    found = changes_before(
+        traffic_facts(cut_off, wobble, quiet), datetime(2026, 11, 20, 9, 14, tzinfo=UTC), ["shop"]
+    )
+    assert [m.what.split(" from ")[0] for m in found] == ["requests to Service shop/cart fell"]
+    assert found[0].at == datetime(2026, 11, 20, 9, 12, tzinfo=UTC)

@@ -258,7 +258,7 @@ def test_deep_nesting_is_skipped_not_a_crash(tmp_path: Path) -> None:
     reasons = _reasons(report)
     assert reasons["deep.json"] == "JSON nested too deeply"
     assert reasons["flow.yaml"] == reasons["dashes.yaml"] == "YAML nested too deeply"
-    assert reasons["configmap.json"].startswith("1 item(s) left out: ConfigMap deep")
+    assert reasons["configmap.json"].startswith("1 item left out: ConfigMap deep")
     assert dict(report.kinds) == {"Pod": 3}
 
 

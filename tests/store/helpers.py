@@ -8,6 +8,7 @@ from tools.contracts.diagnosis import Diagnosis, Evidence, Finding, ResourceRef,
 from tools.contracts.evidence import Ledger
 from tools.contracts.settings import Settings
 from tools.contracts.tool import ToolResult
+from tools.contracts.wording import plural
 
 
 def diagnosis(question: str = "why is checkout failing?", *findings: tuple[str, str, str]) -> Diagnosis:
@@ -17,7 +18,7 @@ def diagnosis(question: str = "why is checkout failing?", *findings: tuple[str, 
         cluster="shop-prod",
         answered_at="2026-11-20T09:30:00Z",
         engine="offline",
-        summary=f"{len(findings)} finding(s)",
+        summary=plural(len(findings), "finding"),
         findings=[
             Finding(
                 title=f"{name} is broken",

@@ -126,4 +126,5 @@ def run_pod_restarting_runbook(page, base_url: str) -> None:
     pick(page, "workload *", "payments")  # its list follows the namespace chosen
     page.get_by_role("button", name="Run", exact=True).click()
     page.get_by_text("Runbook pod-restarting ran in").wait_for(timeout=WAIT_MS)
+    wait_until_idle(page)
     assert "fix: Deployment shop/payments" in page.get_by_test_id("stMain").inner_text()

@@ -2,8 +2,8 @@
 person reads and shares it: each new answer opens at its start, a follow-up carries on about the culprit,
 the evidence holds the decisive facts (the policy's rule and creation time, a flow table, a verdict
 timeline), "Copy as Markdown" renders the same findings, a permalink reopens the same answer in another
-browser, an object name opens its YAML, and one answer stays short with its evidence folded. At 1400x900
-and 420 px wide; screenshots go to tests/artifacts/."""
+browser, an object name opens its YAML, one answer stays short with its evidence folded, and an answer
+with an onset draws what changed before it. At 1400x900 and 420 px wide; screenshots in tests/artifacts/."""
 
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ from tests.ui.browser import start_demo as start
 pytestmark = [pytest.mark.e2e, pytest.mark.prometheus]
 
 CHECKOUT = "why are orders failing at checkout?"
+CART = "Why do shoppers get errors when they open their cart?"
 FOLLOW_UP = "how do I fix it?"
 CULPRIT = "NetworkPolicy data/postgres-allow-catalog"
 MAX_ANSWER_PAGE_PX = 2500
@@ -72,6 +73,21 @@ def open_chat(browser, url: str, size: str):
 def block(page, key: str):
     """The container the page drew with ``key`` (Streamlit gives it the class st-key-<key>)."""
     return page.locator(f".st-key-{key}")
+
+
+WITHOUT_CHARTS = """e => {
+  const copy = e.cloneNode(true);
+  copy.querySelectorAll('[data-testid=stVegaLiteChart]').forEach((chart) => chart.remove());
+  return copy.textContent;
+}"""
+
+
+def card_text(page, key: str) -> str:
+    """The text of an answer's card without its charts: a chart's axis ticks depend on the width the page
+    gives it (the History page's column is not the chat's), the answer does not."""
+    card = block(page, f"card-{key}")
+    wait_until_still(page, card)
+    return card.evaluate(WITHOUT_CHARTS)
 
 
 def direct_answer(card) -> str:
@@ -239,7 +255,7 @@ def rendered_text(markdown: str) -> str:
 def test_a_permalink_opened_in_a_fresh_browser_shows_the_same_answer(browser, demo):
     page = open_chat(browser, demo, "1400")
     ask(page, CHECKOUT, answers=1)
-    card_text = block(page, "card-t0").inner_text()
+    drawn = card_text(page, "t0")
     shown = findings(page, "t0")
     page.get_by_test_id("stPopoverButton").filter(has_text="Permalink").click()
     body = page.get_by_test_id("stPopoverBody").filter(has_text="Opens this answer")
@@ -250,7 +266,7 @@ def test_a_permalink_opened_in_a_fresh_browser_shows_the_same_answer(browser, de
     fresh.goto(link.strip())
     fresh.get_by_text(f"run #{run_id}").first.wait_for(timeout=WAIT_MS)
     assert fresh.url.endswith(f"/history?run={run_id}")
-    assert block(fresh, f"card-h{run_id}").inner_text() == card_text
+    assert card_text(fresh, f"h{run_id}") == drawn
     assert findings(fresh, f"h{run_id}") == shown
     show(fresh, block(fresh, f"card-h{run_id}"))
     fresh.screenshot(path=ARTIFACTS / "permalink-1400.png")
@@ -259,7 +275,7 @@ def test_a_permalink_opened_in_a_fresh_browser_shows_the_same_answer(browser, de
 def test_a_runbook_run_on_its_own_page_has_a_permalink_too(browser, demo):
     page = browser.new_context(viewport=SIZES["1400"]).new_page()
     run_pod_restarting_runbook(page, demo)  # the Runbooks page has its own address
-    card_text = block(page, "card-rb-pod-restarting").inner_text()
+    drawn = card_text(page, "rb-pod-restarting")
     page.get_by_test_id("stPopoverButton").filter(has_text="Permalink").click()
     link = (
         page.get_by_test_id("stPopoverBody").filter(has_text="Opens this answer").locator("code").inner_text()
@@ -270,7 +286,7 @@ def test_a_runbook_run_on_its_own_page_has_a_permalink_too(browser, demo):
     fresh.goto(link.strip())
     fresh.get_by_text(f"run #{run_id}").first.wait_for(timeout=WAIT_MS)
     assert "runbook pod-restarting" in fresh.get_by_test_id("stMain").inner_text()
-    assert block(fresh, f"card-h{run_id}").inner_text() == card_text
+    assert card_text(fresh, f"h{run_id}") == drawn
 
 
 def test_an_object_name_opens_its_yaml_and_the_chat_box_does_not_look_like_an_error(browser, demo):
@@ -290,3 +306,27 @@ def test_an_object_name_opens_its_yaml_and_the_chat_box_does_not_look_like_an_er
     assert "kind: NetworkPolicy" in yaml_text and "name: postgres-allow-catalog" in yaml_text
     assert "app: catalog" in yaml_text and "CHG-4471" in yaml_text
     page.screenshot(path=ARTIFACTS / "object-yaml-1400.png")
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_the_cart_answer_draws_what_changed_before_its_onset(browser, demo, size):
+    page = open_chat(browser, demo, size)
+    ask(page, CART, answers=1)
+    timeline = block(page, "changes-t0")
+    chart = timeline.get_by_test_id("stVegaLiteChart")
+    chart.wait_for(timeout=WAIT_MS)
+    show(page, timeline)
+    wait_until_still(page, chart)
+    timeline.screenshot(path=ARTIFACTS / f"changes-timeline-{size}.png")
+    page.screenshot(path=ARTIFACTS / f"cart-changes-{size}.png")
+    drawn = chart.inner_text()
+    assert "What changed before the onset" in drawn and "onset 09:14" in drawn, drawn
+    assert "traffic" in drawn and "rollout" in drawn, drawn  # a lane per kind of change
+    listed = timeline.get_by_test_id("stCaptionContainer").inner_text()  # numbered as the chart's points
+    assert re.search(r"09:00 requests to Service shop/catalog rose from 30 .*· evidence e\d+", listed), listed
+    assert "09:05 Deployment shop/payments rolled out" in listed, listed
+    # the chart and its labels stay inside the answer
+    box = chart.bounding_box()
+    card = block(page, "card-t0").bounding_box()
+    assert box["x"] >= card["x"] - 1 and box["x"] + box["width"] <= card["x"] + card["width"] + 1, (box, card)
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= SIZES[size]["width"]

@@ -101,7 +101,7 @@ def test_a_bundled_runbook_runs_on_the_demo_and_is_stored(page, places):
     shown = [plain(m.value) for m in at.markdown]
     assert "Why do the pods of payments in namespace shop keep restarting?" in " ".join(shown)
     assert any(text.strip("*").startswith("payments is failing: payments keeps crashing") for text in shown)
-    assert any(text.startswith("Runbook pod-restarting ran 6 of 6 step(s).") for text in shown)
+    assert any(text.startswith("Runbook pod-restarting ran 6 of 6 steps.") for text in shown)
     assert any("badge[AppCrash]" in m.value for m in at.markdown)
     assert contains(at, "fix: Deployment shop/payments")
     labels = [plain(e.label) for e in at.expander]

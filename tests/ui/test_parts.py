@@ -140,6 +140,6 @@ def test_failed_tool_calls_are_summed_up_per_source():
         "e3": result("prom_query", "prometheus", "timed out"),
     }
     assert failure_warnings(results) == [
-        "2 Prometheus tool call(s) failed; the first: prom_check: "
+        "2 Prometheus tool calls failed; the first: prom_check: "
         "Prometheus at http://127.0.0.1:9 refused the connection"
     ]

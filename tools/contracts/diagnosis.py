@@ -81,6 +81,17 @@ class NextStep(BaseModel):
     checked: bool = False
 
 
+class Change(BaseModel):
+    """Something that changed in the half hour before the onset (added for issue 17): a rollout, a policy,
+    config or Service edit, autoscaling or a node event, a Service's traffic stepping. ``kind`` groups them
+    on a timeline; ``evidence`` holds the ids of the evidence that shows it, where a finding cites it."""
+
+    at: str  # RFC 3339
+    what: str
+    kind: str = "object"  # rollout, config, policy, service, storage, scaling, node, traffic, object
+    evidence: list[str] = []
+
+
 Intent = Literal["diagnose", "status", "occurrence", "onset", "remediation", "ranking", "review"]
 Verdict = Literal["yes", "no", "unknown"]
 
@@ -95,6 +106,7 @@ class Answer(BaseModel):
     subject_healthy: bool | None = None
     verdict: Verdict | None = None
     since: str | None = None  # RFC 3339 onset of the trouble asked about, where it is known
+    changes: list[Change] = []  # what changed before ``since``, oldest first (empty without an onset)
 
 
 class Stats(BaseModel):

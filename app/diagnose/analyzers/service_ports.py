@@ -21,6 +21,7 @@ from app.diagnose.workload_facts import cite_log, cite_object, kubectl
 from tools.contracts.diagnosis import Category, NextStep
 from tools.contracts.kube.objects import name_of, namespace_of
 from tools.contracts.kube.selectors import map_matches
+from tools.contracts.wording import plural
 
 FLOW_WINDOW = timedelta(minutes=30)
 
@@ -117,7 +118,11 @@ def analyze(facts: Facts) -> list[Candidate]:
                         f"Service {svc_ref.namespace}/{svc_ref.name} sends port {port_no} to targetPort "
                         f"{target} on pods of {', '.join(workloads)}: {problem}. Connections reach the pod "
                         f"but nothing listens there"
-                        + (f"; Hubble shows {len(rst)} RST repl(ies) from the pods." if rst else ".")
+                        + (
+                            f"; Hubble shows {plural(len(rst), 'RST reply', 'RST replies')} from the pods."
+                            if rst
+                            else "."
+                        )
                     ),
                     cites=cites,
                     affected=affected,

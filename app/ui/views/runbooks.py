@@ -22,6 +22,7 @@ from app.ui.runbook_run import last_run, remember, run_in_page
 from app.ui.safe import md, md_line
 from app.ui.views.chat import render_answer
 from tools.contracts.diagnosis import Diagnosis
+from tools.contracts.wording import plural, verb
 
 SELECTED = "rb-selected"
 LOOKED = "kubewhy_runbook_suggestion_diagnoses"  # (cluster, question) -> the quick diagnosis
@@ -79,7 +80,8 @@ def _label(entry: LoadedRunbook) -> str:
 def _problems(library: Library) -> None:
     if library.problems:
         with st.expander(
-            f"{len(library.problems)} runbook file(s) skipped: they do not validate",
+            f"{plural(len(library.problems), 'runbook file')} skipped: "
+            f"{verb(len(library.problems), 'it does', 'they do')} not validate",
             icon=":material/warning:",
         ):
             for problem in library.problems:

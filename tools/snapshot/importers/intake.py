@@ -15,6 +15,7 @@ from typing import Any
 
 import orjson
 
+from tools.contracts.wording import plural
 from tools.kubernetes.transport import strip_secret_values
 from tools.snapshot.importers.clock import Clock
 from tools.snapshot.importers.documents import BadFile, KindHint, load_documents, objects_in
@@ -78,7 +79,7 @@ class Intake:
             return 0
         if problems:
             shown = "; ".join(problems[:3]) + ("; ..." if len(problems) > 3 else "")
-            self.skipped.append(Skipped(rel, f"{len(problems)} item(s) left out: {shown}"))
+            self.skipped.append(Skipped(rel, f"{plural(len(problems), 'item')} left out: {shown}"))
         if not added and duplicates:
             self.skipped.append(
                 Skipped(rel, f"holds only objects already read from other files ({duplicates})")

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from tools.contracts.kube.time import rfc3339
+from tools.contracts.wording import plural
 
 
 class ImportFailed(Exception):
@@ -69,5 +70,5 @@ class ImportReport:
             return None
         reasons = Counter(s.reason for s in self.skipped)
         parts = [f"{count} × {reason}" for reason, count in reasons.most_common(3)]
-        more = f"; {len(reasons) - 3} other reason(s)" if len(reasons) > 3 else ""
-        return f"skipped {len(self.skipped)} file(s): " + "; ".join(parts) + more
+        more = f"; {plural(len(reasons) - 3, 'other reason')}" if len(reasons) > 3 else ""
+        return f"skipped {plural(len(self.skipped), 'file')}: " + "; ".join(parts) + more

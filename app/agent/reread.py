@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from tools.contracts.wording import plural
+
 MIN_LINE_CHARS = 40  # short lines (headers, "Events:") are cheap and ambiguous: always kept
 # Tools whose output quotes other tools' output (the diagnostician's "seen in ..." lines): a quote is
 # second-hand, so the tool it came from still shows the line in its own context, and is not folded.
@@ -32,7 +34,7 @@ class SeenLines:
         def close_run() -> None:
             if run:
                 ids = ", ".join(dict.fromkeys(run))
-                out.append(f"  ({len(run)} line(s) as already shown in {ids})")
+                out.append(f"  ({plural(len(run), 'line')} as already shown in {ids})")
                 run.clear()
 
         for line in text.splitlines():

@@ -118,7 +118,7 @@ def test_lines_already_read_are_sent_once_with_a_reference(pods_tool, caching_mo
     first, second, third = server.requests[-1].tool_messages()
     assert "CrashLoopBackOff" in first["content"]
     assert "CrashLoopBackOff" not in second["content"]
-    assert "(2 line(s) as already shown in e1)" in second["content"]
+    assert "(2 lines as already shown in e1)" in second["content"]
     assert third["content"].startswith("[e1] same call as before")
     [evidence] = diagnosis.evidence  # a quote of a folded line still verifies against the full record
     assert evidence.id == "e2" and "CrashLoopBackOff" in evidence.excerpt

@@ -483,7 +483,11 @@ def _policies(
 ) -> tuple[list[dict[str, Any]] | None, dict[str, dict[str, str]], str]:
     """NetworkPolicies given, else from the cluster; None (with why) when they cannot be read."""
     if params.policies is not None:
-        return params.policies, {}, f"{len(params.policies)} NetworkPolicy(ies) given"
+        return (
+            params.policies,
+            {},
+            f"{plural(len(params.policies), 'NetworkPolicy', 'NetworkPolicies')} given",
+        )
     if ctx.kube is None or "kubernetes" in ctx.unavailable:
         why = ctx.unavailable.get("kubernetes", "no Kubernetes access")
         return None, {}, f"NetworkPolicies not read ({why})"
@@ -491,7 +495,11 @@ def _policies(
         policies, labels = fetch_policies(ctx.kube)
     except Exception as exc:  # a partial answer beats none: the drops are still shown
         return None, {}, f"NetworkPolicies could not be read ({exc})"
-    return policies, labels, f"{len(policies)} NetworkPolicy(ies) read from the cluster"
+    return (
+        policies,
+        labels,
+        f"{plural(len(policies), 'NetworkPolicy', 'NetworkPolicies')} read from the cluster",
+    )
 
 
 # --- flows_status ----------------------------------------------------------------------------------

@@ -101,7 +101,7 @@ def compose(question: Question, ranked: list[Candidate], facts: Facts, ctx: Any 
     answer.since = _iso(started.at) if started else None
     if findings and started is not None:
         composed.changes = changes_before(facts, started.at, _change_namespaces(findings[0], subject))
-        _cite_changes(findings[0], composed.changes, started)
+        _cite_changes(findings[0], composed.changes)
 
     if intent == "occurrence":
         _occurrence(question, composed, facts, name, started)
@@ -223,15 +223,12 @@ def _change_namespaces(top: Candidate, subject: Subject) -> list[str]:
 MAX_CHANGES = 4
 
 
-def _cite_changes(top: Candidate, changes: list[Moment], started: Moment) -> None:
+def _cite_changes(top: Candidate, changes: list[Moment]) -> None:
     """The changes before the onset become evidence of the top finding: each cites the line that shows it
-    (the policy's creation time, the Deployment's new ReplicaSet, the node event)."""
+    (the policy's creation time, the Deployment's new ReplicaSet, the node event). They are said once, in
+    ``answer.changes`` (every surface lists or draws them), not again in the finding's explanation."""
     shown = changes[-MAX_CHANGES:]
-    if not shown:
-        return
     top.cites.extend(m.cite for m in shown if m.cite is not None and m.cite not in top.cites)
-    listed = "; ".join(f"{hhmm(m.at)} {m.what}" for m in shown)
-    top.explanation += f" What changed in the 30 minutes before the onset ({hhmm(started.at)}): {listed}."
 
 
 def _onset_text(

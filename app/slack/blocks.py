@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.agent.pricing import cost_note
-from app.render import opening
+from app.render import change_lines, changes_heading, opening
 from app.slack.mrkdwn import FENCE, inert, inert_code, inline_code
 from tools.contracts.diagnosis import UNCHECKED, Diagnosis, Evidence, Finding
 from tools.contracts.tool import ToolResult
@@ -148,6 +148,9 @@ def diagnosis_blocks(diagnosis: Diagnosis, note: str | None = None) -> list[Bloc
     blocks = [*text_sections(first), context(facts)]
     for number, finding in enumerate(diagnosis.findings, 1):
         blocks.extend(finding_blocks(number, finding, evidence))
+    if diagnosis.answer.changes:  # said once here, not in the findings' explanations
+        blocks += [divider(), section(f"*{inert(changes_heading(diagnosis))}*")]
+        blocks.extend(text_sections("\n".join(f"• {inert(line)}" for line in change_lines(diagnosis))))
     cited = {ref for finding in diagnosis.findings for ref in finding.evidence}
     others = [item for item in diagnosis.evidence if item.id not in cited]
     if others:

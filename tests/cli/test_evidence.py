@@ -122,9 +122,11 @@ def test_no_rendered_answer_writes_s_plurals(question):
 
 def test_what_changed_before_the_onset_is_cited_evidence(checkout):
     top = checkout["findings"][0]
-    assert (
-        "What changed in the 30 minutes before the onset (08:52): 08:52 NetworkPolicy " in top["explanation"]
-    )
+    [change] = checkout["answer"]["changes"]
+    assert change["at"] == "2026-11-20T08:52:00Z" and change["kind"] == "policy", change
+    assert change["what"].startswith("NetworkPolicy data/postgres-allow-catalog") and change["evidence"]
+    assert set(change["evidence"]) <= set(top["evidence"])  # the change is evidence of the top finding
+    assert "What changed" not in top["explanation"]  # said once, in answer.changes
     onset = document("recommendations wont start, what changed?")
     assert onset["answer"]["intent"] == "onset"
     rollout = "Deployment shop/recommendations rolled out ReplicaSet recommendations-5hpk6nsgx8"

@@ -148,3 +148,19 @@ def test_evidence_as_messages_keeps_every_line() -> None:
     messages = evidence_messages(document)
     joined = "\n".join(_texts(m.blocks) for m in messages)
     assert all(f"result line {n} &lt;b&gt;" in joined for n in range(3000))
+
+
+def test_what_changed_before_the_onset_is_listed_once_with_its_evidence() -> None:
+    answer = {
+        "text": "api crashes since 11:40",
+        "intent": "onset",
+        "since": "2026-03-01T11:40:00Z",
+        "changes": [
+            {"at": "2026-03-01T11:38:00Z", "what": "Deployment shop/api rolled out *v2*", "evidence": ["e2"]},
+        ],
+    }
+    text = _texts(diagnosis_blocks(_diagnosis(answer=answer)))
+    assert "*What changed before the onset (11:40)*" in text
+    assert f"• 11:38 {inert('Deployment shop/api rolled out *v2*')} [e2]" in text  # cluster text stays inert
+    assert text.count("rolled out") == 1
+    assert "What changed" not in _texts(diagnosis_blocks(_diagnosis()))  # no onset, no changes: nothing

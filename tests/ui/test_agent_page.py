@@ -25,7 +25,7 @@ def results(request: Request) -> dict[str, tuple[str, str]]:
     """tool name -> (evidence id, the text the model was sent)."""
     found = {}
     for message in request.tool_messages():
-        match = re.match(r"^\[(e\d+)\] (\w+) ", message["content"])
+        match = re.match(r"^\[(e\d+)\] (\w+)\n", message["content"])
         if match:
             found[match.group(2)] = (match.group(1), message["content"].split("\n", 1)[1])
     return found

@@ -220,7 +220,7 @@ def list_report(
         "by_state": dict(result.states),
         "items": [
             {"namespace": r.namespace, "name": r.name, "state": r.state, "healthy": r.healthy, **r.extra}
-            for r in listed[: max(shown, 50)]
+            for r in rows[: max(shown, 50)]  # the quiet pods too: only the text counts them
         ],
     }
     return out, data

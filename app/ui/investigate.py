@@ -56,8 +56,12 @@ def investigate(session: Session, question: str, namespace: str | None, conversa
         )
 
         def finish(diagnosis: Diagnosis, _by_model: bool) -> Diagnosis:
+            before = len(ledger)
             follow_policy_drops(session.ctx, ledger)  # the flows behind cited drops, for the timeline
-            return diagnosis
+            calls = diagnosis.stats.tool_calls + len(ledger) - before  # the footer counts them too
+            return diagnosis.model_copy(
+                update={"stats": diagnosis.stats.model_copy(update={"tool_calls": calls})}
+            )
 
         try:
             answer = ask(

@@ -4,6 +4,7 @@ real Prometheus over its metrics, its flow files): questions, follow-ups, source
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -38,6 +39,9 @@ def test_a_question_renders_the_card_then_the_evidence(page):
     [status] = at.status
     assert status.label.startswith("Investigated in") and status.state == "complete"
     assert contains(status, "reading Hubble flows: drops, DNS failures, resets, HTTP errors")
+    results = re.search(r"(\d+) tool results", status.label).group(1)
+    footers = [plain(c.value) for c in answer.caption if " · as of " in plain(c.value)]
+    assert footers and all(f"{results} tool calls" in footer for footer in footers), (results, footers)
 
     # the card: the direct answer first, then the finding with category, culprit, confidence and evidence
     parts = answer_parts(answer)

@@ -64,7 +64,8 @@ def test_the_models_direct_answer_and_elsewhere_are_kept_and_checked(scripted, p
     assert elsewhere.resource.name == "cart" and elsewhere.evidence == ["e1"]  # e99 was never read
     assert [f.resource.name for f in diagnosis.findings] == ["checkout"]
     document = diagnosis.model_dump(mode="json")
-    assert set(document["answer"]) == {"text", "intent", "subject", "subject_healthy", "verdict", "since"}
+    answer_fields = {"text", "intent", "subject", "subject_healthy", "verdict", "since", "changes"}
+    assert set(document["answer"]) == answer_fields  # `changes`: an optional field added by extension
 
 
 def test_an_answer_without_the_direct_fields_gets_them_from_the_question(scripted, pods_tool):

@@ -31,7 +31,17 @@ def test_json_output_is_exactly_the_contract_document(checkout_answer):
         "question", "cluster", "answered_at", "engine", "summary", "answer",
         "findings", "elsewhere", "evidence", "next_steps", "stats",
     }  # fmt: skip
-    assert set(doc["answer"]) == {"text", "intent", "subject", "subject_healthy", "verdict", "since"}
+    # the contract's answer fields, and `changes` (an optional field added by extension, issue 17)
+    assert set(doc["answer"]) == {
+        "text",
+        "intent",
+        "subject",
+        "subject_healthy",
+        "verdict",
+        "since",
+        "changes",
+    }
+    assert [(c["at"], c["kind"]) for c in doc["answer"]["changes"]] == [("2026-11-20T08:52:00Z", "policy")]
     assert doc["answer"]["intent"] == "diagnose"
     assert doc["answer"]["subject"] == {"kind": "Deployment", "namespace": "shop", "name": "checkout"}
     assert doc["answer"]["subject_healthy"] is False

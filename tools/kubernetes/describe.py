@@ -24,7 +24,14 @@ from tools.kubernetes.describe_kinds import (
     template_section,
 )
 from tools.kubernetes.events import add_events, event_dict, newest_first, related_events
-from tools.kubernetes.pods import add_pods, condition_text, container_lines, pod_summary, volume_lines
+from tools.kubernetes.pods import (
+    add_pods,
+    condition_text,
+    container_lines,
+    placement_text,
+    pod_summary,
+    volume_lines,
+)
 from tools.kubernetes.redact import redact_data
 from tools.kubernetes.render import BoundedText, changed_line, created_line, ref
 from tools.kubernetes.workloads import WORKLOAD_KINDS, pods_of, status_lines
@@ -187,19 +194,9 @@ def _describe_pod(
     key.append(f"  controlled by: {chain_text(chain)}")
     out.add(key[-1])
     out.add(f"  conditions: {condition_text(status.get('conditions'), now)}")
-    extras = []
-    if spec.get("serviceAccountName"):
-        extras.append(f"serviceAccount={spec['serviceAccountName']}")
-    if spec.get("nodeSelector"):
-        extras.append(f"nodeSelector={map_text(spec['nodeSelector']) or '<none>'}")
-    if spec.get("affinity"):
-        extras.append("affinity=" + ",".join(sorted(spec["affinity"])))
-    if spec.get("tolerations"):
-        extras.append(f"tolerations={len(spec['tolerations'])}")
-    if spec.get("priorityClassName"):
-        extras.append(f"priorityClass={spec['priorityClassName']}")
-    if extras:
-        out.add("  " + "  ".join(extras))
+    placement = placement_text(spec)
+    if placement:
+        out.add(f"  {placement}")
     for line in container_lines(pod, now):
         if not out.add(f"  {line}"):
             out.omit(1, "container detail line", "k8s_get kind=pod shows the full object")

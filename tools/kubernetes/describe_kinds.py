@@ -22,7 +22,7 @@ from tools.contracts.wording import plural
 from tools.kubernetes.access import KubeAccess
 from tools.kubernetes.netpol import policy_types
 from tools.kubernetes.network import policy_rule_lines
-from tools.kubernetes.pods import container_lines, volume_lines
+from tools.kubernetes.pods import container_lines, placement_text, volume_lines
 from tools.kubernetes.render import changed_line, created_line, short
 from tools.kubernetes.workloads import CHANGE_CAUSE, REVISION, owned
 
@@ -205,15 +205,9 @@ def template_section(obj: dict[str, Any], now: datetime) -> Section:
     pod_spec = template.get("spec") or {}
     section.add("Pod template:")
     section.add(f"  labels: {map_text(labels_of(template)) or '<none>'}")
-    extras = []
-    if pod_spec.get("serviceAccountName"):
-        extras.append(f"serviceAccount={pod_spec['serviceAccountName']}")
-    if pod_spec.get("nodeSelector"):
-        extras.append(f"nodeSelector={map_text(pod_spec['nodeSelector'])}")
-    if pod_spec.get("priorityClassName"):
-        extras.append(f"priorityClass={pod_spec['priorityClassName']}")
-    if extras:
-        section.add("  " + "  ".join(extras))
+    placement = placement_text(pod_spec)
+    if placement:
+        section.add(f"  {placement}")
     for line in container_lines(template, now):
         section.add(f"  {line}")
     volumes = volume_lines(template)

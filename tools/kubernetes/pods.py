@@ -8,6 +8,7 @@ from typing import Any
 
 from tools.contracts.kube import objects
 from tools.contracts.kube.pod_status import pod_is_healthy, pod_ready, pod_restarts, pod_status
+from tools.contracts.kube.selectors import map_text
 from tools.contracts.kube.time import kubectl_age
 from tools.contracts.wording import plural
 from tools.kubernetes.redact import env_value
@@ -247,6 +248,23 @@ def probe_text(probe: dict[str, Any]) -> str:
 
 
 SERVICE_ACCOUNT_MOUNT = "/var/run/secrets/kubernetes.io/serviceaccount"
+
+
+def placement_text(pod_spec: dict[str, Any]) -> str:
+    """A pod spec's (or pod template's) account and placement in one line: service account, node
+    selector, affinity kinds, how many tolerations, priority class; "" when it sets none of them."""
+    extras = []
+    if pod_spec.get("serviceAccountName"):
+        extras.append(f"serviceAccount={pod_spec['serviceAccountName']}")
+    if pod_spec.get("nodeSelector"):
+        extras.append(f"nodeSelector={map_text(pod_spec['nodeSelector'])}")
+    if pod_spec.get("affinity"):
+        extras.append("affinity=" + ",".join(sorted(pod_spec["affinity"])))
+    if pod_spec.get("tolerations"):
+        extras.append(f"tolerations={len(pod_spec['tolerations'])}")
+    if pod_spec.get("priorityClassName"):
+        extras.append(f"priorityClass={pod_spec['priorityClassName']}")
+    return "  ".join(extras)
 
 
 def volume_lines(pod: dict[str, Any]) -> list[str]:

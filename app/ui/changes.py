@@ -14,6 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from app.diagnose.measure import CHANGES_AFTER, CHANGES_BEFORE
+from app.ui.charts import moment_marks
 from app.ui.safe import md_line
 from tools.contracts.diagnosis import Answer, Diagnosis
 
@@ -73,16 +74,7 @@ def changes_chart(answer: Answer) -> alt.LayerChart | None:
     points = base.mark_point(filled=True, size=120, opacity=1).encode(color=alt.Color("color:N", scale=None))
     numbers = base.mark_text(dy=-13, fontSize=11, fontWeight="bold").encode(text="number:N")
     marks = pd.DataFrame([{"time": onset, "onset": f"onset {onset:%H:%M}"}])
-    rule = (
-        alt.Chart(marks)
-        .mark_rule(color=ONSET_COLOR, strokeDash=[5, 3], strokeWidth=2)
-        .encode(x="time:T", tooltip=["onset:N"])
-    )
-    onset_label = (
-        alt.Chart(marks)
-        .mark_text(color=ONSET_COLOR, align="right", dx=-4, baseline="bottom", fontWeight="bold")
-        .encode(x="time:T", y=alt.value(-3), text="onset:N")
-    )
+    rule, onset_label = moment_marks(marks, ONSET_COLOR, "onset:N", "onset:N", align="right")
     title = alt.TitleParams(
         text="What changed before the onset",
         anchor="start",

@@ -142,3 +142,23 @@ def _time(ts: float) -> datetime:
 
 def _short(value: float) -> str:
     return f"{value:.3g}"
+
+
+def moment_marks(
+    marks: pd.DataFrame, color: str, tooltip: str, text: Any, align: str
+) -> tuple[alt.Chart, alt.Chart]:
+    """A dashed rule at each ``marks.time`` and its bold label above the plot (``align`` "left": the
+    label starts right of the rule; "right": it ends left of it): a change or an onset on a timeline."""
+    rule = (
+        alt.Chart(marks)
+        .mark_rule(color=color, strokeDash=[5, 3], strokeWidth=2)
+        .encode(x="time:T", tooltip=[tooltip])
+    )
+    label = (
+        alt.Chart(marks)
+        .mark_text(
+            color=color, align=align, dx=4 if align == "left" else -4, baseline="bottom", fontWeight="bold"
+        )
+        .encode(x="time:T", y=alt.value(-3), text=text)
+    )
+    return rule, label

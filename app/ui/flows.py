@@ -20,6 +20,7 @@ import pandas as pd
 import streamlit as st
 
 from app.toolset import call_tool
+from app.ui.charts import moment_marks
 from tools.contracts.evidence import Ledger
 from tools.contracts.tool import ToolContext, ToolResult
 
@@ -179,16 +180,8 @@ def timeline_chart(data: dict[str, Any], height: int = 130) -> alt.LayerChart | 
     if change is not None:
         moment, before, after = change
         marks = pd.DataFrame([{"time": moment, "change": f"{before} → {after} at {moment:%H:%M:%S}"}])
-        rule = (
-            alt.Chart(marks)
-            .mark_rule(color=CHANGE_COLOR, strokeDash=[5, 3], strokeWidth=2)
-            .encode(x="time:T", tooltip=["change:N"])
-        )
-        label = (
-            alt.Chart(marks)
-            .mark_text(color=CHANGE_COLOR, align="left", dx=4, baseline="bottom", fontWeight="bold")
-            .encode(x="time:T", y=alt.value(-3), text=alt.Text("time:T", format="change %H:%M"))
-        )
+        text = alt.Text("time:T", format="change %H:%M")
+        rule, label = moment_marks(marks, CHANGE_COLOR, "change:N", text, align="left")
         chart = alt.layer(bars, rule, label)
     subtitle = f"{len(items)} flows"  # offset: room above the bars for the change label
     title = alt.TitleParams(text="Verdicts over time", subtitle=subtitle, anchor="start", offset=16)

@@ -141,7 +141,8 @@ async def over_http(url: str, repeat: int) -> dict[str, Any]:
 
 def agent_tokens() -> int:
     """What kubewhy's own agent pays for the same tools (its compacted schemas), for comparison."""
-    from app.agent.loop import agent_tools, tool_definitions
+    from app.agent.loop import tool_definitions
+    from app.toolset import agent_tools
 
     return tool_definitions(tuple(agent_tools()))[1]
 

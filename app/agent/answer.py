@@ -211,9 +211,11 @@ def check_answer(answer: FinalAnswer, ledger: Ledger) -> CheckedAnswer:
     listed = [item.id for item in answer.evidence if ledger.get(item.id) is not None]
     evidence = []
     for evidence_id in dict.fromkeys(cited_order + listed):
-        keys = ledger.key_lines(evidence_id)  # an id listed without a quote: its proving lines, else its head
-        excerpt = excerpts.get(evidence_id) or (ledger.cite(evidence_id, [], keys) if keys else "")
-        excerpt = excerpt or ledger.head(evidence_id)
+        excerpt = (  # an id listed without a quote: its proving lines, else its head
+            excerpts.get(evidence_id)
+            or ledger.cite(evidence_id, [], ledger.key_lines(evidence_id))
+            or ledger.head(evidence_id)
+        )
         evidence.append(ledger.evidence(evidence_id, excerpt))
     return CheckedAnswer(
         findings=findings,

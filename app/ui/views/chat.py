@@ -71,7 +71,8 @@ def conversation_cost(memory: Conversation) -> None:
 # tables take seconds and each growth pulls the page down. It re-pins on every change of the answer's size
 # (a ResizeObserver, so a starved browser that lays out late is still caught) and on a slow tick for
 # changes above it; it lets go as soon as the reader scrolls, clicks or types, when a newer message is
-# drawn, or once the run is over and the answer has kept its size for three seconds. It marks the answer
+# drawn, or after two minutes (a stop on "the answer kept its size" let go too early on a slow browser,
+# which then laid the page out again and left the answer above the window). It marks the answer
 # ``data-kubewhy-pinned`` when it has placed it, so a test can wait for that instead of guessing a delay.
 _SCROLL_SCRIPT = """<script>
 (() => {
@@ -79,8 +80,7 @@ _SCROLL_SCRIPT = """<script>
   const answer = frame && frame.closest('[data-testid="stChatMessage"]');
   if (!answer) return;
   const page = window.parent.document;
-  const app = page.querySelector('[data-testid="stApp"]');
-  let done = false, lastHeight = -1, stillSince = performance.now();
+  let done = false;
   const watch = new ResizeObserver(() => pin());
   const timer = setInterval(() => pin(), 200);
   const stop = () => { done = true; watch.disconnect(); clearInterval(timer); };
@@ -94,11 +94,6 @@ _SCROLL_SCRIPT = """<script>
     const below = parseFloat(getComputedStyle(answer).scrollMarginTop) || 0;  // under the page's header
     if (Math.abs(answer.getBoundingClientRect().top - below) > 1) answer.scrollIntoView({block: "start"});
     answer.dataset.kubewhyPinned = "1";
-    const height = answer.offsetHeight, now = performance.now();
-    const running = app && app.getAttribute("data-test-script-state") === "running";
-    if (running || height !== lastHeight) stillSince = now;
-    lastHeight = height;
-    if (now - stillSince > 3000) stop();
   };
   watch.observe(answer);
   pin();

@@ -110,6 +110,20 @@ def show(page, element) -> None:
     page.wait_for_timeout(400)
 
 
+def show_grid(page, table) -> None:
+    """Bring a data grid into view until it has put its hidden accessible table into the page (it draws
+    its cells only while in view): scrolled again while a late layout moves it, within ``WAIT_MS``."""
+    deadline = time.monotonic() + WAIT_MS / 1000
+    while True:
+        show(page, table)
+        try:
+            table.locator("th").first.wait_for(state="attached", timeout=5_000)
+            return
+        except Exception:
+            if time.monotonic() > deadline:
+                raise
+
+
 def pick(page, label: str, name: str) -> None:
     """Choose ``name`` in the form's picker ``label``, as a person does: open it, click the option."""
     page.get_by_label(label, exact=True).click(timeout=WAIT_MS)

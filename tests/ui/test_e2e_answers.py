@@ -23,6 +23,7 @@ from tests.ui.browser import (
     launch,
     run_pod_restarting_runbook,
     show,
+    show_grid,
     wait_until_still,
 )
 from tests.ui.browser import start_demo as start
@@ -170,8 +171,7 @@ def test_one_answer_is_short_with_its_flows_drawn_and_nothing_wider_than_the_win
     answer.get_by_text(re.compile(r"^e\d+ · flows_query")).click()
     flows = answer.get_by_test_id("stExpander").filter(has_text=re.compile(r"e\d+ · flows_query")).last
     table = flows.get_by_test_id("stDataFrame").first
-    show(page, table)  # the grid fills in its cells once it is in view
-    table.locator("th").first.wait_for(state="attached", timeout=WAIT_MS)  # the hidden accessible table
+    show_grid(page, table)  # the grid fills in its cells once it is in view
     # the grid puts only the columns in view into the page: all seven at 1400 px, the first ones at 420
     header = [cell.strip() for cell in table.locator("th").all_inner_texts()]
     assert len(header) >= 2 and header == HUBBLE_COLUMNS[: len(header)], header

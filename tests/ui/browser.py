@@ -11,6 +11,8 @@ import sys
 import time
 from pathlib import Path
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -119,7 +121,7 @@ def show_grid(page, table) -> None:
         try:
             table.locator("th").first.wait_for(state="attached", timeout=5_000)
             return
-        except Exception:
+        except PlaywrightTimeout:
             if time.monotonic() > deadline:
                 raise
 

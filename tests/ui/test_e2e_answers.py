@@ -13,6 +13,7 @@ from html.parser import HTMLParser
 
 import pytest
 from markdown_it import MarkdownIt
+from playwright.sync_api import expect
 
 from tests.ui.browser import (
     ARTIFACTS,
@@ -206,13 +207,10 @@ def test_the_network_policy_evidence_shows_its_rule_and_creation_time(browser, d
     finding.get_by_text("Evidence: e1").click()
     details = finding.get_by_test_id("stExpanderDetails").first
     wait_until_still(page, details)  # its excerpts are drawn after the expander opens
-    described = ""
-    for _ in range(WAIT_MS // 500):  # a loaded browser may draw the excerpt's lines after its header
-        shown = details.inner_text()
-        described = re.split(r"\ne\d+ · ", shown.split("k8s_describe kind=NetworkPolicy", 1)[-1])[0]
-        if "CHG-4471" in described:
-            break
-        page.wait_for_timeout(500)
+    # a loaded browser may draw the excerpt's lines after its header: wait for the last of them
+    expect(details).to_contain_text("CHG-4471", timeout=WAIT_MS)
+    shown = details.inner_text()
+    described = re.split(r"\ne\d+ · ", shown.split("k8s_describe kind=NetworkPolicy", 1)[1])[0]
     assert "app=catalog" in described and "5432" in described, described  # the rule: who may come in
     assert re.search(r"created.*08:52", described, re.IGNORECASE), described
     assert "CHG-4471" in described, described  # kubernetes.io/change-cause

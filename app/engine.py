@@ -237,8 +237,8 @@ def ask(
         from app.agent.loop import run_agent
 
         briefing = prelude.briefing if prelude is not None else None
-        if briefing is None and previous is not None and conversation is None:
-            briefing = follow_up_briefing(previous)
+        if briefing is None and previous is not None and conversation is None and thread is None:
+            briefing = follow_up_briefing(previous)  # a named thread's checkpoint carries the turn before
         diagnosis = run_agent(
             session.ctx,
             text,

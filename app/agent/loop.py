@@ -24,7 +24,8 @@ from langchain.agents import create_agent
 from langchain.agents.middleware import ModelCallLimitMiddleware, ModelRetryMiddleware
 from langchain.agents.middleware.model_call_limit import ModelCallLimitExceededError
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessageChunk, BaseMessage, HumanMessage, SystemMessage
+from langchain_core.messages import AIMessageChunk, BaseMessage, HumanMessage, RemoveMessage, SystemMessage
+from langgraph.graph.message import REMOVE_ALL_MESSAGES
 
 from app.agent.anonymize import anonymizer_for
 from app.agent.answer import build_diagnosis, check_answer, final_answer_tool, mark_fallback
@@ -124,6 +125,7 @@ class AgentRun:
         self.briefing = briefing
         self.memory = memory
         self.thread = thread
+        self.seeded = False  # the thread's turns came from the memory, not its checkpoint
         self.emit = on_event or (lambda event: None)
         self.stream = stream
         settings = ctx.settings
@@ -184,7 +186,8 @@ class AgentRun:
                 checkpointer = stack.enter_context(open_checkpointer(self.ctx.settings))
                 agent = build_agent(self.specs, *limits, model=self.state.chat, checkpointer=checkpointer)
                 config["configurable"] = {"thread_id": f"{self.ctx.cluster_name}/{self.thread}"}
-                return agent, config, list(agent.get_state(config).values.get("messages") or [])
+                stored = list(agent.get_state(config).values.get("messages") or [])
+                return agent, config, self._fuller(stored)
             except CHECKPOINT_ERRORS as exc:
                 log.warning(
                     "thread %s: its conversation cannot be read (%s); answering afresh", self.thread, exc
@@ -192,6 +195,14 @@ class AgentRun:
                 config.pop("configurable", None)
         agent = built_agent(self.specs, *limits, model=self.state.chat)
         return agent, config, self.memory.messages() if self.memory else []
+
+    def _fuller(self, stored: list[BaseMessage]) -> list[BaseMessage]:
+        """The thread's checkpoint, unless the memory holds turns it lacks (a runbook or an alert answered
+        in the thread, or a thread begun before it had a checkpoint): then the memory's turns replace it."""
+        if self.memory is None or len(self.memory.turns) <= sum(isinstance(m, HumanMessage) for m in stored):
+            return stored
+        self.seeded = True
+        return self.memory.messages()
 
     def _save_turn(
         self, agent: Any, config: dict[str, Any], earlier: list[BaseMessage], diagnosis: Diagnosis
@@ -210,7 +221,13 @@ class AgentRun:
         run.privacy = anonymizer_for(self.ctx, self.question)
         question = HumanMessage(self._task_prompt())
         # a thread's earlier turns are already in its checkpoint; memory's are sent ahead of the question
-        messages = [question] if "configurable" in config else [*earlier, question]
+        # (into a thread, replacing what its checkpoint held)
+        if "configurable" not in config:
+            messages: list[BaseMessage] = [*earlier, question]
+        elif self.seeded:
+            messages = [RemoveMessage(id=REMOVE_ALL_MESSAGES), *earlier, question]
+        else:
+            messages = [question]
         modes = ["custom", "messages"] if self.stream else ["custom"]
         text: dict[str, str] = {}
         try:

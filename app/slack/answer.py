@@ -105,11 +105,17 @@ def answer(
 
 def ask_step(question: str, state: ThreadState, asker: Asker, ask_fn: AskFn = ask) -> Produce:
     """The engine on one question with the thread's conversation: a follow-up ("how do I fix it?") is
-    about the previous answer's subject and culprit, for the agent and the built-in diagnostician alike."""
+    about the previous answer's subject and culprit, for the agent and the built-in diagnostician alike.
+    The agent continues the thread from its checkpoint, on whichever replica answers."""
 
     def produce(session: Session, reply: ThreadReply) -> Answer:
         return ask_fn(
-            session, question, conversation=state.conversation, on_event=reply.event, asked_by=asker
+            session,
+            question,
+            conversation=state.conversation,
+            on_event=reply.event,
+            asked_by=asker,
+            thread=state.name,
         )
 
     return produce

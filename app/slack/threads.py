@@ -1,7 +1,10 @@
 """The conversation of each Slack thread, so a follow-up in the thread continues it, on any replica.
 
-The thread's :class:`~app.agent.memory.Conversation` carries the earlier answers to the engine: the agent
-reads them, and the built-in diagnostician takes the last one's subject and culprit for a follow-up.
+The agent keeps the thread's conversation in a LangGraph checkpoint on the history database (the thread's
+``name``), so whichever replica answers the follow-up continues it. The thread's
+:class:`~app.agent.memory.Conversation` carries what the checkpoint does not: the last answer's subject and
+culprit for the built-in diagnostician, the thread's running cost, and turns answered outside the agent (a
+runbook, an alert's first investigation), which the agent reads when its checkpoint lacks them.
 
 The thread's cluster, its questions and the run ids of its answers are kept in the database
 (``slack_threads``); the conversation is rebuilt from those runs when this process has not seen the
@@ -33,6 +36,12 @@ class ThreadState:
     questions: list[str] = field(default_factory=list)
     run_ids: list[int] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)  # one answer at a time per thread
+    name: str | None = None  # the agent's conversation thread (its checkpoint); None: memory only
+
+
+def thread_name(channel: str, thread_ts: str) -> str:
+    """The Slack thread's name for the agent's checkpointer (unique per channel and thread)."""
+    return f"slack/{channel}/{thread_ts}"
 
 
 class ThreadStore:
@@ -50,7 +59,7 @@ class ThreadStore:
             state = self._threads.get(key)
         stored = self._load(channel, thread_ts)
         if stored is not None and (state is None or state.run_ids != stored.run_ids):
-            state = self._rebuilt(stored, state)
+            state = self._rebuilt(stored, state, thread_name(channel, thread_ts))
         if state is not None:
             self._keep(key, state)
         return state
@@ -63,7 +72,11 @@ class ThreadStore:
         with self._lock:
             state = self._threads.get((channel, thread_ts))
             if state is None:
-                state = ThreadState(target, Conversation(context_window=self.context_window))
+                state = ThreadState(
+                    target,
+                    Conversation(context_window=self.context_window),
+                    name=thread_name(channel, thread_ts),
+                )
         self._keep((channel, thread_ts), state)
         return state
 
@@ -113,7 +126,7 @@ class ThreadStore:
             log.warning("reading the thread %s/%s failed; answering from memory: %s", channel, thread_ts, exc)
             return None
 
-    def _rebuilt(self, stored: StoredThread, earlier: ThreadState | None) -> ThreadState:
+    def _rebuilt(self, stored: StoredThread, earlier: ThreadState | None, name: str) -> ThreadState:
         """The thread as the database has it: its questions, and its answers replayed into the memory."""
         from app.store import HistoryStore, StoreError
 
@@ -129,7 +142,7 @@ class ThreadStore:
                 "replaying the thread's answers failed; the follow-up has no earlier answers: %s", exc
             )
         target = Target.from_stored(stored.target)
-        state = ThreadState(target, conversation, list(stored.questions), list(stored.run_ids))
+        state = ThreadState(target, conversation, list(stored.questions), list(stored.run_ids), name=name)
         if earlier is not None:
             state.lock = earlier.lock
         return state

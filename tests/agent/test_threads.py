@@ -130,3 +130,35 @@ def test_a_thread_whose_store_is_damaged_is_answered_afresh(scripted, pods_tool,
     assert not diagnosis.summary.startswith("[Fallback")
     assert diagnosis.findings[0].evidence == ["e1"]
     assert "thread incident-42: its conversation cannot be read" in caplog.text
+
+
+def test_turns_the_checkpoint_lacks_come_from_the_memory_once(scripted, pods_tool, tmp_path):
+    """A Slack thread where a runbook answered between two agent turns: the checkpoint holds only the
+    agent's turn, the thread's memory holds both; the model reads both, once each, and the checkpoint
+    then keeps all three turns."""
+    from app.agent.loop import run_agent
+    from app.agent.memory import Conversation
+    from app.store.checkpoints import open_checkpointer
+    from tests.agent.conftest import PODS_TOOL, context_for, settings_for
+    from tests.agent.test_loop import final
+
+    replies = [Reply(tool_calls=[(PODS_TOOL, {"namespace": "shop"})]), final()]
+    server = start(scripted, replies * 2)
+    settings = settings_for(server, database_url=f"sqlite:///{tmp_path / 'history.db'}")
+    memory = Conversation(context_window=settings.context_window)
+
+    first = run_agent(context_for(settings), "why is checkout failing?", memory=memory, thread="t-1")
+    runbook = first.model_copy(update={"summary": "The runbook found checkout's probe failing."})
+    memory.add("runbook: checkout-health", runbook)  # answered outside the agent
+    asked = len(server.requests)
+    run_agent(context_for(settings), "so what do I change?", memory=memory, thread="t-1")
+
+    talk = conversation(server.requests[asked])
+    assert [role for role, _ in talk] == ["user", "assistant", "user", "assistant", "user"]
+    assert talk[0] == ("user", "why is checkout failing?")
+    assert talk[2] == ("user", "runbook: checkout-health")
+    assert "The runbook found checkout's probe failing." in talk[3][1]
+    with open_checkpointer(settings) as saver:
+        kept = saver.get_tuple({"configurable": {"thread_id": f"{context_for(settings).cluster_name}/t-1"}})
+    questions = [m.content for m in kept.checkpoint["channel_values"]["messages"] if m.type == "human"]
+    assert questions == ["why is checkout failing?", "runbook: checkout-health", "so what do I change?"]

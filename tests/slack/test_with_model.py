@@ -101,3 +101,56 @@ def test_the_agent_answers_and_a_follow_up_carries_the_thread(
     assert contents[-1][0] == "user" and FOLLOW_UP in contents[-1][1]
     assert bot.threads.get(CHANNEL, ts).conversation.questions == 2
     assert slack.errors() == []
+
+
+def test_a_follow_up_on_another_replica_continues_from_the_threads_checkpoint(
+    slack: MockSlack, cluster_dir: Path, dead_kubeconfig: Path, tmp_path: Path
+) -> None:
+    """Two replicas share only the history database: the first answers, the second takes the follow-up
+    and the agent reads the first turn from the thread's LangGraph checkpoint, which then holds both."""
+    from app.slack.threads import thread_name
+    from app.store.checkpoints import open_checkpointer
+
+    with ScriptedModel(script) as model:
+        settings = bot_settings(
+            cluster_dir,
+            dead_kubeconfig,
+            slack.url,
+            llm="openai",
+            model=model.model,
+            openai_base_url=model.base_url,
+            openai_api_key="sk-test",
+            max_retries=0,
+            database_url=f"sqlite:///{tmp_path / 'shared.db'}",
+        )
+        replicas = []
+        for _ in range(2):
+            pool = ClusterPool(settings)
+            bot = create_bot(settings, pool=pool)
+            bot.progress_interval_s = 0.0
+            replicas.append((bot, pool))
+        try:
+            (first, _), (second, _) = replicas
+            body, ts = mention(CHANNEL, USER, QUESTION)
+            run(first, bolt_request(body))
+            asked_before = len(model.requests)
+            follow, _ = mention(CHANNEL, USER, FOLLOW_UP, thread_ts=ts)
+            run(second, bolt_request(follow))
+        finally:
+            for bot, pool in replicas:
+                bot.close()
+                pool.close()
+
+    contents = [(m["role"], m.get("content") or "") for m in model.requests[asked_before].messages]
+    talk = [(role, text) for role, text in contents if role in ("user", "assistant") and text]
+    assert talk[0] == ("user", QUESTION)
+    assert talk[1][0] == "assistant" and "api crashes on start" in talk[1][1]
+    assert talk[2][0] == "user" and FOLLOW_UP in talk[2][1] and len(talk) == 3
+    replies = [c.params["text"] for c in slack.of("chat.update", CHANNEL)]
+    assert replies[-1].startswith(":white_check_mark: Investigated lab")
+    with open_checkpointer(settings) as saver:
+        kept = saver.get_tuple({"configurable": {"thread_id": f"lab/{thread_name(CHANNEL, ts)}"}})
+    assert kept is not None, "the thread has no checkpoint"
+    questions = [m.content for m in kept.checkpoint["channel_values"]["messages"] if m.type == "human"]
+    assert questions[0] == QUESTION and FOLLOW_UP in questions[1] and len(questions) == 2
+    assert slack.errors() == []

@@ -10,10 +10,13 @@ from tools.contracts.diagnosis import Category, NextStep, ResourceRef
 
 @dataclass(frozen=True)
 class Cite:
-    """Cite the line of a fact's tool output that contains ``needle`` (verbatim text the tool returned)."""
+    """Cite the line of a fact's tool output that prints ``key`` (``tools.contracts.printed``: what the
+    renderer promises, whatever its wording), else the line that contains ``needle`` (verbatim text the
+    tool returned: a message read from the cluster)."""
 
     ref: FactRef
-    needle: str
+    needle: str = ""
+    key: str | None = None
 
 
 @dataclass

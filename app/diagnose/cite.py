@@ -108,31 +108,39 @@ def _flow_namespace(candidate: Candidate) -> str | None:
 
 
 def cite_candidate(ctx: ToolContext, ledger: Ledger, candidate: Candidate) -> list[tuple[str, str]]:
-    """Evidence (id, excerpt) for every citation of a candidate that a tool could show. An object cited by
-    its bare name is quoted by its key lines (its header holds the name) rather than every line that
-    mentions the name. A cited text the tool's output does not print is kept in ``ledger.missed`` (a
-    renderer that stopped printing it), never replaced by other lines of the output."""
+    """Evidence (id, excerpt) for every citation of a candidate that a tool could show. A cite by key
+    quotes the lines the renderer printed for that key (``data.printed``); an object cited by its bare
+    name is quoted by its key lines (its header holds the name) rather than every line that mentions the
+    name. A key or text the tool's output does not print is kept in ``ledger.missed`` (a renderer that
+    stopped printing it), never replaced by other lines of the output."""
     by_call: dict[str, list[str]] = {}
+    keyed: dict[str, list[str]] = {}
     order: list[str] = []
     for cite in candidate.cites:
         evidence_id = _record(ctx, ledger, cite, _owner(cite, candidate))
         if evidence_id is None:
             continue
         if evidence_id not in by_call:
-            by_call[evidence_id] = []
+            by_call[evidence_id], keyed[evidence_id] = [], []
             order.append(evidence_id)
+        if cite.key is not None:
+            lines = ledger.printed(evidence_id, cite.key)
+            if not lines:
+                ledger.miss(evidence_id, cite.key)
+            keyed[evidence_id] += lines
+            continue
         by_name = cite.ref.kind == "object" and cite.needle.strip() == cite.ref.key[-1]
         by_call[evidence_id].append("" if by_name else cite.needle)
     cited = []
     for evidence_id in order:
         key_lines = ledger.key_lines(evidence_id)
         needles = [n for n in by_call[evidence_id] if n]
-        if not needles and not key_lines:
+        if not needles and not key_lines and not keyed[evidence_id]:
             needles = [_object_name(ledger, evidence_id)]
         for needle in needles:
             if not _printed(ledger, evidence_id, needle):
                 ledger.miss(evidence_id, needle)
-        excerpt = ledger.cite(evidence_id, _needles(needles), key_lines)
+        excerpt = ledger.cite(evidence_id, [*keyed[evidence_id], *_needles(needles)], key_lines)
         if excerpt:
             cited.append((evidence_id, excerpt))
     return cited
@@ -186,7 +194,7 @@ def _record(ctx: ToolContext, ledger: Ledger, cite: Cite, candidate: Candidate) 
         if result.error:
             return None
         existing = ledger.record(result)
-        if name == "k8s_logs" and cite.needle and cite.needle[:60] not in result.text:
+        if name == "k8s_logs" and cite.key is None and cite.needle and cite.needle[:60] not in result.text:
             # The line may have been summarized away; ask again for exactly that line.
             grep = re.escape(cite.needle.strip()[:80])
             again = run_tool(ctx, SHOWING_TOOLS[name], {**args, "grep": grep})

@@ -29,6 +29,7 @@ from app.diagnose.workload_facts import (
 from tools.contracts.diagnosis import Category
 from tools.contracts.kube.objects import meta, name_of, namespace_of
 from tools.contracts.kube.time import parse_time, rfc3339
+from tools.contracts.printed import printed_key
 from tools.contracts.wording import plural
 from tools.prometheus.summary import ChangePoint, noise_sigma, summarize
 
@@ -523,7 +524,7 @@ def _created(facts: Facts, kind: str, obj: dict[str, Any], created: datetime) ->
         return Moment(
             created,
             f"{kind} {ns}/{name_of(obj)} created",
-            cite_object(obj, f"created: {rfc3339(created)}", kind),
+            cite_object(obj, kind=kind, key=printed_key("created")),
             _group(kind),
         )
     owner = (meta(obj).get("ownerReferences") or [{}])[0]
@@ -536,9 +537,9 @@ def _created(facts: Facts, kind: str, obj: dict[str, Any], created: datetime) ->
         find(facts, "Deployment", ns, owner.get("name", "")) if owner.get("kind") == "Deployment" else None
     )
     if deployment is not None:  # its describe holds the new and the old ReplicaSets side by side
-        cite = cite_object(deployment, f"ReplicaSet: {name_of(obj)} (", "Deployment")
+        cite = cite_object(deployment, kind="Deployment", key=printed_key("replicaset", name_of(obj)))
         return Moment(created, what, cite, "rollout")
-    return Moment(created, what, cite_object(obj, f"created: {rfc3339(created)}", "ReplicaSet"), "rollout")
+    return Moment(created, what, cite_object(obj, kind="ReplicaSet", key=printed_key("created")), "rollout")
 
 
 def _last_changed(obj: dict[str, Any]) -> datetime | None:

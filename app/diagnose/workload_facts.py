@@ -44,14 +44,19 @@ def object_fact(kind: str, namespace: str | None, name: str) -> FactRef:
     return FactRef("object", (kind, namespace or "", name))
 
 
-def cite_object(obj: dict[str, Any], text: str | None = None, kind: str | None = None) -> Cite:
-    """Cite an object's tool output by ``text`` (default: the object's name)."""
+def cite_object(
+    obj: dict[str, Any], text: str | None = None, kind: str | None = None, *, key: str | None = None
+) -> Cite:
+    """Cite an object's tool output by the line that prints ``key`` (``tools.contracts.printed``), else
+    by ``text`` (default: the object's name)."""
     kind = kind or obj.get("kind", "")
-    return Cite(object_fact(kind, namespace_of(obj), name_of(obj)), needle(text or name_of(obj)))
+    fact = object_fact(kind, namespace_of(obj), name_of(obj))
+    return Cite(fact, key=key) if key else Cite(fact, needle(text or name_of(obj)))
 
 
-def cite_ref(ref: ResourceRef, text: str | None = None) -> Cite:
-    return Cite(object_fact(ref.kind, ref.namespace, ref.name), needle(text or ref.name))
+def cite_ref(ref: ResourceRef, text: str | None = None, *, key: str | None = None) -> Cite:
+    fact = object_fact(ref.kind, ref.namespace, ref.name)
+    return Cite(fact, key=key) if key else Cite(fact, needle(text or ref.name))
 
 
 def cite_event(event: dict[str, Any]) -> Cite:

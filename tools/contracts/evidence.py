@@ -78,6 +78,23 @@ class Ledger:
         lines = data.get("key_lines") if isinstance(data, dict) else None
         return [line for line in lines if isinstance(line, str)] if isinstance(lines, list) else []
 
+    def printed(self, evidence_id: str, key: str) -> list[str]:
+        """The lines of the recorded output that print ``key`` or a narrower key under it (``data.printed``,
+        the renderer's promise: ``tools.contracts.printed``), in the output's order; [] when none."""
+        result = self.get(evidence_id)
+        data = result.data if result is not None else None
+        index = data.get("printed") if isinstance(data, dict) else None
+        if not isinstance(index, dict):
+            return []
+        wanted = {
+            line
+            for printed, lines in index.items()
+            if printed == key or str(printed).startswith(f"{key}/")
+            for line in (lines if isinstance(lines, list) else [])
+            if isinstance(line, str)
+        }
+        return [line for line in result.text.splitlines() if line in wanted] if result is not None else []
+
     def cite(self, evidence_id: str, needles: list[str], context: list[str] | None = None) -> str:
         """The lines of the recorded text that contain any of ``needles`` (verbatim), in the text's order,
         with the ``context`` lines (the tool's own key lines: what proves the object's state) added while
@@ -105,7 +122,7 @@ class Ledger:
         return _bounded("\n".join(result.text.splitlines()[:HEAD_LINES])) if result is not None else ""
 
     def miss(self, evidence_id: str, needle: str) -> None:
-        """Keep a citation whose text the recorded output does not print."""
+        """Keep a citation whose text (or printed key) the recorded output does not print."""
         result = self.get(evidence_id)
         self.missed.append(Missed(evidence_id, result.tool if result is not None else "", needle))
 

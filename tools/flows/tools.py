@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from tools.budget import fit_lines
+from tools.contracts.printed import printed, printed_index, printed_key
 from tools.contracts.tool import ToolContext, ToolError, ToolOutput
 from tools.contracts.wording import plural, verb
 from tools.flows.aggregate import (
@@ -129,22 +130,34 @@ def flows_query(ctx: ToolContext, params: FlowsQueryParams) -> ToolOutput:
     if groups.total == 0:
         lines.append("No flows match; widen since_minutes or drop a filter.")
     elif groups.total <= params.limit:
-        lines.extend(FlowView(flow).summary(with_date) for flow in groups.recent)
+        lines.extend(_flow_line(flow, with_date) for flow in groups.recent)
     else:
         lines.append(f"Counts by source -> destination (top {len(group_rows)} of {len(groups.groups)}):")
         for row in group_rows:
             lines.append(_group_line(row))
         latest = list(groups.recent)[-min(10, params.limit) :]
         lines.append(f"Latest {plural(len(latest), 'flow')}:")
-        lines.extend(FlowView(flow).summary(with_date) for flow in latest)
+        lines.extend(_flow_line(flow, with_date) for flow in latest)
     text, cut = _fit(lines, ctx)
     data = {
         "window": span.as_dict(),
         "total": groups.total,
         "groups": group_rows,
         "flows": [flow_row(flow, with_date) for flow in groups.recent],
+        "printed": printed_index(lines, text.splitlines()),
     }
     return ToolOutput(text=text, data=data, truncated=cut or len(groups.groups) > len(group_rows))
+
+
+def _flow_line(flow: Flow, with_date: bool) -> str:
+    """A flow's summary line, printing the pods at either end (a citation asks for it by pod)."""
+    view = FlowView(flow)
+    ends = [
+        printed_key("flow-pod", end.get("namespace"), end.get("pod_name"))
+        for end in (view.source, view.destination)
+        if end and end.get("namespace") and end.get("pod_name")
+    ]
+    return printed(view.summary(with_date), *ends)
 
 
 def _group_line(row: dict[str, Any]) -> str:

@@ -10,8 +10,8 @@ import yaml
 
 from tools.contracts.kube import objects
 from tools.contracts.kube.pod_status import pod_is_healthy, pod_status
-from tools.contracts.kube.selectors import map_text
 from tools.contracts.kube.time import kubectl_age
+from tools.contracts.printed import indented, joined, keys_of, printed
 from tools.kubernetes.access import KubeAccess, KubeError
 from tools.kubernetes.describe_kinds import (
     Section,
@@ -20,6 +20,7 @@ from tools.kubernetes.describe_kinds import (
     endpointslice_section,
     identity,
     netpol_section,
+    pod_labels_line,
     replicaset_section,
     template_section,
 )
@@ -106,7 +107,9 @@ def describe(
                 for line in container_lines(first, now)
                 if "state:" in line or "image=" in line
             ]
-            out.add_all((f"  {line}" for line in state_lines), "container line", "k8s_describe the pod", 0.3)
+            out.add_all(
+                (indented("  ", line) for line in state_lines), "container line", "k8s_describe the pod", 0.3
+            )
         data["pods"] = [pod_summary(p) for p in pods[:200]]
     elif obj.get("kind") in KIND_SECTIONS:
         section = identity(obj, now, chain_text(chain) if chain else None)
@@ -136,7 +139,7 @@ def _without_template_image(line: str, workload: dict[str, Any]) -> str:
     for container in (template.get("spec") or {}).get("containers") or []:
         same = f"  {container.get('name')}  image={container.get('image')}"
         if line == same or line.startswith(same + "  "):
-            return f"  {container.get('name')}{line[len(same) :]}"
+            return printed(f"  {container.get('name')}{line[len(same) :]}", *keys_of(line))
     return line
 
 
@@ -190,22 +193,22 @@ def _describe_pod(
         out.add(line)
     if status.get("reason") or status.get("message"):
         out.add(f"  reason: {status.get('reason', '')} {status.get('message', '')}".rstrip())
-    out.add(f"  labels: {map_text(meta.get('labels')) or '<none>'}")
+    out.add(pod_labels_line(meta.get("labels")))
     key.append(f"  controlled by: {chain_text(chain)}")
     out.add(key[-1])
     out.add(f"  conditions: {condition_text(status.get('conditions'), now)}")
     placement = placement_text(spec)
     if placement:
-        out.add(f"  {placement}")
+        out.add(indented("  ", placement))
     for line in container_lines(pod, now):
-        if not out.add(f"  {line}"):
+        if not out.add(indented("  ", line)):
             out.omit(1, "container detail line", "k8s_get kind=pod shows the full object")
             break
         if line.lstrip().startswith(("state:", "last state:")):
             key.append(f"  {line}")  # what each container is doing now and how it last ended
     volumes = volume_lines(pod)
     if volumes:
-        out.add(f"  volumes: {', '.join(volumes)}")
+        out.add(joined(", ", volumes, prefix="  volumes: "))
     return key
 
 

@@ -18,6 +18,7 @@ from typing import Any
 from tools.contracts.kube.objects import labels_of, meta, name_of
 from tools.contracts.kube.selectors import map_text, selector_text
 from tools.contracts.kube.time import kubectl_age
+from tools.contracts.printed import indented, joined, printed, printed_key
 from tools.contracts.wording import plural
 from tools.kubernetes.access import KubeAccess
 from tools.kubernetes.netpol import policy_types
@@ -59,6 +60,11 @@ class Section:
 
 
 # --- every kind ------------------------------------------------------------------------------------
+
+
+def pod_labels_line(labels: dict[str, str] | None) -> str:
+    """The labels a pod carries (a pod's own, a workload's pod template's): what a selector is matched to."""
+    return printed(f"  labels: {map_text(labels) or '<none>'}", printed_key("pod-labels"))
 
 
 def annotation_lines(obj: dict[str, Any]) -> Section:
@@ -204,15 +210,15 @@ def template_section(obj: dict[str, Any], now: datetime) -> Section:
         return section
     pod_spec = template.get("spec") or {}
     section.add("Pod template:")
-    section.add(f"  labels: {map_text(labels_of(template)) or '<none>'}")
+    section.add(pod_labels_line(labels_of(template)))
     placement = placement_text(pod_spec)
     if placement:
-        section.add(f"  {placement}")
+        section.add(indented("  ", placement))
     for line in container_lines(template, now):
-        section.add(f"  {line}")
+        section.add(indented("  ", line))
     volumes = volume_lines(template)
     if volumes:
-        section.add(f"  volumes: {', '.join(volumes)}")
+        section.add(joined(", ", volumes, prefix="  volumes: "))
     return section
 
 
@@ -250,10 +256,13 @@ def replicaset_section(kube: KubeAccess, deployment: dict[str, Any], now: dateti
         )
         return text + (f" change-cause: {short(cause, 120)}" if cause else "")
 
-    section.add(f"  new ReplicaSet: {line(newest)}", key=True)
+    section.add(
+        printed(f"  new ReplicaSet: {line(newest)}", printed_key("replicaset", name_of(newest))), key=True
+    )
     old = [rs for rs in sets if rs is not newest]
     for rs in old[:MAX_OLD_REPLICASETS]:
-        section.add(f"  old ReplicaSet: {line(rs)}", key=rs is old[0])
+        shown = printed(f"  old ReplicaSet: {line(rs)}", printed_key("replicaset", name_of(rs)))
+        section.add(shown, key=rs is old[0])
     if len(old) > MAX_OLD_REPLICASETS:
         section.add(
             f"  ... {plural(len(old) - MAX_OLD_REPLICASETS, 'older ReplicaSet')}; k8s_workload shows them"

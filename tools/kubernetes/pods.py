@@ -10,6 +10,7 @@ from tools.contracts.kube import objects
 from tools.contracts.kube.pod_status import pod_is_healthy, pod_ready, pod_restarts, pod_status
 from tools.contracts.kube.selectors import map_text
 from tools.contracts.kube.time import kubectl_age
+from tools.contracts.printed import indented, joined, printed, printed_key, reference_key
 from tools.contracts.wording import plural
 from tools.kubernetes.redact import env_value
 from tools.kubernetes.render import (
@@ -149,7 +150,7 @@ def _one_container(container: dict[str, Any], state: dict[str, Any], now: dateti
     head = f"  {name}  image={container.get('image')}"
     if state:
         head += f"  ready={str(bool(state.get('ready'))).lower()}  restarts={state.get('restartCount', 0)}"
-    lines = [head]
+    lines = [printed(head, printed_key("restarts", name)) if state else head]
     if state:
         lines.append(f"    state: {state_text(state.get('state'), now)}")
         if state.get("lastState"):
@@ -169,7 +170,7 @@ def _one_container(container: dict[str, Any], state: dict[str, Any], now: dateti
             f"    requests: {_quantities(resources.get('requests'))}"
             f"  limits: {_quantities(resources.get('limits'))}"
         )
-    lines += [f"    {line}" for line in env_lines(container)]
+    lines += [indented("    ", line) for line in env_lines(container)]
     for kind in ("liveness", "readiness", "startup"):
         probe = container.get(f"{kind}Probe")
         if probe:
@@ -206,7 +207,10 @@ def env_lines(container: dict[str, Any]) -> list[str]:
                 ref = source[field]
                 optional = " (optional)" if ref.get("optional") else ""
                 result.append(
-                    f"env {name} from {reference_text(kind, ref.get('name'), ref.get('key'))}{optional}"
+                    printed(
+                        f"env {name} from {reference_text(kind, ref.get('name'), ref.get('key'))}{optional}",
+                        reference_key(kind, ref.get("name"), ref.get("key")),
+                    )
                 )
                 break
         else:
@@ -223,7 +227,10 @@ def env_lines(container: dict[str, Any]) -> list[str]:
                 ref = source[field]
                 optional = " (optional)" if ref.get("optional") else ""
                 result.append(
-                    f"env from all keys of {reference_text(kind, ref.get('name'))}{prefix}{optional}"
+                    printed(
+                        f"env from all keys of {reference_text(kind, ref.get('name'))}{prefix}{optional}",
+                        reference_key(kind, ref.get("name")),
+                    )
                 )
     return result
 
@@ -255,7 +262,8 @@ def placement_text(pod_spec: dict[str, Any]) -> str:
     selector, affinity kinds, how many tolerations, priority class; "" when it sets none of them."""
     extras = []
     if pod_spec.get("serviceAccountName"):
-        extras.append(f"serviceAccount={pod_spec['serviceAccountName']}")
+        account = pod_spec["serviceAccountName"]
+        extras.append(printed(f"serviceAccount={account}", printed_key("service-account", account)))
     if pod_spec.get("nodeSelector"):
         extras.append(f"nodeSelector={map_text(pod_spec['nodeSelector'])}")
     if pod_spec.get("affinity"):
@@ -264,7 +272,7 @@ def placement_text(pod_spec: dict[str, Any]) -> str:
         extras.append(f"tolerations={len(pod_spec['tolerations'])}")
     if pod_spec.get("priorityClassName"):
         extras.append(f"priorityClass={pod_spec['priorityClassName']}")
-    return "  ".join(extras)
+    return joined("  ", extras)
 
 
 def volume_lines(pod: dict[str, Any]) -> list[str]:
@@ -273,9 +281,15 @@ def volume_lines(pod: dict[str, Any]) -> list[str]:
     for volume in (pod.get("spec") or {}).get("volumes") or []:
         name = volume.get("name")
         if volume.get("configMap"):
-            result.append(f"{name} ({reference_text('ConfigMap', volume['configMap'].get('name'))})")
+            source = volume["configMap"].get("name")
+            result.append(
+                printed(f"{name} ({reference_text('ConfigMap', source)})", reference_key("ConfigMap", source))
+            )
         elif volume.get("secret"):
-            result.append(f"{name} ({reference_text('Secret', volume['secret'].get('secretName'))})")
+            source = volume["secret"].get("secretName")
+            result.append(
+                printed(f"{name} ({reference_text('Secret', source)})", reference_key("Secret", source))
+            )
         elif volume.get("persistentVolumeClaim"):
             result.append(f"{name} (pvc {volume['persistentVolumeClaim'].get('claimName')})")
         elif volume.get("emptyDir") is not None:
@@ -283,14 +297,15 @@ def volume_lines(pod: dict[str, Any]) -> list[str]:
             result.append(f"{name} (emptyDir{' ' + str(limit) if limit else ''})")
         elif volume.get("projected") is not None:
             sources = [
-                reference_text(kind, (source.get(field) or {}).get("name"))
+                printed(reference_text(kind, named), reference_key(kind, named))
                 for source in volume["projected"].get("sources") or []
                 for field, kind in (("configMap", "ConfigMap"), ("secret", "Secret"))
                 if source.get(field)
+                for named in [(source.get(field) or {}).get("name")]
             ]
             token = any(s.get("serviceAccountToken") for s in volume["projected"].get("sources") or [])
             if sources and not token:  # the API access volume every pod has is noise
-                result.append(f"{name} (projected {', '.join(sources)})")
+                result.append(joined(", ", sources, prefix=f"{name} (projected ", suffix=")"))
         elif volume.get("hostPath"):
             result.append(f"{name} (hostPath {volume['hostPath'].get('path')})")
         else:

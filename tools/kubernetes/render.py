@@ -16,6 +16,7 @@ from tools.budget import count_tokens
 from tools.contracts.kube import objects
 from tools.contracts.kube.pod_status import pod_ready, pod_restarts, pod_status
 from tools.contracts.kube.time import kubectl_age, parse_time, rfc3339
+from tools.contracts.printed import printed, printed_key
 from tools.contracts.wording import plural
 
 _SAFETY = 30  # tokens kept free for the last-resort "dropped" line
@@ -151,7 +152,7 @@ def created_line(obj: dict[str, Any], now: datetime) -> str | None:
     created = parse_time(objects.meta(obj).get("creationTimestamp"))
     if created is None:
         return None
-    return f"  created: {rfc3339(created)} ({kubectl_age(created, now)} ago)"
+    return printed(f"  created: {rfc3339(created)} ({kubectl_age(created, now)} ago)", printed_key("created"))
 
 
 def changed_line(obj: dict[str, Any], now: datetime) -> str | None:

@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import Field
 
 from tools.contracts.kube.time import parse_duration
+from tools.contracts.printed import printed_index
 from tools.contracts.tool import ToolContext, ToolError, ToolOutput, ToolParams
 from tools.contracts.wording import plural
 from tools.kubernetes.common import k8s_tool, kube_of
@@ -101,7 +102,8 @@ def k8s_describe(ctx: ToolContext, p: GetParams) -> ToolOutput:
         out, data = node_report(kube, p.name, ctx.now(), ctx.token_budget)
     else:
         out, data = describe(kube, p.kind, p.name, p.namespace, ctx.now(), ctx.token_budget)
-    return ToolOutput(out.text(), data, out.truncated)
+    # every report marks the lines that print a citation's key (tools.contracts.printed)
+    return ToolOutput(out.text(), {**data, "printed": printed_index(out.lines)}, out.truncated)
 
 
 class EventsParams(ToolParams):

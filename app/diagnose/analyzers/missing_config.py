@@ -38,7 +38,7 @@ from app.diagnose.workload_facts import (
 )
 from tools.contracts.diagnosis import Category, NextStep, ResourceRef
 from tools.contracts.kube.objects import name_of, namespace_of
-from tools.kubernetes.pods import reference_text
+from tools.contracts.printed import printed_key, reference_key
 
 NOT_FOUND = re.compile(r'\b(secret|configmap|serviceaccount)s? "(?P<name>[^"]+)" not found', re.I)
 MISSING_KEY = re.compile(
@@ -53,7 +53,7 @@ class Missing:
     name: str
     key: str | None
     message: str
-    cite: str = ""  # for a reference found in the pod spec: the text the pod's description shows it by
+    cite_key: str = ""  # for a reference found in the pod spec: its printed key in the pod's description
 
 
 def _volume_sources(pod: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
@@ -85,7 +85,7 @@ def missing_volume_source(facts: Facts, pod: dict[str, Any]) -> Missing | None:
             or kind in facts.unread
         ):
             continue
-        shown = reference_text(kind, source["name"])
+        shown = reference_key(kind, source["name"])
         obj = find(facts, kind, namespace, source["name"])
         if obj is None:
             message = f'volume {volume}: {kind.lower()} "{source["name"]}" not found'
@@ -137,7 +137,7 @@ def analyze(facts: Facts) -> list[Candidate]:
             cites = []
             missing = missing_volume_source(facts, pod)
             if missing is not None:
-                cites.append(cite_object(pod, missing.cite, "Pod"))
+                cites.append(cite_object(pod, kind="Pod", key=missing.cite_key))
             for event in events_about(facts, "Pod", namespace, name_of(pod), {"FailedMount"}):
                 said = parse(event_message(event))
                 if said and said.kind in ("Secret", "ConfigMap"):
@@ -189,7 +189,7 @@ def _candidate(
     explanation += ". Create it, or fix the reference in the workload."
     if workload.kind != "Pod":
         # the pod template's line that holds the reference (env, envFrom or volume) proves where it is
-        cites.append(cite_ref(workload, reference_text(missing.kind, missing.name, missing.key)))
+        cites.append(cite_ref(workload, key=reference_key(missing.kind, missing.name, missing.key)))
     stuck = rollout_stuck_cite(facts, workload)
     if stuck:
         cites.append(stuck)
@@ -249,7 +249,7 @@ def _missing_service_accounts(facts: Facts) -> list[Candidate]:
         seen.add((workload.kind, workload.name))
         cites = list(failure.cites)
         if workload.kind != "Pod":
-            cites.append(cite_ref(workload, f"serviceAccount={missing.name}"))
+            cites.append(cite_ref(workload, key=printed_key("service-account", missing.name)))
         stuck = rollout_stuck_cite(facts, workload)
         if stuck:
             cites.append(stuck)

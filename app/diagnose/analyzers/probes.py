@@ -34,6 +34,7 @@ from app.diagnose.workload_facts import (
 )
 from tools.contracts.diagnosis import Category, NextStep, ResourceRef
 from tools.contracts.kube.objects import name_of, namespace_of
+from tools.contracts.printed import printed_key
 from tools.contracts.wording import noun_for, plural, verb
 
 PROBE_FAILED = re.compile(r"^(Liveness|Readiness|Startup) probe failed")
@@ -102,7 +103,9 @@ def _from_state(facts: Facts, pod: dict[str, Any], trouble: ProbeTrouble) -> Non
             trouble.killed = True
             trouble.probes.add("Liveness")
             trouble.state.append(killed)
-            trouble.cites.append(cite_object(pod, f"restarts={status.get('restartCount', 0)}", "Pod"))
+            trouble.cites.append(
+                cite_object(pod, kind="Pod", key=printed_key("restarts", status.get("name")))
+            )
         elif unready:
             trouble.probes.add("Readiness")
             trouble.state.append(unready)

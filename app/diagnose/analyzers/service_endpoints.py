@@ -28,7 +28,8 @@ from app.diagnose.service_facts import (
 from app.diagnose.workload_facts import cite_log, cite_object, kubectl
 from tools.contracts.diagnosis import Category, NextStep, ResourceRef
 from tools.contracts.kube.objects import name_of, namespace_of
-from tools.contracts.kube.selectors import map_matches, map_text
+from tools.contracts.kube.selectors import map_matches
+from tools.contracts.printed import printed_key
 from tools.contracts.wording import plural
 
 _NO_ENDPOINT = re.compile(r'Service "([^"/]+)/([^"]+)" does not have any active Endpoint')
@@ -79,7 +80,7 @@ def _mismatch(facts: Facts, service: dict[str, Any], base: list[Cite], used: boo
             f"pod template labels) so they agree."
         )
         # the labels its pods carry, beside the selector, are what proves the mismatch
-        cites.append(cite_object(best.obj, f"labels: {map_text(best.labels)}", best.kind))
+        cites.append(cite_object(best.obj, kind=best.kind, key=printed_key("pod-labels")))
         affected.append(ResourceRef(kind=best.kind, namespace=namespace_of(best.obj), name=name_of(best.obj)))
         confidence = 0.9
     else:

@@ -21,6 +21,7 @@ from app.diagnose.workload_facts import cite_log, cite_object, kubectl
 from tools.contracts.diagnosis import Category, NextStep
 from tools.contracts.kube.objects import name_of, namespace_of
 from tools.contracts.kube.selectors import map_matches
+from tools.contracts.printed import printed_key
 from tools.contracts.wording import plural
 
 FLOW_WINDOW = timedelta(minutes=30)
@@ -102,7 +103,8 @@ def analyze(facts: Facts) -> list[Candidate]:
             cites = [cite_object(service, name_of(service), "Service"), cite_object(pods[0])]
             if rst:
                 pod_name = (rst[0].get("source") or {}).get("pod_name", "")
-                cites.append(Cite(FactRef("flows", ("rst",)), f"{namespace_of(service)}/{pod_name}"))
+                key = printed_key("flow-pod", namespace_of(service), pod_name)
+                cites.append(Cite(FactRef("flows", ("rst",)), key=key))
             refused = _refused_logs(facts, service, int(port_no)) if port_no else []
             cites.extend(refused)
             if refused and confidence < 0.85:

@@ -96,5 +96,6 @@ def test_service_ports(name, given, expected, min_conf):
 
 def test_rst_citation_names_the_pod():
     (candidate,) = service_ports.analyze(CASES[0][1])
-    assert any(c.ref.kind == "flows" and c.needle == "shop/checkout-7d9f8c6b5-x2lqp" for c in candidate.cites)
+    key = "flow-pod/shop/checkout-7d9f8c6b5-x2lqp"
+    assert any(c.ref.kind == "flows" and c.key == key for c in candidate.cites)
     assert "8080" in candidate.title

@@ -387,7 +387,7 @@ def culprits(candidates: list[Any]) -> list[tuple[str, str, str | None, str]]:
     """(category, culprit kind, namespace, name) of each candidate, checking every one cites real text."""
     for candidate in candidates:
         assert candidate.cites, f"{candidate.title} cites nothing"
-        assert all(cite.needle for cite in candidate.cites), f"{candidate.title} has an empty needle"
+        assert all(cite.needle or cite.key for cite in candidate.cites), f"{candidate.title} cites no text"
         assert 0 <= candidate.confidence <= 1 and candidate.next_steps
     return [
         (

@@ -49,23 +49,31 @@ def script(body: dict[str, Any]) -> Reply:
     return Reply(tool_calls=[("final_answer", answer)])
 
 
+def model_settings(
+    slack: MockSlack, cluster_dir: Path, kubeconfig: Path, model: ScriptedModel, **extra: Any
+) -> Any:
+    """A bot's settings with the scripted model configured."""
+    return bot_settings(
+        cluster_dir,
+        kubeconfig,
+        slack.url,
+        llm="openai",
+        model=model.model,
+        openai_base_url=model.base_url,
+        openai_api_key="sk-test",
+        max_retries=0,
+        request_timeout_s=10.0,
+        question_timeout_s=30.0,
+        **extra,
+    )
+
+
 @pytest.fixture
 def model_bot(
     slack: MockSlack, cluster_dir: Path, dead_kubeconfig: Path
 ) -> Iterator[tuple[SlackBot, ScriptedModel]]:
     with ScriptedModel(script) as model:
-        settings = bot_settings(
-            cluster_dir,
-            dead_kubeconfig,
-            slack.url,
-            llm="openai",
-            model=model.model,
-            openai_base_url=model.base_url,
-            openai_api_key="sk-test",
-            max_retries=0,
-            request_timeout_s=10.0,
-            question_timeout_s=30.0,
-        )
+        settings = model_settings(slack, cluster_dir, dead_kubeconfig, model)
         pool = ClusterPool(settings)
         bot = create_bot(settings, pool=pool)
         bot.progress_interval_s = 0.0
@@ -112,17 +120,8 @@ def test_a_follow_up_on_another_replica_continues_from_the_threads_checkpoint(
     from app.store.checkpoints import open_checkpointer
 
     with ScriptedModel(script) as model:
-        settings = bot_settings(
-            cluster_dir,
-            dead_kubeconfig,
-            slack.url,
-            llm="openai",
-            model=model.model,
-            openai_base_url=model.base_url,
-            openai_api_key="sk-test",
-            max_retries=0,
-            database_url=f"sqlite:///{tmp_path / 'shared.db'}",
-        )
+        shared = f"sqlite:///{tmp_path / 'shared.db'}"
+        settings = model_settings(slack, cluster_dir, dead_kubeconfig, model, database_url=shared)
         replicas = []
         for _ in range(2):
             pool = ClusterPool(settings)

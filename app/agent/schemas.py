@@ -3,9 +3,10 @@ token they waste is paid once per step.
 
 Pydantic's schemas carry titles that repeat the property names and spell optional values as
 ``anyOf: [{type: X}, {type: null}], default: null``; a property missing from ``required`` already says
-it is optional, so both go, and so does ``type: string`` beside an enum of strings. Bounds, patterns and
-``additionalProperties`` go too: the registry checks every call against the full schema and answers a
-bad argument with an error the model can fix, so the model need not read them on every request.
+it is optional, so both go, and so does ``type: string`` beside an enum of strings, and an empty default
+(``""``, ``[]``). Bounds, patterns and ``additionalProperties`` go too: the registry checks every call
+against the full schema and answers a bad argument with an error the model can fix, so the model need
+not read them on every request.
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ def compact_schema(node: Any) -> Any:
             continue
         if key == "type" and value == "string" and _string_enum(node.get("enum")):
             continue  # the values say it
+        if key == "default" and value in ("", [], {}):
+            continue  # an empty default is what leaving the property out means
         if key == "properties" and isinstance(value, dict):
             compacted[key] = {name: compact_schema(prop) for name, prop in value.items()}
         else:

@@ -10,8 +10,6 @@ from datetime import datetime, timedelta
 from itertools import pairwise
 from typing import Any
 
-import numpy as np
-
 from app.diagnose import series as ts
 from app.diagnose.candidate import Candidate, Cite
 from app.diagnose.facts import Facts
@@ -493,6 +491,8 @@ def _ramp_start(points: list[list[float | None]], step: ChangePoint) -> float:
     noise and a tenth of the jump from the old level, toward the new one)."""
     earlier = [(t, v) for t, v in points if t is not None and v is not None]
     jump = step.after - step.before
+    import numpy as np  # only with metrics: a question about a cluster without them never loads it
+
     margin = max(0.1 * abs(jump), 2 * noise_sigma(np.array([v for _, v in earlier])))
     start = step.at
     for stamp, value in reversed([(t, v) for t, v in earlier if t < step.at]):

@@ -87,7 +87,6 @@ def test_a_described_deployment_quotes_its_rollout_lines(checkout):
         e for e in _evidence(checkout, "k8s_describe", "Deployment") if e["id"] in payments["evidence"]
     ]
     excerpt = described[0]["excerpt"]
-    assert "annotation deployment.kubernetes.io/revision: 5" in excerpt
     assert "new ReplicaSet: payments-lm2kvkchd7 (rev 5, 0/1 ready, created 25m ago" in excerpt
     assert "ProgressDeadlineExceeded" in excerpt
 

@@ -78,7 +78,7 @@ def test_deployment_shows_its_rollout_and_pod_template_and_fits_the_issue_18_bud
     text = result.text
     key = result.data["key_lines"]
     assert "  created: 2026-09-21T09:30:00Z (60d ago)" in key
-    assert "  annotation deployment.kubernetes.io/revision: 5" in key
+    assert "deployment.kubernetes.io/revision" not in text  # the new ReplicaSet's "rev 5" says it
     assert (
         "  new ReplicaSet: payments-lm2kvkchd7 (rev 5, 0/1 ready, created 25m ago, "
         "registry.example.com/shop/payments:2.8.0)"

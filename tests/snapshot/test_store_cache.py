@@ -13,7 +13,7 @@ from kubernetes import config as k8s_config
 from tests.snapshot.fixtures import build_snapshot
 from tools.snapshot.loader import load_snapshot
 from tools.snapshot.server import start_snapshot_server
-from tools.snapshot.store import SnapshotStore
+from tools.snapshot.store import CachedRecords, SnapshotStore
 from tools.snapshot.store_cache import CACHE_FOLDER, INDEX_NAME, cache_folders, open_store
 
 
@@ -57,6 +57,27 @@ def test_cached_store_serves_what_a_fresh_build_serves(snapshot_dir: Path) -> No
     assert first == fresh
     assert second == fresh
     assert any("broken.yaml" in problem for problem in second[1])
+
+
+def test_a_restored_store_builds_only_the_records_a_request_reads(snapshot_dir: Path) -> None:
+    """A cached start reads one namespace: only its records are built; label and field indexes are made
+    from the cached rows, and what they find is what a fresh build finds."""
+    from tools.contracts.kube.selectors import parse_field_selector, parse_label_selector
+
+    _cached(snapshot_dir)
+    restored = open_store(load_snapshot(snapshot_dir))
+    pods = restored.resources[("", "Pod")]
+    assert isinstance(pods.records, CachedRecords)
+    assert pods.records._built.count(None) == len(pods.records) > 0  # nothing built yet
+    namespace = pods.keys[0][0]
+    page = pods.list(namespace, parse_label_selector(""), parse_field_selector(""))
+    built = sum(record is not None for record in pods.records._built)
+    assert built == len(page.items) == sum(key[0] == namespace for key in pods.keys)
+    assert pods.postings and sum(r is not None for r in pods.records._built) == built  # from the rows
+    fresh = SnapshotStore(load_snapshot(snapshot_dir)).resources[("", "Pod")]
+    assert {pair: list(p) for pair, p in pods.postings.items()} == {
+        pair: list(p) for pair, p in fresh.postings.items()
+    }
 
 
 def test_cached_secrets_stay_redacted_even_if_the_cache_is_forged(snapshot_dir: Path) -> None:

@@ -35,7 +35,7 @@ from tools.kubernetes.pods import (
 )
 from tools.kubernetes.redact import redact_data
 from tools.kubernetes.render import BoundedText, changed_line, created_line, ref
-from tools.kubernetes.workloads import WORKLOAD_KINDS, pods_of, status_lines
+from tools.kubernetes.workloads import REVISION, WORKLOAD_KINDS, pods_of, status_lines
 
 MAX_OWNER_DEPTH = 6
 
@@ -165,11 +165,12 @@ def _describe_workload(
     for line in (created_line(obj, now), changed_line(obj, now)):
         if line:
             head.add(line, key=True)
-    head.extend(annotation_lines(obj))
+    sets = replicaset_section(kube, obj, now) if obj.get("kind") == "Deployment" else Section()
+    # a Deployment's revision is its new ReplicaSet's "rev N": the annotation would say it twice
+    head.extend(annotation_lines(obj, (REVISION,) if sets.lines else ()))
     if chain:  # a workload nothing controls is the usual case: no line for it
         head.add(f"  controlled by: {chain_text(chain)}", key=True)
-    if obj.get("kind") == "Deployment":
-        head.extend(replicaset_section(kube, obj, now))
+    head.extend(sets)
     for line in head.lines:
         out.add(line)
     template = template_section(obj, now)

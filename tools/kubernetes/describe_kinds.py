@@ -67,12 +67,12 @@ def pod_labels_line(labels: dict[str, str] | None) -> str:
     return printed(f"  labels: {map_text(labels) or '<none>'}", printed_key("pod-labels"))
 
 
-def annotation_lines(obj: dict[str, Any]) -> Section:
-    """One line per annotation, change annotations first; long values shortened, bookkeeping left out."""
+def annotation_lines(obj: dict[str, Any], shown_elsewhere: tuple[str, ...] = ()) -> Section:
+    """One line per annotation, change annotations first; long values shortened, bookkeeping and those
+    another line already shows (``shown_elsewhere``) left out."""
     section = Section()
-    annotations = {
-        k: v for k, v in (meta(obj).get("annotations") or {}).items() if k not in HIDDEN_ANNOTATIONS
-    }
+    hidden = (*HIDDEN_ANNOTATIONS, *shown_elsewhere)
+    annotations = {k: v for k, v in (meta(obj).get("annotations") or {}).items() if k not in hidden}
     ordered = [k for k in CHANGE_ANNOTATIONS if k in annotations]
     ordered += sorted(k for k in annotations if k not in CHANGE_ANNOTATIONS)
     for name in ordered[:MAX_ANNOTATIONS]:

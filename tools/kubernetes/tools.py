@@ -58,7 +58,7 @@ class ListParams(ToolParams):
     kind: str = Field(description="e.g. pods, deploy, svc, a CRD")
     namespace: str | None = _NAMESPACE
     label_selector: str | None = Field(None, description="e.g. app=web")
-    field_selector: str | None = Field(None, description="e.g. status.phase!=Running")
+    field_selector: str | None = None  # kubectl's syntax, which models know
     limit: int | None = Field(None, ge=1, le=100_000)
 
 

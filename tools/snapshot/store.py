@@ -19,11 +19,11 @@ import sys
 import uuid
 from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, overload
 
 import orjson
 
@@ -180,13 +180,88 @@ class ListPage:
 _SCAN_AT_MOST = 5000  # records a selector checks one by one before an inverted index pays
 
 
+class CachedRecords(Sequence[StoredObject]):
+    """A kind's records as the store cache keeps them (rows: namespace, name, label set, field values,
+    source, start, length), each built the first time it is read: a question about one namespace reads a
+    few thousand of a cluster's records, and building all of them was most of a cached start. The
+    indexes read labels and field values from the rows without building records."""
+
+    def __init__(
+        self,
+        rows: list[list[Any]],
+        names: tuple[str, ...] | None,
+        label_sets: list[dict[str, str]],
+        sources: list[SourceFile],
+        view: memoryview,
+    ) -> None:
+        self._rows = rows
+        self._built: list[StoredObject | None] = [None] * len(rows)
+        self._names = names
+        self._label_sets = label_sets
+        self._sources = sources
+        self._view = view
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    @overload
+    def __getitem__(self, position: int) -> StoredObject: ...
+
+    @overload
+    def __getitem__(self, position: slice) -> list[StoredObject]: ...
+
+    def __getitem__(self, position: int | slice) -> StoredObject | list[StoredObject]:
+        if isinstance(position, slice):
+            return [self[i] for i in range(*position.indices(len(self._rows)))]
+        record = self._built[position]
+        if record is None:
+            record = self._built[position] = self._build(self._rows[position])
+        return record
+
+    def __iter__(self) -> Iterator[StoredObject]:
+        return (self[i] for i in range(len(self._rows)))
+
+    def labels(self) -> Iterator[dict[str, str]]:
+        return (self._label_sets[row[2]] for row in self._rows)
+
+    def field_values(self) -> Iterator[tuple[str | None, ...] | None]:
+        return (self._values(row[3]) for row in self._rows)
+
+    def _values(self, values: list[str | None] | None) -> tuple[str | None, ...] | None:
+        return tuple(values) if values is not None and self._names is not None else None
+
+    def _build(self, row: list[Any]) -> StoredObject:
+        namespace, name, labels, values, number, start, length = row
+        return StoredObject(
+            sys.intern(namespace),
+            name,
+            self._label_sets[labels],
+            self._values(values),
+            self._view[start : start + length] if number < 0 else None,
+            None if number < 0 else self._sources[number],
+            start,
+            length,
+            self._names,
+        )
+
+
+def _labels_of(records: Sequence[StoredObject]) -> Iterator[dict[str, str]]:
+    return records.labels() if isinstance(records, CachedRecords) else (r.labels for r in records)
+
+
+def _field_values_of(records: Sequence[StoredObject]) -> Iterator[tuple[str | None, ...] | None]:
+    if isinstance(records, CachedRecords):
+        return records.field_values()
+    return (r.field_values for r in records)
+
+
 @dataclass
 class ResourceIndex:
     """All objects of one resource, sorted by (namespace, name)."""
 
     info: KindInfo
     keys: list[tuple[str, str]] = field(default_factory=list)
-    records: list[StoredObject] = field(default_factory=list)
+    records: Sequence[StoredObject] = field(default_factory=list)  # a cache's are built when read
     _postings: dict[tuple[str, str], array] | None = None  # see postings
     _pending: dict[tuple[str, str], StoredObject] = field(default_factory=dict)
     _fields: dict[str, dict[Any, array]] = field(default_factory=dict)  # see _field_postings
@@ -203,7 +278,7 @@ class ResourceIndex:
         self.restore(keys, [self._pending[key] for key in keys])
         self._pending = {}
 
-    def restore(self, keys: list[tuple[str, str]], records: list[StoredObject]) -> None:
+    def restore(self, keys: list[tuple[str, str]], records: Sequence[StoredObject]) -> None:
         """Take records already sorted by (namespace, name) and index their labels."""
         self.keys = keys
         self.records = records
@@ -215,8 +290,8 @@ class ResourceIndex:
         """Positions by `key=value` label, built the first time a wide list selects by label."""
         if self._postings is None:
             found: dict[tuple[str, str], list[int]] = {}
-            for position, record in enumerate(self.records):
-                for pair in record.labels.items():
+            for position, labels in enumerate(_labels_of(self.records)):
+                for pair in labels.items():
                     found.setdefault(pair, []).append(position)
             self._postings = {pair: array("l", positions) for pair, positions in found.items()}
         return self._postings
@@ -232,8 +307,7 @@ class ResourceIndex:
             found: dict[str, list[int]] = {}
             names = field_names(self.info) or ()
             slot = names.index(name) if name in names else None
-            for position, record in enumerate(self.records):
-                values = record.field_values
+            for position, values in enumerate(_field_values_of(self.records)):
                 value = (values[slot] or "") if slot is not None and values is not None else ""
                 found.setdefault(value, []).append(position)
             postings = self._fields[name] = {value: array("l", items) for value, items in found.items()}

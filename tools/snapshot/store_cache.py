@@ -14,11 +14,13 @@ inside a hostile snapshot gains nothing: Secrets are redacted again when it is r
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import mmap
 import os
 import secrets
 import sys
+from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -32,6 +34,7 @@ from tools.snapshot import loader, scan, store
 from tools.snapshot.loader import Problem, Snapshot
 from tools.snapshot.scan import SourceFile
 from tools.snapshot.store import (
+    CachedRecords,
     ResourceIndex,
     SnapshotStore,
     StoredObject,
@@ -55,6 +58,9 @@ def open_store(snapshot: Snapshot, *, cache: bool = True) -> SnapshotStore:
         for folder in cache_folders(snapshot.root):
             restored = _restore(snapshot, folder, fingerprint)
             if restored is not None:
+                # restoring makes no garbage and the index never changes: keep it out of the
+                # collections that re-enabling the collector would start at once
+                gc.freeze()
                 return restored
     listed = len(snapshot.problems)
     built = SnapshotStore(snapshot)
@@ -189,24 +195,14 @@ def _restore(snapshot: Snapshot, folder: Path, fingerprint: dict[str, Any]) -> S
         for entry in document["resources"]:
             info = KindInfo(**{k: tuple(v) if isinstance(v, list) else v for k, v in entry["info"].items()})
             index = ResourceIndex(info)
-            names = field_names(info)
-            records = [
-                StoredObject(
-                    sys.intern(namespace),
-                    name,
-                    label_sets[labels],
-                    _field_values(names, values),
-                    view[start : start + length] if number < 0 else None,
-                    None if number < 0 else sources[number],
-                    start,
-                    length,
-                    names,
-                )
-                for namespace, name, labels, values, number, start, length in entry["records"]
-            ]
+            rows = entry["records"]
+            _check_rows(rows, field_names(info), len(label_sets), len(sources))
+            records: Sequence[StoredObject] = CachedRecords(
+                rows, field_names(info), label_sets, sources, view
+            )
             if (info.group, info.kind) == ("", "Secret"):
                 records = [_redacted(record) for record in records]
-            index.restore([(r.namespace, r.name) for r in records], records)
+            index.restore([(sys.intern(row[0]), row[1]) for row in rows], records)
             restored.resources[(entry["group"], entry["kind"])] = index
     except (OSError, ValueError, KeyError, IndexError, TypeError):  # unreadable, or not ours: rebuild
         return None
@@ -216,18 +212,21 @@ def _restore(snapshot: Snapshot, folder: Path, fingerprint: dict[str, Any]) -> S
     return restored
 
 
+def _check_rows(rows: list[list[Any]], names: tuple[str, ...] | None, label_sets: int, sources: int) -> None:
+    """Every cached row has the shape the records are built from later (a cache that does not match is
+    not ours: ValueError, and the store is rebuilt)."""
+    fields = len(names) if names is not None else None
+    for row in rows:
+        _namespace, _name, labels, values, number, _start, _length = row
+        if not 0 <= labels < label_sets or number >= sources:
+            raise ValueError("a cached record points past the cache's tables")
+        if values is not None and fields is not None and len(values) != fields:
+            raise ValueError("field values do not match the kind's fields")
+
+
 def _interned(values: dict[str, str]) -> dict[str, str]:
     """Label keys and values repeat across label sets: one copy of each string, as the builder keeps."""
     return {sys.intern(k): sys.intern(v) for k, v in values.items()}
-
-
-def _field_values(names: tuple[str, ...] | None, values: Any) -> tuple[str | None, ...] | None:
-    """The cached field values, as many as the kind has (a cache that does not match is not ours)."""
-    if names is None or values is None:
-        return None
-    if len(values) != len(names):
-        raise ValueError("field values do not match the kind's fields")
-    return tuple(values)
 
 
 def _redacted(record: StoredObject) -> StoredObject:

@@ -11,7 +11,7 @@ source is connected: the snapshot API server, a local Prometheus over the snapsh
 binary is installed) and the snapshot's flow files.
 
 Reported, from the requests the server logged: characters and estimated tokens (kubewhy's offline
-counter, tools.budget.count_tokens; cl100k alongside when the ``bpe-openai`` package is installed) of
+counter, tools.budget.count_tokens; cl100k and o200k alongside when ``bpe-openai`` is installed) of
 the system prompt and the tool schemas, of the first request, of each tool output, and of the prompts
 summed over all requests; the cached-prefix share (tokens of each prompt already sent as a prefix
 of an earlier one, the part a provider's automatic prompt cache can serve, counted by the server under
@@ -54,22 +54,23 @@ CRASHING_POD = re.compile(rf"^\s*({WORKLOAD}-\S+)\s+0/1\b", re.MULTILINE)
 EVIDENCE_HEAD = re.compile(r"^\[(e\d+)\]", re.MULTILINE)
 
 
-def _cl100k() -> Any:
+def _encoding(name: str) -> Any:
     try:
         import bpe_openai
 
-        return bpe_openai.get_encoding("cl100k_base")
+        return bpe_openai.get_encoding(name)
     except Exception:  # optional: the offline counter is the measure
         return None
 
 
-CL100K = _cl100k()
+# cl100k (GPT-4, GPT-3.5) and o200k (GPT-4o, 4.1, 5 and the o-series: the default price table's models)
+ENCODINGS = {name: encoding for name in ("cl100k", "o200k") if (encoding := _encoding(f"{name}_base"))}
 
 
 def measure(text: str) -> str:
     figures = f"{len(text):>7,} chars {count_tokens(text):>7,} tok"
-    if CL100K is not None:
-        figures += f" {len(CL100K.encode(text)):>7,} cl100k"
+    for name, encoding in ENCODINGS.items():
+        figures += f" {len(encoding.encode(text)):>7,} {name}"
     return figures
 
 

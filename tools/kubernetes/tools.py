@@ -57,8 +57,8 @@ def _since_seconds(value: str | None) -> int | None:
 class ListParams(ToolParams):
     kind: str = Field(description="e.g. pods, deploy, svc, a CRD")
     namespace: str | None = _NAMESPACE
-    label_selector: str | None = Field(None, description="e.g. app=web")
-    field_selector: str | None = None  # kubectl's syntax, which models know
+    label_selector: str | None = None  # kubectl's selector syntax, which models know
+    field_selector: str | None = None
     limit: int | None = Field(None, ge=1, le=100_000)
 
 

@@ -82,7 +82,7 @@ def status_lines(obj: dict[str, Any], now: datetime, images: bool = True) -> lis
     if spec.get("selector"):
         lines.append(f"  selector: {selector_text(spec['selector']) or '<all>'}")
     strategy = spec.get("strategy") or spec.get("updateStrategy")
-    if strategy:
+    if strategy and strategy.get("type") not in (None, "RollingUpdate"):  # the default says nothing
         lines.append(f"  strategy: {strategy.get('type')}")
     if status.get("observedGeneration") is not None and meta.get("generation") != status.get(
         "observedGeneration"

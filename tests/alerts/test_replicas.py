@@ -16,6 +16,7 @@ import pytest
 from app.store import open_store
 from devkit.alert_payloads import alert, notification, send
 from devkit.mock_slack import Call, MockSlack
+from devkit.scripted_model import Reply, ScriptedModel
 from devkit.slack_requests import SECRET, mention, signed_headers
 from tools.contracts.settings import Settings
 
@@ -145,3 +146,78 @@ def test_two_replicas_answer_once_and_share_threads(slack: MockSlack) -> None:
         questions = [run.question for run in slack_runs]
         assert questions.count("why does the new payments pod keep restarting?") == 1
         assert any(q.startswith("and what does its log say?") for q in questions)
+
+
+def _script(body: dict) -> Reply:
+    """Read shop's Warning events once per question, then answer naming the question it answers."""
+    messages = body["messages"]
+    if messages[-1]["role"] != "tool":
+        return Reply(tool_calls=[("k8s_events", {"namespace": "shop", "type": "Warning"})])
+    asked = next(m for m in reversed(messages) if m["role"] == "user")["content"]
+    finding = {
+        "title": "payments is in CrashLoopBackOff",
+        "category": "AppCrash",
+        "resource": {"kind": "Deployment", "namespace": "shop", "name": "payments"},
+        "confidence": 0.8,
+        "explanation": "The container exits at start.",
+        "evidence": ["e1"],
+    }
+    summary = f"Answer to {asked.splitlines()[-1][:60]!r}: payments crashes at start."
+    return Reply(tool_calls=[("final_answer", {"summary": summary, "findings": [finding]})])
+
+
+def test_with_a_model_a_slack_thread_continues_from_its_checkpoint_on_another_replica(
+    slack: MockSlack,
+) -> None:
+    """Two `kubewhy slack` processes share only PostgreSQL: the follow-up reaches replica B, and the
+    agent there reads the first turn from the thread's LangGraph checkpoint that replica A wrote."""
+    from app.store.checkpoints import open_checkpointer
+
+    question, follow_up = "why is payments restarting?", "and what should I change?"
+    with postgres() as database, ScriptedModel(_script) as model:
+        env = {
+            "SLACK_BOT_TOKEN": "xoxb-test-token",
+            "SLACK_SIGNING_SECRET": SECRET,
+            "KUBEWHY_SLACK_API_URL": slack.url,
+            "KUBEWHY_LLM": "openai",
+            "KUBEWHY_MODEL": model.model,
+            "OPENAI_BASE_URL": model.base_url,
+            "OPENAI_API_KEY": "sk-test",
+            "KUBEWHY_MAX_RETRIES": "0",
+            "KUBEWHY_DATABASE_URL": database,
+            "KUBEWHY_SLACK_RATE_LIMIT_PER_MINUTE": "100",
+        }
+        snapshot = ["--snapshot", str(DEMO), "--port", "0"]
+        with (
+            kubewhy(["slack", "--mode", "http", *snapshot], env) as [a_events],
+            kubewhy(["slack", "--mode", "http", *snapshot], env) as [b_events],
+        ):
+            first, ts = mention(SRE, USER, question)
+            assert _deliver(a_events, first) == 200
+            _settled(slack, lambda calls: any(c.method == "files.completeUploadExternal" for c in calls), 1)
+            asked_before = len(model.requests)
+            follow, _ = mention(SRE, USER, follow_up, thread_ts=ts)
+            assert _deliver(b_events, follow) == 200
+            _settled(
+                slack,
+                lambda calls: len([c for c in calls if c.method == "files.completeUploadExternal"]) >= 2,
+                1,
+            )
+        talk = [
+            (m["role"], m["content"])
+            for m in model.requests[asked_before].messages
+            if m["role"] in ("user", "assistant") and isinstance(m.get("content"), str) and m["content"]
+        ]
+        assert talk[0] == ("user", question)
+        assert talk[1][0] == "assistant" and "payments crashes at start" in talk[1][1]
+        assert talk[2][0] == "user" and follow_up in talk[2][1] and len(talk) == 3
+        with open_checkpointer(Settings(database_url=database)) as saver:
+            kept = [
+                c
+                for c in saver.list(None)
+                if str(c.config["configurable"]["thread_id"]).endswith(f"/slack/{SRE}/{ts}")
+            ]
+        assert kept, "replica A wrote no checkpoint for the thread"
+        newest = max(kept, key=lambda c: c.checkpoint["ts"])
+        humans = [m.content for m in newest.checkpoint["channel_values"]["messages"] if m.type == "human"]
+        assert humans == [question, follow_up]

@@ -237,12 +237,16 @@ def ask(
         from app.agent.loop import run_agent
 
         briefing = prelude.briefing if prelude is not None else None
-        if briefing is None and previous is not None and conversation is None and thread is None:
-            briefing = follow_up_briefing(previous)  # a named thread's checkpoint carries the turn before
+        memory = conversation
+        if briefing is None and previous is not None and conversation is None:
+            if thread is None:
+                briefing = follow_up_briefing(previous)
+            else:  # the checkpoint carries the turn before; the memory stands in where it does not
+                memory = _remembering(previous, session.settings)
         diagnosis = run_agent(
             session.ctx,
             text,
-            memory=conversation,
+            memory=memory,
             on_event=on_event,
             stream=on_event is not None,
             ledger=ledger,
@@ -265,6 +269,16 @@ def ask(
     if asked_by is not None:
         answer.run_id = _record(session, text, answer, asked_by, first, prelude)
     return answer
+
+
+def _remembering(previous: Diagnosis, settings: Settings) -> Any:
+    """A conversation holding only ``previous``: a named thread whose checkpoint lacks that turn (it was
+    answered without the agent, or the checkpoint cannot be read) still follows it."""
+    from app.agent.memory import Conversation
+
+    memory = Conversation(context_window=settings.context_window)
+    memory.add(previous.question, previous)
+    return memory
 
 
 def _record(

@@ -489,10 +489,10 @@ def _ramp_start(points: list[list[float | None]], step: ChangePoint) -> float:
     """When a step began: a rate over a window climbs to its new level over several samples, and the
     change point falls mid-ramp; walk back over the samples already clearly on their way (beyond the
     noise and a tenth of the jump from the old level, toward the new one)."""
-    earlier = [(t, v) for t, v in points if t is not None and v is not None]
-    jump = step.after - step.before
     import numpy as np  # only with metrics: a question about a cluster without them never loads it
 
+    earlier = [(t, v) for t, v in points if t is not None and v is not None]
+    jump = step.after - step.before
     margin = max(0.1 * abs(jump), 2 * noise_sigma(np.array([v for _, v in earlier])))
     start = step.at
     for stamp, value in reversed([(t, v) for t, v in earlier if t < step.at]):

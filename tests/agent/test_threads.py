@@ -52,12 +52,14 @@ def script(body: dict[str, Any]) -> Reply:
     return answer(f"Answer to {asked!r}: payments is OOMKilled.")
 
 
-def ask_in_a_new_process(server: Any, database: Path, question: str, thread: str) -> dict[str, Any]:
+def ask_in_a_new_process(
+    server: Any, database: Path, question: str, thread: str, llm: str = "openai"
+) -> dict[str, Any]:
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT),
         "KUBEWHY_DATABASE_URL": f"sqlite:///{database}",
-        "KUBEWHY_LLM": "openai",
+        "KUBEWHY_LLM": llm,
         "KUBEWHY_MODEL": server.model,
         "OPENAI_BASE_URL": server.base_url,
         "OPENAI_API_KEY": "sk-test",
@@ -101,6 +103,22 @@ def test_a_second_process_continues_the_first_ones_thread(scripted, tmp_path):
     assert opening[2][0] == "user" and SECOND in opening[2][1]
     # the system prompt is byte-identical across the two processes (the provider's prompt cache holds)
     assert server.requests[0].messages[0] == server.requests[first_requests].messages[0]
+
+
+def test_a_turn_the_diagnostician_answered_reaches_the_agent_of_the_next_process(scripted, tmp_path):
+    """The thread's first turn was answered without a model, so its checkpoint holds nothing: the agent
+    of the follow-up still reads that turn (from the run history), once."""
+    server = start(scripted, script)
+    database = tmp_path / "history.db"
+
+    first = ask_in_a_new_process(server, database, FIRST, "incident-7", llm="none")
+    assert not server.requests and first["engine"] == "offline"
+    ask_in_a_new_process(server, database, SECOND, "incident-7")
+
+    opening = conversation(server.requests[0])
+    assert opening[0] == ("user", FIRST)
+    assert opening[1][0] == "assistant" and first["summary"] in opening[1][1]
+    assert opening[2][0] == "user" and SECOND in opening[2][1] and len(opening) == 3
 
 
 def test_another_thread_starts_empty(scripted, tmp_path):

@@ -82,18 +82,17 @@ class Ledger:
         """The lines of the recorded output that print ``key`` or a narrower key under it (``data.printed``,
         the renderer's promise: ``tools.contracts.printed``), in the output's order; [] when none."""
         result = self.get(evidence_id)
-        data = result.data if result is not None else None
-        index = data.get("printed") if isinstance(data, dict) else None
+        index = result.data.get("printed") if result is not None and isinstance(result.data, dict) else None
         if not isinstance(index, dict):
             return []
         wanted = {
             line
             for printed, lines in index.items()
-            if printed == key or str(printed).startswith(f"{key}/")
+            if printed == key or printed.startswith(f"{key}/")
             for line in (lines if isinstance(lines, list) else [])
             if isinstance(line, str)
         }
-        return [line for line in result.text.splitlines() if line in wanted] if result is not None else []
+        return [line for line in result.text.splitlines() if line in wanted]
 
     def cite(self, evidence_id: str, needles: list[str], context: list[str] | None = None) -> str:
         """The lines of the recorded text that contain any of ``needles`` (verbatim), in the text's order,

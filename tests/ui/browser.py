@@ -74,22 +74,25 @@ def ask(page, question: str, answers: int) -> None:
 def assert_answer_starts_in_view(page, message) -> None:
     """After an answer, the page shows its start (not the bottom of the page): the top of the new
     assistant message is inside the upper half of the window, once the page's scroll script has placed
-    it and the browser has finished laying the answer out (its height unchanged for a second)."""
+    it and the browser has finished laying the answer out (its height and place unchanged for a second)."""
     pinned = "e => e.dataset.kubewhyPinned === '1'"
     page.wait_for_function(pinned, arg=message.element_handle(), timeout=WAIT_MS)
     wait_until_still(page, message)
-    top = message.evaluate("e => e.getBoundingClientRect().top")
-    assert -1 <= top < page.viewport_size["height"] / 2, f"the new answer starts at y={top}"  # sub-pixel
+    top, let_go = message.evaluate("e => [e.getBoundingClientRect().top, e.dataset.kubewhyLetGo]")
+    assert -1 <= top < page.viewport_size["height"] / 2, (
+        f"the new answer starts at y={top} (let go: {let_go})"
+    )
 
 
 def wait_until_still(page, element, seconds: float = 1.0) -> None:
-    """Until ``element`` has kept its height for ``seconds`` (charts and grids draw late on a busy box)."""
+    """Until ``element`` has kept its height and its place in the window for ``seconds`` (charts and grids
+    draw late on a busy box, and the chat's own stick-to-bottom scroll runs for a moment after each)."""
     last, since = None, time.monotonic()
     deadline = since + WAIT_MS / 1000
     while time.monotonic() < deadline:
-        height = element.evaluate("e => e.offsetHeight")
-        if height != last:
-            last, since = height, time.monotonic()
+        shape = element.evaluate("e => [e.offsetHeight, Math.round(e.getBoundingClientRect().top)]")
+        if shape != last:
+            last, since = shape, time.monotonic()
         elif time.monotonic() - since >= seconds:
             return
         page.wait_for_timeout(100)

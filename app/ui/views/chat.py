@@ -70,10 +70,13 @@ def conversation_cost(memory: Conversation) -> None:
 # keeps that answer's top at the top of the window while the browser draws the rest of it: charts and
 # tables take seconds and each growth pulls the page down. It re-pins on every change of the answer's size
 # (a ResizeObserver, so a starved browser that lays out late is still caught) and on a slow tick for
-# changes above it; it lets go as soon as the reader scrolls, clicks or types, when a newer message is
+# changes above it, and on every scroll of the page: Streamlit's stick-to-bottom animates the page down
+# after each growth and, while it runs, overrides a pin at every frame, so the pin follows each of its
+# steps until it gives up. It lets go as soon as the reader scrolls, clicks or types, when a newer message is
 # drawn, or after two minutes (a stop on "the answer kept its size" let go too early on a slow browser,
 # which then laid the page out again and left the answer above the window). It marks the answer
-# ``data-kubewhy-pinned`` when it has placed it, so a test can wait for that instead of guessing a delay.
+# ``data-kubewhy-pinned`` when it has placed it, so a test can wait for that instead of guessing a delay,
+# and ``data-kubewhy-let-go`` with what made it let go.
 _SCROLL_SCRIPT = """<script>
 (() => {
   const frame = window.frameElement;
@@ -83,14 +86,20 @@ _SCROLL_SCRIPT = """<script>
   let done = false;
   const watch = new ResizeObserver(() => pin());
   const timer = setInterval(() => pin(), 200);
-  const stop = () => { done = true; watch.disconnect(); clearInterval(timer); };
+  const onScroll = () => pin();
+  const stop = (why) => {
+    if (done) return;
+    done = true; watch.disconnect(); clearInterval(timer); page.removeEventListener("scroll", onScroll, true);
+    answer.dataset.kubewhyLetGo = why;
+  };
+  page.addEventListener("scroll", onScroll, {capture: true, passive: true});
   ["wheel", "touchstart", "keydown", "mousedown"].forEach((kind) =>
-    page.addEventListener(kind, stop, {once: true, capture: true}));
-  setTimeout(stop, 120000);
+    page.addEventListener(kind, () => stop(kind), {once: true, capture: true}));
+  setTimeout(() => stop("timeout"), 120000);
   const pin = () => {
     if (done) return;
     const messages = page.querySelectorAll('[data-testid="stChatMessage"]');
-    if (messages[messages.length - 1] !== answer) return stop();  // a newer message is drawn
+    if (messages[messages.length - 1] !== answer) return stop("newer message");  // a newer message is drawn
     const below = parseFloat(getComputedStyle(answer).scrollMarginTop) || 0;  // under the page's header
     if (Math.abs(answer.getBoundingClientRect().top - below) > 1) answer.scrollIntoView({block: "start"});
     answer.dataset.kubewhyPinned = "1";

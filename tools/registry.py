@@ -105,7 +105,7 @@ def _family(
         f"{name}_params", __base__=_FamilyParams, op=(Literal[ops], Field(description="the tool to run"))
     )
     described = " ".join(f"{op}: {spec.description}" for op, spec in members)
-    description = f"{intro} {described}"
+    description = f"{intro} {described}" if intro else described
     return ToolFamily(
         name, source, description, params, _unrouted, intro=intro, members=members, hidden=hidden
     )

@@ -23,6 +23,7 @@ from app.diagnose.k8s_facts import (
 )
 from tools.contracts.diagnosis import NextStep, ResourceRef
 from tools.contracts.kube.objects import name_of, namespace_of
+from tools.kubernetes.events import event_message as printed_message
 
 NEEDLE_LIMIT = 100  # long messages are cited by their opening, which any rendering keeps verbatim
 
@@ -60,9 +61,10 @@ def cite_ref(ref: ResourceRef, text: str | None = None, *, key: str | None = Non
 
 
 def cite_event(event: dict[str, Any]) -> Cite:
+    """The event's message as the events renderer prints it (UIDs dropped, repeated quotes once)."""
     involved = event.get("involvedObject") or {}
     key = (involved.get("namespace") or "", involved.get("name", ""))
-    return Cite(FactRef("events", key), needle(event_message(event)))
+    return Cite(FactRef("events", key), needle(printed_message(event)))
 
 
 def cite_log(namespace: str, pod: str, container: str, previous: bool, line: str) -> Cite:

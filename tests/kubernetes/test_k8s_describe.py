@@ -12,11 +12,21 @@ import pytest
 
 from app.demo import SHOP_SNAPSHOT
 from app.toolset import call_tool
-from tests.kubernetes.k8s_builders import container, deployment, meta, namespace, owner, ts, write_snapshot
+from tests.kubernetes.k8s_builders import (
+    NOW,
+    container,
+    deployment,
+    meta,
+    namespace,
+    owner,
+    ts,
+    write_snapshot,
+)
 from tools.budget import count_tokens
 from tools.contracts.settings import Settings
 from tools.contracts.tool import ToolContext, ToolResult
 from tools.kubernetes.connect import open_kube, tool_context
+from tools.kubernetes.describe_kinds import identity
 
 ISSUE_18_TOOL_TOKENS = 1500  # every tool output on the demo stays under this (issue 18)
 
@@ -38,7 +48,7 @@ def describe(ctx: ToolContext, kind: str, name: str, namespace: str | None = Non
 def test_networkpolicy_shows_selector_types_rules_creation_and_change_cause(demo):
     result = describe(demo, "networkpolicy", "postgres-allow-catalog", "data")
     lines = result.text.splitlines()
-    assert lines[0] == "NetworkPolicy data/postgres-allow-catalog  age=38m"
+    assert lines[0] == "NetworkPolicy data/postgres-allow-catalog"  # its age is in the creation line
     expected = [
         "  created: 2026-11-20T08:52:00Z (38m ago)",
         "  annotation kubernetes.io/change-cause: CHG-4471 allow catalog read replica access",
@@ -199,3 +209,10 @@ def test_the_last_change_of_an_object_is_dated_from_its_managed_fields(built):
     line = "  last changed: 2026-11-20T09:10:00Z (20m ago) by kubectl-edit"
     assert line in result.text.splitlines() and line in result.data["key_lines"]
     assert "  created: 2026-11-19T23:30:00Z (10h ago)" in result.text
+
+
+def test_the_header_carries_the_age_only_when_no_creation_line_does(built):
+    dated = describe(built, "configmap", "api-config", "shop").text.splitlines()
+    assert dated[:2] == ["ConfigMap shop/api-config", "  created: 2026-11-19T23:30:00Z (10h ago)"]
+    undated = identity({"kind": "ConfigMap", "metadata": {"name": "undated", "namespace": "shop"}}, NOW, None)
+    assert undated.lines[0] == "ConfigMap shop/undated  age=<unknown>"  # no creation line to carry it

@@ -18,6 +18,7 @@ from tools.kubernetes.describe_kinds import (
     annotation_lines,
     endpoints_section,
     endpointslice_section,
+    header,
     identity,
     netpol_section,
     pod_labels_line,
@@ -160,9 +161,11 @@ def _describe_workload(
 ) -> list[str]:
     """Status, creation and change annotations, owners, ReplicaSets, then the pod template."""
     head = Section()
-    for index, line in enumerate(status_lines(obj, now, images=False)):
-        head.add(line, key=index == 0 or line.startswith(_PROVING_STATUS))
-    for line in (created_line(obj, now), changed_line(obj, now)):
+    created = created_line(obj, now)
+    head.add(header(obj, now, created), key=True)
+    for line in status_lines(obj, now, images=False)[1:]:  # below their own header, which has the age
+        head.add(line, key=line.startswith(_PROVING_STATUS))
+    for line in (created, changed_line(obj, now)):
         if line:
             head.add(line, key=True)
     sets = replicaset_section(kube, obj, now) if obj.get("kind") == "Deployment" else Section()

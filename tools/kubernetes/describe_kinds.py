@@ -82,13 +82,20 @@ def annotation_lines(obj: dict[str, Any], shown_elsewhere: tuple[str, ...] = ())
     return section
 
 
+def header(obj: dict[str, Any], now: datetime, created: str | None) -> str:
+    """'Deployment shop/payments': the age is in the creation line (kubectl describe has only its
+    CreationTimestamp), so the header carries it only when there is no creation line to print."""
+    where = f"{meta(obj)['namespace']}/" if meta(obj).get("namespace") else ""
+    age = "" if created else f"  age={kubectl_age(meta(obj).get('creationTimestamp'), now)}"
+    return f"{obj.get('kind')} {where}{name_of(obj)}{age}"
+
+
 def identity(obj: dict[str, Any], now: datetime, owners: str | None) -> Section:
     """Header, creation time, change annotations, labels and owners: the lines every kind starts with."""
     section = Section()
-    where = f"{meta(obj)['namespace']}/" if meta(obj).get("namespace") else ""
-    age = kubectl_age(meta(obj).get("creationTimestamp"), now)
-    section.add(f"{obj.get('kind')} {where}{name_of(obj)}  age={age}", key=True)
-    for line in (created_line(obj, now), changed_line(obj, now)):
+    created = created_line(obj, now)
+    section.add(header(obj, now, created), key=True)
+    for line in (created, changed_line(obj, now)):
         if line:
             section.add(line, key=True)
     section.extend(annotation_lines(obj))

@@ -44,11 +44,28 @@ def event_count(event: dict[str, Any]) -> int:
 _OBJECT_UID = re.compile(r"\([0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}\)")
 
 
+_QUOTED = re.compile(r'"([^"]{12,})"')
+
+
+def _once(message: str) -> str:
+    """Each long quoted string once: the kubelet wraps a pull error in three layers that each quote the
+    image again, and the repeats pushed the decisive tail ("not found", "unauthorized") past the cut."""
+    seen: set[str] = set()
+
+    def first_time(match: re.Match[str]) -> str:
+        if match.group(1) in seen:
+            return "(same)"
+        seen.add(match.group(1))
+        return match.group(0)
+
+    return _QUOTED.sub(first_time, message)
+
+
 def event_message(event: dict[str, Any]) -> str:
     """The message, shortened, without the object UIDs the kubelet appends ("pod web-1_shop(<uid>)"):
     the involved object is named beside it, and a UID is some twenty tokens that decide nothing."""
     message = _OBJECT_UID.sub("", str(event.get("message") or event.get("note") or ""))
-    return short(message, 300)
+    return short(_once(message), 300)
 
 
 def event_line(event: dict[str, Any], now: datetime, with_object: bool = True) -> str:

@@ -270,7 +270,7 @@ def k8s_overview(ctx: ToolContext, p: OverviewParams) -> ToolOutput:
 FAMILY = tool_family(
     "k8s",
     "kubernetes",
-    "Kubernetes reads.",
+    "",  # the name says it
     {
         "describe": k8s_describe,
         "list": k8s_list,

@@ -425,7 +425,7 @@ def _json(value: float) -> float | None:
 FAMILY = tool_family(
     "prom",
     "prometheus",
-    "Prometheus.",
+    "",  # the name says it
     {
         "check": prom_check,
         "query": prom_query,

@@ -39,6 +39,13 @@ REPEATS = "".join(  # klog's own stamps: lines that differ only in them are the 
 )
 
 
+PULL = '"reg.example.com/shop/db:v9"'
+PULL_ERROR = (  # containerd's three layers, each quoting the reference again
+    f"Failed to pull image {PULL}: rpc error: code = NotFound desc = failed to pull and unpack image {PULL}: "
+    f"failed to resolve reference {PULL}: reg.example.com/shop/db:v9: not found"
+)
+
+
 def _objects() -> list[dict]:
     web_rs = b.owner("ReplicaSet", "web-5d8f7", NS)
     db_rs = b.owner("ReplicaSet", "db-77c4d", NS)
@@ -101,6 +108,7 @@ def _objects() -> list[dict]:
             2,
             "Normal",
         ),
+        b.event("e7", NS, "Pod", "db-77c4d-r", "Failed", PULL_ERROR, 5, count=3),
     ]
     return objs
 
@@ -142,12 +150,16 @@ def test_a_selector_lists_the_quiet_pods_by_name(kube: KubeAccess) -> None:
 def test_events_count_routine_normal_ones_and_show_the_rest(kube: KubeAccess) -> None:
     text = _call(kube, "k8s_events", {"namespace": NS}).text
     assert text.splitlines() == [
-        "Events matching namespace=shop (6, newest first):",
+        "Events matching namespace=shop (7, newest first):",
         "  4 routine Normal: Created x10, Started x10, Pulled x9, Scheduled; k8s_events reason= lists them",
         "  30s  Warning  BackOff  Pod/web-5d8f7-crash (x17): "
         "Back-off restarting failed container app in pod web-5d8f7-crash_shop",  # without the kubelet's UID
         # a Normal event that decides is shown
         "  2m  Normal  Killing  Pod/web-5d8f7-crash: Container app failed liveness probe, will be restarted",
+        # the reference once, so the reason at the end is within the cut
+        '  5m  Warning  Failed  Pod/db-77c4d-r (x3): Failed to pull image "reg.example.com/shop/db:v9": rpc '
+        "error: code = NotFound desc = failed to pull and unpack image (same): failed to resolve reference "
+        "(same): reg.example.com/shop/db:v9: not found",
     ]
 
 

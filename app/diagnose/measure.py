@@ -452,7 +452,7 @@ def changes_before(facts: Facts, moment: datetime, namespaces: list[str]) -> lis
         if at is not None and start <= at <= end:
             what = f"{involved.get('kind')} {involved.get('name')}: {event.get('reason')}"
             found.append(Moment(at, what, cite_event(event), _group(str(involved.get("kind")))))
-    found.extend(m for m in _traffic_steps(facts, namespaces) if start <= m.at <= end)
+    found.extend(m for m in traffic_steps(facts, namespaces) if start <= m.at <= end)
     return sorted(found, key=lambda m: m.at)
 
 
@@ -460,7 +460,7 @@ def _group(kind: str) -> str:
     return CHANGE_GROUPS.get(kind, "object")
 
 
-def _traffic_steps(facts: Facts, namespaces: list[str]) -> list[Moment]:
+def traffic_steps(facts: Facts, namespaces: list[str]) -> list[Moment]:
     """Each Service's request rate stepping to a new level (a promotion's load, callers cut off), found
     by the same change-point reading the request-rate check prints (so a change and its evidence agree on
     the time and the levels); cited by that check for the Service's workload."""

@@ -17,6 +17,7 @@ from app.diagnose.candidate import Candidate, Cite
 from app.diagnose.dependencies import failed_calls, failing_calls
 from app.diagnose.facts import Facts
 from app.diagnose.k8s_facts import controller_of, workload_of
+from app.diagnose.measure import Moment, traffic_steps
 from app.diagnose.series import Step, change_point, label, window
 from app.diagnose.service_facts import selected_pods
 from app.diagnose.workload_facts import cite_event, cite_log, cite_metric, cite_object, kubectl
@@ -160,6 +161,21 @@ def _config_change(
     return None
 
 
+def _load_step(facts: Facts, namespace: str, service_name: str, at: datetime) -> Moment | None:
+    """A step of the request rate around the moment latency or errors stepped: this Service's own first,
+    else another Service's in its namespace (a promotion's load reaches the callers' dependencies too)."""
+    near = [m for m in traffic_steps(facts, [namespace]) if _near(m.at, at)]
+    own = [m for m in near if f"Service {namespace}/{service_name} " in m.what]
+    return min(own or near, key=lambda m: abs(m.at - at), default=None)
+
+
+def _rates_read(facts: Facts, namespace: str) -> bool:
+    return any(
+        (m.get("metric") or {}).get("namespace") == namespace
+        for m in facts.metrics.get("http_request_rate", [])
+    )
+
+
 def _workloads(
     facts: Facts, namespace: str, service_name: str
 ) -> tuple[list[ResourceRef], list[dict[str, Any]]]:
@@ -208,12 +224,24 @@ def analyze(facts: Facts) -> list[Candidate]:
                 f"compare the versions or roll back."
             )
             confidence = change.weight
+        elif (load := _load_step(facts, namespace, service_name, at)) is not None:
+            if load.cite is not None:
+                cites.append(load.cite)
+            title = f"{service_name}: {worse} up since {at_text}, as {load.what}; no rollout or config change"
+            explanation = (
+                f"Service {namespace}/{service_name}: {symptoms}, stepping up at about {at_text}Z. "
+                f"At {load.at:%H:%M}Z {load.what}, and no new ReplicaSet or ConfigMap update of "
+                f"{workload} happened around then: the load is the likely cause; compare it with the "
+                f"capacity (replicas, CPU limits, autoscaling)."
+            )
+            confidence = 0.5
         else:
             title = f"{service_name}: {worse} up since {at_text}; no rollout or config change at that time"
             explanation = (
                 f"Service {namespace}/{service_name}: {symptoms}, stepping up at about {at_text}Z. "
-                f"No new ReplicaSet or ConfigMap update of {workload} happened around then; "
-                f"look at load and dependencies."
+                f"No new ReplicaSet or ConfigMap update of {workload} happened around then"
+                + (", nor a step in its traffic" if _rates_read(facts, namespace) else "")
+                + "; look at load and dependencies."
             )
             confidence = 0.35
         # Without a change of its own, the step is the effect of what its calls fail to reach (a Service

@@ -47,6 +47,10 @@ def errors(before, after, step=30):
     return ramp({"namespace": "shop", "service": "checkout"}, before, after, step)
 
 
+def requests(before, after, step=30):
+    return ramp({"namespace": "shop", "service": "checkout"}, before, after, step)
+
+
 def config_pod():
     result = pod("checkout-6b7c8d9f4-abcde", labels=LABELS, owner_rs="checkout-6b7c8d9f4")
     result["spec"]["containers"][0]["envFrom"] = [{"configMapRef": {"name": "checkout-config"}}]
@@ -86,6 +90,28 @@ CASES = [
         facts(*BASE, OLD_RS, OLD_POD, metrics={"http_latency_p95": [latency(0.18, 0.9)]}),
         EXPECTED,
         ("no rollout or config change", 0.3),
+    ),
+    (
+        "latency jumped as the requests did: the load, named",
+        facts(
+            *BASE,
+            OLD_RS,
+            OLD_POD,
+            metrics={"http_latency_p95": [latency(0.18, 0.9)], "http_request_rate": [requests(30, 72)]},
+        ),
+        EXPECTED,
+        ("as requests to Service shop/checkout rose from 30 to 72 requests/s", 0.5),
+    ),
+    (
+        "latency jumped with the requests flat: neither change nor load",
+        facts(
+            *BASE,
+            OLD_RS,
+            OLD_POD,
+            metrics={"http_latency_p95": [latency(0.18, 0.9)], "http_request_rate": [requests(30, 31)]},
+        ),
+        EXPECTED,
+        ("nor a step in its traffic", 0.3),
     ),
     (
         "healthy: flat latency",
@@ -138,3 +164,11 @@ def test_rollout_change_cites_replicasets_event_and_metric():
     assert any(c.ref.kind == "events" for c in candidate.cites)
     assert candidate.next_steps[-1].command == "kubectl -n shop rollout undo deployment/checkout"
     assert "09:00" in candidate.title
+
+
+def test_a_load_step_is_cited_by_the_request_rate_check():
+    (candidate,) = regression.analyze(CASES[3][1])
+    assert ("http_request_rate", "shop", "checkout") in {c.ref.key for c in candidate.cites}
+    assert "no rollout or config change" in candidate.title and "the load is the likely cause" in (
+        candidate.explanation
+    )

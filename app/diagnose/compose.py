@@ -12,7 +12,7 @@ from typing import Any
 
 from app.diagnose.candidate import Candidate
 from app.diagnose.facts import Facts
-from app.diagnose.intent import EVENT_CATEGORIES
+from app.diagnose.intent import EVENT_CATEGORIES, asks_about_traffic_to
 from app.diagnose.measure import (
     Moment,
     changes_before,
@@ -24,7 +24,15 @@ from app.diagnose.measure import (
     usage_table,
 )
 from app.diagnose.question import Question
-from app.diagnose.subject import Subject, depends_on_it, is_about, resolve, subject_of, symptom_workload
+from app.diagnose.subject import (
+    Subject,
+    depends_on_it,
+    is_about,
+    resolve,
+    stops_traffic_to,
+    subject_of,
+    symptom_workload,
+)
 from tools.contracts.diagnosis import Answer, NextStep, ResourceRef
 from tools.contracts.wording import plural
 
@@ -88,7 +96,10 @@ def compose(question: Question, ranked: list[Candidate], facts: Facts, ctx: Any 
     if subject is None:
         return _review(question, answer, live, facts, ctx)
 
-    findings = [c for c in live if is_about(c, subject, facts)]
+    inbound = ref is not None and asks_about_traffic_to(question.text, ref.name)
+    findings = [
+        c for c in live if is_about(c, subject, facts) or (inbound and stops_traffic_to(c, subject, facts))
+    ]
     causes = [c for c in findings if depends_on_it(c, subject) and not subject.owns(c.resource)]
     findings = causes + [c for c in findings if c not in causes]  # the broken dependency before its symptom
     elsewhere = [c for c in live if c not in findings]
@@ -128,7 +139,9 @@ def compose(question: Question, ranked: list[Candidate], facts: Facts, ctx: Any 
         if findings:
             top = findings[0]
             culprit = "it" if top.resource == ref else str(top.resource)
-            answer.text = f"{name} is failing: {top.title}. Fix {culprit}" + (
+            arriving = inbound and not is_about(top, subject, facts)  # it is fine; what is sent to it is not
+            opening = f"Traffic to {name} is dropped" if arriving else f"{name} is failing"
+            answer.text = f"{opening}: {top.title}. Fix {culprit}" + (
                 f" (since {hhmm(started.at)})." if started else "."
             )
         else:

@@ -120,6 +120,32 @@ class Reading:
     present: bool = False  # "still", "now", "-ing": the window is the last minutes, not all history
 
 
+_TRAFFIC = (
+    "traffic",
+    "connect",
+    "reach",
+    "drop",
+    "block",
+    "packet",
+    "flow",
+    "request",
+    "call",
+    "talk",
+    "timeout",
+    "timing out",
+    "refus",
+)
+_TOWARDS = r"(?:to|into|towards|reach|reaches|reaching|at|from hitting|hitting)"
+
+
+def asks_about_traffic_to(question: str, name: str) -> bool:
+    """'who is dropping traffic to postgres', 'nothing can reach redis': the question is about traffic
+    arriving at ``name`` (what stops it is that object's problem too), not about the object's own health."""
+    text = normalise(question)
+    towards = re.search(rf"\b{_TOWARDS}\s+(?:the\s+)?{re.escape(name.lower())}\b", text)
+    return bool(towards) and _has(_words(text), text, _TRAFFIC)
+
+
 def normalise(question: str) -> str:
     text = question.lower().replace("’", "'").replace("‘", "'")
     text = re.sub(r"\b(\w+)'(s|re|t|ll|ve|m|d)\b", r"\1\2", text)  # what's -> whats, can't -> cant

@@ -222,6 +222,14 @@ def is_about(candidate: Candidate, subject: Subject, facts: Facts) -> bool:
     return any(is_about(symptom, subject, facts) for symptom in candidate.caused)
 
 
+def stops_traffic_to(candidate: Candidate, subject: Subject, facts: Facts) -> bool:
+    """A policy dropping traffic sent to the subject (its receiving end, which :func:`victims` leaves out:
+    the subject itself is fine, but what stops its callers is what a question about its traffic asks)."""
+    if candidate.category is not Category.NetworkPolicyBlocked or not candidate.affected:
+        return False
+    return any(subject.owns(ref) for ref in candidate.affected[1:] if ref not in victims(candidate, facts))
+
+
 def _runs_on(facts: Facts, ref: ResourceRef, node: str) -> bool:
     pod = find(facts, "Pod", ref.namespace, ref.name) if ref.kind == "Pod" else None
     return pod is not None and (pod.get("spec") or {}).get("nodeName") == node

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from app.diagnose.intent import read_intent
+from app.diagnose.intent import asks_about_traffic_to, read_intent
 from app.diagnose.question import NamedObject, PreviousTurn
 from app.diagnose.router import route_question
 from tools.contracts.diagnosis import ResourceRef
@@ -135,3 +135,18 @@ def test_still_means_the_last_half_hour_and_did_means_all_history():
     earlier = PreviousTurn("was cart oom killed today?", "occurrence", cart)
     follow = route_question("is it still happening?", INVENTORY, NOW, earlier)
     assert follow.intent == "occurrence" and follow.reading.event == "oom" and follow.subject.name == "cart"
+
+
+@pytest.mark.parametrize(
+    ("question", "name", "inbound"),
+    [
+        ("who is dropping traffic to postgres", "postgres", True),
+        ("why cant anything reach the postgres db", "postgres", True),
+        ("connections to redis timing out?", "redis", True),
+        ("why can't checkout reach postgres", "checkout", False),  # checkout sends; it is not the receiver
+        ("is postgres ok", "postgres", False),  # its own health
+        ("send the report to postgres team", "postgres", False),  # no traffic words
+    ],
+)
+def test_a_question_about_traffic_arriving_at_an_object(question, name, inbound):
+    assert asks_about_traffic_to(question, name) is inbound

@@ -29,6 +29,7 @@ from tools.contracts.kube.objects import meta, name_of, namespace_of
 from tools.contracts.kube.time import parse_time, rfc3339
 from tools.contracts.printed import printed_key
 from tools.contracts.wording import plural
+from tools.kubernetes.events import event_message as printed_message
 from tools.prometheus.summary import ChangePoint, noise_sigma, summarize
 
 NETWORK_CATEGORIES = (
@@ -185,7 +186,7 @@ def occurrences(facts: Facts, subject: Subject, event: str, candidates: list[Can
             or (event == "restart" and reason == "BackOff" and "restarting" in message)
             or (event == "pull" and ("pull" in message.lower() and reason in ("Failed", "BackOff")))
         ):
-            found.append(Moment(last, f"{reason}: {message[:140]}"))
+            found.append(Moment(last, f"{reason}: {printed_message(item)[:140]}"))
     if event == "throttled":
         found.extend(_throttled(facts, subject, candidates))
     if event == "dropped":
@@ -315,7 +316,7 @@ def _signs_of(facts: Facts, ref: Any) -> list[Moment]:
             continue
         if last is None or first is None or facts.now - last > ONGOING:
             continue
-        signs.append(Moment(first, f"{item.get('reason')}: {(item.get('message') or '')[:120]}"))
+        signs.append(Moment(first, f"{item.get('reason')}: {printed_message(item)[:120]}"))
     signs.extend(_restart_bursts(facts, ref, pods))
     for pod in pods:
         ready = condition(pod, "Ready") or {}

@@ -223,9 +223,12 @@ def _throttled(facts: Facts, subject: Subject, candidates: list[Candidate]) -> l
 
 
 def _flow_touches(flow: dict[str, Any], subject: Subject) -> bool:
+    """The flow was sent by or to the subject's pods (a namespace: any pod of it)."""
     for side in ("source", "destination"):
         end = flow.get(side) or {}
         pod = end.get("pod_name") or ""
+        if subject.ref.kind == "Namespace" and end.get("namespace") == subject.ref.name:
+            return True
         if end.get("namespace") == subject.ref.namespace and any(
             pod.startswith(p) for p in subject.pod_prefixes
         ):

@@ -16,6 +16,7 @@ from app.diagnose.intent import EVENT_CATEGORIES, asks_about_traffic_to
 from app.diagnose.measure import (
     Moment,
     changes_before,
+    clock,
     hhmm,
     occurrences,
     onset,
@@ -34,6 +35,7 @@ from app.diagnose.subject import (
     symptom_workload,
 )
 from tools.contracts.diagnosis import Answer, NextStep, ResourceRef
+from tools.contracts.kube.time import kubectl_age
 from tools.contracts.wording import plural
 
 _EVENT_WORDS = {
@@ -44,6 +46,7 @@ _EVENT_WORDS = {
     "probe": ("failing a probe", "probe failure"),
     "dropped": ("dropped", "dropped connection"),
     "pull": ("failing to pull its image", "image pull failure"),
+    "changed": ("changed", "change"),
 }
 
 
@@ -195,11 +198,16 @@ def _occurrence(
     assert subject is not None
     event = question.reading.event or "restart"
     past, noun = _EVENT_WORDS.get(event, (event, event))
-    seen = occurrences(facts, subject, event, composed.findings)
+    seen = _of_kinds(occurrences(facts, subject, event, composed.findings), question)
     window = question.window_start
     inside = [m for m in seen if window is None or m.at >= window]
     related = [c for c in composed.findings if c.category in EVENT_CATEGORIES.get(event, ())]
-    if inside or (related and window is not None and not seen):
+    if inside and event == "changed":  # each change is its own news: list the latest, oldest first
+        answer.verdict = "yes"
+        listed = "; ".join(f"{clock(m.at, facts.now)} {m.what}" for m in inside[-MAX_CHANGES:])
+        answer.text = f"Yes. {name}: {plural(len(inside), 'change')} on record: {listed}."
+        answer.since = _iso(inside[0].at)
+    elif inside or (related and window is not None and not seen):
         answer.verdict = "yes"
         last = inside[-1] if inside else None
         if last is None:
@@ -215,13 +223,21 @@ def _occurrence(
     elif seen:
         answer.verdict = "no"
         last = seen[-1]
-        ago = int((facts.now - last.at).total_seconds() // 60)
-        answer.text = f"No. {name} was last {past} at {hhmm(last.at)}, {ago} minutes ago; nothing since."
+        ago = kubectl_age(last.at, facts.now)
+        answer.text = f"No. {name} was last {past} at {clock(last.at, facts.now)}, {ago} ago; nothing since."
     else:
         answer.verdict = "no"
         answer.text = f"No. No {noun} of {name} is on record ({status_checks(facts, subject)})."
     if composed.findings and answer.verdict == "no":
         answer.text += f" But it is not healthy: {composed.findings[0].title}."
+
+
+def _of_kinds(moments: list[Moment], question: Question) -> list[Moment]:
+    """The changes of the kinds the question names ("did anyone edit a netpol"), else all of them."""
+    kinds = question.reading.kinds
+    if not kinds:
+        return moments
+    return [m for m in moments if m.cite is not None and m.cite.ref.key[:1] and m.cite.ref.key[0] in kinds]
 
 
 def _change_namespaces(top: Candidate, subject: Subject) -> list[str]:
@@ -378,19 +394,21 @@ def _occurrence_anywhere(
     ):
         subject = subject_of(ResourceRef(kind="Namespace", name=ns), facts)
         if subject is not None:
-            seen.extend(occurrences(facts, subject, event, []))
+            seen.extend(_of_kinds(occurrences(facts, subject, event, []), question))
     seen.sort(key=lambda m: m.at)
     window = question.window_start
     inside = [m for m in seen if window is None or m.at >= window]
     if inside:
         answer.verdict = "yes"
-        listed = "; ".join(f"{hhmm(m.at)} {m.what}" for m in inside[-3:])
+        listed = "; ".join(f"{clock(m.at, facts.now)} {m.what}" for m in inside[-3:])
         answer.text = f"Yes. {plural(len(inside), noun)} on record in {where}: {listed}."
         answer.since = _iso(inside[0].at)
     elif seen:
         answer.verdict = "no"
         last = seen[-1]
-        answer.text = f"No. The last {noun} in {where} was at {hhmm(last.at)}: {last.what}; nothing since."
+        answer.text = (
+            f"No. The last {noun} in {where} was at {clock(last.at, facts.now)}: {last.what}; nothing since."
+        )
     else:
         answer.verdict = "no"
         answer.text = f"No. No {noun} is on record in {where}."

@@ -23,7 +23,12 @@ EVENT_WORDS: dict[str, tuple[str, ...]] = {
     "restart": ("restart", "crash", "segfault", "die", "dying", "died", "killed", "bounc", "reboot"),
     "dropped": ("drop", "denied", "blocked"),
     "pull": ("imagepull", "pull"),
-}
+    # last: "did the deployment restart" asks about restarts; "deployment" alone is a kind, not a change
+    "changed": (
+        "rollout", "roll out", "rolled out", "rolled back", "rollback", "deployed", "redeploy", "deploy ",
+        "change", "edited", "modified", "updated", "applied", "touched",
+    ),
+}  # fmt: skip
 EVENT_CATEGORIES: dict[str, tuple[Category, ...]] = {
     "oom": (Category.OOMKilled,),
     "evicted": (Category.NodePressure,),
@@ -32,7 +37,20 @@ EVENT_CATEGORIES: dict[str, tuple[Category, ...]] = {
     "restart": (Category.AppCrash, Category.OOMKilled, Category.ProbeFailure, Category.MissingConfig),
     "dropped": (Category.NetworkPolicyBlocked,),
     "pull": (Category.ImagePull,),
+    "changed": (),
 }
+
+# Kinds a question about changes may name, by the words operators use for them.
+CHANGED_KINDS: dict[str, str] = {
+    "netpol": "NetworkPolicy", "netpols": "NetworkPolicy", "networkpolicy": "NetworkPolicy",
+    "networkpolicies": "NetworkPolicy", "policy": "NetworkPolicy", "policies": "NetworkPolicy",
+    "configmap": "ConfigMap", "configmaps": "ConfigMap", "cm": "ConfigMap",
+    "secret": "Secret", "secrets": "Secret",
+    "hpa": "HorizontalPodAutoscaler", "autoscaler": "HorizontalPodAutoscaler",
+    "quota": "ResourceQuota", "quotas": "ResourceQuota",
+    "ingress": "Ingress", "ingresses": "Ingress",
+    "service": "Service", "services": "Service", "svc": "Service",
+}  # fmt: skip
 
 # Alert names of kube-prometheus-stack and friends: what they fire on (event or trouble categories).
 ALERTS: dict[str, tuple[str | None, tuple[Category, ...]]] = {
@@ -118,6 +136,7 @@ class Reading:
     rank_by: str = "restarts"
     about_other: bool = False  # "what about X?": the previous turn's kind of question, about X
     present: bool = False  # "still", "now", "-ing": the window is the last minutes, not all history
+    kinds: tuple[str, ...] = ()  # the kinds a question about changes names ("did anyone edit a netpol")
 
 
 _TRAFFIC = (
@@ -207,6 +226,8 @@ def read_intent(question: str) -> Reading:
     elif yes_no and event and not statement and "why" not in words:
         reading.intent = "occurrence"
         reading.event = event
+        if event == "changed":
+            reading.kinds = tuple(dict.fromkeys(CHANGED_KINDS[w] for w in words if w in CHANGED_KINDS))
     elif alert:
         reading.intent = "diagnose"
         reading.event = alert_event
@@ -270,7 +291,7 @@ def recognised(question: str, has_names: bool, hinted: bool) -> bool:
     health, time or a fix."""
     text = normalise(question)
     words = _words(text)
-    if has_names or hinted:
+    if has_names or hinted or event_of(text, words) is not None:  # "did someone change a netpol today"
         return True
     vocabulary = (
         *_HEALTH_GOOD,

@@ -24,7 +24,7 @@ from app.diagnose.workload_facts import (
     find,
     owner_workload,
 )
-from tools.contracts.diagnosis import Category
+from tools.contracts.diagnosis import Category, ResourceRef
 from tools.contracts.kube.objects import meta, name_of, namespace_of
 from tools.contracts.kube.time import parse_time, rfc3339
 from tools.contracts.printed import printed_key
@@ -75,6 +75,11 @@ class Moment:
 
 def hhmm(moment: datetime) -> str:
     return moment.strftime("%H:%M")
+
+
+def clock(moment: datetime, now: datetime) -> str:
+    """'09:05' within the last day, else '2026-09-21 09:30': a time alone would read as today's."""
+    return hhmm(moment) if now - moment < timedelta(hours=20) else moment.strftime("%Y-%m-%d %H:%M")
 
 
 def _pods(facts: Facts, subject: Subject) -> list[dict[str, Any]]:
@@ -189,6 +194,8 @@ def occurrences(facts: Facts, subject: Subject, event: str, candidates: list[Can
             found.append(Moment(last, f"{reason}: {printed_message(item)[:140]}"))
     if event == "throttled":
         found.extend(_throttled(facts, subject, candidates))
+    if event == "changed":
+        found.extend(_changes_of(facts, subject))
     if event == "dropped":
         for flow in facts.flows:
             if flow.get("verdict") == "DROPPED" and _flow_touches(flow, subject):
@@ -196,6 +203,28 @@ def occurrences(facts: Facts, subject: Subject, event: str, candidates: list[Can
                 if at is not None:
                     found.append(Moment(at, "a connection was dropped"))
     return sorted(found, key=lambda m: m.at)
+
+
+CHANGE_HISTORY = timedelta(days=400)  # "was there a rollout?": every change the objects still date
+
+
+def _changes_of(facts: Facts, subject: Subject) -> list[Moment]:
+    """What was rolled out, created or edited in the subject (a namespace: anything in it), as the
+    changes before an onset are read; a step in traffic or a node's event is not a change somebody made."""
+    if subject.ref.kind == "Namespace":
+        namespaces, whole = [subject.ref.name], True
+    elif subject.ref.namespace:
+        namespaces, whole = [subject.ref.namespace], False
+    else:
+        return []
+    found = []
+    for moment in changes_between(facts, facts.now - CHANGE_HISTORY, facts.now, namespaces):
+        if moment.kind == "traffic" or moment.cite is None or moment.cite.ref.kind != "object":
+            continue
+        kind, namespace, name = moment.cite.ref.key
+        if whole or subject.owns(ResourceRef(kind=kind, namespace=namespace or None, name=name)):
+            found.append(moment)
+    return found
 
 
 def _pod_failed_at(pod: dict[str, Any]) -> datetime | None:
@@ -423,12 +452,16 @@ def _flow_starts(facts: Facts, refs: list[Any]) -> list[Moment]:
 
 
 def changes_before(facts: Facts, moment: datetime, namespaces: list[str]) -> list[Moment]:
-    """What was created, rolled out or edited in the half hour before ``moment`` (and up to two minutes
-    after it) in the namespaces involved: new ReplicaSets (their Deployment's rollout), policies, config,
-    quotas, Services and workloads created or last changed (managedFields, where the API kept them); node
-    and autoscaler events; a Service's request rate jumping or collapsing. Each change cites the tool line
-    that shows it."""
-    start, end = moment - CHANGES_BEFORE, moment + CHANGES_AFTER
+    """What changed in the half hour before ``moment`` (and up to two minutes after it) in the namespaces
+    involved (:func:`changes_between`)."""
+    return changes_between(facts, moment - CHANGES_BEFORE, moment + CHANGES_AFTER, namespaces)
+
+
+def changes_between(facts: Facts, start: datetime, end: datetime, namespaces: list[str]) -> list[Moment]:
+    """What was created, rolled out or edited from ``start`` to ``end`` in these namespaces: new
+    ReplicaSets (their Deployment's rollout), policies, config, quotas, Services and workloads created or
+    last changed (managedFields, where the API kept them); node and autoscaler events; a Service's request
+    rate jumping or collapsing. Each change cites the tool line that shows it."""
     found: list[Moment] = []
     for kind in (*CHANGE_KINDS, "ReplicaSet"):
         for obj in facts.of_kind(kind):

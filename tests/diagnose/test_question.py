@@ -150,3 +150,18 @@ def test_still_means_the_last_half_hour_and_did_means_all_history():
 )
 def test_a_question_about_traffic_arriving_at_an_object(question, name, inbound):
     assert asks_about_traffic_to(question, name) is inbound
+
+
+@pytest.mark.parametrize(
+    ("question", "intent", "event", "kinds"),
+    [
+        ("did someone change a netpol today", "occurrence", "changed", ("NetworkPolicy",)),
+        ("was there a rollout in shop this morning", "occurrence", "changed", ()),
+        ("did payments get redeployed?", "occurrence", "changed", ()),
+        ("did the payments deployment restart", "occurrence", "restart", ()),  # a kind word, not a change
+        ("did payments deployment fail?", "status", None, ()),
+    ],
+)
+def test_a_question_about_changes_is_an_occurrence_of_one(question, intent, event, kinds):
+    reading = read_intent(question)
+    assert (reading.intent, reading.event, reading.kinds) == (intent, event, kinds)

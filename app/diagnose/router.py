@@ -518,6 +518,31 @@ def first_named(scope: Scope, question: str) -> NamedObject | None:
     return sorted(scope.targets, key=order)[0]
 
 
+# "prometheus shows high latency on checkout", "grafana says cart is slow": a monitoring tool named as the
+# one that sees another object's trouble is the instrument, not what the question is about. Alone it is
+# the subject ("checkout seeing timeouts" is checkout's trouble).
+_INSTRUMENT_VERBS = frozenset(
+    {"shows", "showing", "show", "says", "saying", "sees", "seeing", "see", "reports", "reporting", "graphs"}
+)
+_INSTRUMENTS = ("prometheus", "grafana", "hubble", "alertmanager", "loki", "thanos", "kibana", "jaeger")
+
+
+def _instruments(scope: Scope, question: str) -> list[NamedObject]:
+    """The monitoring tools named just before a verb of seeing or saying (shows, says, reports, seeing...):
+    a workload "showing errors" has them, prometheus "showing errors" sees them."""
+    words = [w.strip(".-_") for w in _WORD.findall(question.lower())]
+    found = []
+    for obj in scope.targets:
+        if not obj.name.lower().startswith(_INSTRUMENTS):
+            continue
+        _quality, index = _mentioned_at(obj, words)
+        span = obj.name.count("-") if index + 1 + obj.name.count("-") <= len(words) else 0
+        after = words[index + 1 + span : index + 2 + span] if index < len(words) else []
+        if after and after[0] in _INSTRUMENT_VERBS:
+            found.append(obj)
+    return found
+
+
 def route_question(
     question: str, inventory: list[NamedObject], now: datetime, previous: PreviousTurn | None = None
 ) -> Question:
@@ -530,6 +555,10 @@ def route_question(
 
     reading = read_intent(question)
     scope = route(question, inventory, now)
+    instruments = _instruments(scope, question)
+    if instruments and len(instruments) < len(scope.targets):
+        scope.targets = [t for t in scope.targets if t not in instruments]
+        scope.whole_cluster = not scope.namespaces and not scope.targets
     intent = reading.intent
     own_names = bool(scope.targets or scope.namespaces or scope.unknown)
     asked = Question(text=question, intent=intent, reading=reading, scope=scope, previous=previous)

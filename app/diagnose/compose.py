@@ -6,8 +6,9 @@ Only a finding about the subject is ever worded as its cause; problems elsewhere
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from app.diagnose.candidate import Candidate
@@ -144,6 +145,9 @@ def compose(question: Question, ranked: list[Candidate], facts: Facts, ctx: Any 
             culprit = "it" if top.resource == ref else str(top.resource)
             arriving = inbound and not is_about(top, subject, facts)  # it is fine; what is sent to it is not
             opening = f"Traffic to {name} is dropped" if arriving else f"{name} is failing"
+            alert = _alert_event(question, facts, subject, findings)
+            if alert:
+                opening = f"{alert} What is wrong with {name} now"
             answer.text = f"{opening}: {top.title}. Fix {culprit}" + (
                 f" (since {hhmm(started.at)})." if started else "."
             )
@@ -230,6 +234,25 @@ def _occurrence(
         answer.text = f"No. No {noun} of {name} is on record ({status_checks(facts, subject)})."
     if composed.findings and answer.verdict == "no":
         answer.text += f" But it is not healthy: {composed.findings[0].title}."
+
+
+def _alert_event(question: Question, facts: Facts, subject: Subject, findings: list[Candidate]) -> str:
+    """An alert that names an event ("KubeContainerOOMKilled ... cart") the top finding is not about: say
+    when the event last happened first ("cart-x was OOM-killed at 08:00; nothing since."), so the answer
+    is about the alert before it is about the subject's other trouble. "" when no such case."""
+    reading = question.reading
+    if not reading.alert or not reading.event or not findings:
+        return ""
+    if findings[0].category in reading.alert_categories:
+        return ""
+    seen = occurrences(facts, subject, reading.event, findings)
+    if not seen:
+        return ""
+    last = seen[-1]
+    when = f"at {clock(last.at, facts.now)}" if last.at < facts.now else "now"
+    since = "" if last.at >= facts.now - timedelta(minutes=15) else "; nothing since"
+    written = re.search(re.escape(reading.alert), question.text, re.IGNORECASE)
+    return f"{written.group(0) if written else reading.alert}: {last.what} {when}{since}."
 
 
 def _of_kinds(moments: list[Moment], question: Question) -> list[Moment]:

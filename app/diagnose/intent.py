@@ -89,7 +89,8 @@ _HEALTH_BAD = (
     "down", "slow", "stuck", "unhealthy", "degraded", "throwing", "trouble", "fire", "5xx", "500", "502",
     "503", "504", "timeout", "timing", "latency", "lagging", "flaky", "unreachable", "refused", "maxed",
     "full", "exhaust", "saturat", "overload", "pending", "crash", "restart", "evict", "oom", "leak", "spik",
-    "expired", "invalid", "revoked", "denied", "forbidden", "block", "hang", "hung",
+    "expired", "invalid", "revoked", "denied", "forbidden", "block", "hang", "hung", "cant", "cannot",
+    "unable", "fail",
 )  # fmt: skip
 _AUX = (
     "is", "are", "was", "were", "did", "does", "do", "has", "have", "had", "any", "anything", "can", "could",

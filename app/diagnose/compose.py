@@ -237,13 +237,15 @@ def _occurrence(
 
 
 def _alert_event(question: Question, facts: Facts, subject: Subject, findings: list[Candidate]) -> str:
-    """An alert that names an event ("KubeContainerOOMKilled ... cart") the top finding is not about: say
-    when the event last happened first ("cart-x was OOM-killed at 08:00; nothing since."), so the answer
-    is about the alert before it is about the subject's other trouble. "" when no such case."""
+    """An event the question or its alert names ("why did cart restart twice", "KubeContainerOOMKilled ...
+    cart") that the top finding is not about: say when it last happened first ("cart-x was OOM-killed at
+    08:00; nothing since."), so the answer is about what was asked before the subject's other trouble.
+    "" when no such case."""
     reading = question.reading
-    if not reading.alert or not reading.event or not findings:
+    if not reading.event or not findings:
         return ""
-    if findings[0].category in reading.alert_categories:
+    categories = reading.alert_categories if reading.alert else EVENT_CATEGORIES.get(reading.event, ())
+    if findings[0].category in categories:
         return ""
     seen = occurrences(facts, subject, reading.event, findings)
     if not seen:
@@ -251,8 +253,11 @@ def _alert_event(question: Question, facts: Facts, subject: Subject, findings: l
     last = seen[-1]
     when = f"at {clock(last.at, facts.now)}" if last.at < facts.now else "now"
     since = "" if last.at >= facts.now - timedelta(minutes=15) else "; nothing since"
+    what = f"{last.what} {when}{since}."
+    if not reading.alert:
+        return what
     written = re.search(re.escape(reading.alert), question.text, re.IGNORECASE)
-    return f"{written.group(0) if written else reading.alert}: {last.what} {when}{since}."
+    return f"{written.group(0) if written else reading.alert}: {what}"
 
 
 def _of_kinds(moments: list[Moment], question: Question) -> list[Moment]:

@@ -25,7 +25,7 @@ EVENT_WORDS: dict[str, tuple[str, ...]] = {
     "pull": ("imagepull", "pull"),
     # last: "did the deployment restart" asks about restarts; "deployment" alone is a kind, not a change
     "changed": (
-        "rollout", "roll out", "rolled out", "rolled back", "rollback", "deployed", "redeploy", "deploy ",
+        "rollout", "roll out", "rolled out", "roll back", "rolled back", "rollback", "deployed", "redeploy", "deploy ",
         "change", "edited", "modified", "updated", "applied", "touched",
     ),
 }  # fmt: skip
@@ -210,8 +210,8 @@ def read_intent(question: str) -> Reading:
     if re.match(r"^[^,.;?]+[,.;]\s*\S", text) and words and words[0] not in _AUX:
         statement = True  # "cart throwing errors, redis related?": a symptom, then a guess at its cause
 
-    if _REMEDY.search(text):
-        reading.intent = "remediation"
+    if _REMEDY.search(text) or (_ROLLBACK.search(text) and first not in _PAST_FIRST):
+        reading.intent = "remediation"  # "rollback payments?" asks what to do; "did someone roll back" not
     elif re.search(
         r"\bwhen (?:did|does|was|were|has|have|exactly|do)\b|^when\b|\bsince when\b|\bwhat changed\b|"
         r"\bhow long\b|"
@@ -241,11 +241,14 @@ def read_intent(question: str) -> Reading:
         reading.intent = "status"
     else:
         reading.intent = "diagnose"
+        if event != "changed":  # "why did cart restart twice": the event asked about leads the answer
+            reading.event = event
     if reading.intent == "status" and any(w in ("ok", "okay", "healthy", "fine") for w in words):
         reading.positive = True
     return reading
 
 
+_ROLLBACK = re.compile(r"\broll ?back\b")
 _REMEDY = re.compile(
     r"\b(fix|fixed|fixing|resolve|remedy|remediat\w*|mitigat\w*|workaround|unblock|repair)\b"
     r"|\bwhat (?:do|should|can) (?:i|we) do\b|\bhow (?:do|can|should) (?:i|we) (?:get|make) it\b"

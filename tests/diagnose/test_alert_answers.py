@@ -25,3 +25,9 @@ def test_an_oom_alert_says_when_the_kill_was_before_the_problem_now(demo):
 def test_an_alert_about_the_top_finding_reads_as_before(demo):
     answer = ask(demo, "KubePodCrashLooping payments").diagnosis.answer
     assert answer.text.startswith("payments is failing: payments keeps crashing")
+
+
+def test_a_why_question_about_an_event_says_when_it_happened_first(demo):
+    answer = ask(demo, "why did cart restart twice").diagnosis.answer
+    assert answer.text.startswith("cart-vwkph4t29-8lfpd was OOM-killed at 08:00; nothing since.")
+    assert "What is wrong with cart now: Service cart selects no pods" in answer.text

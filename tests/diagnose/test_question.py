@@ -160,6 +160,9 @@ def test_a_question_about_traffic_arriving_at_an_object(question, name, inbound)
         ("did payments get redeployed?", "occurrence", "changed", ()),
         ("did the payments deployment restart", "occurrence", "restart", ()),  # a kind word, not a change
         ("did payments deployment fail?", "status", None, ()),
+        ("did someone roll back payments", "occurrence", "changed", ()),
+        ("rollback payments?", "remediation", None, ()),  # asks what to do
+        ("why did cart restart twice", "diagnose", "restart", ()),  # the event leads the answer
     ],
 )
 def test_a_question_about_changes_is_an_occurrence_of_one(question, intent, event, kinds):

@@ -25,8 +25,8 @@ EVENT_WORDS: dict[str, tuple[str, ...]] = {
     "pull": ("imagepull", "pull"),
     # last: "did the deployment restart" asks about restarts; "deployment" alone is a kind, not a change
     "changed": (
-        "rollout", "roll out", "rolled out", "roll back", "rolled back", "rollback", "deployed", "redeploy", "deploy ",
-        "change", "edited", "modified", "updated", "applied", "touched",
+        "rollout", "roll out", "rolled out", "roll back", "rolled back", "rollback", "deployed", "redeploy",
+        "deploy ", "change", "edited", "modified", "updated", "applied", "touched",
     ),
 }  # fmt: skip
 EVENT_CATEGORIES: dict[str, tuple[Category, ...]] = {

@@ -400,6 +400,16 @@ def _review(question: Question, answer: Answer, live: list[Candidate], facts: Fa
         )
     if question.intent == "occurrence":
         _occurrence_anywhere(question, answer, facts, namespaces, where)
+    elif (
+        question.intent == "onset"
+        and findings
+        and (first := _onset_anywhere(question, answer, findings, facts))
+    ):
+        findings = [first] + [c for c in findings if c is not first]
+        others = len(findings) - 1
+        answer.text = (
+            prefix + answer.text + (f" {plural(others, 'other problem')} in {where}." if others else "")
+        )
     elif findings:
         listed = "; ".join(f"{c.title} (fix {c.resource})" for c in findings[:3])
         answer.text = prefix + f"{plural(len(findings), 'problem')} found in {where}: {listed}."
@@ -408,6 +418,23 @@ def _review(question: Question, answer: Answer, live: list[Candidate], facts: Fa
     else:
         answer.text = prefix + f"Nothing wrong found in {where}."
     return Composed(answer, findings, elsewhere)
+
+
+def _onset_anywhere(
+    question: Question, answer: Answer, findings: list[Candidate], facts: Facts
+) -> Candidate | None:
+    """When the trouble asked about began ("since when are orders failing", "when did the drops start"):
+    the first problem of the event's kind the question names, else the first problem, said first."""
+    kinds = EVENT_CATEGORIES.get(question.reading.event or "", ())
+    top = next((c for c in findings if c.category in kinds), findings[0])
+    started = onset(facts, [top], None)
+    if started is None:
+        return None
+    answer.since = _iso(started.at)
+    answer.text = (
+        f"It started at {clock(started.at, facts.now)} ({started.what}): {top.title} (fix {top.resource})."
+    )
+    return top
 
 
 def _occurrence_anywhere(

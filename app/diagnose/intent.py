@@ -219,6 +219,7 @@ def read_intent(question: str) -> Reading:
         text,
     ):
         reading.intent = "onset"
+        reading.event = event if event != "changed" else None  # "when did the drops start"
     elif any(w in _RANK_WORDS for w in words) and _rank_metric(words):
         reading.intent = "ranking"
         reading.rank_by = _rank_metric(words) or "restarts"

@@ -36,6 +36,7 @@ from app.diagnose.subject import (
     symptom_workload,
 )
 from tools.contracts.diagnosis import Answer, NextStep, ResourceRef
+from tools.contracts.kube.objects import name_of, namespace_of
 from tools.contracts.kube.time import kubectl_age
 from tools.contracts.wording import plural
 
@@ -87,6 +88,9 @@ def compose(question: Question, ranked: list[Candidate], facts: Facts, ctx: Any 
         if alerted:
             ref = symptom_workload(alerted[0], facts)
     subject = subject_of(ref, facts)
+    on_node = _pods_on_node(question, ref, facts)
+    if subject is not None and on_node:  # "any pods on worker-3 broken": the node's pods are asked about
+        subject.members |= {("Pod", namespace_of(pod), name_of(pod)) for pod in on_node}
     guessed = subject is not None and question.subject in question.scope.guessed and intent == "diagnose"
     if guessed and ref is not None and ref.namespace and not any(is_about(c, subject, facts) for c in live):
         # A name only guessed from a close spelling ("thumbnails") that turns out healthy while the
@@ -111,7 +115,7 @@ def compose(question: Question, ranked: list[Candidate], facts: Facts, ctx: Any 
         findings = _culprit_first(findings, question.previous.culprit)
     answer.subject_healthy = not findings
     composed = Composed(answer, findings, elsewhere, subject)
-    name = _name(ref)
+    name = f"a pod on node {ref.name}" if on_node and findings else _name(ref)  # not the node itself
     started = onset(facts, findings, subject)
     answer.since = _iso(started.at) if started else None
     if findings and started is not None:
@@ -234,6 +238,13 @@ def _occurrence(
         answer.text = f"No. No {noun} of {name} is on record ({status_checks(facts, subject)})."
     if composed.findings and answer.verdict == "no":
         answer.text += f" But it is not healthy: {composed.findings[0].title}."
+
+
+def _pods_on_node(question: Question, ref: ResourceRef | None, facts: Facts) -> list[dict[str, Any]]:
+    """The pods scheduled on the node a question asks about the pods of ("pods on worker-3")."""
+    if ref is None or ref.kind != "Node" or not re.search(r"\bpods?\b", question.text.lower()):
+        return []
+    return [p for p in facts.of_kind("Pod") if (p.get("spec") or {}).get("nodeName") == ref.name]
 
 
 def _alert_event(question: Question, facts: Facts, subject: Subject, findings: list[Candidate]) -> str:

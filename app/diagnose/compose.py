@@ -152,9 +152,11 @@ def compose(question: Question, ranked: list[Candidate], facts: Facts, ctx: Any 
             alert = _alert_event(question, facts, subject, findings)
             if alert:
                 opening = f"{alert} What is wrong with {name} now"
-            answer.text = f"{opening}: {top.title}. Fix {culprit}" + (
-                f" (since {hhmm(started.at)})." if started else "."
-            )
+            since = f" (since {hhmm(started.at)})" if started else ""
+            if f"fix {culprit}".lower() in top.title.lower():  # the title says the fix: said once
+                answer.text = f"{opening}: {top.title}{since}."
+            else:
+                answer.text = f"{opening}: {top.title}. Fix {culprit}{since}."
         else:
             answer.text = f"Nothing wrong found with {name}: {status_checks(facts, subject)}."
     if elsewhere and not findings:

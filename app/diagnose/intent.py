@@ -251,7 +251,8 @@ def read_intent(question: str) -> Reading:
 
 _ROLLBACK = re.compile(r"\broll ?back\b")
 _REMEDY = re.compile(
-    r"\b(fix|fixed|fixing|resolve|remedy|remediat\w*|mitigat\w*|workaround|unblock|repair)\b"
+    r"\b(fix|fixed|fixing|remedy|remediat\w*|mitigat\w*|workaround|unblock|repair|"
+    r"(?<!cant )(?<!cannot )(?<!not )(?<!unable to )(?<!failing to )(?<!fails to )resolve)\b"  # not DNS's
     r"|\bwhat (?:do|should|can) (?:i|we) do\b|\bhow (?:do|can|should) (?:i|we) (?:get|make) it\b"
 )
 

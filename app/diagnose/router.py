@@ -13,6 +13,9 @@ from tools.contracts.diagnosis import Category
 
 _WORD = re.compile(r"[a-z0-9][a-z0-9.\-_]*")
 _STOP = {
+    "kubelet",  # the node agent: "killed by kubelet" names no object (nor the kubernetes Service)
+    "kubectl",
+    "k8s",
     "the",
     "a",
     "an",
@@ -175,6 +178,9 @@ TROUBLE_WORDS: dict[str, tuple[Category, ...]] = {
     "policy": (Category.NetworkPolicyBlocked,),
     "ip": (Category.NetworkCapacity,),
     "conntrack": (Category.NetworkCapacity,),
+    "stuck": (Category.Other, Category.InsufficientResources, Category.StorageProvisioning),
+    "terminat": (Category.Other,),  # a pod stuck Terminating (a finalizer never removed)
+    "kill": (Category.ProbeFailure, Category.OOMKilled),
 }
 
 

@@ -90,7 +90,7 @@ _HEALTH_BAD = (
     "503", "504", "timeout", "timing", "latency", "lagging", "flaky", "unreachable", "refused", "maxed",
     "full", "exhaust", "saturat", "overload", "pending", "crash", "restart", "evict", "oom", "leak", "spik",
     "expired", "invalid", "revoked", "denied", "forbidden", "block", "hang", "hung", "cant", "cannot",
-    "unable", "fail",
+    "unable", "fail", "never",
 )  # fmt: skip
 _AUX = (
     "is", "are", "was", "were", "did", "does", "do", "has", "have", "had", "any", "anything", "can", "could",

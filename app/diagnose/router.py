@@ -194,11 +194,17 @@ def _singular(word: str) -> str:
     return word
 
 
+_KIND_HEADS = frozenset(
+    {"ingress", "service", "deployment", "pod", "node", "job", "cronjob", "secret", "config"}
+)
+
+
 def _name_stems(name: str) -> set[str]:
-    """A name answers to itself, its singular, and its dash-separated head (checkout-api -> checkout)."""
+    """A name answers to itself, its singular, and its dash-separated head (checkout-api -> checkout),
+    unless that head is a kind's word: "the ingress" is an Ingress, not the ingress-nginx namespace."""
     stems = {name, _singular(name)}
     parts = re.split(r"[-.]", name)
-    if len(parts) > 1 and len(parts[0]) >= 3:
+    if len(parts) > 1 and len(parts[0]) >= 3 and parts[0] not in _KIND_HEADS:
         stems.add(parts[0])
     return stems
 

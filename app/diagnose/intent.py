@@ -91,6 +91,9 @@ _HEALTH_BAD = (
     "full", "exhaust", "saturat", "overload", "pending", "crash", "restart", "evict", "oom", "leak", "spik",
     "expired", "invalid", "revoked", "denied", "forbidden", "block", "hang", "hung", "cant", "cannot",
     "unable", "fail", "never",
+    # a pod's status reason pasted as the question ("CreateContainerConfigError", "ErrImagePull")
+    "imagepull", "errimage", "invalidimage", "createcontainer", "containercreating", "runcontainer",
+    "backoff",
 )  # fmt: skip
 _AUX = (
     "is", "are", "was", "were", "did", "does", "do", "has", "have", "had", "any", "anything", "can", "could",

@@ -49,6 +49,7 @@ _EVENT_WORDS = {
     "dropped": ("dropped", "dropped connection"),
     "pull": ("failing to pull its image", "image pull failure"),
     "changed": ("changed", "change"),
+    "node_down": ("down", "node outage"),
 }
 
 
@@ -457,6 +458,8 @@ def _occurrence_anywhere(
     event = question.reading.event or "restart"
     noun = _EVENT_WORDS.get(event, (event, event))[1]
     seen: list[Moment] = []
+    if event == "node_down":  # nodes are in no namespace: every node, once
+        namespaces = ["kube-system"]
     for ns in namespaces or sorted(
         {n for n in (m.get("metadata", {}).get("namespace") for m in facts.of_kind("Pod")) if n}
     ):

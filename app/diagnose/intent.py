@@ -38,6 +38,7 @@ EVENT_CATEGORIES: dict[str, tuple[Category, ...]] = {
     "dropped": (Category.NetworkPolicyBlocked,),
     "pull": (Category.ImagePull,),
     "changed": (),
+    "node_down": (Category.NodeNotReady,),
 }
 
 # Kinds a question about changes may name, by the words operators use for them.
@@ -204,6 +205,8 @@ def read_intent(question: str) -> Reading:
     alert = next((w for w in words if w in ALERTS), None)
     alert_event, alert_categories = ALERTS.get(alert, (None, ())) if alert else (None, ())
     event = event_of(text, words) or alert_event
+    if event == "restart" and any(w in ("node", "nodes") for w in words) and not _has(words, text, ("pod",)):
+        event = "node_down"  # "a node died?", "did any node go down or reboot": the node, not a container
     present = _present(text, words)
     reading = Reading(intent="diagnose", alert=alert, alert_categories=alert_categories, present=present)
     reading.about_other = bool(re.match(r"^(?:and |so )?(?:what|how) about\b", text))

@@ -196,6 +196,8 @@ def occurrences(facts: Facts, subject: Subject, event: str, candidates: list[Can
         found.extend(_throttled(facts, subject, candidates))
     if event == "changed":
         found.extend(_changes_of(facts, subject))
+    if event == "node_down":
+        found.extend(_node_outages(facts, subject))
     if event == "dropped":
         for flow in facts.flows:
             if flow.get("verdict") == "DROPPED" and _flow_touches(flow, subject):
@@ -203,6 +205,33 @@ def occurrences(facts: Facts, subject: Subject, event: str, candidates: list[Can
                 if at is not None:
                     found.append(Moment(at, "a connection was dropped"))
     return sorted(found, key=lambda m: m.at)
+
+
+def _node_outages(facts: Facts, subject: Subject) -> list[Moment]:
+    """When a node went NotReady or rebooted: its Ready condition's last change to not True, and its
+    NodeNotReady, NodeStatusUnknown and Rebooted events (every node when the subject is not a node)."""
+    nodes = [
+        node
+        for node in facts.of_kind("Node")
+        if subject.ref.kind != "Node" or name_of(node) == subject.ref.name
+    ]
+    found = []
+    for node in nodes:
+        ready = condition(node, "Ready") or {}
+        at = parse_time(ready.get("lastTransitionTime"))
+        if ready and ready.get("status") != "True" and at is not None:
+            found.append(
+                Moment(at, f"node {name_of(node)} went NotReady ({ready.get('reason') or 'NotReady'})")
+            )
+    names = {name_of(node) for node in nodes}
+    outages = ("NodeNotReady", "NodeStatusUnknown", "Rebooted")
+    for event in facts.events:
+        involved = event.get("involvedObject") or {}
+        about_node = involved.get("kind") == "Node" and involved.get("name") in names
+        at = _last(event) if about_node and event.get("reason") in outages else None
+        if at is not None:
+            found.append(Moment(at, f"node {involved.get('name')}: {event.get('reason')}"))
+    return found
 
 
 CHANGE_HISTORY = timedelta(days=400)  # "was there a rollout?": every change the objects still date

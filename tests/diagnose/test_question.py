@@ -163,6 +163,8 @@ def test_a_question_about_traffic_arriving_at_an_object(question, name, inbound)
         ("did someone roll back payments", "occurrence", "changed", ()),
         ("rollback payments?", "remediation", None, ()),  # asks what to do
         ("why did cart restart twice", "diagnose", "restart", ()),  # the event leads the answer
+        ("a node died?", "occurrence", "node_down", ()),  # the node, not a container
+        ("did any pod on that node die", "occurrence", "restart", ()),
     ],
 )
 def test_a_question_about_changes_is_an_occurrence_of_one(question, intent, event, kinds):

@@ -14,11 +14,13 @@ from typing import Any
 from app.diagnose.candidate import Candidate
 from app.diagnose.facts import Facts
 from app.diagnose.intent import EVENT_CATEGORIES, asks_about_traffic_to
+from app.diagnose.k8s_facts import pods_on_node
 from app.diagnose.measure import (
     Moment,
     changes_before,
     clock,
     hhmm,
+    node_outages,
     occurrences,
     onset,
     restart_table,
@@ -89,7 +91,7 @@ def compose(question: Question, ranked: list[Candidate], facts: Facts, ctx: Any 
         if alerted:
             ref = symptom_workload(alerted[0], facts)
     subject = subject_of(ref, facts)
-    on_node = _pods_on_node(question, ref, facts)
+    on_node = _node_pods_asked(question, ref, facts)
     if subject is not None and on_node:  # "any pods on worker-3 broken": the node's pods are asked about
         subject.members |= {("Pod", namespace_of(pod), name_of(pod)) for pod in on_node}
     guessed = subject is not None and question.subject in question.scope.guessed and intent == "diagnose"
@@ -150,9 +152,9 @@ def compose(question: Question, ranked: list[Candidate], facts: Facts, ctx: Any 
             culprit = "it" if top.resource == ref else str(top.resource)
             arriving = inbound and not is_about(top, subject, facts)  # it is fine; what is sent to it is not
             opening = f"Traffic to {name} is dropped" if arriving else f"{name} is failing"
-            alert = _alert_event(question, facts, subject, findings)
-            if alert:
-                opening = f"{alert} What is wrong with {name} now"
+            event_first = _event_first(question, facts, subject, findings)
+            if event_first:
+                opening = f"{event_first} What is wrong with {name} now"
             since = f" (since {hhmm(started.at)})" if started else ""
             if f"fix {culprit}".lower() in top.title.lower():  # the title says the fix: said once
                 answer.text = f"{opening}: {top.title}{since}."
@@ -243,14 +245,14 @@ def _occurrence(
         answer.text += f" But it is not healthy: {composed.findings[0].title}."
 
 
-def _pods_on_node(question: Question, ref: ResourceRef | None, facts: Facts) -> list[dict[str, Any]]:
+def _node_pods_asked(question: Question, ref: ResourceRef | None, facts: Facts) -> list[dict[str, Any]]:
     """The pods scheduled on the node a question asks about the pods of ("pods on worker-3")."""
     if ref is None or ref.kind != "Node" or not re.search(r"\bpods?\b", question.text.lower()):
         return []
-    return [p for p in facts.of_kind("Pod") if (p.get("spec") or {}).get("nodeName") == ref.name]
+    return pods_on_node(facts, ref.name)
 
 
-def _alert_event(question: Question, facts: Facts, subject: Subject, findings: list[Candidate]) -> str:
+def _event_first(question: Question, facts: Facts, subject: Subject, findings: list[Candidate]) -> str:
     """An event the question or its alert names ("why did cart restart twice", "KubeContainerOOMKilled ...
     cart") that the top finding is not about: say when it last happened first ("cart-x was OOM-killed at
     08:00; nothing since."), so the answer is about what was asked before the subject's other trouble.
@@ -279,7 +281,7 @@ def _of_kinds(moments: list[Moment], question: Question) -> list[Moment]:
     kinds = question.reading.kinds
     if not kinds:
         return moments
-    return [m for m in moments if m.cite is not None and m.cite.ref.key[:1] and m.cite.ref.key[0] in kinds]
+    return [m for m in moments if m.cite is not None and m.cite.ref.key[0] in kinds]
 
 
 def _change_namespaces(top: Candidate, subject: Subject) -> list[str]:
@@ -451,21 +453,26 @@ def _onset_anywhere(
     return top
 
 
-def _occurrence_anywhere(
-    question: Question, answer: Answer, facts: Facts, namespaces: list[str], where: str
-) -> None:
-    """Did anything get OOM-killed? The asked-about event over every namespace in scope."""
+def _in_namespaces(question: Question, facts: Facts, namespaces: list[str]) -> list[Moment]:
+    """The asked-about event in each namespace in scope (every namespace with pods when none is)."""
     event = question.reading.event or "restart"
-    noun = _EVENT_WORDS.get(event, (event, event))[1]
     seen: list[Moment] = []
-    if event == "node_down":  # nodes are in no namespace: every node, once
-        namespaces = ["kube-system"]
     for ns in namespaces or sorted(
         {n for n in (m.get("metadata", {}).get("namespace") for m in facts.of_kind("Pod")) if n}
     ):
         subject = subject_of(ResourceRef(kind="Namespace", name=ns), facts)
         if subject is not None:
             seen.extend(_of_kinds(occurrences(facts, subject, event, []), question))
+    return seen
+
+
+def _occurrence_anywhere(
+    question: Question, answer: Answer, facts: Facts, namespaces: list[str], where: str
+) -> None:
+    """Did anything get OOM-killed? The asked-about event over every namespace in scope."""
+    event = question.reading.event or "restart"
+    noun = _EVENT_WORDS.get(event, (event, event))[1]
+    seen = node_outages(facts) if event == "node_down" else _in_namespaces(question, facts, namespaces)
     seen.sort(key=lambda m: m.at)
     window = question.window_start
     inside = [m for m in seen if window is None or m.at >= window]

@@ -58,6 +58,11 @@ def pods_in(facts: Facts, namespace: str | None) -> list[dict[str, Any]]:
     return list(facts.of_kind("Pod", namespace))
 
 
+def pods_on_node(facts: Facts, node: str) -> list[dict[str, Any]]:
+    """The pods scheduled on ``node``."""
+    return [p for p in facts.of_kind("Pod") if (p.get("spec") or {}).get("nodeName") == node]
+
+
 def controller_of(obj: dict[str, Any]) -> dict[str, Any] | None:
     """The ownerReference with controller=true (or the first one)."""
     owners = meta(obj).get("ownerReferences") or []

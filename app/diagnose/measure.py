@@ -13,7 +13,7 @@ from typing import Any
 from app.diagnose import series as ts
 from app.diagnose.candidate import Candidate, Cite
 from app.diagnose.facts import Facts
-from app.diagnose.k8s_facts import WORKLOAD_KINDS, condition
+from app.diagnose.k8s_facts import WORKLOAD_KINDS, condition, pods_on_node
 from app.diagnose.service_facts import selected_pods
 from app.diagnose.subject import Subject, victims
 from app.diagnose.workload_facts import (
@@ -78,13 +78,13 @@ def hhmm(moment: datetime) -> str:
 
 
 def clock(moment: datetime, now: datetime) -> str:
-    """'09:05' within the last day, else '2026-09-21 09:30': a time alone would read as today's."""
+    """'09:05' within the last 20 hours, else '2026-09-21 09:30': a time alone would read as today's."""
     return hhmm(moment) if now - moment < timedelta(hours=20) else moment.strftime("%Y-%m-%d %H:%M")
 
 
 def _pods(facts: Facts, subject: Subject) -> list[dict[str, Any]]:
     if subject.ref.kind == "Node":
-        return [p for p in facts.of_kind("Pod") if (p.get("spec") or {}).get("nodeName") == subject.ref.name]
+        return pods_on_node(facts, subject.ref.name)
     if subject.ref.kind == "Namespace":
         return list(facts.of_kind("Pod", subject.ref.name))
     return [p for p in facts.of_kind("Pod", subject.ref.namespace) if subject.owns(_pod_ref(p))]
@@ -197,7 +197,7 @@ def occurrences(facts: Facts, subject: Subject, event: str, candidates: list[Can
     if event == "changed":
         found.extend(_changes_of(facts, subject))
     if event == "node_down":
-        found.extend(_node_outages(facts, subject))
+        found.extend(node_outages(facts, subject.ref.name if subject.ref.kind == "Node" else None))
     if event == "dropped":
         for flow in facts.flows:
             if flow.get("verdict") == "DROPPED" and _flow_touches(flow, subject):
@@ -207,14 +207,10 @@ def occurrences(facts: Facts, subject: Subject, event: str, candidates: list[Can
     return sorted(found, key=lambda m: m.at)
 
 
-def _node_outages(facts: Facts, subject: Subject) -> list[Moment]:
+def node_outages(facts: Facts, name: str | None = None) -> list[Moment]:
     """When a node went NotReady or rebooted: its Ready condition's last change to not True, and its
-    NodeNotReady, NodeStatusUnknown and Rebooted events (every node when the subject is not a node)."""
-    nodes = [
-        node
-        for node in facts.of_kind("Node")
-        if subject.ref.kind != "Node" or name_of(node) == subject.ref.name
-    ]
+    NodeNotReady, NodeStatusUnknown and Rebooted events (every node's when ``name`` is None)."""
+    nodes = [node for node in facts.of_kind("Node") if name is None or name_of(node) == name]
     found = []
     for node in nodes:
         ready = condition(node, "Ready") or {}

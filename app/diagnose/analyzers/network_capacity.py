@@ -16,6 +16,7 @@ from typing import Any
 from app.diagnose.candidate import Candidate, Cite
 from app.diagnose.facts import FactRef, Facts
 from app.diagnose.flow_facts import is_recent
+from app.diagnose.k8s_facts import pods_on_node
 from app.diagnose.log_facts import log_lines
 from app.diagnose.series import label, sustained_above
 from app.diagnose.workload_facts import cite_event, cite_log, cite_metric, pod_ref, recent_events
@@ -116,7 +117,7 @@ def _conntrack(facts: Facts) -> list[Candidate]:
     for node, cites in sorted(nodes.items()):
         if not cites:
             continue
-        pods = [p for p in facts.of_kind("Pod") if (p.get("spec") or {}).get("nodeName") == node]
+        pods = pods_on_node(facts, node)
         candidates.append(
             Candidate(
                 title=f"Node {node} conntrack table is full: new connections are dropped",

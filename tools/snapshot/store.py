@@ -313,6 +313,16 @@ class ResourceIndex:
             postings = self._fields[name] = {value: array("l", items) for value, items in found.items()}
         return postings
 
+    def _other_values(self, name: str, value: str, low: int, high: int) -> list[int]:
+        """Positions in [low, high) whose field `name` is not `value`, in order: the pods not Running
+        (`status.phase!=Running`) are a few thousand of 100,000, found without checking each."""
+        found: list[int] = []
+        for other, posting in self._field_postings(name).items():
+            if other != value:
+                found.extend(posting[bisect_left(posting, low) : bisect_left(posting, high)])
+        found.sort()
+        return found
+
     def get(self, namespace: str, name: str) -> StoredObject | None:
         key = (namespace, name)
         position = bisect_left(self.keys, key)
@@ -354,6 +364,12 @@ class ResourceIndex:
             start, stop = bisect_left(posting, low), bisect_left(posting, high)
             if stop - start < len(candidates):
                 candidates = posting[start:stop]
+        if high - low > _SCAN_AT_MOST:
+            for r in fields.requirements:
+                if r.negated and r.field not in _COMMON_FIELDS:
+                    others = self._other_values(r.field, r.value, low, high)
+                    if len(others) < len(candidates):
+                        candidates = others
         items: list[StoredObject] = []
         records = self.records
         for position in candidates:

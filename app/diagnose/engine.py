@@ -79,6 +79,7 @@ def _diagnose(
     gathered, scope = gather(ctx, scope_of, namespace)
     typed = asked[-1]
     facts = gathered.facts
+    facts.derived.clear()  # an index built while reading may predate the namespaces read after it
     run = run_analyzers_with_errors(facts)
     ranked = correlate(run.candidates, scope)
     if not scope.targets and not scope.hinted:  # a health review: show each kind of trouble

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from tools.snapshot.store import events_v1_to_core
 
@@ -28,6 +28,8 @@ class FactRef:
     kind: str
     key: tuple[str, ...]
 
+
+T = TypeVar("T")
 
 # (the list indexed, its length then, its items by key)
 _Index = tuple[list[dict[str, Any]], int, dict[Any, list[dict[str, Any]]]]
@@ -55,6 +57,18 @@ class Facts:
 
     def __post_init__(self) -> None:
         self.events = core_events(self.events)
+
+    def known(self, rule: str, obj: dict[str, Any], compute: Callable[[], T]) -> T:
+        """What ``rule`` says of ``obj``, computed once per question: several analyzers ask whether each
+        of 19,000 pods is healthy, or which pods each of 1,900 Services selects. Kept by identity, so an
+        object read again (another dict) is asked afresh."""
+        known = self.derived.setdefault(rule, {})
+        hit = known.get(id(obj))
+        if hit is not None and hit[0] is obj:
+            return hit[1]
+        value = compute()
+        known[id(obj)] = (obj, value)
+        return value
 
     def of_kind(self, kind: str, namespace: str | None = None) -> Iterator[dict[str, Any]]:
         if namespace is None:

@@ -41,6 +41,11 @@ def _pods_labelled(facts: Facts, namespace: str | None, key: str, value: str) ->
 
 
 def selected_pods(facts: Facts, service: dict[str, Any]) -> list[dict[str, Any]]:
+    """The pods a Service's selector picks (not finished ones), known once per question and Service."""
+    return facts.known("selected pods", service, lambda: _selected_pods(facts, service))
+
+
+def _selected_pods(facts: Facts, service: dict[str, Any]) -> list[dict[str, Any]]:
     selector = service_selector(service)
     if not selector:
         return []

@@ -177,7 +177,14 @@ def restarted_recently(facts: Facts, status: dict[str, Any], window: timedelta =
 
 
 def pod_healthy(facts: Facts, pod: dict[str, Any], window: timedelta = RECENT) -> bool:
-    """Running and Ready (or Succeeded), nothing waiting, no restart within ``window``."""
+    """Running and Ready (or Succeeded), nothing waiting, no restart within ``window``. Known once per
+    pod and question for the usual window: several analyzers ask it of every one of 19,000 pods."""
+    if window != RECENT:
+        return _pod_healthy(facts, pod, window)
+    return facts.known("pod healthy", pod, lambda: _pod_healthy(facts, pod, window))
+
+
+def _pod_healthy(facts: Facts, pod: dict[str, Any], window: timedelta) -> bool:
     phase = (pod.get("status") or {}).get("phase")
     if phase == "Succeeded":
         return True
@@ -247,6 +254,12 @@ def group_by_workload(facts: Facts, pods: Iterable[dict[str, Any]]) -> dict[RefK
 
 def ref_from_key(key: RefKey) -> ResourceRef:
     return ResourceRef(kind=key[0], namespace=key[1] or None, name=key[2])
+
+
+def pod_key(pod: dict[str, Any]) -> tuple[str, str]:
+    """(namespace, name): how a pod is told apart. Its name alone is not enough; one StatefulSet's db-0
+    in staging and in prod are two pods."""
+    return (namespace_of(pod) or "", name_of(pod))
 
 
 def pod_ref(pod: dict[str, Any]) -> ResourceRef:

@@ -32,6 +32,7 @@ from app.diagnose.workload_facts import (
     logs_step,
     outage_severity,
     pod_healthy,
+    pod_key,
     pod_ref,
     ref_from_key,
     restarted_recently,
@@ -71,21 +72,23 @@ class Crash:
 
 
 def analyze(facts: Facts) -> list[Candidate]:
-    crashes: dict[str, list[Crash]] = {}
+    crashes: dict[tuple[str, str], list[Crash]] = {}
+    crashing_pods = []
     for pod in facts.of_kind("Pod"):
         if pod_healthy(facts, pod) or stopped_by_deadline(facts, pod):
             continue  # a Job's deadline kill is the jobs analyzer's
         for status in container_statuses(pod):
             crash = _crash_of(facts, pod, status)
             if crash:
-                crashes.setdefault(name_of(pod), []).append(crash)
+                if pod_key(pod) not in crashes:
+                    crashing_pods.append(pod)
+                crashes.setdefault(pod_key(pod), []).append(crash)
     if not crashes:
         return []
-    crashing_pods = [pod for pod in facts.of_kind("Pod") if name_of(pod) in crashes]
     candidates = []
     for key, pods in group_by_workload(facts, crashing_pods).items():
         workload = ref_from_key(key)
-        found = [crash for pod in pods for crash in crashes[name_of(pod)]]
+        found = [crash for pod in pods for crash in crashes[pod_key(pod)]]
         candidates.append(_candidate(facts, workload, found))
     return candidates
 

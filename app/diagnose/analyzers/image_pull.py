@@ -21,6 +21,7 @@ from app.diagnose.workload_facts import (
     group_by_workload,
     kubectl,
     outage_severity,
+    pod_key,
     pod_ref,
     ref_from_key,
     rollout_stuck_cite,
@@ -52,14 +53,14 @@ WORDS = {
 
 
 def analyze(facts: Facts) -> list[Candidate]:
-    stuck: dict[str, list[tuple[dict[str, Any], dict[str, Any]]]] = {}
+    stuck: dict[tuple[str, str], list[tuple[dict[str, Any], dict[str, Any]]]] = {}
     for pod in facts.of_kind("Pod"):
         for status in container_statuses(pod):
             if waiting(status).get("reason") in PULL_WAITING:
-                stuck.setdefault(name_of(pod), []).append((pod, status))
-    pods = [pod for pod in facts.of_kind("Pod") if name_of(pod) in stuck]
+                stuck.setdefault(pod_key(pod), []).append((pod, status))
+    pods = [hits[0][0] for hits in stuck.values()]
     return [
-        _candidate(facts, ref_from_key(key), [hit for pod in group for hit in stuck[name_of(pod)]])
+        _candidate(facts, ref_from_key(key), [hit for pod in group for hit in stuck[pod_key(pod)]])
         for key, group in group_by_workload(facts, pods).items()
     ]
 

@@ -31,6 +31,7 @@ from app.diagnose.workload_facts import (
     outage_severity,
     owner_workload,
     pod_healthy,
+    pod_key,
     pod_ref,
     ref_from_key,
     rollout_stuck_cite,
@@ -110,8 +111,8 @@ def parse(message: str) -> Missing | None:
 
 
 def analyze(facts: Facts) -> list[Candidate]:
-    found: dict[str, tuple[dict[str, Any], Missing, list[Cite]]] = {}
-    other: dict[str, tuple[dict[str, Any], str, list[Cite]]] = {}
+    found: dict[tuple[str, str], tuple[dict[str, Any], Missing, list[Cite]]] = {}
+    other: dict[tuple[str, str], tuple[dict[str, Any], str, list[Cite]]] = {}
     for pod in facts.of_kind("Pod"):
         if pod_healthy(facts, pod):
             continue
@@ -129,11 +130,11 @@ def analyze(facts: Facts) -> list[Candidate]:
                     cites.append(cite_event(event))
                     break
             if missing:
-                found.setdefault(name_of(pod), (pod, missing, cites))
+                found.setdefault(pod_key(pod), (pod, missing, cites))
             else:
                 message = wait.get("message") or (event_message(events[0]) if events else "")
-                other.setdefault(name_of(pod), (pod, message, cites))
-        if name_of(pod) not in found and (pod.get("status") or {}).get("phase") == "Pending":
+                other.setdefault(pod_key(pod), (pod, message, cites))
+        if pod_key(pod) not in found and (pod.get("status") or {}).get("phase") == "Pending":
             cites = []
             missing = missing_volume_source(facts, pod)
             if missing is not None:
@@ -145,15 +146,15 @@ def analyze(facts: Facts) -> list[Candidate]:
                     cites.append(cite_event(event))
                     break
             if missing is not None:
-                found[name_of(pod)] = (pod, missing, cites)
+                found[pod_key(pod)] = (pod, missing, cites)
     candidates = []
-    pods = [pod for pod in facts.of_kind("Pod") if name_of(pod) in found]
+    pods = [pod for pod, _, _ in found.values()]
     for key, group in group_by_workload(facts, pods).items():
-        pod, missing, cites = found[name_of(group[0])]
+        pod, missing, cites = found[pod_key(group[0])]
         candidates.append(_candidate(facts, ref_from_key(key), missing, cites, group))
-    other_pods = [pod for pod in facts.of_kind("Pod") if name_of(pod) in other]
+    other_pods = [pod for pod, _, _ in other.values()]
     for key, group in group_by_workload(facts, other_pods).items():
-        pod, message, cites = other[name_of(group[0])]
+        pod, message, cites = other[pod_key(group[0])]
         candidates.append(_other_candidate(facts, ref_from_key(key), message, cites, group))
     candidates.extend(_missing_service_accounts(facts))
     return candidates

@@ -25,6 +25,7 @@ from app.diagnose.workload_facts import (
     last_terminated,
     outage_severity,
     owner_workload,
+    pod_key,
     pod_ref,
     ref_from_key,
     rollout_stuck_cite,
@@ -39,19 +40,19 @@ NEAR_LIMIT = 0.95  # a working set this close to the limit is one allocation awa
 
 
 def analyze(facts: Facts) -> list[Candidate]:
-    killed: dict[str, list[tuple[dict[str, Any], dict[str, Any]]]] = {}
+    killed: dict[tuple[str, str], list[tuple[dict[str, Any], dict[str, Any]]]] = {}
     for pod in facts.of_kind("Pod"):
         for status in container_statuses(pod):
             if _recent_oom(facts, status):
-                killed.setdefault(name_of(pod), []).append((pod, status))
-    pods = [pod for pod in facts.of_kind("Pod") if name_of(pod) in killed]
+                killed.setdefault(pod_key(pod), []).append((pod, status))
+    pods = [hits[0][0] for hits in killed.values()]
     candidates = []
     seen: set[tuple[str, str, str]] = set()
     for key, group in group_by_workload(facts, pods).items():
         workload = ref_from_key(key)
         seen.add(key)
         candidates.append(
-            _killed_candidate(facts, workload, [hit for pod in group for hit in killed[name_of(pod)]])
+            _killed_candidate(facts, workload, [hit for pod in group for hit in killed[pod_key(pod)]])
         )
     candidates.extend(_near_limit_candidates(facts, seen))
     return candidates

@@ -26,6 +26,7 @@ from app.diagnose.workload_facts import (
     kubectl,
     outage_severity,
     pod_healthy,
+    pod_key,
     pod_ref,
     recent_events_by_object,
     ref_from_key,
@@ -33,7 +34,7 @@ from app.diagnose.workload_facts import (
     rollout_stuck_cite,
 )
 from tools.contracts.diagnosis import Category, NextStep, ResourceRef
-from tools.contracts.kube.objects import name_of, namespace_of
+from tools.contracts.kube.objects import name_of
 from tools.contracts.printed import printed_key
 from tools.contracts.wording import noun_for, plural, verb
 
@@ -55,16 +56,16 @@ class ProbeTrouble:
 
 
 def analyze(facts: Facts) -> list[Candidate]:
-    troubles: dict[str, ProbeTrouble] = {}
+    troubles: dict[tuple[str, str], ProbeTrouble] = {}
     index = recent_events_by_object(facts, {"Unhealthy", "Killing"})
     for pod in facts.of_kind("Pod"):
-        events = index.get((namespace_of(pod) or "", name_of(pod))) or []
+        events = index.get(pod_key(pod)) or []
         trouble = _trouble(facts, pod, events)
         if trouble:
-            troubles[name_of(pod)] = trouble
-    pods = [pod for pod in facts.of_kind("Pod") if name_of(pod) in troubles]
+            troubles[pod_key(pod)] = trouble
+    pods = [trouble.pod for trouble in troubles.values()]
     return [
-        _candidate(facts, ref_from_key(key), [troubles[name_of(pod)] for pod in group])
+        _candidate(facts, ref_from_key(key), [troubles[pod_key(pod)] for pod in group])
         for key, group in group_by_workload(facts, pods).items()
     ]
 

@@ -25,13 +25,14 @@ from app.diagnose.workload_facts import (
     group_by_workload,
     kubectl,
     outage_severity,
+    pod_key,
     pod_ref,
     pod_volume_claims,
     ref_from_key,
     rollout_stuck_cite,
 )
 from tools.contracts.diagnosis import Category, NextStep, ResourceRef
-from tools.contracts.kube.objects import labels_of, name_of, namespace_of
+from tools.contracts.kube.objects import labels_of, namespace_of
 from tools.contracts.kube.quantity import quantity
 from tools.contracts.wording import noun_for, plural, verb
 
@@ -104,7 +105,7 @@ def _segments(message: str) -> list[tuple[int, str]]:
 
 
 def analyze(facts: Facts) -> list[Candidate]:
-    pending: dict[str, tuple[dict[str, Any], Verdict, Unschedulable]] = {}
+    pending: dict[tuple[str, str], tuple[dict[str, Any], Verdict, Unschedulable]] = {}
     for pod in facts.of_kind("Pod"):
         found = unschedulable(facts, pod)
         if found is None:
@@ -112,13 +113,13 @@ def analyze(facts: Facts) -> list[Candidate]:
         verdict = parse_message(found.message)
         if verdict.storage or not (verdict.resources or verdict.constraints):
             continue
-        pending[name_of(pod)] = (pod, verdict, found)
-    pods = [pod for pod in facts.of_kind("Pod") if name_of(pod) in pending]
+        pending[pod_key(pod)] = (pod, verdict, found)
+    pods = [pod for pod, _, _ in pending.values()]
     short = {resource for _, verdict, _ in pending.values() for resource in verdict.resources}
     largest = _largest_allocatable(facts, short)
     candidates = []
     for key, group in group_by_workload(facts, pods).items():
-        pod, verdict, event = pending[name_of(group[0])]
+        pod, verdict, event = pending[pod_key(group[0])]
         candidates.append(_candidate(facts, ref_from_key(key), pod, verdict, event, group, largest))
     return candidates
 

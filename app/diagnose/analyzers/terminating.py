@@ -14,7 +14,7 @@ from typing import Any
 from app.diagnose.candidate import Candidate
 from app.diagnose.facts import Facts
 from app.diagnose.k8s_facts import age, condition
-from app.diagnose.workload_facts import cite_object, group_by_workload, pod_ref, ref_from_key
+from app.diagnose.workload_facts import cite_object, group_by_workload, pod_key, pod_ref, ref_from_key
 from tools.contracts.diagnosis import Category, NextStep
 from tools.contracts.kube.objects import meta, name_of, namespace_of
 from tools.contracts.wording import noun_for, plural, verb
@@ -39,12 +39,14 @@ def _stuck(facts: Facts, pod: dict[str, Any], nodes: dict[str, dict[str, Any]]) 
 
 def analyze(facts: Facts) -> list[Candidate]:
     nodes = {name_of(node): node for node in facts.of_kind("Node")}
-    held = {name_of(pod): _stuck(facts, pod, nodes) for pod in facts.of_kind("Pod")}
-    pods = [pod for pod in facts.of_kind("Pod") if held.get(name_of(pod))]
+    held = {
+        pod_key(pod): (pod, found) for pod in facts.of_kind("Pod") if (found := _stuck(facts, pod, nodes))
+    }
+    pods = [pod for pod, _ in held.values()]
     candidates = []
     for key, group in group_by_workload(facts, pods).items():
         workload = ref_from_key(key)
-        finalizers = sorted({f for pod in group for f in held[name_of(pod)]})
+        finalizers = sorted({f for pod in group for f in held[pod_key(pod)][1]})
         first = group[0]
         since = meta(first).get("deletionTimestamp")
         culprit = pod_ref(first) if len(group) == 1 else workload

@@ -80,3 +80,22 @@ def test_a_question_naming_an_object_reads_the_whole_inventory(server):
     """Names found in one namespace only count wherever they are, so routing needs every name."""
     requests = _asked(server, "svc-3 in the ns-004 namespace keeps restarting, why?")
     assert any(r.path == "/apis/apps/v1/deployments" for r in requests)
+
+
+def test_a_kind_the_cluster_has_none_of_is_asked_once_not_in_every_namespace(server):
+    """Reading many namespaces, a one-item page across all namespaces tells that no namespace has a
+    HorizontalPodAutoscaler; kinds that exist (ReplicaSets) are still read namespace by namespace."""
+    requests = _asked(server, "health check of the whole cluster please")
+    read_in = {}
+    for request in requests:
+        if "/namespaces/" in request.path:
+            namespace, _, rest = request.path.split("/namespaces/")[1].partition("/")
+            read_in.setdefault(rest, set()).add(namespace)
+    assert len(read_in.get("replicasets", ())) >= 3, read_in
+    assert "horizontalpodautoscalers" not in read_in, read_in["horizontalpodautoscalers"]
+    probes = [
+        r
+        for r in requests
+        if r.path.endswith("/horizontalpodautoscalers") and parse_qs(r.query).get("limit") == ["1"]
+    ]
+    assert len(probes) == 1

@@ -39,6 +39,7 @@ CLUSTER_KINDS = (
 INVENTORY_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Service", "Ingress", "CronJob", "Job")
 SMALL_CLUSTER_PODS = 3000  # below this, read everything: cause chains cross namespaces
 MAX_SCOPE_NAMESPACES = 20  # on a big cluster, read at most this many namespaces fully for one question
+REVIEW_PODS = 10_000  # a whole-cluster review reads the most troubled namespaces up to about this many pods
 PROBE_KINDS_FROM = 3  # reading this many namespaces, first ask which kinds the cluster has none of
 MAX_LOG_PODS = 40
 LOG_TAIL = 300
@@ -50,7 +51,6 @@ MAX_FLOWS = 20_000
 class Gathered:
     facts: Facts
     inventory: list[NamedObject]
-    reads: int = 0
     notes: list[Note] = field(default_factory=list)
     deadline: float = float("inf")  # time.monotonic() after which nothing more is read
     log_failures: list[str] = field(default_factory=list)
@@ -72,7 +72,6 @@ def _list(
 ) -> list[dict[str, Any]]:
     if gathered.out_of_time():
         return []
-    gathered.reads += 1
     try:
         return ctx.kube.list_objects(kind, namespace=namespace)
     except ToolError as exc:
@@ -226,15 +225,19 @@ def gather(ctx: ToolContext, scope_of: Any, namespace: str | None = None) -> tup
         namespaces += [ns for ns in _bare_pod_namespaces(ctx, gathered, scope) if ns not in namespaces]
         if permitted:
             namespaces = [ns for ns in namespaces if ns in permitted]
-        if len(namespaces) > MAX_SCOPE_NAMESPACES:
+        limit = MAX_SCOPE_NAMESPACES
+        if scope.whole_cluster and namespace is None and not permitted:
+            limit = min(limit, _within_pods(namespaces, _expected_pods(facts), REVIEW_PODS))
+        if len(namespaces) > limit:
             what = "have pods in trouble" if scope.whole_cluster else "hold objects the question names"
+            which = f"{limit} most troubled" if scope.whole_cluster else f"first {limit}"
             gathered.notes.append(
                 Note.limited(
-                    f"{len(namespaces)} namespaces {what}; read the first {MAX_SCOPE_NAMESPACES} only: "
+                    f"{len(namespaces)} namespaces {what}; read the {which} only: "
                     "name the namespace to narrow the question"
                 )
             )
-            namespaces = [ns for ns in namespaces if ns != "kube-system"][: MAX_SCOPE_NAMESPACES - 1]
+            namespaces = [ns for ns in namespaces if ns != "kube-system"][: limit - 1]
             namespaces.append("kube-system")
         if not namespaces:
             for kind in INVENTORY_KINDS:
@@ -269,7 +272,6 @@ def _bare_pod_namespaces(ctx: ToolContext, gathered: Gathered, scope: Scope) -> 
     for word, _close in scope.unknown[:3]:
         if gathered.out_of_time():
             break
-        gathered.reads += 1
         try:
             pods = ctx.kube.list_objects("Pod", field_selector=f"metadata.name={word}")
         except ToolError:
@@ -337,7 +339,6 @@ def _absent_kinds(ctx: ToolContext, gathered: Gathered) -> set[str]:
     for kind in NAMESPACED_KINDS:
         if kind == "Pod" or gathered.out_of_time():
             continue
-        gathered.reads += 1
         try:
             if not ctx.kube.has_at_least(kind, 1):
                 absent.add(kind)
@@ -435,7 +436,6 @@ def _review_namespaces(ctx: ToolContext, gathered: Gathered, unhealthy: dict[str
     counts = dict(unhealthy)
     try:
         for page in ctx.kube.iter_pages("Pod", field_selector=NOT_RUNNING, page_size=1000):
-            gathered.reads += 1
             for pod in page:
                 if _troubled(pod):
                     ns = meta(pod).get("namespace") or ""
@@ -462,6 +462,37 @@ def _unhealthy_namespaces(facts: Facts) -> dict[str, int]:
             if ns and short > 0:
                 missing[ns] = missing.get(ns, 0) + short
     return missing
+
+
+def _expected_pods(facts: Facts) -> dict[str, int]:
+    """The pods each namespace's workloads want (replicas; a DaemonSet's scheduled count), known from the
+    inventory before any pod is read."""
+    pods: dict[str, int] = {}
+    for kind, key in (("Deployment", "replicas"), ("StatefulSet", "replicas"), ("DaemonSet", None)):
+        for obj in facts.objects.get(kind, []):
+            want = (
+                (obj.get("spec") or {}).get(key, 1)
+                if key
+                else (obj.get("status") or {}).get("desiredNumberScheduled", 0)
+            )
+            ns = meta(obj).get("namespace") or ""
+            pods[ns] = pods.get(ns, 0) + _count(want)
+    return pods
+
+
+def _within_pods(namespaces: list[str], pods: dict[str, int], budget: int) -> int:
+    """How many of a review's namespaces (most troubled first, kube-system last) to read so that their
+    pods stay within ``budget``: a review's cost follows the pods it reads, so twenty namespaces of 5,000
+    pods each are not read like twenty of fifty. The most troubled one and kube-system are always read."""
+    total, count = 0, 0
+    for ns in namespaces:
+        if ns == "kube-system":
+            continue
+        total += pods.get(ns, 0)
+        if count and total > budget:
+            break
+        count += 1
+    return count + 1
 
 
 def _count(value: Any) -> int:
@@ -520,7 +551,6 @@ def _read_log(
 ) -> None:
     facts = gathered.facts
     ns, name = meta(pod).get("namespace", ""), meta(pod).get("name", "")
-    gathered.reads += 1
     try:
         text = ctx.kube.read_log(ns, name, container=container, previous=previous, tail_lines=LOG_TAIL)
     except ToolError as exc:
@@ -613,7 +643,6 @@ def _read_metrics(ctx: ToolContext, gathered: Gathered) -> None:
     end = ctx.now()
     start = end - METRIC_WINDOW
     for name, promql in METRIC_QUERIES.items():
-        gathered.reads += 1
         try:
             series = ctx.prometheus.query_range(promql, start, end, 60.0)
         except ToolError as exc:
@@ -646,7 +675,6 @@ def _read_flows(ctx: ToolContext, gathered: Gathered) -> None:
         facts.unavailable.setdefault("flows", ctx.unavailable.get("flows", "no flow source configured"))
         return
     ctx.progress("reading Hubble flows: drops, DNS failures, resets, HTTP errors")
-    gathered.reads += 1
     try:
         for record in ctx.flows.iter_flows(since=ctx.now() - timedelta(hours=1), until=ctx.now()):
             flow = record.get("flow", record)

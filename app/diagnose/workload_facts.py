@@ -134,13 +134,13 @@ def recent_events(
 def container_statuses(pod: dict[str, Any], init: bool | None = None) -> list[dict[str, Any]]:
     """Container statuses: regular (init=False), init (init=True) or both, init first (None)."""
     status = pod.get("status") or {}
-    inits = list(status.get("initContainerStatuses") or [])
-    regular = list(status.get("containerStatuses") or [])
+    inits = status.get("initContainerStatuses") or []
+    regular = status.get("containerStatuses") or []
     if init is True:
-        return inits
+        return list(inits)
     if init is False:
-        return regular
-    return inits + regular
+        return list(regular)
+    return inits + regular if inits else list(regular)
 
 
 def container_spec(pod: dict[str, Any], name: str) -> dict[str, Any] | None:

@@ -144,7 +144,7 @@ class SnapshotServer:
         self._owned_dir = owned_dir
         self._thread = threading.Thread(
             target=httpd.serve_forever,
-            kwargs={"poll_interval": 0.1},
+            kwargs={"poll_interval": 0.02},  # stop() waits for the next poll: a CLI answer exits sooner
             name="kubewhy-snapshot-api",
             daemon=True,
         )

@@ -34,3 +34,6 @@ class Candidate:
     # What the symptom's evidence says it needs (a Service it cannot reach, the workloads behind it): a
     # candidate whose culprit is one of these is this candidate's cause.
     depends_on: list[ResourceRef] = field(default_factory=list)
+    # The Services the symptom's traffic is meant for when it never gets there (the one a misspelt host
+    # name was meant to be): a question about traffic to one of them asks about this candidate too.
+    reaching: list[ResourceRef] = field(default_factory=list)

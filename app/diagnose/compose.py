@@ -37,7 +37,7 @@ from app.diagnose.subject import (
     subject_of,
     symptom_workload,
 )
-from tools.contracts.diagnosis import Answer, NextStep, ResourceRef
+from tools.contracts.diagnosis import Answer, Category, NextStep, ResourceRef
 from tools.contracts.kube.objects import name_of, namespace_of
 from tools.contracts.kube.time import kubectl_age
 from tools.contracts.wording import plural
@@ -151,7 +151,10 @@ def compose(question: Question, ranked: list[Candidate], facts: Facts, ctx: Any 
             top = findings[0]
             culprit = "it" if top.resource == ref else str(top.resource)
             arriving = inbound and not is_about(top, subject, facts)  # it is fine; what is sent to it is not
-            opening = f"Traffic to {name} is dropped" if arriving else f"{name} is failing"
+            opening = f"{name} is failing"
+            if arriving:
+                dropped = top.category is Category.NetworkPolicyBlocked
+                opening = f"Traffic to {name} is dropped" if dropped else f"Calls to {name} never reach it"
             event_first = _event_first(question, facts, subject, findings)
             if event_first:
                 opening = f"{event_first} What is wrong with {name} now"

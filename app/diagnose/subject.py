@@ -223,8 +223,11 @@ def is_about(candidate: Candidate, subject: Subject, facts: Facts) -> bool:
 
 
 def stops_traffic_to(candidate: Candidate, subject: Subject, facts: Facts) -> bool:
-    """A policy dropping traffic sent to the subject (its receiving end, which :func:`victims` leaves out:
-    the subject itself is fine, but what stops its callers is what a question about its traffic asks)."""
+    """Traffic meant for the subject that never gets there: a policy dropping it at the receiving end
+    (which :func:`victims` leaves out), or a caller looking up a misspelt name of the subject's Service.
+    The subject itself is fine, but what stops its callers is what a question about its traffic asks."""
+    if any(subject.owns(ref) for ref in candidate.reaching):
+        return True
     if candidate.category is not Category.NetworkPolicyBlocked or not candidate.affected:
         return False
     return any(subject.owns(ref) for ref in candidate.affected[1:] if ref not in victims(candidate, facts))

@@ -256,6 +256,12 @@ def _suggestion(facts: Facts, name: str, namespace: str | None) -> str | None:
     return close[0] if close else None
 
 
+def _service_ref(dns_name: str) -> ResourceRef:
+    """``redis.data`` (a Service's name and namespace, as :func:`_suggestion` gives it) as a reference."""
+    name, _, namespace = dns_name.partition(".")
+    return ResourceRef(kind="Service", namespace=namespace, name=name)
+
+
 def _where_configured(facts: Facts, client: ResourceRef, name: str) -> list[Cite]:
     """The workload env or a ConfigMap in its namespace that spells the failing name."""
     cites = []
@@ -291,6 +297,7 @@ def _name_candidate(facts: Facts, trouble: NameTrouble) -> Candidate:
         ),
         cites=[*trouble.cites, *configured],
         affected=[client],
+        reaching=[_service_ref(suggestion)] if suggestion else [],
         severity=3,
         next_steps=[
             NextStep(

@@ -23,6 +23,7 @@ EVENT_WORDS: dict[str, tuple[str, ...]] = {
     "restart": ("restart", "crash", "segfault", "die", "dying", "died", "killed", "bounc", "reboot"),
     "dropped": ("drop", "denied", "blocked"),
     "pull": ("imagepull", "pull"),
+    "node_down": ("notready", "not ready", "unready"),  # a node's Ready condition (pods' follow it)
     # last: "did the deployment restart" asks about restarts; "deployment" alone is a kind, not a change
     "changed": (
         "rollout", "roll out", "rolled out", "roll back", "rolled back", "rollback", "deployed", "redeploy",
@@ -91,7 +92,8 @@ _HEALTH_BAD = (
     "503", "504", "timeout", "timing", "latency", "lagging", "flaky", "unreachable", "refused", "maxed",
     "full", "exhaust", "saturat", "overload", "pending", "crash", "restart", "evict", "oom", "leak", "spik",
     "expired", "invalid", "revoked", "denied", "forbidden", "block", "hang", "hung", "cant", "cannot",
-    "unable", "fail", "never",
+    "unable", "fail", "never", "affect", "impact", "notready", "unready", "unavailable", "unschedul",
+    "exceed", "hitting", "dead", "lost", "missing",
     # a pod's status reason pasted as the question ("CreateContainerConfigError", "ErrImagePull")
     "imagepull", "errimage", "invalidimage", "createcontainer", "containercreating", "runcontainer",
     "backoff",
@@ -197,6 +199,20 @@ _FILLER = re.compile(
 )
 
 
+# Trouble said in more than one word: "not ready", "has no endpoints", "over quota".
+_BAD_PHRASES = re.compile(
+    r"\b(?:not|isnt|arent|wasnt|no longer|never) (?:\w+ )?"
+    r"(?:ready|running|healthy|ok|okay|up|working|available|serving|fine)\b"
+    r"|\bno (?:ready )?(?:endpoints?|pods?|replicas?)\b|\bover (?:the |its |our )?(?:quota|limits?)\b"
+)
+
+
+def _asks_about_trouble(text: str, words: list[str]) -> bool:
+    """A yes/no question that asks "is something wrong?" ("is invoices affected?", "worker-3 not ready?"),
+    so that yes means trouble; else it asks "is it healthy?"."""
+    return bool(_BAD_PHRASES.search(text)) or any(w.startswith(b) for w in words for b in _HEALTH_BAD)
+
+
 def read_intent(question: str) -> Reading:
     """The kind of question, from its words (deterministic; the first matching rule wins)."""
     text = _FILLER.sub("", normalise(question)) or normalise(question)
@@ -213,7 +229,7 @@ def read_intent(question: str) -> Reading:
     questions = _yes_no_clauses(text)
     yes_no = first in _AUX or bool(questions)
     statement = bool(re.search(r"\b(keeps?|every \d+|all the time|forever|wont|cant|doesnt)\b", text))
-    if re.match(r"^[^,.;?]+[,.;]\s*\S", text) and words and words[0] not in _AUX:
+    if re.match(r"^[^,.;?]*?(?:[,;]|\.(?!\d))\s*\S", text) and words and words[0] not in _AUX:
         statement = True  # "cart throwing errors, redis related?": a symptom, then a guess at its cause
 
     if _REMEDY.search(text) or (_ROLLBACK.search(text) and first not in _PAST_FIRST):
@@ -241,7 +257,7 @@ def read_intent(question: str) -> Reading:
         reading.event = alert_event
     elif yes_no and not statement and "why" not in words:
         reading.intent = "status"
-        reading.positive = not (any(w.startswith(b) for w in words for b in _HEALTH_BAD) or "wrong" in words)
+        reading.positive = not _asks_about_trouble(text, words)
     elif re.search(
         r"\b(how is|hows|how are|status of|health of|state of)\b|^(status|health)\b", text
     ) or re.search(r"\bok or not\b", text):
@@ -251,7 +267,7 @@ def read_intent(question: str) -> Reading:
         if event != "changed":  # "why did cart restart twice": the event asked about leads the answer
             reading.event = event
     if reading.intent == "status" and any(w in ("ok", "okay", "healthy", "fine") for w in words):
-        reading.positive = True
+        reading.positive = not _BAD_PHRASES.search(text)  # "is cart not healthy?" asks about trouble
     return reading
 
 
@@ -260,6 +276,11 @@ _REMEDY = re.compile(
     r"\b(fix|fixed|fixing|remedy|remediat\w*|mitigat\w*|workaround|unblock|repair|"
     r"(?<!cant )(?<!cannot )(?<!not )(?<!unable to )(?<!failing to )(?<!fails to )resolve)\b"  # not DNS's
     r"|\bwhat (?:do|should|can) (?:i|we) do\b|\bhow (?:do|can|should) (?:i|we) (?:get|make) it\b"
+    # "how do i stop billing-worker from ooming", "how can i get reports scheduled / gpu-inference running"
+    r"|\bhow (?:do|can|should|could|would|to)(?: (?:i|we|you))? "
+    r"(?:stop|prevent|avoid|recover|restore|unstick)\b"
+    r"|\bhow (?:do|can|should|could|would|to)(?: (?:i|we|you))? (?:get|make|bring)\b[^?.;]*?\b(?:running|"
+    r"working|up|back|scheduled|healthy|ready|started|online|green|stable|to (?:start|run|schedule|work))\b"
 )
 
 

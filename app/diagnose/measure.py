@@ -196,8 +196,11 @@ def occurrences(facts: Facts, subject: Subject, event: str, candidates: list[Can
         found.extend(_throttled(facts, subject, candidates))
     if event == "changed":
         found.extend(_changes_of(facts, subject))
-    if event == "node_down":
-        found.extend(node_outages(facts, subject.ref.name if subject.ref.kind == "Node" else None))
+    if event == "node_down" and subject.ref.kind == "Node":
+        found.extend(node_outages(facts, subject.ref.name))
+    elif event == "node_down":  # "did cart go not ready?": the outages of the nodes its pods run on
+        for node in sorted({(pod.get("spec") or {}).get("nodeName") or "" for pod in pods} - {""}):
+            found.extend(node_outages(facts, node))
     if event == "dropped":
         for flow in facts.flows:
             if flow.get("verdict") == "DROPPED" and _flow_touches(flow, subject):
@@ -212,13 +215,16 @@ def node_outages(facts: Facts, name: str | None = None) -> list[Moment]:
     NodeNotReady, NodeStatusUnknown and Rebooted events (every node's when ``name`` is None)."""
     nodes = [node for node in facts.of_kind("Node") if name is None or name_of(node) == name]
     found = []
+
+    def which(node: str) -> str:  # one node asked about is already named by the answer
+        return "" if name else f"node {node} "
+
     for node in nodes:
         ready = condition(node, "Ready") or {}
         at = parse_time(ready.get("lastTransitionTime"))
         if ready and ready.get("status") != "True" and at is not None:
-            found.append(
-                Moment(at, f"node {name_of(node)} went NotReady ({ready.get('reason') or 'NotReady'})")
-            )
+            why = ready.get("reason") or "NotReady"
+            found.append(Moment(at, f"{which(name_of(node))}went NotReady ({why})"))
     names = {name_of(node) for node in nodes}
     outages = ("NodeNotReady", "NodeStatusUnknown", "Rebooted")
     for event in facts.events:
@@ -226,7 +232,8 @@ def node_outages(facts: Facts, name: str | None = None) -> list[Moment]:
         about_node = involved.get("kind") == "Node" and involved.get("name") in names
         at = _last(event) if about_node and event.get("reason") in outages else None
         if at is not None:
-            found.append(Moment(at, f"node {involved.get('name')}: {event.get('reason')}"))
+            reason = event.get("reason") or ""
+            found.append(Moment(at, reason if name else f"node {involved.get('name')}: {reason}"))
     return found
 
 

@@ -275,6 +275,7 @@ def route(question: str, inventory: list[NamedObject], now: datetime) -> Scope:
     matched_words |= {w for i, w in enumerate(words) if _joined(w, words[i + 1 : i + 3], by_stem)}
     matched_words |= set(scope.namespaces)
     known = sorted(by_stem)
+    subject_names = _subject_names(question)
     for word in words:
         if (
             word in _STOP
@@ -282,12 +283,14 @@ def route(question: str, inventory: list[NamedObject], now: datetime) -> Scope:
             or _singular(word) in matched_words
             or len(word) < 4
             or word.isdigit()
-            or any(word.startswith(k) for k in TROUBLE_WORDS)
+            or (any(word.startswith(k) for k in TROUBLE_WORDS) and word not in subject_names)
             or word in ALERTS
         ):
             continue
         if _looks_like_a_name(word, question):
-            close = difflib.get_close_matches(word, known, n=3, cutoff=0.75)
+            close = [
+                n for n in difflib.get_close_matches(word, known, n=3, cutoff=0.75) if _same_numbers(word, n)
+            ]
             if close:
                 for name in close:
                     for obj in by_stem[name]:
@@ -296,7 +299,7 @@ def route(question: str, inventory: list[NamedObject], now: datetime) -> Scope:
                         elif obj.kind != "Namespace" and obj not in scope.targets:
                             scope.targets.append(obj)
                             scope.guessed.append(obj)
-            elif word in _explicit_names(question):
+            elif word in _explicit_names(question) or word in subject_names:
                 scope.unknown.append((word, difflib.get_close_matches(word, known, n=3, cutoff=0.5)))
 
     scope.targets = _in_named_namespaces(scope.targets, scope.namespaces)
@@ -412,6 +415,12 @@ def _called_namespaces(question: str) -> list[str]:
     return [word for word in dict.fromkeys(found) if word not in _STOP]
 
 
+def _same_numbers(word: str, name: str) -> bool:
+    """A misspelling keeps the numbers: worker-7 is not a typo of worker-1, nor ns-43 of ns-042 (another
+    node, another namespace; letters are what people mistype)."""
+    return re.findall(r"\d+", word) == re.findall(r"\d+", name)
+
+
 def _explicit_names(question: str) -> set[str]:
     """Words the user clearly means as names: quoted, code-formatted, or followed by service/ns/pod/..."""
     text = question.lower()
@@ -424,6 +433,23 @@ def _explicit_names(question: str) -> set[str]:
     )
     names |= set(re.findall(r"\b(?:namespace|ns|service|deployment|pod)\s+([a-z0-9][a-z0-9.\-_]*)", text))
     return {n.strip(".-_") for n in names} - _STOP
+
+
+_HYPHENATED_WORDS = {
+    "follow-up", "on-call", "roll-out", "set-up", "log-in", "sign-in", "e-mail", "re-deploy", "re-run",
+    "up-to-date", "out-of-memory", "non-prod", "pre-prod", "read-only", "long-running", "real-time",
+    "time-out", "fail-over", "hot-fix", "cut-over", "built-in", "self-hosted", "third-party", "end-to-end",
+}  # fmt: skip
+
+
+def _subject_names(question: str) -> set[str]:
+    """A dashed word where the thing asked about stands ("is image-resizer up?", "why is pay-api down"):
+    meant as a name even when nothing here is called anything like it."""
+    text = question.lower()
+    found = re.findall(
+        r"\b(?:is|are|was|with|about|for|of)\s+(?:the\s+)?([a-z][a-z0-9]*(?:-[a-z0-9]+)+)\b", text
+    )
+    return set(found) - _HYPHENATED_WORDS - _STOP
 
 
 def _looks_like_a_name(word: str, question: str) -> bool:
@@ -500,7 +526,7 @@ def _mentioned_at(obj: NamedObject, words: list[str]) -> tuple[int, int]:
             quality = 0
         elif word in head or _singular(word) in head:
             quality = 1
-        elif difflib.SequenceMatcher(None, word, name).ratio() >= 0.75:
+        elif difflib.SequenceMatcher(None, word, name).ratio() >= 0.75 and _same_numbers(word, name):
             quality = 2
         else:
             continue

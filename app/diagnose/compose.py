@@ -387,7 +387,9 @@ def _missing(question: Question, answer: Answer, live: list[Candidate], facts: F
     parts = []
     for word, close in question.missing:
         hint = f" The closest names are {', '.join(close)}." if close else ""
-        parts.append(f"There is no workload, service, node or namespace called '{word}' in {facts.cluster}.{hint}")
+        parts.append(
+            f"There is no workload, service, node or namespace called '{word}' in {facts.cluster}.{hint}"
+        )
     answer.text = " ".join(parts)
     if question.intent in ("status", "occurrence"):
         answer.verdict = "unknown"

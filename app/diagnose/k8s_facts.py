@@ -63,6 +63,17 @@ def pods_on_node(facts: Facts, node: str) -> list[dict[str, Any]]:
     return [p for p in facts.of_kind("Pod") if (p.get("spec") or {}).get("nodeName") == node]
 
 
+def on_unready_node(facts: Facts, pod: dict[str, Any]) -> bool:
+    """The pod's node is known and not Ready: whatever the pod's own status says, its kubelet is not
+    reporting, so the node is what is wrong (the node controller marks such pods not ready itself)."""
+    name = (pod.get("spec") or {}).get("nodeName")
+    nodes = facts.derived.get("nodes by name")
+    if nodes is None:
+        nodes = facts.derived["nodes by name"] = {meta(n).get("name"): n for n in facts.of_kind("Node")}
+    node = nodes.get(name) if name else None
+    return node is not None and (condition(node, "Ready") or {}).get("status") != "True"
+
+
 def controller_of(obj: dict[str, Any]) -> dict[str, Any] | None:
     """The ownerReference with controller=true (or the first one)."""
     owners = meta(obj).get("ownerReferences") or []

@@ -15,7 +15,7 @@ from typing import Any
 
 from app.diagnose.candidate import Candidate, Cite
 from app.diagnose.facts import Facts
-from app.diagnose.k8s_facts import condition, pod_is_ready
+from app.diagnose.k8s_facts import condition, on_unready_node, pod_is_ready
 from app.diagnose.state_facts import liveness_kill, probe_port_mismatch, readiness_failing
 from app.diagnose.workload_facts import (
     cite_event,
@@ -83,7 +83,7 @@ def _trouble(facts: Facts, pod: dict[str, Any], events: list[dict[str, Any]]) ->
             trouble.killed = True
             trouble.probes.add(killed["probe"].capitalize())
             trouble.events.append(event)
-    if not pod_healthy(facts, pod):
+    if not pod_healthy(facts, pod) and not on_unready_node(facts, pod):  # a dead node is the nodes analyzer's
         _from_state(facts, pod, trouble)
     if not trouble.events and not trouble.state:
         return None

@@ -14,7 +14,7 @@ from typing import Any
 
 from app.diagnose.candidate import Candidate
 from app.diagnose.facts import Facts
-from app.diagnose.k8s_facts import condition, event_is_recent
+from app.diagnose.k8s_facts import condition, event_is_recent, on_unready_node
 from app.diagnose.state_facts import readiness_failing
 from app.diagnose.workload_facts import (
     cite_object,
@@ -140,6 +140,8 @@ def _explained(facts: Facts, deployment: ResourceRef) -> bool:
         names.add(name_of(pod))
         status = pod.get("status") or {}
         if status.get("phase") == "Pending" or any(waiting(s) for s in container_statuses(pod)):
+            return True
+        if on_unready_node(facts, pod):  # its node is down: the nodes analyzer's
             return True
         if any(
             restarted_recently(facts, s) or readiness_failing(pod, s, facts.now)

@@ -13,7 +13,7 @@ from typing import Any
 
 from app.diagnose.candidate import Candidate, Cite
 from app.diagnose.facts import Facts
-from app.diagnose.k8s_facts import ref_of, workload_of
+from app.diagnose.k8s_facts import on_unready_node, ref_of, workload_of
 from app.diagnose.log_facts import log_lines
 from app.diagnose.service_facts import (
     WORKLOAD_TEMPLATE_KINDS,
@@ -30,7 +30,7 @@ from tools.contracts.diagnosis import Category, NextStep, ResourceRef
 from tools.contracts.kube.objects import name_of, namespace_of
 from tools.contracts.kube.selectors import map_matches
 from tools.contracts.printed import printed_key
-from tools.contracts.wording import plural
+from tools.contracts.wording import noun_for, plural, verb
 
 _NO_ENDPOINT = re.compile(r'Service "([^"/]+)/([^"]+)" does not have any active Endpoint')
 
@@ -156,6 +156,12 @@ def _not_ready(
     selector = service_selector_text(service)
     owners = list({str(ref): ref for ref in (workload_of(facts, pod) for pod in pods)}.values())
     workloads = sorted(str(ref) for ref in owners)
+    down = sorted({(p.get("spec") or {}).get("nodeName") or "" for p in pods if on_unready_node(facts, p)})
+    cause = (
+        f"; {noun_for(len(down), 'node')} {', '.join(down)} {verb(len(down), 'is', 'are')} not Ready"
+        if down
+        else ""
+    )
     return Candidate(
         title=f"Service {svc_ref.name} has no ready endpoints: {_its_pods(len(pods))} not ready",
         category=Category.ServiceNoEndpoints,
@@ -165,12 +171,13 @@ def _not_ready(
             f"Service {svc_ref.namespace}/{svc_ref.name} selects {plural(len(pods), 'pod')} of "
             f"{', '.join(workloads)}, "
             f"but none is ready, so it has no ready endpoints. The selector is right; why the pods are not "
-            f"ready is the cause."
+            f"ready is the cause{cause}."
         ),
         cites=[cite_object(service, svc_ref.name, "Service"), *[cite_object(p) for p in pods[:2]], *base],
         affected=[],
         severity=2,
-        depends_on=owners,  # a symptom: whatever keeps these workloads' pods unready is the cause
+        # a symptom: whatever keeps these workloads' pods unready is the cause (a node that is down too)
+        depends_on=[*owners, *(ResourceRef(kind="Node", name=node) for node in down)],
         next_steps=[
             NextStep(
                 description="See why the selected pods are not ready",

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import pytest
 
-from app.diagnose.analyzers import probes
-from tests.diagnose.analyzers.factories import deployment, event, facts, replicaset
+from app.diagnose.analyzers import probes, rollout, service_endpoints
+from tests.diagnose.analyzers.factories import deployment, event, facts, node, replicaset, service
 from tests.diagnose.analyzers.workload_factories import (
     crashloop_status,
     culprits,
     running_status,
     workload_pod,
 )
+from tools.contracts.diagnosis import ResourceRef
 
 POD = "api-7c9d8e6f5-zx81p"
 RS = "api-7c9d8e6f5"
@@ -102,3 +103,31 @@ def test_port_mismatch_is_named():
     assert "checks port 8081, but container api listens on 8080" in found.title
     assert found.confidence >= 0.9 and found.severity == 3
     assert any("failed liveness probe" in cite.needle for cite in found.cites)
+
+
+def test_a_pod_on_a_node_that_is_down_is_the_nodes_problem_not_a_probe_failure():
+    """The node controller marks the pods of a NotReady node not ready; with no probe event, that is not a
+    probe failing (the nodes analyzer reports the node, and one cause is not six)."""
+    rs = "catalog-5d8f7c9b4"
+    stranded = workload_pod(
+        f"{rs}-q2x7w", owner_rs=rs, statuses=[running_status(ready=False)], node="worker-3"
+    )
+    stranded["status"]["conditions"] = [{"type": "Ready", "status": "False"}]
+    stranded["spec"]["containers"][0]["readinessProbe"] = {"httpGet": {"path": "/ready", "port": 8080}}
+
+    def cluster(*nodes):
+        return facts(
+            deployment("catalog", replicas=1, available=0),
+            replicaset("catalog", "5d8f7c9b4"),
+            service("catalog"),
+            stranded,
+            *nodes,
+        )
+
+    given = cluster(node("worker-3", ready="Unknown", ready_reason="NodeStatusUnknown"))
+    assert probes.analyze(given) == []
+    assert rollout.analyze(given) == []
+    [no_endpoints] = service_endpoints.analyze(given)
+    assert "node worker-3 is not Ready" in no_endpoints.explanation
+    assert ResourceRef(kind="Node", name="worker-3") in no_endpoints.depends_on
+    assert probes.analyze(cluster(node("worker-3"))), "on a Ready node the same pod fails its readiness"

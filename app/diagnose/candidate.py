@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from app.diagnose.facts import FactRef
 from tools.contracts.diagnosis import Category, NextStep, ResourceRef
@@ -37,3 +38,5 @@ class Candidate:
     # The Services the symptom's traffic is meant for when it never gets there (the one a misspelt host
     # name was meant to be): a question about traffic to one of them asks about this candidate too.
     reaching: list[ResourceRef] = field(default_factory=list)
+    # When the trouble began, where the object itself dates it (a certificate's notAfter): an onset.
+    began: datetime | None = None

@@ -320,7 +320,7 @@ def _onset_text(
             f"{name} has no trouble to date: nothing wrong found with it ({status_checks(facts, subject)})."
         )
     if started is None:
-        return f"The start of {name}'s trouble ({findings[0].title}) is not on record in the last two hours."
+        return f"The start of {name}'s trouble ({findings[0].title}) is not on record."
     text = f"{name}'s trouble started at {hhmm(started.at)} ({started.what}): {findings[0].title}."
     if changes:
         listed = "; ".join(f"{hhmm(m.at)} {m.what}" for m in changes[-MAX_CHANGES:])

@@ -13,7 +13,7 @@ from app.diagnose.candidate import Candidate
 from app.diagnose.cite import cite_candidate, evidence_id_of
 from app.diagnose.compose import Composed, compose
 from app.diagnose.correlate import correlate
-from app.diagnose.gather import gather
+from app.diagnose.gather import gather, mark_uncaptured
 from app.diagnose.k8s_facts import WORKLOAD_KINDS
 from app.diagnose.question import NamedObject, PreviousTurn, Question, Scope
 from app.diagnose.router import route_question
@@ -80,6 +80,7 @@ def _diagnose(
     typed = asked[-1]
     facts = gathered.facts
     facts.derived.clear()  # an index built while reading may predate the namespaces read after it
+    mark_uncaptured(facts)
     run = run_analyzers_with_errors(facts)
     ranked = correlate(run.candidates, scope)
     if not scope.targets and not scope.hinted:  # a health review: show each kind of trouble

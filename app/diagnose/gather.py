@@ -89,6 +89,18 @@ def _list(
         return []
 
 
+ALWAYS_THERE = ("ConfigMap", "Secret")  # every namespace has kube-root-ca.crt; every real cluster Secrets
+
+
+def mark_uncaptured(facts: Facts) -> None:
+    """Kinds every cluster holds that the facts have none of were not captured (a support bundle collects
+    no Secrets, `kubectl get all` no ConfigMaps): their absence proves nothing, so nothing of theirs is
+    called missing."""
+    for kind in ALWAYS_THERE:
+        if kind in facts.objects and not facts.objects[kind]:
+            facts.unread.add(kind)
+
+
 def _forbidden_reason(permitted: tuple[str, ...], namespace: str | None) -> str:
     if namespace is None:
         return (

@@ -303,7 +303,8 @@ def _flow_touches(flow: dict[str, Any], subject: Subject) -> bool:
 def onset(facts: Facts, findings: list[Candidate], subject: Subject | None) -> Moment | None:
     """When the trouble asked about began: the earliest sign of it that is still going on, on the culprit
     and the objects showing the symptom (warning events, pods not ready, node conditions, dropped or failed
-    flows, level shifts in error rate, latency or throttling), within the last two hours."""
+    flows, level shifts in error rate, latency or throttling, a certificate's expiry), however long ago:
+    a capture read hours after the incident still dates it by the conditions and event series it holds."""
     if not findings:
         return None
     top = findings[0]
@@ -319,7 +320,6 @@ def onset(facts: Facts, findings: list[Candidate], subject: Subject | None) -> M
             if ref not in refs:
                 refs.append(ref)
     signs: list[Moment] = []
-    earliest = facts.now - HISTORY
     for ref in refs:
         signs.extend(_signs_of(facts, ref))
     signs.extend(_metric_steps(facts, [ref for ref in refs if ref not in caller_refs]))
@@ -335,7 +335,7 @@ def onset(facts: Facts, findings: list[Candidate], subject: Subject | None) -> M
         signs.extend(_failed_calls(facts, subject))
         # the subject's own errors, not its latency: a broken dependency shows as failed requests
         signs.extend(_metric_steps(facts, [subject.ref], metrics=("http_error_ratio",)))
-    signs = [s for s in signs if s.at >= earliest]
+    signs.extend(Moment(c.began, c.title) for c in chain if c.began is not None)
     return min(signs, key=lambda s: s.at) if signs else None
 
 
@@ -387,10 +387,13 @@ def _signs_of(facts: Facts, ref: Any) -> list[Moment]:
         if ready.get("status") == "True" or any(s.get("restartCount") for s in container_statuses(pod)):
             continue  # a crash loop is dated by its events, not by the pod's last restart
         created = parse_time(meta(pod).get("creationTimestamp"))
+        scheduled = condition(pod, "PodScheduled") or {}
         moment = (
             created
             if created and facts.now - created <= HISTORY
             else parse_time(ready.get("lastTransitionTime"))
+            or parse_time(scheduled.get("lastTransitionTime"))  # never scheduled: no Ready condition yet
+            or created
         )
         if moment is not None:
             signs.append(Moment(moment, f"pod {name_of(pod)} not ready"))

@@ -101,6 +101,7 @@ def _certificate_candidate(facts: Facts, cert: dict[str, Any]) -> Candidate | No
         explanation=explanation,
         cites=cites,
         affected=users,
+        began=not_after if expired else None,
         severity=(3 if users else 2) if expired else 1,
         next_steps=[
             NextStep(

@@ -39,6 +39,8 @@ def _backends(ingress: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
 def _class_problem(facts: Facts, ingress: dict[str, Any]) -> tuple[str, list[Cite]] | None:
     if "IngressClass" not in facts.objects:
         return None  # classes were not read: cannot judge
+    if ((ingress.get("status") or {}).get("loadBalancer") or {}).get("ingress"):
+        return None  # a controller gave it an address: some class serves it, whatever the capture holds
     classes = list(facts.of_kind("IngressClass"))
     wanted = (ingress.get("spec") or {}).get("ingressClassName")
     legacy = (meta(ingress).get("annotations") or {}).get(LEGACY_CLASS_ANNOTATION)
@@ -110,8 +112,8 @@ def _backend_problems(facts: Facts, ingress: dict[str, Any]) -> list[tuple[str, 
 
 
 def _tls_problems(facts: Facts, ingress: dict[str, Any]) -> list[tuple[str, list[Cite]]]:
-    if "Secret" not in facts.objects:
-        return []
+    if "Secret" not in facts.objects or "Secret" in facts.unread:
+        return []  # Secrets were not read (or not captured): cannot judge
     problems = []
     for tls in (ingress.get("spec") or {}).get("tls") or []:
         secret = tls.get("secretName")

@@ -401,8 +401,10 @@ def ingress(
     backend_port: int | str = 80,
     host: str = "shop.example.com",
     tls_secret: str | None = None,
+    admitted: bool = True,
 ) -> dict[str, Any]:
-    """A networking.k8s.io/v1 Ingress with one rule path to ``backend_service`` (port number or name)."""
+    """A networking.k8s.io/v1 Ingress with one rule path to ``backend_service`` (port number or name);
+    ``admitted``: a controller serves it and gave it an address."""
     port = {"number": backend_port} if isinstance(backend_port, int) else {"name": backend_port}
     spec: dict[str, Any] = {
         "rules": [
@@ -429,7 +431,7 @@ def ingress(
         "kind": "Ingress",
         "metadata": {"name": name, "namespace": ns, "creationTimestamp": ts(60 * 24)},
         "spec": spec,
-        "status": {"loadBalancer": {"ingress": [{"ip": "203.0.113.10"}]}},
+        "status": {"loadBalancer": {"ingress": [{"ip": "203.0.113.10"}]} if admitted else {}},
     }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.diagnose.analyzers import ingress as ingress_analyzer
+from app.diagnose.gather import mark_uncaptured
 from tests.diagnose.analyzers.factories import facts, ingress, ingress_class, service
 from tools.contracts.diagnosis import Category
 
@@ -14,13 +15,13 @@ EXPECTED = (Category.IngressMisconfig, "Ingress", "shop", "shop")
 CASES = [
     (
         "class with no IngressClass",
-        facts(ingress_class("nginx"), WEB, ingress("shop", class_name="nginx-public")),
+        facts(ingress_class("nginx"), WEB, ingress("shop", class_name="nginx-public", admitted=False)),
         EXPECTED,
         "nginx-public",
     ),
     (
         "no class and no default class",
-        facts(ingress_class("nginx"), WEB, ingress("shop", class_name=None)),
+        facts(ingress_class("nginx"), WEB, ingress("shop", class_name=None, admitted=False)),
         EXPECTED,
         "no IngressClass is marked default",
     ),
@@ -79,3 +80,17 @@ def test_ingress(name, given, expected, phrase):
     assert (top.category, top.resource.kind, top.resource.namespace, top.resource.name) == expected
     assert phrase in top.explanation
     assert top.cites and top.next_steps
+
+
+def test_what_a_capture_left_out_is_not_called_missing():
+    """A support bundle holds no Secrets and a `kubectl get` folder may hold no IngressClass: an Ingress a
+    controller serves (it has an address) has a class, and a TLS secret nobody captured is not missing."""
+    served = ingress("shop", class_name="nginx", tls_secret="shop-tls")
+    given = facts(WEB, served)
+    given.objects["IngressClass"] = []
+    given.objects["Secret"] = []
+    mark_uncaptured(given)
+    assert ingress_analyzer.analyze(given) == []
+    unserved = facts(WEB, ingress("shop", class_name="nginx", admitted=False))
+    unserved.objects["IngressClass"] = []
+    assert ingress_analyzer.analyze(unserved), "no address and no class: nothing serves it"

@@ -18,6 +18,7 @@ from typing import Any
 from app.diagnose.facts import Facts, core_events
 from app.diagnose.question import NamedObject, Scope
 from tools.contracts.diagnosis import SourceFailed
+from tools.contracts.kube.ingress import backend_services
 from tools.contracts.kube.objects import meta
 from tools.contracts.kube.pod_status import pod_is_healthy
 from tools.contracts.notes import Note, ran_out_of_time
@@ -520,11 +521,7 @@ def _pods_worth_reading(facts: Facts, scope: Scope) -> Iterable[tuple[dict[str, 
     for target in scope.targets:  # a host names an Ingress: the pods behind its backends are asked about
         if target.kind == "Ingress":
             ingress = facts.find("Ingress", target.namespace, target.name) or {}
-            for rule in (ingress.get("spec") or {}).get("rules") or []:
-                for path in (rule.get("http") or {}).get("paths") or []:
-                    service = ((path.get("backend") or {}).get("service") or {}).get("name")
-                    if service:
-                        target_names.add(service)
+            target_names.update(backend_services(ingress))
     for pod in facts.of_kind("Pod"):
         name = meta(pod).get("name", "")
         status = pod.get("status") or {}

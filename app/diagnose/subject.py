@@ -16,6 +16,7 @@ from app.diagnose.question import NamedObject
 from app.diagnose.service_facts import selected_pods, service_selector, template_labels
 from app.diagnose.workload_facts import find, owner_workload, pod_volume_claims, pods_of
 from tools.contracts.diagnosis import Category, ResourceRef
+from tools.contracts.kube.ingress import backend_services
 from tools.contracts.kube.objects import labels_of, name_of, namespace_of
 from tools.contracts.kube.selectors import map_matches
 
@@ -43,20 +44,6 @@ class Subject:
             and ref.namespace == self.ref.namespace
             and (any(ref.name.startswith(prefix) for prefix in self.pod_prefixes))
         )
-
-
-def _backends(ingress: dict[str, Any]) -> list[str]:
-    spec = ingress.get("spec") or {}
-    names = []
-    default = ((spec.get("defaultBackend") or {}).get("service") or {}).get("name")
-    if default:
-        names.append(default)
-    for rule in spec.get("rules") or []:
-        for path in (rule.get("http") or {}).get("paths") or []:
-            name = ((path.get("backend") or {}).get("service") or {}).get("name")
-            if name and name not in names:
-                names.append(name)
-    return names
 
 
 def _workloads_behind(facts: Facts, service: dict[str, Any]) -> list[ResourceRef]:
@@ -87,7 +74,7 @@ def resolve(named: NamedObject | None, facts: Facts) -> ResourceRef | None:
     if named.kind == "Ingress":
         ingress = find(facts, "Ingress", named.namespace, named.name)
         if ingress is not None:
-            for backend in _backends(ingress):
+            for backend in backend_services(ingress):
                 service = find(facts, "Service", named.namespace, backend)
                 if service is not None:
                     behind = _workloads_behind(facts, service)
@@ -148,7 +135,7 @@ def subject_of(ref: ResourceRef | None, facts: Facts) -> Subject | None:
         _add_front(subject, facts, ns, [ref.name])
     elif ref.kind == "Ingress":
         ingress = find(facts, "Ingress", ns, ref.name)
-        _add_front(subject, facts, ns, _backends(ingress) if ingress else [], only=ref.name)
+        _add_front(subject, facts, ns, backend_services(ingress) if ingress else [], only=ref.name)
     elif ref.kind == "PersistentVolumeClaim":
         for pod in facts.of_kind("Pod", ns):
             if ref.name in pod_volume_claims(pod).values():
@@ -165,14 +152,14 @@ def _add_front(
     for ingress in facts.of_kind("Ingress", ns):
         if only is not None and name_of(ingress) != only:
             continue
-        if only is None and not set(_backends(ingress)) & set(services):
+        if only is None and not set(backend_services(ingress)) & set(services):
             continue
         subject.members.add(("Ingress", ns, name_of(ingress)))
         for tls in (ingress.get("spec") or {}).get("tls") or []:
             if tls.get("secretName"):
                 secrets.add(tls["secretName"])
                 subject.members.add(("Secret", ns, tls["secretName"]))
-        for backend in _backends(ingress):
+        for backend in backend_services(ingress):
             subject.members.add(("Service", ns, backend))
     for cert in facts.of_kind("Certificate", ns):
         if (cert.get("spec") or {}).get("secretName") in secrets:

@@ -16,24 +16,12 @@ from app.diagnose.k8s_facts import ref_of
 from app.diagnose.log_facts import log_lines
 from app.diagnose.workload_facts import cite_log, cite_object, kubectl
 from tools.contracts.diagnosis import Category, NextStep
+from tools.contracts.kube.ingress import ingress_backends
 from tools.contracts.kube.objects import meta, name_of, namespace_of
 from tools.contracts.wording import noun_for
 
 DEFAULT_CLASS_ANNOTATION = "ingressclass.kubernetes.io/is-default-class"
 LEGACY_CLASS_ANNOTATION = "kubernetes.io/ingress.class"
-
-
-def _backends(ingress: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
-    """(where, backend) for the default backend and every rule path."""
-    spec = ingress.get("spec") or {}
-    found = []
-    if spec.get("defaultBackend"):
-        found.append(("defaultBackend", spec["defaultBackend"]))
-    for rule in spec.get("rules") or []:
-        host = rule.get("host") or "*"
-        for path in (rule.get("http") or {}).get("paths") or []:
-            found.append((f"{host}{path.get('path') or '/'}", path.get("backend") or {}))
-    return found
 
 
 def _class_problem(facts: Facts, ingress: dict[str, Any]) -> tuple[str, list[Cite]] | None:
@@ -74,12 +62,10 @@ def _backend_problems(facts: Facts, ingress: dict[str, Any]) -> list[tuple[str, 
         return []
     problems = []
     namespace = namespace_of(ingress)
-    for where, backend in _backends(ingress):
-        target = backend.get("service")
-        if not target:
+    for backend in ingress_backends(ingress):
+        if not backend.service:
             continue  # a resource backend: not judged
-        svc_name = target.get("name", "")
-        port = target.get("port") or {}
+        where, svc_name, port = backend.where, backend.service, backend.port
         service = facts.find("Service", namespace, svc_name)
         if service is None:
             problems.append(

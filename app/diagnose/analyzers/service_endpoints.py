@@ -27,6 +27,7 @@ from app.diagnose.service_facts import (
 )
 from app.diagnose.workload_facts import cite_log, cite_object, kubectl
 from tools.contracts.diagnosis import Category, NextStep, ResourceRef
+from tools.contracts.kube.ingress import backend_services
 from tools.contracts.kube.objects import name_of, namespace_of
 from tools.contracts.kube.selectors import map_matches
 from tools.contracts.printed import printed_key
@@ -52,11 +53,7 @@ def _client_complaints(facts: Facts) -> dict[tuple[str, str], list[Cite]]:
 def _ingresses_using(facts: Facts, service: dict[str, Any]) -> list[ResourceRef]:
     refs = []
     for ingress in facts.of_kind("Ingress", namespace_of(service)):
-        spec = ingress.get("spec") or {}
-        backends = [spec.get("defaultBackend") or {}]
-        for rule in spec.get("rules") or []:
-            backends.extend(path.get("backend") or {} for path in (rule.get("http") or {}).get("paths") or [])
-        if any((b.get("service") or {}).get("name") == name_of(service) for b in backends):
+        if name_of(service) in backend_services(ingress):
             refs.append(ref_of(ingress, "Ingress"))
     return refs
 

@@ -81,9 +81,13 @@ def _candidate(facts: Facts, workload, hits: list[tuple[dict[str, Any], dict[str
     wait = waiting(status)
     failed = [
         event
-        for event in events_about(facts, "Pod", namespace, name_of(pod), {"Failed"})
+        for hit, _ in hits
+        for event in events_about(facts, "Pod", namespace, name_of(hit), {"Failed"})
         if "Failed to pull image" in event_message(event) or "pull" in event_message(event).lower()
     ]
+    # The kubelet's newest Failed event is "Error: ImagePullBackOff"; the one that says why (not found,
+    # unauthorized) comes every few minutes before it: the newest event that tells a reason leads.
+    failed.sort(key=lambda event: classify(event_message(event), wait.get("reason", "")) == "unknown")
     message = event_message(failed[0]) if failed else wait.get("message", "")
     kind = classify(message, wait.get("reason", ""))
     match = IMAGE_IN_MESSAGE.search(message) or IMAGE_IN_MESSAGE.search(wait.get("message", ""))

@@ -91,3 +91,21 @@ def test_auth_case_says_pull_secret_and_cites_event():
     assert any(
         cite.ref.kind == "events" and cite.needle.startswith("Failed to pull image") for cite in found.cites
     )
+
+
+def test_the_reason_comes_from_the_event_that_tells_it_not_the_newest():
+    """A real kubelet's newest Failed event is "Error: ImagePullBackOff"; the pull error that says why came
+    minutes before it, and it is what the finding reads and cites."""
+    given = facts(
+        deployment("api", available=0),
+        replicaset("api", "6d8f7b9c4"),
+        pulling(),
+        events=[
+            event("Pod", POD, "Failed", DENIED, count=6, last_minutes_ago=4),
+            event("Pod", POD, "Failed", "Error: ImagePullBackOff", count=118, last_minutes_ago=0.5),
+        ],
+    )
+    [found] = image_pull.analyze(given)
+    assert "registry refuses access" in found.title and "no imagePullSecrets" in found.explanation
+    [cited] = [cite.needle for cite in found.cites if cite.ref.kind == "events"]
+    assert "Failed to pull image" in cited and "ImagePullBackOff" not in cited

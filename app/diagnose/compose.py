@@ -431,6 +431,11 @@ def _review(question: Question, answer: Answer, live: list[Candidate], facts: Fa
         answer.text = (
             prefix + answer.text + (f" {plural(others, 'other problem')} in {where}." if others else "")
         )
+    elif question.intent == "remediation" and findings:  # "how do i stop the evictions": the fix, first
+        asked = [c for c in findings if c.category in question.scope.hinted]
+        findings = asked + [c for c in findings if c not in asked]
+        top = findings[0].resource
+        answer.text = prefix + _remedy_text(_name(top), findings, top)
     elif findings:
         listed = "; ".join(f"{c.title} (fix {c.resource})" for c in findings[:3])
         answer.text = prefix + f"{plural(len(findings), 'problem')} found in {where}: {listed}."

@@ -141,7 +141,7 @@ def inventory_of(objects: dict[str, list[dict[str, Any]]]) -> list[NamedObject]:
                     kind,
                     meta(obj).get("namespace"),
                     meta(obj).get("name", ""),
-                    _hosts(obj) if kind == "Ingress" else (),
+                    _hosts(obj) if kind == "Ingress" else _short_host(obj) if kind == "Node" else (),
                 )
             )
     for pod in objects.get("Pod", []):  # a bare Pod (no controller) is asked about by its own name
@@ -158,6 +158,12 @@ def _owner_labels(obj: dict[str, Any]) -> tuple[str, ...]:
     team's stuff by that name."""
     labels = meta(obj).get("labels") or {}
     return tuple(sorted({str(labels[k]).lower() for k in OWNER_LABELS if labels.get(k)}))
+
+
+def _short_host(node: dict[str, Any]) -> tuple[str, ...]:
+    """A node named by its DNS name (ip-10-0-1-88.ec2.internal) is called by its host name."""
+    name = meta(node).get("name", "")
+    return (name.split(".")[0],) if "." in name else ()
 
 
 def _hosts(obj: dict[str, Any]) -> tuple[str, ...]:

@@ -176,8 +176,11 @@ def occurrences(facts: Facts, subject: Subject, event: str, candidates: list[Can
                         f"{name_of(pod)} was evicted: {(pod.get('status') or {}).get('message', '')[:120]}",
                     )
                 )
+    evicted = {name_of(pod) for pod in pods if (pod.get("status") or {}).get("reason") == "Evicted"}
     for item in _events_of(facts, subject, pods):
         reason, message = item.get("reason") or "", item.get("message") or ""
+        if reason == "Evicted" and (item.get("involvedObject") or {}).get("name") in evicted:
+            continue  # that eviction is on record once already, from the pod's own status
         last = _last(item)
         if last is None:
             continue

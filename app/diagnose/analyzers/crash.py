@@ -77,6 +77,8 @@ def analyze(facts: Facts) -> list[Candidate]:
     for pod in facts.of_kind("Pod"):
         if pod_healthy(facts, pod) or stopped_by_deadline(facts, pod):
             continue  # a Job's deadline kill is the jobs analyzer's
+        if (pod.get("status") or {}).get("reason") == "Evicted":
+            continue  # the kubelet killed it (exit 137) to free its node: the node's or volume's problem
         for status in container_statuses(pod):
             crash = _crash_of(facts, pod, status)
             if crash:

@@ -94,8 +94,8 @@ def fold_chains(candidates: list[Candidate]) -> list[Candidate]:
     """Fold symptom candidates into the candidate that causes them, until none explains another.
 
     A cause explains a symptom when the symptom's culprit is among what the cause affects, or when the
-    symptom's evidence names the cause's culprit as a dependency it cannot use and the cause is more than
-    a warning. A cycle (each affects the other's culprit) keeps both, and so does a symptom more than one
+    symptom's evidence names the cause's culprit, or something the cause affects, as a dependency it
+    cannot use and the cause is more than a warning. A cycle (each affects the other's culprit) keeps both, and so does a symptom more than one
     severity step above its cause.
 
     Causes are taken in order; each folds the first symptom it explains, in order, until it explains no
@@ -118,6 +118,9 @@ def fold_chains(candidates: list[Candidate]) -> list[Candidate]:
         found = [s for key in affects[id(cause)] for s in by_culprit.get(key, ())]
         if cause.severity >= 2:
             found.extend(needing.get(culprit[id(cause)], ()))
+            # what the symptom needs is what the cause breaks: a Service whose pods a Pending claim keeps
+            # from starting has no endpoints because of the claim
+            found.extend(s for key in affects[id(cause)] for s in needing.get(key, ()))
         foldable = [
             symptom
             for symptom in found

@@ -153,7 +153,8 @@ def _fold_by_rescanning(candidates):
                 if symptom is cause:
                     continue
                 explains = key(symptom.resource) in keys(cause.affected) or (
-                    cause.severity >= 2 and key(cause.resource) in keys(symptom.depends_on)
+                    cause.severity >= 2
+                    and bool(({key(cause.resource)} | keys(cause.affected)) & keys(symptom.depends_on))
                 )
                 if not explains or key(cause.resource) in keys(symptom.affected):
                     continue
@@ -212,3 +213,31 @@ def test_folding_causes_in_turn_is_folding_by_rescanning_every_pair():
             ]
 
         assert shape(folded) == shape(expected), seed
+
+
+def test_a_symptom_needing_what_a_cause_breaks_folds_under_it():
+    """A Service has no endpoints because its one pod is not ready; a claim that stays Pending keeps that
+    pod from starting: the claim is the cause, first, and the Service's finding folds under it."""
+    from app.diagnose.correlate import fold_chains
+
+    stuck = ref("Pod", "data", "postgres-0")
+    claim = Candidate(
+        title="PVC data-postgres-0 stays Pending",
+        category=Category.StorageProvisioning,
+        resource=ref("PersistentVolumeClaim", "data", "data-postgres-0"),
+        confidence=0.85,
+        explanation="",
+        affected=[stuck],
+        severity=3,
+    )
+    no_endpoints = Candidate(
+        title="Service postgres has no ready endpoints",
+        category=Category.ServiceNoEndpoints,
+        resource=ref("Service", "data", "postgres"),
+        confidence=0.45,
+        explanation="",
+        depends_on=[ref("StatefulSet", "data", "postgres"), stuck],
+        severity=3,
+    )
+    [kept] = fold_chains([no_endpoints, claim])
+    assert kept is claim and kept.caused == [no_endpoints]

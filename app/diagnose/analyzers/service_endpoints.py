@@ -25,7 +25,7 @@ from app.diagnose.service_facts import (
     service_selector_text,
     template_labels,
 )
-from app.diagnose.workload_facts import cite_log, cite_object, kubectl
+from app.diagnose.workload_facts import cite_log, cite_object, kubectl, pod_ref
 from tools.contracts.diagnosis import Category, NextStep, ResourceRef
 from tools.contracts.kube.ingress import backend_services
 from tools.contracts.kube.objects import name_of, namespace_of
@@ -174,7 +174,7 @@ def _not_ready(
         affected=[],
         severity=2,
         # a symptom: whatever keeps these workloads' pods unready is the cause (a node that is down too)
-        depends_on=[*owners, *(ResourceRef(kind="Node", name=node) for node in down)],
+        depends_on=[*owners, *(pod_ref(p) for p in pods), *(ResourceRef(kind="Node", name=n) for n in down)],
         next_steps=[
             NextStep(
                 description="See why the selected pods are not ready",

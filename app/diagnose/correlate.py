@@ -95,8 +95,8 @@ def fold_chains(candidates: list[Candidate]) -> list[Candidate]:
 
     A cause explains a symptom when the symptom's culprit is among what the cause affects, or when the
     symptom's evidence names the cause's culprit, or something the cause affects, as a dependency it
-    cannot use and the cause is more than a warning. A cycle (each affects the other's culprit) keeps both, and so does a symptom more than one
-    severity step above its cause.
+    cannot use and the cause is more than a warning. A cycle (each affects the other's culprit) keeps
+    both, and so does a symptom more than one severity step above its cause.
 
     Causes are taken in order; each folds the first symptom it explains, in order, until it explains no
     more. That is the same as rescanning every pair after each fold: a fold changes only its cause (what

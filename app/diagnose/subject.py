@@ -159,8 +159,9 @@ def _add_front(
             if tls.get("secretName"):
                 secrets.add(tls["secretName"])
                 subject.members.add(("Secret", ns, tls["secretName"]))
-        for backend in backend_services(ingress):
-            subject.members.add(("Service", ns, backend))
+        if only is not None:  # an Ingress asked about owns its backends; a workload, only its own Services
+            for backend in backend_services(ingress):
+                subject.members.add(("Service", ns, backend))
     for cert in facts.of_kind("Certificate", ns):
         if (cert.get("spec") or {}).get("secretName") in secrets:
             subject.members.add(("Certificate", ns, name_of(cert)))
@@ -198,8 +199,8 @@ def is_about(candidate: Candidate, subject: Subject, facts: Facts) -> bool:
     object to fix or as an object showing the trouble, or it explains a symptom of the subject."""
     if subject.owns(candidate.resource):
         return True
-    if any(subject.owns(ref) for ref in victims(candidate, facts)):
-        return True
+    if any(subject.owns(ref) for ref in victims(candidate, facts) if ref.kind != "Ingress"):
+        return True  # an Ingress in front of the subject shows a sibling backend's trouble too: not it
     if subject.ref.kind == "Node" and candidate.category is Category.DisruptionBudget:
         return any(_runs_on(facts, ref, subject.ref.name) for ref in candidate.affected)  # blocks its drain
     if key(candidate.resource) in subject.depends or (

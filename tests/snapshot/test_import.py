@@ -191,6 +191,16 @@ def test_must_gather(tmp_path: Path) -> None:
     assert len(duplicates) == 3  # pods/<pod>/<pod>.yaml repeat core/pods.yaml
 
 
+def test_must_gather_timestamp_above_the_image_folder(tmp_path: Path) -> None:
+    """`oc adm must-gather` writes its timestamp file beside the image folders, not in them."""
+    root = fx.must_gather(tmp_path / "mg")
+    [image] = [child for child in root.iterdir() if child.is_dir()]
+    (image / "timestamp").rename(root / "timestamp")
+    report = import_input(root, tmp_path / "out")
+    assert report.captured_at_inferred is False
+    assert report.to_json()["captured_at"] == "2026-11-20T09:31:12Z"
+
+
 def test_kubectl_get_json_file(tmp_path: Path) -> None:
     report = import_input(fx.kubectl_pods_json(tmp_path / "pods.json"), tmp_path / "out")
     assert report.format == "kubectl" and dict(report.kinds) == {"Pod": 3} and report.skipped == []
@@ -213,6 +223,21 @@ def test_kubectl_folder_of_yaml_files(tmp_path: Path) -> None:
     reasons = _reasons(report)
     assert reasons["broken.json"].startswith("invalid JSON at line 1")
     assert reasons["notes.txt"].startswith("not read:")
+
+
+def test_windows_saved_files_are_read(tmp_path: Path) -> None:
+    """PowerShell 5.1's `>` writes UTF-16 with a byte-order mark, Notepad UTF-8 with one, both with CRLF."""
+    folder = tmp_path / "objects"
+    folder.mkdir()
+    docs = [{"apiVersion": "v1", "kind": "Pod", **pod} for pod in fx.pods()]
+    text = yaml.safe_dump_all(docs).replace("\n", "\r\n")
+    (folder / "pods.yaml").write_bytes(text.encode("utf-16"))  # the BOM comes first
+    node = fx.typed("v1", "Node", [fx.node("worker-1")])
+    (folder / "nodes.json").write_bytes(json.dumps(node).encode("utf-8-sig"))
+    (folder / "odd.yaml").write_bytes(b"\xff\x00not text")
+    report = import_input(folder, tmp_path / "out")
+    assert dict(report.kinds) == {"Pod": 3, "Node": 1}
+    assert _reasons(report)["odd.yaml"].startswith("not UTF-8 text")
 
 
 def test_manifests_without_any_time_take_the_time_of_the_import(tmp_path: Path) -> None:

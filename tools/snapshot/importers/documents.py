@@ -50,12 +50,17 @@ class KindHint:
 
 
 def read_text(path: Path) -> str:
+    """UTF-8 text; UTF-16 with its byte-order mark too (what Windows PowerShell 5.1's `>` writes when
+    someone saves `kubectl get pods -o yaml > pods.yaml`)."""
     try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise BadFile(f"not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+        data = path.read_bytes()
     except OSError as exc:
         raise BadFile(f"cannot be read: {exc.strerror or exc}") from exc
+    wide = data[:2] in (b"\xff\xfe", b"\xfe\xff")
+    try:
+        return data.decode("utf-16" if wide else "utf-8-sig")  # a UTF-8 byte-order mark is dropped too
+    except UnicodeDecodeError as exc:
+        raise BadFile(f"not {'UTF-16' if wide else 'UTF-8'} text ({exc.reason} at byte {exc.start})") from exc
 
 
 def load_documents(path: Path, text: str | None = None) -> list[Any]:

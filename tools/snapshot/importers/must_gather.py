@@ -68,6 +68,10 @@ def read_gather(intake: Intake, base: str) -> datetime | None:
         text = intake.read_log(rel)
         if text is not None:
             intake.add_log(rel, namespace, pod, container, which == "previous", text)
+    parent = base.rstrip("/").rpartition("/")[0]
+    above = f"{parent}/timestamp" if parent else "timestamp"
+    if captured is None and base and above in intake.tree.files:  # `oc adm must-gather` writes it above
+        captured = _read_timestamp(intake, above)
     return captured
 
 

@@ -414,11 +414,23 @@ def _review(question: Question, answer: Answer, live: list[Candidate], facts: Fa
             f"I did not recognise a question about this cluster in '{asked}'; here is a review of {where}. "
         )
     if question.intent == "status":
-        asked = [c for c in findings if c.category in question.scope.hinted] or findings
+        hinted = question.scope.hinted  # "are the nodes ok", "is dns working": only that kind of trouble
+        asked = [c for c in findings if c.category in hinted] if hinted else findings
         broken = bool(asked)
         answer.verdict = (
             ("no" if broken else "yes") if question.reading.positive else ("yes" if broken else "no")
         )
+        said = answer.verdict.capitalize()
+        if asked:
+            listed = "; ".join(f"{c.title} (fix {c.resource})" for c in asked[:3])
+            answer.text = prefix + f"{said}. {plural(len(asked), 'problem')} found in {where}: {listed}."
+        else:
+            kinds = ", ".join(str(c) for c in hinted)
+            answer.text = prefix + f"{said}. No {kinds} problem found in {where}."
+            if findings:
+                answer.text += " Other problems, not asked about, are listed apart."
+        others = [c for c in findings if c not in asked]
+        return Composed(answer, asked, [*elsewhere, *others])
     if question.intent == "occurrence":
         _occurrence_anywhere(question, answer, facts, namespaces, where)
     elif (

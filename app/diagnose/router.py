@@ -581,6 +581,36 @@ def _instruments(scope: Scope, question: str) -> list[NamedObject]:
     return found
 
 
+# Alert labels pasted as key=value ("... namespace=shop deployment=checkout severity=warning"): the ones that
+# name an object read as "namespace shop", "deployment checkout"; the others (severity, container, the
+# scrape job and instance) name nothing a question is about.
+_OBJECT_LABELS = re.compile(
+    r"\b(namespace|deployment|statefulset|daemonset|replicaset|pod|service|cronjob|node|persistentvolumeclaim|"
+    r"horizontalpodautoscaler|ingress)=\"?([a-z0-9][a-z0-9._-]*)\"?",
+    re.IGNORECASE,
+)
+_OTHER_LABELS = re.compile(
+    r"\b(?:severity|container|job|instance|endpoint|prometheus|uid|condition|reason|phase|alertname|"
+    r"job_name|metrics_path|service_name|team|cluster|region)=\"?[^\s,}\"]*\"?,?",
+    re.IGNORECASE,
+)
+
+
+def alert_labels_as_words(question: str) -> str:
+    """An alert's key=value labels as the words a person would write: "deployment checkout in namespace
+    shop", the namespace last (before a kind word, "shop deployment" would read as a Deployment's name)."""
+    if "=" not in question:
+        return question
+    pairs = [(key.lower(), value) for key, value in _OBJECT_LABELS.findall(question)]
+    if not pairs:
+        return question
+    rest = _OTHER_LABELS.sub(" ", _OBJECT_LABELS.sub(" ", question))
+    rest = re.sub(r"\s+", " ", re.sub(r"\s*(?:,\s*)+", ", ", rest)).strip(" ,")  # the pairs' separators
+    named = [f"{key} {value}" for key, value in pairs if key != "namespace"]
+    where = [f"in namespace {value}" for key, value in pairs if key == "namespace"][:1]
+    return " ".join(part for part in (rest, *named, *where) if part)
+
+
 def route_question(
     question: str, inventory: list[NamedObject], now: datetime, previous: PreviousTurn | None = None
 ) -> Question:
@@ -591,6 +621,7 @@ def route_question(
     from app.diagnose.intent import is_review_wording as review_wording
     from app.diagnose.intent import read_intent, recognised, window_start
 
+    question = alert_labels_as_words(question)
     reading = read_intent(question)
     scope = route(question, inventory, now)
     instruments = _instruments(scope, question)

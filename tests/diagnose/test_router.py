@@ -81,3 +81,14 @@ def test_an_ingress_host_names_its_ingress():
     scope = route("browsers say the shop.example.com cert is expired", inventory, NOW)
     assert [(t.kind, t.namespace, t.name) for t in scope.targets] == [("Ingress", "shop", "storefront")]
     assert not scope.whole_cluster
+
+
+def test_alert_labels_pasted_as_key_value_read_as_words():
+    from app.diagnose.router import alert_labels_as_words
+
+    pasted = "[FIRING:1] KubeDeploymentReplicasMismatch namespace=shop deployment=checkout severity=warning"
+    assert alert_labels_as_words(pasted) == (
+        "[FIRING:1] KubeDeploymentReplicasMismatch deployment checkout in namespace shop"
+    )
+    assert alert_labels_as_words('pod="cart-7d9f8c6b5-x2lqp", container="app"') == "pod cart-7d9f8c6b5-x2lqp"
+    assert alert_labels_as_words("why is a=b failing") == "why is a=b failing"  # no label it knows

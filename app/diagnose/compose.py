@@ -25,6 +25,7 @@ from app.diagnose.measure import (
     onset,
     restart_table,
     status_checks,
+    still_serving,
     usage_table,
 )
 from app.diagnose.question import Question
@@ -137,6 +138,14 @@ def compose(question: Question, ranked: list[Candidate], facts: Facts, ctx: Any 
             answer.text = (
                 f"{answer.verdict.capitalize()}. {name} is healthy: {checks}; no problem found with it."
             )
+        elif (
+            _asks_if_down(question.text)
+            and subject.ref.kind != "Node"
+            and all(c.severity < 3 for c in findings)  # no outage among its problems
+            and still_serving(facts, subject)
+        ):
+            answer.verdict = "no"  # "is payments down?": it still serves, though something is wrong
+            answer.text = f"No. {name} is up ({checks}), but not healthy: {findings[0].title}."
         else:
             top = findings[0]
             answer.text = f"{answer.verdict.capitalize()}. {name} is not healthy: {top.title} ({checks})."
@@ -168,6 +177,14 @@ def compose(question: Question, ranked: list[Candidate], facts: Facts, ctx: Any 
     if elsewhere and not findings:
         composed.details.append("Other problems in the cluster, not asked about, are listed apart.")
     return composed
+
+
+_DOWN = re.compile(r"\b(?:down|dead|offline|outage|unreachable|out)\b")
+
+
+def _asks_if_down(question: str) -> bool:
+    """'is payments down?', 'is the api dead': an outage, not any trouble."""
+    return bool(_DOWN.search(question.lower()))
 
 
 _NAMED_KINDS = (

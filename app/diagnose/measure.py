@@ -682,6 +682,21 @@ def usage_table(ctx: Any, facts: Facts, metric: str, namespaces: list[str] | Non
     return sorted(rows, key=lambda r: (-(r.value or 0.0), r.namespace, r.pod))
 
 
+def serving_pods(facts: Facts, subject: Subject) -> list[dict[str, Any]]:
+    """The subject's pods meant to be running: a Job's finished pods and pods on their way out are not."""
+    return [
+        p
+        for p in _pods(facts, subject)
+        if (p.get("status") or {}).get("phase") not in ("Failed", "Succeeded")
+        and not meta(p).get("deletionTimestamp")
+    ]
+
+
+def still_serving(facts: Facts, subject: Subject) -> bool:
+    """Some pod of the subject is ready: it is degraded, maybe, but not down."""
+    return any((condition(p, "Ready") or {}).get("status") == "True" for p in serving_pods(facts, subject))
+
+
 def status_checks(facts: Facts, subject: Subject) -> str:
     """What was looked at for a status answer, in numbers: "2/2 pods ready, 0 restarts in 45 min"."""
     if subject.ref.kind == "Node":
@@ -695,8 +710,10 @@ def status_checks(facts: Facts, subject: Subject) -> str:
         return f"Ready={ready}" + (f", {', '.join(pressure)}" if pressure else ", no pressure conditions")
     if subject.ref.kind not in (*WORKLOAD_KINDS, "Pod", "Namespace"):
         return f"checked {subject.ref} and the problems found in what was read"
-    pods = [p for p in _pods(facts, subject) if (p.get("status") or {}).get("phase") != "Failed"]
+    pods = serving_pods(facts, subject)
     ready = sum(1 for p in pods if (condition(p, "Ready") or {}).get("status") == "True")
     restarts = sum(int(s.get("restartCount") or 0) for p in pods for s in container_statuses(p))
     what = "pods" if subject.ref.kind != "Namespace" else f"pods in namespace {subject.ref.name}"
+    if not pods and subject.ref.kind in ("CronJob", "Job"):
+        return "no pod running now (its runs finish)"
     return f"{ready}/{len(pods)} {what} ready, {plural(restarts, 'restart')} on record"

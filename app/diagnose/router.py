@@ -365,6 +365,13 @@ def _joined(word: str, following: list[str], by_stem: dict[str, list[NamedObject
     return []
 
 
+_KIND_OF_WORD = {
+    "ingress": "Ingress", "ing": "Ingress", "service": "Service", "svc": "Service",
+    "deployment": "Deployment", "deploy": "Deployment", "statefulset": "StatefulSet", "sts": "StatefulSet",
+    "daemonset": "DaemonSet", "ds": "DaemonSet", "cronjob": "CronJob", "job": "Job", "node": "Node",
+    "pod": "Pod", "pvc": "PersistentVolumeClaim", "claim": "PersistentVolumeClaim",
+    "volume": "PersistentVolumeClaim",
+}  # fmt: skip
 _KIND_WORDS = {
     "ingress",
     "service",
@@ -548,10 +555,12 @@ def first_named(scope: Scope, question: str) -> NamedObject | None:
     mentions = {id(obj): _mentioned_at(obj, words) for obj in scope.targets}
     named_outright = any(quality == 0 for quality, _ in mentions.values())
 
-    def order(obj: NamedObject) -> tuple[bool, int, int, str]:
+    def order(obj: NamedObject) -> tuple[bool, bool, int, int, str]:
         quality, index = mentions[id(obj)]
         rank = _KIND_ORDER.index(obj.kind) if obj.kind in _KIND_ORDER else len(_KIND_ORDER)
-        return (named_outright and quality > 0, index, rank, obj.name)
+        beside = words[index + 1 : index + 2] + words[max(0, index - 1) : index]
+        kind_said = any(_KIND_OF_WORD.get(_singular(w)) == obj.kind for w in beside)  # "the uploads ingress"
+        return (named_outright and quality > 0, not kind_said, index, rank, obj.name)
 
     return sorted(scope.targets, key=order)[0]
 

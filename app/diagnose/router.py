@@ -195,7 +195,7 @@ def _singular(word: str) -> str:
 
 
 _KIND_HEADS = frozenset(
-    {"ingress", "service", "deployment", "pod", "node", "job", "cronjob", "secret", "config"}
+    {"ingress", "service", "deployment", "pod", "node", "job", "cronjob", "secret", "config", "cert"}
 )
 
 
@@ -250,12 +250,19 @@ def route(question: str, inventory: list[NamedObject], now: datetime) -> Scope:
         elif obj not in scope.targets:
             scope.targets.append(obj)
 
+    not_names: set[str] = set()  # words that name a kind's object here, and nothing of the inventory
     for index, word in enumerate(words):
         found = _joined(word, words[index + 1 : index + 3], by_stem)
         if not found:
             found = [obj for stem_word in (word, _singular(word)) for obj in by_stem.get(stem_word, [])]
-        if any(obj.kind == "Namespace" for obj in found) and not _kind_named(words, index):
-            found = [obj for obj in found if obj.kind == "Namespace"]  # "in shop": the namespace
+        if any(obj.kind == "Namespace" for obj in found):
+            if _kind_named(words, index):  # "the shop ingress", "a default storageclass": not the namespace
+                found = [obj for obj in found if obj.kind != "Namespace"]
+                if not found:
+                    not_names.add(word)
+                    continue
+            else:
+                found = [obj for obj in found if obj.kind == "Namespace"]  # "in shop": the namespace
         if not found:
             found = _spelled_out(word, by_stem)
         for obj in found:
@@ -273,7 +280,7 @@ def route(question: str, inventory: list[NamedObject], now: datetime) -> Scope:
     matched_words = {stem for obj in scope.targets for stem in _name_stems(obj.name.lower())}
     matched_words |= {w for w in words if _spelled_out(w, by_stem)}
     matched_words |= {w for i, w in enumerate(words) if _joined(w, words[i + 1 : i + 3], by_stem)}
-    matched_words |= set(scope.namespaces)
+    matched_words |= set(scope.namespaces) | not_names
     known = sorted(by_stem)
     subject_names = _subject_names(question)
     for word in words:
@@ -383,6 +390,9 @@ _KIND_WORDS = {
     "app",
     "pod",
     "pods",
+    "storageclass",  # "is there a default storageclass?": not the default namespace
+    "ingressclass",
+    "class",
 }
 
 

@@ -223,6 +223,8 @@ def read_intent(question: str) -> Reading:
     event = event_of(text, words) or alert_event
     if event == "restart" and any(w in ("node", "nodes") for w in words) and not _has(words, text, ("pod",)):
         event = "node_down"  # "a node died?", "did any node go down or reboot": the node, not a container
+    if event == "changed" and (_asks_about_trouble(text, words) or _CHANGE_OUTCOME.search(text)):
+        event = None  # "rollout stuck?", "did the rollout finish?": how the change went, not whether it was
     present = _present(text, words)
     reading = Reading(intent="diagnose", alert=alert, alert_categories=alert_categories, present=present)
     reading.about_other = bool(re.match(r"^(?:and |so )?(?:what|how) about\b", text))
@@ -272,6 +274,9 @@ def read_intent(question: str) -> Reading:
 
 
 _ROLLBACK = re.compile(r"\broll ?back\b")
+_CHANGE_OUTCOME = re.compile(
+    r"\b(finish|finished|complete|completed|done|succeed|succeeded|go through|went through)\b"
+)
 _REMEDY = re.compile(
     r"\b(fix|fixed|fixing|remedy|remediat\w*|mitigat\w*|workaround|unblock|repair|"
     r"(?<!cant )(?<!cannot )(?<!not )(?<!unable to )(?<!failing to )(?<!fails to )resolve)\b"  # not DNS's

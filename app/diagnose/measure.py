@@ -385,10 +385,17 @@ def _signs_of(facts: Facts, ref: Any) -> list[Moment]:
             continue
         signs.append(Moment(first, f"{item.get('reason')}: {printed_message(item)[:120]}"))
     signs.extend(_restart_bursts(facts, ref, pods))
+    dated = bool(signs)
     for pod in pods:
         ready = condition(pod, "Ready") or {}
-        if ready.get("status") == "True" or any(s.get("restartCount") for s in container_statuses(pod)):
-            continue  # a crash loop is dated by its events, not by the pod's last restart
+        if ready.get("status") == "True":
+            continue
+        if any(s.get("restartCount") for s in container_statuses(pod)):
+            # a crash loop is dated by its events; with them expired, by when the pod stopped being ready
+            at = None if dated else parse_time(ready.get("lastTransitionTime"))
+            if at is not None:
+                signs.append(Moment(at, f"pod {name_of(pod)} not ready"))
+            continue
         created = parse_time(meta(pod).get("creationTimestamp"))
         scheduled = condition(pod, "PodScheduled") or {}
         moment = (

@@ -433,8 +433,11 @@ def _called_namespaces(question: str) -> list[str]:
 
 
 def _same_numbers(word: str, name: str) -> bool:
-    """A misspelling keeps the numbers: worker-7 is not a typo of worker-1, nor ns-43 of ns-042 (another
-    node, another namespace; letters are what people mistype)."""
+    """A misspelling keeps the numbers and the parts: worker-7 is not a typo of worker-1, nor ns-43 of
+    ns-042, nor payments-api of payments (another node, namespace or workload; letters are what people
+    mistype, not whole parts)."""
+    if word.startswith(f"{name}-") or name.startswith(f"{word}-"):
+        return False
     return re.findall(r"\d+", word) == re.findall(r"\d+", name)
 
 

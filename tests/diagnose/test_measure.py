@@ -132,3 +132,30 @@ def test_a_request_rate_that_collapses_is_a_change_and_small_moves_are_not():
     )
     assert [m.what.split(" from ")[0] for m in found] == ["requests to Service shop/cart fell"]
     assert found[0].at == datetime(2026, 11, 20, 9, 12, tzinfo=UTC)
+
+
+def test_a_crash_loop_whose_events_expired_is_dated_by_when_its_pod_stopped_being_ready():
+    """A capture read hours later has no BackOff events left; the pod's Ready condition still says since
+    when it is not ready, and that is the onset, however long ago."""
+    from app.diagnose.measure import onset
+
+    crashing = pod("cart-abc12-x1y2z", restarts=17)
+    crashing["status"]["containerStatuses"][0]["ready"] = False
+    since = NOW - timedelta(hours=5)
+    crashing["status"]["conditions"] = [
+        {"type": "Ready", "status": "False", "lastTransitionTime": since.strftime("%Y-%m-%dT%H:%M:%SZ")}
+    ]
+    known = facts(crashing)
+    known.objects["Deployment"] = [
+        {"kind": "Deployment", "metadata": {"name": "cart", "namespace": "shop"}, "spec": {}}
+    ]
+    crash = Candidate(
+        title="cart keeps crashing",
+        category=Category.AppCrash,
+        resource=CART,
+        confidence=0.9,
+        explanation="",
+        affected=[ResourceRef(kind="Pod", namespace="shop", name="cart-abc12-x1y2z")],
+    )
+    started = onset(known, [crash], subject_of(CART, known))
+    assert started is not None and started.at == since and "not ready" in started.what

@@ -87,6 +87,9 @@ def test_the_subject_is_the_object_first_named_as_the_cluster_names_it(question,
         ("is the payments-gateway healthy", "payments-gateway"),  # not the pod of payments
         ("wallet-api keeps crashing", "wallet-api"),
         ("whats up with the ledger service", "ledger"),
+        ("is payments-api ok?", "payments-api"),  # a part more than payments: not its typo
+        ("is worker-7 down", "worker-7"),  # another number than worker-2: another node
+        ("is image-resizer up?", "image-resizer"),  # where the subject stands, like nothing here
     ],
 )
 def test_a_name_that_does_not_exist_is_missing_with_the_closest_names(question, word):

@@ -32,12 +32,13 @@ NAMESPACED_KINDS = (
     "PersistentVolumeClaim", "ResourceQuota", "LimitRange", "ConfigMap", "Secret", "ServiceAccount",
     "Role", "RoleBinding",
     "Certificate",  # cert-manager, when installed (an unknown kind reads as none)
+    "Route",  # OpenShift's Ingress (route.openshift.io): its host names the Service behind it
 )  # fmt: skip
 CLUSTER_KINDS = (
     "Namespace", "Node", "PersistentVolume", "StorageClass", "IngressClass", "ClusterRole",
     "ClusterRoleBinding",
 )  # fmt: skip
-INVENTORY_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Service", "Ingress", "CronJob", "Job")
+INVENTORY_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Service", "Ingress", "Route", "CronJob", "Job")
 SMALL_CLUSTER_PODS = 3000  # below this, read everything: cause chains cross namespaces
 MAX_SCOPE_NAMESPACES = 20  # on a big cluster, read at most this many namespaces fully for one question
 REVIEW_PODS = 10_000  # a whole-cluster review reads the most troubled namespaces up to about this many pods
@@ -141,7 +142,11 @@ def inventory_of(objects: dict[str, list[dict[str, Any]]]) -> list[NamedObject]:
                     kind,
                     meta(obj).get("namespace"),
                     meta(obj).get("name", ""),
-                    _hosts(obj) if kind == "Ingress" else _short_host(obj) if kind == "Node" else (),
+                    _hosts(obj)
+                    if kind in ("Ingress", "Route")
+                    else _short_host(obj)
+                    if kind == "Node"
+                    else (),
                 )
             )
     for pod in objects.get("Pod", []):  # a bare Pod (no controller) is asked about by its own name
@@ -168,7 +173,10 @@ def _short_host(node: dict[str, Any]) -> tuple[str, ...]:
 
 def _hosts(obj: dict[str, Any]) -> tuple[str, ...]:
     """The host names an Ingress serves: people ask about "shop.example.com", not about Ingress shop."""
-    rules = (obj.get("spec") or {}).get("rules") or []
+    spec = obj.get("spec") or {}
+    if obj.get("kind") == "Route":  # one host in spec.host
+        return (spec["host"],) if spec.get("host") else ()
+    rules = spec.get("rules") or []
     return tuple(sorted({rule["host"] for rule in rules if rule.get("host")}))
 
 

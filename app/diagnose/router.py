@@ -555,7 +555,7 @@ def _mentioned_at(obj: NamedObject, words: list[str]) -> tuple[int, int]:
 
 
 _KIND_ORDER = ("Deployment", "StatefulSet", "DaemonSet", "CronJob", "Job", "Node", "PersistentVolumeClaim",
-               "Service", "Ingress")  # fmt: skip
+               "Service", "Ingress", "Route")  # fmt: skip
 
 
 def first_named(scope: Scope, question: str) -> NamedObject | None:

@@ -71,8 +71,8 @@ def resolve(named: NamedObject | None, facts: Facts) -> ResourceRef | None:
         if service is not None:
             behind = _workloads_behind(facts, service)
             return behind[0] if behind else ref
-    if named.kind == "Ingress":
-        ingress = find(facts, "Ingress", named.namespace, named.name)
+    if named.kind in ("Ingress", "Route"):
+        ingress = find(facts, named.kind, named.namespace, named.name)
         if ingress is not None:
             for backend in backend_services(ingress):
                 service = find(facts, "Service", named.namespace, backend)

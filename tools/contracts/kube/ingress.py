@@ -1,6 +1,7 @@
-"""An Ingress's backends, in both shapes the API has served: networking.k8s.io/v1 (`backend.service.name`,
-`backend.service.port.number|name`, `spec.defaultBackend`) and the v1beta1 one that clusters up to 1.21 and
-old support bundles carry (`backend.serviceName`, `backend.servicePort`, `spec.backend`)."""
+"""What an Ingress, or an OpenShift Route, sends to. An Ingress's backends come in both shapes the API
+has served: networking.k8s.io/v1 (`backend.service.name`, `backend.service.port.number|name`,
+`spec.defaultBackend`) and the v1beta1 one that clusters up to 1.21 and old support bundles carry
+(`backend.serviceName`, `backend.servicePort`, `spec.backend`)."""
 
 from __future__ import annotations
 
@@ -29,9 +30,15 @@ def ingress_backends(ingress: dict[str, Any]) -> list[Backend]:
     return found
 
 
-def backend_services(ingress: dict[str, Any]) -> list[str]:
-    """The Services an Ingress sends to, each once, in order."""
-    return list(dict.fromkeys(b.service for b in ingress_backends(ingress) if b.service))
+def backend_services(front: dict[str, Any]) -> list[str]:
+    """The Services an Ingress, or an OpenShift Route (`spec.to`, `spec.alternateBackends`), sends to,
+    each once, in order."""
+    if front.get("kind") == "Route":
+        spec = front.get("spec") or {}
+        targets = [spec.get("to") or {}, *(spec.get("alternateBackends") or [])]
+        names = [t.get("name") for t in targets if t.get("kind", "Service") == "Service"]
+        return list(dict.fromkeys(name for name in names if name))
+    return list(dict.fromkeys(b.service for b in ingress_backends(front) if b.service))
 
 
 def _backend(where: str, backend: dict[str, Any]) -> Backend:

@@ -179,7 +179,7 @@ def compose(question: Question, ranked: list[Candidate], facts: Facts, ctx: Any 
     return composed
 
 
-_DOWN = re.compile(r"\b(?:down|dead|offline|outage|unreachable|out)\b")
+_DOWN = re.compile(r"\b(?:down|dead|offline|outage|unreachable)\b")
 
 
 def _asks_if_down(question: str) -> bool:

@@ -139,13 +139,15 @@ def compose(question: Question, ranked: list[Candidate], facts: Facts, ctx: Any 
                 f"{answer.verdict.capitalize()}. {name} is healthy: {checks}; no problem found with it."
             )
         elif (
-            _asks_if_down(question.text)
+            _asks_if_serving(question.text)
             and subject.ref.kind != "Node"
             and all(c.severity < 3 for c in findings)  # no outage among its problems
             and still_serving(facts, subject)
         ):
-            answer.verdict = "no"  # "is payments down?": it still serves, though something is wrong
-            answer.text = f"No. {name} is up ({checks}), but not healthy: {findings[0].title}."
+            # "is payments down?", "is checkout up / serving traffic?": it still serves, though not well
+            answer.verdict = "no" if _DOWN.search(question.text.lower()) else "yes"
+            said = answer.verdict.capitalize()
+            answer.text = f"{said}. {name} is up ({checks}), but not healthy: {findings[0].title}."
         else:
             top = findings[0]
             answer.text = f"{answer.verdict.capitalize()}. {name} is not healthy: {top.title} ({checks})."
@@ -182,9 +184,13 @@ def compose(question: Question, ranked: list[Candidate], facts: Facts, ctx: Any 
 _DOWN = re.compile(r"\b(?:down|dead|offline|outage|unreachable)\b")
 
 
-def _asks_if_down(question: str) -> bool:
-    """'is payments down?', 'is the api dead': an outage, not any trouble."""
-    return bool(_DOWN.search(question.lower()))
+_SERVING = re.compile(r"\b(?:up|serving|serve|serves|taking traffic|reachable|online)\b")
+
+
+def _asks_if_serving(question: str) -> bool:
+    """'is payments down?', 'is checkout up / serving traffic?': an outage or not, not any trouble."""
+    text = question.lower()
+    return bool(_DOWN.search(text) or _SERVING.search(text))
 
 
 _NAMED_KINDS = (

@@ -142,11 +142,7 @@ def inventory_of(objects: dict[str, list[dict[str, Any]]]) -> list[NamedObject]:
                     kind,
                     meta(obj).get("namespace"),
                     meta(obj).get("name", ""),
-                    _hosts(obj)
-                    if kind in ("Ingress", "Route")
-                    else _short_host(obj)
-                    if kind == "Node"
-                    else (),
+                    _aliases(obj, kind),
                 )
             )
     for pod in objects.get("Pod", []):  # a bare Pod (no controller) is asked about by its own name
@@ -165,10 +161,13 @@ def _owner_labels(obj: dict[str, Any]) -> tuple[str, ...]:
     return tuple(sorted({str(labels[k]).lower() for k in OWNER_LABELS if labels.get(k)}))
 
 
-def _short_host(node: dict[str, Any]) -> tuple[str, ...]:
-    """A node named by its DNS name (ip-10-0-1-88.ec2.internal) is called by its host name."""
-    name = meta(node).get("name", "")
-    return (name.split(".")[0],) if "." in name else ()
+def _aliases(obj: dict[str, Any], kind: str) -> tuple[str, ...]:
+    """Other names people use for it: an Ingress's or a Route's hosts; a node named by its DNS name
+    (ip-10-0-1-88.ec2.internal) is called by its host name."""
+    if kind in ("Ingress", "Route"):
+        return _hosts(obj)
+    name = meta(obj).get("name", "")
+    return (name.split(".")[0],) if kind == "Node" and "." in name else ()
 
 
 def _hosts(obj: dict[str, Any]) -> tuple[str, ...]:

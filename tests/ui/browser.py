@@ -98,19 +98,25 @@ def wait_until_still(page, element, seconds: float = 1.0) -> None:
         page.wait_for_timeout(100)
 
 
-def show(page, element) -> None:
-    """Scroll with the mouse wheel, as a reader would, until ``element`` starts near the top.
+SCROLL_TO_TOP = """(e, top) => {
+    const scrolls = b => b.scrollHeight > b.clientHeight && /auto|scroll/.test(getComputedStyle(b).overflowY);
+    let box = e.parentElement;
+    while (box && !scrolls(box)) box = box.parentElement;
+    (box || document.scrollingElement).scrollBy(0, e.getBoundingClientRect().top - top);
+}"""
 
-    The pointer rests on the page's right edge, beside the content: over a table or chart the wheel
-    would scroll that grid's own rows instead of the page (which rows a grid shows is what tests read).
+
+def show(page, element) -> None:
+    """Scroll the page until ``element`` starts near the top (below Streamlit's header).
+
+    It scrolls the element's own scrolling container from script rather than with the mouse wheel: a
+    wheel event is only done once the renderer has handled it, which a busy grid can hold up for minutes,
+    and over a table or chart the wheel would scroll that grid's rows instead of the page.
     """
-    viewport = page.viewport_size
-    page.mouse.move(viewport["width"] - 4, viewport["height"] / 2)
-    for _ in range(20):
-        top = element.evaluate("e => e.getBoundingClientRect().top")
-        if abs(top - 70) < 20:
+    for _ in range(5):
+        if abs(element.evaluate("e => e.getBoundingClientRect().top") - 70) < 20:
             break
-        page.mouse.wheel(0, top - 70)
+        element.evaluate(SCROLL_TO_TOP, 70)
         page.wait_for_timeout(150)
     page.wait_for_timeout(400)
 
@@ -126,7 +132,9 @@ def show_grid(page, table) -> None:
             return
         except PlaywrightTimeout:
             if time.monotonic() > deadline:
-                raise
+                page.screenshot(path=ARTIFACTS / "grid-not-drawn.png")
+                drawn = table.evaluate("e => e.innerHTML.slice(0, 800)")
+                raise AssertionError(f"the grid drew no table in {WAIT_MS} ms: {drawn}") from None
 
 
 def pick(page, label: str, name: str) -> None:

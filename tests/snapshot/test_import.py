@@ -208,6 +208,21 @@ def test_kubectl_get_json_file(tmp_path: Path) -> None:
     assert report.to_json()["captured_at"] == "2026-11-20T09:22:00Z"  # the worker's last finishedAt
 
 
+def test_a_capture_without_a_version_takes_the_newest_kubelets(tmp_path: Path) -> None:
+    """`kubectl get nodes -o json` of a cluster mid-upgrade (one node still on 1.9-style old numbers)
+    records no server version: the newest kubelet's stands for it, compared as numbers, not text."""
+    nodes = [fx.node(name) for name in ("worker-1", "worker-2", "worker-3")]
+    versions = ("v1.28.10", "v1.28.9", "v1.9.11")
+    for item, version in zip(nodes, versions, strict=True):
+        item["status"]["nodeInfo"]["kubeletVersion"] = version
+    fx.write_json(tmp_path / "nodes.json", fx.typed("v1", "Node", nodes))
+    report = import_input(tmp_path / "nodes.json", tmp_path / "out")
+    assert report.kubernetes_version == "v1.28.10"
+    assert load_snapshot(tmp_path / "out").meta.kubernetes_version == "v1.28.10"
+    pods_only = import_input(fx.kubectl_pods_json(tmp_path / "pods.json"), tmp_path / "pods")
+    assert pods_only.kubernetes_version is None  # no node, no guess
+
+
 def test_kubectl_folder_of_yaml_files(tmp_path: Path) -> None:
     folder = tmp_path / "objects"
     folder.mkdir()

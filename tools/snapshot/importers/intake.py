@@ -8,6 +8,7 @@ nothing readable is dropped unnoticed.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import PurePosixPath
@@ -23,6 +24,8 @@ from tools.snapshot.importers.report import ImportReport, Skipped
 from tools.snapshot.importers.tree import InputTree
 from tools.snapshot.writer import SnapshotWriter, UnsafeName
 
+KUBELET_VERSION = re.compile(r"^v?(\d+)\.(\d+)\.(\d+)")
+
 
 class Intake:
     def __init__(self, tree: InputTree, writer: SnapshotWriter) -> None:
@@ -34,6 +37,7 @@ class Intake:
         self.skipped: list[Skipped] = list(tree.skipped)
         self.done: set[str] = set()
         self.pods: dict[str, list[tuple[str, tuple[str, ...]]]] = {}  # pod name -> (namespace, containers)
+        self.kubelets: dict[tuple[int, ...], str] = {}  # the nodes' kubelet versions, by their numbers
         self._seen: dict[tuple[str, str, str, str], str] = {}  # object key -> file it came from
 
     # --- bookkeeping -----------------------------------------------------------------------------
@@ -110,6 +114,11 @@ class Intake:
             containers = (spec.get("initContainers") or []) + (spec.get("containers") or [])
             names = tuple(str(c.get("name")) for c in containers if isinstance(c, dict))
             self.pods.setdefault(meta["name"], []).append((str(meta.get("namespace") or "default"), names))
+        if obj["kind"] == "Node" and group == "":
+            info = (obj.get("status") or {}).get("nodeInfo") or {}
+            version = str(info.get("kubeletVersion", "")) if isinstance(info, dict) else ""
+            if numbers := KUBELET_VERSION.match(version):
+                self.kubelets[tuple(int(n) for n in numbers.groups())] = version
         self.kinds[obj["kind"]] += 1
         return True
 
@@ -147,6 +156,11 @@ class Intake:
                 matches.append((namespace, names[0]))
         return matches[0] if len(matches) == 1 else None
 
+    def _newest_kubelet(self) -> str | None:
+        """The newest kubelet's version: the control plane is never older than its kubelets, and a
+        cluster mid-upgrade runs the new version on its upgraded nodes first."""
+        return self.kubelets[max(self.kubelets)] if self.kubelets else None
+
     # --- the end ---------------------------------------------------------------------------------
 
     def finish(
@@ -161,6 +175,7 @@ class Intake:
         description: str | None = None,
     ) -> ImportReport:
         inferred = captured_at is None
+        kubernetes_version = kubernetes_version or self._newest_kubelet()
         if captured_at is None and self.clock.newest is not None:
             captured_at, captured_at_source = self.clock.newest, self.clock.where
         elif captured_at is None:  # hand-written manifests carry no time at all

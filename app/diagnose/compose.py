@@ -13,8 +13,8 @@ from typing import Any
 
 from app.diagnose.candidate import Candidate
 from app.diagnose.facts import Facts
-from app.diagnose.intent import EVENT_CATEGORIES, asks_about_traffic_to
-from app.diagnose.k8s_facts import pods_on_node
+from app.diagnose.intent import EVENT_CATEGORIES, asks_about_its_pods, asks_about_traffic_to
+from app.diagnose.k8s_facts import WORKLOAD_KINDS, pods_on_node
 from app.diagnose.measure import (
     Moment,
     changes_before,
@@ -134,7 +134,13 @@ def compose(question: Question, ranked: list[Candidate], facts: Facts, ctx: Any 
             ("yes" if healthy else "no") if question.reading.positive else ("no" if healthy else "yes")
         )
         checks = status_checks(facts, subject)
-        if healthy:
+        pods_only = asks_about_its_pods(question.text, ref.name) and ref.kind in WORKLOAD_KINDS
+        if pods_only and findings and all(c in causes for c in findings):
+            # its pods run and are ready; what fails is something they call
+            answer.verdict = "yes" if question.reading.positive else "no"
+            said = answer.verdict.capitalize()
+            answer.text = f"{said}. The {name} pods are healthy ({checks}), but {findings[0].title}."
+        elif healthy:
             answer.text = (
                 f"{answer.verdict.capitalize()}. {name} is healthy: {checks}; no problem found with it."
             )

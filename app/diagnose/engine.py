@@ -66,7 +66,7 @@ def _diagnose(
     asked: list[Question] = []
 
     def scope_of(inventory: list) -> Scope:
-        typed = route_question(question, inventory, now, previous)
+        typed = route_question(question, inventory, now, previous, ctx.cluster_name)
         scope = typed.scope
         if subject is not None:
             _pin_subject(typed, _in_inventory(subject, inventory))

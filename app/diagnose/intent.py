@@ -172,6 +172,18 @@ def asks_about_traffic_to(question: str, name: str) -> bool:
     return bool(towards) and _has(_words(text), text, _TRAFFIC)
 
 
+def asks_about_its_pods(question: str, name: str) -> bool:
+    """'are the frontend pods healthy?', 'replicas of cart ok?': the question is about the pods themselves
+    (running, ready, restarting), not about everything the workload calls."""
+    text = normalise(question)
+    name = re.escape(name.lower())
+    pods = r"(?:pods?|replicas|containers?|instances)"
+    return bool(
+        re.search(rf"\b{name}(?:'?s)?\s+{pods}(?![\w-])", text)
+        or re.search(rf"\b{pods}\s+(?:of|for|in|behind)\s+(?:the\s+)?{name}\b", text)
+    )
+
+
 def normalise(question: str) -> str:
     text = question.lower().replace("’", "'").replace("‘", "'")
     text = re.sub(r"\b(\w+)'(s|re|t|ll|ve|m|d)\b", r"\1\2", text)  # what's -> whats, can't -> cant
@@ -191,6 +203,13 @@ def event_of(text: str, words: list[str]) -> str | None:
         if _has(words, text, stems):
             return event
     return None
+
+
+# A node gone, in the words people use for it ("did we lose a node", "a node went away / dropped out").
+_NODE_LOST = (
+    "lose", "losing", "lost", "gone", "disappear", "vanish", "offline", "went away", "go away", "goes away",
+    "went down", "go down", "goes down", "dropped out", "drop out", "fell over", "fall over",
+)  # fmt: skip
 
 
 _FILLER = re.compile(
@@ -221,8 +240,9 @@ def read_intent(question: str) -> Reading:
     alert = next((w for w in words if w in ALERTS), None)
     alert_event, alert_categories = ALERTS.get(alert, (None, ())) if alert else (None, ())
     event = event_of(text, words) or alert_event
-    if event == "restart" and any(w in ("node", "nodes") for w in words) and not _has(words, text, ("pod",)):
-        event = "node_down"  # "a node died?", "did any node go down or reboot": the node, not a container
+    about_nodes = any(w in ("node", "nodes") for w in words) and not _has(words, text, ("pod",))
+    if about_nodes and (event == "restart" or (event is None and _has(words, text, _NODE_LOST))):
+        event = "node_down"  # "a node died?", "did we lose a node?": the node, not a container
     if event == "changed" and (_asks_about_trouble(text, words) or _CHANGE_OUTCOME.search(text)):
         event = None  # "rollout stuck?", "did the rollout finish?": how the change went, not whether it was
     present = _present(text, words)

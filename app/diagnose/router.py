@@ -277,6 +277,11 @@ def route(question: str, inventory: list[NamedObject], now: datetime) -> Scope:
     if not scope.targets:
         for obj in _by_role(words, inventory):
             add(obj)
+    if _CONTROL_PLANE.search(text) and not scope.namespaces and not scope.targets:
+        # where the cluster's own components run (API server, scheduler, etcd, CoreDNS, the CNI)
+        for obj in inventory:
+            if obj.kind == "Namespace" and obj.name == "kube-system":
+                add(obj)
     matched_words = {stem for obj in scope.targets for stem in _name_stems(obj.name.lower())}
     matched_words |= {w for w in words if _spelled_out(w, by_stem)}
     matched_words |= {w for i, w in enumerate(words) if _joined(w, words[i + 1 : i + 3], by_stem)}
@@ -325,6 +330,7 @@ ROLE_WORDS: dict[str, tuple[str, ...]] = {
     "queue": ("kafka", "rabbitmq", "nats", "sqs"),
 }
 _WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet", "CronJob", "Job")
+_CONTROL_PLANE = re.compile(r"\bcontrol[ -]?planes?\b|\bsystem (?:pods|components)\b")
 
 
 def _by_role(words: list[str], inventory: list[NamedObject]) -> list[NamedObject]:
@@ -495,12 +501,20 @@ _SUBJECT_SLOTS = (
     re.compile(r"^(?:is|are|did|does|was|were|has|have)\s+(?:the\s+|my\s+|our\s+)?([a-z0-9][\w.-]*)"),
     re.compile(r"^(?:the\s+)?([a-z0-9][\w.-]*)\s+(?:keeps?|is|are|has|wont|cant|isnt|not|throwing|failing|crash\w*|down|slow)\b"),
     re.compile(r"\b(?:with|about)\s+(?:the\s+)?([a-z0-9][\w.-]*)"),
+    _CLUSTER_SLOT := re.compile(r"^(?:is\s+|are\s+)?(?:the\s+|my\s+|our\s+)?([a-z0-9][\w.-]*)\s+cluster\b"),
 )  # fmt: skip
+# "<word> cluster" where the word is the Kubernetes cluster itself, not a service running in it
+_THIS_CLUSTER = {
+    "dev", "test", "qa", "uat", "stage", "live", "main", "local", "eks", "gke", "aks", "k3s", "kube",
+    "kubernetes", "this", "that", "my", "our", "whole", "entire", "prd", "stg", "preprod", "sandbox",
+}  # fmt: skip
 
 
-def unknown_subject(question: str, inventory: list[NamedObject]) -> tuple[str, list[str]] | None:
-    """The word in a subject's place ("why is inventory down?", "is the payments-gateway healthy?") when it
-    names nothing in this cluster, with the closest names that exist."""
+def unknown_subject(
+    question: str, inventory: list[NamedObject], cluster: str = ""
+) -> tuple[str, list[str]] | None:
+    """The word in a subject's place ("why is inventory down?", "is the payments-gateway healthy?", "es
+    cluster down?") when it names nothing in this cluster, with the closest names that exist."""
     from app.diagnose.intent import normalise
 
     text = normalise(question)
@@ -510,9 +524,13 @@ def unknown_subject(question: str, inventory: list[NamedObject]) -> tuple[str, l
         if not match:
             continue
         word = match[1].strip(".-_")
+        if (word in _THIS_CLUSTER or word == cluster.lower()) and re.search(
+            rf"\b{re.escape(word)}\s+cluster\b", text
+        ):
+            continue  # "is the dev cluster ok": the Kubernetes cluster itself
         if (
             word in _NOT_NAMES
-            or len(word) < 3
+            or len(word) < (2 if slot is _CLUSTER_SLOT else 3)  # "the es cluster" names a service
             or word.isdigit()
             or any(word.startswith(k) for k in TROUBLE_WORDS)
         ):
@@ -634,7 +652,11 @@ def alert_labels_as_words(question: str) -> str:
 
 
 def route_question(
-    question: str, inventory: list[NamedObject], now: datetime, previous: PreviousTurn | None = None
+    question: str,
+    inventory: list[NamedObject],
+    now: datetime,
+    previous: PreviousTurn | None = None,
+    cluster: str = "",
 ) -> Question:
     """The typed question: intent (intent.py), subject, window and the turn before it. A follow-up with no
     name of its own ("when did that start?", "how do I fix it?") is about the previous turn's subject (or
@@ -699,7 +721,7 @@ def route_question(
         and not scope.targets
         and intent not in ("review", "ranking")
     ):
-        missing = unknown_subject(question, inventory)
+        missing = unknown_subject(question, inventory, cluster)
         if missing and missing[0] not in {word for word, _ in scope.unknown}:
             scope.unknown.append(missing)
     asked.missing = [

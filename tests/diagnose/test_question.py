@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from app.diagnose.intent import asks_about_traffic_to, read_intent
+from app.diagnose.intent import asks_about_its_pods, asks_about_traffic_to, read_intent
 from app.diagnose.question import NamedObject, PreviousTurn
 from app.diagnose.router import route_question
 from tools.contracts.diagnosis import ResourceRef
@@ -90,6 +90,8 @@ def test_the_subject_is_the_object_first_named_as_the_cluster_names_it(question,
         ("is payments-api ok?", "payments-api"),  # a part more than payments: not its typo
         ("is worker-7 down", "worker-7"),  # another number than worker-2: another node
         ("is image-resizer up?", "image-resizer"),  # where the subject stands, like nothing here
+        ("es cluster down?", "es"),  # "<name> cluster": a service run as a cluster, however short
+        ("is the kafka cluster ok", "kafka"),
     ],
 )
 def test_a_name_that_does_not_exist_is_missing_with_the_closest_names(question, word):
@@ -173,3 +175,43 @@ def test_a_question_about_traffic_arriving_at_an_object(question, name, inbound)
 def test_a_question_about_changes_is_an_occurrence_of_one(question, intent, event, kinds):
     reading = read_intent(question)
     assert (reading.intent, reading.event, reading.kinds) == (intent, event, kinds)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["is the cluster ok?", "prod cluster down?", "shop-prod cluster healthy?", "is the dev cluster ok"],
+)
+def test_a_cluster_named_as_the_cluster_itself_is_not_a_missing_name(question):
+    asked = route_question(question, INVENTORY, NOW, cluster="shop-prod")
+    assert asked.missing == [] and asked.scope.whole_cluster
+
+
+@pytest.mark.parametrize("question", ["control plane ok?", "is the control-plane healthy", "system pods ok?"])
+def test_the_control_plane_is_the_kube_system_namespace(question):
+    inventory = [*INVENTORY, NamedObject("Namespace", None, "kube-system")]
+    asked = route_question(question, inventory, NOW)
+    assert asked.intent == "status" and asked.scope.namespaces == ["kube-system"]
+    assert asked.subject == NamedObject("Namespace", None, "kube-system")
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["did we lose a node?", "any node went away last night?", "lost a node??", "did a node go down"],
+)
+def test_a_node_lost_is_an_occurrence_of_a_node_going_down(question):
+    reading = read_intent(question)
+    assert (reading.intent, reading.event) == ("occurrence", "node_down")
+
+
+@pytest.mark.parametrize(
+    ("question", "pods"),
+    [
+        ("are the frontend pods healthy?", True),
+        ("frontend's pods ok?", True),
+        ("any problem with the replicas of frontend", True),
+        ("is frontend healthy?", False),
+        ("is the frontend pod-disruption budget ok", False),
+    ],
+)
+def test_a_question_about_a_workloads_pods(question, pods):
+    assert asks_about_its_pods(question, "frontend") is pods

@@ -147,7 +147,7 @@ def compose(question: Question, ranked: list[Candidate], facts: Facts, ctx: Any 
         elif (
             _asks_if_serving(question.text)
             and subject.ref.kind != "Node"
-            and all(c.severity < 3 for c in findings)  # no outage among its problems
+            and all(c.severity < 3 for c in findings if c not in causes)  # no outage of its own
             and still_serving(facts, subject)
         ):
             # "is payments down?", "is checkout up / serving traffic?": it still serves, though not well

@@ -530,3 +530,9 @@ def go_struct_dump(root: Path) -> Path:
     write_json(root / "shop" / "pods.json", {"TypeMeta": {}, "ListMeta": {}, "Items": []})
     write_json(root / "shop" / "events.json", {"TypeMeta": {}, "ListMeta": {}, "Items": []})
     return root
+
+
+def with_crlf(path: Path) -> Path:
+    """The file as Windows tools leave it (unzipped there, or passed through a ticket system): CRLF lines."""
+    path.write_bytes(path.read_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"))
+    return path

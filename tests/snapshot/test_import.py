@@ -159,6 +159,34 @@ def test_cluster_info_dump_stdout_form(tmp_path: Path, as_yaml: bool) -> None:
     assert [s.file for s in report.skipped] == ["cluster-info.txt"]  # the failed log fetch
 
 
+def test_cluster_info_dump_stdout_with_crlf_lines(tmp_path: Path) -> None:
+    """`kubectl cluster-info dump > dump.txt` saved on Windows: the log markers end in CR LF."""
+    path = fx.with_crlf(fx.cluster_info_stdout(tmp_path / "cluster-info.txt"))
+    report = import_input(path, tmp_path / "out")
+    assert report.format == "cluster-info-dump"
+    assert dict(report.kinds) == {"Node": 2, "Pod": 3, "Event": 2, "Deployment": 3}
+    assert load_snapshot(tmp_path / "out").read_log(LogKey("shop", WORKER, "worker", False)) == (
+        "starting worker\nconnecting to db\n"
+    )
+
+
+def test_cluster_info_dump_directory_with_crlf_logs(tmp_path: Path) -> None:
+    """A dump folder unzipped on Windows: every logs.txt in CRLF still gives its logs; a logs.txt with no
+    markers at all is listed with that reason, never dropped silently."""
+    root = fx.cluster_info_dump(tmp_path / "dump")
+    for logs in root.rglob("logs.txt"):
+        fx.with_crlf(logs)
+    (root / "shop" / "web-5f6d8-abcde").mkdir()
+    (root / "shop" / "web-5f6d8-abcde" / "logs.txt").write_text("GET / 200\r\n", encoding="utf-8")
+    report = import_input(root, tmp_path / "out")
+    assert report.logs == 1
+    snapshot = load_snapshot(tmp_path / "out")
+    assert snapshot.read_log(LogKey("shop", WORKER, "worker", False)) == "starting worker\nconnecting to db\n"
+    reasons = _reasons(report)
+    assert "kubectl could not fetch" in reasons["shop/gpu-trainer-6c9f7-qwert/logs.txt"]
+    assert reasons["shop/web-5f6d8-abcde/logs.txt"].startswith("no `==== START logs for container")
+
+
 def test_dump_without_end_marker_keeps_the_log_and_says_so(tmp_path: Path) -> None:
     root = fx.cluster_info_dump(tmp_path / "dump")
     cut = fx.dump_log_text(WORKER).split("==== END")[0]

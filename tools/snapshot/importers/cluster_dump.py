@@ -38,6 +38,7 @@ NAMESPACE_FILES = {
     "replication-controllers",
 }
 _SUFFIXES = (".json", ".yaml", ".yml")
+_START_WORDS = "==== START logs for container"
 _START = re.compile(r"^==== START logs for container (\S+) of pod ([^/\s]+)/(\S+) ====$")
 _END = "==== END logs for container "
 _FETCH_ERRORS = ("Request log error:", "Create log request error:")
@@ -70,7 +71,7 @@ def _is_namespace_list(inner: str) -> bool:
 def looks_like_stdout(text: str) -> bool:
     """The stdout form: log blocks between the lists, or JSON documents starting with the NodeList."""
     head = text.lstrip()[:200_000]
-    return "==== START logs for container" in text or (head.startswith("{") and '"kind": "NodeList"' in head)
+    return _START_WORDS in text or (head.startswith("{") and '"kind": "NodeList"' in head)
 
 
 def read_directory(intake: Intake, base: str) -> None:
@@ -84,27 +85,36 @@ def read_directory(intake: Intake, base: str) -> None:
 
 def _read_logs_file(intake: Intake, rel: str) -> None:
     try:
-        text = read_text(intake.tree.path(rel))
+        text = _lf(read_text(intake.tree.path(rel)))
     except BadFile as exc:
         intake.skip(rel, str(exc))
         return
-    _add_blocks(intake, rel, log_blocks(text.splitlines(keepends=True)))
+    if not _add_blocks(intake, rel, log_blocks(text.splitlines(keepends=True))):
+        intake.skip(rel, f"no `{_START_WORDS} … ====` markers found: not a cluster-info dump log file")
+        return
     intake.done.add(rel)
 
 
-def _add_blocks(intake: Intake, rel: str, blocks: Iterator[LogBlock | str]) -> None:
+def _lf(text: str) -> str:
+    """CRLF to LF: a dump unzipped or saved on Windows has CRLF lines, and the markers must still match."""
+    return text.replace("\r\n", "\n")
+
+
+def _add_blocks(intake: Intake, rel: str, blocks: Iterator[LogBlock | str]) -> int:
+    """Import the blocks; returns how many there were, so a file with none is never dropped silently."""
+    count = 0
     for block in blocks:
+        count += 1
         if isinstance(block, str):
             intake.note(rel, block)
             continue
         stripped = block.text.strip()
-        if not stripped:
-            continue
         if "\n" not in stripped and stripped.startswith(_FETCH_ERRORS):
             where = f"container {block.container} of pod {block.namespace}/{block.pod}"
             intake.note(rel, f"{where}: kubectl could not fetch this log ({stripped})")
             continue
         intake.add_log(rel, block.namespace, block.pod, block.container, False, block.text)
+    return count
 
 
 def log_blocks(lines: list[str]) -> Iterator[LogBlock | str]:
@@ -137,6 +147,7 @@ def log_blocks(lines: list[str]) -> Iterator[LogBlock | str]:
 
 def read_stdout(intake: Intake, rel: str, text: str) -> None:
     """The stdout form: the Lists with log blocks between them, in the order kubectl printed them."""
+    text = _lf(text)
     json_lines: list[str] = []
     log_lines: list[str] = []
     in_block = False

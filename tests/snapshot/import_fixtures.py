@@ -536,3 +536,12 @@ def with_crlf(path: Path) -> Path:
     """The file as Windows tools leave it (unzipped there, or passed through a ticket system): CRLF lines."""
     path.write_bytes(path.read_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"))
     return path
+
+
+def nil_lists(root: Path) -> Path:
+    """What Go writes for a nil slice: a list with `items: null` (`kubectl get events -o json` in a quiet
+    namespace) and a file holding only `null` (older troubleshoot collectors), beside real pods."""
+    kubectl_pods_json(root / "pods.json")
+    write_json(root / "events-kube-system.json", {**typed("v1", "Event", []), "items": None})
+    (root / "events-default.json").write_text("null\n", encoding="utf-8")
+    return root

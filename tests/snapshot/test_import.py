@@ -251,6 +251,18 @@ def test_a_capture_without_a_version_takes_the_newest_kubelets(tmp_path: Path) -
     assert pods_only.kubernetes_version is None  # no node, no guess
 
 
+def test_items_null_and_a_bare_null_are_empty_lists(tmp_path: Path) -> None:
+    """A Go nil slice (`items: null`, or a file holding `null`) is an empty list: 0 objects, no error."""
+    report = import_input(fx.nil_lists(tmp_path / "in"), tmp_path / "out")
+    assert dict(report.kinds) == {"Pod": 3} and report.skipped == []
+    alone = tmp_path / "in" / "events-kube-system.json"
+    with pytest.raises(ImportFailed) as caught:
+        import_input(alone, tmp_path / "out2")
+    message = str(caught.value)
+    assert "events-kube-system.json: an empty list, 0 objects" in message
+    assert "items[0]" not in message and "NoneType" not in message
+
+
 def test_kubectl_folder_of_yaml_files(tmp_path: Path) -> None:
     folder = tmp_path / "objects"
     folder.mkdir()

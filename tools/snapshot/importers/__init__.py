@@ -113,7 +113,12 @@ def _unrecognized(source: Path, intake: Intake) -> str:
     if any(s.reason == GO_STRUCTS for s in intake.skipped):
         return f"{source}: {GO_STRUCTS}"
     first = next((s for s in intake.skipped if s.reason), None)
-    detail = f" (first: {first.file}: {first.reason})" if first else " (it holds no files)"
+    if first:
+        detail = f" (first: {first.file}: {first.reason})"
+    elif intake.empty:
+        detail = f" ({intake.empty[0]}: an empty list, 0 objects)"
+    else:
+        detail = " (it holds no files)"
     return f"{source}: no Kubernetes objects found{detail}; {WHAT_TO_DO}"
 
 

@@ -149,6 +149,8 @@ def objects_in(doc: Any, hint: KindHint | None = None) -> Iterator[dict[str, Any
     """The objects of one document; a string in the stream is the reason one item was left out."""
     if is_go_struct(doc):
         raise BadFile(GO_STRUCTS)
+    if doc is None:  # Go writes a nil slice as `null` (old troubleshoot collectors): an empty list
+        return
     if isinstance(doc, list):
         if doc and not any(_looks_like_object(item) for item in doc):
             raise BadFile(f"a JSON/YAML array of {_what(doc)}, not Kubernetes objects")
@@ -158,6 +160,8 @@ def objects_in(doc: Any, hint: KindHint | None = None) -> Iterator[dict[str, Any
         raise BadFile(f"holds a {type(doc).__name__}, not Kubernetes objects")
     kind = doc.get("kind")
     items = doc.get("items")
+    if items is None and "items" in doc:  # `items: null`, a Go nil slice: the list is empty
+        items = []
     if isinstance(items, list) and (kind is None or (isinstance(kind, str) and kind.endswith("List"))):
         list_hint = hint
         if isinstance(kind, str) and kind not in {"List", ""}:

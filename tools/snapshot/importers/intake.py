@@ -36,6 +36,7 @@ class Intake:
         self.logs = 0
         self.skipped: list[Skipped] = list(tree.skipped)
         self.done: set[str] = set()
+        self.empty: list[str] = []  # files read whole that hold an empty list (or `null`): 0 objects
         self.pods: dict[str, list[tuple[str, tuple[str, ...]]]] = {}  # pod name -> (namespace, containers)
         self.kubelets: dict[tuple[int, ...], str] = {}  # the nodes' kubelet versions, by their numbers
         self._seen: dict[tuple[str, str, str, str], str] = {}  # object key -> file it came from
@@ -88,6 +89,8 @@ class Intake:
             self.skipped.append(
                 Skipped(rel, f"holds only objects already read from other files ({duplicates})")
             )
+        if not (added or duplicates or problems):
+            self.empty.append(rel)
         return added  # an empty list was read: it is not a skipped file
 
     def _add_object(self, obj: dict[str, Any], rel: str, out: Any) -> bool | str:

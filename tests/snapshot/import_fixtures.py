@@ -545,3 +545,14 @@ def nil_lists(root: Path) -> Path:
     write_json(root / "events-kube-system.json", {**typed("v1", "Event", []), "items": None})
     (root / "events-default.json").write_text("null\n", encoding="utf-8")
     return root
+
+
+def kubectl_folder_tar(root: Path, archive: Path) -> Path:
+    """A tar of one folder of `kubectl get -o json` files (pods.json, deployments.json, nodes.json, ...):
+    its folder is not a namespace of a cluster-info dump."""
+    folder = root / "shop-state"
+    kubectl_pods_json(folder / "pods.json")
+    write_json(folder / "deployments.json", typed("apps/v1", "Deployment", deployments()))
+    write_json(folder / "nodes.json", typed("v1", "Node", [node("worker-1")]))
+    write_json(folder / "events-shop.json", typed("v1", "Event", events()))
+    return tar_gz(folder, archive)

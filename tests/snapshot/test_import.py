@@ -187,6 +187,13 @@ def test_cluster_info_dump_directory_with_crlf_logs(tmp_path: Path) -> None:
     assert reasons["shop/web-5f6d8-abcde/logs.txt"].startswith("no `==== START logs for container")
 
 
+def test_a_tar_of_kubectl_files_is_not_a_cluster_info_dump(tmp_path: Path) -> None:
+    """Its top folder holds pods.json and deployments.json, but it is not a dump's namespace folder."""
+    report = import_input(fx.kubectl_folder_tar(tmp_path / "in", tmp_path / "state.tar.gz"), tmp_path / "out")
+    assert report.format == "kubectl"
+    assert dict(report.kinds) == {"Pod": 3, "Deployment": 3, "Node": 1, "Event": 2}
+
+
 def test_dump_without_end_marker_keeps_the_log_and_says_so(tmp_path: Path) -> None:
     root = fx.cluster_info_dump(tmp_path / "dump")
     cut = fx.dump_log_text(WORKER).split("==== END")[0]

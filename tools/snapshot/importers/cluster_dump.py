@@ -18,6 +18,7 @@ after the other as JSON documents, with the log blocks between them. Only curren
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -38,6 +39,7 @@ NAMESPACE_FILES = {
     "replication-controllers",
 }
 _SUFFIXES = (".json", ".yaml", ".yml")
+_FULL_FOLDER = 5  # of the seven NAMESPACE_FILES: a namespace folder of a dump even without its nodes.json
 _START_WORDS = "==== START logs for container"
 _START = re.compile(r"^==== START logs for container (\S+) of pod ([^/\s]+)/(\S+) ====$")
 _END = "==== END logs for container "
@@ -53,12 +55,14 @@ class LogBlock:
 
 
 def find_base(tree: InputTree) -> str | None:
-    """ "" or "<top>/" when the tree is a dump directory: nodes.json, or <namespace>/pods.json files."""
+    """ "" or "<top>/" when the tree is a dump directory: kubectl writes nodes.json beside the namespace
+    folders, and every namespace folder gets all seven lists. A folder of `kubectl get` files that merely
+    holds a pods.json and a deployments.json is not a namespace, so it takes one of these two to tell."""
     for base in ["", *sorted({f"{rel.split('/', 1)[0]}/" for rel in tree.files if "/" in rel})]:
         names = {rel[len(base) :] for rel in tree.files if rel.startswith(base)}
         has_nodes = any(f"nodes{s}" in names for s in _SUFFIXES)
-        namespace_lists = [n for n in names if _is_namespace_list(n)]
-        if namespace_lists and (has_nodes or len(namespace_lists) >= 2):
+        per_folder = Counter(n.split("/")[0] for n in names if _is_namespace_list(n))
+        if per_folder and (has_nodes or max(per_folder.values()) >= _FULL_FOLDER):
             return base
     return None
 

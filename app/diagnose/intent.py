@@ -93,7 +93,8 @@ _HEALTH_BAD = (
     "full", "exhaust", "saturat", "overload", "pending", "crash", "restart", "evict", "oom", "leak", "spik",
     "expired", "invalid", "revoked", "denied", "forbidden", "block", "hang", "hung", "cant", "cannot",
     "unable", "fail", "never", "affect", "impact", "notready", "unready", "unavailable", "unschedul",
-    "exceed", "hitting", "dead", "lost", "missing",
+    "exceed", "hitting", "dead", "lost", "missing", "pressure", "diskpressure", "memorypressure",
+    "pidpressure", "flap", "break", "broke", "throttl",
     # a pod's status reason pasted as the question ("CreateContainerConfigError", "ErrImagePull")
     "imagepull", "errimage", "invalidimage", "createcontainer", "containercreating", "runcontainer",
     "backoff",
@@ -221,8 +222,10 @@ _FILLER = re.compile(
 # Trouble said in more than one word: "not ready", "has no endpoints", "over quota".
 _BAD_PHRASES = re.compile(
     r"\b(?:not|isnt|arent|wasnt|no longer|never) (?:\w+ )?"
-    r"(?:ready|running|healthy|ok|okay|up|working|available|serving|fine)\b"
+    r"(?:ready|running|healthy|ok|okay|up|working|available|serving|fine|scheduled|scheduling|started|"
+    r"starting|created|responding|reachable|connecting|coming up)\b"
     r"|\bno (?:ready )?(?:endpoints?|pods?|replicas?)\b|\bover (?:the |its |our )?(?:quota|limits?)\b"
+    r"|\b(?:out|run(?:ning)? out|ran out) of\b"  # "are we out of pod IPs?", "running out of disk"
 )
 
 
@@ -259,7 +262,9 @@ def read_intent(question: str) -> Reading:
     elif re.search(
         r"\bwhen (?:did|does|was|were|has|have|exactly|do)\b|^when\b|\bsince when\b|\bwhat changed\b|"
         r"\bhow long\b|"
-        r"\bwhat happened (?:right )?before\b|\bwhat time did\b|\bwhen .*\b(?:start|begin|began|stop)",
+        r"\bwhat happened (?:right )?before\b|\bwhat time did\b|\bwhen .*\b(?:start|begin|began|stop)|"
+        # "did anything change before cart started failing?": what changed before the onset
+        r"\bchang(?:e|ed|es)\b[^.?;]*?\b(?:(?:right |just )?before|prior to|ahead of)\b",
         text,
     ):
         reading.intent = "onset"

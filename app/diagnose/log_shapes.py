@@ -7,6 +7,7 @@ category and the detail to name the cause; the line is cited verbatim.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 
@@ -98,6 +99,27 @@ SHAPE_WORDS = {
     "exec_error": "the container command cannot be executed",
     "exception": "the application fails with an error",
 }
+
+
+_MESSAGE_KEYS = ("msg", "message", "error", "err", "exception")
+
+
+def error_summary(line: str, limit: int = 100) -> str:
+    """The error a crash line states, short enough for a title: a structured log's message and error
+    fields ("invalid configuration: yaml: line 14: did not find expected key"), else the line itself."""
+    text = line.strip()
+    if text.startswith("{"):
+        try:
+            record = json.loads(text)
+        except ValueError:
+            record = None
+        if isinstance(record, dict):
+            parts = [str(record[k]).strip() for k in _MESSAGE_KEYS if isinstance(record.get(k), str)]
+            text = ": ".join(p for p in dict.fromkeys(parts) if p) or text
+    text = re.sub(r"\s+", " ", text)
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0].rstrip(" ,;:") + " …"
 
 
 @dataclass(frozen=True)

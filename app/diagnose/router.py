@@ -707,7 +707,7 @@ def route_question(
         in_it = re.search(rf"\b(?:in|across|inside)\s+(?:the\s+)?{re.escape(namespace)}\b", question.lower())
         if (
             intent in ("ranking", "review")
-            or (in_it and intent in ("diagnose", "status"))
+            or (in_it and (intent == "diagnose" or (intent == "status" and not scope.hinted)))
             or (intent == "diagnose" and review_wording(question))
         ):
             intent = "ranking" if intent == "ranking" else "review"

@@ -215,3 +215,33 @@ def test_a_node_lost_is_an_occurrence_of_a_node_going_down(question):
 )
 def test_a_question_about_a_workloads_pods(question, pods):
     assert asks_about_its_pods(question, "frontend") is pods
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "is worker-1 under disk pressure?",
+        "worker-2 DiskPressure?",
+        "are we out of pod IPs?",
+        "is worker-3 still flapping?",
+        "did the cart release break anything?",
+        "ml-trainer not getting scheduled??",
+    ],
+)
+def test_a_yes_no_question_about_trouble_means_yes_is_trouble(question):
+    reading = read_intent(question)
+    assert reading.intent == "status" and reading.positive is False
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["did anything change before cart started failing?", "any changes right before checkout errors started?"],
+)
+def test_a_change_before_the_trouble_is_an_onset_question(question):
+    assert read_intent(question).intent == "onset"
+
+
+def test_a_trouble_asked_about_in_a_namespace_is_a_yes_no_about_it_not_a_review():
+    asked = route_question("are we over quota in billing?", INVENTORY, NOW)
+    assert asked.intent == "status" and asked.subject == NamedObject("Namespace", None, "billing")
+    assert route_question("is anything wrong in billing?", INVENTORY, NOW).intent == "review"

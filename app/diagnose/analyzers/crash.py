@@ -15,7 +15,7 @@ from app.diagnose.candidate import Candidate, Cite
 from app.diagnose.dependencies import dependency_refs
 from app.diagnose.facts import Facts
 from app.diagnose.k8s_facts import is_recent
-from app.diagnose.log_shapes import SHAPE_WORDS, LogShape, best_shape, last_lines
+from app.diagnose.log_shapes import SHAPE_WORDS, LogShape, best_shape, error_summary, last_lines
 from app.diagnose.state_facts import liveness_kill, stopped_by_deadline
 from app.diagnose.workload_facts import (
     cite_event,
@@ -248,4 +248,6 @@ def _short(crash: Crash, shape: LogShape | None) -> str:
         return (
             f"{shape.detail} {'refuses connections' if shape.kind == 'connection_refused' else 'unreachable'}"
         )
+    if shape.kind == "exception":  # the error it states says more than "fails with an error"
+        return error_summary(shape.line)
     return _shape_words(shape)

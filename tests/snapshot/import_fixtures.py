@@ -556,3 +556,15 @@ def kubectl_folder_tar(root: Path, archive: Path) -> Path:
     write_json(folder / "nodes.json", typed("v1", "Node", [node("worker-1")]))
     write_json(folder / "events-shop.json", typed("v1", "Event", events()))
     return tar_gz(folder, archive)
+
+
+def bundle_with_collector_copies(root: Path) -> Path:
+    """A support bundle whose logs collectors also wrote logs cluster-resources/pods/logs/ has: a longer
+    copy of the worker's log (a collector with a bigger limit) and a shorter one of web's (cut short)."""
+    base = support_bundle(root)
+    longer = base / "worker-logs" / "worker-7d4b9c-x2x9q" / "worker.log"
+    longer.parent.mkdir(parents=True)
+    longer.write_text("starting worker\nconnecting to db\n", encoding="utf-8")
+    (base / "web-tail").mkdir()
+    (base / "web-tail" / "web-5f6d8-abcde.log").write_text("GET / 20", encoding="utf-8")
+    return base

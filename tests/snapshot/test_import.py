@@ -80,6 +80,26 @@ def test_support_bundle_folder(tmp_path: Path) -> None:
     }
 
 
+def test_the_same_container_log_in_two_files_keeps_the_longer(tmp_path: Path) -> None:
+    """A logs collector's copy of a log never overwrites silently: the longer copy is kept, the other listed,
+    and the count is what was written."""
+    report = import_input(fx.bundle_with_collector_copies(tmp_path / "in"), tmp_path / "out")
+    assert report.logs == 3
+    assert len(list((tmp_path / "out" / "logs").rglob("*.log"))) == 3
+    snapshot = load_snapshot(tmp_path / "out")
+    assert snapshot.read_log(LogKey("shop", WORKER, "worker", False)) == "starting worker\nconnecting to db\n"
+    assert snapshot.read_log(LogKey("shop", "web-5f6d8-abcde", "web", False)) == "GET / 200\n"
+    reasons = _reasons(report)
+    assert reasons[f"cluster-resources/pods/logs/shop/{WORKER}/worker.log"] == (
+        f"the same log of shop/{WORKER}/worker is in worker-logs/{WORKER}/worker.log, which is longer: "
+        "kept that one"
+    )
+    assert reasons["web-tail/web-5f6d8-abcde.log"] == (
+        "the same log of shop/web-5f6d8-abcde/web is in web-logs/web-5f6d8-abcde.log, which is as long or "
+        "longer: kept that one"
+    )
+
+
 def test_support_bundle_capture_time_is_inferred_and_recorded(tmp_path: Path) -> None:
     report = import_input(fx.support_bundle(tmp_path / "in"), tmp_path / "out")
     assert report.captured_at_inferred is True

@@ -40,6 +40,7 @@ class Intake:
         self.pods: dict[str, list[tuple[str, tuple[str, ...]]]] = {}  # pod name -> (namespace, containers)
         self.kubelets: dict[tuple[int, ...], str] = {}  # the nodes' kubelet versions, by their numbers
         self._seen: dict[tuple[str, str, str, str], str] = {}  # object key -> file it came from
+        self._logs: dict[tuple[str, str, str, bool], tuple[str, int]] = {}  # log written -> (file, length)
 
     # --- bookkeeping -----------------------------------------------------------------------------
 
@@ -133,14 +134,33 @@ class Intake:
         if not text.strip():
             self.skipped.append(Skipped(rel, f"empty log of {namespace}/{pod}/{container}"))
             return False
+        key = (namespace, pod, container, previous)
+        if key in self._logs and not self._replaces(key, rel, text):
+            return False
         try:
             self.writer.write_log(namespace, pod, container, previous, text)
         except UnsafeName as exc:
             self.skipped.append(Skipped(rel, f"log not written: {exc}"))
             return False
         self.clock.observe_log(text, f"log {namespace}/{pod}/{container}")
-        self.logs += 1
+        self.logs += key not in self._logs  # a log replaced by a longer copy is still one log
+        self._logs[key] = (rel, len(text))
         return True
+
+    def _replaces(self, key: tuple[str, str, str, bool], rel: str, text: str) -> bool:
+        """Two files give the same container's log (a troubleshoot logs collector beside
+        cluster-resources/pods/logs/): the longer is the more complete, and the other is listed."""
+        kept, length = self._logs[key]
+        which = f"{'previous ' if key[3] else ''}log of {'/'.join(key[:3])}"
+        if len(text) > length:
+            self.skipped.append(
+                Skipped(kept, f"the same {which} is in {rel}, which is longer: kept that one")
+            )
+            return True
+        self.skipped.append(
+            Skipped(rel, f"the same {which} is in {kept}, which is as long or longer: kept that one")
+        )
+        return False
 
     def read_log(self, rel: str) -> str | None:
         try:

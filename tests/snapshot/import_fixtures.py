@@ -568,3 +568,26 @@ def bundle_with_collector_copies(root: Path) -> Path:
     (base / "web-tail").mkdir()
     (base / "web-tail" / "web-5f6d8-abcde.log").write_text("GET / 20", encoding="utf-8")
     return base
+
+
+def sonobuoy_results(root: Path) -> Path:
+    """`sonobuoy retrieve`, unpacked: resources/ under newer (core_v1_pods.json) and older (ReplicaSets.json,
+    a bare array without kinds) names, podlogs/<ns>/<pod>/logs/<container>.txt and the re-packed
+    <container>.log form, serverversion.json, and sonobuoy's own files."""
+    write_json(root / "serverversion.json", {"major": "1", "minor": "29", "gitVersion": "v1.29.2"})
+    write_json(root / "servergroups.json", {"kind": "APIGroupList", "groups": [{"name": "apps"}]})
+    write_json(root / "meta" / "query-time.json", {"queryobj": "Pods", "time": "1.2s"})
+    (root / "meta" / "run.log").write_text("time=... msg=done\n", encoding="utf-8")
+    (root / "plugins" / "e2e").mkdir(parents=True)
+    (root / "plugins" / "e2e" / "sonobuoy_results.yaml").write_text("name: e2e\nstatus: passed\n")
+    write_json(root / "hosts" / "worker-1" / "configz.json", {"kubeletconfig": {"maxPods": 110}})
+    write_json(root / "resources" / "cluster" / "core_v1_nodes.json", typed("v1", "Node", [node("worker-1")]))
+    write_json(root / "resources" / "ns" / "shop" / "core_v1_pods.json", typed("v1", "Pod", pods()))
+    write_json(root / "resources" / "ns" / "shop" / "ReplicaSets.json", replicasets())
+    worker = root / "podlogs" / "shop" / "worker-7d4b9c-x2x9q" / "logs" / "worker.txt"
+    worker.parent.mkdir(parents=True)
+    worker.write_text(WORKER_CURRENT, encoding="utf-8")
+    web = root / "podlogs" / "shop" / "web-5f6d8-abcde" / "web.log"
+    web.parent.mkdir(parents=True)
+    web.write_text("GET / 200\n", encoding="utf-8")
+    return root

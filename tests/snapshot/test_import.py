@@ -230,6 +230,33 @@ def test_old_go_struct_dump_is_named(tmp_path: Path) -> None:
     assert not (tmp_path / "out").exists()  # nothing half-written is left behind
 
 
+# --- sonobuoy --------------------------------------------------------------------------------------
+
+
+def test_sonobuoy_results_tarball(tmp_path: Path) -> None:
+    """podlogs/ are the logs of the input's pods, serverversion.json is the version, and sonobuoy's own
+    files are listed with what they are."""
+    archive = fx.tar_gz(fx.sonobuoy_results(tmp_path / "202611200930_sonobuoy_1a2b"), tmp_path / "r.tar.gz")
+    report = import_input(archive, tmp_path / "out")
+    assert report.format == "sonobuoy" and report.kubernetes_version == "v1.29.2"
+    assert dict(report.kinds) == {"Node": 1, "Pod": 3, "ReplicaSet": 3}  # ReplicaSets.json: the name's kind
+    assert report.logs == 2
+    snapshot = load_snapshot(tmp_path / "out")
+    assert snapshot.read_log(LogKey("shop", WORKER, "worker", False)) == fx.WORKER_CURRENT
+    assert snapshot.read_log(LogKey("shop", "web-5f6d8-abcde", "web", False)) == "GET / 200\n"
+    top = "202611200930_sonobuoy_1a2b/"
+    reasons = {file.removeprefix(top): reason for file, reason in _reasons(report).items()}
+    assert reasons == {
+        "servergroups.json": "API discovery (group list), not objects",
+        "meta/query-time.json": "sonobuoy's record of its own run, not cluster state",
+        "meta/run.log": "sonobuoy's record of its own run, not cluster state",
+        "plugins/e2e/sonobuoy_results.yaml": "sonobuoy plugin results (test reports), not cluster state",
+        "hosts/worker-1/configz.json": (
+            "node configuration and health checks gathered by sonobuoy, not objects"
+        ),
+    }
+
+
 # --- must-gather and kubectl output ----------------------------------------------------------------
 
 

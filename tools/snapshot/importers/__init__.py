@@ -12,10 +12,10 @@ import shutil
 import sys
 import tempfile
 from datetime import datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from tools.snapshot.hints import CAPTURE, WHAT_TO_DO
-from tools.snapshot.importers import cluster_dump, must_gather, troubleshoot
+from tools.snapshot.importers import cluster_dump, must_gather, sonobuoy, troubleshoot
 from tools.snapshot.importers.documents import GO_STRUCTS, BadFile, read_text
 from tools.snapshot.importers.intake import Intake
 from tools.snapshot.importers.report import ImportFailed, ImportReport, Skipped
@@ -84,6 +84,9 @@ def _read_format(intake: Intake) -> tuple[str, str, str | None, datetime | None,
     if base is not None:
         version = troubleshoot.read_bundle(intake, base)
         return troubleshoot.FORMAT, troubleshoot.LABEL, version, None, ""
+    base = sonobuoy.find_base(tree)
+    if base is not None:
+        return sonobuoy.FORMAT, sonobuoy.LABEL, sonobuoy.read_results(intake, base), None, ""
     bases = must_gather.find_bases(tree)
     if bases:
         times = [t for t in (must_gather.read_gather(intake, b) for b in bases) if t is not None]
@@ -104,9 +107,19 @@ def _catch_all(intake: Intake) -> None:
         if suffix in {".json", ".yaml", ".yml"} or intake.tree.single_file:
             intake.add_file(rel)
         elif suffix == ".log":
-            intake.skip(rel, "a log file whose pod is not in the input")
+            intake.skip(rel, _unplaced_log(intake, rel))
         else:
             intake.skip(rel, "not read: kubewhy imports Kubernetes objects (.json, .yaml) and container logs")
+
+
+def _unplaced_log(intake: Intake, rel: str) -> str:
+    """Why a log file was not placed, in true words: its path names no pod of the input, or names one
+    without telling which container (or which of several pods of that name) it belongs to."""
+    names = [part.removesuffix(".log").removesuffix("-previous") for part in PurePosixPath(rel).parts]
+    pod = next((name for name in reversed(names) if name in intake.pods), None)
+    if pod is None:
+        return "a log file whose path names no pod in the input"
+    return f"a log file of pod {pod} whose path does not tell which container (or which pod so named) it is"
 
 
 def _unrecognized(source: Path, intake: Intake) -> str:

@@ -24,7 +24,7 @@ class Skipped:
 
 @dataclass
 class ImportReport:
-    format: str  # troubleshoot | cluster-info-dump | kubectl | must-gather
+    format: str  # troubleshoot | cluster-info-dump | kubectl | must-gather | sonobuoy
     label: str  # "a troubleshoot.sh support bundle", for messages
     out: Path
     name: str

@@ -73,6 +73,8 @@ _NOT_OBJECTS = {
     "resources.json": "API discovery (resource lists), not objects",
     "groups.json": "API discovery (group list), not objects",
 }
+# The API version of each kind above, for other formats whose files name the kind (sonobuoy's Pods.json).
+KNOWN_KINDS = {hint.kind: hint for hint in (*_FOLDERS.values(), *_FILES.values())}
 _NOT_OBJECT_FOLDERS = {
     "auth-cani-list": "RBAC rules of the collecting user, not objects",
     "image-pull-secrets": "registry user names taken from pull secrets, not objects",

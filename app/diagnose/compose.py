@@ -140,6 +140,9 @@ def compose(question: Question, ranked: list[Candidate], facts: Facts, ctx: Any 
             answer.verdict = "yes" if question.reading.positive else "no"
             said = answer.verdict.capitalize()
             answer.text = f"{said}. The {name} pods are healthy ({checks}), but {findings[0].title}."
+        elif healthy and (unseen := _unseen(facts, ref)):
+            answer.verdict, answer.subject_healthy = "unknown", None
+            answer.text = f"Cannot tell from this capture: {unseen}."
         elif healthy:
             answer.text = (
                 f"{answer.verdict.capitalize()}. {name} is healthy: {checks}; no problem found with it."
@@ -180,6 +183,9 @@ def compose(question: Question, ranked: list[Candidate], facts: Facts, ctx: Any 
                 answer.text = f"{opening}: {top.title}{since}."
             else:
                 answer.text = f"{opening}: {top.title}. Fix {culprit}{since}."
+        elif unseen := _unseen(facts, ref):
+            answer.subject_healthy = None
+            answer.text = f"Cannot tell from this capture: {unseen}."
         else:
             answer.text = f"Nothing wrong found with {name}: {status_checks(facts, subject)}."
     if elsewhere and not findings:
@@ -223,6 +229,24 @@ def _named_elsewhere(question: Question, facts: Facts) -> ResourceRef | None:
                         return owner_workload(facts, obj)
                     return ResourceRef(kind=kind, namespace=namespace_of(obj), name=name_of(obj))
     return None
+
+
+def _unseen(facts: Facts, ref: ResourceRef) -> str:
+    """Why a workload's health cannot be told: it wants pods, but the capture holds neither its status nor
+    any of its pods (a stripped export, `kubectl get deploy -o yaml` through a cleaner). "" when it can."""
+    from app.diagnose.workload_facts import find, pods_of
+
+    if ref.kind not in ("Deployment", "StatefulSet", "DaemonSet"):
+        return ""
+    workload = find(facts, ref.kind, ref.namespace, ref.name)
+    if workload is None or workload.get("status") or pods_of(facts, ref):
+        return ""
+    wanted = (workload.get("spec") or {}).get("replicas", 1)
+    if ref.kind != "DaemonSet" and not wanted:
+        return ""  # scaled to zero: nothing to run
+    wants = "pods on its nodes" if ref.kind == "DaemonSet" else plural(int(wanted), "replica")
+    held = "the capture holds neither its status nor any of its pods"
+    return f"{ref.kind} {ref.name} wants {wants}, but {held}"
 
 
 def _exists(ref: ResourceRef, facts: Facts) -> bool:

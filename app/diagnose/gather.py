@@ -16,6 +16,7 @@ from datetime import timedelta
 from typing import Any
 
 from app.diagnose.facts import Facts, core_events
+from app.diagnose.k8s_facts import workload_of
 from app.diagnose.question import NamedObject, Scope
 from tools.contracts.diagnosis import SourceFailed
 from tools.contracts.kube.ingress import backend_services
@@ -39,6 +40,7 @@ CLUSTER_KINDS = (
     "ClusterRoleBinding",
 )  # fmt: skip
 INVENTORY_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Service", "Ingress", "Route", "CronJob", "Job")
+INVENTORY_WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet", "CronJob", "Job")
 SMALL_CLUSTER_PODS = 3000  # below this, read everything: cause chains cross namespaces
 MAX_SCOPE_NAMESPACES = 20  # on a big cluster, read at most this many namespaces fully for one question
 REVIEW_PODS = 10_000  # a whole-cluster review reads the most troubled namespaces up to about this many pods
@@ -148,7 +150,26 @@ def inventory_of(objects: dict[str, list[dict[str, Any]]]) -> list[NamedObject]:
     for pod in objects.get("Pod", []):  # a bare Pod (no controller) is asked about by its own name
         if not meta(pod).get("ownerReferences"):
             names.append(NamedObject("Pod", meta(pod).get("namespace"), meta(pod).get("name", "")))
-    return names
+    return names + _named_by_pods(objects)
+
+
+def _named_by_pods(objects: dict[str, list[dict[str, Any]]]) -> list[NamedObject]:
+    """What pods name that the capture does not hold: a `kubectl get pods` capture has no Deployments,
+    yet people ask about "inventory" (its pods' owner); a node deleted under its pods ("worker-4") is still
+    what they ask about."""
+    uncaptured = {kind for kind in INVENTORY_WORKLOADS if not objects.get(kind)}
+    nodes = {meta(node).get("name") for node in objects.get("Node", [])}
+    found: dict[tuple[str, str | None, str], NamedObject] = {}
+    for pod in objects.get("Pod", []):
+        node = (pod.get("spec") or {}).get("nodeName")
+        if node and node not in nodes:
+            found.setdefault(("Node", None, node), NamedObject("Node", None, node))
+        if uncaptured and meta(pod).get("ownerReferences"):
+            owner = workload_of(None, pod)  # no ReplicaSet read: named after its pod-template-hash
+            if owner.kind in uncaptured:
+                named = NamedObject(owner.kind, owner.namespace, owner.name)
+                found.setdefault((owner.kind, owner.namespace, owner.name), named)
+    return list(found.values())
 
 
 OWNER_LABELS = ("team", "owner", "squad", "tribe", "app.kubernetes.io/part-of", "product")

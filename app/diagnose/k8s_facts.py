@@ -83,10 +83,10 @@ def controller_of(obj: dict[str, Any]) -> dict[str, Any] | None:
     return owners[0] if owners else None
 
 
-def workload_of(facts: Facts, pod: dict[str, Any], find: Lookup | None = None) -> ResourceRef:
+def workload_of(facts: Facts | None, pod: dict[str, Any], find: Lookup | None = None) -> ResourceRef:
     """The object that owns a pod's spec: Pod → ReplicaSet → Deployment, Job → CronJob, or the bare Pod.
     ``find`` looks objects up (default ``facts.find``; analyzers pass an indexed one)."""
-    lookup = find or facts.find
+    lookup = find or (facts.find if facts is not None else lambda kind, namespace, name: None)
     namespace = namespace_of(pod)
     kind, name = "Pod", name_of(pod)
     current: dict[str, Any] | None = pod

@@ -199,7 +199,7 @@ def occurrences(facts: Facts, subject: Subject, event: str, candidates: list[Can
         found.extend(_throttled(facts, subject, candidates))
     if event == "changed":
         found.extend(_changes_of(facts, subject))
-    if event == "node_down" and subject.ref.kind == "Node":
+    if event in ("node_down", "restart") and subject.ref.kind == "Node":  # "did worker-4 die / reboot?"
         found.extend(node_outages(facts, subject.ref.name))
     elif event == "node_down":  # "did cart go not ready?": the outages of the nodes its pods run on
         for node in sorted({(pod.get("spec") or {}).get("nodeName") or "" for pod in pods} - {""}):
@@ -228,6 +228,7 @@ def node_outages(facts: Facts, name: str | None = None) -> list[Moment]:
         if ready and ready.get("status") != "True" and at is not None:
             why = ready.get("reason") or "NotReady"
             found.append(Moment(at, f"{which(name_of(node))}went NotReady ({why})"))
+    found += _nodes_gone(facts, name, which)
     names = {name_of(node) for node in nodes}
     outages = ("NodeNotReady", "NodeStatusUnknown", "Rebooted")
     for event in facts.events:
@@ -238,6 +239,24 @@ def node_outages(facts: Facts, name: str | None = None) -> list[Moment]:
             reason = event.get("reason") or ""
             found.append(Moment(at, reason if name else f"node {involved.get('name')}: {reason}"))
     return found
+
+
+def _nodes_gone(facts: Facts, name: str | None, which: Any) -> list[Moment]:
+    """A node the API no longer has while pods are still bound to it was lost (deleted by the cloud
+    provider, or removed by hand): dated by the first of its pods to stop being ready."""
+    known = {name_of(node) for node in facts.of_kind("Node")}
+    lost: dict[str, datetime] = {}
+    for pod in facts.of_kind("Pod"):
+        node = (pod.get("spec") or {}).get("nodeName")
+        if not node or node in known or (name is not None and node != name):
+            continue
+        if (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed"):
+            continue
+        ready = condition(pod, "Ready") or {}
+        at = parse_time(ready.get("lastTransitionTime")) if ready.get("status") != "True" else None
+        if at is not None and (node not in lost or at < lost[node]):
+            lost[node] = at
+    return [Moment(at, f"{which(node)}gone from the API, its pods not ready") for node, at in lost.items()]
 
 
 CHANGE_HISTORY = timedelta(days=400)  # "was there a rollout?": every change the objects still date

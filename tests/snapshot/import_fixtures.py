@@ -8,9 +8,12 @@ nvidia.com/gpu). The newest timestamp anywhere is the worker-1 node heartbeat, N
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
+import stat
 import tarfile
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -591,3 +594,34 @@ def sonobuoy_results(root: Path) -> Path:
     web.parent.mkdir(parents=True)
     web.write_text("GET / 200\n", encoding="utf-8")
     return root
+
+
+def gzip_file(path: Path, out: Path) -> Path:
+    """`kubectl get pods -A -o json | gzip > pods.json.gz`."""
+    out.write_bytes(gzip.compress(path.read_bytes()))
+    return out
+
+
+def zip_tree(tree: Path, archive: Path) -> Path:
+    """A folder re-zipped (Windows "Send to > Compressed folder", macOS "Compress"); symbolic links are
+    stored as links, as Info-ZIP's `zip -y` does."""
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as bundle:
+        for path in sorted(tree.rglob("*")):
+            name = f"{tree.name}/{path.relative_to(tree).as_posix()}"
+            if path.is_symlink():
+                info = zipfile.ZipInfo(name)
+                info.external_attr = (stat.S_IFLNK | 0o777) << 16
+                bundle.writestr(info, os.readlink(path))
+            elif path.is_file():
+                bundle.write(path, name)
+    return archive
+
+
+def pods_table(path: Path) -> Path:
+    """`kubectl get pods -A -o wide > pods.txt`: table text, not objects."""
+    path.write_text(
+        "NAMESPACE   NAME                  READY   STATUS             RESTARTS   AGE   IP          NODE\n"
+        "shop        worker-7d4b9c-x2x9q   0/1     CrashLoopBackOff   14         80m   10.0.1.12   node-1\n",
+        encoding="utf-8",
+    )
+    return path

@@ -6,10 +6,13 @@ The inputs are built by import_fixtures in the layouts troubleshoot.sh, `kubectl
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
 import os
+import stat
 import tarfile
+import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,7 +22,7 @@ from typer.testing import CliRunner
 
 from app.cli import app
 from tools.snapshot.importers import ImportFailed, Limits, import_input
-from tools.snapshot.importers.documents import GO_STRUCTS
+from tools.snapshot.importers.documents import GO_STRUCTS, TABLE
 from tools.snapshot.loader import LogKey, SnapshotError, load_snapshot
 from tools.snapshot.validate import validate_snapshot
 
@@ -474,6 +477,76 @@ def test_archive_bounds(tmp_path: Path) -> None:
     pods = fx.kubectl_pods_json(tmp_path / "pods.json")
     with pytest.raises(ImportFailed, match="larger than 100 bytes"):
         import_input(pods, tmp_path / "out", limits=Limits(max_file_bytes=100))
+
+
+def test_a_gzip_file_is_imported(tmp_path: Path) -> None:
+    """`kubectl get -o json | gzip`: one compressed file reads as the file it holds, also with --snapshot."""
+    packed = fx.gzip_file(fx.kubectl_pods_json(tmp_path / "pods.json"), tmp_path / "all.json.gz")
+    report = import_input(packed, tmp_path / "out")
+    assert report.format == "kubectl" and dict(report.kinds) == {"Pod": 3} and report.skipped == []
+    assert report.name == "all"
+    assert sum(1 for _ in load_snapshot(packed).iter_objects()) == 3
+    bomb = tmp_path / "bomb.json.gz"
+    bomb.write_bytes(gzip.compress(b" " * 2_000_000))
+    with pytest.raises(ImportFailed, match="compression bomb"):
+        import_input(bomb, tmp_path / "out2", limits=Limits(max_ratio=20, ratio_floor_bytes=0))
+    with pytest.raises(ImportFailed, match="unpacks to more than 100 bytes"):
+        import_input(packed, tmp_path / "out3", limits=Limits(max_file_bytes=100))
+
+
+def test_a_zip_bundle_is_imported(tmp_path: Path) -> None:
+    """A support bundle re-zipped on Windows or macOS reads as its .tar.gz does, links never followed."""
+    archive = fx.zip_tree(fx.support_bundle(tmp_path / "in"), tmp_path / "bundle.zip")
+    report = import_input(archive, tmp_path / "out")
+    assert report.format == "troubleshoot" and report.objects == 19 and report.logs == 3
+    top = "support-bundle-2026-11-20T09_30_12/"
+    assert _reasons(report)[top + f"all-logs/shop/{WORKER}/worker.log"] == "symbolic link: not followed"
+    assert report.name == "bundle"
+    assert sum(1 for _ in load_snapshot(archive).iter_objects()) == 19
+
+
+def test_zip_bounds(tmp_path: Path) -> None:
+    pods = fx.kubectl_pods_json(tmp_path / "pods.json").read_bytes()
+    hostile = tmp_path / "hostile.zip"
+    with zipfile.ZipFile(hostile, "w", zipfile.ZIP_DEFLATED) as bundle:
+        bundle.writestr("dump/pods.json", pods)
+        bundle.writestr("../escaped.json", pods)
+        bundle.writestr("/abs.json", pods)
+        link = zipfile.ZipInfo("dump/passwd.json")
+        link.external_attr = (stat.S_IFLNK | 0o777) << 16
+        bundle.writestr(link, "/etc/passwd")
+    report = import_input(hostile, tmp_path / "out")
+    reasons = _reasons(report)
+    assert reasons["../escaped.json"] == reasons["/abs.json"] == "path outside the archive: refused"
+    assert reasons["dump/passwd.json"] == "symbolic link: not followed"
+    assert not (tmp_path / "escaped.json").exists() and dict(report.kinds) == {"Pod": 3}
+    bomb = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as bundle:
+        bundle.writestr("zeros.json", b"\0" * 2_000_000)
+    with pytest.raises(ImportFailed, match="compression bomb"):
+        import_input(bomb, tmp_path / "out2", limits=Limits(max_ratio=20, ratio_floor_bytes=0))
+    many = tmp_path / "many.zip"
+    with zipfile.ZipFile(many, "w") as bundle:
+        for number in range(30):
+            bundle.writestr(f"f{number}.json", b"{}")
+    with pytest.raises(ImportFailed, match="more than 20 entries"):
+        import_input(many, tmp_path / "out3", limits=Limits(max_files=20))
+    cut = tmp_path / "cut.zip"
+    cut.write_bytes(hostile.read_bytes()[:200])  # the central directory is lost
+    with pytest.raises(ImportFailed, match="not a readable zip archive"):
+        import_input(cut, tmp_path / "out4")
+
+
+def test_kubectl_table_output_says_to_run_again_with_o_yaml(tmp_path: Path) -> None:
+    table = fx.pods_table(tmp_path / "pods-wide.txt")
+    with pytest.raises(ImportFailed) as caught:
+        import_input(table, tmp_path / "out")
+    assert str(caught.value) == f"{table}: {TABLE}"
+    assert "`-o yaml` or `-o json`" in TABLE
+    folder = tmp_path / "in"
+    fx.kubectl_pods_json(folder / "pods.json")
+    fx.pods_table(folder / "pods.txt")
+    assert _reasons(import_input(folder, tmp_path / "out2")) == {"pods.txt": TABLE}
 
 
 # --- none of these ---------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from pathlib import Path, PurePosixPath
 
 from tools.snapshot.hints import CAPTURE, WHAT_TO_DO
 from tools.snapshot.importers import cluster_dump, must_gather, sonobuoy, troubleshoot
-from tools.snapshot.importers.documents import GO_STRUCTS, BadFile, read_text
+from tools.snapshot.importers.documents import GO_STRUCTS, TABLE, BadFile, is_table, read_text
 from tools.snapshot.importers.intake import Intake
 from tools.snapshot.importers.report import ImportFailed, ImportReport, Skipped
 from tools.snapshot.importers.tree import ARCHIVE_SUFFIXES, InputTree, Limits, open_input, walk_directory
@@ -108,8 +108,20 @@ def _catch_all(intake: Intake) -> None:
             intake.add_file(rel)
         elif suffix == ".log":
             intake.skip(rel, _unplaced_log(intake, rel))
+        elif _is_table_file(intake, rel):
+            intake.skip(rel, TABLE)
         else:
             intake.skip(rel, "not read: kubewhy imports Kubernetes objects (.json, .yaml) and container logs")
+
+
+def _is_table_file(intake: Intake, rel: str) -> bool:
+    """A `kubectl get` table saved beside the objects (pods.txt): say what it is and how to get objects."""
+    try:
+        with intake.tree.path(rel).open("rb") as handle:
+            head = handle.read(4096).decode("utf-8-sig", errors="replace")
+    except OSError:
+        return False
+    return is_table(head)
 
 
 def _unplaced_log(intake: Intake, rel: str) -> str:
@@ -125,6 +137,9 @@ def _unplaced_log(intake: Intake, rel: str) -> str:
 def _unrecognized(source: Path, intake: Intake) -> str:
     if any(s.reason == GO_STRUCTS for s in intake.skipped):
         return f"{source}: {GO_STRUCTS}"
+    table = next((s.file for s in intake.skipped if s.reason == TABLE), None)
+    if table is not None:  # what to run instead is the whole answer
+        return f"{source}: {TABLE}" if intake.tree.single_file else f"{source}: {table} holds {TABLE}"
     first = next((s for s in intake.skipped if s.reason), None)
     if first:
         detail = f" (first: {first.file}: {first.reason})"
@@ -136,10 +151,10 @@ def _unrecognized(source: Path, intake: Intake) -> str:
 
 
 def _default_name(source: Path) -> str:
+    """The file name without what packs it (.tar.gz, .zip, .gz) and then what it holds (all.json.gz: all)."""
     name = source.resolve().name
-    for suffix in (*ARCHIVE_SUFFIXES, ".json", ".yaml", ".yml", ".txt"):
-        if name.lower().endswith(suffix):
-            return name[: -len(suffix)] or "imported"
+    for suffixes in ((*ARCHIVE_SUFFIXES, ".zip", ".gz"), (".json", ".yaml", ".yml", ".txt")):
+        name = next((name[: -len(s)] for s in suffixes if name.lower().endswith(s)), name)
     return name or "imported"
 
 

@@ -33,6 +33,11 @@ GO_STRUCTS = (
     'written by an old kubectl as Go internal structs (capitalised keys such as "Items" and '
     '"ObjectMeta"), not the API\'s JSON; dump it again with a current kubectl'
 )
+TABLE = (
+    "`kubectl get` table output (NAME, READY, STATUS, ... columns), not objects: run the command again "
+    "with `-o yaml` or `-o json`"
+)
+_TABLE_HEADER = re.compile(r"^(?:NAMESPACE +)?NAME(?: {2,}[A-Z][A-Z0-9()%-]*(?: [A-Z][A-Z0-9()%-]*)*)+$")
 _GO_KEYS = {"Items", "ObjectMeta", "TypeMeta", "ListMeta"}
 _MAX_NODES = 2_000_000  # values in one file: a YAML alias bomb stops here
 
@@ -71,7 +76,14 @@ def load_documents(path: Path, text: str | None = None) -> list[Any]:
         raise BadFile("empty file")
     if path.suffix.lower() == ".json" or stripped[:1] in "{[":
         return json_documents(text)
+    if is_table(stripped):
+        raise BadFile(TABLE)
     return _yaml_documents(text)
+
+
+def is_table(text: str) -> bool:
+    """`kubectl get` without `-o`: a header line of capitalised columns, NAME first (or NAMESPACE NAME)."""
+    return bool(_TABLE_HEADER.match(text.lstrip().split("\n", 1)[0].rstrip()))
 
 
 def json_documents(text: str) -> list[Any]:

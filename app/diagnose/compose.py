@@ -41,7 +41,7 @@ from app.diagnose.subject import (
 from tools.contracts.diagnosis import Answer, Category, NextStep, ResourceRef
 from tools.contracts.kube.objects import name_of, namespace_of
 from tools.contracts.kube.time import kubectl_age
-from tools.contracts.wording import plural
+from tools.contracts.wording import plural, possessive
 
 _EVENT_WORDS = {
     "oom": ("OOM-killed", "OOM kill"),
@@ -373,8 +373,8 @@ def _onset_text(
             f"{name} has no trouble to date: nothing wrong found with it ({status_checks(facts, subject)})."
         )
     if started is None:
-        return f"The start of {name}'s trouble ({findings[0].title}) is not on record."
-    text = f"{name}'s trouble started at {hhmm(started.at)} ({started.what}): {findings[0].title}."
+        return f"The start of {possessive(name)} trouble ({findings[0].title}) is not on record."
+    text = f"{possessive(name)} trouble started at {hhmm(started.at)} ({started.what}): {findings[0].title}."
     if changes:
         listed = "; ".join(f"{hhmm(m.at)} {m.what}" for m in changes[-MAX_CHANGES:])
         text += f" Changes in the 30 minutes before it: {listed}."
@@ -395,7 +395,7 @@ def _remedy_text(name: str, findings: list[Candidate], subject: ResourceRef) -> 
         return text + f" Afterwards check that the node is Ready: `kubectl get node {subject.name} -w`."
     namespace = subject.name if subject.kind == "Namespace" else subject.namespace or "default"
     watch = f"`kubectl get pods -n {namespace} -w`"
-    return text + f" Afterwards check that {name}'s pods are Ready and stay up: {watch}."
+    return text + f" Afterwards check that {possessive(name)} pods are Ready and stay up: {watch}."
 
 
 # Next steps that look (read, list, compare...) come before the one that changes something; the fix is

@@ -544,14 +544,19 @@ def closest_names(word: str, names: list[str], n: int = 3) -> list[str]:
     return close or difflib.get_close_matches(word, names, n=n, cutoff=0.2)
 
 
-def _mentioned_at(obj: NamedObject, words: list[str]) -> tuple[int, int]:
+def _mentioned_at(
+    obj: NamedObject, words: list[str], hosts: frozenset[str] | set[str] = frozenset()
+) -> tuple[int, int]:
     """(how loosely, where) the question names ``obj``: 0 by its name, an alias, a pod or DNS name or the
-    name written with spaces; 1 by the head of a dashed name only; 2 by a close spelling."""
+    name written with spaces; 1 by the head of a dashed name only; 2 by a close spelling. A host that is
+    another object's alias ("uploads.example.com", an Ingress's) names that object only."""
     name = obj.name.lower()
     exact = {name, _singular(name)} | {a.lower() for a in obj.aliases}
     head = _name_stems(name) - exact
     best = (3, len(words))
     for index, word in enumerate(words):
+        if word in hosts and word not in exact:
+            continue
         joined = "-".join(words[index : index + 1 + name.count("-")])
         if (
             word in exact
@@ -583,7 +588,8 @@ def first_named(scope: Scope, question: str) -> NamedObject | None:
         return None
     words = [w.strip(".-_") for w in _WORD.findall(question.lower())]
 
-    mentions = {id(obj): _mentioned_at(obj, words) for obj in scope.targets}
+    hosts = {alias.lower() for obj in scope.targets for alias in obj.aliases}  # an Ingress's hosts
+    mentions = {id(obj): _mentioned_at(obj, words, hosts) for obj in scope.targets}
     named_outright = any(quality == 0 for quality, _ in mentions.values())
 
     def order(obj: NamedObject) -> tuple[bool, bool, int, int, str]:

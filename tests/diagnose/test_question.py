@@ -245,3 +245,14 @@ def test_a_trouble_asked_about_in_a_namespace_is_a_yes_no_about_it_not_a_review(
     asked = route_question("are we over quota in billing?", INVENTORY, NOW)
     assert asked.intent == "status" and asked.subject == NamedObject("Namespace", None, "billing")
     assert route_question("is anything wrong in billing?", INVENTORY, NOW).intent == "review"
+
+
+def test_a_url_names_the_ingress_of_its_host_even_when_its_path_names_a_workload():
+    inventory = [
+        NamedObject("Namespace", None, "media"),
+        NamedObject("Deployment", "media", "uploads"),
+        NamedObject("Ingress", "media", "uploads", aliases=("uploads.example.com",)),
+    ]
+    asked = route_question("https://uploads.example.com/api/upload returns 503", inventory, NOW)
+    assert asked.subject == NamedObject("Ingress", "media", "uploads")
+    assert route_question("uploads keeps crashing", inventory, NOW).subject == inventory[1]

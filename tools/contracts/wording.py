@@ -44,3 +44,8 @@ def noun_for(count: int, noun: str, many: str | None = None) -> str:
 def verb(count: int, one: str, many: str) -> str:
     """The verb form that agrees with ``count``: verb(1, "is", "are") == "is"."""
     return one if count == 1 else many
+
+
+def possessive(name: str) -> str:
+    """ "checkout's", but "uploads'" (a name ending in s takes the apostrophe alone)."""
+    return f"{name}'" if name.endswith("s") else f"{name}'s"

@@ -113,13 +113,16 @@ class _Budget:
     archive: Path
     limits: Limits
     total: int = 0
+    packed: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.packed = max(self.archive.stat().st_size, 1)
 
     def take(self, size: int) -> None:
         self.total += size
         if self.total > self.limits.max_total_bytes:
             raise ImportFailed(f"{self.archive}: unpacks to more than {self.limits.max_total_bytes:,} bytes")
-        packed = max(self.archive.stat().st_size, 1)
-        if self.total > self.limits.ratio_floor_bytes and self.total > packed * self.limits.max_ratio:
+        if self.total > self.limits.ratio_floor_bytes and self.total > self.packed * self.limits.max_ratio:
             raise ImportFailed(
                 f"{self.archive}: unpacks to more than {self.limits.max_ratio} times its size "
                 "(a compression bomb?); not imported"

@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from tools.contracts.kube import objects
+from tools.contracts.kube import hpa, objects
 from tools.contracts.kube.pod_status import pod_is_healthy, pod_status
 from tools.contracts.kube.time import kubectl_age
 from tools.contracts.printed import indented, joined, keys_of, printed
@@ -82,6 +82,8 @@ def describe(
     kube: KubeAccess, kind: str, name: str, namespace: str | None, now: datetime, budget: int
 ) -> tuple[BoundedText, dict[str, Any]]:
     obj = kube.get_object(kind, name, namespace)
+    if obj.get("kind") == "HorizontalPodAutoscaler":
+        obj = hpa.as_v2(obj)  # autoscaling/v1 keeps its conditions in annotations: show them as v2 does
     info = kube.resolve_kind(kind)
     namespace = objects.meta(obj).get("namespace") if info.namespaced else None
     chain = owner_chain(kube, obj)

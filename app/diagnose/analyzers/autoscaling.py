@@ -1,6 +1,7 @@
 """AutoscalingLimit: an HPA pinned at maxReplicas while it wants more, or unable to read its metric.
 
-Evidence: autoscaling/v2 status (currentReplicas vs spec.maxReplicas, currentMetrics vs targets), conditions
+Evidence: autoscaling/v2 status, v1 as ``tools.contracts.kube.hpa`` converts it (currentReplicas vs
+spec.maxReplicas, currentMetrics vs targets), conditions
 ``ScalingLimited=True TooManyReplicas`` and ``ScalingActive=False FailedGetResourceMetric``, recent
 ``FailedGetResourceMetric`` events ("missing request for cpu in container app of Pod ..."), and the target
 pods' resource requests. Conditions are the current state: an old event under healthy conditions is history.
@@ -15,6 +16,7 @@ from app.diagnose.facts import Facts
 from app.diagnose.k8s_facts import condition, ref_of
 from app.diagnose.workload_facts import cite_event, cite_object, events_about, kubectl, pods_of
 from tools.contracts.diagnosis import Category, NextStep, ResourceRef
+from tools.contracts.kube.hpa import as_v2
 from tools.contracts.kube.objects import meta
 from tools.contracts.wording import noun_for, verb
 
@@ -168,7 +170,8 @@ def _metric_failure(facts: Facts, hpa: dict[str, Any]) -> Candidate | None:
 
 def analyze(facts: Facts) -> list[Candidate]:
     candidates: list[Candidate] = []
-    for hpa in facts.of_kind("HorizontalPodAutoscaler"):
+    for served in facts.of_kind("HorizontalPodAutoscaler"):
+        hpa = as_v2(served)  # autoscaling/v1 keeps its conditions in annotations
         for check in (_metric_failure, _at_max):
             found = check(facts, hpa)
             if found is not None:

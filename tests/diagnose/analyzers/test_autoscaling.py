@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from app.diagnose.analyzers import autoscaling
 from tests.diagnose.analyzers.factories import deployment, event, facts, hpa, pod
 from tools.contracts.diagnosis import Category
+from tools.contracts.kube.hpa import CONDITIONS
 
 AT_MAX = (
     "ScalingLimited",
@@ -95,3 +98,34 @@ def test_autoscaling(name, given, expected, phrase):
     for candidate in found:
         assert phrase in candidate.title + candidate.explanation
         assert candidate.cites and candidate.next_steps
+
+
+def as_served_by_v1(v2: dict) -> dict:
+    """The same HPA as `kubectl get hpa -o json` returns it from a cluster before 1.23: one CPU target
+    in spec, the current CPU in status, the conditions as a JSON string in an annotation."""
+    spec, status = v2["spec"], v2["status"]
+    cpu_target = spec["metrics"][0]["resource"]["target"]["averageUtilization"]
+    metadata = {**v2["metadata"], "annotations": {CONDITIONS: json.dumps(status["conditions"])}}
+    return {
+        "apiVersion": "autoscaling/v1",
+        "kind": "HorizontalPodAutoscaler",
+        "metadata": metadata,
+        "spec": {k: spec[k] for k in ("scaleTargetRef", "minReplicas", "maxReplicas")}
+        | {"targetCPUUtilizationPercentage": cpu_target},
+        "status": {
+            "currentReplicas": status["currentReplicas"],
+            "desiredReplicas": status["desiredReplicas"],
+            "currentCPUUtilizationPercentage": 187,
+        },
+    }
+
+
+def test_an_autoscaling_v1_hpa_at_its_maximum_is_found_from_its_annotation():
+    served = as_served_by_v1(hpa("frontend", current=10, max_replicas=10, cpu_now=187, conditions=[AT_MAX]))
+    [found] = autoscaling.analyze(facts(deployment("frontend", replicas=10), served))
+    assert found.category is Category.AutoscalingLimit and "cpu at 187% (target 70%)" in found.explanation
+    assert "annotations" in served["metadata"] and "conditions" not in served["status"]  # read, not changed
+    calm = as_served_by_v1(hpa("frontend", current=4, max_replicas=10))
+    assert autoscaling.analyze(facts(deployment("frontend"), calm)) == []
+    garbled = {**calm, "metadata": {**calm["metadata"], "annotations": {CONDITIONS: "[not json"}}}
+    assert autoscaling.analyze(facts(deployment("frontend"), garbled)) == []

@@ -265,6 +265,7 @@ def route(question: str, inventory: list[NamedObject], now: datetime) -> Scope:
                 found = [obj for obj in found if obj.kind == "Namespace"]  # "in shop": the namespace
         if not found:
             found = _spelled_out(word, by_stem)
+        found += [obj for obj in _part_of_kind(words, index, inventory) if obj not in found]
         for obj in found:
             add(obj)
 
@@ -400,6 +401,34 @@ _KIND_WORDS = {
     "ingressclass",
     "class",
 }
+
+
+def _part_with_kind(obj: NamedObject, words: list[str], index: int) -> bool:
+    """words[index] is a part of obj's dashed name and obj's kind word stands beside it ("reindex job")."""
+    parts = obj.name.lower().split("-")
+    beside = words[index + 1 : index + 2] + words[max(0, index - 1) : index]
+    return (
+        len(parts) > 1
+        and words[index] in parts
+        and any(_KIND_OF_WORD.get(_singular(w)) == obj.kind for w in beside)
+    )
+
+
+def _part_of_kind(words: list[str], index: int, inventory: list[NamedObject]) -> list[NamedObject]:
+    """ "the reindex job", "the export cronjob": one part of a dashed name with its kind word beside it
+    names the one object of that kind whose name has that part (search-reindex); more than one is no
+    guess."""
+    word = words[index]
+    beside = words[index + 1 : index + 2] + words[max(0, index - 1) : index]
+    kinds = {_KIND_OF_WORD[_singular(w)] for w in beside if _singular(w) in _KIND_OF_WORD}
+    if len(word) < 4 or word in _NOT_NAMES or not kinds:
+        return []
+    found = [
+        obj
+        for obj in inventory
+        if obj.kind in kinds and "-" in obj.name and word in obj.name.lower().split("-")
+    ]
+    return found if len(found) == 1 else []
 
 
 def _kind_named(words: list[str], index: int) -> bool:
@@ -567,7 +596,7 @@ def _mentioned_at(
             or (".svc" in word and word.split(".")[0] == name)
         ):
             quality = 0
-        elif word in head or _singular(word) in head:
+        elif word in head or _singular(word) in head or _part_with_kind(obj, words, index):
             quality = 1
         elif difflib.SequenceMatcher(None, word, name).ratio() >= 0.75 and _same_numbers(word, name):
             quality = 2

@@ -256,3 +256,17 @@ def test_a_url_names_the_ingress_of_its_host_even_when_its_path_names_a_workload
     asked = route_question("https://uploads.example.com/api/upload returns 503", inventory, NOW)
     assert asked.subject == NamedObject("Ingress", "media", "uploads")
     assert route_question("uploads keeps crashing", inventory, NOW).subject == inventory[1]
+
+
+def test_a_part_of_a_dashed_name_with_its_kind_word_names_the_one_object_it_can_be():
+    inventory = [
+        NamedObject("Namespace", None, "data"),
+        NamedObject("Job", "data", "search-reindex"),
+        NamedObject("CronJob", "data", "nightly-export"),
+        NamedObject("CronJob", "data", "weekly-export"),
+        NamedObject("Deployment", "data", "reindex-api"),
+    ]
+    assert route_question("did the reindex job finish?", inventory, NOW).subject == inventory[1]
+    ambiguous = route_question("is the export cronjob stuck?", inventory, NOW)  # two exports: no guess
+    assert ambiguous.subject is None
+    assert route_question("did reindex finish?", inventory, NOW).subject != inventory[1]  # no kind word

@@ -28,7 +28,7 @@ from app.diagnose.measure import (
     still_serving,
     usage_table,
 )
-from app.diagnose.question import Question
+from app.diagnose.question import Question, Scope
 from app.diagnose.subject import (
     Subject,
     depends_on_it,
@@ -183,6 +183,9 @@ def compose(question: Question, ranked: list[Candidate], facts: Facts, ctx: Any 
                 answer.text = f"{opening}: {top.title}{since}."
             else:
                 answer.text = f"{opening}: {top.title}. Fix {culprit}{since}."
+            if question.guess is not None:  # "... - is it the db?": yes when the cause is what was guessed
+                answer.verdict = "yes" if _guessed_right(question, top) else "no"
+                answer.text = f"{answer.verdict.capitalize()}. {answer.text}"
         elif unseen := _unseen(facts, ref):
             answer.subject_healthy = None
             answer.text = f"Cannot tell from this capture: {unseen}."
@@ -229,6 +232,20 @@ def _named_elsewhere(question: Question, facts: Facts) -> ResourceRef | None:
                         return owner_workload(facts, obj)
                     return ResourceRef(kind=kind, namespace=namespace_of(obj), name=name_of(obj))
     return None
+
+
+def _guessed_right(question: Question, cause: Candidate) -> bool:
+    """The cause is what the guess names: the object ("the db" is postgres, "redis"), or its kind of
+    trouble ("is it dns?", "is the hpa maxed out?"); "redis related?" also holds when the cause is about
+    calling redis (a wrong redis host name)."""
+    guess = question.guess or Scope()
+    named = {(t.kind, t.namespace, t.name) for t in guess.targets}
+    ref = cause.resource
+    if (ref.kind, ref.namespace, ref.name) in named or cause.category in guess.hinted:
+        return True
+    loose = re.search(r"\b(?:related|issue|problem|to blame)$", question.reading.guess)
+    title = cause.title.lower()
+    return bool(loose) and any(re.search(rf"\b{re.escape(t.name.lower())}\b", title) for t in guess.targets)
 
 
 def _unseen(facts: Facts, ref: ResourceRef) -> str:

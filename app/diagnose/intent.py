@@ -145,6 +145,7 @@ class Reading:
     about_other: bool = False  # "what about X?": the previous turn's kind of question, about X
     present: bool = False  # "still", "now", "-ing": the window is the last minutes, not all history
     kinds: tuple[str, ...] = ()  # the kinds a question about changes names ("did anyone edit a netpol")
+    guess: str = ""  # a symptom, then a yes/no guess at its cause: "checkout crashing - is it the db?"
 
 
 _TRAFFIC = (
@@ -254,8 +255,9 @@ def read_intent(question: str) -> Reading:
     questions = _yes_no_clauses(text)
     yes_no = first in _AUX or bool(questions)
     statement = bool(re.search(r"\b(keeps?|every \d+|all the time|forever|wont|cant|doesnt)\b", text))
-    if re.match(r"^[^,.;?]*?(?:[,;]|\.(?!\d))\s*\S", text) and words and words[0] not in _AUX:
+    if re.match(r"^[^,.;?]*?(?:[,;]|\.(?!\d)| - )\s*\S", text) and words and words[0] not in _AUX:
         statement = True  # "cart throwing errors, redis related?": a symptom, then a guess at its cause
+        reading.guess = _guess(text)
 
     if _REMEDY.search(text) or (_ROLLBACK.search(text) and first not in _PAST_FIRST):
         reading.intent = "remediation"  # "rollback payments?" asks what to do; "did someone roll back" not
@@ -312,6 +314,19 @@ _REMEDY = re.compile(
     r"|\bhow (?:do|can|should|could|would|to)(?: (?:i|we|you))? (?:get|make|bring)\b[^?.;]*?\b(?:running|"
     r"working|up|back|scheduled|healthy|ready|started|online|green|stable|to (?:start|run|schedule|work))\b"
 )
+
+
+_GUESS = re.compile(
+    r"(?:[,;.]| - )\s*((?:is|are|was|could|can|might)\s+(?:it|this|that)\b[^,;?]*|"  # "is it the db?"
+    r"(?:is|are)\s+(?:the|our|my)\s+[^,;?]+|[^,;?]+\s+(?:related|issue|problem|to blame))\?\s*$"
+)
+
+
+def _guess(text: str) -> str:
+    """The yes/no guess after a stated symptom ("checkout keeps crashing - is it the db?", "search-api
+    latency bad, is the hpa maxed out?", "cart throwing errors, redis related?"), or ""."""
+    match = _GUESS.search(text)
+    return match[1].strip() if match else ""
 
 
 def _yes_no_clauses(text: str) -> list[str]:

@@ -91,3 +91,4 @@ class Question:
     recognised: bool = True
     missing: list[tuple[str, list[str]]] = field(default_factory=list)  # names that do not exist, and the
     # closest names that do
+    guess: Scope | None = None  # what a yes/no guess at the cause names ("... - is it the db?")

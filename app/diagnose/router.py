@@ -766,4 +766,6 @@ def route_question(
         scope.whole_cluster = False  # nothing else is presented as the cause of a name that does not exist
     asked.intent = intent
     asked.window_start = window_start(question, reading, now, scope.since)
+    if reading.guess and intent == "diagnose":
+        asked.guess = route(reading.guess, inventory, now)
     return asked

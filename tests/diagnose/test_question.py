@@ -270,3 +270,24 @@ def test_a_part_of_a_dashed_name_with_its_kind_word_names_the_one_object_it_can_
     ambiguous = route_question("is the export cronjob stuck?", inventory, NOW)  # two exports: no guess
     assert ambiguous.subject is None
     assert route_question("did reindex finish?", inventory, NOW).subject != inventory[1]  # no kind word
+
+
+@pytest.mark.parametrize(
+    ("question", "guess"),
+    [
+        ("checkout keeps crashing on boot - is it the db?", "is it the db"),
+        ("search-api latency bad, is the hpa maxed out?", "is the hpa maxed out"),
+        ("cart throwing errors, redis related?", "redis related"),
+        ("is cart ok?", ""),  # a yes/no question alone is no guess at a cause
+        ("why is cart down?", ""),
+    ],
+)
+def test_a_symptom_then_a_yes_no_guess_at_its_cause(question, guess):
+    reading = read_intent(question)
+    assert reading.guess == guess and (not guess or reading.intent == "diagnose")
+
+
+def test_the_guess_names_what_it_suspects():
+    asked = route_question("checkout keeps crashing - is it the db?", INVENTORY, NOW)
+    assert asked.subject == NamedObject("Deployment", "shop", "checkout")
+    assert asked.guess is not None and NamedObject("StatefulSet", "data", "postgres") in asked.guess.targets

@@ -261,6 +261,12 @@ def route(question: str, inventory: list[NamedObject], now: datetime) -> Scope:
                 if not found:
                     not_names.add(word)
                     continue
+            elif _names_its_own_workload(found, words, index):
+                # "why are calls to payments failing?" with Deployment payments in namespace payments:
+                # the workload, its namespace read with it
+                found = [obj for obj in found if obj.kind != "Namespace" and obj.namespace == word] + [
+                    obj for obj in found if obj.kind == "Namespace"
+                ]
             else:
                 found = [obj for obj in found if obj.kind == "Namespace"]  # "in shop": the namespace
         if not found:
@@ -331,6 +337,7 @@ ROLE_WORDS: dict[str, tuple[str, ...]] = {
     "queue": ("kafka", "rabbitmq", "nats", "sqs"),
 }
 _WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet", "CronJob", "Job")
+INVENTORY_WORKLOADS = _WORKLOADS
 _CONTROL_PLANE = re.compile(r"\bcontrol[ -]?planes?\b|\bsystem (?:pods|components)\b")
 
 
@@ -429,6 +436,18 @@ def _part_of_kind(words: list[str], index: int, inventory: list[NamedObject]) ->
         if obj.kind in kinds and "-" in obj.name and word in obj.name.lower().split("-")
     ]
     return found if len(found) == 1 else []
+
+
+def _names_its_own_workload(found: list[NamedObject], words: list[str], index: int) -> bool:
+    """The word names a namespace and a workload of the same name inside it, and nothing marks it as the
+    namespace ("in payments", "the payments namespace", "ns payments")."""
+    word = words[index]
+    before = words[max(0, index - 2) : index]
+    marked = any(w in ("in", "inside", "across", "namespace", "ns") for w in before) or words[
+        index + 1 : index + 2
+    ] in (["namespace"], ["ns"])
+    own = any(obj.kind in INVENTORY_WORKLOADS and obj.namespace == word and obj.name == word for obj in found)
+    return own and not marked
 
 
 def _kind_named(words: list[str], index: int) -> bool:

@@ -291,3 +291,15 @@ def test_the_guess_names_what_it_suspects():
     asked = route_question("checkout keeps crashing - is it the db?", INVENTORY, NOW)
     assert asked.subject == NamedObject("Deployment", "shop", "checkout")
     assert asked.guess is not None and NamedObject("StatefulSet", "data", "postgres") in asked.guess.targets
+
+
+def test_a_word_naming_a_namespace_and_its_own_workload_is_the_workload_unless_marked():
+    inventory = [
+        NamedObject("Namespace", None, "payments"),
+        NamedObject("Deployment", "payments", "payments"),
+        NamedObject("Service", "payments", "payments"),
+    ]
+    workload = route_question("why are calls to payments failing?", inventory, NOW)
+    assert workload.subject == inventory[1] and workload.scope.namespaces == ["payments"]
+    assert route_question("is the payments namespace ok?", inventory, NOW).subject == inventory[0]
+    assert route_question("whats wrong in payments", inventory, NOW).intent == "review"

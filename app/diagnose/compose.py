@@ -13,7 +13,12 @@ from typing import Any
 
 from app.diagnose.candidate import Candidate
 from app.diagnose.facts import Facts
-from app.diagnose.intent import EVENT_CATEGORIES, asks_about_its_pods, asks_about_traffic_to
+from app.diagnose.intent import (
+    EVENT_CATEGORIES,
+    asks_about_its_pods,
+    asks_about_traffic_to,
+    asks_to_roll_back,
+)
 from app.diagnose.k8s_facts import WORKLOAD_KINDS, pods_on_node
 from app.diagnose.measure import (
     Moment,
@@ -39,7 +44,7 @@ from app.diagnose.subject import (
     symptom_workload,
 )
 from tools.contracts.diagnosis import Answer, Category, NextStep, ResourceRef
-from tools.contracts.kube.objects import name_of, namespace_of
+from tools.contracts.kube.objects import meta, name_of, namespace_of
 from tools.contracts.kube.time import kubectl_age
 from tools.contracts.wording import plural, possessive
 
@@ -164,6 +169,14 @@ def compose(question: Question, ranked: list[Candidate], facts: Facts, ctx: Any 
         answer.text = _onset_text(name, started, findings, composed.changes, facts, subject)
     elif intent == "remediation":
         answer.text = _remedy_text(name, findings, ref)
+        if (
+            findings
+            and asks_to_roll_back(question.text)
+            and ref.kind in ("Deployment", "StatefulSet", "DaemonSet")
+        ):
+            answer.verdict, answer.text = _roll_back(
+                facts, ref, subject, findings[0], started, composed.changes, answer.text
+            )
     elif intent == "ranking":
         return _ranking(question, answer, live, facts, ctx, [ref.namespace or ref.name])
     else:
@@ -398,6 +411,56 @@ def _onset_text(
     else:
         text += " No rollout, policy, config or node change is on record in the 30 minutes before it."
     return text
+
+
+def _roll_back(
+    facts: Facts,
+    ref: ResourceRef,
+    subject: Subject,
+    cause: Candidate,
+    started: Moment | None,
+    changes: list[Moment],
+    fix: str,
+) -> tuple[str, str]:
+    """Whether undoing the last rollout is the fix: the workload itself is the cause, its trouble began
+    right after a rollout of it, and there is an earlier revision to go back to."""
+    if cause.resource != ref:
+        return "no", f"No: the cause is {cause.resource}, not a version of {ref.name}. {fix}"
+    rollouts = [
+        c
+        for c in changes
+        if c.kind == "rollout" and c.cite is not None and _owns_key(subject, c.cite.ref.key)
+    ]
+    earlier = ref.kind != "Deployment" or len(_replicasets_of(facts, ref)) > 1
+    undo = f"kubectl -n {ref.namespace} rollout undo {ref.kind.lower()}/{ref.name}"
+    if started is not None and rollouts and earlier:
+        last = rollouts[-1]
+        return "yes", (
+            f"Yes. Roll back: the trouble started at {hhmm(started.at)}, right after {last.what}: "
+            f"`{undo}`. Then find why the new version fails before rolling forward again. {fix}"
+        )
+    why = (
+        "there is no earlier revision to go back to"
+        if rollouts and not earlier
+        else "the trouble did not start with a rollout of it"
+    )
+    return "no", f"No: {why}. {fix}"
+
+
+def _owns_key(subject: Subject, key: tuple[str, str | None, str]) -> bool:
+    kind, namespace, name = key
+    return subject.owns(ResourceRef(kind=kind, namespace=namespace or None, name=name))
+
+
+def _replicasets_of(facts: Facts, ref: ResourceRef) -> list[dict[str, Any]]:
+    return [
+        rs
+        for rs in facts.of_kind("ReplicaSet", ref.namespace)
+        if any(
+            o.get("kind") == ref.kind and o.get("name") == ref.name
+            for o in meta(rs).get("ownerReferences") or []
+        )
+    ]
 
 
 def _remedy_text(name: str, findings: list[Candidate], subject: ResourceRef) -> str:

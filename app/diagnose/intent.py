@@ -300,7 +300,14 @@ def read_intent(question: str) -> Reading:
     return reading
 
 
-_ROLLBACK = re.compile(r"\broll ?back\b")
+_ROLLBACK = re.compile(r"\broll ?(?:ing )?back\b|\brollback\b|\bundo (?:the )?(?:rollout|deploy|release)\b")
+
+
+def asks_to_roll_back(question: str) -> bool:
+    """'should i roll back thumbnailer?', 'rollback payments?': a yes/no on undoing the last rollout."""
+    return bool(_ROLLBACK.search(normalise(question)))
+
+
 _CHANGE_OUTCOME = re.compile(
     r"\b(finish|finished|complete|completed|done|succeed|succeeded|go through|went through)\b"
 )

@@ -204,6 +204,10 @@ def compose(question: Question, ranked: list[Candidate], facts: Facts, ctx: Any 
             answer.text = f"Cannot tell from this capture: {unseen}."
         else:
             answer.text = f"Nothing wrong found with {name}: {status_checks(facts, subject)}."
+    if not findings and not inbound and intent in ("status", "diagnose") and answer.text:
+        held_up = [c for c in elsewhere if stops_traffic_to(c, subject, facts)]
+        if held_up:  # "whats wrong with the db": nothing, but its callers never reach it
+            answer.text += f" But some of its callers never reach it: {held_up[0].title}."
     if elsewhere and not findings:
         composed.details.append("Other problems in the cluster, not asked about, are listed apart.")
     return composed

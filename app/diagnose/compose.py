@@ -562,8 +562,11 @@ def _review(question: Question, answer: Answer, live: list[Candidate], facts: Fa
             listed = "; ".join(f"{c.title} (fix {c.resource})" for c in asked[:3])
             answer.text = prefix + f"{said}. {plural(len(asked), 'problem')} found in {where}: {listed}."
         else:
-            kinds = ", ".join(str(c) for c in hinted)
-            answer.text = prefix + f"{said}. No {kinds} problem found in {where}."
+            kinds = "".join(f"{c}, " for c in hinted)[:-2] + " " if hinted else ""
+            if answer.verdict == "yes":  # "are we ok?": yes, and what that rests on
+                answer.text = prefix + f"Yes. {where} looks healthy: no {kinds}problem found."
+            else:
+                answer.text = prefix + f"{said}. No {kinds}problem found in {where}."
             if findings:
                 answer.text += " Other problems, not asked about, are listed apart."
         others = [c for c in findings if c not in asked]

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from tools.contracts.kube.time import parse_time
+from tools.contracts.wording import clipped
 
 _TIMESTAMP_PREFIX = re.compile(r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})) ")
 
@@ -116,10 +117,7 @@ def error_summary(line: str, limit: int = 100) -> str:
         if isinstance(record, dict):
             parts = [str(record[k]).strip() for k in _MESSAGE_KEYS if isinstance(record.get(k), str)]
             text = ": ".join(p for p in dict.fromkeys(parts) if p) or text
-    text = re.sub(r"\s+", " ", text)
-    if len(text) <= limit:
-        return text
-    return text[:limit].rsplit(" ", 1)[0].rstrip(" ,;:") + " …"
+    return clipped(text, limit)
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from tools.contracts.diagnosis import Category, ResourceRef
 from tools.contracts.kube.objects import meta, name_of, namespace_of
 from tools.contracts.kube.time import parse_time, rfc3339
 from tools.contracts.printed import printed_key
-from tools.contracts.wording import plural
+from tools.contracts.wording import clipped, plural
 from tools.kubernetes.events import event_message as printed_message
 from tools.prometheus.summary import ChangePoint, noise_sigma, summarize
 
@@ -173,7 +173,7 @@ def occurrences(facts: Facts, subject: Subject, event: str, candidates: list[Can
                 found.append(
                     Moment(
                         at,
-                        f"{name_of(pod)} was evicted: {(pod.get('status') or {}).get('message', '')[:120]}",
+                        f"{name_of(pod)} was evicted: {clipped(_status_message(pod), 160)}",
                     )
                 )
     evicted = {name_of(pod) for pod in pods if (pod.get("status") or {}).get("reason") == "Evicted"}
@@ -194,7 +194,7 @@ def occurrences(facts: Facts, subject: Subject, event: str, candidates: list[Can
             or (event == "restart" and reason == "BackOff" and "restarting" in message)
             or (event == "pull" and ("pull" in message.lower() and reason in ("Failed", "BackOff")))
         ):
-            found.append(Moment(last, f"{reason}: {printed_message(item)[:140]}"))
+            found.append(Moment(last, f"{reason}: {clipped(printed_message(item), 140)}"))
     if event == "throttled":
         found.extend(_throttled(facts, subject, candidates))
     if event == "changed":
@@ -211,6 +211,10 @@ def occurrences(facts: Facts, subject: Subject, event: str, candidates: list[Can
                 if at is not None:
                     found.append(Moment(at, "a connection was dropped"))
     return sorted(found, key=lambda m: m.at)
+
+
+def _status_message(pod: dict[str, Any]) -> str:
+    return str((pod.get("status") or {}).get("message") or "")
 
 
 def node_outages(facts: Facts, name: str | None = None) -> list[Moment]:
@@ -374,7 +378,7 @@ def _failed_calls(facts: Facts, subject: Subject) -> list[Moment]:
         for shape in find_shapes(text, ("connection_refused", "timeout", "no_such_host")):
             at = parse_time(shape.timestamp) if shape.timestamp else None
             if at is not None:
-                found.append(Moment(at, f"{pod}: {shape.line[:120]}"))
+                found.append(Moment(at, f"{pod}: {clipped(shape.line, 120)}"))
                 break
     return found
 
@@ -402,7 +406,7 @@ def _signs_of(facts: Facts, ref: Any) -> list[Moment]:
             continue
         if last is None or first is None or facts.now - last > ONGOING:
             continue
-        signs.append(Moment(first, f"{item.get('reason')}: {printed_message(item)[:120]}"))
+        signs.append(Moment(first, f"{item.get('reason')}: {clipped(printed_message(item), 120)}"))
     signs.extend(_restart_bursts(facts, ref, pods))
     dated = bool(signs)
     for pod in pods:

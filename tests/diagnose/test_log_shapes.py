@@ -36,3 +36,15 @@ def test_a_long_error_is_cut_at_a_word_and_says_so():
     line = "Error: " + "the configuration file could not be parsed because " * 5
     short = error_summary(line, limit=60)
     assert len(short) <= 62 and short.endswith(" …") and line.startswith(short[:-2])
+
+
+def test_quoted_text_is_cut_at_a_word_never_inside_a_number():
+    from tools.contracts.wording import clipped
+
+    message = (
+        "The node was low on resource: memory. Threshold quantity: 100Mi, available: 81276Ki. "
+        "Container billing-worker was using 1843200Ki, request is 256Mi, has larger consumption of memory."
+    )
+    short = clipped(message, 140)
+    assert short.endswith(" …") and "was using 1843200Ki" in short and "  " not in short
+    assert clipped("short enough", 140) == "short enough"

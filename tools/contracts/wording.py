@@ -49,3 +49,12 @@ def verb(count: int, one: str, many: str) -> str:
 def possessive(name: str) -> str:
     """ "checkout's", but "uploads'" (a name ending in s takes the apostrophe alone)."""
     return f"{name}'" if name.endswith("s") else f"{name}'s"
+
+
+def clipped(text: str, limit: int) -> str:
+    """``text`` cut to about ``limit`` characters at a word, marked " …": never mid-word or mid-number
+    ("was using 1803456Ki", not "was using ")."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0].rstrip(" ,;:") + " …"

@@ -10,6 +10,7 @@ bound to a node that no longer exists (NodeLost, Unknown, stuck Terminating) nam
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from app.diagnose.candidate import Candidate, Cite
@@ -21,7 +22,7 @@ from app.diagnose.workload_facts import cite_event, cite_metric, cite_object, po
 from tools.contracts.diagnosis import Category, NextStep, ResourceRef
 from tools.contracts.kube.objects import name_of, namespace_of
 from tools.contracts.kube.pod_status import pod_status
-from tools.contracts.wording import plural, verb
+from tools.contracts.wording import clipped, plural, verb
 
 PRESSURES = {"MemoryPressure": "memory", "DiskPressure": "disk", "PIDPressure": "PIDs"}
 LOW_RATIO = 0.10  # node-exporter headroom below which pressure is imminent
@@ -82,6 +83,10 @@ def _not_ready(facts: Facts, node: dict[str, Any], by_node: PodsByNode) -> Candi
         cause = "the CNI plugin is not initialized (the network agent on the node is down)"
     elif reason == "NodeStatusUnknown" or ready.get("status") == "Unknown":
         cause = "the kubelet stopped posting status (node down, kubelet crashed or network partition)"
+    elif "pleg" in message.lower() or "container runtime is down" in message.lower():
+        cause = "the container runtime is down or stuck (PLEG is not healthy): the kubelet loses its pods"
+    elif message:
+        cause = f"the kubelet reports: {clipped(message, 120)}"
     else:
         cause = f"the kubelet reports {reason}"
     status = ready.get("status")
@@ -150,6 +155,11 @@ def _low_metric(facts: Facts, node_name: str) -> list[tuple[str, float]]:
     return low
 
 
+# "The node was low on resource: memory." / "ephemeral-storage" in an evicted pod's message
+_LOW_ON = re.compile(r"low on resource: ([\w-]+)")
+_EVICTED_FOR = {"ephemeral-storage": "disk", "nodefs": "disk", "imagefs": "disk", "pids": "PID"}
+
+
 def _pressure(facts: Facts, node: dict[str, Any], by_node: PodsByNode) -> Candidate | None:
     name = name_of(node)
     active = [
@@ -174,7 +184,6 @@ def _pressure(facts: Facts, node: dict[str, Any], by_node: PodsByNode) -> Candid
     cites.extend(cite_event(e) for e in events[:1])
     resources = [PRESSURES[kind] for kind, _ in active]
     resources += [("disk" if "filesystem" in metric else "memory") for metric, _ in low]
-    resources = list(dict.fromkeys(resources)) or ["resources"]
     messages = sorted(
         {
             (p.get("status") or {}).get("message", "")
@@ -182,6 +191,8 @@ def _pressure(facts: Facts, node: dict[str, Any], by_node: PodsByNode) -> Candid
             if (p.get("status") or {}).get("message")
         }
     )
+    resources += [_EVICTED_FOR.get(m, m) for text in messages for m in _LOW_ON.findall(text)]
+    resources = list(dict.fromkeys(resources)) or ["resource"]
     text = f"Node {name} is under {' and '.join(resources)} pressure"
     detail = []
     if active:

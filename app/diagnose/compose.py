@@ -140,7 +140,7 @@ def compose(question: Question, ranked: list[Candidate], facts: Facts, ctx: Any 
         )
         checks = status_checks(facts, subject)
         pods_only = asks_about_its_pods(question.text, ref.name) and ref.kind in WORKLOAD_KINDS
-        if pods_only and findings and all(c in causes for c in findings):
+        if pods_only and findings and not any(_troubles_pods(c, causes) for c in findings):
             # its pods run and are ready; what fails is something they call
             answer.verdict = "yes" if question.reading.positive else "no"
             said = answer.verdict.capitalize()
@@ -204,6 +204,9 @@ def compose(question: Question, ranked: list[Candidate], facts: Facts, ctx: Any 
             answer.text = f"Cannot tell from this capture: {unseen}."
         else:
             answer.text = f"Nothing wrong found with {name}: {status_checks(facts, subject)}."
+            if question.guess is not None:  # "search broken, is it elasticsearch?": it is healthy
+                answer.verdict = "no"
+                answer.text = f"No. {answer.text}"
     if not findings and not inbound and intent in ("status", "diagnose") and answer.text:
         held_up = [c for c in elsewhere if stops_traffic_to(c, subject, facts)]
         if held_up:  # "whats wrong with the db": nothing, but its callers never reach it
@@ -251,6 +254,20 @@ def _named_elsewhere(question: Question, facts: Facts) -> ResourceRef | None:
     return None
 
 
+# What keeps pods from running or being ready; a Service, Ingress or policy in front of them does not.
+_POD_TROUBLE = {
+    Category.AppCrash, Category.OOMKilled, Category.ImagePull, Category.MissingConfig, Category.ProbeFailure,
+    Category.InsufficientResources, Category.SchedulingConstraint, Category.StorageProvisioning,
+    Category.VolumeAttach, Category.VolumeFull, Category.QuotaExceeded, Category.NodeNotReady,
+    Category.NodePressure, Category.CPUThrottling, Category.RBACForbidden, Category.Other,
+}  # fmt: skip
+
+
+def _troubles_pods(finding: Candidate, causes: list[Candidate]) -> bool:
+    """A finding about the pods themselves, not what they call nor what routes to them."""
+    return finding not in causes and finding.category in _POD_TROUBLE
+
+
 def _guessed_right(question: Question, cause: Candidate) -> bool:
     """The cause is what the guess names: the object ("the db" is postgres, "redis"), or its kind of
     trouble ("is it dns?", "is the hpa maxed out?"); "redis related?" also holds when the cause is about
@@ -260,9 +277,22 @@ def _guessed_right(question: Question, cause: Candidate) -> bool:
     ref = cause.resource
     if (ref.kind, ref.namespace, ref.name) in named or cause.category in guess.hinted:
         return True
-    loose = re.search(r"\b(?:related|issue|problem|to blame)$", question.reading.guess)
     title = cause.title.lower()
-    return bool(loose) and any(re.search(rf"\b{re.escape(t.name.lower())}\b", title) for t in guess.targets)
+    said = [w for w in re.findall(r"[a-z][a-z0-9-]{3,}", question.reading.guess) if w not in _GUESS_FILLER]
+    return any(
+        re.search(rf"\b{re.escape(_singular_word(w))}", title) for w in said
+    )  # "is it the storageclass?"
+
+
+# Words of a guess that say nothing about what is guessed ("could it be related to", "is that an issue")
+_GUESS_FILLER = {
+    "could", "might", "this", "that", "related", "issue", "problem", "blame", "down", "broken", "wrong",
+    "maybe", "because", "cause", "causing", "again", "still", "really", "just", "fault", "some", "thing",
+}  # fmt: skip
+
+
+def _singular_word(word: str) -> str:
+    return word[:-1] if word.endswith("s") and not word.endswith("ss") else word
 
 
 def _unseen(facts: Facts, ref: ResourceRef) -> str:

@@ -325,7 +325,8 @@ _REMEDY = re.compile(
 
 _GUESS = re.compile(
     r"(?:[,;.]| - )\s*((?:is|are|was|could|can|might)\s+(?:it|this|that)\b[^,;?]*|"  # "is it the db?"
-    r"(?:is|are)\s+(?:the|our|my)\s+[^,;?]+|[^,;?]+\s+(?:related|issue|problem|to blame))\?\s*$"
+    r"(?:is|are)\s+(?!anything|something|everything|there|you|everyone|it\b)[^,;?]+|"  # "is kafka down?"
+    r"[^,;?]+\s+(?:related|issue|problem|to blame))\?\s*$"
 )
 
 

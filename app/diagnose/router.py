@@ -306,6 +306,11 @@ def route(question: str, inventory: list[NamedObject], now: datetime) -> Scope:
             or word in ALERTS
         ):
             continue
+        by_part = _by_part(word, inventory)
+        if by_part:  # "is postgres ok?" with only ledger-db-postgresql here
+            for obj in by_part:
+                add(obj)
+            continue
         if _looks_like_a_name(word, question):
             close = [
                 n for n in difflib.get_close_matches(word, known, n=3, cutoff=0.75) if _same_numbers(word, n)
@@ -408,6 +413,28 @@ _KIND_WORDS = {
     "ingressclass",
     "class",
 }
+
+
+_PART_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "CronJob", "Job", "Service")
+
+
+def _by_part(word: str, inventory: list[NamedObject]) -> list[NamedObject]:
+    """The objects of one dashed name that has ``word`` as a part, or as a part but for a short ending
+    ("postgres" in ledger-db-postgresql, "kafka" in events-kafka; not "control" in ingress-nginx-controller);
+    nothing when several names would do."""
+    if len(word) < 5 or word in _NOT_NAMES:
+        return []
+    found = [
+        obj
+        for obj in inventory
+        if obj.kind in _PART_KINDS
+        and "-" in obj.name
+        and any(
+            part == word or (part.startswith(word) and len(part) - len(word) <= 2)
+            for part in obj.name.lower().split("-")
+        )
+    ]
+    return found if len({obj.name for obj in found}) == 1 else []
 
 
 def _part_with_kind(obj: NamedObject, words: list[str], index: int) -> bool:

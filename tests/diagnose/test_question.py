@@ -303,3 +303,28 @@ def test_a_word_naming_a_namespace_and_its_own_workload_is_the_workload_unless_m
     assert workload.subject == inventory[1] and workload.scope.namespaces == ["payments"]
     assert route_question("is the payments namespace ok?", inventory, NOW).subject == inventory[0]
     assert route_question("whats wrong in payments", inventory, NOW).intent == "review"
+
+
+def test_a_product_name_inside_one_dashed_name_names_it():
+    inventory = [
+        NamedObject("Namespace", None, "payments"),
+        NamedObject("StatefulSet", "payments", "ledger-db-postgresql"),
+        NamedObject("Service", "payments", "ledger-db-postgresql"),
+        NamedObject("Deployment", "ingress-nginx", "ingress-nginx-controller"),
+    ]
+    asked = route_question("is postgres ok?", inventory, NOW)
+    assert asked.subject == inventory[1]
+    assert route_question("is the controller ok?", inventory, NOW).subject == inventory[3]  # its whole part
+    assert route_question("is control ok?", inventory, NOW).subject is None  # not "control" in controller
+
+
+@pytest.mark.parametrize(
+    ("question", "guess"),
+    [
+        ("live.vidflow.tv slow, is kafka down?", "is kafka down"),
+        ("cart errors, are we over quota?", "are we over quota"),
+        ("frontend slow, is anything wrong?", ""),
+    ],
+)
+def test_more_forms_of_a_guess(question, guess):
+    assert read_intent(question).guess == guess

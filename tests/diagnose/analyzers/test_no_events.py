@@ -16,6 +16,7 @@ import app.diagnose.analyzers as analyzers
 from app.diagnose.analyzers import (
     admission,
     image_pull,
+    init_stuck,
     jobs,
     missing_config,
     nodes,
@@ -31,6 +32,7 @@ from app.diagnose.analyzers import (
 from app.diagnose.facts import Facts
 
 from .factories import deployment, evicted_pod, facts, node, pod, replicaset, ts
+from .test_init_stuck import initializing
 from .workload_factories import (
     claim_volume,
     config_map,
@@ -226,6 +228,9 @@ CASES: list[tuple[str, Any, Facts, list[tuple[str, str, str | None, str]]]] = [
     ("terminating: held by a finalizer for two hours", terminating,
      facts(node("worker-1"), _terminating()),
      [("Other", "Pod", "shop", f"{RS}-old11")]),
+    ("init_stuck: an init container running for 40 minutes, state alone", init_stuck,
+     facts(deployment("airflow-web"), initializing("airflow-web-7d9f8c6b5-x1", 40)),
+     [("Other", "Deployment", "shop", "airflow-web")]),
 ]  # fmt: skip
 
 

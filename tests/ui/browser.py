@@ -121,6 +121,19 @@ def show(page, element) -> None:
     page.wait_for_timeout(400)
 
 
+def open_until_shown(header, content, tries: int = 4) -> None:
+    """Click an expander's ``header`` until its ``content`` is visible: a click while the page still
+    reruns can be undone by the rerun (the expander redrawn closed), which a reader would just click again."""
+    for _ in range(tries):
+        header.click()
+        try:
+            content.wait_for(state="visible", timeout=5_000)
+            return
+        except PlaywrightTimeout:
+            continue
+    content.wait_for(state="visible", timeout=WAIT_MS)
+
+
 def show_grid(page, table) -> None:
     """Bring a data grid into view until it has put its hidden accessible table into the page (it draws
     its cells only while in view): scrolled again while a late layout moves it, within ``WAIT_MS``."""

@@ -22,6 +22,7 @@ from tests.ui.browser import (
     assert_answer_starts_in_view,
     free_port,
     launch,
+    open_until_shown,
     run_pod_restarting_runbook,
     show,
     show_grid,
@@ -169,9 +170,9 @@ def test_one_answer_is_short_with_its_flows_drawn_and_nothing_wider_than_the_win
 
     # the evidence index: the drops' flows as a Hubble-style table
     answer.get_by_text("Evidence index").click()
-    answer.get_by_text(re.compile(r"^e\d+ · flows_query")).click()
     flows = answer.get_by_test_id("stExpander").filter(has_text=re.compile(r"e\d+ · flows_query")).last
     table = flows.get_by_test_id("stDataFrame").first
+    open_until_shown(answer.get_by_text(re.compile(r"^e\d+ · flows_query")), table)
     show_grid(page, table)  # the grid fills in its cells once it is in view
     # the grid puts only the columns in view into the page: all seven at 1400 px, the first ones at 420
     header = [cell.strip() for cell in table.locator("th").all_inner_texts()]

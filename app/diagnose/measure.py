@@ -87,7 +87,19 @@ def _pods(facts: Facts, subject: Subject) -> list[dict[str, Any]]:
         return pods_on_node(facts, subject.ref.name)
     if subject.ref.kind == "Namespace":
         return list(facts.of_kind("Pod", subject.ref.name))
-    return [p for p in facts.of_kind("Pod", subject.ref.namespace) if subject.owns(_pod_ref(p))]
+    return [
+        p
+        for p in facts.of_kind("Pod", subject.ref.namespace)
+        if subject.owns(_pod_ref(p)) and not _another_workloads(facts, p, subject)
+    ]
+
+
+def _another_workloads(facts: Facts, pod: dict[str, Any], subject: Subject) -> bool:
+    """A pod named like the subject but owned by another workload (keycloak-db-0 is not keycloak's)."""
+    if subject.ref.kind == "Pod" or not meta(pod).get("ownerReferences"):
+        return False
+    owner = owner_workload(facts, pod)
+    return owner.kind != "Pod" and (owner.kind, owner.name) != (subject.ref.kind, subject.ref.name)
 
 
 def _pod_ref(pod: dict[str, Any]) -> Any:

@@ -159,3 +159,18 @@ def test_a_crash_loop_whose_events_expired_is_dated_by_when_its_pod_stopped_bein
     )
     started = onset(known, [crash], subject_of(CART, known))
     assert started is not None and started.at == since and "not ready" in started.what
+
+
+def test_a_pod_named_like_the_subject_but_owned_by_another_workload_is_not_counted():
+    from app.diagnose.measure import status_checks
+    from tests.diagnose.analyzers.factories import deployment, facts, pod
+
+    rs = "keycloak-7d9f8c6b5"
+    own = pod(f"{rs}-a1b2c", labels={"app": "keycloak"}, owner_rs=rs, ready=False)
+    database = pod("keycloak-db-0", labels={"app": "keycloak-db"})
+    database["metadata"]["ownerReferences"] = [
+        {"apiVersion": "apps/v1", "kind": "StatefulSet", "name": "keycloak-db", "controller": True}
+    ]
+    known = facts(deployment("keycloak", replicas=1, available=0), own, database)
+    subject = subject_of(ResourceRef(kind="Deployment", namespace="shop", name="keycloak"), known)
+    assert status_checks(known, subject).startswith("0/1 pods ready")

@@ -255,7 +255,8 @@ def read_intent(question: str) -> Reading:
     questions = _yes_no_clauses(text)
     yes_no = first in _AUX or bool(questions)
     statement = bool(re.search(r"\b(keeps?|every \d+|all the time|forever|wont|cant|doesnt)\b", text))
-    if re.match(r"^[^,.;?]*?(?:[,;]|\.(?!\d)| - )\s*\S", text) and words and words[0] not in _AUX:
+    # a clause break: a comma, a semicolon, " - ", or a full stop before a space (not a host's dot)
+    if re.match(r"^[^,;?]*?(?:[,;]|\.(?=\s)| - )\s*\S", text) and words and words[0] not in _AUX:
         statement = True  # "cart throwing errors, redis related?": a symptom, then a guess at its cause
         reading.guess = _guess(text)
 

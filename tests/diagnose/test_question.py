@@ -328,3 +328,16 @@ def test_a_product_name_inside_one_dashed_name_names_it():
 )
 def test_more_forms_of_a_guess(question, guess):
     assert read_intent(question).guess == guess
+
+
+@pytest.mark.parametrize(
+    ("question", "intent", "guess"),
+    [
+        ("api.acmepay.io cert expired??", "status", ""),  # a host's dots are no clause breaks
+        ("cart v1.2 rollout broke it, redis related?", "diagnose", "redis related"),  # nor a version's
+        ("checkout is slow. is it the network policy?", "diagnose", "is it the network policy"),
+    ],
+)
+def test_only_a_full_stop_before_a_space_breaks_a_clause(question, intent, guess):
+    reading = read_intent(question)
+    assert (reading.intent, reading.guess) == (intent, guess)

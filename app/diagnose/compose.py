@@ -610,9 +610,18 @@ def _review(question: Question, answer: Answer, live: list[Candidate], facts: Fa
     ):
         findings = [first] + [c for c in findings if c is not first]
         others = len(findings) - 1
+        started_at = _parse_iso(answer.since)
+        changes = changes_before(facts, started_at, [first.resource.namespace]) if started_at else []
+        if changes:  # "did something change before the ooms started?": what changed, with no name asked
+            _cite_changes(first, changes)
+            listed = "; ".join(f"{hhmm(m.at)} {m.what}" for m in changes[-MAX_CHANGES:])
+            answer.text += f" Changes in the 30 minutes before it: {listed}."
         answer.text = (
             prefix + answer.text + (f" {plural(others, 'other problem')} in {where}." if others else "")
         )
+        composed = Composed(answer, findings, elsewhere)
+        composed.changes = changes
+        return composed
     elif question.intent == "remediation" and findings:  # "how do i stop the evictions": the fix, first
         asked = [c for c in findings if c.category in question.scope.hinted]
         findings = asked + [c for c in findings if c not in asked]
@@ -626,6 +635,10 @@ def _review(question: Question, answer: Answer, live: list[Candidate], facts: Fa
     else:
         answer.text = prefix + f"Nothing wrong found in {where}."
     return Composed(answer, findings, elsewhere)
+
+
+def _parse_iso(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")) if text else None
 
 
 def _onset_anywhere(

@@ -19,7 +19,7 @@ from app.diagnose.intent import (
     asks_about_traffic_to,
     asks_to_roll_back,
 )
-from app.diagnose.k8s_facts import WORKLOAD_KINDS, pods_on_node
+from app.diagnose.k8s_facts import WORKLOAD_KINDS, controller_of, pods_on_node
 from app.diagnose.measure import (
     Moment,
     changes_before,
@@ -34,6 +34,7 @@ from app.diagnose.measure import (
     usage_table,
 )
 from app.diagnose.question import Question, Scope
+from app.diagnose.router import singular
 from app.diagnose.subject import (
     Subject,
     depends_on_it,
@@ -44,7 +45,7 @@ from app.diagnose.subject import (
     symptom_workload,
 )
 from tools.contracts.diagnosis import Answer, Category, NextStep, ResourceRef
-from tools.contracts.kube.objects import meta, name_of, namespace_of
+from tools.contracts.kube.objects import name_of, namespace_of
 from tools.contracts.kube.time import kubectl_age
 from tools.contracts.wording import plural, possessive
 
@@ -279,9 +280,7 @@ def _guessed_right(question: Question, cause: Candidate) -> bool:
         return True
     title = cause.title.lower()
     said = [w for w in re.findall(r"[a-z][a-z0-9-]{3,}", question.reading.guess) if w not in _GUESS_FILLER]
-    return any(
-        re.search(rf"\b{re.escape(_singular_word(w))}", title) for w in said
-    )  # "is it the storageclass?"
+    return any(re.search(rf"\b{re.escape(singular(w))}", title) for w in said)  # "is it the storageclass?"
 
 
 # Words of a guess that say nothing about what is guessed ("could it be related to", "is that an issue")
@@ -289,10 +288,6 @@ _GUESS_FILLER = {
     "could", "might", "this", "that", "related", "issue", "problem", "blame", "down", "broken", "wrong",
     "maybe", "because", "cause", "causing", "again", "still", "really", "just", "fault", "some", "thing",
 }  # fmt: skip
-
-
-def _singular_word(word: str) -> str:
-    return word[:-1] if word.endswith("s") and not word.endswith("ss") else word
 
 
 def _unseen(facts: Facts, ref: ResourceRef) -> str:
@@ -490,10 +485,7 @@ def _replicasets_of(facts: Facts, ref: ResourceRef) -> list[dict[str, Any]]:
     return [
         rs
         for rs in facts.of_kind("ReplicaSet", ref.namespace)
-        if any(
-            o.get("kind") == ref.kind and o.get("name") == ref.name
-            for o in meta(rs).get("ownerReferences") or []
-        )
+        if (owner := controller_of(rs)) and (owner.get("kind"), owner.get("name")) == (ref.kind, ref.name)
     ]
 
 
@@ -606,12 +598,12 @@ def _review(question: Question, answer: Answer, live: list[Candidate], facts: Fa
     elif (
         question.intent == "onset"
         and findings
-        and (first := _onset_anywhere(question, answer, findings, facts))
+        and (began := _onset_anywhere(question, answer, findings, facts))
     ):
+        first, started_at = began
         findings = [first] + [c for c in findings if c is not first]
         others = len(findings) - 1
-        started_at = _parse_iso(answer.since)
-        changes = changes_before(facts, started_at, [first.resource.namespace]) if started_at else []
+        changes = changes_before(facts, started_at, [first.resource.namespace])
         if changes:  # "did something change before the ooms started?": what changed, with no name asked
             _cite_changes(first, changes)
             listed = "; ".join(f"{hhmm(m.at)} {m.what}" for m in changes[-MAX_CHANGES:])
@@ -637,13 +629,9 @@ def _review(question: Question, answer: Answer, live: list[Candidate], facts: Fa
     return Composed(answer, findings, elsewhere)
 
 
-def _parse_iso(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text.replace("Z", "+00:00")) if text else None
-
-
 def _onset_anywhere(
     question: Question, answer: Answer, findings: list[Candidate], facts: Facts
-) -> Candidate | None:
+) -> tuple[Candidate, datetime] | None:
     """When the trouble asked about began ("since when are orders failing", "when did the drops start"):
     the first problem of the event's kind the question names, else the first problem, said first."""
     kinds = EVENT_CATEGORIES.get(question.reading.event or "", ())
@@ -655,7 +643,7 @@ def _onset_anywhere(
     answer.text = (
         f"It started at {clock(started.at, facts.now)} ({started.what}): {top.title} (fix {top.resource})."
     )
-    return top
+    return top, started.at
 
 
 def _in_namespaces(question: Question, facts: Facts, namespaces: list[str]) -> list[Moment]:

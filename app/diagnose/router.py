@@ -184,7 +184,7 @@ TROUBLE_WORDS: dict[str, tuple[Category, ...]] = {
 }
 
 
-def _singular(word: str) -> str:
+def singular(word: str) -> str:
     if word.endswith("ies") and len(word) > 4:
         return word[:-3] + "y"
     if word.endswith("es") and word[:-2].endswith(("ss", "sh", "ch", "x")):
@@ -202,7 +202,7 @@ _KIND_HEADS = frozenset(
 def _name_stems(name: str) -> set[str]:
     """A name answers to itself, its singular, and its dash-separated head (checkout-api -> checkout),
     unless that head is a kind's word: "the ingress" is an Ingress, not the ingress-nginx namespace."""
-    stems = {name, _singular(name)}
+    stems = {name, singular(name)}
     parts = re.split(r"[-.]", name)
     if len(parts) > 1 and len(parts[0]) >= 3 and parts[0] not in _KIND_HEADS:
         stems.add(parts[0])
@@ -254,7 +254,7 @@ def route(question: str, inventory: list[NamedObject], now: datetime) -> Scope:
     for index, word in enumerate(words):
         found = _joined(word, words[index + 1 : index + 3], by_stem)
         if not found:
-            found = [obj for stem_word in (word, _singular(word)) for obj in by_stem.get(stem_word, [])]
+            found = [obj for stem_word in (word, singular(word)) for obj in by_stem.get(stem_word, [])]
         if any(obj.kind == "Namespace" for obj in found):
             if _kind_named(words, index):  # "the shop ingress", "a default storageclass": not the namespace
                 found = [obj for obj in found if obj.kind != "Namespace"]
@@ -299,7 +299,7 @@ def route(question: str, inventory: list[NamedObject], now: datetime) -> Scope:
         if (
             word in _STOP
             or word in matched_words
-            or _singular(word) in matched_words
+            or singular(word) in matched_words
             or len(word) < 4
             or word.isdigit()
             or (any(word.startswith(k) for k in TROUBLE_WORDS) and word not in subject_names)
@@ -348,7 +348,7 @@ _CONTROL_PLANE = re.compile(r"\bcontrol[ -]?planes?\b|\bsystem (?:pods|component
 
 def _by_role(words: list[str], inventory: list[NamedObject]) -> list[NamedObject]:
     """ "the db", "the database", "cache": the workloads whose name says they fill that role."""
-    wanted = {hint for word in words for hint in ROLE_WORDS.get(_singular(word), ())}
+    wanted = {hint for word in words for hint in ROLE_WORDS.get(singular(word), ())}
     if not wanted:
         return []
     return [
@@ -444,7 +444,7 @@ def _part_with_kind(obj: NamedObject, words: list[str], index: int) -> bool:
     return (
         len(parts) > 1
         and words[index] in parts
-        and any(_KIND_OF_WORD.get(_singular(w)) == obj.kind for w in beside)
+        and any(_KIND_OF_WORD.get(singular(w)) == obj.kind for w in beside)
     )
 
 
@@ -454,7 +454,7 @@ def _part_of_kind(words: list[str], index: int, inventory: list[NamedObject]) ->
     guess."""
     word = words[index]
     beside = words[index + 1 : index + 2] + words[max(0, index - 1) : index]
-    kinds = {_KIND_OF_WORD[_singular(w)] for w in beside if _singular(w) in _KIND_OF_WORD}
+    kinds = {_KIND_OF_WORD[singular(w)] for w in beside if singular(w) in _KIND_OF_WORD}
     if len(word) < 4 or word in _NOT_NAMES or not kinds:
         return []
     found = [
@@ -626,7 +626,7 @@ def _mentioned_at(
     name written with spaces; 1 by the head of a dashed name only; 2 by a close spelling. A host that is
     another object's alias ("uploads.example.com", an Ingress's) names that object only."""
     name = obj.name.lower()
-    exact = {name, _singular(name)} | {a.lower() for a in obj.aliases}
+    exact = {name, singular(name)} | {a.lower() for a in obj.aliases}
     head = _name_stems(name) - exact
     best = (3, len(words))
     for index, word in enumerate(words):
@@ -635,14 +635,14 @@ def _mentioned_at(
         joined = "-".join(words[index : index + 1 + name.count("-")])
         if (
             word in exact
-            or _singular(word) in exact
+            or singular(word) in exact
             or joined == name
             or word.startswith(f"{name}-")
             or word.startswith(f"{name}.")
             or (".svc" in word and word.split(".")[0] == name)
         ):
             quality = 0
-        elif word in head or _singular(word) in head or _part_with_kind(obj, words, index):
+        elif word in head or singular(word) in head or _part_with_kind(obj, words, index):
             quality = 1
         elif difflib.SequenceMatcher(None, word, name).ratio() >= 0.75 and _same_numbers(word, name):
             quality = 2
@@ -671,7 +671,7 @@ def first_named(scope: Scope, question: str) -> NamedObject | None:
         quality, index = mentions[id(obj)]
         rank = _KIND_ORDER.index(obj.kind) if obj.kind in _KIND_ORDER else len(_KIND_ORDER)
         beside = words[index + 1 : index + 2] + words[max(0, index - 1) : index]
-        kind_said = any(_KIND_OF_WORD.get(_singular(w)) == obj.kind for w in beside)  # "the uploads ingress"
+        kind_said = any(_KIND_OF_WORD.get(singular(w)) == obj.kind for w in beside)  # "the uploads ingress"
         return (named_outright and quality > 0, not kind_said, index, rank, obj.name)
 
     return sorted(scope.targets, key=order)[0]
